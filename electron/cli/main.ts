@@ -1,0 +1,83 @@
+/**
+ * `ingest-station` — the headless station for supplier-side automation and offline transcodes.
+ * Exit codes: 0 success, 1 a title failed (reason on stderr), 2 usage error.
+ */
+import { Command, CommanderError } from 'commander';
+import type { TitleReport } from '../common/report.js';
+import { loadConfigFile, defaultConfig } from '../engine/config-file.js';
+import { expandSources } from '../engine/intake.js';
+import { openStation } from '../engine/station.js';
+import { buildReport } from '../engine/stages/report.js';
+import { errorMessage } from '../engine/util/errors.js';
+import { createProgressPrinter } from './progress-printer.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+async function ingest(files: string[], opts: { config?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const loaded = opts.config ? await loadConfigFile(opts.config) : defaultConfig(io.cwd);
+  const intake = await expandSources(files);
+  for (const s of intake.skipped) io.stderr(`skipped ${s.path}: ${s.reason}`);
+  // The CLI runs only the titles it was given; other unfinished jobs in the work folder wait.
+  const mine = new Set(intake.files);
+  const station = await openStation({ config: loaded.config, baseDir: loaded.baseDir, eligible: (j) => mine.has(j.sourcePath) });
+  io.stderr(`origin: ${station.origin.describe()}${station.archive ? ` · archive: ${station.archive.describe()}` : ''}`);
+  const reports: TitleReport[] = [];
+  try {
+    const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
+    const jobs = await station.queue.add(intake.files);
+    for (const job of jobs) {
+      await station.queue.waitFor(job.id);
+      const rec = station.queue.get(job.id);
+      if (rec) reports.push(rec.report ?? buildReport(rec));
+    }
+    off();
+  } finally {
+    await station.close();
+  }
+  for (const r of reports) {
+    if (r.state === 'done') io.stderr(`${r.title}: done — package ${r.packageDir} → ${station.origin.describe()} (${r.uploads.length} objects)`);
+    else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
+  }
+  if (opts.json) io.stdout(JSON.stringify({ titles: reports, skipped: intake.skipped }, null, 2));
+  const ok = reports.length > 0 && reports.every((r) => r.state === 'done') && intake.skipped.length === 0;
+  return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = new Command()
+    .name('ingest-station')
+    .description('Probe, transcode, verify and upload source masters as HLS packages.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) })
+    .showHelpAfterError();
+
+  program
+    .command('ingest')
+    .description('run the whole pipeline on source masters (files or folders), headless')
+    .argument('<file...>', 'source masters or folders of masters')
+    .option('--config <file>', 'station config (destinations, origin, archive); default: a folder destination ./ingest-output')
+    .option('--json', 'print the final report as JSON on stdout')
+    .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
+      exitCode = await ingest(files, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    io.stderr(`error: ${errorMessage(err)}`);
+    return EXIT_FAILED;
+  }
+}

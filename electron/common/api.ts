@@ -1,0 +1,57 @@
+/**
+ * The one contract between the renderer and the engine (GitHub Desktop's pattern: one typed map of
+ * channels shared by main, preload and renderer). This file holds types and channel names only — no
+ * runtime library — so the sandboxed preload bundle stays tiny. Argument schemas live in schemas.ts
+ * and are checked by main (and by the test loopback bridge) before anything reaches the engine.
+ */
+import type { JobSnapshot } from './jobs.js';
+
+/** Request/response operations: one preload function each. */
+export interface InvokeOps {
+  /** Queue source masters (absolute paths of files or folders). Returns the jobs created. */
+  addMasters: { args: [paths: string[]]; result: JobSnapshot[] };
+  /** Every job the queue knows, newest first. */
+  listJobs: { args: []; result: JobSnapshot[] };
+  /** Cancel a job: stops its process, removes partial output, aborts its uploads. */
+  cancelJob: { args: [jobId: string]; result: void };
+  /** Open the native file picker and return the chosen paths (empty when dismissed). */
+  pickMasters: { args: []; result: string[] };
+}
+export type InvokeOp = keyof InvokeOps;
+
+export const INVOKE_CHANNELS = {
+  addMasters: 'jobs:add',
+  listJobs: 'jobs:list',
+  cancelJob: 'jobs:cancel',
+  pickMasters: 'dialog:pick-masters',
+} as const satisfies Record<InvokeOp, string>;
+
+/** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */
+export interface EventPayloads {
+  jobUpdate: JobSnapshot;
+}
+export type EventName = keyof EventPayloads;
+
+export const EVENT_CHANNELS = {
+  jobUpdate: 'jobs:update',
+} as const satisfies Record<EventName, string>;
+
+/** A dropped file as the renderer sees it (a DOM File satisfies this). */
+export interface DroppedFile {
+  readonly name: string;
+}
+
+type InvokeFunctions = {
+  [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']>;
+};
+
+/** What window.station offers the renderer: exactly one function per operation. */
+export interface StationApi extends InvokeFunctions {
+  /** Subscribe to job updates; returns the unsubscribe function. */
+  onJobUpdate(listener: (job: JobSnapshot) => void): () => void;
+  /** Absolute paths of dropped files (Electron's webUtils.getPathForFile in the preload). */
+  pathsForFiles(files: readonly DroppedFile[]): string[];
+}
+
+/** The global the preload installs with contextBridge.exposeInMainWorld. */
+export const API_GLOBAL = 'station';

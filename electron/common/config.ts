@@ -1,0 +1,63 @@
+/**
+ * Station configuration: destinations and which one is the origin / archive. The CLI reads it from
+ * a JSON file (--config); the app keeps it in its settings store.
+ */
+import { z } from 'zod';
+
+export const s3DestinationSchema = z.object({
+  type: z.literal('s3'),
+  /** Endpoint URL for S3-compatible stores (Backblaze B2, radosgw). Omit for AWS. */
+  endpoint: z.url().optional(),
+  region: z.string().min(1).default('us-east-1'),
+  bucket: z.string().min(3).max(63),
+  /** Key prefix under which titles are stored ("" for the bucket root). */
+  prefix: z.string().default(''),
+  /** Path-style addressing (http://host/bucket/key): needed by radosgw and most local stores. */
+  forcePathStyle: z.boolean().default(false),
+  /** e.g. DEEP_ARCHIVE for the archive destination. */
+  storageClass: z.string().optional(),
+  /** Credentials. Omit to use the SDK's default chain (env vars, profile). Never logged. */
+  accessKeyId: z.string().min(1).optional(),
+  secretAccessKey: z.string().min(1).optional(),
+});
+
+export const folderDestinationSchema = z.object({
+  type: z.literal('folder'),
+  /** A local or mounted directory. Relative paths resolve against the config file's folder. */
+  path: z.string().min(1),
+});
+
+export const destinationSchema = z.discriminatedUnion('type', [s3DestinationSchema, folderDestinationSchema]);
+
+export const stationConfigSchema = z
+  .object({
+    destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), destinationSchema),
+    /** Name of the destination that receives the HLS package. */
+    origin: z.string(),
+    /** Name of the destination that receives the source master (optional). */
+    archive: z.string().optional(),
+    /** Where packages are built. Defaults to ./ingest-work. */
+    workDir: z.string().optional(),
+    ffmpegPath: z.string().optional(),
+    ffprobePath: z.string().optional(),
+    /** HLS segment length in seconds. */
+    segmentSeconds: z.number().min(1).max(30).default(6),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const role of ['origin', 'archive'] as const) {
+      const name = cfg[role];
+      if (name !== undefined && !(name in cfg.destinations)) {
+        ctx.addIssue({ code: 'custom', path: [role], message: `names destination "${name}", which is not defined` });
+      }
+    }
+  });
+
+export type S3DestinationConfig = z.infer<typeof s3DestinationSchema>;
+export type FolderDestinationConfig = z.infer<typeof folderDestinationSchema>;
+export type DestinationConfig = z.infer<typeof destinationSchema>;
+export type StationConfig = z.infer<typeof stationConfigSchema>;
+
+/** Human one-liner for a zod failure: "destinations.origin.bucket: Too small…". */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+}

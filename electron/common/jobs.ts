@@ -1,0 +1,70 @@
+/**
+ * Job and stage records shared by engine, main, CLI and renderer.
+ * A job is one source master; it passes through STAGES in order. Every stage reads only what the
+ * previous stages recorded here, so a job can be resumed from its last completed stage.
+ */
+import type { MediaInfo } from './media.js';
+import type { TitleReport } from './report.js';
+
+export const STAGES = ['probe', 'plan', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'report'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export const STAGE_LABELS: Record<StageName, string> = {
+  probe: 'Probe',
+  plan: 'Plan',
+  transcode: 'Transcode',
+  verify: 'Verify',
+  uploadOrigin: 'Upload origin',
+  uploadArchive: 'Upload archive',
+  report: 'Report',
+};
+
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface StageProgress {
+  state: StageState;
+  /** 0..1 of this stage's work; acknowledged work only (uploads count acknowledged bytes). */
+  fraction: number;
+  /** Seconds left, present only once the rate is stable enough to be honest. */
+  etaSeconds?: number;
+  /** Short human line: "12.4 MB/s", "2.1× realtime", "14 / 60 segments". */
+  detail?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface JobError {
+  stage: StageName;
+  /** One specific, human reason. */
+  message: string;
+  /** Extra diagnostic text (ffmpeg stderr tail, S3 error code), shown on demand. */
+  detail?: string;
+}
+
+export interface JobSnapshot {
+  id: string;
+  title: string;
+  sourcePath: string;
+  state: JobState;
+  /** The stage running now, or the last one that ran. */
+  stage: StageName;
+  stages: Record<StageName, StageProgress>;
+  createdAt: string;
+  updatedAt: string;
+  media?: MediaInfo;
+  error?: JobError;
+  /** Local package folder once transcoded. */
+  packageDir?: string;
+  report?: TitleReport;
+}
+
+export function emptyStages(): Record<StageName, StageProgress> {
+  const stages = {} as Record<StageName, StageProgress>;
+  for (const s of STAGES) stages[s] = { state: 'pending', fraction: 0 };
+  return stages;
+}
+
+export function isFinal(state: JobState): boolean {
+  return state === 'done' || state === 'failed' || state === 'cancelled';
+}

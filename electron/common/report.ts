@@ -1,0 +1,30 @@
+/** The per-title report: what went where, with sizes and checksums. JSON and the UI show the same. */
+import type { StageName } from './jobs.js';
+
+export interface UploadedObject {
+  destination: string;
+  key: string;
+  size: number;
+  md5: string;
+  skipped?: boolean;
+}
+
+export interface StageTiming {
+  stage: StageName;
+  state: string;
+  seconds?: number;
+}
+
+export interface TitleReport {
+  title: string;
+  source: string;
+  state: 'done' | 'failed' | 'cancelled';
+  error?: string;
+  encoder?: string;
+  encoderReason?: string;
+  packageDir?: string;
+  manifestSha256?: string;
+  stages: StageTiming[];
+  uploads: UploadedObject[];
+  warnings: string[];
+}

@@ -1,0 +1,36 @@
+/**
+ * Runtime schemas for every argument that crosses the process boundary (Mattermost's pattern).
+ * Main validates with these before calling the engine; nothing from the renderer is trusted.
+ */
+import { z } from 'zod';
+import type { InvokeOp, InvokeOps } from './api.js';
+
+const MAX_PATH = 4096;
+
+/** An absolute path on POSIX (/…), Windows (C:\… or C:/…) or UNC (\\server\share). No NUL bytes. */
+export const absolutePath = z
+  .string()
+  .min(1)
+  .max(MAX_PATH)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'path must be absolute');
+
+export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
+
+export const invokeArgSchemas = {
+  addMasters: z.tuple([z.array(absolutePath).min(1).max(1000)]),
+  listJobs: z.tuple([]),
+  cancelJob: z.tuple([jobId]),
+  pickMasters: z.tuple([]),
+} as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
+
+/** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */
+export function parseInvokeArgs<K extends InvokeOp>(op: K, raw: unknown[]): InvokeOps[K]['args'] {
+  const result = invokeArgSchemas[op].safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length ? ` at argument ${issue.path.join('.')}` : '';
+    throw new Error(`Invalid arguments for ${op}${where}: ${issue?.message ?? 'rejected'}`);
+  }
+  return result.data as InvokeOps[K]['args'];
+}

@@ -1,0 +1,96 @@
+/**
+ * Where the ffmpeg and ffprobe binaries come from, in order:
+ *   ffmpeg:  explicit setting → bundled in resources/bin/<platform>-<arch>/ → PATH
+ *   ffprobe: explicit setting → beside the ffmpeg in use → PATH → ffprobe-static (the bundled
+ *            default, but it is ffprobe 4.0.2 from 2018, so any newer one found first wins)
+ * A missing binary is a clear StationError naming what was tried and how to install ffmpeg.
+ */
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { StationError } from '../util/errors.js';
+
+export interface ToolPaths {
+  ffmpeg: string;
+  ffprobe: string;
+}
+
+export interface LocateOptions {
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Folder that may hold bin/<platform>-<arch>/ffmpeg (the app's resources folder). */
+  resourcesDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const EXE = process.platform === 'win32' ? '.exe' : '';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name + EXE);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function ffprobeStatic(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const mod = require('ffprobe-static') as { path?: string };
+    // Inside an asar archive binaries live in app.asar.unpacked.
+    const p = mod.path?.replace(`app.asar${process.platform === 'win32' ? '\\' : '/'}`, 'app.asar.unpacked/');
+    return p && isExecutable(p) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const INSTALL_HINT =
+  'Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; ' +
+  'Windows: winget install Gyan.FFmpeg) or set its path in Settings / the config file (ffmpegPath).';
+
+export function locateTools(opts: LocateOptions = {}): ToolPaths {
+  const env = opts.env ?? process.env;
+  const tried: string[] = [];
+
+  const check = (label: string, p: string | undefined): string | undefined => {
+    if (!p) return undefined;
+    tried.push(`${label} ${p}`);
+    return isExecutable(p) ? p : undefined;
+  };
+
+  if (opts.ffmpegPath && !isExecutable(opts.ffmpegPath)) {
+    throw new StationError(`The configured ffmpeg (${opts.ffmpegPath}) does not exist or is not executable.`, 'ffmpeg-missing');
+  }
+  const bundledDir = opts.resourcesDir ? join(opts.resourcesDir, 'bin', `${process.platform}-${process.arch}`) : undefined;
+  const ffmpeg =
+    check('setting', opts.ffmpegPath) ??
+    check('bundled', bundledDir && join(bundledDir, 'ffmpeg' + EXE)) ??
+    onPath('ffmpeg', env);
+  if (!ffmpeg) {
+    throw new StationError(`ffmpeg was not found (looked at: ${[...tried, 'PATH'].join(', ')}). ${INSTALL_HINT}`, 'ffmpeg-missing');
+  }
+
+  if (opts.ffprobePath && !isExecutable(opts.ffprobePath)) {
+    throw new StationError(`The configured ffprobe (${opts.ffprobePath}) does not exist or is not executable.`, 'ffprobe-missing');
+  }
+  const ffprobe =
+    check('setting', opts.ffprobePath) ??
+    check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ??
+    onPath('ffprobe', env) ??
+    ffprobeStatic();
+  if (!ffprobe) {
+    throw new StationError(`ffprobe was not found next to ${ffmpeg}, on PATH, or in ffprobe-static. ${INSTALL_HINT}`, 'ffprobe-missing');
+  }
+  return { ffmpeg, ffprobe };
+}

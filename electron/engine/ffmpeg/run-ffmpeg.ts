@@ -1,0 +1,81 @@
+/**
+ * The only module that runs ffmpeg for production work. It wraps fluent-ffmpeg (the product
+ * owner's choice; archived upstream in 2025) so it can be replaced without touching the stages.
+ * Two things fluent-ffmpeg does badly are done here instead:
+ *  - errors: its message is little more than "ffmpeg exited with code 1"; we surface the tail of
+ *    ffmpeg's stderr as the failure detail and its last error line as the message;
+ *  - progress: read from `-progress pipe:1` on stdout (see progress.ts), not from its percent.
+ */
+import ffmpeg from 'fluent-ffmpeg';
+import type { ChildProcess } from 'node:child_process';
+import { CancelledError, StationError } from '../util/errors.js';
+import { ProgressParser, type FfmpegProgress } from './progress.js';
+
+export interface FfmpegJob {
+  ffmpegPath: string;
+  input: string;
+  inputOptions?: string[];
+  outputOptions: string[];
+  output: string;
+  cwd?: string;
+  onProgress?: (p: FfmpegProgress) => void;
+  signal?: AbortSignal;
+}
+
+const STDERR_LINES = 60;
+
+/** Keeps the last lines of stderr; the last line that looks like an error becomes the message. */
+export function summariseStderr(stderr: string): { message: string; tail: string } {
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const tail = lines.slice(-STDERR_LINES).join('\n');
+  const errorLine =
+    [...lines].reverse().find((l) => /error|invalid|no such|not found|unsupported|failed|cannot|could not/i.test(l)) ??
+    lines[lines.length - 1] ??
+    'no error output';
+  return { message: errorLine, tail };
+}
+
+export function runFfmpeg(job: FfmpegJob): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (job.signal?.aborted) return reject(new CancelledError());
+    const cmd = ffmpeg({ stdoutLines: STDERR_LINES, cwd: job.cwd }).setFfmpegPath(job.ffmpegPath).input(job.input);
+    const inputOptions = ['-hide_banner', '-nostdin', ...(job.inputOptions ?? [])];
+    // Passed as separate arguments (≥ 2 always): fluent-ffmpeg splits a lone "-opt value" string on its space,
+    // which would break values that contain spaces (-var_stream_map).
+    cmd.inputOptions(...inputOptions);
+    cmd.output(job.output).outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
+
+    let cancelled = false;
+    const onAbort = (): void => {
+      cancelled = true;
+      cmd.kill('SIGKILL');
+    };
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => job.signal?.removeEventListener('abort', onAbort);
+
+    cmd.on('start', () => {
+      const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      const parser = new ProgressParser((p) => job.onProgress?.(p));
+      proc?.stdout?.setEncoding('utf8');
+      proc?.stdout?.on('data', (chunk: string) => parser.push(chunk));
+    });
+    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+      done();
+      if (cancelled) return reject(new CancelledError());
+      const { message, tail } = summariseStderr(stderr ?? '');
+      const spawnFailed = /spawn|ENOENT|EACCES/.test(err.message) && !stderr;
+      reject(
+        new StationError(
+          spawnFailed ? `ffmpeg could not be started: ${err.message}` : `ffmpeg failed: ${message}`,
+          'ffmpeg-failed',
+          tail || err.message,
+        ),
+      );
+    });
+    cmd.on('end', () => {
+      done();
+      resolve();
+    });
+    cmd.run();
+  });
+}

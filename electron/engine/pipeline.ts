@@ -1,0 +1,144 @@
+/**
+ * The stage runners in order: probe → plan → transcode → verify → upload origin → upload archive →
+ * report. Each runner reads only what earlier stages recorded on the job and records its own output,
+ * so the queue can resume a job at any stage.
+ */
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Manifest } from '../common/manifest.js';
+import type { MediaInfo } from '../common/media.js';
+import type { Destination } from './destinations/destination.js';
+import type { ToolPaths } from './ffmpeg/locate.js';
+import type { JobRecord, StageRunner } from './queue/job-queue.js';
+import { probeMaster } from './stages/probe.js';
+import { planTranscode, type TranscodePlan } from './stages/plan.js';
+import { transcode } from './stages/transcode.js';
+import { verifyPackage } from './stages/verify.js';
+import { uploadPackage, uploadSource } from './stages/upload.js';
+import { buildReport, type VerifyOutput } from './stages/report.js';
+import { writeFileAtomic } from './util/atomic-write.js';
+import { MANIFEST_FILE } from '../common/manifest.js';
+
+export interface PipelineContext {
+  /** Resolved lazily so a missing ffmpeg fails the job with a clear reason instead of the app. */
+  tools(): ToolPaths;
+  origin: Destination;
+  archive?: Destination;
+  jobDir(jobId: string): string;
+  segmentSeconds: number;
+  uploadConcurrency: number;
+}
+
+/** Keys at the destination: a URL-safe slug of the title. */
+export function titleKey(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'untitled';
+}
+
+const need = <T>(rec: JobRecord, what: string, value: T | undefined): T => {
+  if (value === undefined) throw new Error(`job ${rec.id} has no ${what}: an earlier stage did not record it`);
+  return value;
+};
+
+async function loadManifest(packageDir: string): Promise<Manifest> {
+  return JSON.parse(await readFile(join(packageDir, MANIFEST_FILE), 'utf8')) as Manifest;
+}
+
+export function createStageRunners(ctx: PipelineContext): StageRunner[] {
+  return [
+    {
+      name: 'probe',
+      async run({ job, signal }) {
+        job.media = await probeMaster(job.sourcePath, { ffprobePath: ctx.tools().ffprobe, signal });
+        return 'done';
+      },
+    },
+    {
+      name: 'plan',
+      async run({ job }) {
+        job.outputs.plan = planTranscode(need(job, 'media info', job.media), { segmentSeconds: ctx.segmentSeconds });
+        return 'done';
+      },
+    },
+    {
+      name: 'transcode',
+      async run({ job, signal, progress }) {
+        const media: MediaInfo = need(job, 'media info', job.media);
+        job.packageDir = await transcode({
+          ffmpegPath: ctx.tools().ffmpeg,
+          sourcePath: job.sourcePath,
+          durationSec: media.durationSec,
+          plan: need(job, 'plan', job.outputs.plan as TranscodePlan | undefined),
+          jobDir: ctx.jobDir(job.id),
+          signal,
+          onProgress: progress,
+        });
+        return 'done';
+      },
+      async cleanup(job) {
+        await rm(ctx.jobDir(job.id), { recursive: true, force: true });
+      },
+    },
+    {
+      name: 'verify',
+      async run({ job, signal, progress }) {
+        const src = await stat(job.sourcePath);
+        const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
+        const result = await verifyPackage({
+          packageDir: need(job, 'package', job.packageDir),
+          title: job.title,
+          source: { path: job.sourcePath, size: src.size, mtimeMs: src.mtimeMs, durationSec: job.media?.durationSec ?? 0 },
+          encoder: plan.encoder,
+          signal,
+          onProgress: (done, total) => progress({ fraction: done / total, detail: `${done} / ${total} files hashed` }),
+        });
+        const out: VerifyOutput = {
+          manifestSha256: result.manifestSha256,
+          fileCount: result.manifest.files.length,
+          totalBytes: result.manifest.files.reduce((n, f) => n + f.size, 0),
+        };
+        job.outputs.verify = out;
+        return 'done';
+      },
+    },
+    {
+      name: 'uploadOrigin',
+      async run({ job, signal, progress }) {
+        const packageDir = need(job, 'package', job.packageDir);
+        const uploaded = await uploadPackage({
+          destination: ctx.origin,
+          packageDir,
+          manifest: await loadManifest(packageDir),
+          titleKey: titleKey(job.title),
+          concurrency: ctx.uploadConcurrency,
+          signal,
+          onProgress: progress,
+        });
+        job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.origin.name), ...uploaded];
+        return 'done';
+      },
+    },
+    {
+      name: 'uploadArchive',
+      async run({ job, signal, progress }) {
+        if (!ctx.archive) return 'skipped';
+        const uploaded = await uploadSource({ destination: ctx.archive, sourcePath: job.sourcePath, titleKey: titleKey(job.title), signal, onProgress: progress });
+        job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
+        return 'done';
+      },
+    },
+    {
+      name: 'report',
+      async run({ job }) {
+        job.report = buildReport({ ...job, state: 'done' });
+        await writeFileAtomic(join(ctx.jobDir(job.id), 'report.json'), JSON.stringify(job.report, null, 2) + '\n');
+        return 'done';
+      },
+    },
+  ];
+}

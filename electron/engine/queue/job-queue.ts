@@ -1,0 +1,264 @@
+/**
+ * The job queue: a persisted state machine per job and stage. Stages are plugged in as a list of
+ * StageRunners and run in order; a stage already done (or skipped) is never run again, so after a
+ * crash a job continues from its last completed stage. One job runs at a time for now (one
+ * transcode at a time is the default resource limit); the queue issue adds priorities, pause and
+ * per-resource limits on top of this.
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
+import type { UploadedObject } from '../../common/report.js';
+import { CancelledError, StationError, errorMessage, isCancelled } from '../util/errors.js';
+import type { JobStore } from './job-store.js';
+
+/** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
+export interface JobRecord extends JobSnapshot {
+  /** Stage outputs, keyed by the stage that produced them (typed by each stage's module). */
+  outputs: Partial<Record<StageName, unknown>>;
+  uploads: UploadedObject[];
+  warnings: string[];
+}
+
+export interface StageContext {
+  job: JobRecord;
+  signal: AbortSignal;
+  /** Report progress of the running stage (not persisted; coalesced by consumers). */
+  progress(p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>): void;
+  /** Persist the job record now (after a stage stored an intermediate output). */
+  checkpoint(): Promise<void>;
+}
+
+export interface StageRunner {
+  name: StageName;
+  /** Return 'skipped' when the stage does not apply to this job (e.g. no archive configured). */
+  run(ctx: StageContext): Promise<'done' | 'skipped'>;
+  /** Undo partial work of a cancelled job (remove temp output, abort uploads). */
+  cleanup?(job: JobRecord): Promise<void>;
+}
+
+export type JobListener = (job: JobSnapshot) => void;
+
+export interface QueueOptions {
+  /**
+   * Which queued jobs this process may start. The app runs everything; the CLI runs only the jobs
+   * it was asked for, so an old interrupted job in the same work folder does not jump the line.
+   */
+  eligible?: (job: JobSnapshot) => boolean;
+}
+
+const now = (): string => new Date().toISOString();
+
+export function newJobId(): string {
+  return `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export function toSnapshot(rec: JobRecord): JobSnapshot {
+  const { outputs: _o, uploads: _u, warnings: _w, ...snap } = rec;
+  return structuredClone(snap);
+}
+
+export class JobQueue {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly listeners = new Set<JobListener>();
+  private readonly waiters = new Map<string, Array<(j: JobSnapshot) => void>>();
+  private running: { id: string; ac: AbortController; done: Promise<void> } | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly store: JobStore<JobRecord>,
+    private readonly stages: StageRunner[],
+    private readonly options: QueueOptions,
+  ) {
+    const names = stages.map((s) => s.name).join(',');
+    if (names !== STAGES.join(',')) throw new Error(`stage runners must be ${STAGES.join(',')} in order, got ${names}`);
+  }
+
+  /** Open the queue on its store; jobs interrupted by a crash are re-queued at their current stage. */
+  static async open(store: JobStore<JobRecord>, stages: StageRunner[], options: QueueOptions = {}): Promise<JobQueue> {
+    const q = new JobQueue(store, stages, options);
+    for (const rec of await store.open()) {
+      if (rec.state === 'running') {
+        rec.state = 'queued';
+        for (const s of STAGES) {
+          const st = rec.stages[s];
+          if (st.state === 'running') rec.stages[s] = { state: 'pending', fraction: 0, detail: 'resuming after restart' };
+        }
+        await store.save(rec);
+      }
+      q.jobs.set(rec.id, rec);
+    }
+    queueMicrotask(() => q.pump());
+    return q;
+  }
+
+  onUpdate(listener: JobListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): JobSnapshot[] {
+    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(toSnapshot);
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.jobs.get(id);
+  }
+
+  /**
+   * Queue one job per source file. A source that already has an unfinished job (e.g. interrupted
+   * by a crash) gets that job back instead of a new one, so its completed stages are kept.
+   */
+  async add(sourcePaths: string[]): Promise<JobSnapshot[]> {
+    if (this.closed) throw new Error('queue is closed');
+    const created: JobSnapshot[] = [];
+    for (const sourcePath of sourcePaths) {
+      const existing = [...this.jobs.values()].find((j) => j.sourcePath === sourcePath && !isFinal(j.state));
+      if (existing) {
+        created.push(toSnapshot(existing));
+        continue;
+      }
+      const t = now();
+      const rec: JobRecord = {
+        id: newJobId(),
+        title: basename(sourcePath, extname(sourcePath)),
+        sourcePath,
+        state: 'queued',
+        stage: STAGES[0],
+        stages: emptyStages(),
+        createdAt: t,
+        updatedAt: t,
+        outputs: {},
+        uploads: [],
+        warnings: [],
+      };
+      this.jobs.set(rec.id, rec);
+      await this.store.save(rec);
+      this.emit(rec);
+      created.push(toSnapshot(rec));
+    }
+    this.pump();
+    return created;
+  }
+
+  async cancel(id: string): Promise<void> {
+    const rec = this.jobs.get(id);
+    if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
+    if (isFinal(rec.state)) return;
+    if (this.running?.id === id) {
+      this.running.ac.abort();
+      await this.running.done;
+      return;
+    }
+    await this.finishCancelled(rec);
+  }
+
+  /** Resolves with the job's snapshot once it is done, failed or cancelled. */
+  waitFor(id: string): Promise<JobSnapshot> {
+    const rec = this.jobs.get(id);
+    if (!rec) return Promise.reject(new StationError(`No job with id ${id}`, 'no-such-job'));
+    if (isFinal(rec.state)) return Promise.resolve(toSnapshot(rec));
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Stop taking work, cancel nothing: a running job is interrupted and resumes on next open. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.running) {
+      this.running.ac.abort(new Error('shutdown'));
+      await this.running.done.catch(() => undefined);
+    }
+    await this.store.close();
+  }
+
+  private emit(rec: JobRecord): void {
+    const snap = toSnapshot(rec);
+    for (const l of this.listeners) l(snap);
+    if (isFinal(rec.state)) {
+      for (const w of this.waiters.get(rec.id) ?? []) w(snap);
+      this.waiters.delete(rec.id);
+    }
+  }
+
+  private async persist(rec: JobRecord): Promise<void> {
+    rec.updatedAt = now();
+    await this.store.save(rec);
+    this.emit(rec);
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    const next = [...this.jobs.values()]
+      .filter((j) => j.state === 'queued' && (this.options.eligible?.(j) ?? true))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    if (!next) return;
+    const ac = new AbortController();
+    const done = this.runJob(next, ac.signal)
+      .catch((err) => console.error(`queue: job ${next.id} crashed the runner:`, err))
+      .finally(() => {
+        this.running = undefined;
+        this.pump();
+      });
+    this.running = { id: next.id, ac, done };
+  }
+
+  private async runJob(rec: JobRecord, signal: AbortSignal): Promise<void> {
+    rec.state = 'running';
+    await this.persist(rec);
+    for (const runner of this.stages) {
+      const st = rec.stages[runner.name];
+      if (st.state === 'done' || st.state === 'skipped') continue;
+      rec.stage = runner.name;
+      rec.stages[runner.name] = { state: 'running', fraction: 0, startedAt: now() };
+      await this.persist(rec);
+      try {
+        if (signal.aborted) throw new CancelledError();
+        const result = await runner.run({
+          job: rec,
+          signal,
+          progress: (p) => {
+            const cur = rec.stages[runner.name];
+            rec.stages[runner.name] = { state: 'running', ...(cur.startedAt ? { startedAt: cur.startedAt } : {}), ...p };
+            rec.updatedAt = now();
+            this.emit(rec);
+          },
+          checkpoint: () => this.persist(rec),
+        });
+        const started = rec.stages[runner.name].startedAt;
+        rec.stages[runner.name] = { state: result, fraction: 1, ...(started ? { startedAt: started } : {}), endedAt: now() };
+        await this.persist(rec);
+      } catch (err) {
+        if (this.closed && signal.aborted) return; // shutdown: leave the job 'running'; it resumes on next open
+        if (isCancelled(err) || signal.aborted) {
+          rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'cancelled', endedAt: now() };
+          await this.finishCancelled(rec);
+          return;
+        }
+        rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'failed', endedAt: now() };
+        rec.state = 'failed';
+        rec.error = {
+          stage: runner.name,
+          message: errorMessage(err),
+          ...(err instanceof StationError && err.detail ? { detail: err.detail } : {}),
+        };
+        await this.persist(rec);
+        return;
+      }
+    }
+    rec.state = 'done';
+    await this.persist(rec);
+  }
+
+  private async finishCancelled(rec: JobRecord): Promise<void> {
+    for (const runner of this.stages) {
+      await runner.cleanup?.(rec).catch((err) => rec.warnings.push(`cleanup of ${runner.name}: ${errorMessage(err)}`));
+    }
+    rec.state = 'cancelled';
+    rec.error = { stage: rec.stage, message: 'Cancelled by the operator' };
+    await this.persist(rec);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Plan stage: which rungs to encode, with which encoder, cut into which segments.
+ * Walking-skeleton ladder: two fixed rungs (720p and 360p, never above the source, aspect kept,
+ * even dimensions) + AAC stereo; the transcode issue replaces this with profiles from resources/.
+ */
+import type { MediaInfo } from '../../common/media.js';
+
+export interface Rung {
+  name: string;
+  width: number;
+  height: number;
+  videoKbps: number;
+}
+
+export interface TranscodePlan {
+  videoStreamIndex: number;
+  audioStreamIndex?: number;
+  rungs: Rung[];
+  audioKbps: number;
+  segmentSeconds: number;
+  encoder: string;
+  encoderReason: string;
+}
+
+const LADDER_HEIGHTS = [720, 360];
+/** kb/s for 1280×720; other rungs scale with their pixel count. */
+const KBPS_AT_720P = 3000;
+
+const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
+
+export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number }): TranscodePlan {
+  const video = info.video[0];
+  if (!video) throw new Error('planTranscode needs a video stream (probe rejects masters without one)');
+  const rungs: Rung[] = [];
+  for (const target of LADDER_HEIGHTS) {
+    // Never upscale: a rung above the source becomes the source height; a rung that would repeat
+    // the one above it is halved instead so the ladder always offers two distinct choices.
+    let height = even(Math.min(target, video.height));
+    const above = rungs[rungs.length - 1];
+    if (above && height >= above.height) height = even(above.height / 2);
+    const width = even((video.width * height) / video.height);
+    const videoKbps = Math.max(150, Math.round((KBPS_AT_720P * width * height) / (1280 * 720)));
+    rungs.push({ name: `${height}p`, width, height, videoKbps });
+  }
+  const audio = info.audio[0];
+  return {
+    videoStreamIndex: video.index,
+    ...(audio ? { audioStreamIndex: audio.index } : {}),
+    rungs,
+    audioKbps: 128,
+    segmentSeconds: opts.segmentSeconds,
+    encoder: 'libx264',
+    encoderReason: 'software encoder (hardware detection arrives with the transcode issue)',
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Transcode stage: one ffmpeg process decodes the master once, splits the picture, scales and
+ * encodes every rung, and packages HLS with fMP4 segments and a master playlist. Keyframes are
+ * forced at every segment boundary (and scene-cut keyframes disabled) so rungs stay aligned.
+ * Output goes to `<jobDir>/package.partial` and is renamed to `<jobDir>/package` only when ffmpeg
+ * finished cleanly; a cancel or failure removes the partial folder. The source is only read.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StageProgress } from '../../common/jobs.js';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { RateEstimator } from '../util/rate.js';
+import type { TranscodePlan } from './plan.js';
+
+export const MASTER_PLAYLIST = 'master.m3u8';
+export const AUDIO_RENDITION = 'audio';
+
+export interface FfmpegArgs {
+  outputOptions: string[];
+  output: string;
+}
+
+/** Pure: the ffmpeg arguments for a plan writing into outDir (unit-tested without ffmpeg). */
+export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs {
+  const n = plan.rungs.length;
+  const split = `[0:${plan.videoStreamIndex}]split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
+  // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit).
+  const scales = plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
+  const args: string[] = ['-filter_complex', [split, ...scales].join(';')];
+  plan.rungs.forEach((r, i) => {
+    args.push('-map', `[v${i}]`, `-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`);
+  });
+  args.push('-c:v', plan.encoder, '-preset', 'veryfast');
+  args.push('-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0');
+  const streamMap = plan.rungs.map((r, i) => `v:${i},name:${r.name}${plan.audioStreamIndex !== undefined ? ',agroup:aud' : ''}`);
+  if (plan.audioStreamIndex !== undefined) {
+    args.push('-map', `0:${plan.audioStreamIndex}`, '-c:a', 'aac', '-b:a', `${plan.audioKbps}k`, '-ac', '2', '-ar', '48000');
+    streamMap.push(`a:0,agroup:aud,name:${AUDIO_RENDITION},default:yes`);
+  }
+  args.push(
+    '-f', 'hls',
+    '-hls_time', String(plan.segmentSeconds),
+    '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4',
+    '-hls_flags', 'independent_segments',
+    '-hls_fmp4_init_filename', 'init.mp4',
+    '-hls_segment_filename', join(outDir, '%v', 'seg_%05d.m4s'),
+    '-master_pl_name', MASTER_PLAYLIST,
+    '-var_stream_map', streamMap.join(' '),
+  );
+  return { outputOptions: args, output: join(outDir, '%v', 'index.m3u8') };
+}
+
+export interface TranscodeOptions {
+  ffmpegPath: string;
+  sourcePath: string;
+  durationSec: number;
+  plan: TranscodePlan;
+  jobDir: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
+}
+
+export async function transcode(opts: TranscodeOptions): Promise<string> {
+  const partial = join(opts.jobDir, 'package.partial');
+  const final = join(opts.jobDir, 'package');
+  await rm(partial, { recursive: true, force: true });
+  await rm(final, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  const { outputOptions, output } = buildLadderArgs(opts.plan, partial);
+  const eta = new RateEstimator(opts.durationSec);
+  try {
+    await runFfmpeg({
+      ffmpegPath: opts.ffmpegPath,
+      input: opts.sourcePath,
+      outputOptions,
+      output,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (p) => {
+        eta.add(p.outTimeSec);
+        const etaSeconds = eta.etaSeconds();
+        opts.onProgress?.({
+          fraction: p.end ? 1 : Math.min(0.999, p.outTimeSec / opts.durationSec),
+          ...(etaSeconds !== undefined ? { etaSeconds } : {}),
+          ...(p.speed ? { detail: `${p.speed.toFixed(1)}× realtime` } : {}),
+        });
+      },
+    });
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  }
+  await rename(partial, final);
+  return final;
+}

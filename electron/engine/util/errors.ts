@@ -1,0 +1,33 @@
+/**
+ * Errors the station shows to an operator. `message` is one specific human sentence; `detail`
+ * carries the diagnostic text (ffmpeg's stderr tail, an S3 error code) for the "details" view.
+ */
+export class StationError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'StationError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled by the operator') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
