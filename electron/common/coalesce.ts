@@ -37,3 +37,24 @@ export function createCoalescer<T>(deliver: (value: T) => void, intervalMs = 100
     },
   };
 }
+
+/**
+ * Job updates → a sink, at most one per job per interval, but a change of job state or of the
+ * running stage is delivered at once so the UI never shows a stale "running" after "done".
+ */
+export function createJobUpdateForwarder<J extends { id: string; state: string; stage: string }>(
+  send: (job: J) => void,
+  intervalMs = 100,
+): Coalescer<J> & { forward(job: J): void } {
+  const coalescer = createCoalescer(send, intervalMs);
+  const lastPhase = new Map<string, string>();
+  return {
+    ...coalescer,
+    forward(job) {
+      const phase = `${job.state}:${job.stage}`;
+      const changed = lastPhase.get(job.id) !== phase;
+      lastPhase.set(job.id, phase);
+      coalescer.push(job.id, job, changed);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The engine side of the UI contract: one implementation of every InvokeOp, used by Electron main
+ * (behind ipcMain.handle) and by the browser-test loopback bridge (behind HTTP). Callers validate
+ * arguments with parseInvokeArgs before calling; these functions trust their typed inputs.
+ */
+import type { InvokeOp, InvokeOps } from '../common/api.js';
+import { StationError } from './util/errors.js';
+import { expandSources } from './intake.js';
+import type { Station } from './station.js';
+
+export type Handlers = { [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']> };
+
+export interface HandlerDeps {
+  station: Station;
+  /** The platform's file picker (Electron's dialog in main; a fixed list in browser tests). */
+  pickFiles(): Promise<string[]>;
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  return {
+    async addMasters(paths) {
+      const intake = await expandSources(paths);
+      if (intake.files.length === 0) {
+        const why = intake.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ');
+        throw new StationError(`Nothing to ingest${why ? ` (${why})` : ''}`, 'nothing-to-ingest');
+      }
+      return deps.station.queue.add(intake.files);
+    },
+    async listJobs() {
+      return deps.station.queue.list();
+    },
+    async cancelJob(jobId) {
+      await deps.station.queue.cancel(jobId);
+    },
+    async pickMasters() {
+      return deps.pickFiles();
+    },
+  };
+}

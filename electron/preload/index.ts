@@ -1,0 +1,27 @@
+/**
+ * Sandboxed preload (bundled to CommonJS). Exposes exactly one function per operation of the
+ * contract through contextBridge — never ipcRenderer itself — plus pathsForFiles for drops.
+ * It imports only channel names and types from common (no engine, no node:*).
+ */
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { API_GLOBAL, EVENT_CHANNELS, INVOKE_CHANNELS, type StationApi } from '../common/api.js';
+import type { JobSnapshot } from '../common/jobs.js';
+
+type DomFile = Parameters<typeof webUtils.getPathForFile>[0];
+
+export const stationApi: StationApi = {
+  addMasters: (paths) => ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths),
+  listJobs: () => ipcRenderer.invoke(INVOKE_CHANNELS.listJobs),
+  cancelJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.cancelJob, jobId),
+  pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),
+  onJobUpdate(listener) {
+    const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
+    ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);
+    return () => {
+      ipcRenderer.removeListener(EVENT_CHANNELS.jobUpdate, handler);
+    };
+  },
+  pathsForFiles: (files) => files.map((f) => webUtils.getPathForFile(f as unknown as DomFile)).filter((p) => p.length > 0),
+};
+
+contextBridge.exposeInMainWorld(API_GLOBAL, stationApi);

@@ -1,0 +1,51 @@
+import { useState, type DragEvent } from 'react';
+import type { StationApi } from '../../electron/common/api';
+
+interface Props {
+  station: StationApi;
+  onError(message: string | undefined): void;
+}
+
+/** Drop files or folders here, or choose them with the picker (keyboard: Tab to the button). */
+export function DropZone({ station, onError }: Props): React.JSX.Element {
+  const [over, setOver] = useState(false);
+
+  const add = async (paths: string[]): Promise<void> => {
+    if (paths.length === 0) return;
+    try {
+      onError(undefined);
+      await station.addMasters(paths);
+    } catch (err) {
+      onError(err instanceof Error ? err.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(err));
+    }
+  };
+
+  const onDrop = (e: DragEvent<HTMLDivElement>): void => {
+    e.preventDefault();
+    setOver(false);
+    void add(station.pathsForFiles(Array.from(e.dataTransfer.files)));
+  };
+
+  return (
+    <div
+      className={`dropzone${over ? ' dropzone--over' : ''}`}
+      data-testid="dropzone"
+      onDragEnter={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragOver={(e) => {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      <p className="dropzone__title">Drop source masters or folders here</p>
+      <p className="dropzone__hint">Masters are only read — never moved or modified.</p>
+      <button type="button" onClick={() => void station.pickMasters().then(add)}>
+        Choose files…
+      </button>
+    </div>
+  );
+}

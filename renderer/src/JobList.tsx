@@ -1,0 +1,62 @@
+import { STAGE_LABELS, type JobSnapshot } from '../../electron/common/jobs';
+import { formatDuration, formatPercent } from '../../electron/common/format';
+import type { StationApi } from '../../electron/common/api';
+
+const STATE_LABELS: Record<JobSnapshot['state'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+  const stage = job.stages[job.stage];
+  const overall = job.state === 'done' ? 1 : stage.fraction;
+  const active = job.state === 'queued' || job.state === 'running';
+  return (
+    <li className={`job job--${job.state}`} data-testid="job" data-state={job.state} aria-label={`${job.title}: ${STATE_LABELS[job.state]}`}>
+      <div className="job__head">
+        <span className="job__title" title={job.sourcePath}>
+          {job.title}
+        </span>
+        <span className={`badge badge--${job.state}`} data-testid="job-state">
+          {STATE_LABELS[job.state]}
+        </span>
+      </div>
+      <div className="job__stage">
+        <span data-testid="job-stage">{STAGE_LABELS[job.stage]}</span>
+        {job.state === 'running' && (
+          <span className="job__meta">
+            {' · '}
+            {formatPercent(stage.fraction)}
+            {stage.detail ? ` · ${stage.detail}` : ''}
+            {stage.etaSeconds !== undefined ? ` · ETA ${formatDuration(stage.etaSeconds)}` : ''}
+          </span>
+        )}
+      </div>
+      <progress max={1} value={overall} aria-label={`${STAGE_LABELS[job.stage]} progress`} />
+      {job.error && job.state !== 'cancelled' && (
+        <p className="job__error" role="alert" data-testid="job-error">
+          {STAGE_LABELS[job.error.stage]} failed: {job.error.message}
+        </p>
+      )}
+      {active && (
+        <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>
+          Cancel
+        </button>
+      )}
+    </li>
+  );
+}
+
+export function JobList({ jobs, station }: { jobs: JobSnapshot[]; station: StationApi }): React.JSX.Element {
+  if (jobs.length === 0) return <p className="empty">No titles yet.</p>;
+  return (
+    <ul className="jobs" aria-label="Titles">
+      {jobs.map((j) => (
+        <JobRow key={j.id} job={j} station={station} />
+      ))}
+    </ul>
+  );
+}
