@@ -25,7 +25,7 @@ function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): Re
         </span>
       </div>
       <div className="job__stage">
-        <span data-testid="job-stage">{STAGE_LABELS[job.stage]}</span>
+        <span data-testid="job-stage">{job.state === 'done' ? 'Verified and delivered' : STAGE_LABELS[job.stage]}</span>
         {job.state === 'running' && (
           <span className="job__meta">
             {' · '}

@@ -53,7 +53,8 @@ function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
         if ((err as NodeJS.ErrnoException & { killed?: boolean }).killed && !opts.signal?.aborted) {
           return reject(new StationError(`ffprobe did not answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`, 'probe-timeout'));
         }
-        const { message, tail } = summariseStderr(stderr);
+        // ffprobe prefixes its message with the path; the operator already knows which file it is.
+        const { message, tail } = summariseStderr(stderr.split(`${path}: `).join(''));
         reject(new StationError(`Not a media file ffprobe can read: ${message}`, 'not-media', tail));
       },
     );

@@ -1,0 +1,41 @@
+/**
+ * Test-only StationApi over HTTP (calls) and Server-Sent Events (job updates), installed as
+ * window.station before the renderer starts. Only the browser-test build includes this file; the
+ * production renderer gets the same API from the Electron preload and cannot tell the difference.
+ */
+import { API_GLOBAL, INVOKE_CHANNELS, type InvokeOp, type InvokeOps, type StationApi } from '../../electron/common/api';
+import type { JobSnapshot } from '../../electron/common/jobs';
+
+async function call<K extends InvokeOp>(op: K, ...args: InvokeOps[K]['args']): Promise<InvokeOps[K]['result']> {
+  const res = await fetch(`/api/${INVOKE_CHANNELS[op]}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(args),
+  });
+  const body = (await res.json()) as { result?: InvokeOps[K]['result']; error?: string };
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body.result as InvokeOps[K]['result'];
+}
+
+export async function installLoopbackStation(): Promise<void> {
+  // Where the test put its masters: a drop of "x.mp4" means <dropRoot>/x.mp4 (webUtils stand-in).
+  const { dropRoot } = (await (await fetch('/loopback/config')).json()) as { dropRoot: string };
+  const listeners = new Set<(job: JobSnapshot) => void>();
+  const events = new EventSource('/events');
+  events.addEventListener('jobUpdate', (e) => {
+    const job = JSON.parse((e as MessageEvent<string>).data) as JobSnapshot;
+    for (const l of listeners) l(job);
+  });
+  const api: StationApi = {
+    addMasters: (paths) => call('addMasters', paths),
+    listJobs: () => call('listJobs'),
+    cancelJob: (jobId) => call('cancelJob', jobId),
+    pickMasters: () => call('pickMasters'),
+    onJobUpdate(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    pathsForFiles: (files) => files.map((f) => `${dropRoot}/${f.name}`),
+  };
+  (globalThis as unknown as Record<string, StationApi>)[API_GLOBAL] = api;
+}

@@ -1,0 +1,40 @@
+/**
+ * Vitest global setup: one real radosgw (Ceph's S3 gateway) on 127.0.0.1 for the whole run,
+ * started with the project's scripts/rgw-up.sh and stopped (and its data removed) at the end.
+ * Fresh start ≈ 16 s. Tests read the endpoint with inject('s3Endpoint').
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+
+const run = promisify(execFile);
+const scripts = resolve(import.meta.dirname, '../../scripts');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    s3Endpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const port = Number(process.env.INGEST_TEST_RGW_PORT ?? 17480 + (process.pid % 400) * 2);
+  const dir = await mkdtemp(join(tmpdir(), 'ingest-rgw-'));
+  try {
+    await run('bash', [join(scripts, 'rgw-up.sh'), dir, String(port)], {
+      env: { ...process.env, BLOCK_BYTES: String(8 * 1024 ** 3) },
+      timeout: 120_000,
+    });
+  } catch (err) {
+    await run('bash', [join(scripts, 'rgw-down.sh'), dir]).catch(() => undefined);
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`radosgw did not start (run \`npm run test:setup\` to install it): ${e.stderr || e.message}`);
+  }
+  project.provide('s3Endpoint', `http://127.0.0.1:${port}`);
+  return async () => {
+    await run('bash', [join(scripts, 'rgw-down.sh'), dir], { timeout: 60_000 }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+}
