@@ -8,7 +8,7 @@ import { loadConfigFile, defaultConfig } from '../engine/config-file.js';
 import { expandSources } from '../engine/intake.js';
 import { openStation } from '../engine/station.js';
 import { buildReport } from '../engine/stages/report.js';
-import { errorMessage } from '../engine/util/errors.js';
+import { StationError, errorMessage } from '../engine/util/errors.js';
 import { createProgressPrinter } from './progress-printer.js';
 
 export interface CliIo {
@@ -78,6 +78,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     io.stderr(`error: ${errorMessage(err)}`);
-    return EXIT_FAILED;
+    // A config file that cannot be read or is invalid is a usage error, like a bad flag.
+    return err instanceof StationError && err.code.startsWith('config-') ? EXIT_USAGE : EXIT_FAILED;
   }
 }

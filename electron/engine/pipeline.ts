@@ -135,7 +135,9 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'report',
       async run({ job }) {
-        job.report = buildReport({ ...job, state: 'done' });
+        // The report describes the finished job, including this stage as complete.
+        const report = { ...job.stages.report, state: 'done' as const, fraction: 1, endedAt: new Date().toISOString() };
+        job.report = buildReport({ ...job, state: 'done', stages: { ...job.stages, report } });
         await writeFileAtomic(join(ctx.jobDir(job.id), 'report.json'), JSON.stringify(job.report, null, 2) + '\n');
         return 'done';
       },

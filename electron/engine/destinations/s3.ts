@@ -21,7 +21,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { S3DestinationConfig } from '../../common/config.js';
-import { StationError, throwIfAborted } from '../util/errors.js';
+import { StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type RemoteObject } from './destination.js';
 
@@ -88,6 +88,7 @@ export class S3Destination implements Destination {
       ContentType: req.contentType ?? contentTypeFor(req.key),
       ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
     };
+    const abort = linkedAbort(req.signal);
     try {
       if (req.size <= SINGLE_PUT_MAX) {
         // From a buffer so the SDK can retry the request after a reset (a consumed stream cannot be replayed).
@@ -95,7 +96,7 @@ export class S3Destination implements Destination {
         if (body.length !== req.size) throw new StationError(`${req.localPath} changed since it was verified`, 'source-changed');
         const out = await this.client.send(
           new PutObjectCommand({ ...common, Body: body, ContentLength: body.length, ContentMD5: md5HexToBase64(req.md5) }),
-          { abortSignal: req.signal },
+          { abortSignal: abort.signal },
         );
         // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
         const etag = unquote(out.ETag);
@@ -109,7 +110,7 @@ export class S3Destination implements Destination {
           queueSize: 4,
           partSize: Math.max(8 * 1024 * 1024, Math.ceil(req.size / 10_000)),
           leavePartsOnError: false,
-          ...(req.signal ? { abortController: abortControllerFrom(req.signal) } : {}),
+          abortController: abort.controller,
         });
         await upload.done();
       }
@@ -119,6 +120,8 @@ export class S3Destination implements Destination {
       if (err instanceof StationError) throw err;
       if (req.signal?.aborted) throw err;
       throw describeS3Error(err, `Upload of ${Key} to ${this.name}`);
+    } finally {
+      abort.dispose();
     }
   }
 
@@ -167,11 +170,4 @@ export class S3Destination implements Destination {
   close(): void {
     this.client.destroy();
   }
-}
-
-function abortControllerFrom(signal: AbortSignal): AbortController {
-  const ac = new AbortController();
-  if (signal.aborted) ac.abort();
-  else signal.addEventListener('abort', () => ac.abort(), { once: true });
-  return ac;
 }

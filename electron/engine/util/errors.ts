@@ -31,3 +31,16 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A child AbortSignal for one request, linked to a long-lived parent (a job's signal). Disposing
+ * removes the link, so thousands of requests over a job's life never pile listeners on the parent.
+ */
+export function linkedAbort(parent: AbortSignal | undefined): { controller: AbortController; signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  if (!parent) return { controller: ac, signal: ac.signal, dispose() {} };
+  const onAbort = (): void => ac.abort(parent.reason);
+  if (parent.aborted) ac.abort(parent.reason);
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { controller: ac, signal: ac.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
+}

@@ -1,0 +1,103 @@
+/**
+ * The built CLI (bin/ingest-station.js → out/cli) as a user runs it: real processes, real ffmpeg,
+ * a real radosgw for --config. Exit codes: 0 success, 1 failure (reason on stderr), 2 usage.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { TitleReport } from '../../electron/common/report';
+import { makeMaster } from '../helpers/masters';
+import { freshBucket } from '../helpers/s3';
+import { tempDir } from '../helpers/station';
+
+const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd: string): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 120_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let master: string;
+
+beforeAll(async () => {
+  dir = await tempDir('ingest-cli-');
+  master = join(dir, 'Sample Title.mp4');
+  await copyFile(await makeMaster({ seconds: 5 }), master);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('ingest-station CLI', () => {
+  it('--help lists the commands', async () => {
+    const r = await cli(['--help'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: ingest-station/);
+    expect(r.stdout).toMatch(/ingest \[options\] <file\.\.\.>/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect((await cli(['ingest'], dir)).code).toBe(2);
+    expect((await cli(['frobnicate'], dir)).code).toBe(2);
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ destinations: {}, origin: 'nowhere' }));
+    const r = await cli(['ingest', master, '--config', bad], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/origin: names destination "nowhere", which is not defined/);
+  });
+
+  it('with no config, writes the package to ./ingest-output and says where', async () => {
+    const r = await cli(['ingest', master, '--json'], dir);
+    expect(r.stderr).toContain(`origin: ${join(dir, 'ingest-output')}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Sample Title · Transcode · done/);
+    const out = JSON.parse(r.stdout) as { titles: TitleReport[] };
+    const [report] = out.titles;
+    expect(report!.state).toBe('done');
+    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'skipped', 'done']);
+    const files = await readdir(join(dir, 'ingest-output', 'sample-title'), { recursive: true });
+    expect(files).toContain('master.m3u8');
+    expect(report!.uploads.length).toBeGreaterThan(10);
+    for (const u of report!.uploads) {
+      expect(u.md5).toMatch(/^[0-9a-f]{32}$/);
+      const bytes = await readFile(join(dir, 'ingest-output', ...u.key.split('/')));
+      expect(bytes.length).toBe(u.size);
+    }
+  });
+
+  it('uploads to an S3 destination from --config', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'), 'cli');
+    const config = join(dir, 'station.json');
+    await writeFile(config, JSON.stringify({ destinations: { b2: cfg }, origin: 'b2', workDir: join(dir, 'work-s3') }));
+    const r = await cli(['ingest', master, '--config', config, '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`origin: s3://${cfg.bucket}/cli at ${cfg.endpoint}`);
+    expect(r.stderr).not.toContain('SKTEST');
+    const report = (JSON.parse(r.stdout) as { titles: TitleReport[] }).titles[0]!;
+    expect(report.uploads.map((u) => u.key)).toContain('sample-title/master.m3u8');
+  });
+
+  it('rejects a bad master with its reason, carries on with the good one, exits 1', async () => {
+    const bad = join(dir, 'Not A Film.mov');
+    await writeFile(bad, 'plain text, not media');
+    const r = await cli(['ingest', bad, master, '--json'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Not A Film: failed — Not a media file ffprobe can read: Invalid data found/);
+    const titles = (JSON.parse(r.stdout) as { titles: TitleReport[] }).titles;
+    expect(titles.map((t) => [t.title, t.state])).toEqual([
+      ['Not A Film', 'failed'],
+      ['Sample Title', 'done'],
+    ]);
+  });
+});
