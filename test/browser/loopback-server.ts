@@ -14,7 +14,7 @@ import type { Handlers } from '../../electron/engine/api-handlers';
 import type { Station } from '../../electron/engine/station';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
-const OPS = new Map(Object.entries(INVOKE_CHANNELS).map(([op, ch]) => [ch, op as InvokeOp]));
+const OPS = new Map<string, InvokeOp>(Object.entries(INVOKE_CHANNELS).map(([op, ch]) => [ch, op as InvokeOp]));
 
 export interface LoopbackServer {
   url: string;

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The renderer in real Chromium (Debian's), through the loopback bridge, in front of the real
  * engine (real ffmpeg, folder destination): drop a generated master and a bad one, watch the good

@@ -1,4 +1,4 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import type { S3DestinationConfig } from '../../electron/common/config';
 import { createS3Client } from '../../electron/engine/destinations/s3';

@@ -16,6 +16,10 @@ import { hashFile } from '../util/hash-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MASTER_PLAYLIST } from './transcode.js';
 
+// Strict: a playlist that breaks the HLS spec is a problem to report, not something to log and
+// guess around (the default logs to the console and carries on).
+HLS.setOptions({ strictMode: true, silent: true });
+
 export interface PackageProblem {
   file: string;
   problem: 'missing' | 'empty' | 'unparsable' | 'outside-package' | 'stray';

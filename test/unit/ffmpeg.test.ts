@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProgressParser, type FfmpegProgress } from '../../electron/engine/ffmpeg/progress';
+import { runFfmpeg, summariseStderr } from '../../electron/engine/ffmpeg/run-ffmpeg';
+import { locateTools } from '../../electron/engine/ffmpeg/locate';
+import { StationError } from '../../electron/engine/util/errors';
+
+describe('-progress pipe:1 parser', () => {
+  it('emits one record per block, across arbitrary chunk boundaries', () => {
+    const seen: FfmpegProgress[] = [];
+    const p = new ProgressParser((x) => seen.push(x));
+    const text =
+      'frame=0\nfps=0.00\nout_time_us=0\nspeed=N/A\nprogress=continue\n' +
+      'frame=48\nfps=47.5\nout_time_us=2000000\nout_time_ms=2000000\nspeed=2.1x\nprogress=continue\n' +
+      'frame=192\nout_time_us=8000000\nspeed=12.7x\nprogress=end\n';
+    for (let i = 0; i < text.length; i += 7) p.push(text.slice(i, i + 7));
+    expect(seen).toEqual([
+      { outTimeSec: 0, end: false },
+      { outTimeSec: 2, fps: 47.5, speed: 2.1, end: false },
+      { outTimeSec: 8, speed: 12.7, end: true },
+    ]);
+  });
+
+  it('ignores N/A and negative out_time (ffmpeg prints both at start)', () => {
+    const seen: FfmpegProgress[] = [];
+    const p = new ProgressParser((x) => seen.push(x));
+    p.push('out_time_us=N/A\nprogress=continue\nout_time_us=-9223372036854775807\nprogress=continue\n');
+    expect(seen.map((s) => s.outTimeSec)).toEqual([0, 0]);
+  });
+});
+
+describe('ffmpeg failures surface ffmpeg’s own words', () => {
+  it('picks the last error line and keeps the tail', () => {
+    const s = summariseStderr('Input #0, lavfi\n  Stream #0:0: Video\n[libx264 @ 0x1] Error: bad preset\nConversion failed!\n');
+    expect(s.message).toBe('Conversion failed!');
+    expect(s.tail).toContain('[libx264 @ 0x1] Error: bad preset');
+  });
+
+  it('a real failing ffmpeg run reports stderr, not only the exit code', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ff-'));
+    const err = await runFfmpeg({
+      ffmpegPath: 'ffmpeg',
+      input: join(dir, 'missing.mov'),
+      outputOptions: ['-f', 'null'],
+      output: '-',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StationError);
+    expect((err as StationError).message).toMatch(/^ffmpeg failed: .*missing\.mov: No such file or directory/);
+  });
+
+  it('cancelling kills ffmpeg and rejects as cancelled', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const run = runFfmpeg({
+      ffmpegPath: 'ffmpeg',
+      input: 'testsrc2=s=320x240:r=25:d=600',
+      inputOptions: ['-re', '-f', 'lavfi'],
+      outputOptions: ['-f', 'null'],
+      output: '-',
+      signal: ac.signal,
+      onProgress: () => ac.abort(),
+    });
+    await expect(run).rejects.toThrow(/Cancelled/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('locating ffmpeg and ffprobe', () => {
+  it('a configured path that does not exist is a clear error', () => {
+    expect(() => locateTools({ ffmpegPath: '/nope/ffmpeg' })).toThrow(/configured ffmpeg \(\/nope\/ffmpeg\) does not exist/);
+  });
+
+  it('no ffmpeg anywhere names where it looked and how to install it', () => {
+    expect(() => locateTools({ env: { PATH: '/nonexistent' }, resourcesDir: '/nonexistent-res' })).toThrow(
+      /ffmpeg was not found \(looked at: bundled .*PATH\).*apt-get install ffmpeg/,
+    );
+  });
+
+  it('prefers a bundled ffmpeg and takes the ffprobe beside it', async () => {
+    const res = await mkdtemp(join(tmpdir(), 'res-'));
+    const bin = join(res, 'bin', `${process.platform}-${process.arch}`);
+    await import('node:fs/promises').then((fs) => fs.mkdir(bin, { recursive: true }));
+    for (const name of ['ffmpeg', 'ffprobe']) {
+      await writeFile(join(bin, name), '#!/bin/sh\n');
+      await chmod(join(bin, name), 0o755);
+    }
+    expect(locateTools({ resourcesDir: res })).toEqual({ ffmpeg: join(bin, 'ffmpeg'), ffprobe: join(bin, 'ffprobe') });
+  });
+
+  it('finds the system ffmpeg and ffprobe on PATH', () => {
+    const t = locateTools();
+    expect(t.ffmpeg).toMatch(/ffmpeg$/);
+    expect(t.ffprobe).toMatch(/ffprobe$/);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Electron main's IPC and window hardening with `electron` mocked (its binary cannot run here).
+ * Real ipc.ts/window.ts code runs; only the Electron objects are stand-ins that record calls.
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', () => ({
+  BrowserWindow: vi.fn(),
+  shell: { openExternal: vi.fn(async () => undefined) },
+}));
+
+import { shell } from 'electron';
+import { INVOKE_CHANNELS } from '../../electron/common/api';
+import type { Handlers } from '../../electron/engine/api-handlers';
+import { isTrustedUrl, registerIpc } from '../../electron/main/ipc';
+import { CONTENT_SECURITY_POLICY, hardenWindow, installCsp, secureWebPreferences } from '../../electron/main/window';
+
+const APP_URL = 'file:///opt/Ingest%20Station/resources/app.asar/out/renderer/index.html';
+type Handler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
+
+function setup() {
+  const registered = new Map<string, Handler>();
+  const ipcMain = { handle: vi.fn((ch: string, fn: Handler) => void registered.set(ch, fn)) };
+  const handlers: Handlers = {
+    addMasters: vi.fn(async () => []),
+    listJobs: vi.fn(async () => []),
+    cancelJob: vi.fn(async () => undefined),
+    pickMasters: vi.fn(async () => []),
+  };
+  registerIpc(ipcMain, handlers, APP_URL);
+  const fromApp = { senderFrame: { url: APP_URL, parent: null } };
+  return { registered, handlers, fromApp };
+}
+
+describe('IPC registration', () => {
+  it('registers exactly one handler per operation of the contract', () => {
+    const { registered } = setup();
+    expect([...registered.keys()].sort()).toEqual(Object.values(INVOKE_CHANNELS).sort());
+  });
+
+  it('passes validated arguments to the engine handler', async () => {
+    const { registered, handlers, fromApp } = setup();
+    await registered.get('jobs:add')!(fromApp, ['/media/in/film.mov', 'C:\\masters\\b.mxf']);
+    expect(handlers.addMasters).toHaveBeenCalledWith(['/media/in/film.mov', 'C:\\masters\\b.mxf']);
+    await registered.get('jobs:cancel')!(fromApp, 'jabc123');
+    expect(handlers.cancelJob).toHaveBeenCalledWith('jabc123');
+  });
+
+  it.each([
+    ['a relative path', 'jobs:add', [['film.mov']], /must be absolute/],
+    ['a path with NUL', 'jobs:add', [['/a\0b']], /NUL/],
+    ['a string instead of an array', 'jobs:add', ['/a.mov'], /Invalid arguments for addMasters/],
+    ['no paths', 'jobs:add', [[]], /Invalid arguments for addMasters/],
+    ['extra arguments', 'jobs:list', [1], /Invalid arguments for listJobs/],
+    ['a job id with path characters', 'jobs:cancel', ['../../etc'], /not a job id/],
+    ['an object as job id', 'jobs:cancel', [{ id: 1 }], /Invalid arguments for cancelJob/],
+  ])('rejects %s before reaching the engine', async (_name, channel, args, message) => {
+    const { registered, handlers, fromApp } = setup();
+    await expect(registered.get(channel)!(fromApp, ...args)).rejects.toThrow(message);
+    for (const h of Object.values(handlers)) expect(h).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['another origin', { senderFrame: { url: 'https://evil.example/index.html', parent: null } }],
+    ['another local file', { senderFrame: { url: 'file:///tmp/evil.html', parent: null } }],
+    ['a subframe of the app', { senderFrame: { url: APP_URL, parent: {} } }],
+    ['no frame', { senderFrame: null }],
+  ])('refuses calls from %s', async (_name, event) => {
+    const { registered, handlers } = setup();
+    await expect(registered.get('jobs:list')!(event)).rejects.toThrow(/did not come from the Ingest Station window/);
+    expect(handlers.listJobs).not.toHaveBeenCalled();
+  });
+
+  it('trusts the dev server by origin only', () => {
+    expect(isTrustedUrl('http://localhost:5173/src/x', 'http://localhost:5173/')).toBe(true);
+    expect(isTrustedUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(isTrustedUrl('not a url', 'http://localhost:5173/')).toBe(false);
+  });
+});
+
+describe('window hardening', () => {
+  it('runs the renderer sandboxed and isolated, without Node', () => {
+    const prefs = secureWebPreferences('/app/preload/index.cjs');
+    expect(prefs).toMatchObject({
+      preload: '/app/preload/index.cjs',
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+  });
+
+  it('denies navigation away from the app and every window.open', () => {
+    const listeners = new Map<string, (...a: unknown[]) => void>();
+    let openHandler: ((d: { url: string }) => { action: string }) | undefined;
+    const win = {
+      webContents: {
+        on: (ev: string, fn: (...a: unknown[]) => void) => listeners.set(ev, fn),
+        setWindowOpenHandler: (fn: typeof openHandler) => (openHandler = fn),
+      },
+    };
+    hardenWindow(win as never, APP_URL);
+    const nav = { preventDefault: vi.fn() };
+    listeners.get('will-navigate')!(nav, 'https://evil.example/');
+    expect(nav.preventDefault).toHaveBeenCalled();
+    const same = { preventDefault: vi.fn() };
+    listeners.get('will-navigate')!(same, APP_URL);
+    expect(same.preventDefault).not.toHaveBeenCalled();
+    const webview = { preventDefault: vi.fn() };
+    listeners.get('will-attach-webview')!(webview);
+    expect(webview.preventDefault).toHaveBeenCalled();
+    expect(openHandler!({ url: 'https://docs.example/help' })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).toHaveBeenCalledWith('https://docs.example/help');
+    expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('sets a strict CSP header and refuses permission requests', () => {
+    let headerHook: ((d: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void) | undefined;
+    let permissionHook: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
+    installCsp({
+      webRequest: { onHeadersReceived: (fn: typeof headerHook) => (headerHook = fn) },
+      setPermissionRequestHandler: (fn: typeof permissionHook) => (permissionHook = fn),
+    } as never);
+    const cb = vi.fn();
+    headerHook!({ responseHeaders: { 'X-Other': ['1'] } }, cb);
+    expect(cb).toHaveBeenCalledWith({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
+    const allow = vi.fn();
+    permissionHook!({}, 'media', allow);
+    expect(allow).toHaveBeenCalledWith(false);
+  });
+
+  it('the renderer HTML carries the same CSP for file:// loads', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const html = await readFile(new URL('../../renderer/index.html', import.meta.url), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBeDefined();
+    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'"]) expect(meta).toContain(directive);
+    expect(meta).not.toContain('unsafe');
+  });
+});

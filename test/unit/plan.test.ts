@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { MediaInfo } from '../../electron/common/media';
+import { planTranscode } from '../../electron/engine/stages/plan';
+import { buildLadderArgs } from '../../electron/engine/stages/transcode';
+import { rejectReason, toMediaInfo } from '../../electron/engine/stages/probe';
+
+const media = (width: number, height: number, audio = true): MediaInfo => ({
+  container: 'mov',
+  durationSec: 60,
+  sizeBytes: 1,
+  video: [{ index: 0, codec: 'prores', width, height, frameRate: { num: 24000, den: 1001 } }],
+  audio: audio ? [{ index: 1, codec: 'pcm_s24le', channels: 6, sampleRate: 48000 }] : [],
+});
+
+describe('plan', () => {
+  it('1080p source → 720p and 360p, 16:9 kept, even sizes', () => {
+    const plan = planTranscode(media(1920, 1080), { segmentSeconds: 6 });
+    expect(plan.rungs.map((r) => [r.name, r.width, r.height])).toEqual([
+      ['720p', 1280, 720],
+      ['360p', 640, 360],
+    ]);
+  });
+
+  it('never upscales and keeps two distinct rungs from a small source', () => {
+    const plan = planTranscode(media(640, 360), { segmentSeconds: 6 });
+    expect(plan.rungs.map((r) => `${r.width}x${r.height}`)).toEqual(['640x360', '320x180']);
+  });
+
+  it('odd source sizes give even rung sizes (x264 needs them)', () => {
+    const plan = planTranscode(media(721, 405), { segmentSeconds: 6 });
+    for (const r of plan.rungs) {
+      expect(r.width % 2).toBe(0);
+      expect(r.height % 2).toBe(0);
+    }
+  });
+});
+
+describe('ladder arguments', () => {
+  it('one process: split to every rung, keyframes at segment boundaries, fMP4 HLS with master playlist', () => {
+    const plan = planTranscode(media(1920, 1080), { segmentSeconds: 4 });
+    const { outputOptions: a, output } = buildLadderArgs(plan, '/w/pkg');
+    const arg = (k: string): string | undefined => a[a.indexOf(k) + 1];
+    expect(arg('-filter_complex')).toBe(
+      '[0:0]split=2[s0][s1];[s0]scale=1280:720,setsar=1,format=yuv420p[v0];[s1]scale=640:360,setsar=1,format=yuv420p[v1]',
+    );
+    expect(arg('-force_key_frames')).toBe('expr:gte(t,n_forced*4)');
+    expect(arg('-sc_threshold')).toBe('0');
+    expect(arg('-hls_time')).toBe('4');
+    expect(arg('-hls_segment_type')).toBe('fmp4');
+    expect(arg('-master_pl_name')).toBe('master.m3u8');
+    expect(arg('-var_stream_map')).toBe('v:0,name:720p,agroup:aud v:1,name:360p,agroup:aud a:0,agroup:aud,name:audio,default:yes');
+    expect(a.filter((x) => x === '-map')).toHaveLength(3);
+    expect(output).toBe('/w/pkg/%v/index.m3u8');
+  });
+
+  it('a master without audio maps no audio and no audio group', () => {
+    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1280, 720, false), { segmentSeconds: 6 }), '/w');
+    expect(a).not.toContain('-c:a');
+    expect(a[a.indexOf('-var_stream_map') + 1]).toBe('v:0,name:720p v:1,name:360p');
+  });
+});
+
+describe('ffprobe JSON → MediaInfo', () => {
+  it('maps streams and ignores cover art', () => {
+    const info = toMediaInfo(
+      {
+        format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '7.000000', bit_rate: '512000' },
+        streams: [
+          { index: 0, codec_type: 'video', codec_name: 'h264', profile: 'High', width: 1920, height: 1080, avg_frame_rate: '24000/1001', pix_fmt: 'yuv420p' },
+          { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 2, channel_layout: 'stereo', sample_rate: '48000', tags: { language: 'eng' } },
+          { index: 2, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } },
+        ],
+      },
+      1234,
+    );
+    expect(info).toEqual({
+      container: 'mov,mp4,m4a,3gp,3g2,mj2',
+      durationSec: 7,
+      sizeBytes: 1234,
+      bitRate: 512000,
+      video: [{ index: 0, codec: 'h264', profile: 'High', width: 1920, height: 1080, frameRate: { num: 24000, den: 1001 }, pixelFormat: 'yuv420p' }],
+      audio: [{ index: 1, codec: 'aac', channels: 2, channelLayout: 'stereo', sampleRate: 48000, language: 'eng' }],
+    });
+  });
+
+  it('gives one reason for an unusable master', () => {
+    expect(rejectReason({ ...media(1920, 1080), video: [] })?.message).toMatch(/^No video stream/);
+    expect(rejectReason({ ...media(1920, 1080), durationSec: 0 })?.message).toMatch(/^Duration is 0/);
+    expect(rejectReason(media(1920, 1080))).toBeUndefined();
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * The preload with `electron` mocked: it must expose exactly one function per operation through
+ * contextBridge, never ipcRenderer itself, and route each call to its channel.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_GLOBAL, EVENT_CHANNELS, INVOKE_CHANNELS, type StationApi } from '../../electron/common/api';
+
+const exposed = new Map<string, unknown>();
+const ipcRenderer = {
+  invoke: vi.fn(async (..._args: unknown[]) => 'ok'),
+  on: vi.fn(),
+  removeListener: vi.fn(),
+};
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
+  ipcRenderer,
+  webUtils: { getPathForFile: (f: { name: string }) => (f.name === 'no-path' ? '' : `/drops/${f.name}`) },
+}));
+
+let api: StationApi;
+beforeAll(async () => {
+  await import('../../electron/preload/index');
+  api = exposed.get(API_GLOBAL) as StationApi;
+});
+
+describe('preload bridge', () => {
+  it('exposes one object with exactly the contract operations, all functions', () => {
+    expect([...exposed.keys()]).toEqual([API_GLOBAL]);
+    expect(Object.keys(api).sort()).toEqual([...Object.keys(INVOKE_CHANNELS), 'onJobUpdate', 'pathsForFiles'].sort());
+    for (const v of Object.values(api)) expect(typeof v).toBe('function');
+    expect(Object.values(api)).not.toContain(ipcRenderer.invoke);
+  });
+
+  it('routes each operation to its channel with its arguments only', async () => {
+    await api.addMasters(['/a.mov']);
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.addMasters, ['/a.mov']);
+    await api.cancelJob('j1');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.cancelJob, 'j1');
+    await api.listJobs();
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.listJobs);
+    await api.pickMasters();
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.pickMasters);
+  });
+
+  it('delivers job updates without exposing the IPC event, and unsubscribes', () => {
+    const listener = vi.fn();
+    const off = api.onJobUpdate(listener);
+    const [channel, handler] = ipcRenderer.on.mock.calls.at(-1) as [string, (e: unknown, j: unknown) => void];
+    expect(channel).toBe(EVENT_CHANNELS.jobUpdate);
+    handler({ sender: 'secret' }, { id: 'j1' });
+    expect(listener).toHaveBeenCalledWith({ id: 'j1' });
+    off();
+    expect(ipcRenderer.removeListener).toHaveBeenCalledWith(EVENT_CHANNELS.jobUpdate, handler);
+  });
+
+  it('turns dropped files into paths through webUtils, dropping files without one', () => {
+    expect(api.pathsForFiles([{ name: 'a.mov' }, { name: 'no-path' }])).toEqual(['/drops/a.mov']);
+  });
+});

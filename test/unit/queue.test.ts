@@ -1,0 +1,135 @@
+/**
+ * The queue's state machine with stand-in stages (real JobStore on disk): order, failure with a
+ * reason, cancel, and — the point of persistence — resume after a crash without redoing stages.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STAGES, type StageName } from '../../electron/common/jobs';
+import { JobQueue, type JobRecord, type StageRunner } from '../../electron/engine/queue/job-queue';
+import { JobStore } from '../../electron/engine/queue/job-store';
+import { CancelledError, StationError } from '../../electron/engine/util/errors';
+
+type Behaviour = Partial<Record<StageName, (signal: AbortSignal) => Promise<'done' | 'skipped'>>>;
+
+function runners(log: string[], behaviour: Behaviour = {}): StageRunner[] {
+  return STAGES.map((name) => ({
+    name,
+    async run({ job, signal, progress }) {
+      log.push(`${job.title}:${name}`);
+      progress({ fraction: 0.5 });
+      return (await behaviour[name]?.(signal)) ?? 'done';
+    },
+    cleanup: async (job) => void log.push(`${job.title}:cleanup:${name}`),
+  }));
+}
+
+async function openQueue(dir: string, log: string[], behaviour?: Behaviour): Promise<JobQueue> {
+  return JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), runners(log, behaviour));
+}
+
+const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'queue-'));
+
+describe('job queue', () => {
+  it('runs every stage in order, one job at a time, and emits updates', async () => {
+    const log: string[] = [];
+    const q = await openQueue(await tmp(), log);
+    const updates = vi.fn();
+    q.onUpdate(updates);
+    const [a, b] = await q.add(['/m/a.mov', '/m/b.mov']);
+    const [da, db] = await Promise.all([q.waitFor(a!.id), q.waitFor(b!.id)]);
+    expect(da.state).toBe('done');
+    expect(db.state).toBe('done');
+    expect(log).toEqual([...STAGES.map((s) => `a:${s}`), ...STAGES.map((s) => `b:${s}`)]);
+    expect(updates.mock.calls.some(([j]) => j.stages.probe.fraction === 0.5)).toBe(true);
+    expect(Object.keys(updates.mock.calls[0]![0])).not.toContain('outputs');
+    await q.close();
+  });
+
+  it('a failing stage fails the job with its reason and detail; later stages never run', async () => {
+    const log: string[] = [];
+    const q = await openQueue(await tmp(), log, {
+      transcode: async () => {
+        throw new StationError('ffmpeg failed: Conversion failed!', 'ffmpeg-failed', 'stderr tail');
+      },
+    });
+    const [job] = await q.add(['/m/x.mov']);
+    const done = await q.waitFor(job!.id);
+    expect(done.state).toBe('failed');
+    expect(done.error).toEqual({ stage: 'transcode', message: 'ffmpeg failed: Conversion failed!', detail: 'stderr tail' });
+    expect(done.stages.transcode.state).toBe('failed');
+    expect(done.stages.verify.state).toBe('pending');
+    expect(log).not.toContain('x:verify');
+    await q.close();
+  });
+
+  it('cancel aborts the running stage, runs cleanups and marks the job cancelled', async () => {
+    const log: string[] = [];
+    const q = await openQueue(await tmp(), log, {
+      transcode: (signal) =>
+        new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true })),
+    });
+    const [job] = await q.add(['/m/c.mov']);
+    await vi.waitFor(() => expect(log).toContain('c:transcode'));
+    await q.cancel(job!.id);
+    const done = await q.waitFor(job!.id);
+    expect(done.state).toBe('cancelled');
+    expect(done.stages.transcode.state).toBe('cancelled');
+    expect(log).toContain('c:cleanup:transcode');
+    await q.close();
+  });
+
+  it('after a crash, an interrupted job resumes at its interrupted stage; completed stages are not redone', async () => {
+    const dir = await tmp();
+    const log: string[] = [];
+    const q1 = await openQueue(dir, log, { verify: () => new Promise(() => undefined) });
+    const [job] = await q1.add(['/m/r.mov']);
+    await vi.waitFor(() => expect(log).toContain('r:verify'));
+    // "kill -9": the first queue is simply abandoned, never closed; only its journal survives.
+    const log2: string[] = [];
+    const q2 = await openQueue(dir, log2);
+    const resumed = await q2.waitFor(job!.id);
+    expect(resumed.state).toBe('done');
+    expect(log2).toEqual(['r:verify', 'r:uploadOrigin', 'r:uploadArchive', 'r:report']);
+    await q2.close();
+  });
+
+  it('a source that already has an unfinished job gets that job back', async () => {
+    const q = await openQueue(await tmp(), [], { probe: () => new Promise(() => undefined) });
+    const [first] = await q.add(['/m/same.mov']);
+    const [second] = await q.add(['/m/same.mov']);
+    expect(second!.id).toBe(first!.id);
+  });
+
+  it('eligible() keeps other processes’ jobs waiting', async () => {
+    const log: string[] = [];
+    const q = await JobQueue.open(new JobStore<JobRecord>(join(await tmp(), 'j.jsonl')), runners(log), {
+      eligible: (j) => j.sourcePath.endsWith('mine.mov'),
+    });
+    const [other, mine] = await q.add(['/m/other.mov', '/m/mine.mov']);
+    expect((await q.waitFor(mine!.id)).state).toBe('done');
+    expect(q.get(other!.id)!.state).toBe('queued');
+    expect(log.some((l) => l.startsWith('other:'))).toBe(false);
+  });
+});
+
+describe('job store', () => {
+  it('ignores a torn last line from a crash mid-append and compacts to one line per job', async () => {
+    const path = join(await tmp(), 'jobs.jsonl');
+    const s1 = new JobStore<{ id: string; v: number }>(path);
+    await s1.open();
+    await s1.save({ id: 'a', v: 1 });
+    await s1.save({ id: 'a', v: 2 });
+    await s1.save({ id: 'b', v: 1 });
+    await s1.close();
+    await appendFile(path, '{"id":"a","v":3');
+    const s2 = new JobStore<{ id: string; v: number }>(path);
+    expect(await s2.open()).toEqual([
+      { id: 'a', v: 2 },
+      { id: 'b', v: 1 },
+    ]);
+    await s2.close();
+    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(2);
+  });
+});
