@@ -43,7 +43,8 @@ async function ingest(files: string[], opts: { config?: string; json?: boolean }
     await station.close();
   }
   for (const r of reports) {
-    if (r.state === 'done') io.stderr(`${r.title}: done — package ${r.packageDir} → ${station.origin.describe()} (${r.uploads.length} objects)`);
+    const master = r.uploads.find((u) => u.destination === station.origin.name && u.key.endsWith('/master.m3u8'));
+    if (r.state === 'done') io.stderr(`${r.title}: done — ${r.uploads.length} objects delivered; master playlist at ${master ? station.origin.locate(master.key) : '?'}`);
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
   }
   if (opts.json) io.stdout(JSON.stringify({ titles: reports, skipped: intake.skipped }, null, 2));

@@ -62,6 +62,7 @@ describe('ingest-station CLI', () => {
     expect(r.stderr).toContain(`origin: ${join(dir, 'ingest-output')}`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Sample Title · Transcode · done/);
+    expect(r.stderr).toContain(`master playlist at ${join(dir, 'ingest-output', 'sample-title', 'master.m3u8')}`);
     const out = JSON.parse(r.stdout) as { titles: TitleReport[] };
     const [report] = out.titles;
     expect(report!.state).toBe('done');
@@ -84,6 +85,7 @@ describe('ingest-station CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`origin: s3://${cfg.bucket}/cli at ${cfg.endpoint}`);
     expect(r.stderr).not.toContain('SKTEST');
+    expect(r.stderr).toContain(`master playlist at s3://${cfg.bucket}/cli/sample-title/master.m3u8`);
     const report = (JSON.parse(r.stdout) as { titles: TitleReport[] }).titles[0]!;
     expect(report.uploads.map((u) => u.key)).toContain('sample-title/master.m3u8');
   });

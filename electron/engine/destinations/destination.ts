@@ -32,6 +32,8 @@ export interface Destination {
   readonly kind: 's3' | 'folder';
   /** Human location: "s3://bucket/prefix" or "/mnt/origin". No credentials. */
   describe(): string;
+  /** Where one object lives, for humans: "s3://bucket/prefix/key" or an absolute file path. */
+  locate(key: string): string;
   put(req: PutRequest): Promise<PutResult>;
   head(key: string): Promise<RemoteObject | undefined>;
   /** Every object under a key prefix (paged where the store pages). */

@@ -23,6 +23,10 @@ export class FolderDestination implements Destination {
     return this.root;
   }
 
+  locate(key: string): string {
+    return this.pathFor(key);
+  }
+
   private pathFor(key: string): string {
     assertSafeKey(key);
     return join(this.root, ...key.split('/'));

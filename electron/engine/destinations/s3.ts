@@ -69,6 +69,10 @@ export class S3Destination implements Destination {
       (this.cfg.endpoint ? ` at ${this.cfg.endpoint}` : '');
   }
 
+  locate(key: string): string {
+    return `s3://${this.cfg.bucket}/${this.fullKey(key)}`;
+  }
+
   private fullKey(key: string): string {
     assertSafeKey(key);
     return joinKey(this.cfg.prefix, key);

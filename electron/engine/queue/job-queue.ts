@@ -6,6 +6,7 @@
  * per-resource limits on top of this.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
@@ -197,6 +198,9 @@ export class JobQueue {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
     if (!next) return;
     const ac = new AbortController();
+    // Every in-flight request of the job links to this signal (see linkedAbort): up to the upload
+    // pool size at once, legitimately more than Node's default warning threshold of 10.
+    setMaxListeners(256, ac.signal);
     const done = this.runJob(next, ac.signal)
       .catch((err) => console.error(`queue: job ${next.id} crashed the runner:`, err))
       .finally(() => {
