@@ -10,6 +10,9 @@ import { openStation } from '../engine/station.js';
 import { buildReport } from '../engine/stages/report.js';
 import { StationError, errorMessage } from '../engine/util/errors.js';
 import { createProgressPrinter } from './progress-printer.js';
+import { locateTools } from '../engine/ffmpeg/locate.js';
+import { verifyPackage } from '../engine/stages/verify.js';
+import { resolve } from 'node:path';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -52,6 +55,35 @@ async function ingest(files: string[], opts: { config?: string; json?: boolean }
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
+async function verify(packageDir: string, opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean }, io: CliIo): Promise<number> {
+  const { ffprobe } = locateTools();
+  const dir = resolve(io.cwd, packageDir);
+  let last = 0;
+  const result = await verifyPackage({
+    packageDir: dir,
+    ffprobePath: ffprobe,
+    mode: 'check',
+    ...(opts.manifestSha256 ? { expectedManifestSha256: opts.manifestSha256.toLowerCase() } : {}),
+    ...(opts.noDecode ? { decode: false } : {}),
+    onProgress: (done, total) => {
+      // A line at every 10 %: enough to see it move on a 10,000-chunk title without flooding logs.
+      const step = Math.floor((done / Math.max(1, total)) * 10);
+      if (step > last) {
+        last = step;
+        io.stderr(`verify · ${done} / ${total} segments checked`);
+      }
+    },
+  });
+  if (opts.json) io.stdout(JSON.stringify({ packageDir: dir, ok: result.problems.length === 0, segmentsChecked: result.segmentsChecked, filesHashed: result.filesHashed, problems: result.problems }, null, 2));
+  if (result.problems.length === 0) {
+    io.stderr(`${dir}: verified — ${result.filesHashed} files match the manifest, ${result.segmentsChecked} segments decoded`);
+    return EXIT_OK;
+  }
+  io.stderr(`${dir}: ${result.problems.length} problem${result.problems.length > 1 ? 's' : ''}`);
+  for (const p of result.problems) io.stderr(`  ${p.file}: ${p.problem} — ${p.detail}`);
+  return EXIT_FAILED;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode = EXIT_OK;
   const program = new Command()
@@ -69,6 +101,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print the final report as JSON on stdout')
     .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
       exitCode = await ingest(files, opts, io);
+    });
+
+  program
+    .command('verify')
+    .description('check a package against its manifest: structure, every segment decoded, every file hashed')
+    .argument('<packageDir>', 'package folder (holds master.m3u8 and manifest.json)')
+    .option('--json', 'print the result (every problem: file, problem, detail) as JSON on stdout')
+    .option('--manifest-sha256 <hex>', "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand")
+    .option('--no-decode', 'skip decoding (structure and hashes only)')
+    .action(async (packageDir: string, opts: { json?: boolean; manifestSha256?: string; decode?: boolean }) => {
+      exitCode = await verify(packageDir, { ...opts, noDecode: opts.decode === false }, io);
     });
 
   try {

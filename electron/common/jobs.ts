@@ -4,6 +4,7 @@
  * previous stages recorded here, so a job can be resumed from its last completed stage.
  */
 import type { MediaInfo } from './media.js';
+import type { PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 
 export const STAGES = ['probe', 'plan', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'report'] as const;
@@ -40,6 +41,8 @@ export interface JobError {
   message: string;
   /** Extra diagnostic text (ffmpeg stderr tail, S3 error code), shown on demand. */
   detail?: string;
+  /** Verification failures: every bad file with its problem (capped for the UI). */
+  problems?: PackageProblem[];
 }
 
 export interface JobSnapshot {

@@ -3,7 +3,7 @@
  * report. Each runner reads only what earlier stages recorded on the job and records its own output,
  * so the queue can resume a job at any stage.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../common/manifest.js';
 import type { MediaInfo } from '../common/media.js';
@@ -13,7 +13,8 @@ import type { JobRecord, StageRunner } from './queue/job-queue.js';
 import { probeMaster } from './stages/probe.js';
 import { planTranscode, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
-import { verifyPackage } from './stages/verify.js';
+import { assertVerified, verifyPackage } from './stages/verify.js';
+import { fingerprintFile } from './util/fingerprint.js';
 import { uploadPackage, uploadSource } from './stages/upload.js';
 import { buildReport, type VerifyOutput } from './stages/report.js';
 import { writeFileAtomic } from './util/atomic-write.js';
@@ -87,20 +88,37 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'verify',
       async run({ job, signal, progress }) {
-        const src = await stat(job.sourcePath);
         const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
+        const media = need(job, 'media info', job.media);
+        const fingerprint = await fingerprintFile(job.sourcePath);
+        const v = media.video[0];
+        const a = media.audio[0];
         const result = await verifyPackage({
           packageDir: need(job, 'package', job.packageDir),
-          title: job.title,
-          source: { path: job.sourcePath, size: src.size, mtimeMs: src.mtimeMs, durationSec: job.media?.durationSec ?? 0 },
-          encoder: plan.encoder,
+          ffprobePath: ctx.tools().ffprobe,
+          mode: 'write',
+          info: {
+            title: job.title,
+            source: { ...fingerprint, durationSec: media.durationSec },
+            probe: {
+              container: media.container,
+              ...(v ? { video: `${v.codec} ${v.width}×${v.height} @ ${v.frameRate.num}/${v.frameRate.den}` } : {}),
+              ...(a ? { audio: `${a.codec} ${a.channels} ch ${a.sampleRate} Hz` } : {}),
+            },
+            ladder: plan.rungs,
+            encoder: plan.encoder,
+            segmentSeconds: plan.segmentSeconds,
+          },
           signal,
-          onProgress: (done, total) => progress({ fraction: done / total, detail: `${done} / ${total} files hashed` }),
+          onProgress: (done, total) => progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked` }),
         });
+        assertVerified(result);
+        const manifest = result.manifest!;
         const out: VerifyOutput = {
-          manifestSha256: result.manifestSha256,
-          fileCount: result.manifest.files.length,
-          totalBytes: result.manifest.files.reduce((n, f) => n + f.size, 0),
+          manifestSha256: result.manifestSha256!,
+          fileCount: manifest.files.length,
+          totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
+          segmentsChecked: result.segmentsChecked,
         };
         job.outputs.verify = out;
         return 'done';

@@ -35,11 +35,25 @@ function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): Re
           </span>
         )}
       </div>
-      <progress max={1} value={overall} aria-label={`${STAGE_LABELS[job.stage]} progress`} />
+      {(active || job.state === 'done') && <progress max={1} value={overall} aria-label={`${STAGE_LABELS[job.stage]} progress`} />}
       {job.error && job.state !== 'cancelled' && (
         <p className="job__error" role="alert" data-testid="job-error">
           {STAGE_LABELS[job.error.stage]} failed: {job.error.message}
         </p>
+      )}
+      {job.error?.problems && job.error.problems.length > 0 && (
+        <details className="job__problems" open data-testid="job-problems">
+          <summary>
+            {job.error.problems.length} bad file{job.error.problems.length > 1 ? 's' : ''} — nothing was uploaded
+          </summary>
+          <ul>
+            {job.error.problems.map((p) => (
+              <li key={`${p.file}:${p.problem}`}>
+                <code>{p.file}</code> <span className="problem">{p.problem}</span> — {p.detail}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {active && (
         <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>

@@ -13,6 +13,7 @@ import { stationConfigSchema } from '../../electron/common/config';
 import { createHandlers } from '../../electron/engine/api-handlers';
 import { openStation, type Station } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
+import { seedJobAtVerify } from '../helpers/station';
 import { startLoopbackServer, type LoopbackServer } from './loopback-server';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -53,6 +54,18 @@ beforeAll(async () => {
     workDir: join(dir, 'work'),
     segmentSeconds: 2,
   });
+  // A title whose package was damaged before verify (as a crash could leave it): the UI must list
+  // the bad segment and show that nothing was uploaded.
+  const seedJob = await openStation({ config, baseDir: dir });
+  const [seedDone] = await seedJob.queue.add([join(drops, 'Good Film.mp4')]);
+  const seeded = await seedJob.queue.waitFor(seedDone!.id);
+  await seedJob.close();
+  await rm(join(dir, 'work', 'jobs.jsonl'));
+  await seedJobAtVerify({
+    workDir: join(dir, 'work'), id: 'jdamaged', title: 'Damaged Film', sourcePath: join(drops, 'Good Film.mp4'), packageDir: seeded.packageDir!,
+    damage: (p) => writeFile(join(p, '360p', 'seg_00001.m4s'), ''),
+  });
+  await rm(join(dir, 'origin'), { recursive: true, force: true });
   station = await openStation({ config, baseDir: dir });
   const handlers = createHandlers({ station, pickFiles: async () => [join(drops, 'Good Film.mp4')] });
   server = await startLoopbackServer({ station, handlers, staticDir: BUILD, indexPath: join(BUILD, 'index.html'), dropRoot: drops });
@@ -78,7 +91,11 @@ describe('operator UI in Chromium', () => {
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     await page.goto(server.url);
-    await page.getByText('No titles yet.').waitFor({ timeout: 10_000 });
+    const damaged = page.locator('[data-testid=job][data-state=failed]', { hasText: 'Damaged Film' });
+    await damaged.waitFor({ timeout: 30_000 });
+    await expect(damaged.getByTestId('job-problems').textContent()).resolves.toBe(
+      '1 bad file — nothing was uploaded360p/seg_00001.m4s empty — file is 0 bytes',
+    );
 
     await dropFiles(page, ['Good Film.mp4', 'Broken Film.mov']);
 
@@ -92,6 +109,7 @@ describe('operator UI in Chromium', () => {
     await expect(good.getByTestId('job-stage').textContent()).resolves.toBe('Verified and delivered');
     await expect(good.locator('progress').evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(1);
 
+    await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
     await mkdir(SHOTS, { recursive: true });
     const shot = join(SHOTS, 'skeleton-done.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -18,14 +18,16 @@ export interface MasterSpec {
   audio?: boolean;
   codec?: 'libx264' | 'prores';
   name?: string;
+  /** Audio longer than the picture by this much (ffmpeg then cuts a tiny audio tail segment). */
+  audioExtraSec?: number;
 }
 
 export const MASTERS_DIR = join(tmpdir(), 'ingest-station-test-masters');
 
 export async function makeMaster(spec: MasterSpec = {}, dir = MASTERS_DIR): Promise<string> {
-  const { seconds = 6, width = 640, height = 360, fps = 24, audio = true, codec = 'libx264' } = spec;
+  const { seconds = 6, width = 640, height = 360, fps = 24, audio = true, codec = 'libx264', audioExtraSec = 0 } = spec;
   const ext = codec === 'prores' ? 'mov' : 'mp4';
-  const name = spec.name ?? `master-${width}x${height}-${fps}-${seconds}s-${audio ? 'a' : 'na'}-${codec}.${ext}`;
+  const name = spec.name ?? `master-${width}x${height}-${fps}-${seconds}s-${audio ? 'a' : 'na'}${audioExtraSec ? `+${audioExtraSec}` : ''}-${codec}.${ext}`;
   const out = join(dir, name);
   try {
     if ((await stat(out)).size > 0) return out;
@@ -34,9 +36,9 @@ export async function makeMaster(spec: MasterSpec = {}, dir = MASTERS_DIR): Prom
   }
   await mkdir(dir, { recursive: true });
   const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`];
-  if (audio) args.push('-f', 'lavfi', '-i', `sine=f=440:sample_rate=48000:d=${seconds}`);
+  if (audio) args.push('-f', 'lavfi', '-i', `sine=f=440:sample_rate=48000:d=${seconds + audioExtraSec}`);
   args.push(...(codec === 'prores' ? ['-c:v', 'prores'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']));
-  if (audio) args.push('-c:a', codec === 'prores' ? 'pcm_s16le' : 'aac', '-shortest');
+  if (audio) args.push('-c:a', codec === 'prores' ? 'pcm_s16le' : 'aac', ...(audioExtraSec ? [] : ['-shortest']));
   const tmp = `${out}.${process.pid}.tmp.${ext}`;
   args.push(tmp);
   await run('ffmpeg', args, { timeout: 120_000 });

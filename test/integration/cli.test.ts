@@ -77,6 +77,24 @@ describe('ingest-station CLI', () => {
     }
   });
 
+  it('verify: exit 0 on the clean package, exit 1 naming the bad segment after damage', async () => {
+    const pkgDir = (await readdir(join(dir, 'ingest-work', 'jobs'))).map((j) => join(dir, 'ingest-work', 'jobs', j, 'package'))[0]!;
+    const ok = await cli(['verify', pkgDir, '--json'], dir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, problems: [] });
+    expect(ok.stderr).toMatch(/verified — \d+ files match the manifest, \d+ segments decoded/);
+    const victim = join(pkgDir, '360p', 'seg_00000.m4s');
+    const bytes = await readFile(victim);
+    await writeFile(victim, bytes.subarray(0, bytes.length >> 1));
+    const bad = await cli(['verify', pkgDir, '--json'], dir);
+    expect(bad.code).toBe(1);
+    const problems = (JSON.parse(bad.stdout) as { problems: Array<{ file: string; problem: string }> }).problems;
+    expect(problems.map((p) => p.file)).toEqual(expect.arrayContaining(['360p/seg_00000.m4s']));
+    expect(problems.find((p) => p.problem === 'size-mismatch')?.file).toBe('360p/seg_00000.m4s');
+    expect(bad.stderr).toMatch(/360p\/seg_00000\.m4s: size-mismatch/);
+    await writeFile(victim, bytes);
+  });
+
   it('uploads to an S3 destination from --config', async () => {
     const { cfg } = await freshBucket(inject('s3Endpoint'), 'cli');
     const config = join(dir, 'station.json');

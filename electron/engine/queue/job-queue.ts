@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
-import { CancelledError, StationError, errorMessage, isCancelled } from '../util/errors.js';
+import { CancelledError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
 
 /** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
@@ -49,6 +49,8 @@ export interface QueueOptions {
 }
 
 const now = (): string => new Date().toISOString();
+/** A package with 10,000 bad chunks must not put 10,000 rows in every job update. */
+const MAX_PROBLEMS_SHOWN = 200;
 
 export function newJobId(): string {
   return `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -248,6 +250,7 @@ export class JobQueue {
           stage: runner.name,
           message: errorMessage(err),
           ...(err instanceof StationError && err.detail ? { detail: err.detail } : {}),
+          ...(err instanceof VerificationError ? { problems: err.problems.slice(0, MAX_PROBLEMS_SHOWN) } : {}),
         };
         await this.persist(rec);
         return;

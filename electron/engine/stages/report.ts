@@ -8,6 +8,7 @@ export interface VerifyOutput {
   manifestSha256: string;
   fileCount: number;
   totalBytes: number;
+  segmentsChecked: number;
 }
 
 /** Build the report from a job record at any point (also for failed and cancelled jobs). */

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { StageProgress } from '../../common/jobs.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { RateEstimator } from '../util/rate.js';
+import { MASTER_PLAYLIST } from '../../common/manifest.js';
 import type { TranscodePlan } from './plan.js';
 
-export const MASTER_PLAYLIST = 'master.m3u8';
 export const AUDIO_RENDITION = 'audio';
 
 export interface FfmpegArgs {

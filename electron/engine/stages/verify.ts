@@ -1,192 +1,179 @@
 /**
- * Verify stage: prove the package whole before anything leaves the station, then write the
- * manifest. Walking-skeleton checks: every playlist parses, every referenced segment and init
- * segment exists and is non-empty, nothing escapes the package, no stray files. Every file is then
- * hashed (MD5 + SHA-256) into manifest.json, written atomically. The chunk-integrity issue adds
- * decoding and timing checks on top of this module.
+ * Verify stage: prove a package whole before anything leaves the station.
+ *   1. structure (verify/playlists.ts): playlists, references, strays, EXTINF, sequence, durations;
+ *   2. decode (verify/decode-check.ts): every segment of every rendition, renditions in parallel up
+ *      to the core count, and video rungs cut at the same instants;
+ *   3. hashes: MD5 + SHA-256 of every file, in the same pass.
+ * mode 'write' then writes manifest.json atomically (only for a clean package); mode 'check'
+ * compares every file with an existing manifest — the only check that catches every bit flip —
+ * and, given the manifest's SHA-256 from the report, detects a manifest edited by hand.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, posix, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import HLS from 'hls-parser';
 import pLimit from 'p-limit';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest, type ManifestFile } from '../../common/manifest.js';
-import { StationError } from '../util/errors.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA_VERSION,
+  manifestSchema,
+  type Manifest,
+  type ManifestFile,
+  type PackageProblem,
+} from '../../common/manifest.js';
+import { describeZodError } from '../../common/config.js';
+import { VerificationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { MASTER_PLAYLIST } from './transcode.js';
+import { inspectPackage, type Rendition } from '../verify/playlists.js';
+import { checkAlignment, decodeCheckRendition, type RenditionDecodeResult } from '../verify/decode-check.js';
 
-// Strict: a playlist that breaks the HLS spec is a problem to report, not something to log and
-// guess around (the default logs to the console and carries on).
-HLS.setOptions({ strictMode: true, silent: true });
-
-export interface PackageProblem {
-  file: string;
-  problem: 'missing' | 'empty' | 'unparsable' | 'outside-package' | 'stray';
-  detail: string;
-}
-
-interface PackageEntry {
-  path: string;
-  kind: ManifestFile['kind'];
-  rendition?: string;
-  durationSec?: number;
-}
-
-/** Resolve a playlist URI relative to the playlist that names it; undefined when it escapes. */
-function resolveUri(fromPlaylist: string, uri: string): string | undefined {
-  if (/^[a-z]+:/i.test(uri) || uri.startsWith('/')) return undefined;
-  const p = posix.normalize(posix.join(posix.dirname(fromPlaylist), uri));
-  return p.startsWith('../') || p === '..' ? undefined : p;
-}
-
-async function listFiles(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(root, full)));
-    else out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Walk the playlists; return every file they reference and every structural problem found. */
-export async function inspectPackage(dir: string): Promise<{ entries: PackageEntry[]; problems: PackageProblem[] }> {
-  const problems: PackageProblem[] = [];
-  const entries = new Map<string, PackageEntry>();
-  const add = (e: PackageEntry): void => {
-    if (!entries.has(e.path)) entries.set(e.path, e);
-  };
-
-  const parsePlaylist = async (rel: string): Promise<HLS.types.Playlist | undefined> => {
-    let text: string;
-    try {
-      text = await readFile(join(dir, rel), 'utf8');
-    } catch {
-      problems.push({ file: rel, problem: 'missing', detail: 'playlist does not exist' });
-      return undefined;
-    }
-    try {
-      return HLS.parse(text);
-    } catch (err) {
-      problems.push({ file: rel, problem: 'unparsable', detail: (err as Error).message });
-      return undefined;
-    }
-  };
-
-  const master = await parsePlaylist(MASTER_PLAYLIST);
-  if (!master) return { entries: [], problems };
-  if (!master.isMasterPlaylist) {
-    problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'is a media playlist, expected a master playlist' });
-    return { entries: [], problems };
-  }
-  add({ path: MASTER_PLAYLIST, kind: 'master-playlist' });
-
-  const mediaUris = new Set<string>();
-  for (const v of (master as HLS.types.MasterPlaylist).variants) {
-    mediaUris.add(v.uri);
-    for (const a of v.audio) if (a.uri) mediaUris.add(a.uri);
-  }
-
-  for (const uri of mediaUris) {
-    const rel = resolveUri(MASTER_PLAYLIST, uri);
-    if (!rel) {
-      problems.push({ file: uri, problem: 'outside-package', detail: 'master playlist references a file outside the package' });
-      continue;
-    }
-    const rendition = posix.dirname(rel) === '.' ? undefined : posix.dirname(rel);
-    const media = await parsePlaylist(rel);
-    if (!media) continue;
-    if (media.isMasterPlaylist) {
-      problems.push({ file: rel, problem: 'unparsable', detail: 'expected a media playlist, found a master playlist' });
-      continue;
-    }
-    add({ path: rel, kind: 'media-playlist', ...(rendition ? { rendition } : {}) });
-    for (const seg of (media as HLS.types.MediaPlaylist).segments) {
-      const refs: Array<[string, PackageEntry['kind'], number | undefined]> = [[seg.uri, 'segment', seg.duration]];
-      if (seg.map?.uri) refs.push([seg.map.uri, 'init-segment', undefined]);
-      for (const [u, kind, durationSec] of refs) {
-        const target = resolveUri(rel, u);
-        if (!target) {
-          problems.push({ file: u, problem: 'outside-package', detail: `${rel} references a file outside the package` });
-          continue;
-        }
-        add({ path: target, kind, ...(rendition ? { rendition } : {}), ...(durationSec !== undefined ? { durationSec } : {}) });
-      }
-    }
-  }
-
-  for (const e of entries.values()) {
-    if (e.kind === 'master-playlist' || e.kind === 'media-playlist') continue;
-    const size = await sizeOf(join(dir, e.path));
-    if (size === undefined) problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
-    else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });
-  }
-  for (const f of await listFiles(dir)) {
-    if (f !== MANIFEST_FILE && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
-  }
-  return { entries: [...entries.values()], problems };
-}
+export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
 
 export interface VerifyOptions {
   packageDir: string;
-  title: string;
-  source: Manifest['source'];
-  encoder: string;
+  ffprobePath: string;
+  /** 'write' a new manifest.json (after transcode) or 'check' against the one in the package. */
+  mode: 'write' | 'check';
+  /** Required for 'write': what the manifest records besides the files. */
+  info?: ManifestInfo;
+  /** For 'check': the manifest's SHA-256 as recorded in the title's report. */
+  expectedManifestSha256?: string;
+  /** Source duration to compare the renditions with (from the manifest in 'check' mode). */
+  sourceDurationSec?: number;
+  /** Skip decoding (hash and structure only); decoding is on by default. */
+  decode?: boolean;
   signal?: AbortSignal;
+  /** Segments decoded so far / segments in the package. */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface VerifyResult {
-  manifest: Manifest;
-  manifestPath: string;
-  manifestSha256: string;
+  problems: PackageProblem[];
+  segmentsChecked: number;
+  filesHashed: number;
+  manifest?: Manifest;
+  manifestSha256?: string;
+}
+
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+async function readManifest(dir: string, expectedSha256: string | undefined, problems: PackageProblem[]): Promise<Manifest | undefined> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(join(dir, MANIFEST_FILE));
+  } catch {
+    problems.push({ file: MANIFEST_FILE, problem: 'missing', detail: 'the package has no manifest to check against' });
+    return undefined;
+  }
+  if (expectedSha256 && sha256(raw) !== expectedSha256) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-tampered', detail: `SHA-256 ${sha256(raw)} differs from the ${expectedSha256} recorded when it was written` });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: `not JSON: ${(err as Error).message}` });
+    return undefined;
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: describeZodError(parsed.error) });
+    return undefined;
+  }
+  return parsed.data;
+}
+
+export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
+  const problems: PackageProblem[] = [];
+  const dir = opts.packageDir;
+  const existing = opts.mode === 'check' ? await readManifest(dir, opts.expectedManifestSha256, problems) : undefined;
+  const sourceDurationSec = opts.sourceDurationSec ?? existing?.source.durationSec ?? opts.info?.source.durationSec;
+  const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
+  problems.push(...structure.problems);
+
+  const unusable = new Set(structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file));
+  // Decode what exists; alignment still compares the renditions as their playlists list them.
+  const renditions = structure.renditions.map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
+  const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
+  const done = new Map<string, number>();
+  const report = (): void => opts.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+
+  const decodeLimit = pLimit(Math.max(1, availableParallelism()));
+  const decodes =
+    opts.decode === false
+      ? Promise.resolve([] as Array<{ rendition: Rendition; decode: RenditionDecodeResult }>)
+      : Promise.all(
+          renditions
+            .filter(({ usable: r }) => !(r.init && unusable.has(r.init)) && r.segments.length > 0)
+            .map(({ full, usable: r }) =>
+              decodeLimit(async () => ({
+                rendition: full,
+                decode: await decodeCheckRendition(r, {
+                  ffprobePath: opts.ffprobePath,
+                  packageDir: dir,
+                  ...(opts.signal ? { signal: opts.signal } : {}),
+                  onProgress: (n) => {
+                    done.set(r.name, n);
+                    report();
+                  },
+                }),
+              })),
+            ),
+        );
+
+  const hashLimit = pLimit(4);
+  const hashed = Promise.all(
+    structure.entries
+      .filter((e) => !unusable.has(e.path))
+      .map((e) =>
+        hashLimit(async (): Promise<ManifestFile> => {
+          const d = await hashFile(join(dir, e.path), opts.signal);
+          return { ...e, size: d.size, md5: d.md5, sha256: d.sha256 };
+        }),
+      ),
+  );
+
+  const [decoded, files] = await Promise.all([decodes, hashed]);
+  for (const d of decoded) problems.push(...d.decode.problems);
+  problems.push(...checkAlignment(decoded));
+  files.sort((a, b) => a.path.localeCompare(b.path));
+
+  if (existing) {
+    const expected = new Map(existing.files.map((f) => [f.path, f]));
+    for (const f of files) {
+      const m = expected.get(f.path);
+      if (!m) problems.push({ file: f.path, problem: 'not-in-manifest', detail: 'the package has this file; the manifest does not list it' });
+      else if (m.size !== f.size) problems.push({ file: f.path, problem: 'size-mismatch', detail: `${f.size} bytes; the manifest says ${m.size}` });
+      else if (m.sha256 !== f.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}` });
+      expected.delete(f.path);
+    }
+    for (const m of expected.values()) {
+      if (!problems.some((p) => p.file === m.path)) problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
+    }
+  }
+
+  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false ? 0 : total, filesHashed: files.length };
+  if (existing) result.manifest = existing;
+  if (opts.mode === 'write' && problems.length === 0) {
+    if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
+    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, createdAt: new Date().toISOString(), ...opts.info, files };
+    const text = JSON.stringify(manifest, null, 2) + '\n';
+    await writeFileAtomic(join(dir, MANIFEST_FILE), text);
+    result.manifest = manifest;
+    result.manifestSha256 = sha256(text);
+  }
+  return result;
+}
+
+/** Throw a VerificationError naming every problem (or return quietly when there are none). */
+export function assertVerified(result: VerifyResult): void {
+  const n = result.problems.length;
+  if (n === 0) return;
+  const first = result.problems[0]!;
+  throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
 }
 
 export function formatProblems(problems: PackageProblem[]): string {
   return problems.map((p) => `${p.file}: ${p.problem} — ${p.detail}`).join('\n');
-}
-
-export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
-  const { entries, problems } = await inspectPackage(opts.packageDir);
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    throw new StationError(
-      `Package failed verification (${problems.length} problem${problems.length > 1 ? 's' : ''}; first: ${first.file} ${first.problem})`,
-      'verify-failed',
-      formatProblems(problems),
-    );
-  }
-  const limit = pLimit(4);
-  let done = 0;
-  const files = await Promise.all(
-    entries.map((e) =>
-      limit(async (): Promise<ManifestFile> => {
-        const d = await hashFile(join(opts.packageDir, e.path), opts.signal);
-        opts.onProgress?.(++done, entries.length);
-        return { ...e, size: d.size, md5: d.md5, sha256: d.sha256 };
-      }),
-    ),
-  );
-  files.sort((a, b) => a.path.localeCompare(b.path));
-  const manifest: Manifest = {
-    schemaVersion: MANIFEST_SCHEMA_VERSION,
-    title: opts.title,
-    createdAt: new Date().toISOString(),
-    source: opts.source,
-    encoder: opts.encoder,
-    files,
-  };
-  const text = JSON.stringify(manifest, null, 2) + '\n';
-  const manifestPath = join(opts.packageDir, MANIFEST_FILE);
-  await writeFileAtomic(manifestPath, text);
-  return { manifest, manifestPath, manifestSha256: createHash('sha256').update(text).digest('hex') };
 }

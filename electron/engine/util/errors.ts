@@ -1,3 +1,5 @@
+import type { PackageProblem } from '../../common/manifest.js';
+
 /**
  * Errors the station shows to an operator. `message` is one specific human sentence; `detail`
  * carries the diagnostic text (ffmpeg's stderr tail, an S3 error code) for the "details" view.
@@ -10,6 +12,17 @@ export class StationError extends Error {
   ) {
     super(message);
     this.name = 'StationError';
+  }
+}
+
+/** A package that failed verification, with every problem found. */
+export class VerificationError extends StationError {
+  constructor(
+    message: string,
+    readonly problems: PackageProblem[],
+  ) {
+    super(message, 'verify-failed', problems.map((p) => `${p.file}: ${p.problem} — ${p.detail}`).join('\n'));
+    this.name = 'VerificationError';
   }
 }
 

@@ -1,0 +1,198 @@
+/**
+ * Structural checks of an HLS package, from its playlists (parsed with hls-parser): every playlist
+ * parses; the master's variants exist; every referenced segment and init segment exists, is
+ * non-empty and stays inside the package; no stray files; EXTINF ≤ TARGETDURATION (rounded, per
+ * playlist); media sequence contiguous; each rendition's summed duration matches the source's
+ * within one segment. Returns the renditions (for the decode check) and every problem found.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import HLS from 'hls-parser';
+import { MANIFEST_FILE, MASTER_PLAYLIST, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+
+export interface SegmentRef {
+  path: string;
+  durationSec: number;
+  size: number;
+}
+
+export interface Rendition {
+  name: string;
+  playlist: string;
+  kind: 'video' | 'audio';
+  init?: string;
+  targetDuration: number;
+  segments: SegmentRef[];
+}
+
+export interface PackageEntry {
+  path: string;
+  kind: ManifestFile['kind'];
+  rendition?: string;
+  durationSec?: number;
+}
+
+export interface PackageStructure {
+  entries: PackageEntry[];
+  renditions: Rendition[];
+  problems: PackageProblem[];
+}
+
+/** Resolve a playlist URI relative to the playlist that names it; undefined when it escapes. */
+export function resolveUri(fromPlaylist: string, uri: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.startsWith('/')) return undefined;
+  const p = posix.normalize(posix.join(posix.dirname(fromPlaylist), uri));
+  return p.startsWith('../') || p === '..' ? undefined : p;
+}
+
+export async function listPackageFiles(root: string, dir = root): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listPackageFiles(root, full)));
+    else out.push(relative(root, full).split(sep).join('/'));
+  }
+  return out;
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parse strictly so spec violations are reported; when strict parsing fails, parse leniently so
+ * the rest of the package can still be checked, and report the violation under a precise code.
+ */
+function parsePlaylistText(text: string): { playlist?: HLS.types.Playlist; violation?: string } {
+  try {
+    HLS.setOptions({ strictMode: true, silent: true });
+    return { playlist: HLS.parse(text) };
+  } catch (err) {
+    const violation = (err as Error).message.replace(/^Invalid Playlist : /, '');
+    try {
+      HLS.setOptions({ strictMode: false, silent: true });
+      const playlist = HLS.parse(text);
+      return { ...(playlist ? { playlist } : {}), violation };
+    } catch {
+      return { violation };
+    } finally {
+      HLS.setOptions({ strictMode: true, silent: true });
+    }
+  }
+}
+
+export async function inspectPackage(dir: string, opts: { sourceDurationSec?: number } = {}): Promise<PackageStructure> {
+  const problems: PackageProblem[] = [];
+  const entries = new Map<string, PackageEntry>();
+  const renditions: Rendition[] = [];
+  const segmentsByPath = new Map<string, SegmentRef[]>();
+  const add = (e: PackageEntry): void => {
+    if (!entries.has(e.path)) entries.set(e.path, e);
+  };
+
+  const load = async (rel: string, what: string): Promise<HLS.types.Playlist | undefined> => {
+    let text: string;
+    try {
+      text = await readFile(join(dir, rel), 'utf8');
+    } catch {
+      problems.push({ file: rel, problem: 'missing', detail: `${what} does not exist` });
+      return undefined;
+    }
+    const { playlist, violation } = parsePlaylistText(text);
+    // EXTINF over TARGETDURATION is reported below, per segment, with the numbers.
+    if (violation && !/EXTINF duration/.test(violation)) {
+      problems.push({ file: rel, problem: 'unparsable', detail: violation });
+      return undefined;
+    }
+    return playlist;
+  };
+
+  const master = await load(MASTER_PLAYLIST, 'master playlist');
+  if (!master) return { entries: [], renditions, problems };
+  if (!master.isMasterPlaylist) {
+    problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'is a media playlist, expected a master playlist' });
+    return { entries: [], renditions, problems };
+  }
+  add({ path: MASTER_PLAYLIST, kind: 'master-playlist' });
+
+  const media = new Map<string, 'video' | 'audio'>();
+  for (const v of (master as HLS.types.MasterPlaylist).variants) {
+    media.set(v.uri, 'video');
+    for (const a of v.audio) if (a.uri && !media.has(a.uri)) media.set(a.uri, 'audio');
+  }
+  if (media.size === 0) problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'the master playlist lists no variants' });
+
+  for (const [uri, kind] of media) {
+    const rel = resolveUri(MASTER_PLAYLIST, uri);
+    if (!rel) {
+      problems.push({ file: uri, problem: 'outside-package', detail: 'master playlist references a file outside the package' });
+      continue;
+    }
+    const name = posix.dirname(rel) === '.' ? posix.basename(rel, '.m3u8') : posix.dirname(rel);
+    const playlist = await load(rel, 'media playlist');
+    if (!playlist) continue;
+    if (playlist.isMasterPlaylist) {
+      problems.push({ file: rel, problem: 'unparsable', detail: 'expected a media playlist, found a master playlist' });
+      continue;
+    }
+    const mp = playlist as HLS.types.MediaPlaylist;
+    add({ path: rel, kind: 'media-playlist', rendition: name });
+    const rendition: Rendition = { name, playlist: rel, kind, targetDuration: mp.targetDuration, segments: [] };
+
+    let expectedSeq: number | undefined;
+    let total = 0;
+    for (const seg of mp.segments) {
+      if (expectedSeq !== undefined && seg.mediaSequenceNumber !== expectedSeq) {
+        problems.push({ file: rel, problem: 'sequence-gap', detail: `media sequence jumps from ${expectedSeq - 1} to ${seg.mediaSequenceNumber}` });
+      }
+      expectedSeq = seg.mediaSequenceNumber + 1;
+      if (Math.round(seg.duration) > mp.targetDuration) {
+        problems.push({ file: rel, problem: 'extinf-over-target', detail: `${seg.uri}: EXTINF ${seg.duration} s exceeds TARGETDURATION ${mp.targetDuration} s` });
+      }
+      total += seg.duration;
+      if (seg.map?.uri) {
+        const init = resolveUri(rel, seg.map.uri);
+        if (!init) problems.push({ file: seg.map.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
+        else {
+          rendition.init ??= init;
+          add({ path: init, kind: 'init-segment', rendition: name });
+        }
+      }
+      const target = resolveUri(rel, seg.uri);
+      if (!target) {
+        problems.push({ file: seg.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
+        // Kept in the list (and skipped by the decoder) so renditions still compare segment by segment.
+        rendition.segments.push({ path: seg.uri, durationSec: seg.duration, size: 0 });
+        continue;
+      }
+      add({ path: target, kind: 'segment', rendition: name, durationSec: seg.duration });
+      const ref: SegmentRef = { path: target, durationSec: seg.duration, size: 0 };
+      rendition.segments.push(ref);
+      segmentsByPath.set(target, [...(segmentsByPath.get(target) ?? []), ref]);
+    }
+    if (opts.sourceDurationSec !== undefined && Math.abs(total - opts.sourceDurationSec) > mp.targetDuration) {
+      problems.push({
+        file: rel,
+        problem: 'duration-mismatch',
+        detail: `segments add up to ${total.toFixed(3)} s; the source is ${opts.sourceDurationSec.toFixed(3)} s (allowed: one segment, ${mp.targetDuration} s)`,
+      });
+    }
+    renditions.push(rendition);
+  }
+
+  for (const e of entries.values()) {
+    if (e.kind === 'master-playlist' || e.kind === 'media-playlist') continue;
+    const size = await sizeOf(join(dir, e.path));
+    if (size === undefined) problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
+    else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });
+    for (const ref of segmentsByPath.get(e.path) ?? []) ref.size = size ?? 0;
+  }
+  for (const f of await listPackageFiles(dir)) {
+    if (f !== MANIFEST_FILE && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
+  }
+  return { entries: [...entries.values()], renditions, problems };
+}
