@@ -6,6 +6,12 @@ import { z } from 'zod';
 
 export const s3DestinationSchema = z.object({
   type: z.literal('s3'),
+  /**
+   * Store family: 'b2' (Backblaze B2: endpoint derived from the region when omitted), 'aws', or
+   * 'generic' S3-compatible. All use Content-MD5 for integrity and SDK checksums only when required
+   * (B2 rejects x-amz-checksum-* headers).
+   */
+  preset: z.enum(['b2', 'aws', 'generic']).default('generic'),
   /** Endpoint URL for S3-compatible stores (Backblaze B2, radosgw). Omit for AWS. */
   endpoint: z.url().optional(),
   region: z.string().min(1).default('us-east-1'),
@@ -19,6 +25,10 @@ export const s3DestinationSchema = z.object({
   /** Credentials. Omit to use the SDK's default chain (env vars, profile). Never logged. */
   accessKeyId: z.string().min(1).optional(),
   secretAccessKey: z.string().min(1).optional(),
+  /** Preferred multipart part size in MiB (raised as needed to stay within 10,000 parts). B2 suggests ~100. */
+  partSizeMiB: z.number().int().min(5).max(5120).default(16),
+  /** Objects larger than this (MiB) go multipart and become resumable. */
+  multipartThresholdMiB: z.number().int().min(5).default(64),
 });
 
 export const folderDestinationSchema = z.object({
@@ -42,6 +52,13 @@ export const stationConfigSchema = z
     ffprobePath: z.string().optional(),
     /** HLS segment length in seconds. */
     segmentSeconds: z.number().min(1).max(30).default(6),
+    /** Small objects in flight across all jobs. */
+    uploadConcurrency: z.number().int().min(1).max(128).default(16),
+    /** Multipart parts in flight per object, and across every upload of the station. */
+    partsPerFile: z.number().int().min(1).max(64).default(4),
+    partsInFlight: z.number().int().min(1).max(256).default(8),
+    /** Upload bandwidth limit in MB/s for the whole station (unset: unlimited). */
+    bandwidthLimitMBps: z.number().positive().optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const role of ['origin', 'archive'] as const) {

@@ -15,7 +15,8 @@ import { planTranscode, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
 import { assertVerified, verifyPackage } from './stages/verify.js';
 import { fingerprintFile } from './util/fingerprint.js';
-import { uploadPackage, uploadSource } from './stages/upload.js';
+import { uploadArchive, uploadPackage } from './stages/upload.js';
+import type { LimitFunction } from 'p-limit';
 import { buildReport, type VerifyOutput } from './stages/report.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { MANIFEST_FILE } from '../common/manifest.js';
@@ -27,7 +28,8 @@ export interface PipelineContext {
   archive?: Destination;
   jobDir(jobId: string): string;
   segmentSeconds: number;
-  uploadConcurrency: number;
+  /** Shared pool of small-object uploads across all jobs. */
+  objectsPool: LimitFunction;
 }
 
 /** Keys at the destination: a URL-safe slug of the title. */
@@ -133,7 +135,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
           packageDir,
           manifest: await loadManifest(packageDir),
           titleKey: titleKey(job.title),
-          concurrency: ctx.uploadConcurrency,
+          pool: ctx.objectsPool,
           signal,
           onProgress: progress,
         });
@@ -145,7 +147,16 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
       name: 'uploadArchive',
       async run({ job, signal, progress }) {
         if (!ctx.archive) return 'skipped';
-        const uploaded = await uploadSource({ destination: ctx.archive, sourcePath: job.sourcePath, titleKey: titleKey(job.title), signal, onProgress: progress });
+        const packageDir = need(job, 'package', job.packageDir);
+        const uploaded = await uploadArchive({
+          destination: ctx.archive,
+          sourcePath: job.sourcePath,
+          packageDir,
+          manifest: await loadManifest(packageDir),
+          titleKey: titleKey(job.title),
+          signal,
+          onProgress: progress,
+        });
         job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
         return 'done';
       },

@@ -5,7 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { StationConfig } from '../common/config.js';
+import pLimit from 'p-limit';
 import { createDestination, type Destination } from './destinations/index.js';
+import type { S3Runtime } from './destinations/s3.js';
+import { TokenBucket } from './transfer/token-bucket.js';
+import { StationError } from './util/errors.js';
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners } from './pipeline.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
@@ -17,7 +21,8 @@ export interface StationOptions {
   baseDir: string;
   /** Folder holding bin/<platform>-<arch>/ffmpeg when bundled. */
   resourcesDir?: string;
-  uploadConcurrency?: number;
+  /** Overrides for the S3 transfer runtime (tests: short timeouts, fast retries). */
+  s3Runtime?: Partial<S3Runtime>;
   /** Which queued jobs this process may start (see QueueOptions.eligible). */
   eligible?: QueueOptions['eligible'];
 }
@@ -31,26 +36,53 @@ export interface Station {
   close(): Promise<void>;
 }
 
+export function resolveWorkDir(config: StationConfig, baseDir: string): string {
+  if (!config.workDir) return resolve(baseDir, 'ingest-work');
+  return isAbsolute(config.workDir) ? config.workDir : resolve(baseDir, config.workDir);
+}
+
+export interface DestinationSet {
+  get(name: string): Destination;
+  close(): void;
+}
+
+/**
+ * The station's destinations, created on first use, sharing one pool of parts in flight and one
+ * bandwidth budget; multipart journals live in <workDir>/uploads.
+ */
+export function openDestinations(config: StationConfig, baseDir: string, overrides: Partial<S3Runtime> = {}): DestinationSet {
+  const runtime: S3Runtime = {
+    journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
+    partsPool: pLimit(config.partsInFlight),
+    partsPerFile: config.partsPerFile,
+    bandwidth: new TokenBucket(config.bandwidthLimitMBps ? config.bandwidthLimitMBps * 1e6 : undefined),
+    ...overrides,
+  };
+  const made = new Map<string, Destination>();
+  return {
+    get(name) {
+      let d = made.get(name);
+      if (!d) {
+        const cfg = config.destinations[name];
+        if (!cfg) throw new StationError(`Destination "${name}" is not defined (defined: ${Object.keys(config.destinations).join(', ') || 'none'})`, 'config-no-destination');
+        d = createDestination(name, cfg, baseDir, runtime);
+        made.set(name, d);
+      }
+      return d;
+    },
+    close() {
+      for (const d of made.values()) d.close();
+    },
+  };
+}
+
 export async function openStation(opts: StationOptions): Promise<Station> {
   const { config } = opts;
-  const workDir = config.workDir
-    ? isAbsolute(config.workDir) ? config.workDir : resolve(opts.baseDir, config.workDir)
-    : resolve(opts.baseDir, 'ingest-work');
+  const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
-
-  const destinations = new Map<string, Destination>();
-  const dest = (name: string): Destination => {
-    let d = destinations.get(name);
-    if (!d) {
-      const cfg = config.destinations[name];
-      if (!cfg) throw new Error(`destination "${name}" is not defined`);
-      d = createDestination(name, cfg, opts.baseDir);
-      destinations.set(name, d);
-    }
-    return d;
-  };
-  const origin = dest(config.origin);
-  const archive = config.archive ? dest(config.archive) : undefined;
+  const destinations = openDestinations(config, opts.baseDir, opts.s3Runtime);
+  const origin = destinations.get(config.origin);
+  const archive = config.archive ? destinations.get(config.archive) : undefined;
 
   let tools: ToolPaths | undefined;
   const getTools = (): ToolPaths =>
@@ -66,7 +98,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ...(archive ? { archive } : {}),
     jobDir: (id) => join(workDir, 'jobs', id),
     segmentSeconds: config.segmentSeconds,
-    uploadConcurrency: opts.uploadConcurrency ?? 16,
+    objectsPool: pLimit(config.uploadConcurrency),
   });
   const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
@@ -80,7 +112,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     tools: getTools,
     async close() {
       await queue.close();
-      for (const d of destinations.values()) d.close();
+      destinations.close();
     },
   };
 }

@@ -49,7 +49,7 @@ describe('schemas', () => {
 
   it('config: s3 defaults and validation', () => {
     const ok = stationConfigSchema.parse({ destinations: { b2: { type: 's3', bucket: 'films' } }, origin: 'b2' });
-    expect(ok.destinations.b2).toEqual({ type: 's3', bucket: 'films', region: 'us-east-1', prefix: '', forcePathStyle: false });
+    expect(ok.destinations.b2).toEqual({ type: 's3', preset: 'generic', bucket: 'films', region: 'us-east-1', prefix: '', forcePathStyle: false, partSizeMiB: 16, multipartThresholdMiB: 64 });
     expect(ok.segmentSeconds).toBe(6);
     const bad = stationConfigSchema.safeParse({ destinations: { b2: { type: 's3', bucket: 'x', endpoint: 'not a url' } }, origin: 'b2' });
     expect(describeZodError(bad.error!)).toMatch(/destinations\.b2\.bucket.*destinations\.b2\.endpoint|destinations\.b2\.endpoint.*bucket/);

@@ -9,7 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import { StationError, throwIfAborted } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
-import { assertSafeKey, type Destination, type PutRequest, type PutResult, type RemoteObject } from './destination.js';
+import { assertSafeKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject } from './destination.js';
+
+const CHUNK = 8 * 1024 * 1024;
 
 export class FolderDestination implements Destination {
   readonly kind = 'folder' as const;
@@ -32,25 +34,19 @@ export class FolderDestination implements Destination {
     return join(this.root, ...key.split('/'));
   }
 
-  async put(req: PutRequest): Promise<PutResult> {
-    throwIfAborted(req.signal);
-    const target = this.pathFor(req.key);
-    const existing = await this.head(req.key);
-    if (existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
-      req.onProgress?.(req.size);
-      return { skipped: true };
-    }
+  /** Write chunks to a temp name beside the target, fsync, then rename: whole file or none. */
+  private async writeAtomically(target: string, chunks: AsyncIterable<Buffer>, onProgress?: (b: number) => void): Promise<{ md5: string; written: number; commit(): Promise<void>; discard(): Promise<void> }> {
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(4).toString('hex')}.partial`;
     const md5 = createHash('md5');
     const out = await open(tmp, 'w');
     let written = 0;
     try {
-      for await (const chunk of createReadStream(req.localPath, { highWaterMark: 1 << 20, signal: req.signal }) as AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
         md5.update(chunk);
         await out.write(chunk);
         written += chunk.length;
-        req.onProgress?.(written);
+        onProgress?.(written);
       }
       await out.sync();
     } catch (err) {
@@ -59,16 +55,43 @@ export class FolderDestination implements Destination {
       throw err;
     }
     await out.close();
-    const digest = md5.digest('hex');
-    if (digest !== req.md5 || written !== req.size) {
-      await rm(tmp, { force: true });
+    return { md5: md5.digest('hex'), written, commit: () => rename(tmp, target), discard: () => rm(tmp, { force: true }) };
+  }
+
+  async put(req: PutRequest): Promise<PutResult> {
+    throwIfAborted(req.signal);
+    const target = this.pathFor(req.key);
+    const existing = await this.head(req.key);
+    if (existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
+      req.onProgress?.(req.size);
+      return { skipped: true };
+    }
+    const w = await this.writeAtomically(target, createReadStream(req.localPath, { highWaterMark: 1 << 20, signal: req.signal }) as AsyncIterable<Buffer>, req.onProgress);
+    if (w.md5 !== req.md5 || w.written !== req.size) {
+      await w.discard();
       throw new StationError(
-        `${req.localPath} changed since it was verified (expected ${req.size} bytes, MD5 ${req.md5}; read ${written} bytes, MD5 ${digest})`,
+        `${req.localPath} changed since it was verified (expected ${req.size} bytes, MD5 ${req.md5}; read ${w.written} bytes, MD5 ${w.md5})`,
         'source-changed',
       );
     }
-    await rename(tmp, target);
+    await w.commit();
     return { skipped: false };
+  }
+
+  async putSource(req: PutSourceRequest): Promise<PutResult & { etag?: string; size: number }> {
+    throwIfAborted(req.signal);
+    const { size } = await req.source.identity();
+    const source = req.source;
+    const signal = req.signal;
+    const chunks = async function* (): AsyncIterable<Buffer> {
+      for (let offset = 0; offset < size; offset += CHUNK) {
+        throwIfAborted(signal);
+        yield await source.read(offset, Math.min(CHUNK, size - offset));
+      }
+    };
+    const w = await this.writeAtomically(this.pathFor(req.key), chunks(), req.onProgress);
+    await w.commit();
+    return { skipped: false, etag: w.md5, size };
   }
 
   async head(key: string): Promise<RemoteObject | undefined> {

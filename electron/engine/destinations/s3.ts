@@ -1,161 +1,244 @@
 /**
  * S3 destination for any S3-compatible store (Backblaze B2, AWS S3, radosgw).
- * Integrity uses Content-MD5 on every request that carries data, and the SDK's own flexible
- * checksums are limited to WHEN_REQUIRED: B2 rejects `x-amz-checksum-*` headers and the SDK's
- * default CRC32 + aws-chunked streaming breaks on radosgw (measured, see docs/ARCHITECTURE.md).
  *
- * Walking skeleton: objects up to SINGLE_PUT_MAX go as one PutObject from a buffer (retryable by
- * the SDK); larger ones through lib-storage. The transfer-engine issue replaces the large path with
- * a resumable multipart uploader that owns its journal (lib-storage cannot resume across restarts).
+ * Integrity: Content-MD5 on every request that carries data; the SDK's own flexible checksums only
+ * WHEN_REQUIRED, because B2 rejects `x-amz-checksum-*` headers and the SDK's default CRC32 +
+ * aws-chunked streaming breaks on radosgw (measured). Objects up to the multipart threshold go as
+ * one PutObject from a buffer; larger ones through the resumable multipart uploader
+ * (transfer/multipart.ts), which journals every part under the station's work folder.
+ * Retries are the station's own (transfer/retry.ts): the SDK's are off so a request is never
+ * retried twice over, and every request has connection and idle timeouts so a stall cannot hang.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  type StorageClass,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { createReadStream } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LimitFunction } from 'p-limit';
 import type { S3DestinationConfig } from '../../common/config.js';
 import { StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type RemoteObject } from './destination.js';
+import { FileSource, type ByteSource } from '../transfer/byte-source.js';
+import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
+import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
+import type { TokenBucket } from '../transfer/token-bucket.js';
+import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject } from './destination.js';
 
-export const SINGLE_PUT_MAX = 16 * 1024 * 1024;
+const MIB = 1024 * 1024;
 
-export function createS3Client(cfg: S3DestinationConfig): S3Client {
-  return new S3Client({
-    region: cfg.region,
-    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
-    forcePathStyle: cfg.forcePathStyle,
-    ...(cfg.accessKeyId && cfg.secretAccessKey
-      ? { credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } }
-      : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 5,
-  });
+export interface S3Runtime {
+  /** Folder for multipart journals (the station's work folder/uploads). */
+  journalDir: string;
+  partsPool?: LimitFunction;
+  partsPerFile?: number;
+  bandwidth?: TokenBucket;
+  retry?: RetryPolicy;
+  /** Abandon a request whose socket is idle this long (a stalled store). */
+  idleTimeoutMs?: number;
+  log?: (message: string) => void;
 }
 
-/** One sentence for an S3 failure: code, HTTP status and what was being done. No credentials. */
-export function describeS3Error(err: unknown, action: string): StationError {
-  if (err instanceof S3ServiceException) {
-    const status = err.$metadata?.httpStatusCode;
-    return new StationError(`${action} failed: ${err.name}${status ? ` (HTTP ${status})` : ''}: ${err.message}`, `s3-${err.name}`);
-  }
-  const e = err as NodeJS.ErrnoException;
-  return new StationError(`${action} failed: ${e.code ? e.code + ' ' : ''}${e.message ?? String(err)}`, 's3-network');
+export function endpointFor(cfg: S3DestinationConfig): string | undefined {
+  if (cfg.endpoint) return cfg.endpoint;
+  if (cfg.preset === 'b2') return `https://s3.${cfg.region}.backblazeb2.com`;
+  return undefined;
+}
+
+export function createS3Client(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs'> = {}): S3Client {
+  const endpoint = endpointFor(cfg);
+  return new S3Client({
+    region: cfg.region,
+    ...(endpoint ? { endpoint } : {}),
+    forcePathStyle: cfg.forcePathStyle,
+    ...(cfg.accessKeyId && cfg.secretAccessKey ? { credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: 10_000,
+      socketTimeout: runtime.idleTimeoutMs ?? 60_000,
+      httpAgent: { keepAlive: true, maxSockets: 64 },
+      httpsAgent: { keepAlive: true, maxSockets: 64 },
+    },
+  });
 }
 
 const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '');
 
+/** The multipart ETag this station would produce for a local file (to skip re-uploads). */
+async function expectedMultipartEtag(path: string, size: number, partSize: number): Promise<string> {
+  const source = new FileSource(path);
+  const md5s: string[] = [];
+  for (let offset = 0; offset < size; offset += partSize) {
+    md5s.push(createHash('md5').update(await source.read(offset, Math.min(partSize, size - offset))).digest('hex'));
+  }
+  return multipartEtag(md5s);
+}
+
 export class S3Destination implements Destination {
   readonly kind = 's3' as const;
-  private readonly client: S3Client;
+  readonly client: S3Client;
 
   constructor(
     readonly name: string,
     private readonly cfg: S3DestinationConfig,
+    private readonly runtime: S3Runtime,
   ) {
-    this.client = createS3Client(cfg);
+    this.client = createS3Client(cfg, runtime);
+  }
+
+  get bucket(): string {
+    return this.cfg.bucket;
   }
 
   describe(): string {
-    return `s3://${this.cfg.bucket}${this.cfg.prefix ? '/' + this.cfg.prefix.replace(/^\/+|\/+$/g, '') : ''}` +
-      (this.cfg.endpoint ? ` at ${this.cfg.endpoint}` : '');
+    const endpoint = endpointFor(this.cfg);
+    return `s3://${this.cfg.bucket}${this.cfg.prefix ? '/' + this.cfg.prefix.replace(/^\/+|\/+$/g, '') : ''}` + (endpoint ? ` at ${endpoint}` : '');
   }
 
   locate(key: string): string {
     return `s3://${this.cfg.bucket}/${this.fullKey(key)}`;
   }
 
-  private fullKey(key: string): string {
+  /** The configured prefix as a key prefix ("titles/"), or "" for the bucket root. */
+  keyPrefix(): string {
+    return this.cfg.prefix ? joinKey(this.cfg.prefix) + '/' : '';
+  }
+
+  fullKey(key: string): string {
     assertSafeKey(key);
     return joinKey(this.cfg.prefix, key);
   }
 
-  async put(req: PutRequest): Promise<PutResult> {
-    throwIfAborted(req.signal);
-    const existing = await this.head(req.key);
-    if (existing && existing.size === req.size && existing.etag === req.md5) {
-      req.onProgress?.(req.size);
-      return { skipped: true };
-    }
-    const Key = this.fullKey(req.key);
-    const common = {
-      Bucket: this.cfg.bucket,
-      Key,
-      ContentType: req.contentType ?? contentTypeFor(req.key),
-      ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
-    };
-    const abort = linkedAbort(req.signal);
+  private get threshold(): number {
+    return this.cfg.multipartThresholdMiB * MIB;
+  }
+
+  private journalPath(fullKey: string): string {
+    const id = createHash('sha256').update(`${this.endpointId()}\n${this.cfg.bucket}\n${fullKey}`).digest('hex').slice(0, 32);
+    return join(this.runtime.journalDir, `${id}.jsonl`);
+  }
+
+  private endpointId(): string {
+    return endpointFor(this.cfg) ?? `aws:${this.cfg.region}`;
+  }
+
+  private multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ((b: number) => void) | undefined) {
+    return uploadMultipart({
+      client: this.client,
+      bucket: this.cfg.bucket,
+      key: Key,
+      source,
+      journalPath: this.journalPath(Key),
+      preferredPartSize: this.cfg.partSizeMiB * MIB,
+      concurrency: this.runtime.partsPerFile ?? 4,
+      ...(this.runtime.partsPool ? { partsPool: this.runtime.partsPool } : {}),
+      ...(this.runtime.bandwidth ? { bandwidth: this.runtime.bandwidth } : {}),
+      ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
+      ...(this.cfg.storageClass ? { storageClass: this.cfg.storageClass } : {}),
+      ...(this.runtime.log ? { log: this.runtime.log } : {}),
+      contentType,
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => onProgress?.(p.acked),
+    });
+  }
+
+  private async putBuffer(Key: string, body: Buffer, md5: string, contentType: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.runtime.bandwidth?.take(body.length, signal);
+    const abort = linkedAbort(signal);
     try {
-      if (req.size <= SINGLE_PUT_MAX) {
-        // From a buffer so the SDK can retry the request after a reset (a consumed stream cannot be replayed).
-        const body = await readFile(req.localPath);
-        if (body.length !== req.size) throw new StationError(`${req.localPath} changed since it was verified`, 'source-changed');
-        const out = await this.client.send(
-          new PutObjectCommand({ ...common, Body: body, ContentLength: body.length, ContentMD5: md5HexToBase64(req.md5) }),
-          { abortSignal: abort.signal },
-        );
-        // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
-        const etag = unquote(out.ETag);
-        if (etag && /^[0-9a-f]{32}$/.test(etag) && etag !== req.md5) {
-          throw new StationError(`${Key}: the store's ETag ${etag} does not match the local MD5 ${req.md5}`, 'etag-mismatch');
-        }
-      } else {
-        const upload = new Upload({
-          client: this.client,
-          params: { ...common, Body: createReadStream(req.localPath) },
-          queueSize: 4,
-          partSize: Math.max(8 * 1024 * 1024, Math.ceil(req.size / 10_000)),
-          leavePartsOnError: false,
-          abortController: abort.controller,
-        });
-        await upload.done();
+      const out = await withRetry(
+        `Upload of ${Key} to ${this.name}`,
+        () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.cfg.bucket,
+              Key,
+              Body: body,
+              ContentLength: body.length,
+              ContentMD5: md5HexToBase64(md5),
+              ContentType: contentType,
+              ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
+            }),
+            { abortSignal: abort.signal },
+          ),
+        { signal: abort.signal, ...(this.runtime.retry ? { policy: this.runtime.retry } : {}) },
+      );
+      // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
+      const etag = unquote(out.ETag);
+      if (etag && /^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
+        throw new StationError(`${Key}: the store's ETag ${etag} does not match the local MD5 ${md5}`, 'etag-mismatch');
       }
-      req.onProgress?.(req.size);
-      return { skipped: false };
-    } catch (err) {
-      if (err instanceof StationError) throw err;
-      if (req.signal?.aborted) throw err;
-      throw describeS3Error(err, `Upload of ${Key} to ${this.name}`);
     } finally {
       abort.dispose();
     }
   }
 
+  async put(req: PutRequest): Promise<PutResult> {
+    throwIfAborted(req.signal);
+    const Key = this.fullKey(req.key);
+    const contentType = req.contentType ?? contentTypeFor(req.key);
+    const existing = await this.head(req.key);
+    if (existing && existing.size === req.size) {
+      const same =
+        req.size <= this.threshold
+          ? existing.etag === req.md5
+          : existing.etag === (await expectedMultipartEtag(req.localPath, req.size, choosePartSize(req.size, this.cfg.partSizeMiB * MIB)));
+      if (same) {
+        req.onProgress?.(req.size);
+        return { skipped: true };
+      }
+    }
+    if (req.size <= this.threshold) {
+      const body = await readFile(req.localPath);
+      if (body.length !== req.size) throw new StationError(`${req.localPath} changed since it was verified`, 'source-changed');
+      await this.putBuffer(Key, body, req.md5, contentType, req.signal);
+      req.onProgress?.(req.size);
+      return { skipped: false };
+    }
+    const { parts, partsReused, partsSent, bytesSent, resumed } = await this.multipart(new FileSource(req.localPath), Key, contentType, req.signal, req.onProgress);
+    return { skipped: false, transfer: { parts, partsReused, partsSent, bytesSent, resumed } };
+  }
+
+  async putSource(req: PutSourceRequest): Promise<PutResult & { etag?: string; size: number }> {
+    throwIfAborted(req.signal);
+    const Key = this.fullKey(req.key);
+    const contentType = req.contentType ?? contentTypeFor(req.key);
+    const { size } = await req.source.identity();
+    if (size <= this.threshold) {
+      const body = await req.source.read(0, size);
+      const md5 = createHash('md5').update(body).digest('hex');
+      const existing = await this.head(req.key);
+      if (existing?.size === size && existing.etag === md5) return { skipped: true, etag: md5, size };
+      await this.putBuffer(Key, body, md5, contentType, req.signal);
+      req.onProgress?.(size);
+      return { skipped: false, etag: md5, size };
+    }
+    const r = await this.multipart(req.source, Key, contentType, req.signal, req.onProgress);
+    return { skipped: false, etag: r.etag, size };
+  }
+
   async head(key: string): Promise<RemoteObject | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) }));
+      const out = await withRetry(`HEAD ${key} on ${this.name}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
       const etag = unquote(out.ETag);
-      return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}) };
+      return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}), ...(out.StorageClass ? { storageClass: out.StorageClass } : {}) };
     } catch (err) {
-      if (err instanceof S3ServiceException && (err.$metadata?.httpStatusCode === 404 || err.name === 'NotFound')) return undefined;
-      throw describeS3Error(err, `HEAD ${key} on ${this.name}`);
+      if (/NotFound|NoSuchKey|\(HTTP 404\)/.test((err as Error).message) || (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404)) return undefined;
+      throw err;
     }
   }
 
   async *list(prefix: string): AsyncIterable<RemoteObject> {
-    const base = this.cfg.prefix ? joinKey(this.cfg.prefix) + '/' : '';
+    const base = this.keyPrefix();
     let ContinuationToken: string | undefined;
     do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }),
-        );
-      } catch (err) {
-        throw describeS3Error(err, `Listing ${prefix} on ${this.name}`);
-      }
+      const page = await withRetry(`Listing ${prefix} on ${this.name}`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, ...(ContinuationToken ? { ContinuationToken } : {}) })),
+      );
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
         const etag = unquote(o.ETag);
-        yield { key: o.Key.slice(base.length), size: o.Size ?? 0, ...(etag ? { etag } : {}) };
+        yield { key: o.Key.slice(base.length), size: o.Size ?? 0, ...(etag ? { etag } : {}), ...(o.StorageClass ? { storageClass: o.StorageClass } : {}) };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
@@ -163,11 +246,11 @@ export class S3Destination implements Destination {
 
   async read(key: string): Promise<Uint8Array> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) }));
+      const out = await withRetry(`Reading ${key} from ${this.name}`, () => this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
       if (!out.Body) throw new Error('empty body');
       return await out.Body.transformToByteArray();
     } catch (err) {
-      throw describeS3Error(err, `Reading ${key} from ${this.name}`);
+      throw describeTransferError(err, `Reading ${key} from ${this.name}`);
     }
   }
 

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
-import { CancelledError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
+import { CancelledError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
 
 /** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
@@ -172,7 +172,7 @@ export class JobQueue {
   async close(): Promise<void> {
     this.closed = true;
     if (this.running) {
-      this.running.ac.abort(new Error('shutdown'));
+      this.running.ac.abort(new ShutdownError());
       await this.running.done.catch(() => undefined);
     }
     await this.store.close();

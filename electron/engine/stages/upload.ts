@@ -6,7 +6,7 @@
  * destination acknowledged, not bytes buffered.
  */
 import { basename } from 'node:path';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
@@ -17,6 +17,7 @@ import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { TarSource } from '../transfer/tar-source.js';
 
 export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
 
@@ -59,7 +60,8 @@ export interface UploadPackageOptions {
   manifest: Manifest;
   /** Key prefix for this title at the destination (e.g. the title slug). */
   titleKey: string;
-  concurrency?: number;
+  /** The station's shared pool of small-object uploads (default: 16 in flight). */
+  pool?: LimitFunction;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
@@ -75,7 +77,7 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
     files.reduce((n, f) => n + f.size, 0),
     opts.onProgress,
   );
-  const limit = pLimit(opts.concurrency ?? 16);
+  const limit = opts.pool ?? pLimit(16);
   const results: UploadedObject[] = [];
   const send = (f: { path: string; size: number; md5: string }): Promise<void> =>
     limit(async () => {
@@ -101,26 +103,57 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
   return results.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-export interface UploadSourceOptions {
+export interface UploadArchiveOptions {
   destination: Destination;
   sourcePath: string;
+  packageDir: string;
+  manifest: Manifest;
   titleKey: string;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
 
-/** Archive the untouched source master under <title>/source/<file name>. */
-export async function uploadSource(opts: UploadSourceOptions): Promise<UploadedObject[]> {
+/** Archive key layout: <title>/source/<master file name> and <title>/<title>.package.tar. */
+export function archiveKeys(titleKey: string, sourcePath: string): { source: string; tar: string } {
+  return { source: joinKey(titleKey, 'source', basename(sourcePath)), tar: joinKey(titleKey, `${titleKey}.package.tar`) };
+}
+
+/** The package as one deterministic tar: manifest.json first, then every file in manifest order. */
+export async function packageTar(packageDir: string, manifest: Manifest, titleKey: string): Promise<TarSource> {
+  const manifestSize = (await stat(join(packageDir, MANIFEST_FILE))).size;
+  const members = [
+    { name: `${titleKey}/${MANIFEST_FILE}`, path: join(packageDir, MANIFEST_FILE), size: manifestSize },
+    ...manifest.files.map((f) => ({ name: `${titleKey}/${f.path}`, path: join(packageDir, ...f.path.split('/')), size: f.size })),
+  ];
+  return new TarSource(`package tar of ${titleKey}`, members);
+}
+
+/**
+ * Archive the untouched source master and the package as one tar object (Deep Archive bills
+ * per-object overhead and restores per object: 10,000 chunks must not become 10,000 objects).
+ */
+export async function uploadArchive(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
+  const keys = archiveKeys(opts.titleKey, opts.sourcePath);
   const digest = await hashFile(opts.sourcePath, opts.signal);
-  const key = joinKey(opts.titleKey, 'source', basename(opts.sourcePath));
-  const progress = new ByteProgress(digest.size, opts.onProgress);
-  const r = await opts.destination.put({
+  const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleKey);
+  const progress = new ByteProgress(digest.size + tar.size, opts.onProgress);
+  const sent = await opts.destination.put({
     localPath: opts.sourcePath,
-    key,
+    key: keys.source,
     size: digest.size,
     md5: digest.md5,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onProgress: (b) => progress.update(key, b),
+    onProgress: (b) => progress.update(keys.source, b),
   });
-  return [{ destination: opts.destination.name, key, size: digest.size, md5: digest.md5, ...(r.skipped ? { skipped: true } : {}) }];
+  const tarResult = await opts.destination.putSource({
+    source: tar,
+    key: keys.tar,
+    contentType: 'application/x-tar',
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (b) => progress.update(keys.tar, b),
+  });
+  return [
+    { destination: opts.destination.name, key: keys.source, size: digest.size, md5: digest.md5, ...(sent.skipped ? { skipped: true } : {}) },
+    { destination: opts.destination.name, key: keys.tar, size: tar.size, md5: tarResult.etag ?? '', ...(tarResult.skipped ? { skipped: true } : {}) },
+  ];
 }

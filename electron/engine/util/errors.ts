@@ -15,6 +15,17 @@ export class StationError extends Error {
   }
 }
 
+/**
+ * A failure that outlasted its retries but may succeed later (network down, store overloaded).
+ * Multipart uploads keep their journal and server-side parts for these, so a retry resumes.
+ */
+export class TransientError extends StationError {
+  constructor(message: string, code: string) {
+    super(message, code);
+    this.name = 'TransientError';
+  }
+}
+
 /** A package that failed verification, with every problem found. */
 export class VerificationError extends StationError {
   constructor(
@@ -32,6 +43,16 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
+
+/** Abort reason used when the app or CLI shuts down: work stops but resumable state is kept. */
+export class ShutdownError extends Error {
+  constructor() {
+    super('The station is shutting down');
+    this.name = 'ShutdownError';
+  }
+}
+
+export const isShutdown = (signal: AbortSignal | undefined): boolean => signal?.reason instanceof ShutdownError;
 
 export function isCancelled(err: unknown): boolean {
   return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');

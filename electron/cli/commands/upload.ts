@@ -1,0 +1,117 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { MANIFEST_FILE, manifestSchema } from '../../common/manifest.js';
+import { formatBytes } from '../../common/format.js';
+import { loadConfigFile } from '../../engine/config-file.js';
+import { S3Destination } from '../../engine/destinations/s3.js';
+import { joinKey } from '../../engine/destinations/destination.js';
+import { openDestinations } from '../../engine/station.js';
+import { uploadPackage } from '../../engine/stages/upload.js';
+import { abortUploads, listUploads, parseAge } from '../../engine/transfer/janitor.js';
+import { hashFile } from '../../engine/util/hash-file.js';
+import { StationError } from '../../engine/util/errors.js';
+import { EXIT_OK, type CliIo } from '../io.js';
+
+interface UploadOptions {
+  dest: string;
+  config: string;
+  prefix?: string;
+  bwlimit?: number;
+  json?: boolean;
+}
+
+/** `upload <file|packageDir>`: one file (multipart and resumable when large) or a whole package. */
+export async function upload(target: string, opts: UploadOptions, io: CliIo): Promise<number> {
+  const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
+  if (opts.bwlimit !== undefined) {
+    if (!(opts.bwlimit > 0)) throw new StationError('--bwlimit takes a positive number of MB/s', 'config-bwlimit');
+    config.bandwidthLimitMBps = opts.bwlimit;
+  }
+  const destinations = openDestinations(config, baseDir, { log: (m) => io.stderr(m) });
+  const dest = destinations.get(opts.dest);
+  const path = resolve(io.cwd, target);
+  // Ctrl-C or a crash leaves the multipart journal in the work folder: a rerun resumes.
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) {
+      const manifest = manifestSchema.parse(JSON.parse(await readFile(join(path, MANIFEST_FILE), 'utf8')));
+      const uploaded = await uploadPackage({ destination: dest, packageDir: path, manifest, titleKey: opts.prefix ?? basename(path)});
+      io.stderr(`${uploaded.length} objects → ${dest.describe()} (${uploaded.filter((u) => u.skipped).length} already there)`);
+      if (opts.json) io.stdout(JSON.stringify({ objects: uploaded }, null, 2));
+      return EXIT_OK;
+    }
+    const digest = await hashFile(path);
+    const key = joinKey(opts.prefix ?? '', basename(path));
+    let lastLine = 0;
+    const started = Date.now();
+    const result = await dest.put({
+      localPath: path,
+      key,
+      size: digest.size,
+      md5: digest.md5,
+      onProgress: (acked) => {
+        if (Date.now() - lastLine > 2000) {
+          lastLine = Date.now();
+          io.stderr(`${key} · ${formatBytes(acked)} of ${formatBytes(digest.size)}`);
+        }
+      },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    io.stderr(`${key}: ${result.skipped ? 'already there' : 'uploaded'} — ${formatBytes(digest.size)} in ${seconds.toFixed(1)} s → ${dest.locate(key)}`);
+    if (opts.json) io.stdout(JSON.stringify({ key, size: digest.size, md5: digest.md5, skipped: result.skipped, seconds, ...(result.transfer ? { transfer: result.transfer } : {}) }, null, 2));
+    return EXIT_OK;
+  } finally {
+    destinations.close();
+  }
+}
+
+interface JanitorOptions {
+  dest: string;
+  config: string;
+  olderThan?: string;
+  json?: boolean;
+}
+
+async function s3Destination(opts: JanitorOptions, io: CliIo) {
+  const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
+  const destinations = openDestinations(config, baseDir);
+  const dest = destinations.get(opts.dest);
+  if (!(dest instanceof S3Destination)) {
+    destinations.close();
+    throw new StationError(`Destination "${opts.dest}" is a folder: it has no multipart uploads`, 'config-not-s3');
+  }
+  let olderThanMs = 0;
+  try {
+    olderThanMs = opts.olderThan ? parseAge(opts.olderThan) : 0;
+  } catch (err) {
+    destinations.close();
+    throw new StationError((err as Error).message, 'config-age');
+  }
+  return { dest, destinations, olderThanMs };
+}
+
+export async function uploadsList(opts: JanitorOptions, io: CliIo): Promise<number> {
+  const { dest, destinations, olderThanMs } = await s3Destination(opts, io);
+  try {
+    const found = await listUploads(dest.client, dest.bucket, dest.keyPrefix(), olderThanMs);
+    if (opts.json) io.stdout(JSON.stringify({ uploads: found }, null, 2));
+    else for (const u of found) io.stdout(`${u.initiated ?? '?'}  ${u.key}  ${u.uploadId}`);
+    io.stderr(`${found.length} unfinished upload${found.length === 1 ? '' : 's'} at ${dest.describe()}`);
+    return EXIT_OK;
+  } finally {
+    destinations.close();
+  }
+}
+
+export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<number> {
+  const { dest, destinations, olderThanMs } = await s3Destination(opts, io);
+  try {
+    const found = await listUploads(dest.client, dest.bucket, dest.keyPrefix(), olderThanMs);
+    await abortUploads(dest.client, dest.bucket, found);
+    if (opts.json) io.stdout(JSON.stringify({ aborted: found }, null, 2));
+    io.stderr(`aborted ${found.length} unfinished upload${found.length === 1 ? '' : 's'} at ${dest.describe()}`);
+    return EXIT_OK;
+  } finally {
+    destinations.close();
+  }
+}

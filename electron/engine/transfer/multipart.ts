@@ -1,0 +1,301 @@
+/**
+ * Resumable multipart upload that owns its state (lib-storage cannot resume across restarts).
+ *
+ * Parts are read from the source by offset (never the whole source in memory), sent N at a time
+ * with a per-part Content-MD5, and journalled after every acknowledgement. After a crash the same
+ * call resumes: ListParts (paged), each listed part checked against the journal (size and ETag) —
+ * a part the store holds but the journal missed (crash between ack and append) is adopted when its
+ * ETag equals the local MD5 — and only what is missing is sent. Then Complete with the full
+ * ordered list, and HEAD to compare size and the expected `md5-of-part-md5s-N` ETag.
+ *
+ * A source that changed since the journal aborts the old upload and starts clean. Cancel, a source
+ * change and non-retryable errors abort the upload and delete the journal (no dangling uploads);
+ * errors that outlasted their retries (TransientError) keep both so a retry resumes.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  S3ServiceException,
+  UploadPartCommand,
+  type S3Client,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { CancelledError, StationError, TransientError, isCancelled, isShutdown, linkedAbort } from '../util/errors.js';
+import type { ByteSource, SourceIdentity } from './byte-source.js';
+import { PartJournal, type PartRecord } from './part-journal.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import type { TokenBucket } from './token-bucket.js';
+
+const MIB = 1024 * 1024;
+export const MIN_PART_SIZE = 5 * MIB;
+export const MAX_PARTS = 10_000;
+
+/** Part size ≥ ceil(size / 10,000), ≥ 5 MiB and ≥ the preferred size, rounded up to whole MiB. */
+export function choosePartSize(size: number, preferred = 16 * MIB): number {
+  const need = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS), preferred);
+  return Math.ceil(need / MIB) * MIB;
+}
+
+/** The ETag S3 gives a multipart object: MD5 of the concatenated binary part MD5s, "-", part count. */
+export function multipartEtag(partMd5Hex: string[]): string {
+  const h = createHash('md5');
+  for (const m of partMd5Hex) h.update(Buffer.from(m, 'hex'));
+  return `${h.digest('hex')}-${partMd5Hex.length}`;
+}
+
+const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
+const md5Hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+const sameIdentity = (a: SourceIdentity, b: SourceIdentity): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.fingerprint === b.fingerprint;
+
+export interface MultipartProgress {
+  /** Bytes of parts the store acknowledged (including parts reused from before a restart). */
+  acked: number;
+  /** Bytes of parts being sent right now. */
+  inFlight: number;
+  total: number;
+}
+
+export interface MultipartOptions {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  source: ByteSource;
+  journalPath: string;
+  preferredPartSize?: number;
+  /** Parts in flight for this object. */
+  concurrency?: number;
+  /** Global cap on parts in flight across every upload of the station. */
+  partsPool?: LimitFunction;
+  bandwidth?: TokenBucket;
+  storageClass?: string;
+  contentType?: string;
+  retry?: RetryPolicy;
+  signal?: AbortSignal;
+  onProgress?: (p: MultipartProgress) => void;
+  log?: (message: string) => void;
+}
+
+export interface MultipartResult {
+  etag: string;
+  size: number;
+  parts: number;
+  partsReused: number;
+  partsSent: number;
+  bytesSent: number;
+  resumed: boolean;
+}
+
+async function listAllParts(client: S3Client, bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<Map<number, { etag: string; size: number }>> {
+  const parts = new Map<number, { etag: string; size: number }>();
+  let marker: string | undefined;
+  for (;;) {
+    const page = await withRetry(
+      `Listing parts of ${key}`,
+      () => client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) })),
+      signal ? { signal } : {},
+    );
+    for (const p of page.Parts ?? []) if (p.PartNumber) parts.set(p.PartNumber, { etag: unquote(p.ETag), size: p.Size ?? 0 });
+    if (!page.IsTruncated || !page.NextPartNumberMarker) return parts;
+    marker = String(page.NextPartNumberMarker);
+  }
+}
+
+/** AWS says NoSuchUpload; radosgw says NoSuchKey for an unknown upload id. Both mean "gone". */
+function uploadIsGone(err: unknown): boolean {
+  const code = err instanceof StationError ? err.code : err instanceof S3ServiceException ? `s3-${err.name}` : '';
+  return code === 's3-NoSuchUpload' || code === 's3-NoSuchKey';
+}
+
+export async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  await withRetry(`Aborting the multipart upload of ${key}`, () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))).catch((err) => {
+    if (!uploadIsGone(err)) throw err;
+  });
+}
+
+export async function uploadMultipart(opts: MultipartOptions): Promise<MultipartResult> {
+  const { client, bucket, key, source } = opts;
+  const log = opts.log ?? (() => undefined);
+  const journal = new PartJournal(opts.journalPath);
+  const identity = await source.identity();
+  const done = new Map<number, PartRecord>();
+  let uploadId: string | undefined;
+  let partSize = choosePartSize(identity.size, opts.preferredPartSize);
+  let resumed = false;
+
+  const previous = await journal.load();
+  if (previous) {
+    const h = previous.header;
+    if (h.bucket !== bucket || h.key !== key) {
+      log(`journal ${opts.journalPath} belongs to ${h.bucket}/${h.key}; aborting that upload and starting clean`);
+      await abortUpload(client, h.bucket, h.key, h.uploadId);
+    } else if (!sameIdentity(h.source, identity)) {
+      log(`${source.description} changed since its upload started (size, modification time or fingerprint); aborting the old upload and starting clean`);
+      await abortUpload(client, bucket, key, h.uploadId);
+    } else {
+      try {
+        const listed = await listAllParts(client, bucket, key, h.uploadId, opts.signal);
+        uploadId = h.uploadId;
+        partSize = h.partSize;
+        resumed = true;
+        for (const [n, rec] of previous.parts) {
+          const l = listed.get(n);
+          if (l && l.etag === rec.etag && l.size === rec.size) done.set(n, rec);
+        }
+        // Parts the store holds that the journal never recorded (crash between ack and append).
+        for (const [n, l] of listed) {
+          if (done.has(n) || !/^[0-9a-f]{32}$/.test(l.etag)) continue;
+          const offset = (n - 1) * partSize;
+          const len = Math.min(partSize, identity.size - offset);
+          if (len !== l.size) continue;
+          const md5 = md5Hex(await source.read(offset, len));
+          if (md5 === l.etag) done.set(n, { part: n, etag: l.etag, size: len, md5 });
+        }
+        log(`resuming ${key}: ${done.size} parts already at the store`);
+      } catch (err) {
+        if (!uploadIsGone(err)) throw err;
+        log(`the store no longer has upload ${h.uploadId} of ${key}; starting clean`);
+      }
+    }
+  }
+
+  const partCount = Math.max(1, Math.ceil(identity.size / partSize));
+  if (partCount > MAX_PARTS) throw new StationError(`${key}: ${partCount} parts exceed the store's limit of ${MAX_PARTS}`, 'too-many-parts');
+
+  if (uploadId) {
+    await journal.reopen();
+    for (const rec of done.values()) if (!previous?.parts.has(rec.part)) await journal.append(rec);
+  } else {
+    const created = await withRetry(
+      `Starting the multipart upload of ${key}`,
+      () =>
+        client.send(
+          new CreateMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+            ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
+          }),
+        ),
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
+    uploadId = created.UploadId;
+    await journal.create({ version: 1, bucket, key, uploadId, size: identity.size, partSize, source: identity, createdAt: new Date().toISOString() });
+  }
+  const id = uploadId;
+
+  let acked = [...done.values()].reduce((n, p) => n + p.size, 0);
+  let inFlight = 0;
+  let bytesSent = 0;
+  let partsSent = 0;
+  const partsReused = done.size;
+  const report = (): void => opts.onProgress?.({ acked, inFlight, total: identity.size });
+  report();
+
+  // One failure stops the siblings: a local abort linked to the caller's signal.
+  const local = linkedAbort(opts.signal);
+  const perFile = pLimit(opts.concurrency ?? 4);
+  const global = opts.partsPool ?? ((fn: () => Promise<void>) => fn());
+
+  const sendPart = async (n: number): Promise<void> => {
+    if (local.signal.aborted) throw new CancelledError();
+    const offset = (n - 1) * partSize;
+    const len = Math.min(partSize, identity.size - offset);
+    const body = await source.read(offset, len);
+    const md5 = md5Hex(body);
+    await opts.bandwidth?.take(len, local.signal);
+    inFlight += len;
+    report();
+    try {
+      const out = await withRetry(
+        `Upload of part ${n}/${partCount} of ${key}`,
+        async () => {
+          bytesSent += len;
+          return client.send(
+            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: n, Body: body, ContentLength: len, ContentMD5: Buffer.from(md5, 'hex').toString('base64') }),
+            { abortSignal: local.signal },
+          );
+        },
+        { signal: local.signal, ...(opts.retry ? { policy: opts.retry } : {}), onRetry: (err, attempt) => log(`part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`) },
+      );
+      const etag = unquote(out.ETag);
+      if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
+        throw new StationError(`${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`, 'etag-mismatch');
+      }
+      const rec: PartRecord = { part: n, etag: etag || md5, size: len, md5 };
+      done.set(n, rec);
+      await journal.append(rec);
+      partsSent++;
+      acked += len;
+    } finally {
+      inFlight -= len;
+      report();
+    }
+  };
+
+  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
+  try {
+    const settled = await Promise.allSettled(
+      missing.map((n) =>
+        perFile(() =>
+          global(async () => {
+            try {
+              await sendPart(n);
+            } catch (err) {
+              local.controller.abort();
+              throw err;
+            }
+          }),
+        ),
+      ),
+    );
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    if (failures.length > 0) throw failures.find((e) => !isCancelled(e)) ?? failures[0];
+
+    const now = await source.identity();
+    if (!sameIdentity(now, identity)) throw new StationError(`${source.description} changed while it was being uploaded`, 'source-changed');
+
+    const ordered = Array.from({ length: partCount }, (_, i) => done.get(i + 1)!);
+    await withRetry(
+      `Completing the upload of ${key}`,
+      () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: id,
+            MultipartUpload: { Parts: ordered.map((p) => ({ PartNumber: p.part, ETag: `"${p.etag}"` })) },
+          }),
+        ),
+      opts.signal ? { signal: opts.signal } : {},
+    );
+  } catch (err) {
+    local.dispose();
+    await journal.close();
+    // Keep the upload and its journal when a later attempt can resume: retries ran out, or the
+    // station is shutting down (the job resumes on the next start).
+    if ((err instanceof TransientError && !opts.signal?.aborted) || isShutdown(opts.signal)) throw err;
+    await abortUpload(client, bucket, key, id).catch((e: unknown) => log(`could not abort upload ${id} of ${key}: ${(e as Error).message}`));
+    await journal.remove();
+    throw opts.signal?.aborted ? new CancelledError() : err;
+  }
+  local.dispose();
+  await journal.remove();
+
+  // radosgw returns an empty ETag from Complete; HEAD is the authority on what was stored.
+  const expected = multipartEtag(Array.from({ length: partCount }, (_, i) => done.get(i + 1)!.md5));
+  const head = await withRetry(`Checking ${key} after upload`, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+  const stored = unquote(head.ETag);
+  if (head.ContentLength !== identity.size) {
+    throw new StationError(`${key}: the store holds ${head.ContentLength} bytes after upload; expected ${identity.size}`, 'size-mismatch');
+  }
+  if (/^[0-9a-f]{32}-\d+$/.test(stored) && stored !== expected) {
+    throw new StationError(`${key}: the store's ETag ${stored} differs from the expected ${expected}`, 'etag-mismatch');
+  }
+  return { etag: stored || expected, size: identity.size, parts: partCount, partsReused, partsSent, bytesSent, resumed };
+}

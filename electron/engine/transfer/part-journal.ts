@@ -1,0 +1,96 @@
+/**
+ * The persisted state of one multipart upload: a JSON-lines file, first line the upload (bucket,
+ * key, uploadId, part size, source identity), then one line per part acknowledged by the store
+ * ({part, etag, size, md5}), fsync'd after every append. A crash loses at most the part in flight;
+ * a torn last line is ignored.
+ */
+import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SourceIdentity } from './byte-source.js';
+
+export interface UploadHeader {
+  version: 1;
+  bucket: string;
+  key: string;
+  uploadId: string;
+  size: number;
+  partSize: number;
+  source: SourceIdentity;
+  createdAt: string;
+}
+
+export interface PartRecord {
+  part: number;
+  etag: string;
+  size: number;
+  md5: string;
+}
+
+export class PartJournal {
+  private fh: FileHandle | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {}
+
+  async load(): Promise<{ header: UploadHeader; parts: Map<number, PartRecord> } | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const lines = text.split('\n').filter((l) => l.trim());
+    let header: UploadHeader | undefined;
+    const parts = new Map<number, PartRecord>();
+    for (const [i, line] of lines.entries()) {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        continue; // torn line from a crash mid-append
+      }
+      if (i === 0) header = rec as UploadHeader;
+      else {
+        const p = rec as PartRecord;
+        if (Number.isInteger(p.part) && typeof p.etag === 'string') parts.set(p.part, p);
+      }
+    }
+    return header?.version === 1 && header.uploadId ? { header, parts } : undefined;
+  }
+
+  /** Start a fresh journal with its header (replacing any old one). */
+  async create(header: UploadHeader): Promise<void> {
+    await this.close();
+    await mkdir(dirname(this.path), { recursive: true });
+    this.fh = await open(this.path, 'w');
+    await this.fh.write(JSON.stringify(header) + '\n');
+    await this.fh.sync();
+  }
+
+  /** Reopen an existing journal for appending. */
+  async reopen(): Promise<void> {
+    await this.close();
+    this.fh = await open(this.path, 'a');
+  }
+
+  append(part: PartRecord): Promise<void> {
+    const line = JSON.stringify(part) + '\n';
+    this.chain = this.chain.then(async () => {
+      if (!this.fh) throw new Error('part journal is not open');
+      await this.fh.write(line);
+      await this.fh.sync();
+    });
+    return this.chain;
+  }
+
+  async close(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+
+  async remove(): Promise<void> {
+    await this.close();
+    await rm(this.path, { force: true });
+  }
+}
