@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Manifest } from '../../electron/common/manifest';
 import { hashFile } from '../../electron/engine/util/hash-file';
@@ -67,12 +69,23 @@ describe('pipeline on real components', () => {
 
       const report = station.queue.get(job!.id)!.report!;
       expect(report.uploads.filter((u) => u.destination === 'origin')).toHaveLength(manifest.files.length + 1);
-      const archived = report.uploads.find((u) => u.destination === 'archive')!;
+      const archived = report.uploads.find((u) => u.destination === 'archive' && u.key.includes('/source/'))!;
       expect(archived.md5).toBe(before.md5);
       const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: archived.key }));
       expect(head.StorageClass).toBe('DEEP_ARCHIVE');
       expect(head.ContentLength).toBe(before.size);
       expect(Buffer.from(await station.archive!.read(archived.key)).equals(await readFile(master))).toBe(true);
+      // The package went to the archive as one deterministic tar: it extracts to exactly the package.
+      const tarUpload = report.uploads.find((u) => u.destination === 'archive' && u.key.endsWith('.package.tar'))!;
+      const tarHead = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: tarUpload.key }));
+      expect(tarHead.StorageClass).toBe('DEEP_ARCHIVE');
+      const tarFile = join(dir, 'archive.tar');
+      await writeFile(tarFile, await station.archive!.read(tarUpload.key));
+      await mkdir(join(dir, 'untar'), { recursive: true });
+      await promisify(execFile)('tar', ['-xf', tarFile, '-C', join(dir, 'untar')]);
+      for (const f of [...manifest.files, { path: 'manifest.json' }]) {
+        expect((await readFile(join(dir, 'untar', slug, f.path))).equals(await readFile(join(packageDir, f.path))), `tar: ${f.path}`).toBe(true);
+      }
       const dangling = await origin.client.send(new ListMultipartUploadsCommand({ Bucket: origin.cfg.bucket }));
       expect(dangling.Uploads ?? []).toHaveLength(0);
     } finally {

@@ -31,6 +31,7 @@ const FATAL_SENTENCES: Record<string, string> = {
   PermanentRedirect: 'the bucket is in another region — set the destination’s region to the bucket’s',
   InvalidStorageClass: 'the store does not offer this storage class',
   EntityTooLarge: 'the object is larger than the store accepts in one request',
+  Forbidden: 'the store refused the request — check the credentials and the key’s permissions for this destination',
 };
 
 export function s3ErrorCode(err: unknown): string {
@@ -53,8 +54,11 @@ export function isRetryable(err: unknown): boolean {
 /** "Upload of films/x.m4s to origin failed: AccessDenied (HTTP 403): the credentials are not allowed…" */
 export function describeTransferError(err: unknown, action: string): StationError {
   if (err instanceof StationError) return err;
-  const code = s3ErrorCode(err);
   const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
+  let code = s3ErrorCode(err);
+  // HEAD answers carry no body, so a refusal arrives without its code: name it by its status.
+  if (/^Unknown/.test(code) && status === 403) code = 'Forbidden';
+  if (/^Unknown/.test(code) && status === 404) code = 'NotFound';
   const why = FATAL_SENTENCES[code] ?? (err as Error).message ?? String(err);
   return new StationError(`${action} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${why}`, `s3-${code}`);
 }

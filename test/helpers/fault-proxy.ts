@@ -1,0 +1,76 @@
+/**
+ * A small HTTP fault-injection proxy for the S3 tests (there is no toxiproxy here), on 127.0.0.1
+ * only, bounded in count and time. It forwards requests to the real radosgw and, for the requests
+ * a plan selects, injects one fault: a connection reset in the middle of the request body, a
+ * 503 SlowDown answer, or a stall (the request is swallowed and never answered).
+ */
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Fault = 'reset' | 'slowdown' | 'stall';
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Faults injected so far, in order, with the request they hit. */
+  injected: Array<{ fault: Fault; method: string; url: string }>;
+  requests: number;
+  close(): Promise<void>;
+}
+
+/** plan(n, req) → the fault for the n-th request (1-based), or undefined to forward it untouched. */
+export async function startFaultProxy(target: string, plan: (n: number, req: IncomingMessage) => Fault | undefined, maxFaults = 20): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const sockets = new Set<Socket>();
+  const state: FaultProxy = { endpoint: '', injected: [], requests: 0, close: async () => undefined };
+
+  const server: Server = createServer((req, res) => {
+    const n = ++state.requests;
+    const fault = state.injected.length < maxFaults ? plan(n, req) : undefined;
+    if (fault) state.injected.push({ fault, method: req.method ?? '', url: req.url ?? '' });
+    if (fault === 'slowdown') {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      });
+      return;
+    }
+    if (fault === 'stall') {
+      req.resume(); // read everything, answer nothing: the client's idle timeout must fire
+      return;
+    }
+    const up = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    if (fault === 'reset') {
+      // Forward some of the body, then cut the client's connection mid-body.
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 64 * 1024) {
+          up.destroy();
+          req.socket.destroy();
+        } else up.write(chunk);
+      });
+      req.on('end', () => up.end());
+      return;
+    }
+    req.pipe(up);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return state;
+}
