@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/bench/**', 'node_modules/**'],
     environment: 'node',
     globalSetup: ['test/helpers/rgw-global-setup.ts'],
     testTimeout: 120_000,

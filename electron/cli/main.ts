@@ -9,6 +9,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
+import { audit } from './commands/audit.js';
 
 export type { CliIo } from './io.js';
 
@@ -53,6 +54,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
     .action(async (target: string, opts: { dest: string; config: string; prefix?: string; bwlimit?: number; json?: boolean }) => {
       exitCode = await upload(target, opts, io);
+    });
+
+  program
+    .command('audit')
+    .description('prove a destination holds exactly what each manifest lists; --repair re-uploads what is missing or wrong')
+    .argument('<packageDirOrManifest...>', 'package folders or manifest.json files')
+    .requiredOption('--dest <name>', 'destination name from the config (the archive is checked as the archive)')
+    .requiredOption('--config <file>', 'station config')
+    .option('--repair', 're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again')
+    .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
+    .option('--sample <K>', 'with --deep: hash a random sample of K objects per title', Number)
+    .option('--json', 'print every audit record as JSON on stdout')
+    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean }) => {
+      exitCode = await audit(targets, opts, io);
     });
 
   const uploads = program.command('uploads').description('unfinished multipart uploads at a destination');

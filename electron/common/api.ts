@@ -5,6 +5,7 @@
  * and are checked by main (and by the test loopback bridge) before anything reaches the engine.
  */
 import type { JobSnapshot } from './jobs.js';
+import type { AuditRecord } from './manifest.js';
 
 /** Request/response operations: one preload function each. */
 export interface InvokeOps {
@@ -16,6 +17,14 @@ export interface InvokeOps {
   cancelJob: { args: [jobId: string]; result: void };
   /** Open the native file picker and return the chosen paths (empty when dismissed). */
   pickMasters: { args: []; result: string[] };
+  /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
+  auditJob: { args: [jobId: string, options: AuditRequest]; result: AuditRecord[] };
+}
+
+export interface AuditRequest {
+  repair: boolean;
+  /** Download and hash every object too. */
+  deep: boolean;
 }
 export type InvokeOp = keyof InvokeOps;
 
@@ -24,6 +33,7 @@ export const INVOKE_CHANNELS = {
   listJobs: 'jobs:list',
   cancelJob: 'jobs:cancel',
   pickMasters: 'dialog:pick-masters',
+  auditJob: 'jobs:audit',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

@@ -4,10 +4,10 @@
  * previous stages recorded here, so a job can be resumed from its last completed stage.
  */
 import type { MediaInfo } from './media.js';
-import type { PackageProblem } from './manifest.js';
+import type { AuditRecord, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 
-export const STAGES = ['probe', 'plan', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'report'] as const;
+export const STAGES = ['probe', 'plan', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'audit', 'report'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export const STAGE_LABELS: Record<StageName, string> = {
@@ -17,6 +17,7 @@ export const STAGE_LABELS: Record<StageName, string> = {
   verify: 'Verify',
   uploadOrigin: 'Upload origin',
   uploadArchive: 'Upload archive',
+  audit: 'Audit',
   report: 'Report',
 };
 
@@ -60,6 +61,8 @@ export interface JobSnapshot {
   /** Local package folder once transcoded. */
   packageDir?: string;
   report?: TitleReport;
+  /** The latest audits of this title (newest last), per destination: when it was last proven whole. */
+  audits?: AuditRecord[];
 }
 
 export function emptyStages(): Record<StageName, StageProgress> {

@@ -79,3 +79,30 @@ export interface PackageProblem {
   problem: PackageProblemCode;
   detail: string;
 }
+
+/** What an audit can find wrong at a destination, per object. */
+export const AUDIT_PROBLEMS = ['missing', 'unexpected', 'size-mismatch', 'etag-mismatch', 'content-mismatch', 'wrong-storage-class'] as const;
+export type AuditProblemCode = (typeof AUDIT_PROBLEMS)[number];
+
+export interface AuditProblem {
+  /** Key relative to the destination root (prefix excluded). */
+  key: string;
+  problem: AuditProblemCode;
+  detail: string;
+}
+
+/** One audit of one title at one destination, kept with the title and shown in its report. */
+export interface AuditRecord {
+  at: string;
+  destination: string;
+  /** Title key prefix that was listed. */
+  prefix: string;
+  objectsExpected: number;
+  objectsListed: number;
+  /** Objects downloaded and hashed (deep audits). */
+  deepChecked: number;
+  problems: AuditProblem[];
+  /** What a repair did (re-uploaded / deleted keys), when this audit followed one. */
+  repaired?: { uploaded: string[]; deleted: string[] };
+  seconds: number;
+}

@@ -1,5 +1,6 @@
 /** The per-title report: what went where, with sizes and checksums. JSON and the UI show the same. */
 import type { StageName } from './jobs.js';
+import type { AuditRecord } from './manifest.js';
 
 export interface UploadedObject {
   destination: string;
@@ -26,5 +27,7 @@ export interface TitleReport {
   manifestSha256?: string;
   stages: StageTiming[];
   uploads: UploadedObject[];
+  /** Every audit of the title so far (after upload, on demand, before and after repairs). */
+  audits: AuditRecord[];
   warnings: string[];
 }

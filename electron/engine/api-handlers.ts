@@ -6,6 +6,7 @@
 import type { InvokeOp, InvokeOps } from '../common/api.js';
 import { StationError } from './util/errors.js';
 import { expandSources } from './intake.js';
+import { auditJob } from './audit/job-audit.js';
 import type { Station } from './station.js';
 
 export type Handlers = { [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']> };
@@ -34,6 +35,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     async pickMasters() {
       return deps.pickFiles();
+    },
+    async auditJob(jobId, options) {
+      return deps.station.queue.mutate(jobId, async (job) => {
+        if (job.state !== 'done') throw new StationError(`"${job.title}" is ${job.state}: only delivered titles can be audited`, 'not-delivered');
+        return auditJob(job, deps.station.auditContext, options);
+      });
     },
   };
 }

@@ -19,6 +19,8 @@ import { uploadArchive, uploadPackage } from './stages/upload.js';
 import type { LimitFunction } from 'p-limit';
 import { buildReport, type VerifyOutput } from './stages/report.js';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { StationError } from './util/errors.js';
+import { auditJob, latestAudits } from './audit/job-audit.js';
 import { MANIFEST_FILE } from '../common/manifest.js';
 
 export interface PipelineContext {
@@ -158,6 +160,19 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
           onProgress: progress,
         });
         job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
+        return 'done';
+      },
+    },
+    {
+      name: 'audit',
+      async run({ job, signal, progress }) {
+        // Prove the upload: list what the stores hold and compare with the manifest; repair once.
+        progress({ fraction: 0, detail: 'listing the origin' });
+        const records = await auditJob(job, { origin: ctx.origin, ...(ctx.archive ? { archive: ctx.archive } : {}), ffprobePath: () => ctx.tools().ffprobe, titleKey }, { repair: true, signal });
+        const remaining = latestAudits(records).flatMap((r) => r.problems.map((p) => `${r.destination}: ${p.key} ${p.problem}`));
+        if (remaining.length > 0) throw new StationError(`The audit after upload still finds ${remaining.length} problem(s) after a repair: ${remaining.slice(0, 3).join('; ')}`, 'audit-failed', remaining.join('\n'));
+        const repaired = records.filter((r) => r.repaired).flatMap((r) => r.repaired!.uploaded);
+        if (repaired.length > 0) job.warnings.push(`the audit after upload found and repaired ${repaired.length} object(s): ${repaired.slice(0, 5).join(', ')}`);
         return 'done';
       },
     },

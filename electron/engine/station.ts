@@ -11,7 +11,8 @@ import type { S3Runtime } from './destinations/s3.js';
 import { TokenBucket } from './transfer/token-bucket.js';
 import { StationError } from './util/errors.js';
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
-import { createStageRunners } from './pipeline.js';
+import { createStageRunners, titleKey } from './pipeline.js';
+import type { JobAuditContext } from './audit/job-audit.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
 
@@ -33,6 +34,8 @@ export interface Station {
   origin: Destination;
   archive?: Destination;
   tools(): ToolPaths;
+  /** What on-demand audits of this station's titles need. */
+  auditContext: JobAuditContext;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     origin,
     ...(archive ? { archive } : {}),
     tools: getTools,
+    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, titleKey },
     async close() {
       await queue.close();
       destinations.close();

@@ -14,6 +14,7 @@ export const stationApi: StationApi = {
   listJobs: () => ipcRenderer.invoke(INVOKE_CHANNELS.listJobs),
   cancelJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.cancelJob, jobId),
   pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),
+  auditJob: (jobId, options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditJob, jobId, options),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

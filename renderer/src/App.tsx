@@ -8,10 +8,25 @@ export function App(): React.JSX.Element {
   const station = useMemo(() => getStation(), []);
   const jobs = useJobs(station);
   const [error, setError] = useState<string>();
+  const [auditing, setAuditing] = useState(false);
   return (
     <main className="app">
       <header className="app__header">
         <h1>Ingest Station</h1>
+        <button
+          type="button"
+          disabled={auditing || !jobs.some((j) => j.state === 'done')}
+          onClick={() => {
+            // Batch audit: every delivered title, one after another (the stores see no burst).
+            setAuditing(true);
+            void (async () => {
+              for (const j of jobs.filter((x) => x.state === 'done')) await station.auditJob(j.id, { repair: false, deep: false }).catch(() => undefined);
+              setAuditing(false);
+            })();
+          }}
+        >
+          {auditing ? 'Auditing all…' : 'Audit all delivered titles'}
+        </button>
       </header>
       <DropZone station={station} onError={setError} />
       {error && (

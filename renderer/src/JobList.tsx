@@ -1,6 +1,7 @@
 import { STAGE_LABELS, type JobSnapshot } from '../../electron/common/jobs';
 import { formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
+import { AuditPanel } from './AuditPanel';
 
 const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   queued: 'Queued',
@@ -55,6 +56,7 @@ function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): Re
           </ul>
         </details>
       )}
+      {job.state === 'done' && <AuditPanel job={job} station={station} />}
       {active && (
         <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>
           Cancel

@@ -31,6 +31,7 @@ export async function installLoopbackStation(): Promise<void> {
     listJobs: () => call('listJobs'),
     cancelJob: (jobId) => call('cancelJob', jobId),
     pickMasters: () => call('pickMasters'),
+    auditJob: (jobId, options) => call('auditJob', jobId, options),
     onJobUpdate(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

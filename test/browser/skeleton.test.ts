@@ -110,6 +110,19 @@ describe('operator UI in Chromium', () => {
     await expect(good.locator('progress').evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(1);
 
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
+
+    // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
+    await expect(good.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
+    await rm(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'));
+    await good.getByRole('button', { name: 'Audit now' }).click();
+    await good.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
+    await expect(good.getByTestId('audit-problems').textContent()).resolves.toMatch(/^good-film\/180p\/seg_00001\.m4s missing — the manifest lists \d+ bytes; the store has nothing$/);
+    await mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'audit-problem.png'), fullPage: true });
+    await good.getByRole('button', { name: 'Repair' }).click();
+    await good.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect(good.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
+    await expect(readFile(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
     await mkdir(SHOTS, { recursive: true });
     const shot = join(SHOTS, 'skeleton-done.png');
     await page.screenshot({ path: shot, fullPage: true });

@@ -24,7 +24,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(join(tmpdir(), 'ingest-rgw-'));
   try {
     await run('bash', [join(scripts, 'rgw-up.sh'), dir, String(port)], {
-      env: { ...process.env, BLOCK_BYTES: String(8 * 1024 ** 3) },
+      // A sparse file; a full OSD makes radosgw writes hang, so benchmarks ask for more room.
+      env: { ...process.env, BLOCK_BYTES: String(Number(process.env.INGEST_TEST_RGW_GIB ?? 8) * 1024 ** 3) },
       timeout: 120_000,
     });
   } catch (err) {

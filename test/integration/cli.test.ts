@@ -66,7 +66,7 @@ describe('ingest-station CLI', () => {
     const out = JSON.parse(r.stdout) as { titles: TitleReport[] };
     const [report] = out.titles;
     expect(report!.state).toBe('done');
-    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'skipped', 'done']);
+    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done']);
     const files = await readdir(join(dir, 'ingest-output', 'sample-title'), { recursive: true });
     expect(files).toContain('master.m3u8');
     expect(report!.uploads.length).toBeGreaterThan(10);

@@ -45,7 +45,7 @@ describe('pipeline on real components', () => {
       const done = await station.queue.waitFor(job!.id);
       expect(done.error).toBeUndefined();
       expect(done.state).toBe('done');
-      expect(Object.values(done.stages).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done']);
+      expect(Object.values(done.stages).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
 
       const packageDir = done.packageDir!;
       const manifest = await readManifest(packageDir);

@@ -26,6 +26,7 @@ function setup() {
     listJobs: vi.fn(async () => []),
     cancelJob: vi.fn(async () => undefined),
     pickMasters: vi.fn(async () => []),
+    auditJob: vi.fn(async () => []),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };
@@ -44,6 +45,8 @@ describe('IPC registration', () => {
     expect(handlers.addMasters).toHaveBeenCalledWith(['/media/in/film.mov', 'C:\\masters\\b.mxf']);
     await registered.get('jobs:cancel')!(fromApp, 'jabc123');
     expect(handlers.cancelJob).toHaveBeenCalledWith('jabc123');
+    await registered.get('jobs:audit')!(fromApp, 'jabc123', { repair: true, deep: false });
+    expect(handlers.auditJob).toHaveBeenCalledWith('jabc123', { repair: true, deep: false });
   });
 
   it.each([
@@ -54,6 +57,8 @@ describe('IPC registration', () => {
     ['extra arguments', 'jobs:list', [1], /Invalid arguments for listJobs/],
     ['a job id with path characters', 'jobs:cancel', ['../../etc'], /not a job id/],
     ['an object as job id', 'jobs:cancel', [{ id: 1 }], /Invalid arguments for cancelJob/],
+    ['audit options with an unknown key', 'jobs:audit', ['j1', { repair: true, deep: false, rm: '-rf' }], /Invalid arguments for auditJob/],
+    ['audit without options', 'jobs:audit', ['j1'], /Invalid arguments for auditJob/],
   ])('rejects %s before reaching the engine', async (_name, channel, args, message) => {
     const { registered, handlers, fromApp } = setup();
     await expect(registered.get(channel)!(fromApp, ...args)).rejects.toThrow(message);

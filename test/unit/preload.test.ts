@@ -40,6 +40,8 @@ describe('preload bridge', () => {
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.listJobs);
     await api.pickMasters();
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.pickMasters);
+    await api.auditJob('j2', { repair: false, deep: true });
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.auditJob, 'j2', { repair: false, deep: true });
   });
 
   it('delivers job updates without exposing the IPC event, and unsubscribes', () => {

@@ -62,7 +62,7 @@ export class FolderDestination implements Destination {
     throwIfAborted(req.signal);
     const target = this.pathFor(req.key);
     const existing = await this.head(req.key);
-    if (existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
+    if (!req.force && existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
       req.onProgress?.(req.size);
       return { skipped: true };
     }
@@ -125,6 +125,14 @@ export class FolderDestination implements Destination {
 
   async read(key: string): Promise<Uint8Array> {
     return readFile(this.pathFor(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathFor(key), { force: true });
+  }
+
+  async expectedEtag(): Promise<string | undefined> {
+    return undefined;
   }
 
   close(): void {}

@@ -9,7 +9,7 @@
  * Retries are the station's own (transfer/retry.ts): the SDK's are off so a request is never
  * retried twice over, and every request has connection and idle timeouts so a stall cannot hang.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,9 +64,8 @@ export function createS3Client(cfg: S3DestinationConfig, runtime: Pick<S3Runtime
 
 const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '');
 
-/** The multipart ETag this station would produce for a local file (to skip re-uploads). */
-async function expectedMultipartEtag(path: string, size: number, partSize: number): Promise<string> {
-  const source = new FileSource(path);
+/** The multipart ETag this station produces for a source cut into parts of partSize. */
+async function expectedMultipartEtag(source: ByteSource, size: number, partSize: number): Promise<string> {
   const md5s: string[] = [];
   for (let offset = 0; offset < size; offset += partSize) {
     md5s.push(createHash('md5').update(await source.read(offset, Math.min(partSize, size - offset))).digest('hex'));
@@ -84,6 +83,10 @@ export class S3Destination implements Destination {
     private readonly runtime: S3Runtime,
   ) {
     this.client = createS3Client(cfg, runtime);
+  }
+
+  get storageClass(): string | undefined {
+    return this.cfg.storageClass;
   }
 
   get bucket(): string {
@@ -177,16 +180,10 @@ export class S3Destination implements Destination {
     throwIfAborted(req.signal);
     const Key = this.fullKey(req.key);
     const contentType = req.contentType ?? contentTypeFor(req.key);
-    const existing = await this.head(req.key);
-    if (existing && existing.size === req.size) {
-      const same =
-        req.size <= this.threshold
-          ? existing.etag === req.md5
-          : existing.etag === (await expectedMultipartEtag(req.localPath, req.size, choosePartSize(req.size, this.cfg.partSizeMiB * MIB)));
-      if (same) {
-        req.onProgress?.(req.size);
-        return { skipped: true };
-      }
+    const existing = req.force ? undefined : await this.head(req.key);
+    if (existing && existing.size === req.size && existing.etag === (await this.expectedEtag(new FileSource(req.localPath), req.size, req.md5))) {
+      req.onProgress?.(req.size);
+      return { skipped: true };
     }
     if (req.size <= this.threshold) {
       const body = await readFile(req.localPath);
@@ -207,7 +204,7 @@ export class S3Destination implements Destination {
     if (size <= this.threshold) {
       const body = await req.source.read(0, size);
       const md5 = createHash('md5').update(body).digest('hex');
-      const existing = await this.head(req.key);
+      const existing = req.force ? undefined : await this.head(req.key);
       if (existing?.size === size && existing.etag === md5) return { skipped: true, etag: md5, size };
       await this.putBuffer(Key, body, md5, contentType, req.signal);
       req.onProgress?.(size);
@@ -252,6 +249,15 @@ export class S3Destination implements Destination {
     } catch (err) {
       throw describeTransferError(err, `Reading ${key} from ${this.name}`);
     }
+  }
+
+  async expectedEtag(source: ByteSource, size: number, md5?: string): Promise<string | undefined> {
+    if (size <= this.threshold) return md5 ?? createHash('md5').update(await source.read(0, size)).digest('hex');
+    return expectedMultipartEtag(source, size, choosePartSize(size, this.cfg.partSizeMiB * MIB));
+  }
+
+  async delete(key: string): Promise<void> {
+    await withRetry(`Deleting ${key} from ${this.name}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
   }
 
   close(): void {

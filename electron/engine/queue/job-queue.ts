@@ -66,6 +66,7 @@ export class JobQueue {
   private readonly listeners = new Set<JobListener>();
   private readonly waiters = new Map<string, Array<(j: JobSnapshot) => void>>();
   private running: { id: string; ac: AbortController; done: Promise<void> } | undefined;
+  private readonly mutations = new Map<string, Promise<unknown>>();
   private closed = false;
 
   private constructor(
@@ -81,6 +82,8 @@ export class JobQueue {
   static async open(store: JobStore<JobRecord>, stages: StageRunner[], options: QueueOptions = {}): Promise<JobQueue> {
     const q = new JobQueue(store, stages, options);
     for (const rec of await store.open()) {
+      // Records written before a stage was added get it as pending (or skipped if the job already ended).
+      for (const s of STAGES) rec.stages[s] ??= { state: isFinal(rec.state) ? 'skipped' : 'pending', fraction: 0 };
       if (rec.state === 'running') {
         rec.state = 'queued';
         for (const s of STAGES) {
@@ -154,6 +157,25 @@ export class JobQueue {
       return;
     }
     await this.finishCancelled(rec);
+  }
+
+  /**
+   * Change a job outside its stages (an on-demand audit), then persist and announce it. Calls for
+   * one job run one after another.
+   */
+  async mutate<T>(id: string, fn: (job: JobRecord) => Promise<T>): Promise<T> {
+    const rec = this.jobs.get(id);
+    if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
+    const prev = this.mutations.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => {
+      try {
+        return await fn(rec);
+      } finally {
+        await this.persist(rec);
+      }
+    });
+    this.mutations.set(id, next);
+    return next;
   }
 
   /** Resolves with the job's snapshot once it is done, failed or cancelled. */

@@ -29,6 +29,7 @@ export function buildReport(rec: JobRecord): TitleReport {
       return { stage, state: s.state, ...(seconds !== undefined ? { seconds } : {}) };
     }),
     uploads: rec.uploads,
+    audits: rec.audits ?? [],
     warnings: rec.warnings,
   };
 }

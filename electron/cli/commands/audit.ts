@@ -1,0 +1,60 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { MANIFEST_FILE, manifestSchema, type AuditRecord } from '../../common/manifest.js';
+import { loadConfigFile } from '../../engine/config-file.js';
+import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { titleKey } from '../../engine/pipeline.js';
+import { openDestinations } from '../../engine/station.js';
+import { auditTitle } from '../../engine/audit/title-audit.js';
+import { StationError } from '../../engine/util/errors.js';
+import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+
+interface AuditCliOptions {
+  dest: string;
+  config: string;
+  repair?: boolean;
+  deep?: boolean;
+  sample?: number;
+  json?: boolean;
+}
+
+/** `audit <packageDir|manifest...>`: prove a destination holds exactly what each manifest says. */
+export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo): Promise<number> {
+  const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
+  if (opts.sample !== undefined && !(Number.isInteger(opts.sample) && opts.sample > 0)) throw new StationError('--sample takes a positive whole number', 'config-sample');
+  const destinations = openDestinations(config, baseDir);
+  const dest = destinations.get(opts.dest);
+  const role = opts.dest === config.archive ? 'archive' : 'origin';
+  const all: AuditRecord[] = [];
+  let clean = true;
+  try {
+    for (const target of targets) {
+      const path = resolve(io.cwd, target);
+      const isDir = (await stat(path)).isDirectory();
+      const manifestPath = isDir ? join(path, MANIFEST_FILE) : path;
+      const manifest = manifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+      const records = await auditTitle({
+        destination: dest,
+        role,
+        manifest,
+        packageDir: dirname(manifestPath),
+        titleKey: titleKey(manifest.title),
+        ...(role === 'archive' && dest.storageClass ? { storageClass: dest.storageClass } : {}),
+        ...(opts.deep ? { deep: opts.sample ?? true } : {}),
+        ...(opts.repair ? { repair: true, ffprobePath: locateTools().ffprobe } : {}),
+      });
+      all.push(...records);
+      const last = records.at(-1)!;
+      if (last.problems.length > 0) clean = false;
+      for (const r of records) {
+        const what = r.repaired ? `after repair (${r.repaired.uploaded.length} re-uploaded, ${r.repaired.deleted.length} deleted)` : 'audit';
+        io.stderr(`${manifest.title} @ ${r.destination}: ${what} — ${r.objectsListed} listed, ${r.objectsExpected} expected, ${r.problems.length} problem(s)${r.deepChecked ? `, ${r.deepChecked} hashed` : ''} in ${r.seconds.toFixed(1)} s`);
+        for (const p of r.problems) io.stderr(`  ${p.key}: ${p.problem} — ${p.detail}`);
+      }
+    }
+  } finally {
+    destinations.close();
+  }
+  if (opts.json) io.stdout(JSON.stringify({ ok: clean, audits: all }, null, 2));
+  return clean ? EXIT_OK : EXIT_FAILED;
+}

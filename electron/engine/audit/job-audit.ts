@@ -1,0 +1,63 @@
+/**
+ * Audit of a queued title: its origin (and archive, when configured) against its manifest — the
+ * local one, or the copy at the origin when the local package is gone.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import type { Destination } from '../destinations/destination.js';
+import { joinKey } from '../destinations/destination.js';
+import type { JobRecord } from '../queue/job-queue.js';
+import { StationError } from '../util/errors.js';
+import { auditTitle } from './title-audit.js';
+
+export interface JobAuditContext {
+  origin: Destination;
+  archive?: Destination;
+  ffprobePath(): string;
+  titleKey(title: string): string;
+}
+
+/** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
+const KEEP_AUDITS = 20;
+
+async function manifestFor(job: JobRecord, ctx: JobAuditContext, key: string): Promise<Manifest> {
+  if (job.packageDir) {
+    try {
+      return manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8')));
+    } catch {
+      /* gone: fall back to the origin's copy */
+    }
+  }
+  try {
+    return manifestSchema.parse(JSON.parse(Buffer.from(await ctx.origin.read(joinKey(key, MANIFEST_FILE))).toString('utf8')));
+  } catch (err) {
+    throw new StationError(`"${job.title}" has no manifest locally or at the origin (${(err as Error).message}): nothing to audit against`, 'no-manifest');
+  }
+}
+
+export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { repair?: boolean; deep?: boolean | number; signal?: AbortSignal } = {}): Promise<AuditRecord[]> {
+  const key = ctx.titleKey(job.title);
+  const manifest = await manifestFor(job, ctx, key);
+  const common = {
+    manifest,
+    titleKey: key,
+    ...(job.packageDir ? { packageDir: job.packageDir } : {}),
+    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath() } : {}),
+    ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin' });
+  if (ctx.archive) {
+    records.push(...(await auditTitle({ ...common, destination: ctx.archive, role: 'archive', ...(ctx.archive.storageClass ? { storageClass: ctx.archive.storageClass } : {}) })));
+  }
+  job.audits = [...(job.audits ?? []), ...records].slice(-KEEP_AUDITS);
+  return records;
+}
+
+/** The records that describe the current state: the last one per destination. */
+export function latestAudits(records: AuditRecord[]): AuditRecord[] {
+  const last = new Map<string, AuditRecord>();
+  for (const r of records) last.set(r.destination, r);
+  return [...last.values()];
+}

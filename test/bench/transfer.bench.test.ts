@@ -1,0 +1,140 @@
+/**
+ * Transfer benchmarks against the same radosgw in the same run (print MB/s, objects/s, ratios):
+ *  - 1 GiB file: station vs `rclone copyto` vs `/usr/bin/aws s3 cp` (16 MiB parts × 4 in flight each);
+ *  - 2,000 × 200 KB: station (pool of 16) vs `rclone copy --transfers 16` vs `aws s3 cp --recursive` (16);
+ *  - peak RSS of the station's CLI uploading a 1 GiB and a 4 GiB file (must be flat in file size).
+ * Targets: ≥ 1.1× the best peer on the big file, ≥ 1.2× on small objects, peak RSS ≤ partSize ×
+ * (parts in flight + 1) + 150 MB. radosgw itself burns ~4–5 CPU-s per GiB on the same 2 cores.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { S3Destination } from '../../electron/engine/destinations/s3';
+import { hashFile } from '../../electron/engine/util/hash-file';
+import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
+import { makeBigFile } from '../helpers/files';
+import { tempDir } from '../helpers/station';
+
+const run = promisify(execFile);
+const MIB = 1024 * 1024;
+const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+function peerEnv(endpoint: string, awsConfig: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: awsConfig,
+    RCLONE_CONFIG: '/dev/null',
+    RCLONE_CONFIG_LOC_TYPE: 's3',
+    RCLONE_CONFIG_LOC_PROVIDER: 'Ceph',
+    RCLONE_CONFIG_LOC_ENDPOINT: endpoint,
+    RCLONE_CONFIG_LOC_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    RCLONE_CONFIG_LOC_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    RCLONE_CONFIG_LOC_REGION: 'us-east-1',
+    RCLONE_CONFIG_LOC_FORCE_PATH_STYLE: 'true',
+  };
+  delete env.AWS_CA_BUNDLE; // rclone 1.60 fails on this machine's CA bundle variable
+  return env;
+}
+
+/** Peak RSS (VmHWM) of a child process, read from /proc just before it exits. */
+function peakRss(args: string[]): Promise<{ code: number; peakMB: number; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let peak = 0;
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setInterval(() => {
+      void readFile(`/proc/${child.pid}/status`, 'utf8')
+        .then((s) => {
+          const kb = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
+          peak = Math.max(peak, kb / 1024);
+        })
+        .catch(() => undefined);
+    }, 50);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      done({ code: code ?? 1, peakMB: peak, stderr });
+    });
+  });
+}
+
+describe('transfer benchmarks', () => {
+  it('1 GiB, 2,000 × 200 KB and peak RSS', async () => {
+    const endpoint = inject('s3Endpoint');
+    const dir = await tempDir('bench-transfer-');
+    const awsConfig = join(dir, 'aws.cfg');
+    const awsCfg = (n: number): string => `[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n  multipart_chunksize = 16MB\n  max_concurrent_requests = ${n}\n`;
+    const env = peerEnv(endpoint, awsConfig);
+    const { cfg } = await freshBucket(endpoint, '', { partSizeMiB: 16 });
+    const bucket = cfg.bucket;
+    const dest = new S3Destination('bench', cfg, { journalDir: join(dir, 'journals'), partsPool: pLimit(4), partsPerFile: 4 });
+    const lines: string[] = [];
+
+    // Warm the fresh cluster (pools are created lazily; the first requests take seconds).
+    await writeFile(join(dir, 'warm'), 'x');
+    const w = await hashFile(join(dir, 'warm'));
+    for (let i = 0; i < 5; i++) await dest.put({ localPath: join(dir, 'warm'), key: `warm/${i}`, size: w.size, md5: w.md5 });
+
+    // 1 GiB
+    const big = await makeBigFile(join(dir, 'big.bin'), 1024 * MIB, 9);
+    const bd = await hashFile(big);
+    await writeFile(awsConfig, awsCfg(4));
+    const times: Record<string, number[]> = { station: [], rclone: [], aws: [] };
+    for (let round = 0; round < 2; round++) {
+      times.station!.push(await timed(() => dest.put({ localPath: big, key: `big/station-${round}`, size: bd.size, md5: bd.md5 })));
+      times.rclone!.push(await timed(() => run('rclone', ['copyto', big, `loc:${bucket}/big/rclone-${round}`, '--s3-chunk-size', '16M', '--s3-upload-concurrency', '4'], { env })));
+      times.aws!.push(await timed(() => run('/usr/bin/aws', ['--endpoint-url', endpoint, 's3', 'cp', big, `s3://${bucket}/big/aws-${round}`, '--no-progress'], { env })));
+    }
+    const best = (xs: number[]): number => Math.min(...xs);
+    const mbps = (bytes: number, s: number): string => `${(bytes / 1e6 / s).toFixed(0)} MB/s`;
+    const bigPeer = Math.min(best(times.rclone!), best(times.aws!));
+    lines.push(
+      `1 GiB: station ${mbps(bd.size, best(times.station!))}, rclone ${mbps(bd.size, best(times.rclone!))}, aws ${mbps(bd.size, best(times.aws!))} → ` +
+        `station / best peer ${(bigPeer / best(times.station!)).toFixed(2)}× (target ≥ 1.10×)`,
+    );
+
+    // 2,000 × 200 KB
+    const small = join(dir, 'small');
+    await mkdir(small);
+    const files = await Promise.all(Array.from({ length: 2000 }, (_, i) => makeBigFile(join(small, `c${String(i).padStart(5, '0')}.m4s`), 200_000, 1000 + i)));
+    const digests = await Promise.all(files.map((f) => hashFile(f)));
+    await writeFile(awsConfig, awsCfg(16));
+    const pool = pLimit(16);
+    const st = await timed(() => Promise.all(files.map((f, i) => pool(() => dest.put({ localPath: f, key: `small/station/${i}`, size: digests[i]!.size, md5: digests[i]!.md5 })))));
+    const rc = await timed(() => run('rclone', ['copy', small, `loc:${bucket}/small/rclone`, '--transfers', '16', '--checkers', '16'], { env }));
+    const aw = await timed(() => run('/usr/bin/aws', ['--endpoint-url', endpoint, 's3', 'cp', small, `s3://${bucket}/small/aws`, '--recursive', '--no-progress', '--only-show-errors'], { env, maxBuffer: 16 << 20 }));
+    const ops = (s: number): string => `${(2000 / s).toFixed(0)} obj/s`;
+    lines.push(`2,000 × 200 KB: station ${ops(st)}, rclone ${ops(rc)}, aws ${ops(aw)} → station / best peer ${(Math.min(rc, aw) / st).toFixed(2)}× (target ≥ 1.20×)`);
+    const rerun = await timed(() => Promise.all(files.map((f, i) => pool(() => dest.put({ localPath: f, key: `small/station/${i}`, size: digests[i]!.size, md5: digests[i]!.md5 })))));
+    lines.push(`2,000 × 200 KB re-run (all skipped by HEAD + MD5): ${ops(rerun)}`);
+    await rm(small, { recursive: true, force: true });
+
+    // Peak RSS of the CLI, 1 GiB vs 4 GiB (16 MiB parts, 4 per file, 4 in flight).
+    const config = join(dir, 'station.json');
+    await writeFile(config, JSON.stringify({ destinations: { b: cfg }, origin: 'b', workDir: join(dir, 'work'), partsPerFile: 4, partsInFlight: 4 }));
+    const rss1 = await peakRss(['upload', big, '--dest', 'b', '--config', config, '--prefix', 'rss1']);
+    expect(rss1.code, rss1.stderr).toBe(0);
+    await rm(big);
+    const huge = await makeBigFile(join(dir, 'huge.bin'), 4096 * MIB, 10);
+    const rss4 = await peakRss(['upload', huge, '--dest', 'b', '--config', config, '--prefix', 'rss4']);
+    expect(rss4.code, rss4.stderr).toBe(0);
+    const budget = 16 * (4 + 1) + 150;
+    lines.push(`peak RSS of \`ingest-station upload\`: 1 GiB ${rss1.peakMB.toFixed(0)} MB, 4 GiB ${rss4.peakMB.toFixed(0)} MB (budget ${budget} MB; flat: ${(rss4.peakMB / rss1.peakMB).toFixed(2)}×)`);
+
+    console.log(lines.join('\n'));
+    dest.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
