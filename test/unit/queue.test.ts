@@ -91,7 +91,7 @@ describe('job queue', () => {
     const q2 = await openQueue(dir, log2);
     const resumed = await q2.waitFor(job!.id);
     expect(resumed.state).toBe('done');
-    expect(log2).toEqual(['r:verify', 'r:uploadOrigin', 'r:uploadArchive', 'r:report']);
+    expect(log2).toEqual(['r:verify', 'r:uploadOrigin', 'r:uploadArchive', 'r:audit', 'r:report']);
     await q2.close();
   });
 
