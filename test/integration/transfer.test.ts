@@ -128,6 +128,18 @@ describe('multipart uploads', () => {
   });
 });
 
+describe('integrity on the wire', () => {
+  it('bodies are not SHA-256-signed, but Content-MD5 is enforced: a wrong MD5 is refused (BadDigest)', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'));
+    const dest = new S3Destination('origin', cfg, runtime({ retry: { attempts: 2, baseMs: 1, maxMs: 5 } }));
+    const file = join(dir, 'digest.txt');
+    await writeFile(file, 'the bytes the store must check');
+    await expect(dest.put({ localPath: file, key: 'd.txt', size: 30, md5: '0'.repeat(32), existing: null })).rejects.toThrow(/BadDigest/);
+    expect(await dest.head('d.txt')).toBeUndefined();
+    dest.close();
+  });
+});
+
 describe('faults injected between the station and the store', () => {
   it('resets mid-body, 503 SlowDown and stalls are retried until every object is exact', async () => {
     const { cfg, client } = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 5, multipartThresholdMiB: 5 });

@@ -40,7 +40,8 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       if (opts.json) io.stdout(JSON.stringify({ objects: uploaded }, null, 2));
       return EXIT_OK;
     }
-    const digest = await hashFile(path);
+    // Small files get an MD5 up front (Content-MD5); large ones are hashed part by part as they go.
+    const digest = st.size <= 64 * 1024 * 1024 ? await hashFile(path) : { size: st.size, md5: undefined };
     const key = joinKey(opts.prefix ?? '', basename(path));
     let lastLine = 0;
     const started = Date.now();
@@ -48,7 +49,7 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       localPath: path,
       key,
       size: digest.size,
-      md5: digest.md5,
+      ...(digest.md5 ? { md5: digest.md5 } : {}),
       onProgress: (acked) => {
         if (Date.now() - lastLine > 2000) {
           lastLine = Date.now();
@@ -58,7 +59,7 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
     });
     const seconds = (Date.now() - started) / 1000;
     io.stderr(`${key}: ${result.skipped ? 'already there' : 'uploaded'} — ${formatBytes(digest.size)} in ${seconds.toFixed(1)} s → ${dest.locate(key)}`);
-    if (opts.json) io.stdout(JSON.stringify({ key, size: digest.size, md5: digest.md5, skipped: result.skipped, seconds, ...(result.transfer ? { transfer: result.transfer } : {}) }, null, 2));
+    if (opts.json) io.stdout(JSON.stringify({ key, size: digest.size, ...(digest.md5 ? { md5: digest.md5 } : {}), skipped: result.skipped, seconds, ...(result.transfer ? { transfer: result.transfer } : {}) }, null, 2));
     return EXIT_OK;
   } finally {
     destinations.close();

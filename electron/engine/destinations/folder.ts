@@ -61,16 +61,16 @@ export class FolderDestination implements Destination {
   async put(req: PutRequest): Promise<PutResult> {
     throwIfAborted(req.signal);
     const target = this.pathFor(req.key);
-    const existing = await this.head(req.key);
-    if (!req.force && existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
+    const existing = req.existing !== undefined ? (req.existing ?? undefined) : await this.head(req.key);
+    if (!req.force && req.md5 && existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
       req.onProgress?.(req.size);
       return { skipped: true };
     }
     const w = await this.writeAtomically(target, createReadStream(req.localPath, { highWaterMark: 1 << 20, signal: req.signal }) as AsyncIterable<Buffer>, req.onProgress);
-    if (w.md5 !== req.md5 || w.written !== req.size) {
+    if ((req.md5 && w.md5 !== req.md5) || w.written !== req.size) {
       await w.discard();
       throw new StationError(
-        `${req.localPath} changed since it was verified (expected ${req.size} bytes, MD5 ${req.md5}; read ${w.written} bytes, MD5 ${w.md5})`,
+        `${req.localPath} changed since it was verified (expected ${req.size} bytes${req.md5 ? `, MD5 ${req.md5}` : ''}; read ${w.written} bytes, MD5 ${w.md5})`,
         'source-changed',
       );
     }

@@ -11,7 +11,7 @@ import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
 import { formatBytes } from '../../common/format.js';
-import type { Destination } from '../destinations/destination.js';
+import type { Destination, RemoteObject } from '../destinations/destination.js';
 import { joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
@@ -78,6 +78,9 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
     opts.onProgress,
   );
   const limit = opts.pool ?? pLimit(16);
+  // One listing of the title's prefix replaces a HEAD per object (10,000 chunks → ~10 list pages).
+  const existing = new Map<string, RemoteObject>();
+  for await (const o of opts.destination.list(opts.titleKey + '/')) existing.set(o.key, o);
   const results: UploadedObject[] = [];
   const send = (f: { path: string; size: number; md5: string }): Promise<void> =>
     limit(async () => {
@@ -87,6 +90,7 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
         key,
         size: f.size,
         md5: f.md5,
+        existing: existing.get(key) ?? null,
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (b) => progress.update(key, b),
       });
