@@ -10,6 +10,7 @@ import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
 import { audit } from './commands/audit.js';
+import { probe } from './commands/probe.js';
 
 export type { CliIo } from './io.js';
 
@@ -30,6 +31,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print the final report as JSON on stdout')
     .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
       exitCode = await ingest(files, opts, io);
+    });
+
+  program
+    .command('probe')
+    .description('identify masters (MediaInfo) and check them against the delivery spec; exit 1 if any is rejected')
+    .argument('<file...>', 'source masters')
+    .option('--spec <file>', 'delivery spec (default: resources/delivery-spec.json)')
+    .option('--json', 'print MediaInfo and spec results as JSON on stdout')
+    .action(async (files: string[], opts: { json?: boolean; spec?: string }) => {
+      exitCode = await probe(files, opts, io);
     });
 
   program

@@ -49,6 +49,12 @@ export const stationConfigSchema = z
     /** Where packages are built. Defaults to ./ingest-work. */
     workDir: z.string().optional(),
     ffmpegPath: z.string().optional(),
+    /** Folders whose new media files are ingested once they stop growing. */
+    watchFolders: z
+      .array(z.object({ path: z.string().min(1), stableSeconds: z.number().min(0).default(30) }))
+      .default([]),
+    /** Delivery spec file (default: resources/delivery-spec.json). */
+    specPath: z.string().optional(),
     ffprobePath: z.string().optional(),
     /** HLS segment length in seconds. */
     segmentSeconds: z.number().min(1).max(30).default(6),

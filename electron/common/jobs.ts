@@ -4,6 +4,7 @@
  * previous stages recorded here, so a job can be resumed from its last completed stage.
  */
 import type { MediaInfo } from './media.js';
+import type { SpecResult } from './spec.js';
 import type { AuditRecord, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 
@@ -50,6 +51,8 @@ export interface JobSnapshot {
   id: string;
   title: string;
   sourcePath: string;
+  /** Size + SHA-256 of the master's first and last MiB: recognises the same master dropped twice. */
+  fingerprint?: string;
   state: JobState;
   /** The stage running now, or the last one that ran. */
   stage: StageName;
@@ -57,6 +60,8 @@ export interface JobSnapshot {
   createdAt: string;
   updatedAt: string;
   media?: MediaInfo;
+  /** The delivery spec's verdict on the master (errors reject it; warnings travel with the job). */
+  spec?: SpecResult;
   error?: JobError;
   /** Local package folder once transcoded. */
   packageDir?: string;

@@ -5,14 +5,35 @@ export interface Rational {
   den: number;
 }
 
+export type HdrFormat = 'HDR10' | 'HLG';
+
 export interface VideoStreamInfo {
   index: number;
   codec: string;
   profile?: string;
   width: number;
   height: number;
+  /** Sample (pixel) aspect ratio; 1:1 is square pixels. */
+  sar?: Rational;
+  /** Display aspect ratio. */
+  dar?: Rational;
+  /** Average frame rate as a rational (23.976 is 24000/1001). */
   frameRate: Rational;
+  /** True when the container's nominal and average frame rates disagree (variable frame rate). */
+  variableFrameRate?: boolean;
+  /** ffprobe's field_order: progressive, tt, bb, tb, bt. */
+  fieldOrder?: string;
   pixelFormat?: string;
+  bitDepth?: number;
+  colorPrimaries?: string;
+  colorTransfer?: string;
+  colorMatrix?: string;
+  /** HDR10 (PQ, smpte2084) or HLG (arib-std-b67) when tagged so. */
+  hdr?: HdrFormat;
+  /** Degrees clockwise the picture must be rotated for display. */
+  rotation?: number;
+  /** Frames the container declares, when it declares them. */
+  frameCount?: number;
 }
 
 export interface AudioStreamInfo {
@@ -24,6 +45,12 @@ export interface AudioStreamInfo {
   language?: string;
 }
 
+export interface SubtitleStreamInfo {
+  index: number;
+  codec: string;
+  language?: string;
+}
+
 export interface MediaInfo {
   /** ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2". */
   container: string;
@@ -32,8 +59,31 @@ export interface MediaInfo {
   bitRate?: number;
   video: VideoStreamInfo[];
   audio: AudioStreamInfo[];
+  subtitles: SubtitleStreamInfo[];
+  /** Start timecode (e.g. 10:00:00:00) from the container or a timecode track. */
+  startTimecode?: string;
 }
 
 export function frameRateValue(r: Rational): number {
   return r.den === 0 ? 0 : r.num / r.den;
+}
+
+export const isInterlaced = (v: VideoStreamInfo): boolean => !!v.fieldOrder && !['progressive', 'unknown'].includes(v.fieldOrder);
+
+/** One line per stream for lists and logs: "prores 1920×1080 24000/1001 yuv422p10le 10-bit". */
+export function describeVideo(v: VideoStreamInfo): string {
+  const parts = [v.codec + (v.profile ? ` (${v.profile})` : ''), `${v.width}×${v.height}`, `${v.frameRate.num}/${v.frameRate.den} fps`];
+  if (v.sar && v.sar.num !== v.sar.den) parts.push(`SAR ${v.sar.num}:${v.sar.den}`);
+  if (v.dar) parts.push(`DAR ${v.dar.num}:${v.dar.den}`);
+  if (v.pixelFormat) parts.push(v.pixelFormat);
+  if (v.bitDepth) parts.push(`${v.bitDepth}-bit`);
+  if (isInterlaced(v)) parts.push(`interlaced (${v.fieldOrder})`);
+  if (v.hdr) parts.push(v.hdr);
+  if (v.rotation) parts.push(`rotated ${v.rotation}°`);
+  if (v.variableFrameRate) parts.push('variable frame rate');
+  return parts.join(' · ');
+}
+
+export function describeAudio(a: AudioStreamInfo): string {
+  return [a.codec, a.channelLayout ?? `${a.channels} ch`, `${a.sampleRate} Hz`, a.language].filter(Boolean).join(' · ');
 }

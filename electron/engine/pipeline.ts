@@ -10,7 +10,8 @@ import type { MediaInfo } from '../common/media.js';
 import type { Destination } from './destinations/destination.js';
 import type { ToolPaths } from './ffmpeg/locate.js';
 import type { JobRecord, StageRunner } from './queue/job-queue.js';
-import { probeMaster } from './stages/probe.js';
+import { MasterRejected, probeMaster } from './stages/probe.js';
+import type { DeliverySpec } from '../common/spec.js';
 import { planTranscode, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
 import { assertVerified, verifyPackage } from './stages/verify.js';
@@ -30,6 +31,8 @@ export interface PipelineContext {
   archive?: Destination;
   jobDir(jobId: string): string;
   segmentSeconds: number;
+  /** The delivery spec masters are checked against (loaded once, lazily). */
+  spec(): Promise<DeliverySpec>;
   /** Shared pool of small-object uploads across all jobs. */
   objectsPool: LimitFunction;
 }
@@ -59,7 +62,23 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'probe',
       async run({ job, signal }) {
-        job.media = await probeMaster(job.sourcePath, { ffprobePath: ctx.tools().ffprobe, signal });
+        const tools = ctx.tools();
+        try {
+          const { media, spec } = await probeMaster(job.sourcePath, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec: await ctx.spec(), signal });
+          job.media = media;
+          if (spec) {
+            job.spec = spec;
+            job.warnings.push(...spec.findings.filter((f) => f.severity === 'warning').map((f) => f.message));
+          }
+        } catch (err) {
+          // Keep what was learnt about a rejected master: the UI shows its MediaInfo and every finding.
+          if (err instanceof MasterRejected) {
+            job.spec = { spec: (await ctx.spec()).name, accepted: false, findings: err.findings };
+            const media = (err as MasterRejected & { media?: MediaInfo }).media;
+            if (media) job.media = media;
+          }
+          throw err;
+        }
         return 'done';
       },
     },

@@ -10,6 +10,13 @@ import { createDestination, type Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { TokenBucket } from './transfer/token-bucket.js';
 import { StationError } from './util/errors.js';
+import { loadSpec } from './probe/load-spec.js';
+import { WatchFolder } from './watch-folder.js';
+import type { DeliverySpec } from '../common/spec.js';
+import { fileURLToPath } from 'node:url';
+
+/** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
+export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners, titleKey } from './pipeline.js';
 import type { JobAuditContext } from './audit/job-audit.js';
@@ -24,6 +31,8 @@ export interface StationOptions {
   resourcesDir?: string;
   /** Overrides for the S3 transfer runtime (tests: short timeouts, fast retries). */
   s3Runtime?: Partial<S3Runtime>;
+  /** Start the config's watch folders (the app does; the CLI's ingest does not). */
+  watch?: boolean;
   /** Which queued jobs this process may start (see QueueOptions.eligible). */
   eligible?: QueueOptions['eligible'];
 }
@@ -95,7 +104,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
     }));
 
+  const specPath = config.specPath ? resolve(opts.baseDir, config.specPath) : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
+  let spec: Promise<DeliverySpec> | undefined;
   const runners = createStageRunners({
+    spec: () => (spec ??= loadSpec(specPath)),
     tools: getTools,
     origin,
     ...(archive ? { archive } : {}),
@@ -107,6 +119,17 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
   });
 
+  const watchers = opts.watch
+    ? config.watchFolders.map((w) =>
+        new WatchFolder({
+          path: isAbsolute(w.path) ? w.path : resolve(opts.baseDir, w.path),
+          stableMs: w.stableSeconds * 1000,
+          onArrived: (path) => queue.add([path]),
+          onError: (err) => console.error(`watch folder ${w.path}:`, err),
+        }).start(),
+      )
+    : [];
+
   return {
     queue,
     workDir,
@@ -115,6 +138,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     tools: getTools,
     auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, titleKey },
     async close() {
+      for (const w of watchers) w.stop();
       await queue.close();
       destinations.close();
     },

@@ -22,7 +22,7 @@ let mainWindow: BrowserWindow | undefined;
 async function start(): Promise<void> {
   installCsp(session.defaultSession);
   const { config, baseDir } = await loadAppConfig(app.getPath('userData'), app.getPath('documents'));
-  station = await openStation({ config, baseDir, resourcesDir: process.resourcesPath });
+  station = await openStation({ config, baseDir, resourcesDir: process.resourcesPath, watch: true });
 
   registerIpc(
     ipcMain,

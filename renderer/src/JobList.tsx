@@ -2,6 +2,7 @@ import { STAGE_LABELS, type JobSnapshot } from '../../electron/common/jobs';
 import { formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
 import { AuditPanel } from './AuditPanel';
+import { MasterDetails } from './MasterDetails';
 
 const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   queued: 'Queued',
@@ -56,6 +57,7 @@ function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): Re
           </ul>
         </details>
       )}
+      <MasterDetails job={job} />
       {job.state === 'done' && <AuditPanel job={job} station={station} />}
       {active && (
         <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>

@@ -40,7 +40,7 @@ describe('verify benchmark', () => {
   it('station verify vs sha256sum + ffmpeg -f null per rendition', async () => {
     const dir = await tempDir('bench-verify-');
     const master = await makeMaster({ seconds: 60, width: 1920, height: 1080, codec: 'libx264', name: 'bench-1080p-60s.mp4' });
-    const media = await probeMaster(master, { ffprobePath: 'ffprobe' });
+    const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
     const plan: TranscodePlan = {
       videoStreamIndex: 0,
       audioStreamIndex: 1,

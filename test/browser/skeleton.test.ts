@@ -110,6 +110,10 @@ describe('operator UI in Chromium', () => {
     await expect(good.locator('progress').evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(1);
 
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
+    // The job detail shows MediaInfo and the spec's findings.
+    await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Video: h264 (High) · 640×360 · 24/1 fps');
+    await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
+    await expect(good.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
     await expect(good.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);

@@ -30,7 +30,7 @@ export async function seedJobAtVerify(opts: { workDir: string; id: string; title
   const { emptyStages } = await import('../../electron/common/jobs');
   const { probeMaster } = await import('../../electron/engine/stages/probe');
   const { planTranscode } = await import('../../electron/engine/stages/plan');
-  const media = await probeMaster(opts.sourcePath, { ffprobePath: 'ffprobe' });
+  const media = (await probeMaster(opts.sourcePath, { ffprobePath: 'ffprobe' })).media;
   const pkg = join(opts.workDir, 'jobs', opts.id, 'package');
   await mkdir(join(opts.workDir, 'jobs', opts.id), { recursive: true });
   await cp(opts.packageDir, pkg, { recursive: true });

@@ -25,7 +25,7 @@ const info: ManifestInfo = { title: 'T', source: { path: '/src/m.mp4', size: 1, 
 beforeAll(async () => {
   dir = await tempDir('ingest-verify-');
   const master = await makeMaster({ seconds: DURATION });
-  const media = await probeMaster(master, { ffprobePath: 'ffprobe' });
+  const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
   const plan = planTranscode(media, { segmentSeconds: 2 });
   pkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan, jobDir: join(dir, 'job') });
 });
@@ -72,7 +72,7 @@ describe('verify: clean packages', () => {
 
   it('a package whose audio rendition ends in a one-AAC-frame tail segment verifies clean', async () => {
     const master = await makeMaster({ seconds: 4, width: 320, height: 240, audioExtraSec: 0.021 });
-    const media = await probeMaster(master, { ffprobePath: 'ffprobe' });
+    const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
     const tailPkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan: planTranscode(media, { segmentSeconds: 2 }), jobDir: join(dir, 'tail') });
     const audio = await readFile(join(tailPkg, 'audio', 'index.m3u8'), 'utf8');
     const durations = [...audio.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));

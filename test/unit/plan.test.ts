@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { MediaInfo } from '../../electron/common/media';
 import { planTranscode } from '../../electron/engine/stages/plan';
 import { buildLadderArgs } from '../../electron/engine/stages/transcode';
-import { rejectReason, toMediaInfo } from '../../electron/engine/stages/probe';
+import { toMediaInfo } from '../../electron/engine/stages/probe';
+import { checkSpec } from '../../electron/engine/probe/spec-check';
+import { deliverySpecSchema } from '../../electron/common/spec';
+import defaultSpec from '../../resources/delivery-spec.json';
 
 const media = (width: number, height: number, audio = true): MediaInfo => ({
   container: 'mov',
@@ -10,6 +13,7 @@ const media = (width: number, height: number, audio = true): MediaInfo => ({
   sizeBytes: 1,
   video: [{ index: 0, codec: 'prores', width, height, frameRate: { num: 24000, den: 1001 } }],
   audio: audio ? [{ index: 1, codec: 'pcm_s24le', channels: 6, sampleRate: 48000 }] : [],
+  subtitles: [],
 });
 
 describe('plan', () => {
@@ -24,6 +28,24 @@ describe('plan', () => {
   it('never upscales and keeps two distinct rungs from a small source', () => {
     const plan = planTranscode(media(640, 360), { segmentSeconds: 6 });
     expect(plan.rungs.map((r) => `${r.width}x${r.height}`)).toEqual(['640x360', '320x180']);
+  });
+
+  it('anamorphic pixels are widened to square ones; rotated masters are planned as displayed', () => {
+    const dv = media(720, 576);
+    dv.video[0]!.sar = { num: 64, den: 45 }; // PAL 16:9 anamorphic → 1024×576 displayed
+    expect(planTranscode(dv, { segmentSeconds: 6 }).rungs.map((r) => `${r.width}x${r.height}`)).toEqual(['1024x576', '640x360']);
+    const phone = media(1920, 1080);
+    phone.video[0]!.rotation = 90;
+    expect(planTranscode(phone, { segmentSeconds: 6 }).rungs[0]).toMatchObject({ width: 406, height: 720 });
+  });
+
+  it('interlaced masters are deinterlaced before the split', () => {
+    const tv = media(1920, 1080);
+    tv.video[0]!.fieldOrder = 'tt';
+    const plan = planTranscode(tv, { segmentSeconds: 6 });
+    expect(plan.deinterlace).toBe(true);
+    const a = buildLadderArgs(plan, '/w').outputOptions;
+    expect(a[a.indexOf('-filter_complex') + 1]).toMatch(/^\[0:0\]yadif=mode=send_frame,split=2/);
   });
 
   it('odd source sizes give even rung sizes (x264 needs them)', () => {
@@ -78,14 +100,18 @@ describe('ffprobe JSON → MediaInfo', () => {
       durationSec: 7,
       sizeBytes: 1234,
       bitRate: 512000,
-      video: [{ index: 0, codec: 'h264', profile: 'High', width: 1920, height: 1080, frameRate: { num: 24000, den: 1001 }, pixelFormat: 'yuv420p' }],
+      video: [{ index: 0, codec: 'h264', profile: 'High', width: 1920, height: 1080, frameRate: { num: 24000, den: 1001 }, pixelFormat: 'yuv420p', bitDepth: 8 }],
       audio: [{ index: 1, codec: 'aac', channels: 2, channelLayout: 'stereo', sampleRate: 48000, language: 'eng' }],
+      subtitles: [],
     });
   });
 
-  it('gives one reason for an unusable master', () => {
-    expect(rejectReason({ ...media(1920, 1080), video: [] })?.message).toMatch(/^No video stream/);
-    expect(rejectReason({ ...media(1920, 1080), durationSec: 0 })?.message).toMatch(/^Duration is 0/);
-    expect(rejectReason(media(1920, 1080))).toBeUndefined();
+  it('the default spec gives one reason for an unusable master', () => {
+    const spec = deliverySpecSchema.parse(defaultSpec);
+    const codes = (m: MediaInfo) => checkSpec(m, spec).findings.filter((f) => f.severity === 'error').map((f) => f.code);
+    expect(codes({ ...media(1920, 1080), video: [] })).toEqual(['no-video']);
+    expect(codes({ ...media(1920, 1080), durationSec: 0 })).toEqual(['zero-duration']);
+    expect(codes(media(1920, 1080, false))).toEqual(['no-audio']);
+    expect(checkSpec(media(1920, 1080), spec).accepted).toBe(true);
   });
 });

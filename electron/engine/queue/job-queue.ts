@@ -12,6 +12,7 @@ import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type St
 import type { UploadedObject } from '../../common/report.js';
 import { CancelledError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
+import { fingerprintFile } from '../util/fingerprint.js';
 
 /** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
 export interface JobRecord extends JobSnapshot {
@@ -119,7 +120,12 @@ export class JobQueue {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
     for (const sourcePath of sourcePaths) {
-      const existing = [...this.jobs.values()].find((j) => j.sourcePath === sourcePath && !isFinal(j.state));
+      // The same master dropped twice (same path, or same size + first/last MiB anywhere) is
+      // recognised: an unfinished or delivered job is returned instead of a second one.
+      const fingerprint = await fingerprintFile(sourcePath).then((f) => `${f.size}:${f.headTailSha256}`, () => undefined);
+      const existing = [...this.jobs.values()].find(
+        (j) => (j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && (j.state === 'done' || !isFinal(j.state))),
+      );
       if (existing) {
         created.push(toSnapshot(existing));
         continue;
@@ -134,6 +140,7 @@ export class JobQueue {
         stages: emptyStages(),
         createdAt: t,
         updatedAt: t,
+        ...(fingerprint ? { fingerprint } : {}),
         outputs: {},
         uploads: [],
         warnings: [],

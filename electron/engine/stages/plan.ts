@@ -3,7 +3,7 @@
  * Walking-skeleton ladder: two fixed rungs (720p and 360p, never above the source, aspect kept,
  * even dimensions) + AAC stereo; the transcode issue replaces this with profiles from resources/.
  */
-import type { MediaInfo } from '../../common/media.js';
+import { isInterlaced, type MediaInfo } from '../../common/media.js';
 
 export interface Rung {
   name: string;
@@ -14,6 +14,8 @@ export interface Rung {
 
 export interface TranscodePlan {
   videoStreamIndex: number;
+  /** Deinterlace before scaling (interlaced masters). */
+  deinterlace?: boolean;
   audioStreamIndex?: number;
   rungs: Rung[];
   audioKbps: number;
@@ -31,20 +33,27 @@ const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number }): TranscodePlan {
   const video = info.video[0];
   if (!video) throw new Error('planTranscode needs a video stream (probe rejects masters without one)');
+  // The picture as displayed: anamorphic pixels widened to square ones, rotation applied (ffmpeg
+  // auto-rotates when decoding, so a 90° master arrives as a portrait picture).
+  const sar = video.sar && video.sar.num > 0 && video.sar.den > 0 ? video.sar.num / video.sar.den : 1;
+  const turned = video.rotation === 90 || video.rotation === 270;
+  const displayWidth = (turned ? video.height : video.width * sar);
+  const displayHeight = turned ? video.width * sar : video.height;
   const rungs: Rung[] = [];
   for (const target of LADDER_HEIGHTS) {
     // Never upscale: a rung above the source becomes the source height; a rung that would repeat
     // the one above it is halved instead so the ladder always offers two distinct choices.
-    let height = even(Math.min(target, video.height));
+    let height = even(Math.min(target, displayHeight));
     const above = rungs[rungs.length - 1];
     if (above && height >= above.height) height = even(above.height / 2);
-    const width = even((video.width * height) / video.height);
+    const width = even((displayWidth * height) / displayHeight);
     const videoKbps = Math.max(150, Math.round((KBPS_AT_720P * width * height) / (1280 * 720)));
     rungs.push({ name: `${height}p`, width, height, videoKbps });
   }
   const audio = info.audio[0];
   return {
     videoStreamIndex: video.index,
+    ...(isInterlaced(video) ? { deinterlace: true } : {}),
     ...(audio ? { audioStreamIndex: audio.index } : {}),
     rungs,
     audioKbps: 128,

@@ -1,122 +1,105 @@
 /**
- * Probe stage: ffprobe JSON → typed MediaInfo, and the first clear reason a master cannot be used.
- * Every probe runs with a timeout so a hung ffprobe never stalls the queue. The source is only read.
+ * Probe stage: ffprobe JSON → MediaInfo (probe/media-info.ts), a decode scan for truncation and
+ * corruption (probe/decode-scan.ts), then the delivery spec (probe/spec-check.ts). A rejected
+ * master fails with its first error — one specific, human reason — before any transcode; warnings
+ * travel with the job. Every ffprobe/ffmpeg call has a timeout; the source is only read.
  */
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import type { AudioStreamInfo, MediaInfo, Rational, VideoStreamInfo } from '../../common/media.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { MediaInfo } from '../../common/media.js';
+import type { DeliverySpec, SpecFinding, SpecResult } from '../../common/spec.js';
 import { StationError } from '../util/errors.js';
 import { summariseStderr } from '../ffmpeg/run-ffmpeg.js';
+import { toMediaInfo, type FfprobeOutput } from '../probe/media-info.js';
+import { scanMaster } from '../probe/decode-scan.js';
+import { checkSpec } from '../probe/spec-check.js';
+
+export { toMediaInfo, parseRational } from '../probe/media-info.js';
 
 export interface ProbeOptions {
   ffprobePath: string;
+  /** Needed for the decode scan; without it (or without a spec) only ffprobe runs. */
+  ffmpegPath?: string;
+  spec?: DeliverySpec;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
 
-interface FfprobeStream {
-  index: number;
-  codec_type?: string;
-  codec_name?: string;
-  profile?: string;
-  width?: number;
-  height?: number;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  pix_fmt?: string;
-  channels?: number;
-  channel_layout?: string;
-  sample_rate?: string;
-  tags?: Record<string, string>;
-  disposition?: Record<string, number>;
+export interface ProbeResult {
+  media: MediaInfo;
+  spec?: SpecResult;
 }
 
-interface FfprobeOutput {
-  streams?: FfprobeStream[];
-  format?: { format_name?: string; duration?: string; size?: string; bit_rate?: string };
+/** A master the spec rejects: `code` is the first error's code, `findings` all of them. */
+export class MasterRejected extends StationError {
+  constructor(readonly findings: SpecFinding[]) {
+    const first = findings.find((f) => f.severity === 'error')!;
+    super(first.message, first.code);
+    this.name = 'MasterRejected';
+  }
 }
 
-export function parseRational(text: string | undefined): Rational {
-  const [n, d] = (text ?? '0/1').split('/').map(Number);
-  return { num: Number.isFinite(n) ? n! : 0, den: Number.isFinite(d) && d !== undefined ? d : 1 };
-}
+const reject = (code: SpecFinding['code'], message: string): MasterRejected => new MasterRejected([{ code, severity: 'error', message }]);
 
 function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
-  return new Promise((resolve, reject) => {
-    execFile(
-      opts.ffprobePath,
-      args,
-      { timeout: opts.timeoutMs ?? 30_000, killSignal: 'SIGKILL', maxBuffer: 32 << 20, signal: opts.signal },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        if ((err as NodeJS.ErrnoException & { killed?: boolean }).killed && !opts.signal?.aborted) {
-          return reject(new StationError(`ffprobe did not answer within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`, 'probe-timeout'));
-        }
-        // ffprobe prefixes its message with the path; the operator already knows which file it is.
-        const { message, tail } = summariseStderr(stderr.split(`${path}: `).join(''));
-        reject(new StationError(`Not a media file ffprobe can read: ${message}`, 'not-media', tail));
-      },
-    );
+  // "file:" keeps a name that starts with "-" from being read as an option.
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', `file:${path}`];
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise((resolve, rejectP) => {
+    execFile(opts.ffprobePath, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 32 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      if ((err as { killed?: boolean }).killed && !opts.signal?.aborted) {
+        return rejectP(reject('probe-timeout', `ffprobe did not answer within ${Math.round(timeoutMs / 1000)} s: the file may be on a stalled mount or be pathological.`));
+      }
+      // ffprobe prefixes its message with the path; the operator already knows which file it is.
+      const { message, tail } = summariseStderr(stderr.split(`file:${path}: `).join('').split(`${path}: `).join(''));
+      if (/moov atom not found/i.test(stderr) && looksLikeIsoMedia(path)) {
+        return rejectP(reject('truncated', 'The file is incomplete: its index (moov atom) is missing, so it was probably cut off in transfer.'));
+      }
+      const e = reject('not-media', `Not a media file ffprobe can read: ${message}`);
+      rejectP(Object.assign(e, { detail: tail }));
+    });
   });
 }
 
-/** Pure mapping from ffprobe's JSON to MediaInfo (unit-tested without ffprobe). */
-export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
-  const streams = out.streams ?? [];
-  const video: VideoStreamInfo[] = streams
-    // Cover art arrives as a "video" stream with the attached_pic disposition; it is not picture content.
-    .filter((s) => s.codec_type === 'video' && !s.disposition?.attached_pic)
-    .map((s) => ({
-      index: s.index,
-      codec: s.codec_name ?? 'unknown',
-      ...(s.profile ? { profile: s.profile } : {}),
-      width: s.width ?? 0,
-      height: s.height ?? 0,
-      frameRate: parseRational(s.avg_frame_rate && s.avg_frame_rate !== '0/0' ? s.avg_frame_rate : s.r_frame_rate),
-      ...(s.pix_fmt ? { pixelFormat: s.pix_fmt } : {}),
-    }));
-  const audio: AudioStreamInfo[] = streams
-    .filter((s) => s.codec_type === 'audio')
-    .map((s) => ({
-      index: s.index,
-      codec: s.codec_name ?? 'unknown',
-      channels: s.channels ?? 0,
-      ...(s.channel_layout ? { channelLayout: s.channel_layout } : {}),
-      sampleRate: Number(s.sample_rate ?? 0),
-      ...(s.tags?.language ? { language: s.tags.language } : {}),
-    }));
-  const bitRate = Number(out.format?.bit_rate);
-  return {
-    container: out.format?.format_name ?? 'unknown',
-    durationSec: Number(out.format?.duration ?? 0) || 0,
-    sizeBytes,
-    ...(Number.isFinite(bitRate) && bitRate > 0 ? { bitRate } : {}),
-    video,
-    audio,
-  };
-}
-
-/** The reasons a master cannot be transcoded at all. Issue-level delivery specs add more. */
-export function rejectReason(info: MediaInfo): StationError | undefined {
-  const v = info.video[0];
-  if (!v) return new StationError('No video stream: the file holds no picture to transcode.', 'no-video');
-  if (v.width < 16 || v.height < 16) return new StationError(`Video is ${v.width}×${v.height}: too small to transcode.`, 'bad-dimensions');
-  if (!(info.durationSec > 0)) return new StationError('Duration is 0: the file has no playable length.', 'zero-duration');
-  return undefined;
-}
-
-export async function probeMaster(path: string, opts: ProbeOptions): Promise<MediaInfo> {
-  let size: number;
+/**
+ * ffprobe says "moov atom not found" for a cut-off MP4/MOV and for any non-media file named .mov;
+ * only a file that starts with an ISO-BMFF box (ftyp, wide, free, mdat…) was media that got cut.
+ */
+function looksLikeIsoMedia(path: string): boolean {
   try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new StationError(`${path} is not a regular file.`, 'not-a-file');
-    size = st.size;
-  } catch (err) {
-    if (err instanceof StationError) throw err;
-    throw new StationError(`The master cannot be read: ${(err as Error).message}`, 'unreadable');
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      readSync(fd, head, 0, 8, 0);
+      return ['ftyp', 'wide', 'free', 'mdat', 'moov', 'skip', 'pnot'].includes(head.toString('latin1', 4, 8));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
-  if (size === 0) throw new StationError('The file is empty (0 bytes).', 'zero-bytes');
+}
+
+/** The first fatal reason of a file before it is even probed (missing, folder, empty). */
+async function checkFile(path: string): Promise<number> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw reject('gone', 'The master is gone: it was moved or deleted after it was added.');
+    throw reject('unreadable', `The master cannot be read: ${(err as Error).message}`);
+  }
+  if (st.isDirectory()) throw reject('not-a-file', 'This is a folder, not a media file (even if its name ends like one).');
+  if (!st.isFile()) throw reject('not-a-file', 'This is not a regular file.');
+  if (st.size === 0) throw reject('zero-bytes', 'The file is empty (0 bytes).');
+  return st.size;
+}
+
+export async function probeMaster(path: string, opts: ProbeOptions): Promise<ProbeResult> {
+  const size = await checkFile(path);
   const json = await runFfprobe(path, opts);
   let parsed: FfprobeOutput;
   try {
@@ -124,8 +107,17 @@ export async function probeMaster(path: string, opts: ProbeOptions): Promise<Med
   } catch {
     throw new StationError('ffprobe returned output that is not JSON.', 'probe-output', json.slice(0, 500));
   }
-  const info = toMediaInfo(parsed, size);
-  const reason = rejectReason(info);
-  if (reason) throw reason;
-  return info;
+  const media = toMediaInfo(parsed, size);
+  if (!opts.spec) {
+    if (!media.video[0]) throw reject('no-video', 'Video is missing: the file holds no picture to transcode.');
+    return { media };
+  }
+  const spec = checkSpec(media, opts.spec);
+  if (spec.accepted && opts.ffmpegPath && media.video[0]) {
+    const damage = await scanMaster({ ffmpegPath: opts.ffmpegPath, path, durationSec: media.durationSec, spec: opts.spec, ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (damage) spec.findings.unshift(damage);
+    spec.accepted = !spec.findings.some((f) => f.severity === 'error');
+  }
+  if (!spec.accepted) throw Object.assign(new MasterRejected(spec.findings), { media });
+  return { media, spec };
 }

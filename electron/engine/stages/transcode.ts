@@ -23,7 +23,7 @@ export interface FfmpegArgs {
 /** Pure: the ffmpeg arguments for a plan writing into outDir (unit-tested without ffmpeg). */
 export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs {
   const n = plan.rungs.length;
-  const split = `[0:${plan.videoStreamIndex}]split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
+  const split = `[0:${plan.videoStreamIndex}]${plan.deinterlace ? 'yadif=mode=send_frame,' : ''}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
   // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit).
   const scales = plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
   const args: string[] = ['-filter_complex', [split, ...scales].join(';')];

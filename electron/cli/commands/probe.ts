@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describeAudio, describeVideo, type MediaInfo } from '../../common/media.js';
+import type { SpecFinding, SpecResult } from '../../common/spec.js';
+import { formatBytes, formatDuration } from '../../common/format.js';
+import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { loadSpec } from '../../engine/probe/load-spec.js';
+import { DEFAULT_RESOURCES } from '../../engine/station.js';
+import { MasterRejected, probeMaster } from '../../engine/stages/probe.js';
+import { errorMessage } from '../../engine/util/errors.js';
+import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+
+const run = promisify(execFile);
+
+/** "ffprobe version 5.1.9-0+deb12u1 Copyright…" → "5.1.9-0+deb12u1". */
+async function versionOf(binary: string): Promise<string> {
+  try {
+    const { stdout } = await run(binary, ['-version'], { timeout: 10_000 });
+    return /version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function mediaLines(m: MediaInfo): string[] {
+  const lines = [`  container ${m.container} · ${formatDuration(m.durationSec)} (${m.durationSec.toFixed(3)} s) · ${formatBytes(m.sizeBytes)}${m.bitRate ? ` · ${(m.bitRate / 1e6).toFixed(1)} Mb/s` : ''}${m.startTimecode ? ` · TC ${m.startTimecode}` : ''}`];
+  for (const v of m.video) lines.push(`  video #${v.index}: ${describeVideo(v)}`);
+  for (const a of m.audio) lines.push(`  audio #${a.index}: ${describeAudio(a)}`);
+  for (const s of m.subtitles) lines.push(`  subtitle #${s.index}: ${s.codec}${s.language ? ` · ${s.language}` : ''}`);
+  return lines;
+}
+
+/** `probe <file...>`: MediaInfo and the delivery spec's verdict per master. */
+export async function probe(files: string[], opts: { json?: boolean; spec?: string }, io: CliIo): Promise<number> {
+  const tools = locateTools();
+  const spec = await loadSpec(opts.spec ? resolve(io.cwd, opts.spec) : `${DEFAULT_RESOURCES}/delivery-spec.json`);
+  io.stderr(`ffprobe: ${tools.ffprobe} (${await versionOf(tools.ffprobe)}) · spec: ${spec.name}`);
+  const results: Array<{ path: string; accepted: boolean; media?: MediaInfo; spec?: SpecResult; findings: SpecFinding[] }> = [];
+  for (const file of files) {
+    const path = resolve(io.cwd, file);
+    try {
+      const r = await probeMaster(path, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec });
+      results.push({ path, accepted: true, media: r.media, ...(r.spec ? { spec: r.spec } : {}), findings: r.spec?.findings ?? [] });
+    } catch (err) {
+      if (!(err instanceof MasterRejected)) {
+        results.push({ path, accepted: false, findings: [{ code: 'unreadable', severity: 'error', message: errorMessage(err) }] });
+        continue;
+      }
+      const media = (err as MasterRejected & { media?: MediaInfo }).media;
+      results.push({ path, accepted: false, ...(media ? { media } : {}), findings: err.findings });
+    }
+  }
+  for (const r of results) {
+    io.stderr(`${r.path}: ${r.accepted ? 'accepted' : 'REJECTED'}`);
+    if (r.media) for (const l of mediaLines(r.media)) io.stderr(l);
+    for (const f of r.findings) io.stderr(`  ${f.severity} ${f.code}: ${f.message}`);
+  }
+  if (opts.json) io.stdout(JSON.stringify({ ffprobe: tools.ffprobe, spec: spec.name, results }, null, 2));
+  return results.every((r) => r.accepted) ? EXIT_OK : EXIT_FAILED;
+}
