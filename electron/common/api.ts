@@ -17,8 +17,25 @@ export interface InvokeOps {
   cancelJob: { args: [jobId: string]; result: void };
   /** Open the native file picker and return the chosen paths (empty when dismissed). */
   pickMasters: { args: []; result: string[] };
+  /** What the station runs with: ffmpeg/ffprobe (path and version), the delivery spec, destinations. */
+  stationInfo: { args: []; result: StationInfo };
   /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
   auditJob: { args: [jobId: string, options: AuditRequest]; result: AuditRecord[] };
+}
+
+export interface ToolInfo {
+  path: string;
+  version: string;
+}
+
+export interface StationInfo {
+  ffmpeg?: ToolInfo;
+  ffprobe?: ToolInfo;
+  /** Why the tools could not be found, when they could not. */
+  toolsError?: string;
+  spec?: string;
+  origin: string;
+  archive?: string;
 }
 
 export interface AuditRequest {
@@ -34,6 +51,7 @@ export const INVOKE_CHANNELS = {
   cancelJob: 'jobs:cancel',
   pickMasters: 'dialog:pick-masters',
   auditJob: 'jobs:audit',
+  stationInfo: 'station:info',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

@@ -23,6 +23,7 @@ export const invokeArgSchemas = {
   cancelJob: z.tuple([jobId]),
   pickMasters: z.tuple([]),
   auditJob: z.tuple([jobId, z.strictObject({ repair: z.boolean(), deep: z.boolean() })]),
+  stationInfo: z.tuple([]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 
 /** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */

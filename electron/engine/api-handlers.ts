@@ -36,6 +36,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async pickMasters() {
       return deps.pickFiles();
     },
+    async stationInfo() {
+      return deps.station.info();
+    },
     async auditJob(jobId, options) {
       return deps.station.queue.mutate(jobId, async (job) => {
         if (job.state !== 'done') throw new StationError(`"${job.title}" is ${job.state}: only delivered titles can be audited`, 'not-delivered');

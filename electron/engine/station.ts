@@ -13,6 +13,8 @@ import { StationError } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
 import { WatchFolder } from './watch-folder.js';
 import type { DeliverySpec } from '../common/spec.js';
+import type { StationInfo } from '../common/api.js';
+import { toolVersion } from './ffmpeg/version.js';
 import { fileURLToPath } from 'node:url';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
@@ -43,6 +45,8 @@ export interface Station {
   origin: Destination;
   archive?: Destination;
   tools(): ToolPaths;
+  /** Tools (with versions), spec and destinations, for the UI and logs. */
+  info(): Promise<StationInfo>;
   /** What on-demand audits of this station's titles need. */
   auditContext: JobAuditContext;
   close(): Promise<void>;
@@ -106,8 +110,9 @@ export async function openStation(opts: StationOptions): Promise<Station> {
 
   const specPath = config.specPath ? resolve(opts.baseDir, config.specPath) : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
   let spec: Promise<DeliverySpec> | undefined;
+  const runnerSpec = (): Promise<DeliverySpec> => (spec ??= loadSpec(specPath));
   const runners = createStageRunners({
-    spec: () => (spec ??= loadSpec(specPath)),
+    spec: runnerSpec,
     tools: getTools,
     origin,
     ...(archive ? { archive } : {}),
@@ -136,6 +141,16 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     origin,
     ...(archive ? { archive } : {}),
     tools: getTools,
+    async info() {
+      const base: StationInfo = { origin: origin.describe(), ...(archive ? { archive: archive.describe() } : {}) };
+      try {
+        const t = getTools();
+        const [fv, pv] = await Promise.all([toolVersion(t.ffmpeg), toolVersion(t.ffprobe)]);
+        return { ...base, ffmpeg: { path: t.ffmpeg, version: fv }, ffprobe: { path: t.ffprobe, version: pv }, spec: (await runnerSpec()).name };
+      } catch (err) {
+        return { ...base, toolsError: (err as Error).message };
+      }
+    },
     auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, titleKey },
     async close() {
       for (const w of watchers) w.stop();

@@ -15,6 +15,7 @@ export const stationApi: StationApi = {
   cancelJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.cancelJob, jobId),
   pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),
   auditJob: (jobId, options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditJob, jobId, options),
+  stationInfo: () => ipcRenderer.invoke(INVOKE_CHANNELS.stationInfo),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

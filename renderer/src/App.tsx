@@ -3,6 +3,7 @@ import { DropZone } from './DropZone';
 import { JobList } from './JobList';
 import { getStation } from './station';
 import { useJobs } from './useJobs';
+import { StationFooter } from './StationFooter';
 
 export function App(): React.JSX.Element {
   const station = useMemo(() => getStation(), []);
@@ -35,6 +36,7 @@ export function App(): React.JSX.Element {
         </p>
       )}
       <JobList jobs={jobs} station={station} />
+      <StationFooter station={station} />
     </main>
   );
 }

@@ -32,6 +32,7 @@ export async function installLoopbackStation(): Promise<void> {
     cancelJob: (jobId) => call('cancelJob', jobId),
     pickMasters: () => call('pickMasters'),
     auditJob: (jobId, options) => call('auditJob', jobId, options),
+    stationInfo: () => call('stationInfo'),
     onJobUpdate(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

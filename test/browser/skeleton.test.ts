@@ -110,6 +110,7 @@ describe('operator UI in Chromium', () => {
     await expect(good.locator('progress').evaluate((el) => (el as HTMLProgressElement).value)).resolves.toBe(1);
 
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
+    await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(/^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//);
     // The job detail shows MediaInfo and the spec's findings.
     await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Video: h264 (High) · 640×360 · 24/1 fps');
     await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');

@@ -149,8 +149,11 @@ describe('bad-master corpus: one specific reason each', () => {
 describe('good masters: MediaInfo matches what they were generated with', () => {
   it('ProRes 422 HQ 10-bit 1280×720 25 fps, PCM stereo 48 kHz, French, timecode', async () => {
     const path = await ff(join(dir, 'good-prores.mov'), ...video('1280x720', '25', '2'), ...tone('2'), '-c:v', 'prores', '-profile:v', '3', '-pix_fmt', 'yuv422p10le', '-c:a', 'pcm_s24le', '-ac', '2', '-metadata:s:a:0', 'language=fra', '-timecode', '10:00:00:00');
-    const { media, spec: verdict } = await probe(path);
-    expect(verdict!.accepted).toBe(true);
+    const bin = resolve(import.meta.dirname, '../../bin/ingest-station.js');
+    const { stdout } = await run(process.execPath, [bin, 'probe', path, '--json']);
+    const result = (JSON.parse(stdout) as { results: Array<{ accepted: boolean; media: MediaInfo }> }).results[0]!;
+    const media = result.media;
+    expect(result.accepted).toBe(true);
     expect(media).toMatchObject<Partial<MediaInfo>>({ container: 'mov,mp4,m4a,3gp,3g2,mj2', startTimecode: '10:00:00:00', subtitles: [] });
     expect(media.durationSec).toBeCloseTo(2, 1);
     expect(media.video[0]).toMatchObject({ codec: 'prores', width: 1280, height: 720, frameRate: { num: 25, den: 1 }, pixelFormat: 'yuv422p10le', bitDepth: 10, fieldOrder: 'progressive' });

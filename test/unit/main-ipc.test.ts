@@ -27,6 +27,7 @@ function setup() {
     cancelJob: vi.fn(async () => undefined),
     pickMasters: vi.fn(async () => []),
     auditJob: vi.fn(async () => []),
+    stationInfo: vi.fn(async () => ({ origin: '/out' })),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };

@@ -1,27 +1,15 @@
-import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describeAudio, describeVideo, type MediaInfo } from '../../common/media.js';
 import type { SpecFinding, SpecResult } from '../../common/spec.js';
 import { formatBytes, formatDuration } from '../../common/format.js';
 import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { toolVersion } from '../../engine/ffmpeg/version.js';
 import { loadSpec } from '../../engine/probe/load-spec.js';
 import { DEFAULT_RESOURCES } from '../../engine/station.js';
 import { MasterRejected, probeMaster } from '../../engine/stages/probe.js';
 import { errorMessage } from '../../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
-const run = promisify(execFile);
-
-/** "ffprobe version 5.1.9-0+deb12u1 Copyright…" → "5.1.9-0+deb12u1". */
-async function versionOf(binary: string): Promise<string> {
-  try {
-    const { stdout } = await run(binary, ['-version'], { timeout: 10_000 });
-    return /version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 function mediaLines(m: MediaInfo): string[] {
   const lines = [`  container ${m.container} · ${formatDuration(m.durationSec)} (${m.durationSec.toFixed(3)} s) · ${formatBytes(m.sizeBytes)}${m.bitRate ? ` · ${(m.bitRate / 1e6).toFixed(1)} Mb/s` : ''}${m.startTimecode ? ` · TC ${m.startTimecode}` : ''}`];
@@ -35,7 +23,7 @@ function mediaLines(m: MediaInfo): string[] {
 export async function probe(files: string[], opts: { json?: boolean; spec?: string }, io: CliIo): Promise<number> {
   const tools = locateTools();
   const spec = await loadSpec(opts.spec ? resolve(io.cwd, opts.spec) : `${DEFAULT_RESOURCES}/delivery-spec.json`);
-  io.stderr(`ffprobe: ${tools.ffprobe} (${await versionOf(tools.ffprobe)}) · spec: ${spec.name}`);
+  io.stderr(`ffprobe: ${tools.ffprobe} (${await toolVersion(tools.ffprobe)}) · spec: ${spec.name}`);
   const results: Array<{ path: string; accepted: boolean; media?: MediaInfo; spec?: SpecResult; findings: SpecFinding[] }> = [];
   for (const file of files) {
     const path = resolve(io.cwd, file);

@@ -1,0 +1,14 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** "ffprobe version 5.1.9-0+deb12u1 Copyright…" → "5.1.9-0+deb12u1"; "unknown" when it will not say. */
+export async function toolVersion(binary: string): Promise<string> {
+  try {
+    const { stdout } = await run(binary, ['-version'], { timeout: 10_000 });
+    return /version (\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'react';
+import type { StationApi, StationInfo } from '../../electron/common/api';
+
+/** Which ffmpeg/ffprobe (and versions), which spec and where titles go — always visible. */
+export function StationFooter({ station }: { station: StationApi }): React.JSX.Element | null {
+  const [info, setInfo] = useState<StationInfo>();
+  useEffect(() => {
+    let live = true;
+    void station.stationInfo().then((i) => live && setInfo(i));
+    return () => {
+      live = false;
+    };
+  }, [station]);
+  if (!info) return null;
+  return (
+    <footer className="footer" data-testid="station-info">
+      {info.toolsError ? (
+        <span className="job__error">{info.toolsError}</span>
+      ) : (
+        <span>
+          ffmpeg {info.ffmpeg?.version} ({info.ffmpeg?.path}) · ffprobe {info.ffprobe?.version} ({info.ffprobe?.path}) · spec “{info.spec}”
+        </span>
+      )}
+      <span>
+        {' · '}origin {info.origin}
+        {info.archive ? ` · archive ${info.archive}` : ''}
+      </span>
+    </footer>
+  );
+}
