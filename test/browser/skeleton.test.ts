@@ -112,7 +112,7 @@ describe('operator UI in Chromium', () => {
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
     await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(/^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//);
     // The job detail shows MediaInfo and the spec's findings.
-    await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Video: h264 (High) · 640×360 · 24/1 fps');
+    await expect(good.getByTestId('media-info').textContent()).resolves.toMatch(/Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/);
     await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
     await expect(good.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
 
