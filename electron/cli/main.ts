@@ -11,6 +11,7 @@ import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
 import { audit } from './commands/audit.js';
 import { probe } from './commands/probe.js';
+import { encoders } from './commands/encoders.js';
 
 export type { CliIo } from './io.js';
 
@@ -41,6 +42,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print MediaInfo and spec results as JSON on stdout')
     .action(async (files: string[], opts: { json?: boolean; spec?: string }) => {
       exitCode = await probe(files, opts, io);
+    });
+
+  program
+    .command('encoders')
+    .description('detect hardware H.264 encoders by real trial encode; show why each is unusable and which is chosen')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--refresh', 'ignore the cached result and run the trials again')
+    .action(async (opts: { json?: boolean; refresh?: boolean }) => {
+      exitCode = await encoders(opts, io);
     });
 
   program

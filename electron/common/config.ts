@@ -53,6 +53,8 @@ export const stationConfigSchema = z
     watchFolders: z
       .array(z.object({ path: z.string().min(1), stableSeconds: z.number().min(0).default(30) }))
       .default([]),
+    /** Video encoder: "auto" (hardware if a trial encode passes, else libx264) or an ffmpeg encoder name. */
+    encoder: z.string().regex(/^[a-z0-9_]+$/).default('auto'),
     /** Delivery spec file (default: resources/delivery-spec.json). */
     specPath: z.string().optional(),
     ffprobePath: z.string().optional(),

@@ -12,7 +12,7 @@ import type { ToolPaths } from './ffmpeg/locate.js';
 import type { JobRecord, StageRunner } from './queue/job-queue.js';
 import { MasterRejected, probeMaster } from './stages/probe.js';
 import type { DeliverySpec } from '../common/spec.js';
-import { planTranscode, type TranscodePlan } from './stages/plan.js';
+import { planTranscode, type EncoderChoice, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
 import { assertVerified, verifyPackage } from './stages/verify.js';
 import { fingerprintFile } from './util/fingerprint.js';
@@ -31,6 +31,8 @@ export interface PipelineContext {
   archive?: Destination;
   jobDir(jobId: string): string;
   segmentSeconds: number;
+  /** The encoder to plan with (detected once by trial encode, cached per ffmpeg). */
+  encoder(): Promise<EncoderChoice>;
   /** The delivery spec masters are checked against (loaded once, lazily). */
   spec(): Promise<DeliverySpec>;
   /** Shared pool of small-object uploads across all jobs. */
@@ -85,23 +87,31 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'plan',
       async run({ job }) {
-        job.outputs.plan = planTranscode(need(job, 'media info', job.media), { segmentSeconds: ctx.segmentSeconds });
+        job.outputs.plan = planTranscode(need(job, 'media info', job.media), { segmentSeconds: ctx.segmentSeconds, encoder: await ctx.encoder() });
         return 'done';
       },
     },
     {
       name: 'transcode',
-      async run({ job, signal, progress }) {
+      async run({ job, signal, progress, checkpoint }) {
         const media: MediaInfo = need(job, 'media info', job.media);
-        job.packageDir = await transcode({
-          ffmpegPath: ctx.tools().ffmpeg,
-          sourcePath: job.sourcePath,
-          durationSec: media.durationSec,
-          plan: need(job, 'plan', job.outputs.plan as TranscodePlan | undefined),
-          jobDir: ctx.jobDir(job.id),
-          signal,
-          onProgress: progress,
-        });
+        const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
+        const run = (p: TranscodePlan) =>
+          transcode({ ffmpegPath: ctx.tools().ffmpeg, sourcePath: job.sourcePath, durationSec: media.durationSec, plan: p, jobDir: ctx.jobDir(job.id), signal, onProgress: progress });
+        try {
+          job.packageDir = await run(plan);
+        } catch (err) {
+          // A hardware encoder that passed its trial can still fail mid-job (driver reset, session
+          // limit): redo the title in software and say why.
+          const usesHardware = plan.encoder !== 'libx264' || plan.rungs.some((r) => r.encoder && r.encoder !== 'libx264');
+          if (!usesHardware || signal.aborted) throw err;
+          const why = err instanceof Error ? err.message : String(err);
+          const software: TranscodePlan = { ...plan, encoder: 'libx264', encoderReason: `software encoder: ${plan.encoder} failed during the transcode (${why})`, rungs: plan.rungs.map(({ encoder: _e, ...r }) => r) };
+          job.outputs.plan = software;
+          job.warnings.push(`${plan.encoder} failed mid-job and the title was transcoded again with libx264: ${why}`);
+          await checkpoint();
+          job.packageDir = await run(software);
+        }
         return 'done';
       },
       async cleanup(job) {

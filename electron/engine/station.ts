@@ -15,6 +15,8 @@ import { WatchFolder } from './watch-folder.js';
 import type { DeliverySpec } from '../common/spec.js';
 import type { StationInfo } from '../common/api.js';
 import { toolVersion } from './ffmpeg/version.js';
+import { detectEncoders } from './ffmpeg/encoders.js';
+import type { EncoderChoice } from './stages/plan.js';
 import { fileURLToPath } from 'node:url';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
@@ -111,7 +113,14 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const specPath = config.specPath ? resolve(opts.baseDir, config.specPath) : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
   let spec: Promise<DeliverySpec> | undefined;
   const runnerSpec = (): Promise<DeliverySpec> => (spec ??= loadSpec(specPath));
+  let encoder: Promise<EncoderChoice> | undefined;
+  const detectEncoder = (): Promise<EncoderChoice> =>
+    (encoder ??= (config.encoder && config.encoder !== 'auto'
+      ? Promise.resolve({ chosen: config.encoder, reason: `set in the config (encoder: ${config.encoder})` })
+      : detectEncoders(getTools().ffmpeg, workDir)
+    ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
   const runners = createStageRunners({
+    encoder: detectEncoder,
     spec: runnerSpec,
     tools: getTools,
     origin,

@@ -32,10 +32,11 @@ describe('-progress pipe:1 parser', () => {
 });
 
 describe('ffmpeg failures surface ffmpeg’s own words', () => {
-  it('picks the last error line and keeps the tail', () => {
-    const s = summariseStderr('Input #0, lavfi\n  Stream #0:0: Video\n[libx264 @ 0x1] Error: bad preset\nConversion failed!\n');
-    expect(s.message).toBe('Conversion failed!');
-    expect(s.tail).toContain('[libx264 @ 0x1] Error: bad preset');
+  it('names the component’s own complaint (the root cause), not the summary line', () => {
+    const s = summariseStderr('Input #0, lavfi\n  Stream #0:0: Video\n[libx264 @ 0x1f] Error: bad preset\nConversion failed!\n');
+    expect(s.message).toBe('[libx264] Error: bad preset');
+    expect(s.tail).toContain('Conversion failed!');
+    expect(summariseStderr('x.mov: No such file or directory\n').message).toBe('x.mov: No such file or directory');
   });
 
   it('a real failing ffmpeg run reports stderr, not only the exit code', async () => {

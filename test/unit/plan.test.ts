@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaInfo } from '../../electron/common/media';
-import { planTranscode } from '../../electron/engine/stages/plan';
+import { NVENC_SESSION_CAP, applyNvencCap, planTranscode, type Rung } from '../../electron/engine/stages/plan';
 import { buildLadderArgs } from '../../electron/engine/stages/transcode';
 import { toMediaInfo } from '../../electron/engine/stages/probe';
 import { checkSpec } from '../../electron/engine/probe/spec-check';
@@ -79,6 +79,38 @@ describe('ladder arguments', () => {
     const { outputOptions: a } = buildLadderArgs(planTranscode(media(1280, 720, false), { segmentSeconds: 6 }), '/w');
     expect(a).not.toContain('-c:a');
     expect(a[a.indexOf('-var_stream_map') + 1]).toBe('v:0,name:720p v:1,name:360p');
+  });
+});
+
+describe('hardware encoders in the ladder', () => {
+  const choice = (chosen: string) => ({ chosen, reason: `${chosen} passed its trial encode` });
+  it('VAAPI: device opened before the input, frames uploaded at the end of every rung chain', () => {
+    const { inputOptions, outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_vaapi') }), '/w');
+    expect(inputOptions).toEqual(['-vaapi_device', '/dev/dri/renderD128']);
+    expect(a[a.indexOf('-filter_complex') + 1]).toContain('[s0]scale=1280:720,setsar=1,format=yuv420p,format=nv12,hwupload[v0]');
+    expect(a.slice(a.indexOf('-c:v:0'), a.indexOf('-c:v:0') + 2)).toEqual(['-c:v:0', 'h264_vaapi']);
+  });
+  it('QSV: a device and an upload filter; NVENC: per-rung options, no upload', () => {
+    const qsv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_qsv') }), '/w');
+    expect(qsv.inputOptions).toEqual(['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw']);
+    const nv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_nvenc') }), '/w');
+    expect(nv.inputOptions).toEqual([]);
+    expect(nv.outputOptions).toEqual(expect.arrayContaining(['-c:v:1', 'h264_nvenc', '-preset:v:1', 'p5', '-rc:v:1', 'vbr']));
+    expect(nv.outputOptions.join(' ')).not.toContain('hwupload');
+  });
+  it('NVENC session cap: rungs beyond it are planned in software, and the reason says so', () => {
+    const rungs: Rung[] = [1080, 720, 540, 360].map((h) => ({ name: `${h}p`, width: (h * 16) / 9, height: h, videoKbps: 1000 }));
+    const reason = applyNvencCap(rungs, choice('h264_nvenc'));
+    expect(rungs.map((r) => r.encoder)).toEqual([undefined, undefined, undefined, 'libx264']);
+    expect(reason).toBe(`h264_nvenc passed its trial encode; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`);
+    const plan = { ...planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_nvenc') }), rungs };
+    const a = buildLadderArgs(plan, '/w').outputOptions;
+    expect(a.slice(a.indexOf('-c:v:3'), a.indexOf('-c:v:3') + 2)).toEqual(['-c:v:3', 'libx264']);
+    expect(applyNvencCap(rungs.slice(0, 3).map((r) => ({ ...r, encoder: undefined })), choice('h264_vaapi'))).toBe('h264_vaapi passed its trial encode');
+  });
+  it('libx264 keeps its preset per rung', () => {
+    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6 }), '/w');
+    expect(a).toEqual(expect.arrayContaining(['-c:v:0', 'libx264', '-preset:v:0', 'veryfast']));
   });
 });
 

@@ -24,15 +24,22 @@ export interface FfmpegJob {
 
 const STDERR_LINES = 60;
 
-/** Keeps the last lines of stderr; the last line that looks like an error becomes the message. */
+const ERRORISH = /error|invalid|no such|not found|unsupported|failed|cannot|could not|unable/i;
+
+/**
+ * The tail of stderr for the details view, and one line for the message: the first complaint a
+ * component made in its own name ("[h264_nvenc] Cannot load libcuda.so.1") — the root cause —
+ * else the last error-like line ("…: No such file or directory"), else the last line.
+ */
 export function summariseStderr(stderr: string): { message: string; tail: string } {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = stderr.split(/\r?\n/).map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']')).filter(Boolean);
   const tail = lines.slice(-STDERR_LINES).join('\n');
-  const errorLine =
-    [...lines].reverse().find((l) => /error|invalid|no such|not found|unsupported|failed|cannot|could not/i.test(l)) ??
+  const message =
+    lines.find((l) => /^\[[^\]]+\] /.test(l) && ERRORISH.test(l)) ??
+    [...lines].reverse().find((l) => ERRORISH.test(l)) ??
     lines[lines.length - 1] ??
     'no error output';
-  return { message: errorLine, tail };
+  return { message, tail };
 }
 
 export function runFfmpeg(job: FfmpegJob): Promise<void> {

@@ -10,7 +10,12 @@ export interface Rung {
   width: number;
   height: number;
   videoKbps: number;
+  /** Encoder for this rung when it differs from the plan's (e.g. beyond the NVENC session cap). */
+  encoder?: string;
 }
+
+/** Consumer NVIDIA cards allow a few concurrent NVENC sessions; one ffmpeg encoding N rungs opens N. */
+export const NVENC_SESSION_CAP = 3;
 
 export interface TranscodePlan {
   videoStreamIndex: number;
@@ -30,7 +35,22 @@ const KBPS_AT_720P = 3000;
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 
-export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number }): TranscodePlan {
+export interface EncoderChoice {
+  chosen: string;
+  reason: string;
+}
+
+/**
+ * One ffmpeg encoding N rungs with NVENC opens N sessions; consumer cards allow only a few. Rungs
+ * beyond the cap are encoded with libx264 in the same process. Returns the encoder reason to record.
+ */
+export function applyNvencCap(rungs: Rung[], encoder: EncoderChoice): string {
+  if (!encoder.chosen.endsWith('_nvenc') || rungs.length <= NVENC_SESSION_CAP) return encoder.reason;
+  for (const r of rungs.slice(NVENC_SESSION_CAP)) r.encoder = 'libx264';
+  return `${encoder.reason}; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`;
+}
+
+export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number; encoder?: EncoderChoice }): TranscodePlan {
   const video = info.video[0];
   if (!video) throw new Error('planTranscode needs a video stream (probe rejects masters without one)');
   // The picture as displayed: anamorphic pixels widened to square ones, rotation applied (ffmpeg
@@ -50,6 +70,8 @@ export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number })
     const videoKbps = Math.max(150, Math.round((KBPS_AT_720P * width * height) / (1280 * 720)));
     rungs.push({ name: `${height}p`, width, height, videoKbps });
   }
+  const encoder = opts.encoder ?? { chosen: 'libx264', reason: 'software encoder (no detection was run)' };
+  const encoderReason = applyNvencCap(rungs, encoder);
   const audio = info.audio[0];
   return {
     videoStreamIndex: video.index,
@@ -58,7 +80,7 @@ export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number })
     rungs,
     audioKbps: 128,
     segmentSeconds: opts.segmentSeconds,
-    encoder: 'libx264',
-    encoderReason: 'software encoder (hardware detection arrives with the transcode issue)',
+    encoder: encoder.chosen,
+    encoderReason,
   };
 }

@@ -11,11 +11,13 @@ import type { StageProgress } from '../../common/jobs.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { RateEstimator } from '../util/rate.js';
 import { MASTER_PLAYLIST } from '../../common/manifest.js';
-import type { TranscodePlan } from './plan.js';
+import type { Rung, TranscodePlan } from './plan.js';
+import { familyOf } from '../ffmpeg/encoders.js';
 
 export const AUDIO_RENDITION = 'audio';
 
 export interface FfmpegArgs {
+  inputOptions: string[];
   outputOptions: string[];
   output: string;
 }
@@ -24,13 +26,22 @@ export interface FfmpegArgs {
 export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs {
   const n = plan.rungs.length;
   const split = `[0:${plan.videoStreamIndex}]${plan.deinterlace ? 'yadif=mode=send_frame,' : ''}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
-  // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit).
-  const scales = plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
+  // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit);
+  // hardware rungs then hand frames to their device (hwupload) where the family needs it.
+  const encoderOf = (r: Rung): string => r.encoder ?? plan.encoder;
+  const scales = plan.rungs.map((r, i) => {
+    const upload = familyOf(encoderOf(r))?.uploadFilter;
+    return `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p${upload ? `,${upload}` : ''}[v${i}]`;
+  });
   const args: string[] = ['-filter_complex', [split, ...scales].join(';')];
   plan.rungs.forEach((r, i) => {
-    args.push('-map', `[v${i}]`, `-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`);
+    const enc = encoderOf(r);
+    args.push('-map', `[v${i}]`, `-c:v:${i}`, enc);
+    const family = familyOf(enc);
+    if (family) for (let k = 0; k < family.encoderArgs.length; k += 2) args.push(`${family.encoderArgs[k]}:v:${i}`, family.encoderArgs[k + 1]!);
+    else args.push(`-preset:v:${i}`, 'veryfast');
+    args.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`);
   });
-  args.push('-c:v', plan.encoder, '-preset', 'veryfast');
   args.push('-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0');
   const streamMap = plan.rungs.map((r, i) => `v:${i},name:${r.name}${plan.audioStreamIndex !== undefined ? ',agroup:aud' : ''}`);
   if (plan.audioStreamIndex !== undefined) {
@@ -48,7 +59,9 @@ export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs
     '-master_pl_name', MASTER_PLAYLIST,
     '-var_stream_map', streamMap.join(' '),
   );
-  return { outputOptions: args, output: join(outDir, '%v', 'index.m3u8') };
+  const devices = new Set(plan.rungs.map((r) => familyOf(encoderOf(r))).filter((f) => f !== undefined));
+  const inputOptions = [...devices].flatMap((f) => f.inputArgs);
+  return { inputOptions, outputOptions: args, output: join(outDir, '%v', 'index.m3u8') };
 }
 
 export interface TranscodeOptions {
@@ -67,12 +80,13 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
   await rm(partial, { recursive: true, force: true });
   await rm(final, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  const { outputOptions, output } = buildLadderArgs(opts.plan, partial);
+  const { inputOptions, outputOptions, output } = buildLadderArgs(opts.plan, partial);
   const eta = new RateEstimator(opts.durationSec);
   try {
     await runFfmpeg({
       ffmpegPath: opts.ffmpegPath,
       input: opts.sourcePath,
+      inputOptions,
       outputOptions,
       output,
       ...(opts.signal ? { signal: opts.signal } : {}),
