@@ -12,6 +12,7 @@ import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
 import { audit } from './commands/audit.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
+import { transcodeCommand } from './commands/transcode.js';
 
 export type { CliIo } from './io.js';
 
@@ -42,6 +43,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print MediaInfo and spec results as JSON on stdout')
     .action(async (files: string[], opts: { json?: boolean; spec?: string }) => {
       exitCode = await probe(files, opts, io);
+    });
+
+  program
+    .command('transcode')
+    .description('offline: probe, plan and transcode one master into a verified HLS package folder (no upload)')
+    .argument('<file>', 'source master')
+    .requiredOption('--out <dir>', 'package folder to create')
+    .option('--profile <name|file>', 'ladder profile: a name in resources/ladder-profiles.json or a JSON file', 'default')
+    .option('--encoder <auto|name>', 'auto (hardware if a trial encode passes) or an ffmpeg encoder name', 'auto')
+    .option('--segment <s>', 'segment length in seconds', Number)
+    .option('--format <fmp4|ts>', 'segment container', 'fmp4')
+    .option('--json', 'print the plan and the package as JSON on stdout')
+    .action(async (file: string, opts: { out: string; profile?: string; encoder?: string; segment?: number; format?: string; json?: boolean }) => {
+      exitCode = await transcodeCommand(file, opts, io);
     });
 
   program

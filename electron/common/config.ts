@@ -58,6 +58,10 @@ export const stationConfigSchema = z
     /** Delivery spec file (default: resources/delivery-spec.json). */
     specPath: z.string().optional(),
     ffprobePath: z.string().optional(),
+    /** Ladder profile: a name in resources/ladder-profiles.json ("default", "preview") or a JSON file. */
+    profile: z.string().min(1).default('default'),
+    /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
+    segmentFormat: z.enum(['fmp4', 'ts']).default('fmp4'),
     /** HLS segment length in seconds. */
     segmentSeconds: z.number().min(1).max(30).default(6),
     /** Small objects in flight across all jobs. */

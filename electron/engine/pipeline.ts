@@ -12,6 +12,7 @@ import type { ToolPaths } from './ffmpeg/locate.js';
 import type { JobRecord, StageRunner } from './queue/job-queue.js';
 import { MasterRejected, probeMaster } from './stages/probe.js';
 import type { DeliverySpec } from '../common/spec.js';
+import type { LadderProfile } from '../common/profile.js';
 import { planTranscode, type EncoderChoice, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
 import { assertVerified, verifyPackage } from './stages/verify.js';
@@ -31,6 +32,9 @@ export interface PipelineContext {
   archive?: Destination;
   jobDir(jobId: string): string;
   segmentSeconds: number;
+  segmentFormat: 'fmp4' | 'ts';
+  /** The ladder profile (loaded once, lazily). */
+  profile(): Promise<LadderProfile>;
   /** The encoder to plan with (detected once by trial encode, cached per ffmpeg). */
   encoder(): Promise<EncoderChoice>;
   /** The delivery spec masters are checked against (loaded once, lazily). */
@@ -87,7 +91,12 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'plan',
       async run({ job }) {
-        job.outputs.plan = planTranscode(need(job, 'media info', job.media), { segmentSeconds: ctx.segmentSeconds, encoder: await ctx.encoder() });
+        job.outputs.plan = planTranscode(need(job, 'media info', job.media), {
+          segmentSeconds: ctx.segmentSeconds,
+          segmentFormat: ctx.segmentFormat,
+          profile: await ctx.profile(),
+          encoder: await ctx.encoder(),
+        });
         return 'done';
       },
     },
@@ -97,7 +106,16 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
         const media: MediaInfo = need(job, 'media info', job.media);
         const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
         const run = (p: TranscodePlan) =>
-          transcode({ ffmpegPath: ctx.tools().ffmpeg, sourcePath: job.sourcePath, durationSec: media.durationSec, plan: p, jobDir: ctx.jobDir(job.id), signal, onProgress: progress });
+          transcode({
+            ffmpegPath: ctx.tools().ffmpeg,
+            sourcePath: job.sourcePath,
+            durationSec: media.durationSec,
+            ...(media.video[0] ? { sourceFrameRate: media.video[0].frameRate } : {}),
+            plan: p,
+            jobDir: ctx.jobDir(job.id),
+            signal,
+            onProgress: progress,
+          });
         try {
           job.packageDir = await run(plan);
         } catch (err) {

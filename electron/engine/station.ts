@@ -17,6 +17,8 @@ import type { StationInfo } from '../common/api.js';
 import { toolVersion } from './ffmpeg/version.js';
 import { detectEncoders } from './ffmpeg/encoders.js';
 import type { EncoderChoice } from './stages/plan.js';
+import { loadProfile } from './stages/profiles.js';
+import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
@@ -119,7 +121,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       ? Promise.resolve({ chosen: config.encoder, reason: `set in the config (encoder: ${config.encoder})` })
       : detectEncoders(getTools().ffmpeg, workDir)
     ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
+  let profile: Promise<LadderProfile> | undefined;
   const runners = createStageRunners({
+    profile: () => (profile ??= loadProfile(/[/\\]|\.json$/i.test(config.profile) ? resolve(opts.baseDir, config.profile) : config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'))),
+    segmentFormat: config.segmentFormat,
     encoder: detectEncoder,
     spec: runnerSpec,
     tools: getTools,

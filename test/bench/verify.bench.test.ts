@@ -51,6 +51,7 @@ describe('verify benchmark', () => {
       ],
       audioKbps: 128,
       segmentSeconds: 6,
+      segmentFormat: 'fmp4',
       encoder: 'libx264',
       encoderReason: 'benchmark',
     };

@@ -53,6 +53,7 @@ beforeAll(async () => {
     origin: 'local',
     workDir: join(dir, 'work'),
     segmentSeconds: 2,
+    profile: 'preview',
   });
   // A title whose package was damaged before verify (as a crash could leave it): the UI must list
   // the bad segment and show that nothing was uploaded.

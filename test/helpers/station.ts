@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stationConfigSchema, type DestinationConfig } from '../../electron/common/config';
 import { openStation, type Station } from '../../electron/engine/station';
+import { ladderProfilesSchema, type LadderProfile } from '../../electron/common/profile';
+import profiles from '../../resources/ladder-profiles.json';
 
 export async function tempDir(prefix = 'ingest-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -16,6 +18,7 @@ export async function testStation(dir: string, origin: DestinationConfig, archiv
     ...(archive ? { archive: 'archive' } : {}),
     workDir: join(dir, 'work'),
     segmentSeconds: 2,
+    profile: 'preview',
   });
   return openStation({ config, baseDir: dir });
 }
@@ -40,7 +43,10 @@ export async function seedJobAtVerify(opts: { workDir: string; id: string; title
   const t = new Date().toISOString();
   const record = {
     id: opts.id, title: opts.title, sourcePath: opts.sourcePath, state: 'running', stage: 'verify', stages, createdAt: t, updatedAt: t,
-    media, packageDir: pkg, outputs: { plan: planTranscode(media, { segmentSeconds: 2 }) }, uploads: [], warnings: [],
+    media, packageDir: pkg, outputs: { plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }) }, uploads: [], warnings: [],
   };
   await writeFile(join(opts.workDir, 'jobs.jsonl'), JSON.stringify(record) + '\n', { flag: 'a' });
 }
+
+/** The small "preview" ladder (720/360/180): two distinct rungs from the tests' 360p masters. */
+export const PREVIEW: LadderProfile = ladderProfilesSchema.parse(profiles).preview!;

@@ -12,7 +12,7 @@ import { transcode } from '../../electron/engine/stages/transcode';
 import { verifyPackage, type ManifestInfo } from '../../electron/engine/stages/verify';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { makeMaster } from '../helpers/masters';
-import { seedJobAtVerify, tempDir } from '../helpers/station';
+import { PREVIEW, seedJobAtVerify, tempDir } from '../helpers/station';
 import { stationConfigSchema } from '../../electron/common/config';
 import { openStation } from '../../electron/engine/station';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = await tempDir('ingest-verify-');
   const master = await makeMaster({ seconds: DURATION });
   const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
-  const plan = planTranscode(media, { segmentSeconds: 2 });
+  const plan = planTranscode(media, { segmentSeconds: 2, profile: PREVIEW });
   pkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan, jobDir: join(dir, 'job') });
 });
 
@@ -73,7 +73,7 @@ describe('verify: clean packages', () => {
   it('a package whose audio rendition ends in a one-AAC-frame tail segment verifies clean', async () => {
     const master = await makeMaster({ seconds: 4, width: 320, height: 240, audioExtraSec: 0.021 });
     const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
-    const tailPkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan: planTranscode(media, { segmentSeconds: 2 }), jobDir: join(dir, 'tail') });
+    const tailPkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }), jobDir: join(dir, 'tail') });
     const audio = await readFile(join(tailPkg, 'audio', 'index.m3u8'), 'utf8');
     const durations = [...audio.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
     expect(durations.at(-1)).toBeLessThan(0.05);

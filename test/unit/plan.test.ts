@@ -1,8 +1,11 @@
+import { PREVIEW } from '../helpers/station';
 import { describe, expect, it } from 'vitest';
 import type { MediaInfo } from '../../electron/common/media';
 import { NVENC_SESSION_CAP, applyNvencCap, planTranscode, type Rung } from '../../electron/engine/stages/plan';
 import { buildLadderArgs } from '../../electron/engine/stages/transcode';
 import { toMediaInfo } from '../../electron/engine/stages/probe';
+import { ladderProfilesSchema } from '../../electron/common/profile';
+import profiles from '../../resources/ladder-profiles.json';
 import { checkSpec } from '../../electron/engine/probe/spec-check';
 import { deliverySpecSchema } from '../../electron/common/spec';
 import defaultSpec from '../../resources/delivery-spec.json';
@@ -16,84 +19,89 @@ const media = (width: number, height: number, audio = true): MediaInfo => ({
   subtitles: [],
 });
 
-describe('plan', () => {
-  it('1080p source → 720p and 360p, 16:9 kept, even sizes', () => {
-    const plan = planTranscode(media(1920, 1080), { segmentSeconds: 6 });
-    expect(plan.rungs.map((r) => [r.name, r.width, r.height])).toEqual([
-      ['720p', 1280, 720],
-      ['360p', 640, 360],
-    ]);
-  });
+const DEFAULT = ladderProfilesSchema.parse(profiles).default!;
+const ladder = (m: MediaInfo) => planTranscode(m, { segmentSeconds: 6, profile: DEFAULT }).rungs.map((r) => `${r.width}x${r.height}`);
 
-  it('never upscales and keeps two distinct rungs from a small source', () => {
-    const plan = planTranscode(media(640, 360), { segmentSeconds: 6 });
-    expect(plan.rungs.map((r) => `${r.width}x${r.height}`)).toEqual(['640x360', '320x180']);
+describe('plan (default profile)', () => {
+  it('1080p source → 1080p, 720p, 540p, 360p; 16:9 kept, even sizes; no 2160p', () => {
+    expect(ladder(media(1920, 1080))).toEqual(['1920x1080', '1280x720', '960x540', '640x360']);
   });
-
-  it('anamorphic pixels are widened to square ones; rotated masters are planned as displayed', () => {
-    const dv = media(720, 576);
-    dv.video[0]!.sar = { num: 64, den: 45 }; // PAL 16:9 anamorphic → 1024×576 displayed
-    expect(planTranscode(dv, { segmentSeconds: 6 }).rungs.map((r) => `${r.width}x${r.height}`)).toEqual(['1024x576', '640x360']);
-    const phone = media(1920, 1080);
-    phone.video[0]!.rotation = 90;
-    expect(planTranscode(phone, { segmentSeconds: 6 }).rungs[0]).toMatchObject({ width: 406, height: 720 });
+  it('2160p only from 2160p sources', () => {
+    expect(ladder(media(3840, 2160))).toEqual(['3840x2160', '1920x1080', '1280x720', '960x540', '640x360']);
   });
-
-  it('interlaced masters are deinterlaced before the split', () => {
-    const tv = media(1920, 1080);
-    tv.video[0]!.fieldOrder = 'tt';
-    const plan = planTranscode(tv, { segmentSeconds: 6 });
-    expect(plan.deinterlace).toBe(true);
-    const a = buildLadderArgs(plan, '/w').outputOptions;
-    expect(a[a.indexOf('-filter_complex') + 1]).toMatch(/^\[0:0\]yadif=mode=send_frame,split=2/);
+  it('no rung above a 540p source', () => {
+    expect(ladder(media(960, 540))).toEqual(['960x540', '640x360']);
   });
-
+  it('a source below every rung gets one rung at its own size', () => {
+    expect(ladder(media(320, 240))).toEqual(['320x240']);
+  });
   it('odd source sizes give even rung sizes (x264 needs them)', () => {
-    const plan = planTranscode(media(721, 405), { segmentSeconds: 6 });
-    for (const r of plan.rungs) {
+    for (const r of planTranscode(media(1919, 1079), { segmentSeconds: 6, profile: DEFAULT }).rungs) {
       expect(r.width % 2).toBe(0);
       expect(r.height % 2).toBe(0);
     }
+  });
+  it('anamorphic pixels are widened to square ones; rotated masters are planned as displayed', () => {
+    const dv = media(720, 576);
+    dv.video[0]!.sar = { num: 64, den: 45 }; // PAL 16:9 anamorphic → 1024×576 displayed
+    expect(ladder(dv)).toEqual(['960x540', '640x360']);
+    const phone = media(1920, 1080);
+    phone.video[0]!.rotation = 90;
+    expect(ladder(phone)[0]).toBe('608x1080'); // portrait: rungs are by height, width follows the displayed aspect
+  });
+  it('frame rate kept, halved above 60; HDR tone-mapped; interlaced deinterlaced', () => {
+    const fast = media(1920, 1080);
+    fast.video[0]!.frameRate = { num: 120000, den: 1001 };
+    expect(planTranscode(fast, { segmentSeconds: 6, profile: DEFAULT }).frameRate).toEqual({ num: 120000, den: 2002 });
+    expect(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: DEFAULT }).frameRate).toBeUndefined();
+    const hdr = media(1920, 1080);
+    hdr.video[0]!.hdr = 'HDR10';
+    hdr.video[0]!.fieldOrder = 'tt';
+    const plan = planTranscode(hdr, { segmentSeconds: 6, profile: DEFAULT });
+    expect(plan).toMatchObject({ tonemap: true, deinterlace: true });
+    const a = buildLadderArgs({ ...plan, frameRate: { num: 60000, den: 1001 } }, '/w').outputOptions;
+    expect(a[a.indexOf('-filter_complex') + 1]).toMatch(/^\[0:0\]yadif=mode=send_frame,zscale=t=linear.*tonemap=tonemap=hable.*zscale=t=bt709:m=bt709:r=tv,fps=60000\/1001,split=4/);
   });
 });
 
 describe('ladder arguments', () => {
   it('one process: split to every rung, keyframes at segment boundaries, fMP4 HLS with master playlist', () => {
-    const plan = planTranscode(media(1920, 1080), { segmentSeconds: 4 });
+    const plan = planTranscode(media(1920, 1080), { segmentSeconds: 4, profile: PREVIEW });
     const { outputOptions: a, output } = buildLadderArgs(plan, '/w/pkg');
     const arg = (k: string): string | undefined => a[a.indexOf(k) + 1];
     expect(arg('-filter_complex')).toBe(
-      '[0:0]split=2[s0][s1];[s0]scale=1280:720,setsar=1,format=yuv420p[v0];[s1]scale=640:360,setsar=1,format=yuv420p[v1]',
+      '[0:0]split=3[s0][s1][s2];[s0]scale=1280:720,setsar=1,format=yuv420p[v0];[s1]scale=640:360,setsar=1,format=yuv420p[v1];[s2]scale=320:180,setsar=1,format=yuv420p[v2]',
     );
     expect(arg('-force_key_frames')).toBe('expr:gte(t,n_forced*4)');
     expect(arg('-sc_threshold')).toBe('0');
     expect(arg('-hls_time')).toBe('4');
     expect(arg('-hls_segment_type')).toBe('fmp4');
     expect(arg('-master_pl_name')).toBe('master.m3u8');
-    expect(arg('-var_stream_map')).toBe('v:0,name:720p,agroup:aud v:1,name:360p,agroup:aud a:0,agroup:aud,name:audio,default:yes');
-    expect(a.filter((x) => x === '-map')).toHaveLength(3);
+    expect(arg('-var_stream_map')).toBe('v:0,name:720p,agroup:aud v:1,name:360p,agroup:aud v:2,name:180p,agroup:aud a:0,agroup:aud,name:audio,default:yes');
+    expect(a.filter((x) => x === '-map')).toHaveLength(4);
+    expect(arg('-color_trc')).toBe('bt709');
     expect(output).toBe('/w/pkg/%v/index.m3u8');
   });
 
   it('a master without audio maps no audio and no audio group', () => {
-    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1280, 720, false), { segmentSeconds: 6 }), '/w');
+    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1280, 720, false), { segmentSeconds: 6, profile: PREVIEW }), '/w');
     expect(a).not.toContain('-c:a');
-    expect(a[a.indexOf('-var_stream_map') + 1]).toBe('v:0,name:720p v:1,name:360p');
+    expect(a[a.indexOf('-var_stream_map') + 1]).toBe('v:0,name:720p v:1,name:360p v:2,name:180p');
   });
 });
 
 describe('hardware encoders in the ladder', () => {
   const choice = (chosen: string) => ({ chosen, reason: `${chosen} passed its trial encode` });
   it('VAAPI: device opened before the input, frames uploaded at the end of every rung chain', () => {
-    const { inputOptions, outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_vaapi') }), '/w');
+    const { inputOptions, outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_vaapi') }), '/w');
     expect(inputOptions).toEqual(['-vaapi_device', '/dev/dri/renderD128']);
     expect(a[a.indexOf('-filter_complex') + 1]).toContain('[s0]scale=1280:720,setsar=1,format=yuv420p,format=nv12,hwupload[v0]');
     expect(a.slice(a.indexOf('-c:v:0'), a.indexOf('-c:v:0') + 2)).toEqual(['-c:v:0', 'h264_vaapi']);
   });
   it('QSV: a device and an upload filter; NVENC: per-rung options, no upload', () => {
-    const qsv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_qsv') }), '/w');
+    const qsv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_qsv') }), '/w');
     expect(qsv.inputOptions).toEqual(['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw']);
-    const nv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_nvenc') }), '/w');
+    const nv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }), '/w');
     expect(nv.inputOptions).toEqual([]);
     expect(nv.outputOptions).toEqual(expect.arrayContaining(['-c:v:1', 'h264_nvenc', '-preset:v:1', 'p5', '-rc:v:1', 'vbr']));
     expect(nv.outputOptions.join(' ')).not.toContain('hwupload');
@@ -103,13 +111,13 @@ describe('hardware encoders in the ladder', () => {
     const reason = applyNvencCap(rungs, choice('h264_nvenc'));
     expect(rungs.map((r) => r.encoder)).toEqual([undefined, undefined, undefined, 'libx264']);
     expect(reason).toBe(`h264_nvenc passed its trial encode; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`);
-    const plan = { ...planTranscode(media(1920, 1080), { segmentSeconds: 6, encoder: choice('h264_nvenc') }), rungs };
+    const plan = { ...planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }), rungs };
     const a = buildLadderArgs(plan, '/w').outputOptions;
     expect(a.slice(a.indexOf('-c:v:3'), a.indexOf('-c:v:3') + 2)).toEqual(['-c:v:3', 'libx264']);
     expect(applyNvencCap(rungs.slice(0, 3).map((r) => ({ ...r, encoder: undefined })), choice('h264_vaapi'))).toBe('h264_vaapi passed its trial encode');
   });
   it('libx264 keeps its preset per rung', () => {
-    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6 }), '/w');
+    const { outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW }), '/w');
     expect(a).toEqual(expect.arrayContaining(['-c:v:0', 'libx264', '-preset:v:0', 'veryfast']));
   });
 });

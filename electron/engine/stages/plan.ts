@@ -1,9 +1,11 @@
 /**
  * Plan stage: which rungs to encode, with which encoder, cut into which segments.
- * Walking-skeleton ladder: two fixed rungs (720p and 360p, never above the source, aspect kept,
- * even dimensions) + AAC stereo; the transcode issue replaces this with profiles from resources/.
+ * The ladder comes from a profile (resources/ladder-profiles.json): no rung above the source, aspect
+ * of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even dimensions,
+ * frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced, + AAC stereo.
  */
 import { isInterlaced, type MediaInfo } from '../../common/media.js';
+import type { LadderProfile } from '../../common/profile.js';
 
 export interface Rung {
   name: string;
@@ -19,6 +21,12 @@ export const NVENC_SESSION_CAP = 3;
 
 export interface TranscodePlan {
   videoStreamIndex: number;
+  /** HDR (PQ/HLG) masters are tone-mapped to SDR BT.709 before the split (the ladder is H.264 SDR). */
+  tonemap?: boolean;
+  /** Output frame rate when the source's is halved (above 60 fps). */
+  frameRate?: { num: number; den: number };
+  /** HLS segment container: fMP4/CMAF (default) or MPEG-TS. */
+  segmentFormat: 'fmp4' | 'ts';
   /** Deinterlace before scaling (interlaced masters). */
   deinterlace?: boolean;
   audioStreamIndex?: number;
@@ -28,10 +36,6 @@ export interface TranscodePlan {
   encoder: string;
   encoderReason: string;
 }
-
-const LADDER_HEIGHTS = [720, 360];
-/** kb/s for 1280×720; other rungs scale with their pixel count. */
-const KBPS_AT_720P = 3000;
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 
@@ -50,7 +54,14 @@ export function applyNvencCap(rungs: Rung[], encoder: EncoderChoice): string {
   return `${encoder.reason}; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`;
 }
 
-export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number; encoder?: EncoderChoice }): TranscodePlan {
+export interface PlanOptions {
+  segmentSeconds: number;
+  profile: LadderProfile;
+  encoder?: EncoderChoice;
+  segmentFormat?: 'fmp4' | 'ts';
+}
+
+export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan {
   const video = info.video[0];
   if (!video) throw new Error('planTranscode needs a video stream (probe rejects masters without one)');
   // The picture as displayed: anamorphic pixels widened to square ones, rotation applied (ffmpeg
@@ -59,26 +70,36 @@ export function planTranscode(info: MediaInfo, opts: { segmentSeconds: number; e
   const turned = video.rotation === 90 || video.rotation === 270;
   const displayWidth = (turned ? video.height : video.width * sar);
   const displayHeight = turned ? video.width * sar : video.height;
+  // Never upscale: only rungs at or below the source (with a little slack for 1078/1088-line
+  // masters); a source below every rung gets one rung at its own size.
   const rungs: Rung[] = [];
-  for (const target of LADDER_HEIGHTS) {
-    // Never upscale: a rung above the source becomes the source height; a rung that would repeat
-    // the one above it is halved instead so the ladder always offers two distinct choices.
-    let height = even(Math.min(target, displayHeight));
-    const above = rungs[rungs.length - 1];
-    if (above && height >= above.height) height = even(above.height / 2);
-    const width = even((displayWidth * height) / displayHeight);
-    const videoKbps = Math.max(150, Math.round((KBPS_AT_720P * width * height) / (1280 * 720)));
-    rungs.push({ name: `${height}p`, width, height, videoKbps });
+  for (const r of opts.profile.rungs) {
+    if (r.onlyFromHeight && displayHeight < r.onlyFromHeight * 0.98) continue;
+    if (r.height > displayHeight * 1.02) continue;
+    const height = even(Math.min(r.height, displayHeight));
+    if (rungs.some((x) => x.height === height)) continue;
+    rungs.push({ name: `${r.height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: r.kbps });
   }
+  if (rungs.length === 0) {
+    const height = even(displayHeight);
+    const top = opts.profile.rungs[opts.profile.rungs.length - 1]!;
+    rungs.push({ name: `${height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: Math.max(150, Math.round((top.kbps * height) / top.height)) });
+  }
+  // Above 60 fps the ladder runs at half the rate (120 → 60, 119.88 → 59.94): players and bit budgets expect ≤ 60.
+  const fps = video.frameRate.den ? video.frameRate.num / video.frameRate.den : 0;
+  const frameRate = fps > 60.5 ? { num: video.frameRate.num, den: video.frameRate.den * 2 } : undefined;
   const encoder = opts.encoder ?? { chosen: 'libx264', reason: 'software encoder (no detection was run)' };
   const encoderReason = applyNvencCap(rungs, encoder);
   const audio = info.audio[0];
   return {
     videoStreamIndex: video.index,
     ...(isInterlaced(video) ? { deinterlace: true } : {}),
+    ...(video.hdr ? { tonemap: true } : {}),
+    ...(frameRate ? { frameRate } : {}),
+    segmentFormat: opts.segmentFormat ?? 'fmp4',
     ...(audio ? { audioStreamIndex: audio.index } : {}),
     rungs,
-    audioKbps: 128,
+    audioKbps: opts.profile.audioKbps,
     segmentSeconds: opts.segmentSeconds,
     encoder: encoder.chosen,
     encoderReason,

@@ -57,7 +57,10 @@ function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
       if (/moov atom not found/i.test(stderr) && looksLikeIsoMedia(path)) {
         return rejectP(reject('truncated', 'The file is incomplete: its index (moov atom) is missing, so it was probably cut off in transfer.'));
       }
-      const e = reject('not-media', `Not a media file ffprobe can read: ${message}`);
+      // ffprobe's last line is its verdict on the file ("Invalid data found when processing input");
+      // a demuxer's complaint before it (e.g. "moov atom not found" for a text file named .mov) misleads.
+      const verdict = tail.split('\n').at(-1) || message;
+      const e = reject('not-media', `Not a media file ffprobe can read: ${verdict}`);
       rejectP(Object.assign(e, { detail: tail }));
     });
   });

@@ -13,8 +13,16 @@ import { RateEstimator } from '../util/rate.js';
 import { MASTER_PLAYLIST } from '../../common/manifest.js';
 import type { Rung, TranscodePlan } from './plan.js';
 import { familyOf } from '../ffmpeg/encoders.js';
+import { rewriteMasterPlaylist } from './master-playlist.js';
+import { StationError } from '../util/errors.js';
 
 export const AUDIO_RENDITION = 'audio';
+
+/**
+ * HDR (PQ or HLG) → SDR BT.709: to linear light, Hable tone curve, back to BT.709 limited range.
+ * Chosen over an HEVC Main10 rung because every player of the platform plays H.264 SDR.
+ */
+export const TONEMAP_TO_BT709 = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
 
 export interface FfmpegArgs {
   inputOptions: string[];
@@ -25,7 +33,13 @@ export interface FfmpegArgs {
 /** Pure: the ffmpeg arguments for a plan writing into outDir (unit-tested without ffmpeg). */
 export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs {
   const n = plan.rungs.length;
-  const split = `[0:${plan.videoStreamIndex}]${plan.deinterlace ? 'yadif=mode=send_frame,' : ''}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
+  // Before the split, once for every rung: deinterlace, tone-map HDR to SDR BT.709, halve the rate.
+  const pre = [
+    ...(plan.deinterlace ? ['yadif=mode=send_frame'] : []),
+    ...(plan.tonemap ? [TONEMAP_TO_BT709] : []),
+    ...(plan.frameRate ? [`fps=${plan.frameRate.num}/${plan.frameRate.den}`] : []),
+  ];
+  const split = `[0:${plan.videoStreamIndex}]${pre.map((f) => `${f},`).join('')}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
   // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit);
   // hardware rungs then hand frames to their device (hwupload) where the family needs it.
   const encoderOf = (r: Rung): string => r.encoder ?? plan.encoder;
@@ -43,6 +57,8 @@ export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs
     args.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`);
   });
   args.push('-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0');
+  // SDR BT.709 is what every rung is (tone-mapped or not): say so in the stream.
+  args.push('-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709');
   const streamMap = plan.rungs.map((r, i) => `v:${i},name:${r.name}${plan.audioStreamIndex !== undefined ? ',agroup:aud' : ''}`);
   if (plan.audioStreamIndex !== undefined) {
     args.push('-map', `0:${plan.audioStreamIndex}`, '-c:a', 'aac', '-b:a', `${plan.audioKbps}k`, '-ac', '2', '-ar', '48000');
@@ -52,10 +68,10 @@ export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs
     '-f', 'hls',
     '-hls_time', String(plan.segmentSeconds),
     '-hls_playlist_type', 'vod',
-    '-hls_segment_type', 'fmp4',
+    '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
     '-hls_flags', 'independent_segments',
-    '-hls_fmp4_init_filename', 'init.mp4',
-    '-hls_segment_filename', join(outDir, '%v', 'seg_%05d.m4s'),
+    ...(plan.segmentFormat === 'ts' ? [] : ['-hls_fmp4_init_filename', 'init.mp4']),
+    '-hls_segment_filename', join(outDir, '%v', plan.segmentFormat === 'ts' ? 'seg_%05d.ts' : 'seg_%05d.m4s'),
     '-master_pl_name', MASTER_PLAYLIST,
     '-var_stream_map', streamMap.join(' '),
   );
@@ -68,18 +84,24 @@ export interface TranscodeOptions {
   ffmpegPath: string;
   sourcePath: string;
   durationSec: number;
+  /** The source's frame rate (for FRAME-RATE in the master playlist when the plan keeps it). */
+  sourceFrameRate?: { num: number; den: number };
   plan: TranscodePlan;
   jobDir: string;
+  /** Where the finished package goes (default: <jobDir>/package); written as <packageDir>.partial first. */
+  packageDir?: string;
   signal?: AbortSignal;
   onProgress?: (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
 }
 
 export async function transcode(opts: TranscodeOptions): Promise<string> {
-  const partial = join(opts.jobDir, 'package.partial');
-  const final = join(opts.jobDir, 'package');
+  const final = opts.packageDir ?? join(opts.jobDir, 'package');
+  const partial = `${final}.partial`;
   await rm(partial, { recursive: true, force: true });
   await rm(final, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
+  // The temp folder's name goes into ffmpeg's arguments: a "%" would be read as a pattern.
+  if (partial.includes('%')) throw new StationError(`The output folder ${final} contains "%", which ffmpeg reads as a pattern`, 'bad-output-path');
   const { inputOptions, outputOptions, output } = buildLadderArgs(opts.plan, partial);
   const eta = new RateEstimator(opts.durationSec);
   try {
@@ -104,6 +126,8 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
     await rm(partial, { recursive: true, force: true });
     throw err;
   }
+  const fps = opts.plan.frameRate ?? opts.sourceFrameRate;
+  await rewriteMasterPlaylist(partial, fps && fps.den ? fps.num / fps.den : undefined);
   await rename(partial, final);
   return final;
 }

@@ -1,0 +1,21 @@
+/** Ladder profiles (resources/ladder-profiles.json): which rungs to make, at what bit rates. */
+import { z } from 'zod';
+
+export const ladderProfileSchema = z.strictObject({
+  description: z.string().default(''),
+  rungs: z
+    .array(
+      z.strictObject({
+        height: z.number().int().min(90).max(4320),
+        kbps: z.number().int().positive(),
+        /** Only when the source is at least this tall (e.g. 2160p only from 2160p masters). */
+        onlyFromHeight: z.number().int().positive().optional(),
+      }),
+    )
+    .min(1),
+  audioKbps: z.number().int().min(32).max(512),
+});
+
+export const ladderProfilesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), ladderProfileSchema);
+
+export type LadderProfile = z.infer<typeof ladderProfileSchema>;

@@ -1,0 +1,86 @@
+/**
+ * The transcode stage on generated masters: the default ladder from a 540p master (no rung above
+ * it), keyframe-aligned rungs, EXTINF within TARGETDURATION and durations that add up (all checked
+ * by verify), a master playlist with measured bit rates, MPEG-TS as an option, and a cancel that
+ * leaves no partial folder.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import HLS from 'hls-parser';
+import { probeMaster } from '../../electron/engine/stages/probe';
+import { planTranscode } from '../../electron/engine/stages/plan';
+import { transcode } from '../../electron/engine/stages/transcode';
+import { makeMaster } from '../helpers/masters';
+import { PREVIEW, tempDir } from '../helpers/station';
+
+const run = promisify(execFile);
+const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
+const ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+describe('transcode', () => {
+  it('540p master → default ladder 540p + 360p, verified, master playlist with measured BANDWIDTH', async () => {
+    const dir = await tempDir('tc-');
+    const master = await makeMaster({ seconds: 8, width: 960, height: 540 });
+    const out = join(dir, 'pkg');
+    const { stdout } = await run(process.execPath, [BIN, 'transcode', master, '--out', out, '--segment', '2', '--json'], { env: ENV });
+    const result = JSON.parse(stdout) as { plan: { rungs: Array<{ name: string; width: number; height: number }> } };
+    expect(result.plan.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual(['540p 960x540', '360p 640x360']);
+    // verify ran inside the command (alignment, keyframes, EXTINF, durations); and again here:
+    await run(process.execPath, [BIN, 'verify', out], { env: ENV });
+
+    const masterPl = HLS.parse(await readFile(join(out, 'master.m3u8'), 'utf8')) as HLS.types.MasterPlaylist;
+    for (const v of masterPl.variants) {
+      const media = HLS.parse(await readFile(join(out, v.uri), 'utf8')) as HLS.types.MediaPlaylist;
+      let bits = 0;
+      let secs = 0;
+      let peak = 0;
+      for (const s of media.segments) {
+        const size = (await stat(join(out, v.uri, '..', s.uri))).size;
+        bits += size * 8;
+        secs += s.duration;
+        if (s.duration >= media.targetDuration / 4) peak = Math.max(peak, (size * 8) / s.duration);
+      }
+      const audio = HLS.parse(await readFile(join(out, 'audio/index.m3u8'), 'utf8')) as HLS.types.MediaPlaylist;
+      expect(v.averageBandwidth! - Math.ceil(bits / secs)).toBeGreaterThan(0); // video + audio
+      expect(v.bandwidth).toBeGreaterThanOrEqual(Math.ceil(peak));
+      expect(v.frameRate).toBe(24);
+      expect(v.codecs).toMatch(/^avc1\.\w+,mp4a\.40\.2$/);
+      expect(audio.segments.length).toBeGreaterThan(0);
+      // Not ffmpeg's nominal × 1.1 any more:
+      const nominal = { '540p': 1800, '360p': 800 }[v.uri.split('/')[0] as '540p' | '360p'] * 1000 * 1.1;
+      expect(Math.abs(v.bandwidth - nominal - 128_000 * 1.1)).toBeGreaterThan(1000);
+    }
+  });
+
+  it('MPEG-TS segments as an option, verified clean', async () => {
+    const dir = await tempDir('tc-ts-');
+    const master = await makeMaster({ seconds: 6 });
+    const out = join(dir, 'pkg-ts');
+    await run(process.execPath, [BIN, 'transcode', master, '--out', out, '--segment', '2', '--format', 'ts', '--profile', 'preview'], { env: ENV });
+    const files = await readdir(join(out, '360p'));
+    expect(files.filter((f) => f.endsWith('.ts')).length).toBeGreaterThanOrEqual(3);
+    expect(files.some((f) => f.startsWith('init'))).toBe(false);
+    await run(process.execPath, [BIN, 'verify', out], { env: ENV });
+  });
+
+  it('a cancelled transcode leaves no partial folder and no package', async () => {
+    const dir = await tempDir('tc-cancel-');
+    const master = await makeMaster({ seconds: 20, width: 1280, height: 720 });
+    const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
+    const ac = new AbortController();
+    const run2 = transcode({
+      ffmpegPath: 'ffmpeg',
+      sourcePath: master,
+      durationSec: media.durationSec,
+      plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }),
+      jobDir: dir,
+      signal: ac.signal,
+      onProgress: (p) => p.fraction > 0.05 && ac.abort(),
+    });
+    await expect(run2).rejects.toThrow(/Cancelled/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
