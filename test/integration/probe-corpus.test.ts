@@ -121,7 +121,11 @@ describe('bad-master corpus: one specific reason each', () => {
   });
   it('10-bit PQ HDR tagged', async () => {
     const hdr = await ff(join(dir, 'hdr.mp4'), ...video(), ...tone(), '-vf', 'setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,format=yuv420p10le', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac');
-    await expectRejected(hdr, 'hdr', /^The master is HDR10 \(smpte2084, 10-bit\): the H\.264 ladder is SDR/);
+    await expectWarned(hdr, 'hdr');
+    const strict = deliverySpecSchema.parse({ ...defaultSpec, hdr: 'error' });
+    const err = await probeMaster(hdr, { ffprobePath: 'ffprobe', ffmpegPath: 'ffmpeg', spec: strict }).catch((e: unknown) => e);
+    expect((err as MasterRejected).code).toBe('hdr');
+    expect((err as MasterRejected).message).toBe('The master is HDR10 (smpte2084, 10-bit): this spec accepts SDR masters only.');
   });
   it('a path with spaces, quotes, unicode and a leading dash is accepted', async () => {
     const odd = join(dir, `-Le "Film" d'été 映画.mp4`);

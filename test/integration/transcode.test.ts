@@ -66,6 +66,19 @@ describe('transcode', () => {
     await run(process.execPath, [BIN, 'verify', out], { env: ENV });
   });
 
+  it('an HDR10 master is tone-mapped: every rung is tagged SDR BT.709', async () => {
+    const dir = await tempDir('tc-hdr-');
+    const master = join(dir, 'hdr.mp4');
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=24:d=4', '-f', 'lavfi', '-i', 'sine=d=4', '-vf', 'setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,format=yuv420p10le', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', master]);
+    const out = join(dir, 'pkg');
+    const { stderr } = await run(process.execPath, [BIN, 'transcode', master, '--out', out, '--segment', '2', '--profile', 'preview'], { env: ENV });
+    expect(stderr).toMatch(/warning hdr: The master is HDR10 .* tone-mapped to SDR BT\.709/);
+    for (const rung of ['360p', '180p']) {
+      const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=color_transfer,color_primaries,pix_fmt', '-of', 'json', join(out, rung, 'init_' + (rung === '360p' ? 0 : 1) + '.mp4')]);
+      expect(JSON.parse(probe.stdout).streams[0]).toMatchObject({ color_transfer: 'bt709', color_primaries: 'bt709' });
+    }
+  });
+
   it('a cancelled transcode leaves no partial folder and no package', async () => {
     const dir = await tempDir('tc-cancel-');
     const master = await makeMaster({ seconds: 20, width: 1280, height: 720 });

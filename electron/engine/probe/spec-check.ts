@@ -37,7 +37,11 @@ export function checkSpec(info: MediaInfo, spec: DeliverySpec): SpecResult {
   }
   if (v.variableFrameRate) add('variable-frame-rate', spec.variableFrameRate, 'The frame rate is variable: segments will be cut on time, but lip sync and cadence need a check.');
   if (isInterlaced(v)) add('interlaced', spec.interlaced, `The picture is interlaced (field order ${v.fieldOrder}): it is deinterlaced before encoding.`);
-  if (v.hdr) add('hdr', spec.hdr, `The master is ${v.hdr} (${v.colorTransfer}, ${v.bitDepth ?? '?'}-bit): the H.264 ladder is SDR, so it would be delivered with wrong colours; deliver an SDR master.`);
+  if (v.hdr) {
+    add('hdr', spec.hdr, spec.hdr === 'error'
+      ? `The master is ${v.hdr} (${v.colorTransfer}, ${v.bitDepth ?? '?'}-bit): this spec accepts SDR masters only.`
+      : `The master is ${v.hdr} (${v.colorTransfer}, ${v.bitDepth ?? '?'}-bit): it is tone-mapped to SDR BT.709 for the H.264 ladder; check the grade on an SDR screen.`);
+  }
   if (v.sar && v.sar.num !== v.sar.den) add('non-square-pixels', spec.nonSquarePixels, `Pixels are not square (SAR ${v.sar.num}:${v.sar.den}): rungs are scaled to square pixels.`);
   if (v.rotation) add('rotated', spec.rotated, `The picture is tagged to be rotated by ${v.rotation}°.`);
   return { spec: spec.name, accepted: !findings.some((f) => f.severity === 'error'), findings };
