@@ -4,14 +4,16 @@
  * Only stage transitions are journalled, not progress ticks. On open the journal is compacted to
  * one line per job (written atomically).
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { DurableLog } from '../util/durable-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 export class JobStore<T extends { id: string }> {
-  private fh: FileHandle | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly log: DurableLog;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string) {
+    this.log = new DurableLog(path);
+  }
 
   /** Read every job's last record, compact the journal and open it for appending. */
   async open(): Promise<T[]> {
@@ -33,24 +35,16 @@ export class JobStore<T extends { id: string }> {
     }
     const records = [...latest.values()];
     await writeFileAtomic(this.path, records.map((r) => JSON.stringify(r) + '\n').join(''));
-    this.fh = await open(this.path, 'a');
+    await this.log.open('a');
     return records;
   }
 
   /** Append one record durably. Appends are serialised so lines never interleave. */
   save(record: T): Promise<void> {
-    const line = JSON.stringify(record) + '\n';
-    this.chain = this.chain.then(async () => {
-      if (!this.fh) throw new Error('JobStore is not open');
-      await this.fh.write(line);
-      await this.fh.sync();
-    });
-    return this.chain;
+    return this.log.append(record);
   }
 
-  async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
-    await this.fh?.close();
-    this.fh = undefined;
+  close(): Promise<void> {
+    return this.log.close();
   }
 }

@@ -4,7 +4,8 @@
  * ({part, etag, size, md5}), fsync'd after every append. A crash loses at most the part in flight;
  * a torn last line is ignored.
  */
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { DurableLog } from '../util/durable-log.js';
 import { dirname } from 'node:path';
 import type { SourceIdentity } from './byte-source.js';
 
@@ -27,10 +28,11 @@ export interface PartRecord {
 }
 
 export class PartJournal {
-  private fh: FileHandle | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly log: DurableLog;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.log = new DurableLog(path);
+  }
 
   async load(): Promise<{ header: UploadHeader; parts: Map<number, PartRecord> } | undefined> {
     let text: string;
@@ -60,37 +62,26 @@ export class PartJournal {
 
   /** Start a fresh journal with its header (replacing any old one). */
   async create(header: UploadHeader): Promise<void> {
-    await this.close();
     await mkdir(dirname(this.path), { recursive: true });
-    this.fh = await open(this.path, 'w');
-    await this.fh.write(JSON.stringify(header) + '\n');
-    await this.fh.sync();
+    await this.log.open('w');
+    await this.log.append(header);
   }
 
   /** Reopen an existing journal for appending. */
-  async reopen(): Promise<void> {
-    await this.close();
-    this.fh = await open(this.path, 'a');
+  reopen(): Promise<void> {
+    return this.log.open('a');
   }
 
   append(part: PartRecord): Promise<void> {
-    const line = JSON.stringify(part) + '\n';
-    this.chain = this.chain.then(async () => {
-      if (!this.fh) throw new Error('part journal is not open');
-      await this.fh.write(line);
-      await this.fh.sync();
-    });
-    return this.chain;
+    return this.log.append(part);
   }
 
-  async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
-    await this.fh?.close();
-    this.fh = undefined;
+  close(): Promise<void> {
+    return this.log.close();
   }
 
   async remove(): Promise<void> {
-    await this.close();
+    await this.log.close();
     await rm(this.path, { force: true });
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * Benchmark: a generated 60 s 1080p ProRes master → the default ladder (1080/720/540/360 + AAC)
+ * three ways in the same run: the station (transcode stage, with its progress parsing and master
+ * playlist rewrite), the same ffmpeg command run bare, and one ffmpeg process per rung (each
+ * decoding the master again). Targets: station ≤ 1.03× bare; per-rung / station ≥ 1.2×.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ladderProfilesSchema } from '../../electron/common/profile';
+import { probeMaster } from '../../electron/engine/stages/probe';
+import { planTranscode } from '../../electron/engine/stages/plan';
+import { buildLadderArgs, transcode } from '../../electron/engine/stages/transcode';
+import { makeMaster } from '../helpers/masters';
+import { tempDir } from '../helpers/station';
+import profiles from '../../resources/ladder-profiles.json';
+
+const run = promisify(execFile);
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+describe('transcode benchmark', () => {
+  it('station vs bare ffmpeg vs one process per rung', async () => {
+    const dir = await tempDir('bench-tc-');
+    const master = await makeMaster({ seconds: 60, width: 1920, height: 1080, codec: 'prores', name: 'bench-prores-1080p-60s.mov' });
+    const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
+    const plan = planTranscode(media, { segmentSeconds: 6, profile: ladderProfilesSchema.parse(profiles).default! });
+    expect(plan.rungs.map((r) => r.name)).toEqual(['1080p', '720p', '540p', '360p']);
+
+    const station = await timed(() => transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan, jobDir: join(dir, 'station') }));
+
+    const bareDir = join(dir, 'bare');
+    await mkdir(bareDir, { recursive: true });
+    const args = buildLadderArgs(plan, bareDir);
+    const bare = await timed(() => run('ffmpeg', ['-hide_banner', '-nostdin', '-y', ...args.inputOptions, '-i', master, '-loglevel', 'error', ...args.outputOptions, args.output], { maxBuffer: 64 << 20 }));
+
+    const perRung = await timed(async () => {
+      for (const r of plan.rungs) {
+        const out = join(dir, 'rung', r.name);
+        await mkdir(out, { recursive: true });
+        await run('ffmpeg', [
+          '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', master,
+          '-map', '0:v:0', '-vf', `scale=${r.width}:${r.height},setsar=1,format=yuv420p`, '-c:v', 'libx264', '-preset', 'veryfast',
+          '-b:v', `${r.videoKbps}k`, '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0',
+          '-f', 'hls', '-hls_time', String(plan.segmentSeconds), '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', join(out, 'index.m3u8'),
+        ]);
+      }
+      const aout = join(dir, 'rung', 'audio');
+      await mkdir(aout, { recursive: true });
+      await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', master, '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-f', 'hls', '-hls_time', '6', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', join(aout, 'index.m3u8')]);
+    });
+
+    console.log(
+      `transcode 60 s 1080p ProRes → 1080/720/540/360 + AAC: station ${station.toFixed(1)} s (${(60 / station).toFixed(2)}× realtime), ` +
+        `bare ffmpeg ${bare.toFixed(1)} s, one process per rung ${perRung.toFixed(1)} s → station / bare ${(station / bare).toFixed(3)}× (target ≤ 1.03×), ` +
+        `per-rung / station ${(perRung / station).toFixed(2)}× (target ≥ 1.2×)`,
+    );
+    await rm(dir, { recursive: true, force: true });
+  });
+});
