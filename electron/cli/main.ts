@@ -101,8 +101,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--repair', 're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again')
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
     .option('--sample <K>', 'with --deep: hash a random sample of K objects per title', Number)
+    .option('--request-restore', "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)")
     .option('--json', 'print every audit record as JSON on stdout')
-    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean }) => {
+    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean }) => {
       exitCode = await audit(targets, opts, io);
     });
 

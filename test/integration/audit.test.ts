@@ -164,3 +164,22 @@ describe('audit at scale', () => {
     dest.close();
   });
 });
+
+describe('when the local package is gone', () => {
+  it('repair says what is needed; the archive restore can be requested', async () => {
+    const job = station.queue.get(jobId)!;
+    const slug = titleKey(job.title);
+    await station.origin.delete(`${slug}/master.m3u8`);
+    const gone = { ...job, packageDir: join(dir, 'nowhere') };
+    // Without a local copy the manifest comes from the origin and the audit still runs…
+    const [found] = await auditJob(gone as typeof job, originOnly(), {});
+    expect(found!.problems).toEqual([expect.objectContaining({ key: `${slug}/master.m3u8`, problem: 'missing' })]);
+    // …but repair cannot, and says how to get the title back.
+    await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(/local package of .* is gone.*Re-transcode the title from its master .*DEEP_ARCHIVE, so a restore takes up to 12 hours.*--request-restore/);
+    const archiveDest = station.archive as S3Destination;
+    const restore = await archiveDest.requestRestore(`${slug}/${slug}.package.tar`).then(() => 'requested', (e: Error) => e.message);
+    // radosgw may refuse restores of objects it does not really archive; the request itself must be well-formed.
+    expect(restore).toMatch(/requested|Restore|Invalid|NotImplemented|not/i);
+    await auditJob(job, originOnly(), { repair: true });
+  });
+});

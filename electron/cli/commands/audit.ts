@@ -7,9 +7,12 @@ import { titleKey } from '../../engine/pipeline.js';
 import { openDestinations } from '../../engine/station.js';
 import { auditTitle } from '../../engine/audit/title-audit.js';
 import { StationError } from '../../engine/util/errors.js';
+import { S3Destination } from '../../engine/destinations/s3.js';
+import { archiveKeys } from '../../engine/stages/upload.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 interface AuditCliOptions {
+  requestRestore?: boolean;
   dest: string;
   config: string;
   repair?: boolean;
@@ -54,6 +57,23 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
     }
   } finally {
     destinations.close();
+  }
+  if (opts.requestRestore) {
+    // The archive copy is the way back when both the local package and the master are gone.
+    if (!config.archive) throw new StationError('--request-restore needs an archive destination in the config', 'config-no-archive');
+    const archive = openDestinations(config, baseDir).get(config.archive);
+    if (!(archive instanceof S3Destination)) throw new StationError('--request-restore needs an S3 archive destination', 'config-not-s3');
+    for (const target of targets) {
+      const path = resolve(io.cwd, target);
+      const manifestPath = (await stat(path)).isDirectory() ? join(path, MANIFEST_FILE) : path;
+      const manifest = manifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+      const keys = archiveKeys(titleKey(manifest.title), manifest.source.path);
+      for (const key of [keys.source, keys.tar]) {
+        await archive.requestRestore(key);
+        io.stderr(`restore requested: ${archive.locate(key)} — Deep Archive restores take up to 12 hours; run the audit again with --repair once it is readable`);
+      }
+    }
+    archive.close();
   }
   if (opts.json) io.stdout(JSON.stringify({ ok: clean, audits: all }, null, 2));
   return clean ? EXIT_OK : EXIT_FAILED;

@@ -16,7 +16,8 @@ import { joinKey } from '../destinations/destination.js';
 export interface ExpectedObject {
   /** Key relative to the destination root. */
   key: string;
-  size: number;
+  /** Undefined when unknown (the origin's own manifest.json when the local package is gone). */
+  size?: number;
   /** The ETag the store should report: MD5 (single part) or md5-of-md5s-N; undefined = size only. */
   etag?: string;
   /** SHA-256 of the bytes, for deep audits. */
@@ -62,7 +63,7 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
     if (p) problems.push(p);
     else present.push(e);
   }
-  for (const e of expected.values()) problems.push({ key: e.key, problem: 'missing', detail: `the manifest lists ${e.size} bytes; the store has nothing` });
+  for (const e of expected.values()) problems.push({ key: e.key, problem: 'missing', detail: `the manifest lists ${e.size ?? 'this'} ${e.size !== undefined ? 'bytes' : 'object'}; the store has nothing` });
 
   let deepChecked = 0;
   if (opts.deep) {
@@ -94,7 +95,7 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
 }
 
 function compare(e: ExpectedObject, o: RemoteObject, storageClass: string | undefined): AuditProblem | undefined {
-  if (o.size !== e.size) return { key: e.key, problem: 'size-mismatch', detail: `${o.size} bytes at the store; the manifest says ${e.size}` };
+  if (e.size !== undefined && o.size !== e.size) return { key: e.key, problem: 'size-mismatch', detail: `${o.size} bytes at the store; the manifest says ${e.size}` };
   if (e.etag && o.etag && o.etag !== e.etag) return { key: e.key, problem: 'etag-mismatch', detail: `ETag ${o.etag} at the store; expected ${e.etag}` };
   if (storageClass && o.storageClass && o.storageClass !== storageClass) {
     return { key: e.key, problem: 'wrong-storage-class', detail: `stored as ${o.storageClass}; the archive needs ${storageClass}` };

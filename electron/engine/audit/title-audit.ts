@@ -57,6 +57,8 @@ async function expectedObjects(o: TitleAuditOptions): Promise<ExpectedObject[]> 
       const md5 = createHash('md5').update(bytes).digest('hex');
       const etag = await o.destination.expectedEtag(new FileSource(join(o.packageDir!, MANIFEST_FILE)), bytes.length, md5);
       out.push({ key: joinKey(o.titleKey, MANIFEST_FILE), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(etag ? { etag } : {}) });
+    } else {
+      out.push({ key: joinKey(o.titleKey, MANIFEST_FILE) }); // the copy the audit itself was read from
     }
     return out;
   }
@@ -77,7 +79,7 @@ function missingPackage(o: TitleAuditOptions): StationError {
   return new StationError(
     `The local package of "${o.manifest.title}" is gone, so the origin cannot be repaired from it. Re-transcode the title ` +
       `from its master (${o.manifest.source.path}); if the master is gone too, restore the archive copy — it is in ` +
-      `DEEP_ARCHIVE, so a restore request takes up to 12 hours before the object can be read (ingest-station audit … --request-restore).`,
+      `DEEP_ARCHIVE, so a restore takes up to 12 hours before it can be read: request it with "ingest-station audit <manifest> --dest <archive> --config <file> --request-restore".`,
     'package-missing',
   );
 }

@@ -9,7 +9,7 @@
  * Retries are the station's own (transfer/retry.ts): the SDK's are off so a request is never
  * retried twice over, and every request has connection and idle timeouts so a stall cannot hang.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, RestoreObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -271,6 +271,16 @@ export class S3Destination implements Destination {
   async expectedEtag(source: ByteSource, size: number, md5?: string): Promise<string | undefined> {
     if (size <= this.threshold) return md5 ?? createHash('md5').update(await source.read(0, size)).digest('hex');
     return expectedMultipartEtag(source, size, choosePartSize(size, this.cfg.partSizeMiB * MIB));
+  }
+
+  /**
+   * Ask the store to restore an archived (DEEP_ARCHIVE) object for `days`. Deep Archive restores
+   * take up to 12 hours (Standard tier; Bulk up to 48 h) before the object can be read.
+   */
+  async requestRestore(key: string, days = 7, tier: 'Standard' | 'Bulk' = 'Standard'): Promise<void> {
+    await withRetry(`Requesting the restore of ${key} from ${this.name}`, () =>
+      this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } })),
+    );
   }
 
   async delete(key: string): Promise<void> {
