@@ -54,8 +54,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--encoder <auto|name>', 'auto (hardware if a trial encode passes) or an ffmpeg encoder name', 'auto')
     .option('--segment <s>', 'segment length in seconds', Number)
     .option('--format <fmp4|ts>', 'segment container', 'fmp4')
+    .option('--dash', 'also write a DASH manifest (manifest.mpd) over the same CMAF segments')
     .option('--json', 'print the plan and the package as JSON on stdout')
-    .action(async (file: string, opts: { out: string; profile?: string; encoder?: string; segment?: number; format?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { out: string; profile?: string; encoder?: string; segment?: number; format?: string; dash?: boolean; json?: boolean }) => {
       exitCode = await transcodeCommand(file, opts, io);
     });
 

@@ -62,6 +62,8 @@ export const stationConfigSchema = z
     profile: z.string().min(1).default('default'),
     /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
     segmentFormat: z.enum(['fmp4', 'ts']).default('fmp4'),
+    /** Also write a DASH manifest over the same CMAF segments (fMP4 only). */
+    dash: z.boolean().default(false),
     /** HLS segment length in seconds. */
     segmentSeconds: z.number().min(1).max(30).default(6),
     /** Small objects in flight across all jobs. */

@@ -19,7 +19,7 @@ export const manifestFileSchema = z.object({
   sha256: hex(64),
   /** Rendition name (e.g. "720p", "audio"); absent for package-level files like master.m3u8. */
   rendition: z.string().optional(),
-  kind: z.enum(['master-playlist', 'media-playlist', 'init-segment', 'segment']),
+  kind: z.enum(['master-playlist', 'media-playlist', 'init-segment', 'segment', 'dash-manifest']),
   durationSec: z.number().nonnegative().optional(),
 });
 

@@ -33,6 +33,7 @@ export interface PipelineContext {
   jobDir(jobId: string): string;
   segmentSeconds: number;
   segmentFormat: 'fmp4' | 'ts';
+  dash: boolean;
   /** The ladder profile (loaded once, lazily). */
   profile(): Promise<LadderProfile>;
   /** The encoder to plan with (detected once by trial encode, cached per ffmpeg). */
@@ -94,6 +95,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
         job.outputs.plan = planTranscode(need(job, 'media info', job.media), {
           segmentSeconds: ctx.segmentSeconds,
           segmentFormat: ctx.segmentFormat,
+          dash: ctx.dash,
           profile: await ctx.profile(),
           encoder: await ctx.encoder(),
         });

@@ -125,6 +125,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const runners = createStageRunners({
     profile: () => (profile ??= loadProfile(/[/\\]|\.json$/i.test(config.profile) ? resolve(opts.baseDir, config.profile) : config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'))),
     segmentFormat: config.segmentFormat,
+    dash: config.dash,
     encoder: detectEncoder,
     spec: runnerSpec,
     tools: getTools,

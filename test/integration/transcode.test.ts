@@ -66,6 +66,24 @@ describe('transcode', () => {
     await run(process.execPath, [BIN, 'verify', out], { env: ENV });
   });
 
+  it('--dash: a DASH manifest over the same CMAF segments, which ffmpeg plays and verify checks', async () => {
+    const dir = await tempDir('tc-dash-');
+    const master = await makeMaster({ seconds: 6 });
+    const out = join(dir, 'pkg');
+    await run(process.execPath, [BIN, 'transcode', master, '--out', out, '--segment', '2', '--profile', 'preview', '--dash'], { env: ENV });
+    const mpd = await readFile(join(out, 'manifest.mpd'), 'utf8');
+    expect(mpd).toContain('<SegmentURL media="360p/seg_00000.m4s"/>');
+    const played = await run('ffmpeg', ['-v', 'error', '-i', join(out, 'manifest.mpd'), '-map', '0', '-f', 'null', '-']);
+    expect(played.stderr).toBe('');
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; kind: string }> };
+    expect(manifest.files).toContainEqual(expect.objectContaining({ path: 'manifest.mpd', kind: 'dash-manifest' }));
+    // An MPD naming a chunk the HLS package does not hold is caught.
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(out, 'manifest.mpd'), mpd.replace('360p/seg_00001.m4s', '360p/seg_09999.m4s'));
+    const bad = await run(process.execPath, [BIN, 'verify', out, '--json'], { env: ENV }).catch((e: { stdout: string }) => e);
+    expect(JSON.parse(bad.stdout).problems).toContainEqual(expect.objectContaining({ file: 'manifest.mpd', problem: 'missing' }));
+  });
+
   it('an HDR10 master is tone-mapped: every rung is tagged SDR BT.709', async () => {
     const dir = await tempDir('tc-hdr-');
     const master = join(dir, 'hdr.mp4');

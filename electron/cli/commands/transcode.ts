@@ -19,6 +19,7 @@ interface TranscodeCliOptions {
   encoder?: string;
   segment?: number;
   format?: string;
+  dash?: boolean;
   json?: boolean;
 }
 
@@ -37,7 +38,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     !opts.encoder || opts.encoder === 'auto'
       ? await detectEncoders(tools.ffmpeg, resolve(out, '..'))
       : { chosen: opts.encoder, reason: `chosen with --encoder ${opts.encoder}` };
-  const plan = planTranscode(media, { segmentSeconds: opts.segment ?? 6, profile, encoder, segmentFormat: (opts.format as 'fmp4' | 'ts' | undefined) ?? 'fmp4' });
+  const plan = planTranscode(media, { segmentSeconds: opts.segment ?? 6, profile, encoder, segmentFormat: (opts.format as 'fmp4' | 'ts' | undefined) ?? 'fmp4', dash: opts.dash ?? false });
   io.stderr(`ladder: ${plan.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${plan.encoder} (${plan.encoderReason})`);
   let last = -1;
   const packageDir = await transcode({

@@ -27,6 +27,8 @@ export interface TranscodePlan {
   frameRate?: { num: number; den: number };
   /** HLS segment container: fMP4/CMAF (default) or MPEG-TS. */
   segmentFormat: 'fmp4' | 'ts';
+  /** Also write a DASH manifest (manifest.mpd) over the same CMAF segments (fMP4 only). */
+  dash?: boolean;
   /** Deinterlace before scaling (interlaced masters). */
   deinterlace?: boolean;
   audioStreamIndex?: number;
@@ -59,6 +61,7 @@ export interface PlanOptions {
   profile: LadderProfile;
   encoder?: EncoderChoice;
   segmentFormat?: 'fmp4' | 'ts';
+  dash?: boolean;
 }
 
 export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan {
@@ -97,6 +100,7 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     ...(video.hdr ? { tonemap: true } : {}),
     ...(frameRate ? { frameRate } : {}),
     segmentFormat: opts.segmentFormat ?? 'fmp4',
+    ...(opts.dash && (opts.segmentFormat ?? 'fmp4') === 'fmp4' ? { dash: true } : {}),
     ...(audio ? { audioStreamIndex: audio.index } : {}),
     rungs,
     audioKbps: opts.profile.audioKbps,

@@ -14,6 +14,7 @@ import { MASTER_PLAYLIST } from '../../common/manifest.js';
 import type { Rung, TranscodePlan } from './plan.js';
 import { familyOf } from '../ffmpeg/encoders.js';
 import { rewriteMasterPlaylist } from './master-playlist.js';
+import { writeDashManifest } from './dash-manifest.js';
 import { StationError } from '../util/errors.js';
 
 export const AUDIO_RENDITION = 'audio';
@@ -128,6 +129,7 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
   }
   const fps = opts.plan.frameRate ?? opts.sourceFrameRate;
   await rewriteMasterPlaylist(partial, fps && fps.den ? fps.num / fps.den : undefined);
+  if (opts.plan.dash) await writeDashManifest(partial);
   await rename(partial, final);
   return final;
 }

@@ -9,6 +9,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import HLS from 'hls-parser';
 import { MANIFEST_FILE, MASTER_PLAYLIST, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+import { DASH_MANIFEST } from '../stages/dash-manifest.js';
 
 export interface SegmentRef {
   path: string;
@@ -184,8 +185,18 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     renditions.push(rendition);
   }
 
+  // An optional DASH manifest over the same segments: it may only point at files the HLS playlists name.
+  const mpd = await readFile(join(dir, DASH_MANIFEST), 'utf8').catch(() => undefined);
+  if (mpd !== undefined) {
+    add({ path: DASH_MANIFEST, kind: 'dash-manifest' });
+    for (const m of mpd.matchAll(/(?:sourceURL|media)="([^"]+)"/g)) {
+      const ref = resolveUri(DASH_MANIFEST, m[1]!.replace(/&amp;/g, '&'));
+      if (!ref || !entries.has(ref)) problems.push({ file: DASH_MANIFEST, problem: 'missing', detail: `references ${m[1]}, which no HLS playlist names` });
+    }
+  }
+
   for (const e of entries.values()) {
-    if (e.kind === 'master-playlist' || e.kind === 'media-playlist') continue;
+    if (e.kind === 'master-playlist' || e.kind === 'media-playlist' || e.kind === 'dash-manifest') continue;
     const size = await sizeOf(join(dir, e.path));
     if (size === undefined) problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
     else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });
