@@ -11,7 +11,7 @@ export async function tempDir(prefix = 'ingest-test-'): Promise<string> {
 }
 
 /** A station on a temp work folder with the given origin (and optional archive) destination. */
-export async function testStation(dir: string, origin: DestinationConfig, archive?: DestinationConfig): Promise<Station> {
+export async function testStation(dir: string, origin: DestinationConfig, archive?: DestinationConfig, extra: Record<string, unknown> = {}): Promise<Station> {
   const config = stationConfigSchema.parse({
     destinations: { origin, ...(archive ? { archive } : {}) },
     origin: 'origin',
@@ -19,6 +19,7 @@ export async function testStation(dir: string, origin: DestinationConfig, archiv
     workDir: join(dir, 'work'),
     segmentSeconds: 2,
     profile: 'preview',
+    ...extra,
   });
   return openStation({ config, baseDir: dir });
 }

@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Manifest } from '../../electron/common/manifest';
 import { auditDestination } from '../../electron/engine/audit/audit';
@@ -20,6 +19,7 @@ import type { Station } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
 import { tempDir, testStation } from '../helpers/station';
+import { runCli } from '../helpers/cli';
 
 let dir: string;
 let station: Station;
@@ -125,13 +125,7 @@ describe('audit and repair of a damaged origin', () => {
     await station.origin.delete(`${slug}/master.m3u8`);
     const config = join(dir, 'audit.json');
     await writeFile(config, JSON.stringify({ destinations: { origin: origin.cfg }, origin: 'origin', workDir: join(dir, 'cli-work') }));
-    const bin = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-    const cli = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-        execFile(process.execPath, [bin, ...args], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }, (err, stdout, stderr) =>
-          done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    const cli = (args: string[]) => runCli(args);
     const bad = await cli(['audit', job.packageDir!, '--dest', 'origin', '--config', config, '--json']);
     expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toContain(`${slug}/master.m3u8: missing`);

@@ -3,29 +3,15 @@
  * a real radosgw for --config. Exit codes: 0 success, 1 failure (reason on stderr), 2 usage.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TitleReport } from '../../electron/common/report';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
+import { runCli } from '../helpers/cli';
 
-const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], cwd: string): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 120_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], cwd: string) => runCli(args, cwd);
 
 let dir: string;
 let master: string;

@@ -7,11 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stationConfigSchema } from '../../electron/common/config';
 import { detectEncoders, type EncoderReport } from '../../electron/engine/ffmpeg/encoders';
-import { openStation } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
-import { tempDir } from '../helpers/station';
+import { tempDir, testStation } from '../helpers/station';
 
 describe('encoder detection', () => {
   it('each listed hardware family is unusable here, with ffmpeg’s reason; libx264 is chosen; the result is cached', async () => {
@@ -38,14 +36,7 @@ describe('encoder detection', () => {
 
   it('a hardware encoder failing mid-job: the title is transcoded again in software and the reason recorded', async () => {
     const dir = await tempDir('enc-fallback-');
-    const config = stationConfigSchema.parse({
-      destinations: { o: { type: 'folder', path: join(dir, 'out') } },
-      origin: 'o',
-      workDir: join(dir, 'work'),
-      segmentSeconds: 2,
-      encoder: 'h264_nvenc',
-    });
-    const station = await openStation({ config, baseDir: dir });
+    const station = await testStation(dir, { type: 'folder', path: join(dir, 'out') }, undefined, { encoder: 'h264_nvenc' });
     try {
       const [job] = await station.queue.add([await makeMaster({ seconds: 4 })]);
       const done = await station.queue.waitFor(job!.id);

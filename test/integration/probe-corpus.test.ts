@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { deliverySpecSchema } from '../../electron/common/spec';
@@ -16,6 +16,7 @@ import { MasterRejected, probeMaster } from '../../electron/engine/stages/probe'
 import { hashFile } from '../../electron/engine/util/hash-file';
 import defaultSpec from '../../resources/delivery-spec.json';
 import { tempDir } from '../helpers/station';
+import { BIN } from '../helpers/cli';
 
 const run = promisify(execFile);
 const spec = deliverySpecSchema.parse(defaultSpec);
@@ -153,8 +154,7 @@ describe('bad-master corpus: one specific reason each', () => {
 describe('good masters: MediaInfo matches what they were generated with', () => {
   it('ProRes 422 HQ 10-bit 1280×720 25 fps, PCM stereo 48 kHz, French, timecode', async () => {
     const path = await ff(join(dir, 'good-prores.mov'), ...video('1280x720', '25', '2'), ...tone('2'), '-c:v', 'prores', '-profile:v', '3', '-pix_fmt', 'yuv422p10le', '-c:a', 'pcm_s24le', '-ac', '2', '-metadata:s:a:0', 'language=fra', '-timecode', '10:00:00:00');
-    const bin = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-    const { stdout } = await run(process.execPath, [bin, 'probe', path, '--json']);
+    const { stdout } = await run(process.execPath, [BIN, 'probe', path, '--json']);
     const result = (JSON.parse(stdout) as { results: Array<{ accepted: boolean; media: MediaInfo }> }).results[0]!;
     const media = result.media;
     expect(result.accepted).toBe(true);
@@ -165,8 +165,7 @@ describe('good masters: MediaInfo matches what they were generated with', () => 
   });
   it('H.264 1920×1080 23.976 (24000/1001) with 5.1 AAC — through the CLI, as JSON', async () => {
     const path = await ff(join(dir, 'good-h264.mp4'), ...video('1920x1080', '24000/1001', '2'), '-f', 'lavfi', '-i', 'sine=sample_rate=48000:d=2', '-filter_complex', '[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[a]', '-map', '0:v', '-map', '[a]', ...h264, '-c:a', 'aac');
-    const bin = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-    const { stdout, stderr } = await run(process.execPath, [bin, 'probe', path, '--json']);
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'probe', path, '--json']);
     expect(stderr).toMatch(/^ffprobe: \S+ffprobe \(\S+\) · spec: Feature film \(default\)/);
     const out = JSON.parse(stdout) as { results: Array<{ accepted: boolean; media: MediaInfo }> };
     const m = out.results[0]!.media;
@@ -174,6 +173,6 @@ describe('good masters: MediaInfo matches what they were generated with', () => 
     expect(m.video[0]).toMatchObject({ codec: 'h264', width: 1920, height: 1080, frameRate: { num: 24000, den: 1001 }, bitDepth: 8, dar: { num: 16, den: 9 }, sar: { num: 1, den: 1 } });
     expect(m.audio[0]).toMatchObject({ codec: 'aac', channels: 6, channelLayout: '5.1', sampleRate: 48000 });
     // exit code 1 when any file is rejected
-    await expect(run(process.execPath, [bin, 'probe', path, join(dir, 'zero.mov')])).rejects.toMatchObject({ code: 1 });
+    await expect(run(process.execPath, [BIN, 'probe', path, join(dir, 'zero.mov')])).rejects.toMatchObject({ code: 1 });
   });
 });

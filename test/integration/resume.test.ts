@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { multipartEtag } from '../../electron/engine/transfer/multipart';
@@ -16,11 +16,11 @@ import { hashFile } from '../../electron/engine/util/hash-file';
 import { freshBucket } from '../helpers/s3';
 import { makeBigFile, sha256 } from '../helpers/files';
 import { tempDir } from '../helpers/station';
+import { BIN, CLI_ENV, runCli } from '../helpers/cli';
 
-const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
 const MIB = 1024 * 1024;
 const PART = 8 * MIB;
-const ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = CLI_ENV;
 
 let dir: string;
 beforeAll(async () => {
@@ -41,13 +41,7 @@ async function journal(workDir: string): Promise<{ uploadId: string; parts: numb
   }
 }
 
-function cliRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) =>
-    execFile(process.execPath, [BIN, ...args], { env: ENV, timeout: 300_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+const cliRun = (args: string[]) => runCli(args);
 
 /** Start an upload and SIGKILL it once its journal holds at least `atParts` parts. */
 async function killAt(args: string[], workDir: string, atParts: number): Promise<void> {

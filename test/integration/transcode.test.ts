@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import { probeMaster } from '../../electron/engine/stages/probe';
@@ -15,10 +15,10 @@ import { planTranscode } from '../../electron/engine/stages/plan';
 import { transcode } from '../../electron/engine/stages/transcode';
 import { makeMaster } from '../helpers/masters';
 import { PREVIEW, tempDir } from '../helpers/station';
+import { BIN, CLI_ENV } from '../helpers/cli';
 
 const run = promisify(execFile);
-const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-const ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const ENV = CLI_ENV;
 
 describe('transcode', () => {
   it('540p master → default ladder 540p + 360p, verified, master playlist with measured BANDWIDTH', async () => {
