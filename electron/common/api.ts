@@ -17,6 +17,15 @@ export interface InvokeOps {
   cancelJob: { args: [jobId: string]; result: void };
   /** Open the native file picker and return the chosen paths (empty when dismissed). */
   pickMasters: { args: []; result: string[] };
+  /** Pause a waiting or running title (a running stage restarts on resume; uploads resume). */
+  pauseJob: { args: [jobId: string]; result: void };
+  resumeJob: { args: [jobId: string]; result: void };
+  /** Run a failed title again from the stage that failed. */
+  retryJob: { args: [jobId: string]; result: void };
+  /** Reorder a waiting title. */
+  moveJob: { args: [jobId: string, where: 'up' | 'down' | 'top']; result: void };
+  pauseAll: { args: []; result: void };
+  resumeAll: { args: []; result: void };
   /** What the station runs with: ffmpeg/ffprobe (path and version), the delivery spec, destinations. */
   stationInfo: { args: []; result: StationInfo };
   /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
@@ -52,6 +61,12 @@ export const INVOKE_CHANNELS = {
   pickMasters: 'dialog:pick-masters',
   auditJob: 'jobs:audit',
   stationInfo: 'station:info',
+  pauseJob: 'jobs:pause',
+  resumeJob: 'jobs:resume',
+  retryJob: 'jobs:retry',
+  moveJob: 'jobs:move',
+  pauseAll: 'queue:pause-all',
+  resumeAll: 'queue:resume-all',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

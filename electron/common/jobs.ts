@@ -23,7 +23,7 @@ export const STAGE_LABELS: Record<StageName, string> = {
 };
 
 export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface StageProgress {
   state: StageState;
@@ -51,6 +51,8 @@ export interface JobSnapshot {
   id: string;
   title: string;
   sourcePath: string;
+  /** Queue order: lower runs first (then oldest first). */
+  priority?: number;
   /** Size + SHA-256 of the master's first and last MiB: recognises the same master dropped twice. */
   fingerprint?: string;
   state: JobState;

@@ -24,6 +24,12 @@ export const invokeArgSchemas = {
   pickMasters: z.tuple([]),
   auditJob: z.tuple([jobId, z.strictObject({ repair: z.boolean(), deep: z.boolean() })]),
   stationInfo: z.tuple([]),
+  pauseJob: z.tuple([jobId]),
+  resumeJob: z.tuple([jobId]),
+  retryJob: z.tuple([jobId]),
+  moveJob: z.tuple([jobId, z.enum(['up', 'down', 'top'])]),
+  pauseAll: z.tuple([]),
+  resumeAll: z.tuple([]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 
 /** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */

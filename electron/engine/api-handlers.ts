@@ -36,6 +36,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async pickMasters() {
       return deps.pickFiles();
     },
+    pauseJob: (jobId) => deps.station.queue.pause(jobId),
+    resumeJob: (jobId) => deps.station.queue.resume(jobId),
+    retryJob: (jobId) => deps.station.queue.retry(jobId),
+    moveJob: (jobId, where) => deps.station.queue.move(jobId, where),
+    pauseAll: () => deps.station.queue.pauseAll(),
+    resumeAll: () => deps.station.queue.resumeAll(),
     async stationInfo() {
       return deps.station.info();
     },

@@ -16,6 +16,12 @@ export const stationApi: StationApi = {
   pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),
   auditJob: (jobId, options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditJob, jobId, options),
   stationInfo: () => ipcRenderer.invoke(INVOKE_CHANNELS.stationInfo),
+  pauseJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.pauseJob, jobId),
+  resumeJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.resumeJob, jobId),
+  retryJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.retryJob, jobId),
+  moveJob: (jobId, where) => ipcRenderer.invoke(INVOKE_CHANNELS.moveJob, jobId, where),
+  pauseAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.pauseAll),
+  resumeAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.resumeAll),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

@@ -14,6 +14,13 @@ export function App(): React.JSX.Element {
     <main className="app">
       <header className="app__header">
         <h1>Ingest Station</h1>
+        <div className="app__actions">
+        <button type="button" onClick={() => void station.pauseAll()}>
+          Pause all
+        </button>
+        <button type="button" onClick={() => void station.resumeAll()}>
+          Resume all
+        </button>
         <button
           type="button"
           disabled={auditing || !jobs.some((j) => j.state === 'done')}
@@ -28,6 +35,7 @@ export function App(): React.JSX.Element {
         >
           {auditing ? 'Auditing all…' : 'Audit all delivered titles'}
         </button>
+        </div>
       </header>
       <DropZone station={station} onError={setError} />
       {error && (

@@ -7,6 +7,7 @@ import { MasterDetails } from './MasterDetails';
 const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   queued: 'Queued',
   running: 'Running',
+  paused: 'Paused',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -15,7 +16,8 @@ const STATE_LABELS: Record<JobSnapshot['state'], string> = {
 function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
   const stage = job.stages[job.stage];
   const overall = job.state === 'done' ? 1 : stage.fraction;
-  const active = job.state === 'queued' || job.state === 'running';
+  const active = job.state === 'queued' || job.state === 'running' || job.state === 'paused';
+  const waiting = job.state === 'queued' || job.state === 'paused';
   return (
     <li className={`job job--${job.state}`} data-testid="job" data-state={job.state} aria-label={`${job.title}: ${STATE_LABELS[job.state]}`}>
       <div className="job__head">
@@ -59,11 +61,41 @@ function JobRow({ job, station }: { job: JobSnapshot; station: StationApi }): Re
       )}
       <MasterDetails job={job} />
       {job.state === 'done' && <AuditPanel job={job} station={station} />}
-      {active && (
-        <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>
-          Cancel
-        </button>
-      )}
+      <div className="job__actions">
+        {(job.state === 'queued' || job.state === 'running') && (
+          <button type="button" onClick={() => void station.pauseJob(job.id)}>
+            Pause
+          </button>
+        )}
+        {job.state === 'paused' && (
+          <button type="button" onClick={() => void station.resumeJob(job.id)}>
+            Resume
+          </button>
+        )}
+        {job.state === 'failed' && (
+          <button type="button" onClick={() => void station.retryJob(job.id)}>
+            Retry {STAGE_LABELS[job.error?.stage ?? job.stage].toLowerCase()}
+          </button>
+        )}
+        {waiting && (
+          <>
+            <button type="button" aria-label={`Move ${job.title} to the top`} onClick={() => void station.moveJob(job.id, 'top')}>
+              ⤒ Top
+            </button>
+            <button type="button" aria-label={`Move ${job.title} up`} onClick={() => void station.moveJob(job.id, 'up')}>
+              ↑
+            </button>
+            <button type="button" aria-label={`Move ${job.title} down`} onClick={() => void station.moveJob(job.id, 'down')}>
+              ↓
+            </button>
+          </>
+        )}
+        {active && (
+          <button type="button" className="job__cancel" onClick={() => void station.cancelJob(job.id)}>
+            Cancel
+          </button>
+        )}
+      </div>
     </li>
   );
 }

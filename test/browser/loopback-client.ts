@@ -33,6 +33,12 @@ export async function installLoopbackStation(): Promise<void> {
     pickMasters: () => call('pickMasters'),
     auditJob: (jobId, options) => call('auditJob', jobId, options),
     stationInfo: () => call('stationInfo'),
+    pauseJob: (jobId) => call('pauseJob', jobId),
+    resumeJob: (jobId) => call('resumeJob', jobId),
+    retryJob: (jobId) => call('retryJob', jobId),
+    moveJob: (jobId, where) => call('moveJob', jobId, where),
+    pauseAll: () => call('pauseAll'),
+    resumeAll: () => call('resumeAll'),
     onJobUpdate(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -47,6 +47,7 @@ beforeAll(async () => {
   const drops = join(dir, 'drops');
   await mkdir(drops);
   await copyFile(await makeMaster({ seconds: 5 }), join(drops, 'Good Film.mp4'));
+  await copyFile(await makeMaster({ seconds: 90 }), join(drops, 'Long Film.mp4'));
   await writeFile(join(drops, 'Broken Film.mov'), 'this is not a movie');
   const config = stationConfigSchema.parse({
     destinations: { local: { type: 'folder', path: join(dir, 'origin') } },
@@ -138,6 +139,21 @@ describe('operator UI in Chromium', () => {
     const master = await readFile(join(dir, 'origin', 'good-film', 'master.m3u8'), 'utf8');
     expect(master).toContain('#EXT-X-STREAM-INF');
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('pause and resume a job from the keyboard-reachable buttons', async () => {
+    await dropFiles(page, ['Long Film.mp4']);
+    const long = page.locator('[data-testid=job]', { hasText: 'Long Film' });
+    await long.locator('[data-testid=job-stage]', { hasText: 'Transcode' }).waitFor({ timeout: 60_000 });
+    await long.getByRole('button', { name: 'Pause' }).click();
+    await page.locator('[data-testid=job][data-state=paused]', { hasText: 'Long Film' }).waitFor({ timeout: 15_000 });
+    await mkdir(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'paused.png'), fullPage: true });
+    await long.getByRole('button', { name: 'Resume' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=job][data-state=done]', { hasText: 'Long Film' }).waitFor({ timeout: 120_000 });
+    const rec = station.queue.list().find((j) => j.title === 'Long Film')!;
+    expect(rec.stages.probe.state).toBe('done');
   });
 
   it('shows a clear error when the dropped thing cannot be ingested', async () => {

@@ -28,6 +28,12 @@ function setup() {
     pickMasters: vi.fn(async () => []),
     auditJob: vi.fn(async () => []),
     stationInfo: vi.fn(async () => ({ origin: '/out' })),
+    pauseJob: vi.fn(async () => undefined),
+    resumeJob: vi.fn(async () => undefined),
+    retryJob: vi.fn(async () => undefined),
+    moveJob: vi.fn(async () => undefined),
+    pauseAll: vi.fn(async () => undefined),
+    resumeAll: vi.fn(async () => undefined),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };
@@ -60,6 +66,7 @@ describe('IPC registration', () => {
     ['an object as job id', 'jobs:cancel', [{ id: 1 }], /Invalid arguments for cancelJob/],
     ['audit options with an unknown key', 'jobs:audit', ['j1', { repair: true, deep: false, rm: '-rf' }], /Invalid arguments for auditJob/],
     ['audit without options', 'jobs:audit', ['j1'], /Invalid arguments for auditJob/],
+    ['a move to nowhere', 'jobs:move', ['j1', 'sideways'], /Invalid arguments for moveJob/],
   ])('rejects %s before reaching the engine', async (_name, channel, args, message) => {
     const { registered, handlers, fromApp } = setup();
     await expect(registered.get(channel)!(fromApp, ...args)).rejects.toThrow(message);

@@ -40,6 +40,8 @@ describe('preload bridge', () => {
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.listJobs);
     await api.pickMasters();
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.pickMasters);
+    await api.moveJob('j3', 'top');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.moveJob, 'j3', 'top');
     await api.stationInfo();
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.stationInfo);
     await api.auditJob('j2', { repair: false, deep: true });

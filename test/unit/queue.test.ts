@@ -133,3 +133,66 @@ describe('job store', () => {
     expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(2);
   });
 });
+
+describe('queue controls', () => {
+  it('priorities: move to the top, up and down among waiting jobs', async () => {
+    const log: string[] = [];
+    const q = await openQueue(await tmp(), log, { probe: () => new Promise(() => undefined) });
+    const [a, b, c, d] = await q.add(['/m/a.mov', '/m/b.mov', '/m/c.mov', '/m/d.mov']);
+    await vi.waitFor(() => expect(log).toContain('a:probe')); // a is running (forever), b c d wait
+    await q.move(d!.id, 'top');
+    await q.move(b!.id, 'down');
+    const order = q.list().filter((j) => j.state === 'queued').sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0)).map((j) => j.title);
+    expect(order).toEqual(['d', 'c', 'b']);
+    await q.move(b!.id, 'up');
+    expect(q.list().filter((j) => j.state === 'queued').sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0)).map((j) => j.title)).toEqual(['d', 'b', 'c']);
+    await expect(q.move(a!.id, 'top')).rejects.toThrow(/only waiting titles can be reordered/);
+    expect(c!.title).toBe('c');
+  });
+
+  it('pause a running job: its stage stops and reruns on resume; earlier stages are not redone', async () => {
+    const log: string[] = [];
+    let first = true;
+    const q = await openQueue(await tmp(), log, {
+      transcode: (signal) =>
+        first
+          ? new Promise((_r, reject) => signal.addEventListener('abort', () => ((first = false), reject(new CancelledError())), { once: true }))
+          : Promise.resolve('done'),
+    });
+    const [job] = await q.add(['/m/p.mov']);
+    await vi.waitFor(() => expect(log).toContain('p:transcode'));
+    await q.pause(job!.id);
+    expect(q.get(job!.id)!.state).toBe('paused');
+    expect(q.get(job!.id)!.stages.transcode.state).toBe('pending');
+    await q.resume(job!.id);
+    expect((await q.waitFor(job!.id)).state).toBe('done');
+    expect(log.filter((l) => l === 'p:probe')).toHaveLength(1);
+    expect(log.filter((l) => l === 'p:transcode')).toHaveLength(2);
+  });
+
+  it('retry a failed job from the failed stage only; pause all / resume all', async () => {
+    const log: string[] = [];
+    let fail = true;
+    const q = await openQueue(await tmp(), log, {
+      verify: async () => {
+        if (fail) throw new StationError('bad segment', 'verify-failed');
+        return 'done';
+      },
+    });
+    const [job] = await q.add(['/m/r.mov']);
+    expect((await q.waitFor(job!.id)).state).toBe('failed');
+    fail = false;
+    await q.retry(job!.id);
+    expect((await q.waitFor(job!.id)).state).toBe('done');
+    expect(log.filter((l) => l === 'r:transcode')).toHaveLength(1);
+    expect(log.filter((l) => l === 'r:verify')).toHaveLength(2);
+    await expect(q.retry(job!.id)).rejects.toThrow(/only failed titles can be retried/);
+
+    const held = await openQueue(await tmp(), [], { probe: () => new Promise(() => undefined) });
+    const [x, y] = await held.add(['/m/x.mov', '/m/y.mov']);
+    await held.pauseAll();
+    expect([held.get(x!.id)!.state, held.get(y!.id)!.state]).toEqual(['paused', 'paused']);
+    await held.resumeAll();
+    expect(held.get(y!.id)!.state).toMatch(/queued|running/);
+  });
+});

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
-import { CancelledError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
+import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 
@@ -68,6 +68,7 @@ export class JobQueue {
   private readonly waiters = new Map<string, Array<(j: JobSnapshot) => void>>();
   private running: { id: string; ac: AbortController; done: Promise<void> } | undefined;
   private readonly mutations = new Map<string, Promise<unknown>>();
+  private readonly pausing = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -102,6 +103,75 @@ export class JobQueue {
   onUpdate(listener: JobListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Jobs in the order they will run: priority, then age. */
+  private ordered(): JobRecord[] {
+    return [...this.jobs.values()].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Move a waiting job up or down one place among waiting jobs, or to the top. */
+  async move(id: string, where: 'up' | 'down' | 'top'): Promise<void> {
+    const rec = this.must(id);
+    const waiting = this.ordered().filter((j) => j.state === 'queued' || j.state === 'paused');
+    const i = waiting.indexOf(rec);
+    if (i < 0) throw new StationError(`"${rec.title}" is ${rec.state}: only waiting titles can be reordered`, 'not-waiting');
+    const order = waiting.filter((j) => j !== rec);
+    const to = where === 'top' ? 0 : where === 'up' ? Math.max(0, i - 1) : Math.min(order.length, i + 1);
+    order.splice(to, 0, rec);
+    for (const [k, j] of order.entries()) {
+      if (j.priority !== k) {
+        j.priority = k;
+        await this.persist(j);
+      }
+    }
+  }
+
+  /** Pause a waiting or running job: a running stage stops (keeping resumable uploads) and reruns on resume. */
+  async pause(id: string): Promise<void> {
+    const rec = this.must(id);
+    if (rec.state === 'queued') {
+      rec.state = 'paused';
+      await this.persist(rec);
+    } else if (rec.state === 'running' && this.running?.id === id) {
+      this.pausing.add(id);
+      this.running.ac.abort(new PauseError());
+      await this.running.done;
+    }
+  }
+
+  async resume(id: string): Promise<void> {
+    const rec = this.must(id);
+    if (rec.state !== 'paused') return;
+    rec.state = 'queued';
+    await this.persist(rec);
+    this.pump();
+  }
+
+  /** Retry a failed job from the stage that failed; stages before it are not redone. */
+  async retry(id: string): Promise<void> {
+    const rec = this.must(id);
+    if (rec.state !== 'failed') throw new StationError(`"${rec.title}" is ${rec.state}: only failed titles can be retried`, 'not-failed');
+    const failed = rec.error?.stage;
+    if (failed) rec.stages[failed] = { state: 'pending', fraction: 0, detail: 'retrying' };
+    delete rec.error;
+    rec.state = 'queued';
+    await this.persist(rec);
+    this.pump();
+  }
+
+  async pauseAll(): Promise<void> {
+    for (const j of this.ordered()) if (j.state === 'queued' || j.state === 'running') await this.pause(j.id);
+  }
+
+  async resumeAll(): Promise<void> {
+    for (const j of this.ordered()) if (j.state === 'paused') await this.resume(j.id);
+  }
+
+  private must(id: string): JobRecord {
+    const rec = this.jobs.get(id);
+    if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
+    return rec;
   }
 
   list(): JobSnapshot[] {
@@ -224,9 +294,7 @@ export class JobQueue {
 
   private pump(): void {
     if (this.running || this.closed) return;
-    const next = [...this.jobs.values()]
-      .filter((j) => j.state === 'queued' && (this.options.eligible?.(j) ?? true))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    const next = this.ordered().filter((j) => j.state === 'queued' && (this.options.eligible?.(j) ?? true))[0];
     if (!next) return;
     const ac = new AbortController();
     // Every in-flight request of the job links to this signal (see linkedAbort): up to the upload
@@ -268,6 +336,13 @@ export class JobQueue {
         await this.persist(rec);
       } catch (err) {
         if (this.closed && signal.aborted) return; // shutdown: leave the job 'running'; it resumes on next open
+        if (this.pausing.delete(rec.id)) {
+          // Paused: this stage starts again on resume; what it left resumable (upload journals) is kept.
+          rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: 'paused' };
+          rec.state = 'paused';
+          await this.persist(rec);
+          return;
+        }
         if (isCancelled(err) || signal.aborted) {
           rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'cancelled', endedAt: now() };
           await this.finishCancelled(rec);

@@ -44,14 +44,25 @@ export class CancelledError extends Error {
   }
 }
 
-/** Abort reason used when the app or CLI shuts down: work stops but resumable state is kept. */
+/**
+ * Abort reason for stopping work that will continue later (the station shutting down, a job being
+ * paused): resumable state — multipart uploads and their journals — is kept, not aborted.
+ */
 export class ShutdownError extends Error {
-  constructor() {
-    super('The station is shutting down');
+  constructor(message = 'The station is shutting down') {
+    super(message);
     this.name = 'ShutdownError';
   }
 }
 
+export class PauseError extends ShutdownError {
+  constructor() {
+    super('Paused by the operator');
+    this.name = 'PauseError';
+  }
+}
+
+/** True when the work was stopped to be resumed later (shutdown or pause), not cancelled. */
 export const isShutdown = (signal: AbortSignal | undefined): boolean => signal?.reason instanceof ShutdownError;
 
 export function isCancelled(err: unknown): boolean {
