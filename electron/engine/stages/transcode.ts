@@ -16,6 +16,7 @@ import { familyOf } from '../ffmpeg/encoders.js';
 import { rewriteMasterPlaylist } from './master-playlist.js';
 import { writeDashManifest } from './dash-manifest.js';
 import { StationError } from '../util/errors.js';
+import { assertDiskSpace, estimatePackageBytes } from '../util/disk-space.js';
 
 export const AUDIO_RENDITION = 'audio';
 
@@ -101,6 +102,11 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
   await rm(partial, { recursive: true, force: true });
   await rm(final, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
+  const needed = estimatePackageBytes(opts.durationSec, [...opts.plan.rungs.map((r) => r.videoKbps * 1.2), opts.plan.audioKbps]);
+  await assertDiskSpace(partial, needed, 'the package').catch(async (err: unknown) => {
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  });
   // The temp folder's name goes into ffmpeg's arguments: a "%" would be read as a pattern.
   if (partial.includes('%')) throw new StationError(`The output folder ${final} contains "%", which ffmpeg reads as a pattern`, 'bad-output-path');
   const { inputOptions, outputOptions, output } = buildLadderArgs(opts.plan, partial);
