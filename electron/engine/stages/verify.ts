@@ -173,7 +173,3 @@ export function assertVerified(result: VerifyResult): void {
   const first = result.problems[0]!;
   throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
 }
-
-export function formatProblems(problems: PackageProblem[]): string {
-  return problems.map((p) => `${p.file}: ${p.problem} — ${p.detail}`).join('\n');
-}
