@@ -1,9 +1,9 @@
 /**
  * The job queue: a persisted state machine per job and stage. Stages are plugged in as a list of
  * StageRunners and run in order; a stage already done (or skipped) is never run again, so after a
- * crash a job continues from its last completed stage. One job runs at a time for now (one
- * transcode at a time is the default resource limit); the queue issue adds priorities, pause and
- * per-resource limits on top of this.
+ * crash a job continues from its last completed stage. One job runs at a time (one transcode at a
+ * time is the default resource limit), in priority order; jobs can be paused, resumed, reordered,
+ * retried from their failed stage and cancelled.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';

@@ -1,11 +1,10 @@
 /**
  * Upload stages. Origin: every file of the verified package, driven by the manifest, through one
- * shared pool; segments and init segments first, then media playlists, then the master playlist, so
- * the origin never references a chunk it does not hold. Archive: the source master (the
- * transfer-engine issue adds the package as one deterministic tar). Progress counts bytes the
- * destination acknowledged, not bytes buffered.
+ * shared pool, after one listing of what is already there; segments and init segments first, then
+ * media playlists, then the master playlist (and DASH manifest), so the origin never references a
+ * chunk it does not hold. Archive: the untouched source master and the package as one deterministic
+ * tar. Progress counts bytes the destination acknowledged, not bytes buffered.
  */
-import { basename } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../../common/manifest.js';
@@ -15,7 +14,7 @@ import type { Destination, RemoteObject } from '../destinations/destination.js';
 import { joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { TarSource } from '../transfer/tar-source.js';
 
