@@ -12,6 +12,7 @@ import { openStation, type Station } from '../engine/station.js';
 import { loadAppConfig } from './app-config.js';
 import { registerIpc } from './ipc.js';
 import { createMainWindow, installCsp } from './window.js';
+import { createFinishNotifier } from './notifications.js';
 
 const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
@@ -42,11 +43,13 @@ async function start(): Promise<void> {
   const forwarder = createJobUpdateForwarder((job) => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNELS.jobUpdate, job);
   });
+  const notify = createFinishNotifier({
+    isSupported: () => Notification.isSupported(),
+    show: (title, body) => new Notification({ title, body }).show(),
+  });
   station.queue.onUpdate((job) => {
     forwarder.forward(job);
-    if ((job.state === 'done' || job.state === 'failed') && Notification.isSupported()) {
-      new Notification({ title: `${job.title}: ${job.state}`, body: job.error?.message ?? 'Package verified and uploaded.' }).show();
-    }
+    notify(job);
   });
 
   mainWindow = createMainWindow(preloadPath, appUrl);
