@@ -15,7 +15,7 @@ import type { DeliverySpec } from '../common/spec.js';
 import type { LadderProfile } from '../common/profile.js';
 import { planTranscode, type EncoderChoice, type TranscodePlan } from './stages/plan.js';
 import { transcode } from './stages/transcode.js';
-import { assertVerified, verifyPackage } from './stages/verify.js';
+import { assertVerified, manifestInfo, verifyPackage } from './stages/verify.js';
 import { fingerprintFile } from './util/fingerprint.js';
 import { uploadArchive, uploadPackage } from './stages/upload.js';
 import type { LimitFunction } from 'p-limit';
@@ -143,25 +143,11 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
       async run({ job, signal, progress }) {
         const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
         const media = need(job, 'media info', job.media);
-        const fingerprint = await fingerprintFile(job.sourcePath);
-        const v = media.video[0];
-        const a = media.audio[0];
         const result = await verifyPackage({
           packageDir: need(job, 'package', job.packageDir),
           ffprobePath: ctx.tools().ffprobe,
           mode: 'write',
-          info: {
-            title: job.title,
-            source: { ...fingerprint, durationSec: media.durationSec },
-            probe: {
-              container: media.container,
-              ...(v ? { video: `${v.codec} ${v.width}×${v.height} @ ${v.frameRate.num}/${v.frameRate.den}` } : {}),
-              ...(a ? { audio: `${a.codec} ${a.channels} ch ${a.sampleRate} Hz` } : {}),
-            },
-            ladder: plan.rungs,
-            encoder: plan.encoder,
-            segmentSeconds: plan.segmentSeconds,
-          },
+          info: manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan),
           signal,
           onProgress: (done, total) => progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked` }),
         });

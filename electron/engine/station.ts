@@ -123,7 +123,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
   let profile: Promise<LadderProfile> | undefined;
   const runners = createStageRunners({
-    profile: () => (profile ??= loadProfile(/[/\\]|\.json$/i.test(config.profile) ? resolve(opts.baseDir, config.profile) : config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'))),
+    profile: () => (profile ??= loadProfile(config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'), opts.baseDir)),
     segmentFormat: config.segmentFormat,
     dash: config.dash,
     encoder: detectEncoder,

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { formatDuration, formatPercent } from '../../common/format.js';
 import { locateTools } from '../../engine/ffmpeg/locate.js';
 import { detectEncoders } from '../../engine/ffmpeg/encoders.js';
@@ -8,7 +8,7 @@ import { planTranscode } from '../../engine/stages/plan.js';
 import { probeMaster } from '../../engine/stages/probe.js';
 import { loadProfile } from '../../engine/stages/profiles.js';
 import { transcode } from '../../engine/stages/transcode.js';
-import { assertVerified, verifyPackage } from '../../engine/stages/verify.js';
+import { assertVerified, manifestInfo, verifyPackage } from '../../engine/stages/verify.js';
 import { fingerprintFile } from '../../engine/util/fingerprint.js';
 import { StationError } from '../../engine/util/errors.js';
 import { EXIT_OK, type CliIo } from '../io.js';
@@ -31,7 +31,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
   const source = resolve(io.cwd, file);
   const out = resolve(io.cwd, opts.out);
   const profileArg = opts.profile ?? 'default';
-  const profile = await loadProfile(/[/\\]|\.json$/i.test(profileArg) ? resolve(io.cwd, profileArg) : profileArg, `${DEFAULT_RESOURCES}/ladder-profiles.json`);
+  const profile = await loadProfile(profileArg, `${DEFAULT_RESOURCES}/ladder-profiles.json`, io.cwd);
   const { media, spec } = await probeMaster(source, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec: await loadSpec(`${DEFAULT_RESOURCES}/delivery-spec.json`) });
   for (const f of spec?.findings ?? []) io.stderr(`${f.severity} ${f.code}: ${f.message}`);
   const encoder =
@@ -61,7 +61,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     packageDir,
     ffprobePath: tools.ffprobe,
     mode: 'write',
-    info: { title: media.container ? source.split(/[\\/]/).pop()!.replace(/\.[^.]+$/, '') : 'title', source: { ...fp, durationSec: media.durationSec }, ladder: plan.rungs, encoder: plan.encoder, segmentSeconds: plan.segmentSeconds },
+    info: manifestInfo(basename(source, extname(source)), fp, media, plan),
   });
   assertVerified(v);
   io.stderr(`${packageDir}: verified package — ${v.manifest!.files.length} files, manifest SHA-256 ${v.manifestSha256}`);

@@ -20,7 +20,10 @@ import {
   type Manifest,
   type ManifestFile,
   type PackageProblem,
+  type SourceFingerprint,
 } from '../../common/manifest.js';
+import type { MediaInfo } from '../../common/media.js';
+import type { TranscodePlan } from './plan.js';
 import { describeZodError } from '../../common/config.js';
 import { VerificationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
@@ -29,6 +32,24 @@ import { inspectPackage, type Rendition } from '../verify/playlists.js';
 import { checkAlignment, decodeCheckRendition, type RenditionDecodeResult } from '../verify/decode-check.js';
 
 export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
+
+/** What a manifest records besides its files: the title, its master and how it was encoded. */
+export function manifestInfo(title: string, fingerprint: SourceFingerprint, media: MediaInfo, plan: TranscodePlan): ManifestInfo {
+  const v = media.video[0];
+  const a = media.audio[0];
+  return {
+    title,
+    source: { ...fingerprint, durationSec: media.durationSec },
+    probe: {
+      container: media.container,
+      ...(v ? { video: `${v.codec} ${v.width}×${v.height} @ ${v.frameRate.num}/${v.frameRate.den}` } : {}),
+      ...(a ? { audio: `${a.codec} ${a.channels} ch ${a.sampleRate} Hz` } : {}),
+    },
+    ladder: plan.rungs,
+    encoder: plan.encoder,
+    segmentSeconds: plan.segmentSeconds,
+  };
+}
 
 export interface VerifyOptions {
   packageDir: string;
