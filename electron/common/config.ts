@@ -66,6 +66,13 @@ export const stationConfigSchema = z
     dash: z.boolean().default(false),
     /** HLS segment length in seconds. */
     segmentSeconds: z.number().min(1).max(30).default(6),
+    /**
+     * Titles in progress at once. Each stage keeps its own limit (one transcode and one verify at a
+     * time: both use every core), so with 3 one title uploads while the next transcodes.
+     */
+    activeJobs: z.number().int().min(1).max(16).default(3),
+    /** Transcodes at once (a GPU may take more than one; a CPU encode takes every core). */
+    transcodeConcurrency: z.number().int().min(1).max(8).default(1),
     /** Small objects in flight across all jobs. */
     uploadConcurrency: z.number().int().min(1).max(128).default(16),
     /** Multipart parts in flight per object, and across every upload of the station. */

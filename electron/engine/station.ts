@@ -137,6 +137,8 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   });
   const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
+    activeJobs: config.activeJobs,
+    stageLimits: { transcode: config.transcodeConcurrency, verify: 1 },
   });
 
   const watchers = opts.watch

@@ -195,4 +195,46 @@ describe('queue controls', () => {
     await held.resumeAll();
     expect(held.get(y!.id)!.state).toMatch(/queued|running/);
   });
+
+  it('resource limits: three titles active, one transcode at a time while another title uploads; slots go in queue order', async () => {
+    const log: string[] = [];
+    let inTranscode = 0;
+    let maxInTranscode = 0;
+    const overlaps: string[] = [];
+    const hold = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const dir = await tmp();
+    const q = await JobQueue.open(
+      new JobStore<JobRecord>(join(dir, 'jobs.jsonl')),
+      runners(log, {
+        transcode: async () => {
+          inTranscode++;
+          maxInTranscode = Math.max(maxInTranscode, inTranscode);
+          await hold(40);
+          inTranscode--;
+          return 'done';
+        },
+        uploadOrigin: async () => {
+          if (inTranscode > 0) overlaps.push('upload during transcode');
+          await hold(60);
+          return 'done';
+        },
+      }),
+      { activeJobs: 3, stageLimits: { transcode: 1 } },
+    );
+    const jobs = await q.add(['/m/a.mov', '/m/b.mov', '/m/c.mov', '/m/d.mov']);
+    const waits = vi.fn();
+    q.onUpdate((j) => {
+      if (j.stages.transcode.detail?.startsWith('waiting for a transcode slot')) waits(j.title);
+    });
+    const done = await Promise.all(jobs.map((j) => q.waitFor(j.id)));
+    expect(done.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect(maxInTranscode).toBe(1);
+    expect(overlaps.length).toBeGreaterThan(0);
+    expect(waits).toHaveBeenCalled();
+    const transcodes = log.filter((l) => l.endsWith(':transcode')).map((l) => l.split(':')[0]);
+    expect(transcodes).toEqual(['a', 'b', 'c', 'd']);
+    // a fourth title waits for one of the three active ones to finish.
+    expect(log.indexOf('d:probe')).toBeGreaterThan(log.indexOf('a:report'));
+    await q.close();
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * The job queue: a persisted state machine per job and stage. Stages are plugged in as a list of
  * StageRunners and run in order; a stage already done (or skipped) is never run again, so after a
- * crash a job continues from its last completed stage. One job runs at a time (one transcode at a
- * time is the default resource limit), in priority order; jobs can be paused, resumed, reordered,
- * retried from their failed stage and cancelled.
+ * crash a job continues from its last completed stage. Several jobs run at once (`activeJobs`), in
+ * priority order, each stage within its resource limit (`stageLimits`: one transcode at a time by
+ * default), so one title uploads while the next transcodes; uploads of all jobs share the station's
+ * pools. Jobs can be paused, resumed, reordered, retried from their failed stage and cancelled.
  */
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -13,6 +14,7 @@ import type { UploadedObject } from '../../common/report.js';
 import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
+import { StageSlots } from './stage-slots.js';
 
 /** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
 export interface JobRecord extends JobSnapshot {
@@ -47,6 +49,15 @@ export interface QueueOptions {
    * it was asked for, so an old interrupted job in the same work folder does not jump the line.
    */
   eligible?: (job: JobSnapshot) => boolean;
+  /** Jobs running at once (default 1: strictly one after another). */
+  activeJobs?: number;
+  /** Jobs allowed inside a stage at once; stages not named are limited only by activeJobs. */
+  stageLimits?: Partial<Record<StageName, number>>;
+}
+
+interface Active {
+  ac: AbortController;
+  done: Promise<void>;
 }
 
 const now = (): string => new Date().toISOString();
@@ -66,7 +77,8 @@ export class JobQueue {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly listeners = new Set<JobListener>();
   private readonly waiters = new Map<string, Array<(j: JobSnapshot) => void>>();
-  private running: { id: string; ac: AbortController; done: Promise<void> } | undefined;
+  private readonly active = new Map<string, Active>();
+  private readonly slots: StageSlots;
   private readonly mutations = new Map<string, Promise<unknown>>();
   private readonly pausing = new Set<string>();
   private closed = false;
@@ -78,6 +90,10 @@ export class JobQueue {
   ) {
     const names = stages.map((s) => s.name).join(',');
     if (names !== STAGES.join(',')) throw new Error(`stage runners must be ${STAGES.join(',')} in order, got ${names}`);
+    this.slots = new StageSlots(options.stageLimits ?? {}, (id) => {
+      const i = this.ordered().findIndex((j) => j.id === id);
+      return i < 0 ? Infinity : i;
+    });
   }
 
   /** Open the queue on its store; jobs interrupted by a crash are re-queued at their current stage. */
@@ -133,10 +149,12 @@ export class JobQueue {
     if (rec.state === 'queued') {
       rec.state = 'paused';
       await this.persist(rec);
-    } else if (rec.state === 'running' && this.running?.id === id) {
+    } else if (rec.state === 'running') {
+      const run = this.active.get(id);
+      if (!run) return;
       this.pausing.add(id);
-      this.running.ac.abort(new PauseError());
-      await this.running.done;
+      run.ac.abort(new PauseError());
+      await run.done;
     }
   }
 
@@ -228,9 +246,10 @@ export class JobQueue {
     const rec = this.jobs.get(id);
     if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
     if (isFinal(rec.state)) return;
-    if (this.running?.id === id) {
-      this.running.ac.abort();
-      await this.running.done;
+    const run = this.active.get(id);
+    if (run) {
+      run.ac.abort();
+      await run.done;
       return;
     }
     await this.finishCancelled(rec);
@@ -270,10 +289,9 @@ export class JobQueue {
   /** Stop taking work, cancel nothing: a running job is interrupted and resumes on next open. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.running) {
-      this.running.ac.abort(new ShutdownError());
-      await this.running.done.catch(() => undefined);
-    }
+    const runs = [...this.active.values()];
+    for (const run of runs) run.ac.abort(new ShutdownError());
+    await Promise.all(runs.map((r) => r.done.catch(() => undefined)));
     await this.store.close();
   }
 
@@ -293,20 +311,23 @@ export class JobQueue {
   }
 
   private pump(): void {
-    if (this.running || this.closed) return;
-    const next = this.ordered().filter((j) => j.state === 'queued' && (this.options.eligible?.(j) ?? true))[0];
-    if (!next) return;
-    const ac = new AbortController();
-    // Every in-flight request of the job links to this signal (see linkedAbort): up to the upload
-    // pool size at once, legitimately more than Node's default warning threshold of 10.
-    setMaxListeners(256, ac.signal);
-    const done = this.runJob(next, ac.signal)
-      .catch((err) => console.error(`queue: job ${next.id} crashed the runner:`, err))
-      .finally(() => {
-        this.running = undefined;
-        this.pump();
-      });
-    this.running = { id: next.id, ac, done };
+    if (this.closed) return;
+    const max = this.options.activeJobs ?? 1;
+    const waiting = this.ordered().filter((j) => j.state === 'queued' && !this.active.has(j.id) && (this.options.eligible?.(j) ?? true));
+    for (const next of waiting) {
+      if (this.active.size >= max) return;
+      const ac = new AbortController();
+      // Every in-flight request of the job links to this signal (see linkedAbort): up to the upload
+      // pool size at once, legitimately more than Node's default warning threshold of 10.
+      setMaxListeners(256, ac.signal);
+      const done = this.runJob(next, ac.signal)
+        .catch((err) => console.error(`queue: job ${next.id} crashed the runner:`, err))
+        .finally(() => {
+          this.active.delete(next.id);
+          this.pump();
+        });
+      this.active.set(next.id, { ac, done });
+    }
   }
 
   private async runJob(rec: JobRecord, signal: AbortSignal): Promise<void> {
@@ -316,9 +337,15 @@ export class JobQueue {
       const st = rec.stages[runner.name];
       if (st.state === 'done' || st.state === 'skipped') continue;
       rec.stage = runner.name;
-      rec.stages[runner.name] = { state: 'running', fraction: 0, startedAt: now() };
-      await this.persist(rec);
+      let release: (() => void) | undefined;
       try {
+        if (!this.slots.free(runner.name)) {
+          rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: `waiting for a ${runner.name} slot (${this.slots.limit(runner.name)} at a time)` };
+          this.emit(rec);
+        }
+        release = await this.slots.acquire(runner.name, rec.id, signal);
+        rec.stages[runner.name] = { state: 'running', fraction: 0, startedAt: now() };
+        await this.persist(rec);
         if (signal.aborted) throw new CancelledError();
         const result = await runner.run({
           job: rec,
@@ -333,8 +360,10 @@ export class JobQueue {
         });
         const started = rec.stages[runner.name].startedAt;
         rec.stages[runner.name] = { state: result, fraction: 1, ...(started ? { startedAt: started } : {}), endedAt: now() };
+        release();
         await this.persist(rec);
       } catch (err) {
+        release?.();
         if (this.closed && signal.aborted) return; // shutdown: leave the job 'running'; it resumes on next open
         if (this.pausing.delete(rec.id)) {
           // Paused: this stage starts again on resume; what it left resumable (upload journals) is kept.
