@@ -6,6 +6,8 @@
  */
 import type { JobSnapshot } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
+import type { DestinationConfig } from './config.js';
+import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from './settings.js';
 
 /** Request/response operations: one preload function each. */
 export interface InvokeOps {
@@ -30,6 +32,22 @@ export interface InvokeOps {
   stationInfo: { args: []; result: StationInfo };
   /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
   auditJob: { args: [jobId: string, options: AuditRequest]; result: AuditRecord[] };
+  /** The settings without any credential (stored ones are only hinted at). */
+  getSettings: { args: []; result: SettingsView };
+  /** Validate, encrypt new credentials, write, and restart the engine (running titles resume). */
+  saveSettings: { args: [update: SettingsUpdate]; result: SettingsView };
+  /** List, write, read back and delete a test object at a destination (typed or stored credentials). */
+  testDestination: { args: [name: string, destination: DestinationConfig, credentials: Credentials | null]; result: ConnectionTest };
+}
+
+/** Which copy of a title the QC player plays. */
+export type MediaSource = 'local' | 'origin';
+
+/** The engine connection as the renderer sees it: it restarts when settings are saved (or after a crash). */
+export interface EngineState {
+  connected: boolean;
+  /** Why it is down, while it is. */
+  reason?: string;
 }
 
 export interface ToolInfo {
@@ -67,16 +85,21 @@ export const INVOKE_CHANNELS = {
   moveJob: 'jobs:move',
   pauseAll: 'queue:pause-all',
   resumeAll: 'queue:resume-all',
+  getSettings: 'settings:get',
+  saveSettings: 'settings:save',
+  testDestination: 'settings:test-destination',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */
 export interface EventPayloads {
   jobUpdate: JobSnapshot;
+  engineState: EngineState;
 }
 export type EventName = keyof EventPayloads;
 
 export const EVENT_CHANNELS = {
   jobUpdate: 'jobs:update',
+  engineState: 'engine:state',
 } as const satisfies Record<EventName, string>;
 
 /** A dropped file as the renderer sees it (a DOM File satisfies this). */
@@ -92,8 +115,19 @@ type InvokeFunctions = {
 export interface StationApi extends InvokeFunctions {
   /** Subscribe to job updates; returns the unsubscribe function. */
   onJobUpdate(listener: (job: JobSnapshot) => void): () => void;
+  /** Engine (re)connections: after one, the renderer lists the jobs again. */
+  onEngineState(listener: (state: EngineState) => void): () => void;
   /** Absolute paths of dropped files (Electron's webUtils.getPathForFile in the preload). */
   pathsForFiles(files: readonly DroppedFile[]): string[];
+  /** URL of a package file for the QC player (the app's media protocol; never file://). */
+  mediaUrl(jobId: string, where: MediaSource, path: string): string;
+}
+
+/** The privileged scheme main registers for the QC player: station-media://title/<jobId>/<where>/<path>. */
+export const MEDIA_SCHEME = 'station-media';
+
+export function mediaPath(jobId: string, where: MediaSource, path: string): string {
+  return `${encodeURIComponent(jobId)}/${where}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** The global the preload installs with contextBridge.exposeInMainWorld. */

@@ -65,11 +65,26 @@ export interface JobSnapshot {
   /** The delivery spec's verdict on the master (errors reject it; warnings travel with the job). */
   spec?: SpecResult;
   error?: JobError;
+  /** The plan: rungs, encoder and why (after the plan stage). */
+  ladder?: LadderSummary;
+  /** What verify proved (after the verify stage). */
+  verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
+  /** Per destination name: objects and bytes delivered (skipped: already there, identical). */
+  delivered?: Record<string, { objects: number; bytes: number; skipped: number }>;
   /** Local package folder once transcoded. */
   packageDir?: string;
   report?: TitleReport;
   /** The latest audits of this title (newest last), per destination: when it was last proven whole. */
   audits?: AuditRecord[];
+}
+
+export interface LadderSummary {
+  encoder: string;
+  encoderReason: string;
+  rungs: Array<{ name: string; width: number; height: number; videoKbps: number; encoder?: string }>;
+  audioKbps: number;
+  segmentSeconds: number;
+  segmentFormat: 'fmp4' | 'ts';
 }
 
 export function emptyStages(): Record<StageName, StageProgress> {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { InvokeOp, InvokeOps } from './api.js';
+import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
 
 const MAX_PATH = 4096;
 
@@ -30,6 +31,9 @@ export const invokeArgSchemas = {
   moveJob: z.tuple([jobId, z.enum(['up', 'down', 'top'])]),
   pauseAll: z.tuple([]),
   resumeAll: z.tuple([]),
+  getSettings: z.tuple([]),
+  saveSettings: z.tuple([settingsUpdateSchema]),
+  testDestination: destinationTestArgs,
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 
 /** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */

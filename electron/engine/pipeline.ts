@@ -7,6 +7,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../common/manifest.js';
 import type { MediaInfo } from '../common/media.js';
+import type { JobSnapshot, LadderSummary } from '../common/jobs.js';
+import type { UploadedObject } from '../common/report.js';
 import type { Destination } from './destinations/destination.js';
 import type { ToolPaths } from './ffmpeg/locate.js';
 import type { JobRecord, StageRunner } from './queue/job-queue.js';
@@ -45,6 +47,28 @@ export interface PipelineContext {
 }
 
 /** Keys at the destination: a URL-safe slug of the title. */
+function ladderSummary(plan: TranscodePlan): LadderSummary {
+  return {
+    encoder: plan.encoder,
+    encoderReason: plan.encoderReason,
+    rungs: plan.rungs.map(({ name, width, height, videoKbps, encoder }) => ({ name, width, height, videoKbps, ...(encoder ? { encoder } : {}) })),
+    audioKbps: plan.audioKbps,
+    segmentSeconds: plan.segmentSeconds,
+    segmentFormat: plan.segmentFormat,
+  };
+}
+
+function deliveredSummary(uploads: UploadedObject[]): NonNullable<JobSnapshot['delivered']> {
+  const out: NonNullable<JobSnapshot['delivered']> = {};
+  for (const u of uploads) {
+    const d = (out[u.destination] ??= { objects: 0, bytes: 0, skipped: 0 });
+    d.objects++;
+    d.bytes += u.size;
+    if (u.skipped) d.skipped++;
+  }
+  return out;
+}
+
 export function titleKey(title: string): string {
   const slug = title
     .normalize('NFKD')
@@ -92,13 +116,15 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
     {
       name: 'plan',
       async run({ job }) {
-        job.outputs.plan = planTranscode(need(job, 'media info', job.media), {
+        const plan = planTranscode(need(job, 'media info', job.media), {
           segmentSeconds: ctx.segmentSeconds,
           segmentFormat: ctx.segmentFormat,
           dash: ctx.dash,
           profile: await ctx.profile(),
           encoder: await ctx.encoder(),
         });
+        job.outputs.plan = plan;
+        job.ladder = ladderSummary(plan);
         return 'done';
       },
     },
@@ -160,6 +186,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
           segmentsChecked: result.segmentsChecked,
         };
         job.outputs.verify = out;
+        job.verified = out;
         return 'done';
       },
     },
@@ -177,6 +204,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
           onProgress: progress,
         });
         job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.origin.name), ...uploaded];
+        job.delivered = deliveredSummary(job.uploads);
         return 'done';
       },
     },
@@ -195,6 +223,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
           onProgress: progress,
         });
         job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
+        job.delivered = deliveredSummary(job.uploads);
         return 'done';
       },
     },

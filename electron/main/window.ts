@@ -4,6 +4,8 @@
  * server) and in renderer/index.html (file:// in production).
  */
 import { BrowserWindow, shell, type Session, type WebPreferences } from 'electron';
+// The QC player (hls.js) fetches playlists and segments from the media protocol and plays them
+// through MediaSource (blob:). Nothing else is reachable.
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -11,8 +13,8 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",
-  "connect-src 'self'",
-  "media-src 'self' blob:",
+  "connect-src 'self' station-media:",
+  "media-src 'self' blob: station-media:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

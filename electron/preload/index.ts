@@ -4,7 +4,7 @@
  * It imports only channel names and types from common (no engine, no node:*).
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { API_GLOBAL, EVENT_CHANNELS, INVOKE_CHANNELS, type StationApi } from '../common/api.js';
+import { API_GLOBAL, EVENT_CHANNELS, INVOKE_CHANNELS, MEDIA_SCHEME, mediaPath, type EngineState, type StationApi } from '../common/api.js';
 import type { JobSnapshot } from '../common/jobs.js';
 
 type DomFile = Parameters<typeof webUtils.getPathForFile>[0];
@@ -22,6 +22,9 @@ export const stationApi: StationApi = {
   moveJob: (jobId, where) => ipcRenderer.invoke(INVOKE_CHANNELS.moveJob, jobId, where),
   pauseAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.pauseAll),
   resumeAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.resumeAll),
+  getSettings: () => ipcRenderer.invoke(INVOKE_CHANNELS.getSettings),
+  saveSettings: (update) => ipcRenderer.invoke(INVOKE_CHANNELS.saveSettings, update),
+  testDestination: (name, destination, credentials) => ipcRenderer.invoke(INVOKE_CHANNELS.testDestination, name, destination, credentials),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);
@@ -29,6 +32,14 @@ export const stationApi: StationApi = {
       ipcRenderer.removeListener(EVENT_CHANNELS.jobUpdate, handler);
     };
   },
+  onEngineState(listener) {
+    const handler = (_event: IpcRendererEvent, state: EngineState): void => listener(state);
+    ipcRenderer.on(EVENT_CHANNELS.engineState, handler);
+    return () => {
+      ipcRenderer.removeListener(EVENT_CHANNELS.engineState, handler);
+    };
+  },
+  mediaUrl: (jobId, where, path) => `${MEDIA_SCHEME}://title/${mediaPath(jobId, where, path)}`,
   pathsForFiles: (files) => files.map((f) => webUtils.getPathForFile(f as unknown as DomFile)).filter((p) => p.length > 0),
 };
 

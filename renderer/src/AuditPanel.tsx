@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { AuditRecord } from '../../electron/common/manifest';
 import type { StationApi } from '../../electron/common/api';
+import { errorText } from './errors';
 
 /** The newest record per destination: what the title's state is now. */
 function latest(audits: AuditRecord[] | undefined): AuditRecord[] {
@@ -25,7 +26,7 @@ export function AuditPanel({ job, station }: { job: JobSnapshot; station: Statio
     try {
       await station.auditJob(job.id, { repair, deep: false });
     } catch (err) {
-      setError(err instanceof Error ? err.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,6 @@
 import { useState, type DragEvent } from 'react';
 import type { StationApi } from '../../electron/common/api';
+import { errorText } from './errors';
 
 interface Props {
   station: StationApi;
@@ -16,7 +17,7 @@ export function DropZone({ station, onError }: Props): React.JSX.Element {
       onError(undefined);
       await station.addMasters(paths);
     } catch (err) {
-      onError(err instanceof Error ? err.message.replace(/^Error invoking remote method '[^']+': (Error: )?/, '') : String(err));
+      onError(errorText(err));
     }
   };
 

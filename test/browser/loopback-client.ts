@@ -3,7 +3,7 @@
  * window.station before the renderer starts. Only the browser-test build includes this file; the
  * production renderer gets the same API from the Electron preload and cannot tell the difference.
  */
-import { API_GLOBAL, INVOKE_CHANNELS, type InvokeOp, type InvokeOps, type StationApi } from '../../electron/common/api';
+import { API_GLOBAL, INVOKE_CHANNELS, mediaPath, type EngineState, type InvokeOp, type InvokeOps, type StationApi } from '../../electron/common/api';
 import type { JobSnapshot } from '../../electron/common/jobs';
 
 async function call<K extends InvokeOp>(op: K, ...args: InvokeOps[K]['args']): Promise<InvokeOps[K]['result']> {
@@ -21,11 +21,25 @@ export async function installLoopbackStation(): Promise<void> {
   // Where the test put its masters: a drop of "x.mp4" means <dropRoot>/x.mp4 (webUtils stand-in).
   const { dropRoot } = (await (await fetch('/loopback/config')).json()) as { dropRoot: string };
   const listeners = new Set<(job: JobSnapshot) => void>();
+  const stateListeners = new Set<(state: EngineState) => void>();
+  const announce = (state: EngineState): void => {
+    for (const l of stateListeners) l(state);
+  };
+  // EventSource reconnects by itself when the engine process comes back: a dropped stream is the
+  // engine going down, a reopened one is it coming back (the renderer then lists jobs again).
   const events = new EventSource('/events');
+  let connected = true;
+  events.addEventListener('open', () => {
+    if (!connected) announce({ connected: (connected = true) });
+  });
+  events.addEventListener('error', () => {
+    if (connected) announce({ connected: (connected = false), reason: 'the engine stopped answering; reconnecting' });
+  });
   events.addEventListener('jobUpdate', (e) => {
     const job = JSON.parse((e as MessageEvent<string>).data) as JobSnapshot;
     for (const l of listeners) l(job);
   });
+  events.addEventListener('engineState', (e) => announce(JSON.parse((e as MessageEvent<string>).data) as EngineState));
   const api: StationApi = {
     addMasters: (paths) => call('addMasters', paths),
     listJobs: () => call('listJobs'),
@@ -39,6 +53,14 @@ export async function installLoopbackStation(): Promise<void> {
     moveJob: (jobId, where) => call('moveJob', jobId, where),
     pauseAll: () => call('pauseAll'),
     resumeAll: () => call('resumeAll'),
+    getSettings: () => call('getSettings'),
+    saveSettings: (update) => call('saveSettings', update),
+    testDestination: (name, destination, credentials) => call('testDestination', name, destination, credentials),
+    onEngineState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    mediaUrl: (jobId, where, path) => `/media/${mediaPath(jobId, where, path)}`,
     onJobUpdate(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,7 +1,9 @@
 /**
- * The loopback bridge's server half: serves the test build of the renderer and puts the real
- * engine behind HTTP (POST /api/<channel>, arguments validated with the same schemas main uses)
- * and Server-Sent Events (GET /events, coalesced like main's IPC forwarding). 127.0.0.1 only.
+ * The loopback bridge's server half: serves the test build of the renderer and puts the real app
+ * engine behind HTTP (POST /api/<channel>, arguments validated with the same schemas main uses),
+ * Server-Sent Events (GET /events: job updates coalesced like main's IPC forwarding, and engine
+ * state) and GET /media/… (the QC player's files, answered by the same function as main's
+ * station-media: protocol). 127.0.0.1 only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -10,8 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { INVOKE_CHANNELS, type InvokeOp } from '../../electron/common/api';
 import { createJobUpdateForwarder } from '../../electron/common/coalesce';
 import { parseInvokeArgs } from '../../electron/common/schemas';
-import type { Handlers } from '../../electron/engine/api-handlers';
-import type { Station } from '../../electron/engine/station';
+import type { AppEngine } from '../../electron/engine/app-engine';
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
 const OPS = new Map<string, InvokeOp>(Object.entries(INVOKE_CHANNELS).map(([op, ch]) => [ch, op as InvokeOp]));
@@ -21,18 +22,29 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
+export interface LoopbackOptions {
+  engine: Pick<AppEngine, 'handlers' | 'onJobUpdate' | 'onEngineState' | 'media'>;
+  staticDir: string;
+  indexPath: string;
+  dropRoot: string;
+  /** Fixed port (a restarted engine process comes back where the page expects it); default any. */
+  port?: number;
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString('utf8') || '[]');
 }
 
-export async function startLoopbackServer(opts: { station: Station; handlers: Handlers; staticDir: string; indexPath: string; dropRoot: string }): Promise<LoopbackServer> {
+export async function startLoopbackServer(opts: LoopbackOptions): Promise<LoopbackServer> {
   const clients = new Set<ServerResponse>();
-  const forwarder = createJobUpdateForwarder((job) => {
-    for (const c of clients) c.write(`event: jobUpdate\ndata: ${JSON.stringify(job)}\n\n`);
-  });
-  const off = opts.station.queue.onUpdate((job) => forwarder.forward(job));
+  const send = (event: string, data: unknown): void => {
+    for (const c of clients) c.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const forwarder = createJobUpdateForwarder((job) => send('jobUpdate', job));
+  const offJobs = opts.engine.onJobUpdate((job) => forwarder.forward(job));
+  const offState = opts.engine.onEngineState((state) => send('engineState', state));
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -48,7 +60,7 @@ export async function startLoopbackServer(opts: { station: Station; handlers: Ha
         try {
           const raw = await readBody(req);
           const args = parseInvokeArgs(op, Array.isArray(raw) ? raw : [raw]);
-          const result = await (opts.handlers[op] as (...a: unknown[]) => Promise<unknown>)(...args);
+          const result = await (opts.engine.handlers[op] as (...a: unknown[]) => Promise<unknown>)(...args);
           return json(res, 200, { result: result ?? null });
         } catch (err) {
           return json(res, 400, { error: (err as Error).message });
@@ -61,6 +73,16 @@ export async function startLoopbackServer(opts: { station: Station; handlers: Ha
         req.on('close', () => clients.delete(res));
         return;
       }
+      if (url.pathname.startsWith('/media/')) {
+        try {
+          const r = await opts.engine.media(url.pathname.slice('/media/'.length));
+          res.writeHead(r.status, { 'content-type': r.contentType, 'cache-control': 'no-store' });
+          return res.end(r.body);
+        } catch (err) {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          return res.end((err as Error).message);
+        }
+      }
       if (url.pathname === '/loopback/config') return json(res, 200, { dropRoot: opts.dropRoot });
       const file = url.pathname === '/' ? opts.indexPath : join(opts.staticDir, normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
       try {
@@ -72,14 +94,16 @@ export async function startLoopbackServer(opts: { station: Station; handlers: Ha
       }
     })();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     async close() {
-      off();
+      offJobs();
+      offState();
       forwarder.dispose();
       for (const c of clients) c.end();
+      server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

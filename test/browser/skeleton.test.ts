@@ -5,45 +5,24 @@
  * one reach "done" and the bad one fail with its reason. Saves a screenshot under test-output/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
-import { createHandlers } from '../../electron/engine/api-handlers';
-import { openStation, type Station } from '../../electron/engine/station';
+import { openStation } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
-import { seedJobAtVerify } from '../helpers/station';
-import { startLoopbackServer, type LoopbackServer } from './loopback-server';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const BUILD = join(ROOT, 'out/renderer-test');
-const SHOTS = join(ROOT, 'test-output/browser');
+import { seedJobAtVerify, tempDir } from '../helpers/station';
+import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
-let station: Station;
-let server: LoopbackServer;
+let engine: EngineProcess;
 let context: BrowserContext;
 let page: Page;
 
-/** Simulate an OS drop of files named like those in dropRoot onto the drop zone. */
-async function dropFiles(p: Page, names: string[]): Promise<void> {
-  const dt = await p.evaluateHandle((ns) => {
-    const d = new DataTransfer();
-    for (const n of ns) d.items.add(new File(['x'], n));
-    return d;
-  }, names);
-  const zone = p.getByTestId('dropzone');
-  await zone.dispatchEvent('dragenter', { dataTransfer: dt });
-  await zone.dispatchEvent('dragover', { dataTransfer: dt });
-  await zone.dispatchEvent('drop', { dataTransfer: dt });
-}
-
 beforeAll(async () => {
-  await stat(join(BUILD, 'index.html')).catch(() => {
-    throw new Error('out/renderer-test is missing: run `npm run build:test-renderer` (npm test does it)');
-  });
-  dir = await mkdtemp(join(tmpdir(), 'ingest-browser-'));
+  await assertTestBuild();
+  dir = await tempDir('ingest-browser-');
   const drops = join(dir, 'drops');
   await mkdir(drops);
   await copyFile(await makeMaster({ seconds: 5 }), join(drops, 'Good Film.mp4'));
@@ -68,22 +47,16 @@ beforeAll(async () => {
     damage: (p) => writeFile(join(p, '360p', 'seg_00001.m4s'), ''),
   });
   await rm(join(dir, 'origin'), { recursive: true, force: true });
-  station = await openStation({ config, baseDir: dir });
-  const handlers = createHandlers({ station, pickFiles: async () => [join(drops, 'Good Film.mp4')] });
-  server = await startLoopbackServer({ station, handlers, staticDir: BUILD, indexPath: join(BUILD, 'index.html'), dropRoot: drops });
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1100, height: 700 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  // The app's settings, as the settings screen would have saved them.
+  await mkdir(join(dir, 'app'), { recursive: true });
+  await writeFile(join(dir, 'app', 'settings.json'), JSON.stringify(config));
+  engine = await startEngineProcess(engineOptions(dir, { pickFiles: [join(drops, 'Good Film.mp4')] }));
+  ({ context, page } = await launchChromium(join(dir, 'profile')));
 });
 
 afterAll(async () => {
   await context?.close();
-  await server?.close();
-  await station?.close();
+  await engine?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -92,10 +65,12 @@ describe('operator UI in Chromium', () => {
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    await page.goto(server.url);
+    await page.goto(engine.url);
     const damaged = page.locator('[data-testid=job][data-state=failed]', { hasText: 'Damaged Film' });
     await damaged.waitFor({ timeout: 30_000 });
-    await expect(damaged.getByTestId('job-problems').textContent()).resolves.toBe(
+    const detail = page.getByTestId('job-detail');
+    await damaged.click();
+    await expect(detail.getByTestId('job-problems').textContent()).resolves.toBe(
       '1 bad file — nothing was uploaded360p/seg_00001.m4s empty — file is 0 bytes',
     );
 
@@ -114,25 +89,27 @@ describe('operator UI in Chromium', () => {
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
     await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(/^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//);
     // The job detail shows MediaInfo and the spec's findings.
-    await expect(good.getByTestId('media-info').textContent()).resolves.toMatch(/Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/);
-    await expect(good.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
-    await expect(good.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
+    await good.click();
+    await expect(detail.locator('h2').textContent()).resolves.toBe('Good Film');
+    await expect(detail.getByTestId('media-info').textContent()).resolves.toMatch(/Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/);
+    await expect(detail.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
+    await expect(detail.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
+    await expect(detail.getByTestId('ladder').textContent()).resolves.toMatch(/Encoder libx264 — .*360p: 640×360 .*180p: 320×180/);
+    await expect(detail.getByTestId('verified').textContent()).resolves.toMatch(/^Verified: \d+ segments decoded, \d+ files/);
+    await expect(detail.getByTestId('delivered').textContent()).resolves.toMatch(/^local: \d+ objects/);
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
-    await expect(good.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
+    await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
     await rm(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'));
-    await good.getByRole('button', { name: 'Audit now' }).click();
-    await good.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
-    await expect(good.getByTestId('audit-problems').textContent()).resolves.toMatch(/^good-film\/180p\/seg_00001\.m4s missing — the manifest lists \d+ bytes; the store has nothing$/);
-    await mkdir(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, 'audit-problem.png'), fullPage: true });
-    await good.getByRole('button', { name: 'Repair' }).click();
-    await good.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
-    await expect(good.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
+    await detail.getByRole('button', { name: 'Audit now' }).click();
+    await detail.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
+    await expect(detail.getByTestId('audit-problems').textContent()).resolves.toMatch(/^good-film\/180p\/seg_00001\.m4s missing — the manifest lists \d+ bytes; the store has nothing$/);
+    await screenshot(page, 'audit-problem.png');
+    await detail.getByRole('button', { name: 'Repair' }).click();
+    await detail.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
+    await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
     await expect(readFile(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
-    await mkdir(SHOTS, { recursive: true });
-    const shot = join(SHOTS, 'skeleton-done.png');
-    await page.screenshot({ path: shot, fullPage: true });
+    const shot = await screenshot(page, 'skeleton-done.png');
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
 
     // The UI saw it through the real engine: the package is in the folder destination.
@@ -147,12 +124,11 @@ describe('operator UI in Chromium', () => {
     await long.locator('[data-testid=job-stage]', { hasText: 'Transcode' }).waitFor({ timeout: 60_000 });
     await long.getByRole('button', { name: 'Pause' }).click();
     await page.locator('[data-testid=job][data-state=paused]', { hasText: 'Long Film' }).waitFor({ timeout: 15_000 });
-    await mkdir(SHOTS, { recursive: true });
-    await page.screenshot({ path: join(SHOTS, 'paused.png'), fullPage: true });
+    await screenshot(page, 'paused.png');
     await long.getByRole('button', { name: 'Resume' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Long Film' }).waitFor({ timeout: 120_000 });
-    const rec = station.queue.list().find((j) => j.title === 'Long Film')!;
+    const rec = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Long Film')!;
     expect(rec.stages.probe.state).toBe('done');
   });
 

@@ -34,6 +34,9 @@ function setup() {
     moveJob: vi.fn(async () => undefined),
     pauseAll: vi.fn(async () => undefined),
     resumeAll: vi.fn(async () => undefined),
+    getSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
+    saveSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
+    testDestination: vi.fn(async () => ({ ok: true, steps: [] })),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };
@@ -153,6 +156,8 @@ describe('window hardening', () => {
     const html = await readFile(new URL('../../renderer/index.html', import.meta.url), 'utf8');
     const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBeDefined();
+    // Same directives as the header, in the same order.
+    expect(meta!.split('; ').slice(0, 8)).toEqual(CONTENT_SECURITY_POLICY.split('; ').slice(0, 8));
     for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'"]) expect(meta).toContain(directive);
     expect(meta).not.toContain('unsafe');
   });

@@ -4,6 +4,14 @@
  */
 import type { ByteSource } from '../transfer/byte-source.js';
 
+/** Of a multipart upload: bytes being sent now, and acknowledged bytes found at the store on resume. */
+export interface TransferDetail {
+  inFlight: number;
+  reused: number;
+}
+
+export type ProgressCallback = (ackedBytes: number, detail?: TransferDetail) => void;
+
 export interface PutRequest {
   localPath: string;
   /** Key relative to the destination's root (prefix is applied by the destination). */
@@ -17,8 +25,8 @@ export interface PutRequest {
   md5?: string;
   contentType?: string;
   signal?: AbortSignal;
-  /** Bytes acknowledged by the destination so far for this object. */
-  onProgress?: (ackedBytes: number) => void;
+  /** Bytes acknowledged by the destination so far for this object (see TransferDetail). */
+  onProgress?: ProgressCallback;
   /** Send even when an object with the same size and ETag is there (repairing a store whose ETags lie). */
   force?: boolean;
   /**
@@ -36,7 +44,7 @@ export interface PutSourceRequest {
   force?: boolean;
   contentType?: string;
   signal?: AbortSignal;
-  onProgress?: (ackedBytes: number) => void;
+  onProgress?: ProgressCallback;
 }
 
 export interface PutResult {

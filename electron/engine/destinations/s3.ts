@@ -21,7 +21,7 @@ import { FileSource, type ByteSource } from '../transfer/byte-source.js';
 import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
 import type { TokenBucket } from '../transfer/token-bucket.js';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject } from './destination.js';
+import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject } from './destination.js';
 
 const MIB = 1024 * 1024;
 
@@ -142,7 +142,7 @@ export class S3Destination implements Destination {
     return endpointFor(this.cfg) ?? `aws:${this.cfg.region}`;
   }
 
-  private multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ((b: number) => void) | undefined) {
+  private multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
     return uploadMultipart({
       client: this.client,
       bucket: this.cfg.bucket,
@@ -158,8 +158,13 @@ export class S3Destination implements Destination {
       ...(this.runtime.log ? { log: this.runtime.log } : {}),
       contentType,
       ...(signal ? { signal } : {}),
-      onProgress: (p) => onProgress?.(p.acked),
+      onProgress: (p) => onProgress?.(p.acked, { inFlight: p.inFlight, reused: p.reused }),
     });
+  }
+
+  /** The runtime's retry policy (tests and "test connection" shorten it) for every request. */
+  private retryContext(): { policy?: RetryPolicy } {
+    return this.runtime.retry ? { policy: this.runtime.retry } : {};
   }
 
   private async putBuffer(Key: string, body: Buffer, md5: string, contentType: string, signal: AbortSignal | undefined): Promise<void> {
@@ -181,7 +186,7 @@ export class S3Destination implements Destination {
             }),
             { abortSignal: abort.signal },
           ),
-        { signal: abort.signal, ...(this.runtime.retry ? { policy: this.runtime.retry } : {}) },
+        { signal: abort.signal, ...this.retryContext() },
       );
       // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
       const etag = unquote(out.ETag);
@@ -233,7 +238,7 @@ export class S3Destination implements Destination {
 
   async head(key: string): Promise<RemoteObject | undefined> {
     try {
-      const out = await withRetry(`HEAD ${key} on ${this.name}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
+      const out = await withRetry(`HEAD ${key} on ${this.name}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
       const etag = unquote(out.ETag);
       return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}), ...(out.StorageClass ? { storageClass: out.StorageClass } : {}) };
     } catch (err) {
@@ -247,7 +252,7 @@ export class S3Destination implements Destination {
     let ContinuationToken: string | undefined;
     do {
       const page = await withRetry(`Listing ${prefix} on ${this.name}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, ...(ContinuationToken ? { ContinuationToken } : {}) })),
+        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, ...(ContinuationToken ? { ContinuationToken } : {}) })), this.retryContext(),
       );
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
@@ -260,7 +265,7 @@ export class S3Destination implements Destination {
 
   async read(key: string): Promise<Uint8Array> {
     try {
-      const out = await withRetry(`Reading ${key} from ${this.name}`, () => this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
+      const out = await withRetry(`Reading ${key} from ${this.name}`, () => this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
       if (!out.Body) throw new Error('empty body');
       return await out.Body.transformToByteArray();
     } catch (err) {
@@ -279,12 +284,12 @@ export class S3Destination implements Destination {
    */
   async requestRestore(key: string, days = 7, tier: 'Standard' | 'Bulk' = 'Standard'): Promise<void> {
     await withRetry(`Requesting the restore of ${key} from ${this.name}`, () =>
-      this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } })),
+      this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } })), this.retryContext(),
     );
   }
 
   async delete(key: string): Promise<void> {
-    await withRetry(`Deleting ${key} from ${this.name}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })));
+    await withRetry(`Deleting ${key} from ${this.name}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
 import { formatBytes } from '../../common/format.js';
-import type { Destination, RemoteObject } from '../destinations/destination.js';
+import type { Destination, RemoteObject, TransferDetail } from '../destinations/destination.js';
 import { joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
@@ -23,6 +23,7 @@ export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | '
 /** Tracks acknowledged bytes across many concurrent objects and reports fraction, rate and ETA. */
 class ByteProgress {
   private readonly acked = new Map<string, number>();
+  private readonly extra = new Map<string, TransferDetail>();
   private total = 0;
   private readonly eta: RateEstimator;
 
@@ -33,16 +34,28 @@ class ByteProgress {
     this.eta = new RateEstimator(totalBytes);
   }
 
-  update(key: string, bytes: number): void {
+  update(key: string, bytes: number, detail?: TransferDetail): void {
     this.total += bytes - (this.acked.get(key) ?? 0);
     this.acked.set(key, bytes);
-    this.eta.add(this.total);
+    if (detail) this.extra.set(key, detail);
+    // Bytes found at the store on resume are not this run's speed: the rate starts after them.
+    let reused = 0;
+    let inFlight = 0;
+    for (const d of this.extra.values()) {
+      reused += d.reused;
+      inFlight += d.inFlight;
+    }
+    this.eta.add(this.total - reused);
     const rate = this.eta.rate();
-    const etaSeconds = this.eta.etaSeconds();
+    const etaSeconds = this.eta.etaSeconds(this.totalBytes - this.total);
     this.sink?.({
       fraction: this.totalBytes === 0 ? 1 : this.total / this.totalBytes,
       ...(etaSeconds !== undefined ? { etaSeconds } : {}),
-      detail: `${formatBytes(this.total)} of ${formatBytes(this.totalBytes)}${rate ? ` · ${formatBytes(rate)}/s` : ''}`,
+      detail:
+        `${formatBytes(this.total)} of ${formatBytes(this.totalBytes)} acknowledged` +
+        (inFlight ? ` · ${formatBytes(inFlight)} in flight` : '') +
+        (rate ? ` · ${formatBytes(rate)}/s` : '') +
+        (reused ? ` · resumed: ${formatBytes(reused)} were already at the store` : ''),
     });
   }
 }
@@ -146,14 +159,14 @@ export async function uploadArchive(opts: UploadArchiveOptions): Promise<Uploade
     size: digest.size,
     md5: digest.md5,
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onProgress: (b) => progress.update(keys.source, b),
+    onProgress: (b, d) => progress.update(keys.source, b, d),
   });
   const tarResult = await opts.destination.putSource({
     source: tar,
     key: keys.tar,
     contentType: 'application/x-tar',
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onProgress: (b) => progress.update(keys.tar, b),
+    onProgress: (b, d) => progress.update(keys.tar, b, d),
   });
   return [
     { destination: opts.destination.name, key: keys.source, size: digest.size, md5: digest.md5, ...(sent.skipped ? { skipped: true } : {}) },

@@ -58,6 +58,8 @@ export interface MultipartProgress {
   /** Bytes of parts being sent right now. */
   inFlight: number;
   total: number;
+  /** Of `acked`, bytes that were already at the store when this run started (a resumed upload). */
+  reused: number;
 }
 
 export interface MultipartOptions {
@@ -194,7 +196,8 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   let bytesSent = 0;
   let partsSent = 0;
   const partsReused = done.size;
-  const report = (): void => opts.onProgress?.({ acked, inFlight, total: identity.size });
+  const reused = acked;
+  const report = (): void => opts.onProgress?.({ acked, inFlight, total: identity.size, reused });
   report();
 
   // One failure stops the siblings: a local abort linked to the caller's signal.

@@ -26,10 +26,11 @@ export class RateEstimator {
     return ((last.done - first.done) * 1000) / (last.t - first.t);
   }
 
-  etaSeconds(): number | undefined {
+  /** Seconds left at the current rate; `remaining` overrides total − done (work counted elsewhere). */
+  etaSeconds(remaining?: number): number | undefined {
     const rate = this.rate();
     const last = this.samples[this.samples.length - 1];
     if (rate === undefined || !last) return undefined;
-    return Math.max(0, (this.total - last.done) / rate);
+    return Math.max(0, (remaining ?? this.total - last.done) / rate);
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * What the settings screen reads and writes. Credentials never travel back to the renderer: the
+ * view says only that a secret is stored (and the last four characters of its access key id), and
+ * an update carries new credentials separately from the config, to be encrypted by the platform's
+ * secret store (Electron safeStorage) and written apart from settings.json.
+ */
+import { z } from 'zod';
+import { destinationSchema, stationConfigSchema, type StationConfig } from './config.js';
+
+export const credentialsSchema = z.strictObject({
+  accessKeyId: z.string().trim().min(1).max(256),
+  secretAccessKey: z.string().min(1).max(1024),
+});
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+const destinationName = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'not a destination name');
+
+export const settingsUpdateSchema = z
+  .strictObject({
+    config: stationConfigSchema,
+    /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
+    credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
+  })
+  .superRefine((u, ctx) => {
+    for (const [name, d] of Object.entries(u.config.destinations)) {
+      if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['config', 'destinations', name], message: 'credentials go in "credentials", never in the config' });
+      }
+    }
+  });
+export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
+
+export interface StoredCredential {
+  /** "…WXYZ": enough to recognise the key, useless to an onlooker. */
+  accessKeyIdHint: string;
+}
+
+export interface SettingsView {
+  /** The config without any credential. */
+  config: StationConfig;
+  credentials: Record<string, StoredCredential>;
+  /** Whether secrets can be stored encrypted here, and by what. */
+  secretStorage: { available: boolean; backend: string };
+}
+
+export const destinationTestArgs = z.tuple([
+  destinationName,
+  destinationSchema,
+  /** Credentials typed but not saved yet; null/absent: use the stored ones for this name. */
+  credentialsSchema.nullable(),
+]);
+
+export interface ConnectionStep {
+  step: string;
+  ok: boolean;
+  ms: number;
+  detail?: string;
+}
+
+export interface ConnectionTest {
+  ok: boolean;
+  steps: ConnectionStep[];
+}
+
+export function keyHint(accessKeyId: string): string {
+  return `…${accessKeyId.slice(-4)}`;
+}

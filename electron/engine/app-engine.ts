@@ -1,0 +1,141 @@
+/**
+ * The engine as the desktop app runs it: the settings store (credentials sealed by the platform's
+ * secret box), the station opened from those settings, every UI operation, and the QC player's
+ * media. Electron main wraps it in IPC and a protocol handler; the browser tests wrap the very same
+ * object in the loopback bridge. Saving settings restarts the station: running titles are
+ * interrupted like at shutdown and resume where they were (their journals are kept).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EngineState } from '../common/api.js';
+import { stationConfigSchema, type StationConfig } from '../common/config.js';
+import type { JobSnapshot } from '../common/jobs.js';
+import { createHandlers, type Handlers } from './api-handlers.js';
+import { checkConnection } from './destinations/check-connection.js';
+import type { S3Runtime } from './destinations/s3.js';
+import { parseMediaPath, serveMedia, type MediaResponse } from './media/serve-media.js';
+import type { SecretBox } from './settings/secret-box.js';
+import { SettingsStore } from './settings/settings-store.js';
+import { openStation, resolveWorkDir, type Station } from './station.js';
+import { StationError } from './util/errors.js';
+
+export interface AppEngineOptions {
+  /** Where settings.json, credentials.json and (by default) the work folder live. */
+  userDataDir: string;
+  /** The default output folder goes under it until the operator configures destinations. */
+  documentsDir: string;
+  secretBox: SecretBox;
+  resourcesDir?: string;
+  pickFiles(): Promise<string[]>;
+  /** Start the configured watch folders (default true). */
+  watch?: boolean;
+  s3Runtime?: Partial<S3Runtime>;
+}
+
+export interface AppEngine {
+  readonly handlers: Handlers;
+  station(): Station;
+  onJobUpdate(listener: (job: JobSnapshot) => void): () => void;
+  onEngineState(listener: (state: EngineState) => void): () => void;
+  /** Answer a QC player request for "<jobId>/<local|origin>/<path>". */
+  media(pathname: string): Promise<MediaResponse>;
+  close(): Promise<void>;
+}
+
+export function defaultAppConfig(userDataDir: string, documentsDir: string): StationConfig {
+  return stationConfigSchema.parse({
+    destinations: { local: { type: 'folder', path: join(documentsDir, 'Ingest Station', 'Output') } },
+    origin: 'local',
+    workDir: join(userDataDir, 'work'),
+  });
+}
+
+export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> {
+  const settings = new SettingsStore(opts.userDataDir, opts.secretBox, () => defaultAppConfig(opts.userDataDir, opts.documentsDir));
+  const jobListeners = new Set<(job: JobSnapshot) => void>();
+  const stateListeners = new Set<(state: EngineState) => void>();
+  const announce = (state: EngineState): void => {
+    for (const l of stateListeners) l(state);
+  };
+
+  const open = async (): Promise<Station> => {
+    const s = await openStation({
+      config: await settings.load(),
+      baseDir: opts.userDataDir,
+      watch: opts.watch ?? true,
+      ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
+      ...(opts.s3Runtime ? { s3Runtime: opts.s3Runtime } : {}),
+    });
+    s.queue.onUpdate((job) => {
+      for (const l of jobListeners) l(job);
+    });
+    return s;
+  };
+
+  let station: Station | undefined = await open();
+  let down = '';
+  const current = (): Station => {
+    if (!station) throw new StationError(`The engine is not running: ${down || 'restarting'}`, 'engine-down');
+    return station;
+  };
+
+  const handlers = createHandlers({
+    station: current,
+    pickFiles: opts.pickFiles,
+    settings: {
+      view: () => settings.view(),
+      async save(update) {
+        // The work folder must be usable before anything is written or the station stopped.
+        await mkdir(join(resolveWorkDir(update.config, opts.userDataDir), 'jobs'), { recursive: true }).catch((err: Error) => {
+          throw new StationError(`The work folder cannot be used: ${err.message}`, 'config-invalid');
+        });
+        await settings.save(update);
+        const old = station;
+        station = undefined;
+        down = 'applying new settings';
+        announce({ connected: false, reason: down });
+        await old?.close();
+        try {
+          station = await open();
+          down = '';
+          announce({ connected: true });
+        } catch (err) {
+          down = `the new settings could not be applied: ${(err as Error).message}`;
+          announce({ connected: false, reason: down });
+          throw err;
+        }
+        return settings.view();
+      },
+      async test(name, destination, credentials) {
+        const creds = credentials ?? (await settings.credentialsFor(name));
+        const cfg = destination.type === 's3' && creds ? { ...destination, ...creds } : destination;
+        return checkConnection(name, cfg, opts.userDataDir, join(opts.userDataDir, 'work', 'uploads'));
+      },
+    },
+  });
+
+  return {
+    handlers,
+    station: current,
+    onJobUpdate(listener) {
+      jobListeners.add(listener);
+      return () => jobListeners.delete(listener);
+    },
+    onEngineState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    async media(pathname) {
+      const req = parseMediaPath(pathname);
+      if (!req) return { status: 400, contentType: 'text/plain', body: 'bad media path' };
+      const s = current();
+      return serveMedia(req, s.queue.get(req.jobId), s.origin);
+    },
+    async close() {
+      const s = station;
+      station = undefined;
+      down = 'closed';
+      await s?.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/// <reference lib="dom" />
+/** Shared pieces of the browser tests: Chromium, simulated OS drops, direct API calls, screenshots. */
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { INVOKE_CHANNELS, type InvokeOp, type InvokeOps } from '../../electron/common/api';
+import type { EngineProcessOptions } from './engine-process';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BUILD = join(ROOT, 'out/renderer-test');
+export const SHOTS = join(ROOT, 'test-output/browser');
+
+export async function assertTestBuild(): Promise<void> {
+  await stat(join(BUILD, 'index.html')).catch(() => {
+    throw new Error('out/renderer-test is missing: run `npm run build:test-renderer` (npm test does it)');
+  });
+}
+
+/** Engine-process options for a test folder: app data in <dir>/app, drops in <dir>/drops. */
+export function engineOptions(dir: string, extra: Partial<EngineProcessOptions> = {}): EngineProcessOptions {
+  return {
+    userDataDir: join(dir, 'app'),
+    documentsDir: join(dir, 'documents'),
+    staticDir: BUILD,
+    indexPath: join(BUILD, 'index.html'),
+    dropRoot: join(dir, 'drops'),
+    pickFiles: [],
+    secretKeyHex: randomBytes(32).toString('hex'),
+    ...extra,
+  };
+}
+
+export async function launchChromium(profileDir: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1100, height: 700 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
+}
+
+/** Simulate an OS drop of files named like those in dropRoot onto the drop zone. */
+export async function dropFiles(p: Page, names: string[]): Promise<void> {
+  const dt = await p.evaluateHandle((ns) => {
+    const d = new DataTransfer();
+    for (const n of ns) d.items.add(new File(['x'], n));
+    return d;
+  }, names);
+  const zone = p.getByTestId('dropzone');
+  await zone.dispatchEvent('dragenter', { dataTransfer: dt });
+  await zone.dispatchEvent('dragover', { dataTransfer: dt });
+  await zone.dispatchEvent('drop', { dataTransfer: dt });
+}
+
+/** Call an operation of the engine process directly (what the page would call). */
+export async function callApi<K extends InvokeOp>(baseUrl: string, op: K, ...args: InvokeOps[K]['args']): Promise<InvokeOps[K]['result']> {
+  const res = await fetch(new URL(`/api/${INVOKE_CHANNELS[op]}`, baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+  const body = (await res.json()) as { result?: InvokeOps[K]['result']; error?: string };
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body.result as InvokeOps[K]['result'];
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SHOTS, { recursive: true });
+  const path = join(SHOTS, name);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
