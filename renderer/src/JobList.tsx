@@ -21,7 +21,7 @@ export const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-const ROW_HEIGHT = 112;
+const ROW_HEIGHT = 128;
 
 /** The row's stage line: its label, then percent, detail (speed, bytes) and ETA while running. */
 export function stageLine(job: JobSnapshot): { label: string; meta: string[] } {
@@ -37,8 +37,6 @@ export function stageLine(job: JobSnapshot): { label: string; meta: string[] } {
 }
 
 function JobRow({ job, station, selected, onSelect }: { job: JobSnapshot; station: StationApi; selected: boolean; onSelect(): void }): React.JSX.Element {
-  const stage = job.stages[job.stage];
-  const overall = job.state === 'done' ? 1 : stage.fraction;
   const line = stageLine(job);
   return (
     <div
@@ -69,7 +67,6 @@ function JobRow({ job, station, selected, onSelect }: { job: JobSnapshot; statio
         )}
       </div>
       <StageBar job={job} />
-      <progress max={1} value={overall} aria-label={`${STAGE_LABELS[job.stage]} progress`} hidden={!(job.state !== 'cancelled' && job.state !== 'failed')} />
       {job.error && job.state !== 'cancelled' ? (
         <p className="job__error" role="alert" data-testid="job-error" title={job.error.message}>
           {STAGE_LABELS[job.error.stage]} failed: {job.error.message}

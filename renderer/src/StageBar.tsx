@@ -4,7 +4,7 @@ import { formatPercent } from '../../electron/common/format';
 /** One segment per stage (probe … report), filled by its progress and coloured by its state. */
 export function StageBar({ job }: { job: JobSnapshot }): React.JSX.Element {
   return (
-    <ol className="stagebar" aria-label="Stages">
+    <ol className="stagebar" aria-label="Stages" data-testid="stagebar">
       {STAGES.map((s) => {
         const st = job.stages[s];
         const fill = st.state === 'done' || st.state === 'skipped' ? 1 : st.fraction;

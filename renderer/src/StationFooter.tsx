@@ -6,9 +6,13 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
   const [info, setInfo] = useState<StationInfo>();
   useEffect(() => {
     let live = true;
-    void station.stationInfo().then((i) => live && setInfo(i));
+    const load = (): void => void station.stationInfo().then((i) => live && setInfo(i), () => undefined);
+    load();
+    // Saved settings (or a crash) restart the engine: ask again what it now runs with.
+    const off = station.onEngineState((s) => s.connected && load());
     return () => {
       live = false;
+      off();
     };
   }, [station]);
   if (!info) return null;

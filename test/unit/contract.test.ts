@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCoalescer, createJobUpdateForwarder } from '../../electron/common/coalesce';
 import { describeZodError, stationConfigSchema } from '../../electron/common/config';
-import { absolutePath } from '../../electron/common/schemas';
+import { absolutePath, parseInvokeArgs } from '../../electron/common/schemas';
 
 describe('update coalescing', () => {
   beforeEach(() => void vi.useFakeTimers());
@@ -53,5 +53,15 @@ describe('schemas', () => {
     expect(ok.segmentSeconds).toBe(6);
     const bad = stationConfigSchema.safeParse({ destinations: { b2: { type: 's3', bucket: 'x', endpoint: 'not a url' } }, origin: 'b2' });
     expect(describeZodError(bad.error!)).toMatch(/destinations\.b2\.bucket.*destinations\.b2\.endpoint|destinations\.b2\.endpoint.*bucket/);
+  });
+
+  it('settings operations: arguments are checked before the engine sees them', () => {
+    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: '/out' } }, origin: 'o' });
+    expect(parseInvokeArgs('saveSettings', [{ config, credentials: { o: null } }])[0].credentials).toEqual({ o: null });
+    expect(() => parseInvokeArgs('saveSettings', [{ config, credentials: {}, extra: 1 }])).toThrow(/Invalid arguments for saveSettings/);
+    expect(() => parseInvokeArgs('saveSettings', [{ config: { ...config, activeJobs: 0 } }])).toThrow(/Invalid arguments for saveSettings at argument 0\.config\.activeJobs/);
+    expect(() => parseInvokeArgs('testDestination', ['../x', { type: 'folder', path: '/out' }, null])).toThrow(/not a destination name/);
+    expect(() => parseInvokeArgs('testDestination', ['o', { type: 'ftp', host: 'x' }, null])).toThrow(/Invalid arguments for testDestination/);
+    expect(() => parseInvokeArgs('testDestination', ['o', { type: 'folder', path: '/out' }, { accessKeyId: 'A', secretAccessKey: '' }])).toThrow(/testDestination at argument 2\.secretAccessKey/);
   });
 });

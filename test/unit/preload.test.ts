@@ -26,7 +26,7 @@ beforeAll(async () => {
 describe('preload bridge', () => {
   it('exposes one object with exactly the contract operations, all functions', () => {
     expect([...exposed.keys()]).toEqual([API_GLOBAL]);
-    expect(Object.keys(api).sort()).toEqual([...Object.keys(INVOKE_CHANNELS), 'onJobUpdate', 'pathsForFiles'].sort());
+    expect(Object.keys(api).sort()).toEqual([...Object.keys(INVOKE_CHANNELS), 'onJobUpdate', 'onEngineState', 'pathsForFiles', 'mediaUrl'].sort());
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
     expect(Object.values(api)).not.toContain(ipcRenderer.invoke);
   });
@@ -46,6 +46,23 @@ describe('preload bridge', () => {
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.stationInfo);
     await api.auditJob('j2', { repair: false, deep: true });
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.auditJob, 'j2', { repair: false, deep: true });
+    await api.testDestination('origin', { type: 'folder', path: '/out' }, null);
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.testDestination, 'origin', { type: 'folder', path: '/out' }, null);
+  });
+
+  it('QC media goes through the station-media: protocol, never file://', () => {
+    expect(api.mediaUrl('j1', 'origin', '360p/seg 1.m4s')).toBe('station-media://title/j1/origin/360p/seg%201.m4s');
+  });
+
+  it('engine restarts reach the renderer as plain state', () => {
+    const listener = vi.fn();
+    const off = api.onEngineState(listener);
+    const [channel, handler] = ipcRenderer.on.mock.calls.at(-1) as [string, (e: unknown, s: unknown) => void];
+    expect(channel).toBe(EVENT_CHANNELS.engineState);
+    handler({ sender: 'secret' }, { connected: false, reason: 'applying new settings' });
+    expect(listener).toHaveBeenCalledWith({ connected: false, reason: 'applying new settings' });
+    off();
+    expect(ipcRenderer.removeListener).toHaveBeenCalledWith(EVENT_CHANNELS.engineState, handler);
   });
 
   it('delivers job updates without exposing the IPC event, and unsubscribes', () => {

@@ -1,0 +1,93 @@
+/**
+ * The app's settings store with a real AES-GCM box standing in for safeStorage: secrets never reach
+ * settings.json or the view, survive a reload, can be forgotten, and are refused without a box.
+ */
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stationConfigSchema, type StationConfig } from '../../electron/common/config';
+import { settingsUpdateSchema } from '../../electron/common/settings';
+import { SettingsStore } from '../../electron/engine/settings/settings-store';
+import { defaultAppConfig } from '../../electron/engine/app-engine';
+import { testSecretBox } from '../helpers/test-secret-box';
+import { tempDir } from '../helpers/station';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY';
+const KEY_ID = 'AKIAEXAMPLEKEY4321';
+
+function s3Config(): StationConfig {
+  return stationConfigSchema.parse({
+    destinations: { b2: { type: 's3', preset: 'b2', region: 'us-west-004', bucket: 'films-origin' }, local: { type: 'folder', path: '/srv/out' } },
+    origin: 'b2',
+  });
+}
+
+async function allFiles(dir: string): Promise<string> {
+  return (await readFile(join(dir, 'settings.json'), 'utf8')) + (await readFile(join(dir, 'credentials.json'), 'utf8'));
+}
+
+describe('settings store', () => {
+  it('keeps secrets out of settings.json and the view; the station still gets them', async () => {
+    const dir = await tempDir();
+    const key = randomBytes(32).toString('hex');
+    const store = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    expect((await store.load()).origin).toBe('local'); // nothing saved yet: the default folder
+    await store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } });
+
+    const onDisk = await allFiles(dir);
+    for (const s of [SECRET, KEY_ID, Buffer.from(SECRET).toString('base64')]) expect(onDisk).not.toContain(s);
+    const view = await store.view();
+    expect(JSON.stringify(view)).not.toContain(SECRET);
+    expect(JSON.stringify(view)).not.toContain(KEY_ID);
+    expect(view.credentials).toEqual({ b2: { accessKeyIdHint: '…4321' } });
+
+    // A new store on the same folder (the app restarted) decrypts them for the station.
+    const again = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    const cfg = await again.load();
+    expect(cfg.destinations.b2).toMatchObject({ accessKeyId: KEY_ID, secretAccessKey: SECRET });
+
+    // Saving without credentials keeps them; null forgets them.
+    await again.save({ config: { ...s3Config(), segmentSeconds: 4 }, credentials: {} });
+    expect((await again.load()).destinations.b2).toMatchObject({ secretAccessKey: SECRET });
+    await again.save({ config: s3Config(), credentials: { b2: null } });
+    expect((await again.load()).destinations.b2).not.toHaveProperty('secretAccessKey');
+  });
+
+  it('refuses credentials when the platform has no secure storage, and writes nothing', async () => {
+    const dir = await tempDir();
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex'), false), () => defaultAppConfig(dir, dir));
+    await expect(store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } })).rejects.toThrow(
+      /Credentials for "b2" were not saved: this system offers no secure storage \(basic_text\)/,
+    );
+    await expect(readFile(join(dir, 'settings.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('moves clear-text credentials out of a hand-written settings.json', async () => {
+    const dir = await tempDir();
+    const cfg = s3Config();
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ ...cfg, destinations: { ...cfg.destinations, b2: { ...cfg.destinations.b2, accessKeyId: KEY_ID, secretAccessKey: SECRET } } }));
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    expect((await store.load()).destinations.b2).toMatchObject({ secretAccessKey: SECRET });
+    expect(await allFiles(dir)).not.toContain(SECRET);
+  });
+
+  it('credentials sealed for another machine count as not stored; a removed destination forgets its own', async () => {
+    const dir = await tempDir();
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    await store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } });
+    const other = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    expect((await other.view()).credentials).toEqual({});
+    const { b2: _gone, ...rest } = s3Config().destinations;
+    await store.save({ config: { ...s3Config(), destinations: rest, origin: 'local' }, credentials: {} });
+    expect(JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'))).toEqual({});
+  });
+
+  it('the IPC schema rejects credentials smuggled inside the config', () => {
+    const cfg = s3Config();
+    const bad = { config: { ...cfg, destinations: { ...cfg.destinations, b2: { ...cfg.destinations.b2, secretAccessKey: SECRET } } }, credentials: {} };
+    const r = settingsUpdateSchema.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toBe('credentials go in "credentials", never in the config');
+  });
+});
