@@ -1,11 +1,15 @@
-import { useMemo, useState } from 'react';
-import { DropZone } from './DropZone';
+import { memo, useMemo, useState } from 'react';
+import { DropZone as PlainDropZone } from './DropZone';
 import { JobList } from './JobList';
 import { JobDetail } from './JobDetail';
 import { Settings } from './Settings';
 import { getStation } from './station';
 import { useJobs } from './useJobs';
-import { StationFooter } from './StationFooter';
+import { StationFooter as PlainStationFooter } from './StationFooter';
+
+// Their props never change: job updates (up to 10 per second per title) must not re-render them.
+const DropZone = memo(PlainDropZone);
+const StationFooter = memo(PlainStationFooter);
 
 export function App(): React.JSX.Element {
   const station = useMemo(() => getStation(), []);
