@@ -11,44 +11,44 @@ import type { MediaSource as QcSource, StationApi } from '../../electron/common/
 
 const levelName = (l: Level): string => `${l.height}p`;
 
+/** What one loaded copy reported; kept with the session it belongs to, so a stale one is ignored. */
+interface Loaded {
+  session: string;
+  levels: Level[];
+  audio: MediaPlaylist[];
+  subtitles: MediaPlaylist[];
+  playing?: number;
+  error?: string;
+}
+
 export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<Hls | undefined>(undefined);
   const [source, setSource] = useState<QcSource>('local');
   const [open, setOpen] = useState(false);
-  const [levels, setLevels] = useState<Level[]>([]);
-  const [audio, setAudio] = useState<MediaPlaylist[]>([]);
-  const [subtitles, setSubtitles] = useState<MediaPlaylist[]>([]);
-  const [chosen, setChosen] = useState(-1);
-  const [playing, setPlaying] = useState<number>();
+  const [loaded, setLoaded] = useState<Loaded>();
+  const [chosen, setChosen] = useState({ session: '', level: -1 });
   const [time, setTime] = useState(0);
-  const [error, setError] = useState<string>();
   const onOrigin = job.stages.uploadOrigin.state === 'done';
-
   const supported = useMemo(() => Hls.isSupported(), []);
-
-  /** A new copy (or reopening) starts from scratch: no levels until its master playlist is parsed. */
-  const reset = (): void => {
-    setError(undefined);
-    setLevels([]);
-    setPlaying(undefined);
-    setChosen(-1);
-  };
+  // Each open of the player and each copy is a session: what an earlier one reported does not count.
+  const session = open ? `${job.id}:${source}` : '';
+  const current = loaded?.session === session ? loaded : undefined;
 
   useEffect(() => {
     const video = videoRef.current;
-    if (!open || !video || !supported) return;
+    if (!session || !video || !supported) return;
+    const update = (patch: Partial<Loaded>): void =>
+      setLoaded((prev) => ({ ...(prev?.session === session ? prev : { session, levels: [], audio: [], subtitles: [] }), ...patch }));
     const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: false, startLevel: -1 });
     hlsRef.current = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
-      setLevels(data.levels);
-      setAudio(hls.audioTracks);
-      setSubtitles(hls.subtitleTracks);
+      update({ levels: data.levels, audio: hls.audioTracks, subtitles: hls.subtitleTracks });
       void video.play().catch(() => undefined);
     });
-    hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => setPlaying(data.frag.level));
+    hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => update({ playing: data.frag.level }));
     hls.on(Hls.Events.ERROR, (_e, data) => {
-      if (data.fatal) setError(`${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}`);
+      if (data.fatal) update({ error: `${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}` });
     });
     hls.loadSource(station.mediaUrl(job.id, source, 'master.m3u8'));
     hls.attachMedia(video);
@@ -56,28 +56,23 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
       hls.destroy();
       hlsRef.current = undefined;
     };
-  }, [open, source, job.id, station, supported]);
+  }, [session, source, job.id, station, supported]);
 
   const pickLevel = (i: number): void => {
-    setChosen(i);
+    setChosen({ session, level: i });
     // currentLevel switches now (flushing the buffer) so QC sees the chosen rung at once.
     if (hlsRef.current) hlsRef.current.currentLevel = i;
   };
 
-  const current = playing !== undefined ? levels[playing] : undefined;
+  const levels = current?.levels ?? [];
+  const playingLevel = current?.playing !== undefined ? levels[current.playing] : undefined;
   return (
-    <details className="qc detail__block" data-testid="qc-player" onToggle={(e) => {
-        reset();
-        setOpen((e.target as HTMLDetailsElement).open);
-      }}>
+    <details className="qc detail__block" data-testid="qc-player" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>QC player</summary>
       <div className="qc__controls">
         <label>
           Copy{' '}
-          <select value={source} onChange={(e) => {
-              reset();
-              setSource(e.target.value as QcSource);
-            }} data-testid="qc-source">
+          <select value={source} onChange={(e) => setSource(e.target.value as QcSource)} data-testid="qc-source">
             <option value="local">Local package</option>
             <option value="origin" disabled={!onOrigin}>
               Origin{onOrigin ? '' : ' (not uploaded yet)'}
@@ -86,7 +81,7 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
         </label>
         <label>
           Rung{' '}
-          <select value={chosen} onChange={(e) => pickLevel(Number(e.target.value))} data-testid="qc-rung">
+          <select value={chosen.session === session ? chosen.level : -1} onChange={(e) => pickLevel(Number(e.target.value))} data-testid="qc-rung">
             <option value={-1}>Auto</option>
             {levels.map((l, i) => (
               <option key={i} value={i}>
@@ -95,11 +90,11 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
             ))}
           </select>
         </label>
-        {audio.length > 0 && (
+        {(current?.audio.length ?? 0) > 0 && (
           <label>
             Audio{' '}
             <select onChange={(e) => hlsRef.current && (hlsRef.current.audioTrack = Number(e.target.value))} data-testid="qc-audio">
-              {audio.map((a) => (
+              {current!.audio.map((a) => (
                 <option key={a.id} value={a.id}>
                   {a.name || a.lang || `track ${a.id + 1}`}
                 </option>
@@ -107,12 +102,12 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
             </select>
           </label>
         )}
-        {subtitles.length > 0 && (
+        {(current?.subtitles.length ?? 0) > 0 && (
           <label>
             Subtitles{' '}
             <select onChange={(e) => hlsRef.current && (hlsRef.current.subtitleTrack = Number(e.target.value))} data-testid="qc-subtitles">
               <option value={-1}>Off</option>
-              {subtitles.map((s) => (
+              {current!.subtitles.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name || s.lang || `track ${s.id + 1}`}
                 </option>
@@ -122,8 +117,16 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
         )}
       </div>
       <video ref={videoRef} className="qc__video" controls muted playsInline onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)} data-testid="qc-video" />
-      <p className="qc__status" data-testid="qc-status" data-level={playing ?? ''} data-time={time.toFixed(2)}>
-        {!supported ? 'This display cannot play HLS through MediaSource.' : error ? `Cannot play: ${error}` : current ? `Playing ${levelName(current)} (${current.width}×${current.height}) from the ${source === 'local' ? 'local package' : 'origin'} · ${time.toFixed(1)} s` : open ? 'Loading…' : ''}
+      <p className="qc__status" data-testid="qc-status" data-level={current?.playing ?? ''} data-time={time.toFixed(2)}>
+        {!supported
+          ? 'This display cannot play HLS through MediaSource.'
+          : current?.error
+            ? `Cannot play: ${current.error}`
+            : playingLevel
+              ? `Playing ${levelName(playingLevel)} (${playingLevel.width}×${playingLevel.height}) from the ${source === 'local' ? 'local package' : 'origin'} · ${time.toFixed(1)} s`
+              : open
+                ? 'Loading…'
+                : ''}
       </p>
     </details>
   );

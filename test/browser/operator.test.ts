@@ -142,17 +142,20 @@ describe('operator workflows in Chromium', () => {
     const status = qc.getByTestId('qc-status');
     for (const copy of ['local', 'origin'] as const) {
       await qc.getByTestId('qc-source').selectOption(copy);
-      await qc.locator('[data-testid=qc-rung] option').nth(2).waitFor({ state: 'attached', timeout: 20_000 });
+      // Ready when the master playlist's rungs are listed; otherwise the status says why not.
+      await expect
+        .poll(async () => ((await qc.locator('[data-testid=qc-rung] option').count()) > 2 ? 'ready' : `not ready: ${await status.textContent()}`), { timeout: 45_000 })
+        .toBe('ready');
       const rungs = (await qc.locator('[data-testid=qc-rung] option').allTextContents()).slice(1);
       // hls.js lists levels by bandwidth, lowest first.
       expect(rungs.map((r) => r.split(' ')[0])).toEqual(['180p', '360p']);
       for (const [i, r] of rungs.entries()) {
         await qc.getByTestId('qc-rung').selectOption(String(i));
         const name = r.split(' ')[0]!;
-        await expect.poll(() => status.textContent(), { timeout: 20_000 }).toMatch(new RegExp(`^Playing ${name} \\(\\d+×${name.slice(0, -1)}\\) from the ${copy === 'local' ? 'local package' : 'origin'}`));
+        await expect.poll(() => status.textContent(), { timeout: 45_000 }).toMatch(new RegExp(`^Playing ${name} \\(\\d+×${name.slice(0, -1)}\\) from the ${copy === 'local' ? 'local package' : 'origin'}`));
         // The picture moves: playback time advances while this rung plays.
         const t0 = Number(await status.getAttribute('data-time'));
-        await expect.poll(async () => Number(await status.getAttribute('data-time')), { timeout: 20_000 }).toBeGreaterThan(t0 + 0.5);
+        await expect.poll(async () => Number(await status.getAttribute('data-time')), { timeout: 45_000 }).toBeGreaterThan(t0 + 0.5);
         await expect(status.getAttribute('data-level')).resolves.toBe(String(i));
       }
     }
