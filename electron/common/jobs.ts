@@ -74,6 +74,8 @@ export interface JobSnapshot {
   /** Local package folder once transcoded. */
   packageDir?: string;
   report?: TitleReport;
+  /** Where the report was written (JSON). */
+  reportPath?: string;
   /** The latest audits of this title (newest last), per destination: when it was last proven whole. */
   audits?: AuditRecord[];
 }

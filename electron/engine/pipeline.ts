@@ -23,6 +23,7 @@ import { uploadArchive, uploadPackage } from './stages/upload.js';
 import type { LimitFunction } from 'p-limit';
 import { buildReport, type VerifyOutput } from './stages/report.js';
 import { writeFileAtomic } from './util/atomic-write.js';
+import { RateEstimator } from './util/rate.js';
 import { StationError } from './util/errors.js';
 import { auditJob, latestAudits } from './audit/job-audit.js';
 import { MANIFEST_FILE } from '../common/manifest.js';
@@ -169,13 +170,19 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
       async run({ job, signal, progress }) {
         const plan = need(job, 'plan', job.outputs.plan as TranscodePlan | undefined);
         const media = need(job, 'media info', job.media);
+        let rate: RateEstimator | undefined;
         const result = await verifyPackage({
           packageDir: need(job, 'package', job.packageDir),
           ffprobePath: ctx.tools().ffprobe,
           mode: 'write',
           info: manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan),
           signal,
-          onProgress: (done, total) => progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked` }),
+          onProgress: (done, total) => {
+            rate ??= new RateEstimator(total);
+            rate.add(done);
+            const etaSeconds = rate.etaSeconds();
+            progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked`, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+          },
         });
         assertVerified(result);
         const manifest = result.manifest!;
@@ -246,7 +253,9 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
         // The report describes the finished job, including this stage as complete.
         const report = { ...job.stages.report, state: 'done' as const, fraction: 1, endedAt: new Date().toISOString() };
         job.report = buildReport({ ...job, state: 'done', stages: { ...job.stages, report } });
-        await writeFileAtomic(join(ctx.jobDir(job.id), 'report.json'), JSON.stringify(job.report, null, 2) + '\n');
+        const path = join(ctx.jobDir(job.id), 'report.json');
+        await writeFileAtomic(path, JSON.stringify(job.report, null, 2) + '\n');
+        job.reportPath = path;
         return 'done';
       },
     },

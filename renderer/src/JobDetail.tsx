@@ -130,6 +130,11 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
         </ul>
       )}
 
+      {job.reportPath && (
+        <p className="detail__block" data-testid="report-path">
+          Report: <code>{job.reportPath}</code>
+        </p>
+      )}
       {job.report && job.report.warnings.length > 0 && (
         <details className="detail__block" data-testid="report-warnings">
           <summary>Report: {job.report.warnings.length} warning(s)</summary>

@@ -26,6 +26,7 @@ beforeAll(async () => {
   const drops = join(dir, 'drops');
   await mkdir(drops);
   await copyFile(await makeMaster({ seconds: 5 }), join(drops, 'Good Film.mp4'));
+  await copyFile(await makeMaster({ seconds: 4 }), join(drops, 'Second Film.mp4'));
   await copyFile(await makeMaster({ seconds: 90 }), join(drops, 'Long Film.mp4'));
   await writeFile(join(drops, 'Broken Film.mov'), 'this is not a movie');
   const config = stationConfigSchema.parse({
@@ -61,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('operator UI in Chromium', () => {
-  it('drops a good and a bad master: one done, one rejected with its reason', async () => {
+  it('drops three masters, one bad: two delivered, one rejected with its reason', async () => {
     const consoleErrors: string[] = [];
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -74,7 +75,7 @@ describe('operator UI in Chromium', () => {
       '1 bad file — nothing was uploaded360p/seg_00001.m4s empty — file is 0 bytes',
     );
 
-    await dropFiles(page, ['Good Film.mp4', 'Broken Film.mov']);
+    await dropFiles(page, ['Good Film.mp4', 'Second Film.mp4', 'Broken Film.mov']);
 
     const good = page.locator('[data-testid=job]', { hasText: 'Good Film' });
     const bad = page.locator('[data-testid=job]', { hasText: 'Broken Film' });
@@ -89,7 +90,9 @@ describe('operator UI in Chromium', () => {
       'done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done',
     ]);
 
-    await expect(page.locator('[data-testid=job]').count()).resolves.toBe(3);
+    await page.locator('[data-testid=job][data-state=done]', { hasText: 'Second Film' }).waitFor({ timeout: 90_000 });
+    await expect(page.locator('[data-testid=job]').count()).resolves.toBe(4);
+    await expect(page.getByTestId('queue-counts').textContent()).resolves.toBe('0 running · 0 waiting · 2 need attention · 2 delivered');
     await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(/^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//);
     // The job detail shows MediaInfo and the spec's findings.
     await good.click();
@@ -100,6 +103,7 @@ describe('operator UI in Chromium', () => {
     await expect(detail.getByTestId('ladder').textContent()).resolves.toMatch(/Encoder libx264 — .*360p: 640×360 .*180p: 320×180/);
     await expect(detail.getByTestId('verified').textContent()).resolves.toMatch(/^Verified: \d+ segments decoded, \d+ files/);
     await expect(detail.getByTestId('delivered').textContent()).resolves.toMatch(/^local: \d+ objects/);
+    await expect(detail.getByTestId('report-path').textContent()).resolves.toMatch(/^Report: \/.*\/report\.json$/);
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
@@ -112,7 +116,7 @@ describe('operator UI in Chromium', () => {
     await detail.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
     await expect(readFile(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
-    const shot = await screenshot(page, 'skeleton-done.png');
+    const shot = await screenshot(page, 'queue.png');
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
 
     // The UI saw it through the real engine: the package is in the folder destination.
@@ -121,11 +125,18 @@ describe('operator UI in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  it('pause and resume a job from the keyboard-reachable buttons', async () => {
+  it('pause and resume a job from the keyboard', async () => {
     await dropFiles(page, ['Long Film.mp4']);
     const long = page.locator('[data-testid=job]', { hasText: 'Long Film' });
     await long.locator('[data-testid=job-stage]', { hasText: 'Transcode' }).waitFor({ timeout: 60_000 });
-    await long.getByRole('button', { name: 'Pause' }).click();
+    // Keyboard only: focus the queue, Home selects the first (running) title, P pauses it.
+    await page.getByTestId('job-list').focus();
+    await page.keyboard.press('Home');
+    await expect(page.getByTestId('job-detail').locator('h2').textContent()).resolves.toBe('Long Film');
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByTestId('job-detail').locator('h2').textContent()).resolves.not.toBe('Long Film');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('p');
     await page.locator('[data-testid=job][data-state=paused]', { hasText: 'Long Film' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'paused.png');
     await long.getByRole('button', { name: 'Resume' }).focus();

@@ -147,7 +147,8 @@ describe('faults injected between the station and the store', () => {
     const faults = ['reset', 'slowdown', 'stall'] as const;
     let puts = 0;
     const proxy = await startFaultProxy(inject('s3Endpoint'), (_n, req) => (req.method === 'PUT' && ++puts % 3 === 0 ? faults[(puts / 3 - 1) % 3] : undefined), 9);
-    const dest = new S3Destination('origin', { ...cfg, endpoint: proxy.endpoint }, runtime({ journalDir: join(dir, 'j-faults'), idleTimeoutMs: 1500 }));
+    // A stall costs one idle timeout; 3 s leaves room for a store slowed by a busy 2-core machine.
+    const dest = new S3Destination('origin', { ...cfg, endpoint: proxy.endpoint }, runtime({ journalDir: join(dir, 'j-faults'), idleTimeoutMs: 3000 }));
     try {
       const big = await makeBigFile(join(dir, 'faults.bin'), 32 * MIB, 4);
       const smallDir = join(dir, 'faults-small');
