@@ -95,6 +95,16 @@ function DestinationEditor(props: {
               <option value="DEEP_ARCHIVE">DEEP_ARCHIVE</option>
             </select>
           </label>
+          <label className="field">
+            <span>Extra checksum</span>
+            <select value={dest.checksum ?? ''} onChange={(e) => set({ checksum: (e.target.value || undefined) as 'none' | 'SHA256' | undefined })}>
+              <option value="">Preset default ({dest.preset === 'aws' ? 'SHA-256' : 'none'})</option>
+              <option value="SHA256" disabled={dest.preset === 'b2'}>
+                SHA-256 (store verifies and keeps it)
+              </option>
+              <option value="none">None (Content-MD5 only)</option>
+            </select>
+          </label>
           <NumberField label="Part size (MiB)" value={dest.partSizeMiB} min={5} onChange={(v) => set({ partSizeMiB: v ?? 16 })} />
           <NumberField label="Multipart above (MiB)" value={dest.multipartThresholdMiB} min={5} onChange={(v) => set({ multipartThresholdMiB: v ?? 64 })} />
           <div className="dest__creds">

@@ -196,3 +196,57 @@ describe('many small objects', () => {
     dest.close();
   });
 });
+
+describe('flexible checksums (aws preset)', () => {
+  it('every object and part carries its SHA-256; Complete names each part’s; b2 and generic send none', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 5, multipartThresholdMiB: 5 });
+    const seen: Array<{ method: string; url: string; headers: Record<string, string | string[] | undefined>; body: Buffer[] }> = [];
+    const proxy = await startFaultProxy(inject('s3Endpoint'), (_n, req) => {
+      const rec = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: [] as Buffer[] };
+      if (req.method === 'POST') req.on('data', (c: Buffer) => rec.body.push(c));
+      seen.push(rec);
+      return undefined;
+    });
+    const big = await makeBigFile(join(dir, 'sha-big.bin'), 12 * MIB, 9);
+    const small = join(dir, 'sha-small.txt');
+    await writeFile(small, 'a small playlist');
+    const bigBytes = await readFile(big);
+    const b64 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
+    try {
+      const aws = new S3Destination('archive', { ...cfg, preset: 'aws', endpoint: proxy.endpoint }, runtime({ journalDir: join(dir, 'j-sha') }));
+      const db = await hashFile(big);
+      await aws.put({ localPath: big, key: 'sha/big.bin', size: db.size, existing: null });
+      await aws.put({ localPath: small, key: 'sha/small.txt', size: 16, md5: (await hashFile(small)).md5, existing: null });
+      const puts = seen.filter((r) => r.method === 'PUT');
+      const parts = puts.filter((r) => r.url.includes('partNumber='));
+      expect(parts).toHaveLength(3);
+      for (const p of parts) {
+        const n = Number(/partNumber=(\d+)/.exec(p.url)![1]);
+        expect(p.headers['x-amz-checksum-sha256'], `part ${n}`).toBe(b64(bigBytes.subarray((n - 1) * 5 * MIB, n * 5 * MIB)));
+      }
+      expect(puts.find((r) => r.url.includes('small.txt'))!.headers['x-amz-checksum-sha256']).toBe(b64(Buffer.from('a small playlist')));
+      const create = seen.find((r) => r.method === 'POST' && r.url.includes('uploads'))!;
+      expect(create.headers['x-amz-checksum-algorithm']).toBe('SHA256');
+      const complete = Buffer.concat(seen.find((r) => r.method === 'POST' && r.url.includes('uploadId='))!.body).toString();
+      expect(complete.match(/<ChecksumSHA256>[^<]+<\/ChecksumSHA256>/g)).toHaveLength(3);
+      // No aws-chunked trailers: the checksum travels as a plain header radosgw (and B2) can parse.
+      for (const r of puts) expect(r.headers['content-encoding'] ?? '').not.toContain('aws-chunked');
+      expect(sha256(await aws.read('sha/big.bin'))).toBe(db.sha256);
+      aws.close();
+
+      seen.length = 0;
+      const generic = new S3Destination('origin', { ...cfg, endpoint: proxy.endpoint }, runtime({ journalDir: join(dir, 'j-sha2') }));
+      await generic.put({ localPath: small, key: 'sha/plain.txt', size: 16, existing: null });
+      expect(seen.find((r) => r.method === 'PUT')!.headers['x-amz-checksum-sha256']).toBeUndefined();
+      generic.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a SHA-256 checksum on a B2 destination is refused by the config, with the reason', async () => {
+    const { stationConfigSchema, describeZodError } = await import('../../electron/common/config');
+    const r = stationConfigSchema.safeParse({ destinations: { b2: { type: 's3', preset: 'b2', bucket: 'films', checksum: 'SHA256' } }, origin: 'b2' });
+    expect(describeZodError(r.error!)).toBe('destinations.b2.checksum: Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)');
+  });
+});

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitFunction } from 'p-limit';
-import type { S3DestinationConfig } from '../../common/config.js';
+import { checksumFor, type S3DestinationConfig } from '../../common/config.js';
 import { StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
@@ -155,6 +155,7 @@ export class S3Destination implements Destination {
       ...(this.runtime.bandwidth ? { bandwidth: this.runtime.bandwidth } : {}),
       ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
       ...(this.cfg.storageClass ? { storageClass: this.cfg.storageClass } : {}),
+      ...(checksumFor(this.cfg) ? { checksum: checksumFor(this.cfg)! } : {}),
       ...(this.runtime.log ? { log: this.runtime.log } : {}),
       contentType,
       ...(signal ? { signal } : {}),
@@ -181,6 +182,7 @@ export class S3Destination implements Destination {
               Body: body,
               ContentLength: body.length,
               ContentMD5: md5HexToBase64(md5),
+              ...(checksumFor(this.cfg) ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
               ContentType: contentType,
               ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
             }),

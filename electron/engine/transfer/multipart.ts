@@ -50,6 +50,7 @@ export function multipartEtag(partMd5Hex: string[]): string {
 
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
 const md5Hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+const sha256Base64 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
 const sameIdentity = (a: SourceIdentity, b: SourceIdentity): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.fingerprint === b.fingerprint;
 
 export interface MultipartProgress {
@@ -76,6 +77,8 @@ export interface MultipartOptions {
   bandwidth?: TokenBucket;
   storageClass?: string;
   contentType?: string;
+  /** Send and have the store verify a SHA-256 per part (AWS); a resumed upload keeps what it started with. */
+  checksum?: 'SHA256';
   retry?: RetryPolicy;
   signal?: AbortSignal;
   onProgress?: (p: MultipartProgress) => void;
@@ -127,6 +130,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   const done = new Map<number, PartRecord>();
   let uploadId: string | undefined;
   let partSize = choosePartSize(identity.size, opts.preferredPartSize);
+  let checksum = opts.checksum;
   let resumed = false;
 
   const previous = await journal.load();
@@ -143,6 +147,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
         const listed = await listAllParts(client, bucket, key, h.uploadId, opts.signal);
         uploadId = h.uploadId;
         partSize = h.partSize;
+        checksum = h.checksum;
         resumed = true;
         for (const [n, rec] of previous.parts) {
           const l = listed.get(n);
@@ -154,8 +159,15 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
           const offset = (n - 1) * partSize;
           const len = Math.min(partSize, identity.size - offset);
           if (len !== l.size) continue;
-          const md5 = md5Hex(await source.read(offset, len));
-          if (md5 === l.etag) done.set(n, { part: n, etag: l.etag, size: len, md5 });
+          const bytes = await source.read(offset, len);
+          const md5 = md5Hex(bytes);
+          if (md5 === l.etag) done.set(n, { part: n, etag: l.etag, size: len, md5, ...(checksum ? { sha256: sha256Base64(bytes) } : {}) });
+        }
+        // Complete must name every part's checksum: fill in any the journal lacks.
+        if (checksum) {
+          for (const rec of done.values()) {
+            if (!rec.sha256) rec.sha256 = sha256Base64(await source.read((rec.part - 1) * partSize, rec.size));
+          }
         }
         log(`resuming ${key}: ${done.size} parts already at the store`);
       } catch (err) {
@@ -181,13 +193,14 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
             Key: key,
             ...(opts.contentType ? { ContentType: opts.contentType } : {}),
             ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
+            ...(checksum ? { ChecksumAlgorithm: checksum } : {}),
           }),
         ),
       opts.signal ? { signal: opts.signal } : {},
     );
     if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
     uploadId = created.UploadId;
-    await journal.create({ version: 1, bucket, key, uploadId, size: identity.size, partSize, source: identity, createdAt: new Date().toISOString() });
+    await journal.create({ version: 1, bucket, key, uploadId, size: identity.size, partSize, source: identity, createdAt: new Date().toISOString(), ...(checksum ? { checksum } : {}) });
   }
   const id = uploadId;
 
@@ -211,6 +224,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     const len = Math.min(partSize, identity.size - offset);
     const body = await source.read(offset, len);
     const md5 = md5Hex(body);
+    const sha256 = checksum ? sha256Base64(body) : undefined;
     await opts.bandwidth?.take(len, local.signal);
     inFlight += len;
     report();
@@ -220,7 +234,16 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
         async () => {
           bytesSent += len;
           return client.send(
-            new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: n, Body: body, ContentLength: len, ContentMD5: Buffer.from(md5, 'hex').toString('base64') }),
+            new UploadPartCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: id,
+              PartNumber: n,
+              Body: body,
+              ContentLength: len,
+              ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+              ...(sha256 ? { ChecksumSHA256: sha256 } : {}),
+            }),
             { abortSignal: local.signal },
           );
         },
@@ -230,7 +253,10 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
       if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
         throw new StationError(`${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`, 'etag-mismatch');
       }
-      const rec: PartRecord = { part: n, etag: etag || md5, size: len, md5 };
+      if (sha256 && out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256) {
+        throw new StationError(`${key} part ${n}: the store's SHA-256 ${out.ChecksumSHA256} differs from the part's ${sha256}`, 'checksum-mismatch');
+      }
+      const rec: PartRecord = { part: n, etag: etag || md5, size: len, md5, ...(sha256 ? { sha256 } : {}) };
       done.set(n, rec);
       await journal.append(rec);
       partsSent++;
@@ -272,7 +298,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
             Bucket: bucket,
             Key: key,
             UploadId: id,
-            MultipartUpload: { Parts: ordered.map((p) => ({ PartNumber: p.part, ETag: `"${p.etag}"` })) },
+            MultipartUpload: { Parts: ordered.map((p) => ({ PartNumber: p.part, ETag: `"${p.etag}"`, ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}) })) },
           }),
         ),
       opts.signal ? { signal: opts.signal } : {},

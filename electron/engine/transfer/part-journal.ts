@@ -18,6 +18,8 @@ export interface UploadHeader {
   partSize: number;
   source: SourceIdentity;
   createdAt: string;
+  /** The flexible checksum the upload was created with (the store then wants it on every part). */
+  checksum?: 'SHA256';
 }
 
 export interface PartRecord {
@@ -25,6 +27,8 @@ export interface PartRecord {
   etag: string;
   size: number;
   md5: string;
+  /** Base64 SHA-256 of the part, when the upload carries one. */
+  sha256?: string;
 }
 
 export class PartJournal {
