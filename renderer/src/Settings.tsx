@@ -98,7 +98,7 @@ function DestinationEditor(props: {
           <label className="field">
             <span>Extra checksum</span>
             <select value={dest.checksum ?? ''} onChange={(e) => set({ checksum: (e.target.value || undefined) as 'none' | 'SHA256' | undefined })}>
-              <option value="">Preset default ({dest.preset === 'aws' ? 'SHA-256' : 'none'})</option>
+              <option value="">Default for this store ({dest.preset === 'aws' ? 'SHA-256' : 'none'})</option>
               <option value="SHA256" disabled={dest.preset === 'b2'}>
                 SHA-256 (store verifies and keeps it)
               </option>
