@@ -2,7 +2,7 @@
 // of npm test — machines here are noisy, so targets live in the printed ratios, not in assertions.
 import { defineConfig } from 'vitest/config';
 
-// Room for 1 GiB × 6 + 4 GiB + small objects in radosgw's sparse OSD file (read by the global setup).
+// Room for 1 GiB × 9 + 4 GiB + small objects in radosgw's sparse OSD file (read by the global setup).
 process.env.INGEST_TEST_RGW_GIB ??= '24';
 
 export default defineConfig({
