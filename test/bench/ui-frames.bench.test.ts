@@ -122,11 +122,6 @@ describe('UI frame-time benchmark', () => {
         const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
         expect(main, 'no renderer main thread in the trace').toBeDefined();
         const onMain = events.filter((e) => e.ph === 'X' && e.tid === main!.tid && e.pid === main!.pid && e.dur !== undefined);
-        if (process.env.DEBUG_TRACE) {
-          const names = new Map<string, number>();
-          for (const e of onMain) names.set(e.name, (names.get(e.name) ?? 0) + 1);
-          console.log([...names].sort((a, b) => b[1] - a[1]).slice(0, 15));
-        }
         // Top-level tasks of the scheduler: everything the main thread does runs inside one.
         const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask');
         expect(tasks.length, 'no main-thread tasks in the trace').toBeGreaterThan(0);
