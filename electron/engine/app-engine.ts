@@ -109,7 +109,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       async test(name, destination, credentials) {
         const creds = credentials ?? (await settings.credentialsFor(name));
         const cfg = destination.type === 's3' && creds ? { ...destination, ...creds } : destination;
-        return checkConnection(name, cfg, opts.userDataDir, join(opts.userDataDir, 'work', 'uploads'));
+        return checkConnection(name, cfg, opts.userDataDir, join(station?.workDir ?? join(opts.userDataDir, 'work'), 'uploads'));
       },
     },
   });

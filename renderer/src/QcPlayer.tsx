@@ -11,6 +11,24 @@ import type { MediaSource as QcSource, StationApi } from '../../electron/common/
 
 const levelName = (l: Level): string => `${l.height}p`;
 
+/** Audio or subtitle tracks of the playing copy (hidden when it has none); `off` offers "Off" (-1). */
+function TrackSelect(props: { label: string; testId: string; tracks: MediaPlaylist[]; off?: boolean; onPick(id: number): void }): React.JSX.Element | null {
+  if (props.tracks.length === 0) return null;
+  return (
+    <label>
+      {props.label}{' '}
+      <select onChange={(e) => props.onPick(Number(e.target.value))} data-testid={props.testId}>
+        {props.off && <option value={-1}>Off</option>}
+        {props.tracks.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name || t.lang || `track ${t.id + 1}`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** What one loaded copy reported; kept with the session it belongs to, so a stale one is ignored. */
 interface Loaded {
   session: string;
@@ -90,31 +108,8 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
             ))}
           </select>
         </label>
-        {(current?.audio.length ?? 0) > 0 && (
-          <label>
-            Audio{' '}
-            <select onChange={(e) => hlsRef.current && (hlsRef.current.audioTrack = Number(e.target.value))} data-testid="qc-audio">
-              {current!.audio.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name || a.lang || `track ${a.id + 1}`}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-        {(current?.subtitles.length ?? 0) > 0 && (
-          <label>
-            Subtitles{' '}
-            <select onChange={(e) => hlsRef.current && (hlsRef.current.subtitleTrack = Number(e.target.value))} data-testid="qc-subtitles">
-              <option value={-1}>Off</option>
-              {current!.subtitles.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name || s.lang || `track ${s.id + 1}`}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
+        <TrackSelect label="Audio" testId="qc-audio" tracks={current?.audio ?? []} onPick={(id) => hlsRef.current && (hlsRef.current.audioTrack = id)} />
+        <TrackSelect label="Subtitles" testId="qc-subtitles" tracks={current?.subtitles ?? []} off onPick={(id) => hlsRef.current && (hlsRef.current.subtitleTrack = id)} />
       </div>
       <video ref={videoRef} className="qc__video" controls muted playsInline onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)} data-testid="qc-video" />
       <p className="qc__status" data-testid="qc-status" data-level={current?.playing ?? ''} data-time={time.toFixed(2)}>

@@ -93,6 +93,8 @@ async function expectedMultipartEtag(source: ByteSource, size: number, partSize:
 export class S3Destination implements Destination {
   readonly kind = 's3' as const;
   readonly client: S3Client;
+  /** The flexible checksum sent with every object and part (see the config's `checksum`). */
+  private readonly checksum: 'SHA256' | undefined;
 
   constructor(
     readonly name: string,
@@ -100,6 +102,7 @@ export class S3Destination implements Destination {
     private readonly runtime: S3Runtime,
   ) {
     this.client = createS3Client(cfg, runtime);
+    this.checksum = checksumFor(cfg);
   }
 
   get storageClass(): string | undefined {
@@ -155,7 +158,7 @@ export class S3Destination implements Destination {
       ...(this.runtime.bandwidth ? { bandwidth: this.runtime.bandwidth } : {}),
       ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
       ...(this.cfg.storageClass ? { storageClass: this.cfg.storageClass } : {}),
-      ...(checksumFor(this.cfg) ? { checksum: checksumFor(this.cfg)! } : {}),
+      ...(this.checksum ? { checksum: this.checksum } : {}),
       ...(this.runtime.log ? { log: this.runtime.log } : {}),
       contentType,
       ...(signal ? { signal } : {}),
@@ -182,7 +185,7 @@ export class S3Destination implements Destination {
               Body: body,
               ContentLength: body.length,
               ContentMD5: md5HexToBase64(md5),
-              ...(checksumFor(this.cfg) ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
+              ...(this.checksum ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
               ContentType: contentType,
               ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
             }),
