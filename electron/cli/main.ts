@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { StationError, errorMessage } from '../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { printable } from '../common/printable.js';
 import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
@@ -16,7 +17,9 @@ import { transcodeCommand } from './commands/transcode.js';
 
 export type { CliIo } from './io.js';
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
+  // Everything the CLI prints passes through printable(): supplier file names never reach the terminal raw.
+  const io: CliIo = { cwd: rawIo.cwd, stdout: (t) => rawIo.stdout(printable(t)), stderr: (t) => rawIo.stderr(printable(t)) };
   let exitCode = EXIT_OK;
   const program = new Command()
     .name('ingest-station')
@@ -30,8 +33,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('run the whole pipeline on source masters (files or folders), headless')
     .argument('<file...>', 'source masters or folders of masters')
     .option('--config <file>', 'station config (destinations, origin, archive); default: a folder destination ./ingest-output')
+    .option('--title-id <id>', "the platform's own title ID for the one master given (default: derived from the file name)")
+    .option('--titles <sheet.csv>', 'title IDs for a batch: CSV with columns file, title_id[, replace] (a titles.csv beside the masters is read too)')
+    .option('--replace', 'publish the master in place of what its title ID holds (a corrected re-delivery; the old version is retired)')
     .option('--json', 'print the final report as JSON on stdout')
-    .action(async (files: string[], opts: { config?: string; json?: boolean }) => {
+    .action(async (files: string[], opts: { config?: string; json?: boolean; titleId?: string; titles?: string; replace?: boolean }) => {
       exitCode = await ingest(files, opts, io);
     });
 
@@ -86,10 +92,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<fileOrPackageDir>', 'a file, or a package folder holding manifest.json')
     .requiredOption('--dest <name>', 'destination name from the config')
     .requiredOption('--config <file>', 'station config')
-    .option('--prefix <p>', 'key prefix at the destination (default: the file name / the package folder name)')
+    .option('--prefix <p>', 'key prefix for a single file (a package goes under its title ID)')
+    .option('--title-id <id>', "a package: the platform's own title ID (default: the manifest's, else derived from the title)")
+    .option('--replace', 'a package: publish it in place of what its title ID holds')
     .option('--bwlimit <MBps>', 'bandwidth limit in MB/s', Number)
     .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
-    .action(async (target: string, opts: { dest: string; config: string; prefix?: string; bwlimit?: number; json?: boolean }) => {
+    .action(async (target: string, opts: { dest: string; config: string; prefix?: string; titleId?: string; replace?: boolean; bwlimit?: number; json?: boolean }) => {
       exitCode = await upload(target, opts, io);
     });
 
@@ -103,8 +111,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
     .option('--sample <K>', 'with --deep: hash a random sample of K objects per title', Number)
     .option('--request-restore', "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)")
+    .option('--title-id <id>', "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)")
     .option('--json', 'print every audit record as JSON on stdout')
-    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean }) => {
+    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean; titleId?: string }) => {
       exitCode = await audit(targets, opts, io);
     });
 

@@ -4,7 +4,7 @@
  * runtime library — so the sandboxed preload bundle stays tiny. Argument schemas live in schemas.ts
  * and are checked by main (and by the test loopback bridge) before anything reaches the engine.
  */
-import type { JobSnapshot } from './jobs.js';
+import type { JobSnapshot, TitleRequest } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
 import type { DestinationConfig } from './config.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from './settings.js';
@@ -24,6 +24,8 @@ export interface InvokeOps {
   resumeJob: { args: [jobId: string]; result: void };
   /** Run a failed title again from the stage that failed. */
   retryJob: { args: [jobId: string]; result: void };
+  /** Set a title's ID (the platform's own; null: derived from the file name) and replace, before it is claimed. */
+  setTitle: { args: [jobId: string, request: TitleRequest]; result: JobSnapshot };
   /** Reorder a waiting title. */
   moveJob: { args: [jobId: string, where: 'up' | 'down' | 'top']; result: void };
   pauseAll: { args: []; result: void };
@@ -63,6 +65,8 @@ export interface StationInfo {
   spec?: string;
   origin: string;
   archive?: string;
+  /** Things the operator should fix about the station itself (the bundled 2018 ffprobe in use, say). */
+  warnings?: string[];
 }
 
 export interface AuditRequest {
@@ -83,6 +87,7 @@ export const INVOKE_CHANNELS = {
   resumeJob: 'jobs:resume',
   retryJob: 'jobs:retry',
   moveJob: 'jobs:move',
+  setTitle: 'jobs:set-title',
   pauseAll: 'queue:pause-all',
   resumeAll: 'queue:resume-all',
   getSettings: 'settings:get',

@@ -3,6 +3,39 @@
  * a JSON file (--config); the app keeps it in its settings store.
  */
 import { z } from 'zod';
+import { localPathProblem } from './paths.js';
+import { S3_DEFAULTS, STATION_DEFAULTS } from './config-defaults.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Why an S3 endpoint URL is refused: credentials in the URL (they would end up in logs and
+ * settings), plain http to anything but this machine (signed requests and bodies in clear), or
+ * anything but a bare origin.
+ */
+export function endpointProblem(raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username || u.password) return 'user name or password in the URL: put credentials in the credentials fields, never in the endpoint';
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${u.protocol} is not http(s)`;
+  if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) return `plain http is allowed only to this machine (127.0.0.1, localhost); use https://${u.host}`;
+  if (u.search || u.hash) return 'no query or fragment in an endpoint';
+  return undefined;
+}
+
+const endpointSchema = z.string().superRefine((s, ctx) => {
+  const problem = endpointProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const toolPathSchema = z.string().superRefine((p, ctx) => {
+  const problem = localPathProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: `tool path refused: ${problem}` });
+});
 
 export const s3DestinationSchema = z.object({
   type: z.literal('s3'),
@@ -11,24 +44,24 @@ export const s3DestinationSchema = z.object({
    * 'generic' S3-compatible. All use Content-MD5 for integrity and SDK checksums only when required
    * (B2 rejects x-amz-checksum-* headers).
    */
-  preset: z.enum(['b2', 'aws', 'generic']).default('generic'),
+  preset: z.enum(['b2', 'aws', 'generic']).default(S3_DEFAULTS.preset),
   /** Endpoint URL for S3-compatible stores (Backblaze B2, radosgw). Omit for AWS. */
-  endpoint: z.url().optional(),
-  region: z.string().min(1).default('us-east-1'),
+  endpoint: endpointSchema.optional(),
+  region: z.string().min(1).default(S3_DEFAULTS.region),
   bucket: z.string().min(3).max(63),
   /** Key prefix under which titles are stored ("" for the bucket root). */
-  prefix: z.string().default(''),
+  prefix: z.string().default(S3_DEFAULTS.prefix),
   /** Path-style addressing (http://host/bucket/key): needed by radosgw and most local stores. */
-  forcePathStyle: z.boolean().default(false),
+  forcePathStyle: z.boolean().default(S3_DEFAULTS.forcePathStyle),
   /** e.g. DEEP_ARCHIVE for the archive destination. */
   storageClass: z.string().optional(),
   /** Credentials. Omit to use the SDK's default chain (env vars, profile). Never logged. */
   accessKeyId: z.string().min(1).optional(),
   secretAccessKey: z.string().min(1).optional(),
   /** Preferred multipart part size in MiB (raised as needed to stay within 10,000 parts). B2 suggests ~100. */
-  partSizeMiB: z.number().int().min(5).max(5120).default(16),
+  partSizeMiB: z.number().int().min(5).max(5120).default(S3_DEFAULTS.partSizeMiB),
   /** Objects larger than this (MiB) go multipart and become resumable. */
-  multipartThresholdMiB: z.number().int().min(5).default(64),
+  multipartThresholdMiB: z.number().int().min(5).default(S3_DEFAULTS.multipartThresholdMiB),
   /**
    * A SHA-256 of every object and part (x-amz-checksum-sha256) that the store verifies on receipt
    * and keeps, on top of Content-MD5. Default: SHA256 for the aws preset, none elsewhere (B2 rejects
@@ -37,6 +70,8 @@ export const s3DestinationSchema = z.object({
    */
   checksum: z.enum(['none', 'SHA256']).optional(),
 });
+
+export { credentialBinding, endpointFor } from './config-binding.js';
 
 /** The flexible checksum an S3 destination sends (see `checksum`). */
 export function checksumFor(cfg: { preset: 'b2' | 'aws' | 'generic'; checksum?: 'none' | 'SHA256' | undefined }): 'SHA256' | undefined {
@@ -66,38 +101,44 @@ export const stationConfigSchema = z
     archive: z.string().optional(),
     /** Where packages are built. Defaults to ./ingest-work. */
     workDir: z.string().optional(),
-    ffmpegPath: z.string().optional(),
+    /** Absolute local paths (no UNC, no relative): the station runs what they name. */
+    ffmpegPath: toolPathSchema.optional(),
     /** Folders whose new media files are ingested once they stop growing. */
     watchFolders: z
-      .array(z.object({ path: z.string().min(1), stableSeconds: z.number().min(0).default(30) }))
+      .array(z.object({ path: z.string().min(1), stableSeconds: z.number().min(0).default(STATION_DEFAULTS.watchStableSeconds) }))
       .default([]),
     /** Video encoder: "auto" (hardware if a trial encode passes, else libx264) or an ffmpeg encoder name. */
-    encoder: z.string().regex(/^[a-z0-9_]+$/).default('auto'),
+    encoder: z.string().regex(/^[a-z0-9_]+$/).default(STATION_DEFAULTS.encoder),
     /** Delivery spec file (default: resources/delivery-spec.json). */
     specPath: z.string().optional(),
-    ffprobePath: z.string().optional(),
+    ffprobePath: toolPathSchema.optional(),
     /** Ladder profile: a name in resources/ladder-profiles.json ("default", "preview") or a JSON file. */
-    profile: z.string().min(1).default('default'),
+    profile: z.string().min(1).default(STATION_DEFAULTS.profile),
     /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
-    segmentFormat: z.enum(['fmp4', 'ts']).default('fmp4'),
+    segmentFormat: z.enum(['fmp4', 'ts']).default(STATION_DEFAULTS.segmentFormat),
     /** Also write a DASH manifest over the same CMAF segments (fMP4 only). */
-    dash: z.boolean().default(false),
+    dash: z.boolean().default(STATION_DEFAULTS.dash),
     /** HLS segment length in seconds. */
-    segmentSeconds: z.number().min(1).max(30).default(6),
+    segmentSeconds: z.number().min(1).max(30).default(STATION_DEFAULTS.segmentSeconds),
     /**
      * Titles in progress at once. Each stage keeps its own limit (one transcode and one verify at a
      * time: both use every core), so with 3 one title uploads while the next transcodes.
      */
-    activeJobs: z.number().int().min(1).max(16).default(3),
+    activeJobs: z.number().int().min(1).max(16).default(STATION_DEFAULTS.activeJobs),
     /** Transcodes at once (a GPU may take more than one; a CPU encode takes every core). */
-    transcodeConcurrency: z.number().int().min(1).max(8).default(1),
+    transcodeConcurrency: z.number().int().min(1).max(8).default(STATION_DEFAULTS.transcodeConcurrency),
     /** Small objects in flight across all jobs. */
-    uploadConcurrency: z.number().int().min(1).max(128).default(16),
+    uploadConcurrency: z.number().int().min(1).max(128).default(STATION_DEFAULTS.uploadConcurrency),
     /** Multipart parts in flight per object, and across every upload of the station. */
-    partsPerFile: z.number().int().min(1).max(64).default(4),
-    partsInFlight: z.number().int().min(1).max(256).default(8),
+    partsPerFile: z.number().int().min(1).max(64).default(STATION_DEFAULTS.partsPerFile),
+    partsInFlight: z.number().int().min(1).max(256).default(STATION_DEFAULTS.partsInFlight),
     /** Upload bandwidth limit in MB/s for the whole station (unset: unlimited). */
     bandwidthLimitMBps: z.number().positive().optional(),
+    /**
+     * After a replacement, how long the old version stays at the stores for viewers already
+     * playing it (hours; 0 = removed right after the switch). Removed by the next audit after that.
+     */
+    retireGraceHours: z.number().min(0).max(720).default(STATION_DEFAULTS.retireGraceHours),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {

@@ -7,13 +7,15 @@ import type { MediaInfo } from './media.js';
 import type { SpecResult } from './spec.js';
 import type { AuditRecord, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
+import type { TitleClaimSummary } from './title.js';
 
-export const STAGES = ['probe', 'plan', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'audit', 'report'] as const;
+export const STAGES = ['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'audit', 'report'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export const STAGE_LABELS: Record<StageName, string> = {
   probe: 'Probe',
   plan: 'Plan',
+  claim: 'Claim title',
   transcode: 'Transcode',
   verify: 'Verify',
   uploadOrigin: 'Upload origin',
@@ -55,6 +57,10 @@ export interface JobSnapshot {
   priority?: number;
   /** Size + SHA-256 of the master's first and last MiB: recognises the same master dropped twice. */
   fingerprint?: string;
+  /** What the operator asked for: the platform's own title ID, and whether to replace what it holds. */
+  titleRequest?: TitleRequest;
+  /** The title ID and version this job delivers, and what each destination's claim said (after the claim stage). */
+  claim?: TitleClaimSummary;
   state: JobState;
   /** The stage running now, or the last one that ran. */
   stage: StageName;
@@ -78,6 +84,13 @@ export interface JobSnapshot {
   reportPath?: string;
   /** The latest audits of this title (newest last), per destination: when it was last proven whole. */
   audits?: AuditRecord[];
+}
+
+export interface TitleRequest {
+  /** The platform's own ID; absent: derived from the file name (see common/title.ts). */
+  titleId?: string;
+  /** Publish this master in place of what the title ID holds (a corrected re-delivery). */
+  replace?: boolean;
 }
 
 export interface LadderSummary {

@@ -8,6 +8,8 @@ export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 /** The package's master playlist, at its root. */
 export const MASTER_PLAYLIST = 'master.m3u8';
+/** In a package folder the station made: the files it wrote there (it never deletes any other). */
+export const PACKAGE_MARKER = '.ingest-station-package';
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
 
@@ -34,6 +36,10 @@ export const sourceFingerprintSchema = z.object({
 export const manifestSchema = z.object({
   schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
   title: z.string(),
+  /** The prefix the title owns at the stores (see common/title.ts); absent in packages made offline. */
+  titleId: z.string().optional(),
+  /** The job that made the package: the owner of its claims at the stores. */
+  jobId: z.string().optional(),
   createdAt: z.string(),
   source: sourceFingerprintSchema.extend({ durationSec: z.number().nonnegative() }),
   /** Probe summary of the master: enough to recognise it and to check durations later. */
@@ -81,7 +87,13 @@ export interface PackageProblem {
 }
 
 /** What an audit can find wrong at a destination, per object. */
-export const AUDIT_PROBLEMS = ['missing', 'unexpected', 'size-mismatch', 'etag-mismatch', 'content-mismatch', 'wrong-storage-class'] as const;
+export const AUDIT_PROBLEMS = [
+  'missing', 'unexpected', 'size-mismatch', 'etag-mismatch', 'content-mismatch', 'wrong-storage-class',
+  /** The prefix's claim is not this title's (another master, or not an Ingest Station claim): nothing is touched. */
+  'claimed-by-other',
+  /** This manifest's version is not the live one (replaced, or never committed): nothing is touched. */
+  'not-live',
+] as const;
 export type AuditProblemCode = (typeof AUDIT_PROBLEMS)[number];
 
 export interface AuditProblem {
@@ -95,8 +107,10 @@ export interface AuditProblem {
 export interface AuditRecord {
   at: string;
   destination: string;
-  /** Title key prefix that was listed. */
+  /** Title key prefix that was listed (the title ID). */
   prefix: string;
+  /** The version audited (its folder under the prefix). */
+  version?: string;
   objectsExpected: number;
   objectsListed: number;
   /** Objects downloaded and hashed (deep audits). */

@@ -18,6 +18,9 @@ export interface StageTiming {
 
 export interface TitleReport {
   title: string;
+  /** The prefix the title owns at the stores, and the version folder this delivery went into. */
+  titleId?: string;
+  version?: string;
   source: string;
   state: 'done' | 'failed' | 'cancelled';
   error?: string;

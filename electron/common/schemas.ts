@@ -5,16 +5,20 @@
 import { z } from 'zod';
 import type { InvokeOp, InvokeOps } from './api.js';
 import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
+import { localPathProblem } from './paths.js';
+import { titleIdSchema } from './title.js';
 
 const MAX_PATH = 4096;
 
-/** An absolute path on POSIX (/…), Windows (C:\… or C:/…) or UNC (\\server\share). No NUL bytes. */
+/** An absolute local path on POSIX (/…) or Windows (C:\… or C:/…); no UNC, no NUL bytes. */
 export const absolutePath = z
   .string()
   .min(1)
   .max(MAX_PATH)
-  .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
-  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'path must be absolute');
+  .superRefine((p, ctx) => {
+    const problem = localPathProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: `path refused: ${problem}` });
+  });
 
 export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
 
@@ -29,6 +33,7 @@ export const invokeArgSchemas = {
   resumeJob: z.tuple([jobId]),
   retryJob: z.tuple([jobId]),
   moveJob: z.tuple([jobId, z.enum(['up', 'down', 'top'])]),
+  setTitle: z.tuple([jobId, z.strictObject({ titleId: titleIdSchema.optional(), replace: z.boolean().optional() })]),
   pauseAll: z.tuple([]),
   resumeAll: z.tuple([]),
   getSettings: z.tuple([]),

@@ -33,6 +33,8 @@ export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
 export interface StoredCredential {
   /** "…WXYZ": enough to recognise the key, useless to an onlooker. */
   accessKeyIdHint: string;
+  /** Sealed for another endpoint or bucket than the destination has now: not used until typed again. */
+  unbound?: true;
 }
 
 export interface SettingsView {
@@ -60,6 +62,8 @@ export interface ConnectionStep {
 export interface ConnectionTest {
   ok: boolean;
   steps: ConnectionStep[];
+  /** What was tested when it is not what the screen shows (the saved destination, say). */
+  note?: string;
 }
 
 export function keyHint(accessKeyId: string): string {

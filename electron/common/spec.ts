@@ -43,7 +43,7 @@ export const SPEC_CODES = [
   'zero-bytes', 'not-a-file', 'unreadable', 'gone', 'not-media', 'probe-timeout', 'truncated', 'corrupt',
   'no-video', 'no-audio', 'single-frame', 'zero-duration', 'too-short', 'short-for-feature', 'too-small',
   'odd-dimensions', 'frame-rate-out-of-range', 'variable-frame-rate', 'interlaced', 'hdr', 'non-square-pixels',
-  'rotated', 'unsupported-codec',
+  'rotated', 'unsupported-codec', 'not-a-master-format', 'not-a-local-path',
 ] as const;
 export type SpecCode = (typeof SPEC_CODES)[number];
 

@@ -36,8 +36,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         const why = intake.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ');
         throw new StationError(`Nothing to ingest${why ? ` (${why})` : ''}`, 'nothing-to-ingest');
       }
-      return deps.station().queue.add(intake.files);
+      return deps.station().queue.add(intake.files, intake.requests);
     },
+    setTitle: (jobId, request) => deps.station().queue.setTitle(jobId, request),
     async listJobs() {
       return deps.station().queue.list();
     },

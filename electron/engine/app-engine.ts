@@ -15,7 +15,7 @@ import { checkConnection } from './destinations/check-connection.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { parseMediaPath, serveMedia, type MediaResponse } from './media/serve-media.js';
 import type { SecretBox } from './settings/secret-box.js';
-import { SettingsStore } from './settings/settings-store.js';
+import { SettingsStore, destinationWithoutCredentials } from './settings/settings-store.js';
 import { openStation, resolveWorkDir, type Station } from './station.js';
 import { StationError } from './util/errors.js';
 
@@ -107,9 +107,17 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
         return settings.view();
       },
       async test(name, destination, credentials) {
-        const creds = credentials ?? (await settings.credentialsFor(name));
-        const cfg = destination.type === 's3' && creds ? { ...destination, ...creds } : destination;
-        return checkConnection(name, cfg, opts.userDataDir, join(station?.workDir ?? join(opts.userDataDir, 'work'), 'uploads'));
+        const journals = join(station?.workDir ?? join(opts.userDataDir, 'work'), 'uploads');
+        // Typed credentials go with the destination typed beside them. Stored ones go only to the
+        // saved destination they are bound to: the renderer's endpoint and bucket are ignored, so
+        // nothing signed with the real key can be sent to a host the renderer chose.
+        if (credentials) return checkConnection(name, destination.type === 's3' ? { ...destination, ...credentials } : destination, opts.userDataDir, journals);
+        const saved = await settings.savedDestination(name);
+        if (!saved) return checkConnection(name, destination, opts.userDataDir, journals);
+        const cfg = saved.destination.type === 's3' && saved.credentials ? { ...saved.destination, ...saved.credentials } : saved.destination;
+        const result = await checkConnection(name, cfg, opts.userDataDir, journals);
+        const differs = JSON.stringify(saved.destination) !== JSON.stringify(destinationWithoutCredentials(destination));
+        return differs ? { ...result, note: 'Tested the saved destination with its stored credentials: save the changes (or type the credentials) to test what the screen shows.' } : result;
       },
     },
   });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeZodError, stationConfigSchema, type StationConfig } from '../common/config.js';
 import { StationError } from './util/errors.js';
+import { parseJsonText } from './util/json-text.js';
 
 export interface LoadedConfig {
   config: StationConfig;
@@ -18,12 +19,7 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   } catch (err) {
     throw new StationError(`Cannot read config file ${abs}: ${(err as Error).message}`, 'config-unreadable');
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new StationError(`Config file ${abs} is not valid JSON: ${(err as Error).message}`, 'config-invalid');
-  }
+  const raw = parseJsonText(text, `Config file ${abs}`);
   const parsed = stationConfigSchema.safeParse(raw);
   if (!parsed.success) throw new StationError(`Config file ${abs} is invalid: ${describeZodError(parsed.error)}`, 'config-invalid');
   return { config: parsed.data, baseDir: dirname(abs) };

@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import { createDestination, type Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { TokenBucket } from './transfer/token-bucket.js';
-import { StationError } from './util/errors.js';
+import { StationError, errorMessage } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
 import { WatchFolder } from './watch-folder.js';
 import type { DeliverySpec } from '../common/spec.js';
@@ -20,11 +20,13 @@ import type { EncoderChoice } from './stages/plan.js';
 import { loadProfile } from './stages/profiles.js';
 import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
+import { KeyedMutex } from './util/keyed-mutex.js';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
 export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
-import { createStageRunners, titleKey } from './pipeline.js';
+import { createStageRunners } from './pipeline.js';
 import type { JobAuditContext } from './audit/job-audit.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
@@ -134,6 +136,9 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     jobDir: (id) => join(workDir, 'jobs', id),
     segmentSeconds: config.segmentSeconds,
     objectsPool: pLimit(config.uploadConcurrency),
+    claims: new KeyedMutex(),
+    stationName: hostname(),
+    retireGraceMs: config.retireGraceHours * 3_600_000,
   });
   const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
@@ -146,8 +151,9 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         new WatchFolder({
           path: isAbsolute(w.path) ? w.path : resolve(opts.baseDir, w.path),
           stableMs: w.stableSeconds * 1000,
-          onArrived: (path) => queue.add([path]),
-          onError: (err) => console.error(`watch folder ${w.path}:`, err),
+          onArrived: (path, request) => queue.add([path], request ? { [path]: request } : {}),
+          // The message only: error objects of the SDK carry requests and headers.
+          onError: (err) => console.error(`watch folder ${w.path}: ${errorMessage(err)}`),
         }).start(),
       )
     : [];
@@ -163,12 +169,12 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       try {
         const t = getTools();
         const [fv, pv] = await Promise.all([toolVersion(t.ffmpeg), toolVersion(t.ffprobe)]);
-        return { ...base, ffmpeg: { path: t.ffmpeg, version: fv }, ffprobe: { path: t.ffprobe, version: pv }, spec: (await runnerSpec()).name };
+        return { ...base, ffmpeg: { path: t.ffmpeg, version: fv }, ffprobe: { path: t.ffprobe, version: pv }, spec: (await runnerSpec()).name, ...(t.ffprobeWarning ? { warnings: [t.ffprobeWarning] } : {}) };
       } catch (err) {
         return { ...base, toolsError: (err as Error).message };
       }
     },
-    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, titleKey },
+    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000 },
     async close() {
       for (const w of watchers) w.stop();
       await queue.close();

@@ -6,13 +6,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { expandSources } from './intake.js';
+import type { TitleRequest } from '../common/jobs.js';
 
 export interface WatchFolderOptions {
   path: string;
   /** How long size and mtime must stay unchanged before a file counts as arrived. */
   stableMs: number;
   pollMs?: number;
-  onArrived: (path: string) => Promise<unknown> | void;
+  /** A master that stopped growing, with what a titles.csv beside it asks for its title. */
+  onArrived: (path: string, request?: TitleRequest) => Promise<unknown> | void;
   onError?: (err: unknown) => void;
 }
 
@@ -46,7 +48,7 @@ export class WatchFolder {
 
   /** One pass: note sizes, deliver what has been still long enough. */
   async scan(now: number): Promise<void> {
-    const { files } = await expandSources([this.opts.path]);
+    const { files, requests } = await expandSources([this.opts.path]);
     for (const file of files) {
       let st;
       try {
@@ -63,7 +65,7 @@ export class WatchFolder {
       }
       if (now - prev.since >= this.opts.stableMs && st.size > 0 && !this.delivered.has(key)) {
         this.delivered.add(key);
-        await this.opts.onArrived(file);
+        await this.opts.onArrived(file, requests[file]);
       }
     }
   }

@@ -14,6 +14,7 @@ import { createMainWindow, installCsp } from './window.js';
 import { createFinishNotifier } from './notifications.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
+import { errorMessage } from '../engine/util/errors.js';
 
 const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
@@ -58,16 +59,32 @@ async function start(): Promise<void> {
   mainWindow.on('closed', () => (mainWindow = undefined));
 }
 
+/**
+ * Start, or say why not: a failing start (unreadable settings, a work folder that cannot be made…)
+ * shows the reason in a dialog, closes what was opened, gives up the single-instance lock so the
+ * next launch is not refused, and exits with status 1 — never a silent process without a window.
+ */
+export async function launch(): Promise<void> {
+  try {
+    await app.whenReady();
+    await start();
+  } catch (err) {
+    dialog.showErrorBox('Ingest Station could not start', `${errorMessage(err)}\n\nNothing was changed. Fix the cause and start Ingest Station again.`);
+    const e = engine;
+    engine = undefined;
+    await e?.close().catch(() => undefined);
+    app.releaseSingleInstanceLock();
+    app.exit(1);
+  }
+}
+
 registerMediaScheme(protocol);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => mainWindow?.focus());
-  app.whenReady().then(start, (err: unknown) => {
-    dialog.showErrorBox('Ingest Station could not start', String(err));
-    app.exit(1);
-  });
+  void launch();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && engine) mainWindow = createMainWindow(preloadPath, appUrl);
   });

@@ -20,6 +20,7 @@ export const stationApi: StationApi = {
   resumeJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.resumeJob, jobId),
   retryJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.retryJob, jobId),
   moveJob: (jobId, where) => ipcRenderer.invoke(INVOKE_CHANNELS.moveJob, jobId, where),
+  setTitle: (jobId, request) => ipcRenderer.invoke(INVOKE_CHANNELS.setTitle, jobId, request),
   pauseAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.pauseAll),
   resumeAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.resumeAll),
   getSettings: () => ipcRenderer.invoke(INVOKE_CHANNELS.getSettings),

@@ -11,6 +11,7 @@ import { AuditPanel } from './AuditPanel';
 import { JobActions } from './JobActions';
 import { STATE_LABELS } from './JobList';
 import { MasterDetails } from './MasterDetails';
+import { TitlePanel } from './TitlePanel';
 // hls.js is most of the renderer's weight: loaded when a title's detail first needs the player.
 const QcPlayer = lazy(() => import('./QcPlayer').then((m) => ({ default: m.QcPlayer })));
 
@@ -18,6 +19,7 @@ const QcPlayer = lazy(() => import('./QcPlayer').then((m) => ({ default: m.QcPla
 const NEXT_STEP: Record<StageName, string> = {
   probe: 'Fix or replace the master at its source, then add it again.',
   plan: 'Check the ladder profile in Settings, then retry.',
+  claim: 'Set the platform’s title ID below and retry, or Retry with Replace to publish this master in place of what the ID holds.',
   transcode: 'Retry. If it fails again, the ffmpeg output below names the cause (disk, codec, hardware).',
   verify: 'Retry re-transcodes nothing: it checks the package again. If files are damaged, cancel and add the master again.',
   uploadOrigin: 'Check the origin in Settings (Test connection), then retry: uploaded parts are kept.',
@@ -90,6 +92,8 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
           </ul>
         </details>
       )}
+
+      <TitlePanel job={job} station={station} />
 
       <MasterDetails job={job} />
 

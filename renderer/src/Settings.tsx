@@ -7,8 +7,10 @@
 import { useEffect, useState } from 'react';
 import type { StationApi } from '../../electron/common/api';
 import type { DestinationConfig, StationConfig } from '../../electron/common/config';
+import { credentialBinding } from '../../electron/common/config-binding';
 import type { ConnectionTest, Credentials, SettingsView } from '../../electron/common/settings';
 import { errorText } from './errors';
+import { S3_DEFAULTS, STATION_DEFAULTS as D } from '../../electron/common/config-defaults';
 
 type CredEdit = { accessKeyId: string; secretAccessKey: string; forget: boolean };
 const emptyCred = (): CredEdit => ({ accessKeyId: '', secretAccessKey: '', forget: false });
@@ -38,14 +40,22 @@ function TextField({ label, value, onChange, placeholder, type }: { label: strin
   );
 }
 
+/** Whether a destination now points at another store or bucket than when it was saved. */
+function rebound(saved: DestinationConfig | undefined, now: DestinationConfig): boolean {
+  if (saved?.type !== 's3' || now.type !== 's3') return false;
+  return credentialBinding(saved) !== credentialBinding(now);
+}
+
 function newS3(): DestinationConfig {
-  return { type: 's3', preset: 'b2', region: 'us-west-004', bucket: '', prefix: '', forcePathStyle: false, partSizeMiB: 100, multipartThresholdMiB: 64 };
+  return { type: 's3', preset: 'b2', region: 'us-west-004', bucket: '', prefix: S3_DEFAULTS.prefix, forcePathStyle: S3_DEFAULTS.forcePathStyle, partSizeMiB: 100, multipartThresholdMiB: S3_DEFAULTS.multipartThresholdMiB };
 }
 
 function DestinationEditor(props: {
   name: string;
   dest: DestinationConfig;
   stored: string | undefined;
+  /** The stored credentials are not for the store and bucket the screen now shows. */
+  rebound: boolean;
   cred: CredEdit;
   test: ConnectionTest | 'running' | undefined;
   onChange(d: DestinationConfig): void;
@@ -105,12 +115,17 @@ function DestinationEditor(props: {
               <option value="none">None (Content-MD5 only)</option>
             </select>
           </label>
-          <NumberField label="Part size (MiB)" value={dest.partSizeMiB} min={5} onChange={(v) => set({ partSizeMiB: v ?? 16 })} />
-          <NumberField label="Multipart above (MiB)" value={dest.multipartThresholdMiB} min={5} onChange={(v) => set({ multipartThresholdMiB: v ?? 64 })} />
+          <NumberField label="Part size (MiB)" value={dest.partSizeMiB} min={5} onChange={(v) => set({ partSizeMiB: v ?? S3_DEFAULTS.partSizeMiB })} />
+          <NumberField label="Multipart above (MiB)" value={dest.multipartThresholdMiB} min={5} onChange={(v) => set({ multipartThresholdMiB: v ?? S3_DEFAULTS.multipartThresholdMiB })} />
           <div className="dest__creds">
             <p className="dest__stored" data-testid="credential-status">
               {cred.forget ? 'Stored credentials will be forgotten on Save.' : props.stored ? `Credentials stored securely (key ${props.stored}). Type new ones to replace them.` : 'No credentials stored: the SDK default chain (environment, profile) is used.'}
             </p>
+            {props.stored && props.rebound && !cred.accessKeyId && (
+              <p className="banner banner--warn" data-testid="credential-rebound">
+                The endpoint or bucket differs from where the stored credentials belong: they are not sent there, and Save drops them unless you type the credentials for this store.
+              </p>
+            )}
             <TextField label="Access key ID" value={cred.accessKeyId} onChange={(v) => props.onCred({ ...cred, accessKeyId: v ?? '' })} placeholder={props.stored ? 'unchanged' : ''} />
             <TextField label="Secret access key" type="password" value={cred.secretAccessKey} onChange={(v) => props.onCred({ ...cred, secretAccessKey: v ?? '' })} placeholder={props.stored ? 'unchanged' : ''} />
             {props.stored && (
@@ -129,6 +144,7 @@ function DestinationEditor(props: {
           Remove
         </button>
       </div>
+      {props.test && props.test !== 'running' && props.test.note && <p className="dest__note" data-testid="connection-note">{props.test.note}</p>}
       {props.test && props.test !== 'running' && (
         <ol className={`dest__test dest__test--${props.test.ok ? 'ok' : 'bad'}`} data-testid="connection-test" aria-live="polite">
           {props.test.steps.map((s) => (
@@ -225,6 +241,7 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
           name={name}
           dest={draft.destinations[name]!}
           stored={view.credentials[name]?.accessKeyIdHint}
+          rebound={rebound(view.config.destinations[name], draft.destinations[name]!) || !!view.credentials[name]?.unbound}
           cred={creds[name] ?? emptyCred()}
           test={tests[name]}
           onChange={(d) => set({ destinations: { ...draft.destinations, [name]: d } })}
@@ -271,9 +288,9 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
 
       <h3>Processing</h3>
       <div className="settings__grid">
-        <TextField label="Ladder profile (name or JSON file)" value={draft.profile} onChange={(v) => set({ profile: v ?? 'default' })} />
-        <TextField label="Video encoder (auto = detect)" value={draft.encoder} onChange={(v) => set({ encoder: v ?? 'auto' })} />
-        <NumberField label="Segment length (s)" value={draft.segmentSeconds} min={1} onChange={(v) => set({ segmentSeconds: v ?? 6 })} />
+        <TextField label="Ladder profile (name or JSON file)" value={draft.profile} onChange={(v) => set({ profile: v ?? D.profile })} />
+        <TextField label="Video encoder (auto = detect)" value={draft.encoder} onChange={(v) => set({ encoder: v ?? D.encoder })} />
+        <NumberField label="Segment length (s)" value={draft.segmentSeconds} min={1} onChange={(v) => set({ segmentSeconds: v ?? D.segmentSeconds })} />
         <label className="field">
           <span>Segments</span>
           <select value={draft.segmentFormat} onChange={(e) => set({ segmentFormat: e.target.value as 'fmp4' | 'ts' })}>
@@ -285,29 +302,30 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
           <input type="checkbox" checked={draft.dash} onChange={(e) => set({ dash: e.target.checked })} />
           <span>Also write DASH</span>
         </label>
-        <NumberField label="Titles at once" value={draft.activeJobs} min={1} onChange={(v) => set({ activeJobs: v ?? 3 })} />
-        <NumberField label="Transcodes at once" value={draft.transcodeConcurrency} min={1} onChange={(v) => set({ transcodeConcurrency: v ?? 1 })} />
+        <NumberField label="Titles at once" value={draft.activeJobs} min={1} onChange={(v) => set({ activeJobs: v ?? D.activeJobs })} />
+        <NumberField label="Transcodes at once" value={draft.transcodeConcurrency} min={1} onChange={(v) => set({ transcodeConcurrency: v ?? D.transcodeConcurrency })} />
       </div>
 
       <h3>Transfer</h3>
       <div className="settings__grid">
-        <NumberField label="Small objects in flight" value={draft.uploadConcurrency} min={1} onChange={(v) => set({ uploadConcurrency: v ?? 16 })} />
-        <NumberField label="Parts in flight per file" value={draft.partsPerFile} min={1} onChange={(v) => set({ partsPerFile: v ?? 4 })} />
-        <NumberField label="Parts in flight (station)" value={draft.partsInFlight} min={1} onChange={(v) => set({ partsInFlight: v ?? 8 })} />
+        <NumberField label="Small objects in flight" value={draft.uploadConcurrency} min={1} onChange={(v) => set({ uploadConcurrency: v ?? D.uploadConcurrency })} />
+        <NumberField label="Parts in flight per file" value={draft.partsPerFile} min={1} onChange={(v) => set({ partsPerFile: v ?? D.partsPerFile })} />
+        <NumberField label="Parts in flight (station)" value={draft.partsInFlight} min={1} onChange={(v) => set({ partsInFlight: v ?? D.partsInFlight })} />
         <NumberField label="Bandwidth limit (MB/s)" value={draft.bandwidthLimitMBps} min={0.1} step={0.1} optional onChange={(v) => set({ bandwidthLimitMBps: v })} />
+        <NumberField label="Keep a replaced version for (hours)" value={draft.retireGraceHours} min={0} step={0.5} onChange={(v) => set({ retireGraceHours: v ?? D.retireGraceHours })} />
       </div>
 
       <h3>Watch folders</h3>
       {draft.watchFolders.map((w, i) => (
         <div className="settings__grid" key={i}>
           <TextField label="Folder" value={w.path} onChange={(v) => set({ watchFolders: draft.watchFolders.map((x, j) => (j === i ? { ...x, path: v ?? '' } : x)) })} />
-          <NumberField label="Stable for (s)" value={w.stableSeconds} min={0} onChange={(v) => set({ watchFolders: draft.watchFolders.map((x, j) => (j === i ? { ...x, stableSeconds: v ?? 30 } : x)) })} />
+          <NumberField label="Stable for (s)" value={w.stableSeconds} min={0} onChange={(v) => set({ watchFolders: draft.watchFolders.map((x, j) => (j === i ? { ...x, stableSeconds: v ?? D.watchStableSeconds } : x)) })} />
           <button type="button" onClick={() => set({ watchFolders: draft.watchFolders.filter((_x, j) => j !== i) })}>
             Remove folder
           </button>
         </div>
       ))}
-      <button type="button" onClick={() => set({ watchFolders: [...draft.watchFolders, { path: '', stableSeconds: 30 }] })}>
+      <button type="button" onClick={() => set({ watchFolders: [...draft.watchFolders, { path: '', stableSeconds: D.watchStableSeconds }] })}>
         Add watch folder
       </button>
 

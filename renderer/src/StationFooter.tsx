@@ -29,6 +29,11 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
         {' · '}origin {info.origin}
         {info.archive ? ` · archive ${info.archive}` : ''}
       </span>
+      {info.warnings?.map((w) => (
+        <p key={w} className="footer__warning" role="status" data-testid="station-warning">
+          ⚠ {w}
+        </p>
+      ))}
     </footer>
   );
 }

@@ -51,6 +51,7 @@ export async function installLoopbackStation(): Promise<void> {
     resumeJob: (jobId) => call('resumeJob', jobId),
     retryJob: (jobId) => call('retryJob', jobId),
     moveJob: (jobId, where) => call('moveJob', jobId, where),
+    setTitle: (jobId, request) => call('setTitle', jobId, request),
     pauseAll: () => call('pauseAll'),
     resumeAll: () => call('resumeAll'),
     getSettings: () => call('getSettings'),

@@ -202,7 +202,7 @@ describe('operator workflows in Chromium', () => {
     // Nothing done twice: the transcode and verify that finished before the crash were not rerun.
     for (const s of ['probe', 'transcode', 'verify', 'uploadOrigin'] as const) expect(done.stages[s].startedAt).toBe(beforeKill.stages[s].startedAt);
     const master = await stat(join(opts.dropRoot, 'Crash Film.mov'));
-    const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: 'crash-film/source/Crash Film.mov' }));
+    const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: `crash-film/${done.claim!.version}/source/Crash Film.mov` }));
     expect(head.ContentLength).toBe(master.size);
     expect(head.ETag).toMatch(new RegExp(`-${Math.ceil(master.size / (5 * 1024 * 1024))}"$`));
     expect(head.StorageClass).toBe('DEEP_ARCHIVE');

@@ -44,7 +44,7 @@ export async function seedJobAtVerify(opts: { workDir: string; id: string; title
   const t = new Date().toISOString();
   const record = {
     id: opts.id, title: opts.title, sourcePath: opts.sourcePath, state: 'running', stage: 'verify', stages, createdAt: t, updatedAt: t,
-    media, packageDir: pkg, outputs: { plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }) }, uploads: [], warnings: [],
+    media, packageDir: pkg, plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }), uploads: [], warnings: [],
   };
   await writeFile(join(opts.workDir, 'jobs.jsonl'), JSON.stringify(record) + '\n', { flag: 'a' });
 }

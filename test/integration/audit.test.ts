@@ -14,7 +14,6 @@ import type { Manifest } from '../../electron/common/manifest';
 import { auditDestination } from '../../electron/engine/audit/audit';
 import { auditJob } from '../../electron/engine/audit/job-audit';
 import { S3Destination } from '../../electron/engine/destinations/s3';
-import { titleKey } from '../../electron/engine/pipeline';
 import type { Station } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
@@ -65,7 +64,8 @@ describe('audit and repair of a damaged origin', () => {
   it('names exactly k + j + 2 problems, repairs them, and the re-audit is clean', async () => {
     const job = station.queue.get(jobId)!;
     const manifest = JSON.parse(await readFile(join(job.packageDir!, 'manifest.json'), 'utf8')) as Manifest;
-    const slug = titleKey(job.title);
+    const { titleId, version } = job.claim!;
+    const slug = `${titleId}/${version}`;
     const segments = manifest.files.filter((f) => f.kind === 'segment').map((f) => f.path).sort(() => Math.random() - 0.5);
     const [del1, del2, same, other] = segments;
     const put = (key: string, body: Buffer | string) => origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: `titles/${slug}/${key}`, Body: body }));
@@ -104,12 +104,12 @@ describe('audit and repair of a damaged origin', () => {
 
   it('deep audit hashes a random sample; the archive must be in DEEP_ARCHIVE', async () => {
     const job = station.queue.get(jobId)!;
-    const slug = titleKey(job.title);
+    const { titleId, version } = job.claim!;
     const deep = await auditJob(job, originOnly(), { deep: 3 });
     expect(deep[0]!.deepChecked).toBe(3);
     expect(deep[0]!.problems).toEqual([]);
     // The package tar rewritten in STANDARD: same bytes, wrong class.
-    const tarKey = `${slug}/${slug}.package.tar`;
+    const tarKey = `${titleId}/${version}/package.tar`;
     const bytes = Buffer.from(await station.archive!.read(tarKey));
     await archive.client.send(new PutObjectCommand({ Bucket: archive.cfg.bucket, Key: tarKey, Body: bytes }));
     const records = await auditJob(job, ctx(), {});
@@ -121,7 +121,7 @@ describe('audit and repair of a damaged origin', () => {
 
   it('the CLI audits from a package folder: exit 1 with problems, --repair fixes, exit 0', async () => {
     const job = station.queue.get(jobId)!;
-    const slug = titleKey(job.title);
+    const slug = `${job.claim!.titleId}/${job.claim!.version}`;
     await station.origin.delete(`${slug}/master.m3u8`);
     const config = join(dir, 'audit.json');
     await writeFile(config, JSON.stringify({ destinations: { origin: origin.cfg }, origin: 'origin', workDir: join(dir, 'cli-work') }));
@@ -162,7 +162,8 @@ describe('audit at scale', () => {
 describe('when the local package is gone', () => {
   it('repair says what is needed; the archive restore can be requested', async () => {
     const job = station.queue.get(jobId)!;
-    const slug = titleKey(job.title);
+    const { titleId, version } = job.claim!;
+    const slug = `${titleId}/${version}`;
     await station.origin.delete(`${slug}/master.m3u8`);
     const gone = { ...job, packageDir: join(dir, 'nowhere') };
     // Without a local copy the manifest comes from the origin and the audit still runs…
@@ -171,7 +172,7 @@ describe('when the local package is gone', () => {
     // …but repair cannot, and says how to get the title back.
     await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(/local package of .* is gone.*Re-transcode the title from its master .*DEEP_ARCHIVE, so a restore takes up to 12 hours.*--request-restore/);
     const archiveDest = station.archive as S3Destination;
-    const restore = await archiveDest.requestRestore(`${slug}/${slug}.package.tar`).then(() => 'requested', (e: Error) => e.message);
+    const restore = await archiveDest.requestRestore(`${titleId}/${version}/package.tar`).then(() => 'requested', (e: Error) => e.message);
     // radosgw may refuse restores of objects it does not really archive; the request itself must be well-formed.
     expect(restore).toMatch(/requested|Restore|Invalid|NotImplemented|not/i);
     await auditJob(job, originOnly(), { repair: true });

@@ -48,14 +48,19 @@ describe('ingest-station CLI', () => {
     expect(r.stderr).toContain(`origin: ${join(dir, 'ingest-output')}`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Sample Title · Transcode · done/);
+    // The title ID keeps the name readable (Unicode letters and digits, lower case, "-" between words).
+    expect(r.stderr).toContain(`done as sample-title`);
     expect(r.stderr).toContain(`master playlist at ${join(dir, 'ingest-output', 'sample-title', 'master.m3u8')}`);
     const out = JSON.parse(r.stdout) as { titles: TitleReport[] };
     const [report] = out.titles;
     expect(report!.state).toBe('done');
-    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done']);
+    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done']);
     const files = await readdir(join(dir, 'ingest-output', 'sample-title'), { recursive: true });
     expect(files).toContain('master.m3u8');
-    expect(report!.uploads.length).toBe(8); // master, manifest; 360p and audio: playlist, init, one 5 s segment each
+    expect(files).toContain('title.json');
+    // In the version folder: master, manifest; 360p and audio: playlist, init, one 5 s segment each.
+    // At the title's root: the public master playlist and the claim.
+    expect(report!.uploads.length).toBe(10);
     for (const u of report!.uploads) {
       expect(u.md5).toMatch(/^[0-9a-f]{32}$/);
       const bytes = await readFile(join(dir, 'ingest-output', ...u.key.split('/')));

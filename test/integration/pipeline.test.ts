@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Manifest } from '../../electron/common/manifest';
 import { hashFile } from '../../electron/engine/util/hash-file';
-import { titleKey } from '../../electron/engine/pipeline';
 import { uploadPackage } from '../../electron/engine/stages/upload';
+import { readClaim } from '../../electron/engine/title/claim';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
 import { tempDir, testStation } from '../helpers/station';
@@ -45,7 +45,7 @@ describe('pipeline on real components', () => {
       const done = await station.queue.waitFor(job!.id);
       expect(done.error).toBeUndefined();
       expect(done.state).toBe('done');
-      expect(Object.values(done.stages).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
+      expect(Object.values(done.stages).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
 
       const packageDir = done.packageDir!;
       const manifest = await readManifest(packageDir);
@@ -57,18 +57,28 @@ describe('pipeline on real components', () => {
 
       const listed = await origin.client.send(new ListObjectsV2Command({ Bucket: origin.cfg.bucket }));
       const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
-      const slug = titleKey(manifest.title);
-      expect(keys).toEqual([...manifest.files.map((f) => `titles/${slug}/${f.path}`), `titles/${slug}/manifest.json`].sort());
+      // The title owns <titleId>/: its claim, the public entry point, and the version folder.
+      const { titleId, version } = done.claim!;
+      expect(titleId).toBe(manifest.titleId);
+      expect(keys).toEqual([...manifest.files.map((f) => `titles/${titleId}/${version}/${f.path}`), `titles/${titleId}/${version}/manifest.json`, `titles/${titleId}/master.m3u8`, `titles/${titleId}/title.json`].sort());
 
       const dest = station.origin;
       for (const f of [...manifest.files, { path: 'manifest.json' }]) {
-        const remote = Buffer.from(await dest.read(`${slug}/${f.path}`));
+        const remote = Buffer.from(await dest.read(`${titleId}/${version}/${f.path}`));
         const local = await readFile(join(packageDir, f.path));
         expect(remote.equals(local), `${f.path} differs at the origin`).toBe(true);
       }
+      // The public master playlist is the version's, every reference moved under the version.
+      const entry = Buffer.from(await dest.read(`${titleId}/master.m3u8`)).toString('utf8');
+      const own = await readFile(join(packageDir, 'master.m3u8'), 'utf8');
+      expect(entry).toBe(own.split('\n').map((l) => (l && !l.startsWith('#') ? `${version}/${l}` : l.replace(/URI="([^"]+)"/g, `URI="${version}/$1"`))).join('\n'));
+      const claim = (await readClaim(dest, titleId))!.claim;
+      expect(claim.current).toMatchObject({ version, jobId: job!.id, master: { name: master.split('/').pop(), size: before.size } });
+      expect(claim.pending).toBeUndefined();
 
       const report = station.queue.get(job!.id)!.report!;
-      expect(report.uploads.filter((u) => u.destination === 'origin')).toHaveLength(manifest.files.length + 1);
+      // Every package file, the version's manifest, the public master playlist and the claim.
+      expect(report.uploads.filter((u) => u.destination === 'origin')).toHaveLength(manifest.files.length + 3);
       const archived = report.uploads.find((u) => u.destination === 'archive' && u.key.includes('/source/'))!;
       expect(archived.md5).toBe(before.md5);
       const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: archived.key }));
@@ -76,15 +86,17 @@ describe('pipeline on real components', () => {
       expect(head.ContentLength).toBe(before.size);
       expect(Buffer.from(await station.archive!.read(archived.key)).equals(await readFile(master))).toBe(true);
       // The package went to the archive as one deterministic tar: it extracts to exactly the package.
-      const tarUpload = report.uploads.find((u) => u.destination === 'archive' && u.key.endsWith('.package.tar'))!;
+      const tarUpload = report.uploads.find((u) => u.destination === 'archive' && u.key.endsWith('/package.tar'))!;
       const tarHead = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: tarUpload.key }));
       expect(tarHead.StorageClass).toBe('DEEP_ARCHIVE');
+      expect(tarUpload.key).toBe(`${titleId}/${version}/package.tar`);
+      expect(archived.key).toBe(`${titleId}/${version}/source/${master.split('/').pop()}`);
       const tarFile = join(dir, 'archive.tar');
       await writeFile(tarFile, await station.archive!.read(tarUpload.key));
       await mkdir(join(dir, 'untar'), { recursive: true });
       await promisify(execFile)('tar', ['-xf', tarFile, '-C', join(dir, 'untar')]);
       for (const f of [...manifest.files, { path: 'manifest.json' }]) {
-        expect((await readFile(join(dir, 'untar', slug, f.path))).equals(await readFile(join(packageDir, f.path))), `tar: ${f.path}`).toBe(true);
+        expect((await readFile(join(dir, 'untar', titleId, f.path))).equals(await readFile(join(packageDir, f.path))), `tar: ${f.path}`).toBe(true);
       }
       const dangling = await origin.client.send(new ListMultipartUploadsCommand({ Bucket: origin.cfg.bucket }));
       expect(dangling.Uploads ?? []).toHaveLength(0);
@@ -107,7 +119,7 @@ describe('pipeline on real components', () => {
         destination: station.origin,
         packageDir: first.packageDir!,
         manifest: await readManifest(first.packageDir!),
-        titleKey: titleKey(first.title),
+        keyPrefix: `${first.claim!.titleId}/${first.claim!.version}`,
       });
       expect(again.length).toBeGreaterThan(10);
       expect(again.filter((u) => !u.skipped).map((u) => u.key)).toEqual([]);
@@ -123,15 +135,14 @@ describe('pipeline on real components', () => {
       const done = await station.queue.waitFor(job!.id);
       expect(done.state).toBe('done');
       const manifest = await readManifest(done.packageDir!);
-      const report = station.queue.get(job!.id)!.report!;
-      const slug = report.uploads[0]!.key.split('/')[0]!;
+      const { titleId, version } = done.claim!;
       for (const f of [...manifest.files, { path: 'manifest.json' }]) {
-        const remote = await readFile(join(dir, 'folder-origin', slug, f.path));
+        const remote = await readFile(join(dir, 'folder-origin', titleId, version, f.path));
         expect(remote.equals(await readFile(join(done.packageDir!, f.path))), f.path).toBe(true);
       }
       const listed: string[] = [];
-      for await (const o of station.origin.list(slug + '/')) listed.push(o.key);
-      expect(listed.sort()).toEqual([...manifest.files.map((f) => `${slug}/${f.path}`), `${slug}/manifest.json`].sort());
+      for await (const o of station.origin.list(titleId + '/')) listed.push(o.key);
+      expect(listed.sort()).toEqual([...manifest.files.map((f) => `${titleId}/${version}/${f.path}`), `${titleId}/${version}/manifest.json`, `${titleId}/master.m3u8`, `${titleId}/title.json`].sort());
     } finally {
       await station.close();
     }

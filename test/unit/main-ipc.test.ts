@@ -32,6 +32,7 @@ function setup() {
     resumeJob: vi.fn(async () => undefined),
     retryJob: vi.fn(async () => undefined),
     moveJob: vi.fn(async () => undefined),
+    setTitle: vi.fn(async () => ({}) as never),
     pauseAll: vi.fn(async () => undefined),
     resumeAll: vi.fn(async () => undefined),
     getSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
@@ -60,7 +61,9 @@ describe('IPC registration', () => {
   });
 
   it.each([
-    ['a relative path', 'jobs:add', [['film.mov']], /must be absolute/],
+    ['a relative path', 'jobs:add', [['film.mov']], /not an absolute path/],
+    ['a UNC path (Windows would connect to the named host)', 'jobs:add', [['\\\\attacker\\share\\film.mov']], /network \(UNC\) path/],
+    ['a //host path', 'jobs:add', [['//attacker/share/film.mov']], /network \(UNC\) path/],
     ['a path with NUL', 'jobs:add', [['/a\0b']], /NUL/],
     ['a string instead of an array', 'jobs:add', ['/a.mov'], /Invalid arguments for addMasters/],
     ['no paths', 'jobs:add', [[]], /Invalid arguments for addMasters/],

@@ -1,4 +1,5 @@
 import { PREVIEW } from '../helpers/station';
+import { masterInputOptions } from '../../electron/engine/ffmpeg/input-guard';
 import { describe, expect, it } from 'vitest';
 import type { MediaInfo } from '../../electron/common/media';
 import { NVENC_SESSION_CAP, applyNvencCap, planTranscode, type Rung } from '../../electron/engine/stages/plan';
@@ -94,15 +95,16 @@ describe('hardware encoders in the ladder', () => {
   const choice = (chosen: string) => ({ chosen, reason: `${chosen} passed its trial encode` });
   it('VAAPI: device opened before the input, frames uploaded at the end of every rung chain', () => {
     const { inputOptions, outputOptions: a } = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_vaapi') }), '/w');
-    expect(inputOptions).toEqual(['-vaapi_device', '/dev/dri/renderD128']);
+    // Devices first, then the guard every input of a master gets (only files, only master demuxers).
+    expect(inputOptions).toEqual(['-vaapi_device', '/dev/dri/renderD128', ...masterInputOptions()]);
     expect(a[a.indexOf('-filter_complex') + 1]).toContain('[s0]scale=1280:720,setsar=1,format=yuv420p,format=nv12,hwupload[v0]');
     expect(a.slice(a.indexOf('-c:v:0'), a.indexOf('-c:v:0') + 2)).toEqual(['-c:v:0', 'h264_vaapi']);
   });
   it('QSV: a device and an upload filter; NVENC: per-rung options, no upload', () => {
     const qsv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_qsv') }), '/w');
-    expect(qsv.inputOptions).toEqual(['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw']);
+    expect(qsv.inputOptions).toEqual(['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw', ...masterInputOptions()]);
     const nv = buildLadderArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }), '/w');
-    expect(nv.inputOptions).toEqual([]);
+    expect(nv.inputOptions).toEqual(masterInputOptions());
     expect(nv.outputOptions).toEqual(expect.arrayContaining(['-c:v:1', 'h264_nvenc', '-preset:v:1', 'p5', '-rc:v:1', 'vbr']));
     expect(nv.outputOptions.join(' ')).not.toContain('hwupload');
   });

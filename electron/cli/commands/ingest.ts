@@ -5,20 +5,45 @@ import { buildReport } from '../../engine/stages/report.js';
 import type { TitleReport } from '../../common/report.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import { StationError } from '../../engine/util/errors.js';
+import { resolve } from 'node:path';
+
+interface IngestOptions {
+  config?: string;
+  json?: boolean;
+  /** The platform's own ID for the one master given. */
+  titleId?: string;
+  replace?: boolean;
+  /** A CSV sheet of title IDs for a batch (see engine/title/title-sheet.ts). */
+  titles?: string;
+}
 
 /** `ingest <file...>`: the whole pipeline, headless. */
-export async function ingest(files: string[], opts: { config?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const loaded = opts.config ? await loadConfigFile(opts.config) : defaultConfig(io.cwd);
-  const intake = await expandSources(files);
+export async function ingest(files: string[], opts: IngestOptions, io: CliIo): Promise<number> {
+  const loaded = opts.config ? await loadConfigFile(resolve(io.cwd, opts.config)) : defaultConfig(io.cwd);
+  const intake = await expandSources(files.map((f) => resolve(io.cwd, f)), opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {});
   for (const s of intake.skipped) io.stderr(`skipped ${s.path}: ${s.reason}`);
+  for (const n of intake.notes) io.stderr(`note: ${n}`);
+  if (opts.titleId || opts.replace) {
+    if (opts.titleId && intake.files.length !== 1) throw new StationError(`--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`, 'config-title-id');
+    for (const f of intake.files) intake.requests[f] = { ...intake.requests[f], ...(opts.titleId ? { titleId: opts.titleId } : {}), ...(opts.replace ? { replace: true } : {}) };
+  }
   // The CLI runs only the titles it was given; other unfinished jobs in the work folder wait.
   const mine = new Set(intake.files);
   const station = await openStation({ config: loaded.config, baseDir: loaded.baseDir, eligible: (j) => mine.has(j.sourcePath) });
   io.stderr(`origin: ${station.origin.describe()}${station.archive ? ` · archive: ${station.archive.describe()}` : ''}`);
+  const ffprobeWarning = (() => {
+    try {
+      return station.tools().ffprobeWarning;
+    } catch {
+      return undefined; // no ffmpeg: each title fails at its probe with the reason
+    }
+  })();
+  if (ffprobeWarning) io.stderr(`warning: ${ffprobeWarning}`);
   const reports: TitleReport[] = [];
   try {
     const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
-    const jobs = await station.queue.add(intake.files);
+    const jobs = await station.queue.add(intake.files, intake.requests);
     for (const job of jobs) {
       await station.queue.waitFor(job.id);
       const rec = station.queue.get(job.id);
@@ -29,8 +54,8 @@ export async function ingest(files: string[], opts: { config?: string; json?: bo
     await station.close();
   }
   for (const r of reports) {
-    const master = r.uploads.find((u) => u.destination === station.origin.name && u.key.endsWith('/master.m3u8'));
-    if (r.state === 'done') io.stderr(`${r.title}: done — ${r.uploads.length} objects delivered; master playlist at ${master ? station.origin.locate(master.key) : '?'}`);
+    const entry = r.titleId ? station.origin.locate(`${r.titleId}/master.m3u8`) : '?';
+    if (r.state === 'done') io.stderr(`${r.title}: done as ${r.titleId ?? '?'} — ${r.uploads.length} objects delivered; master playlist at ${entry}`);
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
   }
   if (opts.json) io.stdout(JSON.stringify({ titles: reports, skipped: intake.skipped }, null, 2));

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describeAudio, describeVideo, type MediaInfo } from '../../common/media.js';
 import type { SpecFinding, SpecResult } from '../../common/spec.js';
 import { formatBytes, formatDuration } from '../../common/format.js';
-import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { cliTools } from '../tools.js';
 import { toolVersion } from '../../engine/ffmpeg/version.js';
 import { loadSpec } from '../../engine/probe/load-spec.js';
 import { DEFAULT_RESOURCES } from '../../engine/station.js';
@@ -21,7 +21,7 @@ function mediaLines(m: MediaInfo): string[] {
 
 /** `probe <file...>`: MediaInfo and the delivery spec's verdict per master. */
 export async function probe(files: string[], opts: { json?: boolean; spec?: string }, io: CliIo): Promise<number> {
-  const tools = locateTools();
+  const tools = cliTools(io);
   const spec = await loadSpec(opts.spec ? resolve(io.cwd, opts.spec) : `${DEFAULT_RESOURCES}/delivery-spec.json`);
   io.stderr(`ffprobe: ${tools.ffprobe} (${await toolVersion(tools.ffprobe)}) · spec: ${spec.name}`);
   const results: Array<{ path: string; accepted: boolean; media?: MediaInfo; spec?: SpecResult; findings: SpecFinding[] }> = [];

@@ -1,6 +1,6 @@
 import { basename, extname, resolve } from 'node:path';
 import { formatDuration, formatPercent } from '../../common/format.js';
-import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { cliTools } from '../tools.js';
 import { detectEncoders } from '../../engine/ffmpeg/encoders.js';
 import { loadSpec } from '../../engine/probe/load-spec.js';
 import { DEFAULT_RESOURCES } from '../../engine/station.js';
@@ -11,6 +11,7 @@ import { transcode } from '../../engine/stages/transcode.js';
 import { assertVerified, manifestInfo, verifyPackage } from '../../engine/stages/verify.js';
 import { fingerprintFile } from '../../engine/util/fingerprint.js';
 import { StationError } from '../../engine/util/errors.js';
+import { newJobId } from '../../engine/queue/job-queue.js';
 import { EXIT_OK, type CliIo } from '../io.js';
 
 interface TranscodeCliOptions {
@@ -27,7 +28,7 @@ interface TranscodeCliOptions {
 export async function transcodeCommand(file: string, opts: TranscodeCliOptions, io: CliIo): Promise<number> {
   if (opts.format && opts.format !== 'fmp4' && opts.format !== 'ts') throw new StationError('--format is fmp4 or ts', 'config-format');
   if (opts.segment !== undefined && !(opts.segment >= 1 && opts.segment <= 30)) throw new StationError('--segment takes 1 to 30 seconds', 'config-segment');
-  const tools = locateTools();
+  const tools = cliTools(io);
   const source = resolve(io.cwd, file);
   const out = resolve(io.cwd, opts.out);
   const profileArg = opts.profile ?? 'default';
@@ -36,7 +37,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
   for (const f of spec?.findings ?? []) io.stderr(`${f.severity} ${f.code}: ${f.message}`);
   const encoder =
     !opts.encoder || opts.encoder === 'auto'
-      ? await detectEncoders(tools.ffmpeg, resolve(out, '..'))
+      ? await detectEncoders(tools.ffmpeg)
       : { chosen: opts.encoder, reason: `chosen with --encoder ${opts.encoder}` };
   const plan = planTranscode(media, { segmentSeconds: opts.segment ?? 6, profile, encoder, segmentFormat: (opts.format as 'fmp4' | 'ts' | undefined) ?? 'fmp4', dash: opts.dash ?? false });
   io.stderr(`ladder: ${plan.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${plan.encoder} (${plan.encoderReason})`);
@@ -61,7 +62,8 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     packageDir,
     ffprobePath: tools.ffprobe,
     mode: 'write',
-    info: manifestInfo(basename(source, extname(source)), fp, media, plan),
+    // The package's own job id: the owner of its claims when it is uploaded by hand later.
+    info: manifestInfo(basename(source, extname(source)), fp, media, plan, { jobId: newJobId() }),
   });
   assertVerified(v);
   io.stderr(`${packageDir}: verified package — ${v.manifest!.files.length} files, manifest SHA-256 ${v.manifestSha256}`);

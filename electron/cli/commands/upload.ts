@@ -6,7 +6,10 @@ import { loadConfigFile } from '../../engine/config-file.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { joinKey } from '../../engine/destinations/destination.js';
 import { openDestinations } from '../../engine/station.js';
-import { uploadPackage } from '../../engine/stages/upload.js';
+import { deliverPackage } from '../../engine/stages/upload.js';
+import { claimTitle, masterFromManifest, packageOwner } from '../../engine/title/choose.js';
+import { KeyedMutex } from '../../engine/util/keyed-mutex.js';
+import { describeClaim } from '../progress-printer.js';
 import { abortUploads, listUploads, parseAge } from '../../engine/transfer/janitor.js';
 import { hashFile } from '../../engine/util/hash-file.js';
 import { StationError } from '../../engine/util/errors.js';
@@ -16,6 +19,8 @@ interface UploadOptions {
   dest: string;
   config: string;
   prefix?: string;
+  titleId?: string;
+  replace?: boolean;
   bwlimit?: number;
   json?: boolean;
 }
@@ -34,10 +39,28 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
   try {
     const st = await stat(path);
     if (st.isDirectory()) {
-      const manifest = manifestSchema.parse(JSON.parse(await readFile(join(path, MANIFEST_FILE), 'utf8')));
-      const uploaded = await uploadPackage({ destination: dest, packageDir: path, manifest, titleKey: opts.prefix ?? basename(path)});
-      io.stderr(`${uploaded.length} objects → ${dest.describe()} (${uploaded.filter((u) => u.skipped).length} already there)`);
-      if (opts.json) io.stdout(JSON.stringify({ objects: uploaded }, null, 2));
+      // A package goes under its title ID, claimed at the store like the pipeline claims it: the
+      // same prefix every other command derives for this manifest.
+      if (opts.prefix) throw new StationError('--prefix is for single files: a package goes under its title ID (set it with --title-id)', 'config-prefix');
+      const text = await readFile(join(path, MANIFEST_FILE), 'utf8');
+      const manifest = manifestSchema.parse(JSON.parse(text));
+      const claim = await claimTitle({
+        destinations: [dest],
+        request: { ...(opts.titleId ?? manifest.titleId ? { titleId: opts.titleId ?? manifest.titleId } : {}), ...(opts.replace ? { replace: true } : {}) },
+        name: manifest.title,
+        master: masterFromManifest(manifest),
+        jobId: packageOwner(manifest, text),
+        mutex: new KeyedMutex(),
+      });
+      io.stderr(`${manifest.title}: ${describeClaim(claim)}`);
+      if (claim.destinations[dest.name]?.mode === 'delivered') {
+        io.stderr(`${claim.titleId} is already live at ${dest.describe()} from this master: nothing to send`);
+        if (opts.json) io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: [] }, null, 2));
+        return EXIT_OK;
+      }
+      const uploaded = await deliverPackage({ destination: dest, packageDir: path, manifest, titleId: claim.titleId, version: claim.version, jobId: packageOwner(manifest, text), retireGraceMs: config.retireGraceHours * 3_600_000 });
+      io.stderr(`${uploaded.length} objects → ${dest.describe()} under ${claim.titleId}/ (${uploaded.filter((u) => u.skipped).length} already there)`);
+      if (opts.json) io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: uploaded }, null, 2));
       return EXIT_OK;
     }
     // Small files get an MD5 up front (Content-MD5); large ones are hashed part by part as they go.

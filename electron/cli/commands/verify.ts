@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { locateTools } from '../../engine/ffmpeg/locate.js';
+import { cliTools } from '../tools.js';
 import { verifyPackage } from '../../engine/stages/verify.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 /** `verify <packageDir>`: check a package against its manifest. */
 export async function verify(packageDir: string, opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean }, io: CliIo): Promise<number> {
-  const { ffprobe } = locateTools();
+  const { ffprobe } = cliTools(io);
   const dir = resolve(io.cwd, packageDir);
   let last = 0;
   const result = await verifyPackage({

@@ -22,6 +22,8 @@ export interface ExpectedObject {
   etag?: string;
   /** SHA-256 of the bytes, for deep audits. */
   sha256?: string;
+  /** Kept in the store's default class on purpose (claims, entry points): no storage-class check. */
+  ignoreStorageClass?: boolean;
 }
 
 export interface AuditOptions {
@@ -29,6 +31,8 @@ export interface AuditOptions {
   /** Title key prefix (no trailing slash). */
   prefix: string;
   expected: ExpectedObject[];
+  /** Key prefixes under `prefix` that are accounted for elsewhere (other versions of the title). */
+  ignorePrefixes?: string[];
   /** Storage class every object must be in (the archive: DEEP_ARCHIVE). */
   storageClass?: string;
   /** Download and hash objects: true = all, a number = a random sample of that many. */
@@ -54,6 +58,7 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
   for await (const o of opts.destination.list(opts.prefix + '/')) {
     listed++;
     const e = expected.get(o.key);
+    if (!e && opts.ignorePrefixes?.some((p) => o.key.startsWith(p))) continue;
     if (!e) {
       problems.push({ key: o.key, problem: 'unexpected', detail: `not in the manifest (${o.size} bytes)` });
       continue;
@@ -97,7 +102,7 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
 function compare(e: ExpectedObject, o: RemoteObject, storageClass: string | undefined): AuditProblem | undefined {
   if (e.size !== undefined && o.size !== e.size) return { key: e.key, problem: 'size-mismatch', detail: `${o.size} bytes at the store; the manifest says ${e.size}` };
   if (e.etag && o.etag && o.etag !== e.etag) return { key: e.key, problem: 'etag-mismatch', detail: `ETag ${o.etag} at the store; expected ${e.etag}` };
-  if (storageClass && o.storageClass && o.storageClass !== storageClass) {
+  if (storageClass && !e.ignoreStorageClass && o.storageClass && o.storageClass !== storageClass) {
     return { key: e.key, problem: 'wrong-storage-class', detail: `stored as ${o.storageClass}; the archive needs ${storageClass}` };
   }
   return undefined;

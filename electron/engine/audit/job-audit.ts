@@ -1,12 +1,13 @@
 /**
  * Audit of a queued title: its origin (and archive, when configured) against its manifest — the
- * local one, or the copy at the origin when the local package is gone.
+ * local one, or the version's copy at the origin when the local package is gone — at the title ID
+ * and version its claim stage recorded.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import { versionKey } from '../../common/title.js';
 import type { Destination } from '../destinations/destination.js';
-import { joinKey } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
 import { auditTitle } from './title-audit.js';
@@ -15,13 +16,14 @@ export interface JobAuditContext {
   origin: Destination;
   archive?: Destination;
   ffprobePath(): string;
-  titleKey(title: string): string;
+  /** How long replaced versions stay for viewers mid-title (ms); a repair removes them after that. */
+  retireGraceMs: number;
 }
 
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
 const KEEP_AUDITS = 20;
 
-async function manifestFor(job: JobRecord, ctx: JobAuditContext, key: string): Promise<Manifest> {
+async function manifestFor(job: JobRecord, ctx: JobAuditContext, titleId: string, version: string): Promise<Manifest> {
   if (job.packageDir) {
     try {
       return manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8')));
@@ -30,18 +32,21 @@ async function manifestFor(job: JobRecord, ctx: JobAuditContext, key: string): P
     }
   }
   try {
-    return manifestSchema.parse(JSON.parse(Buffer.from(await ctx.origin.read(joinKey(key, MANIFEST_FILE))).toString('utf8')));
+    return manifestSchema.parse(JSON.parse(Buffer.from(await ctx.origin.read(versionKey(titleId, version, MANIFEST_FILE))).toString('utf8')));
   } catch (err) {
     throw new StationError(`"${job.title}" has no manifest locally or at the origin (${(err as Error).message}): nothing to audit against`, 'no-manifest');
   }
 }
 
 export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { repair?: boolean; deep?: boolean | number; signal?: AbortSignal } = {}): Promise<AuditRecord[]> {
-  const key = ctx.titleKey(job.title);
-  const manifest = await manifestFor(job, ctx, key);
+  if (!job.claim) throw new StationError(`"${job.title}" has no title claim (it was delivered by an older version of the station): deliver it again to audit it`, 'no-claim');
+  const { titleId, version } = job.claim;
+  const manifest = await manifestFor(job, ctx, titleId, version);
   const common = {
     manifest,
-    titleKey: key,
+    titleId,
+    version,
+    retireGraceMs: ctx.retireGraceMs,
     ...(job.packageDir ? { packageDir: job.packageDir } : {}),
     ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath() } : {}),
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),

@@ -1,20 +1,30 @@
 /**
  * Audit and repair of one title at one destination, from its manifest (and, when still on disk, its
- * local package). Origin: every file of the package + manifest.json. Archive: the source master and
- * the package tar, in the archive's storage class. Repair re-uploads exactly the missing or wrong
- * objects from the local package — verified again first — deletes unexpected ones, and audits again.
+ * local package). The title's claim at the store decides what the audit may call wrong: only a
+ * prefix whose claim makes this manifest's version the live one of this master is the title's own.
+ *
+ * Expected at the origin: every package file under `<titleId>/<version>/`, the version's
+ * manifest.json, the public entry points at `<titleId>/` and the claim. At the archive: the source
+ * master and the package tar under the version, and the claim. Objects of the other versions the
+ * claim names (a replacement in progress, versions retired and waiting out their grace period) are
+ * not "unexpected"; anything else under the prefix is. Repair re-uploads exactly the missing or
+ * wrong objects from the local package — verified again first — and deletes unexpected ones only
+ * under a prefix that is provably the title's, then audits again.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import { claimKey, sameMaster, versionKey, type TitleClaim } from '../../common/title.js';
 import type { Destination } from '../destinations/destination.js';
-import { joinKey } from '../destinations/destination.js';
+import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { FileSource } from '../transfer/byte-source.js';
 import { StationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
 import { archiveKeys, packageTar, uploadWaves } from '../stages/upload.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
+import { ForeignClaim, readClaim, sweepRetired } from '../title/claim.js';
+import { entryPointFrom, entryPointNames, type EntryPoint } from '../title/entry-points.js';
 import { auditDestination, type ExpectedObject } from './audit.js';
 
 export interface TitleAuditOptions {
@@ -23,12 +33,16 @@ export interface TitleAuditOptions {
   manifest: Manifest;
   /** The local package folder, when it still exists (needed for repair and multipart ETags). */
   packageDir?: string;
-  titleKey: string;
+  titleId: string;
+  /** The version the manifest was delivered as; absent: the claim's live version, if it is this master's. */
+  version?: string;
   /** For the archive: the storage class its objects must be in. */
   storageClass?: string;
   deep?: boolean | number;
   repair?: boolean;
   ffprobePath?: string;
+  /** Grace period of retired versions, removed by a repair once it is over (ms). */
+  retireGraceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -42,35 +56,77 @@ async function exists(path: string | undefined): Promise<boolean> {
   }
 }
 
-async function expectedObjects(o: TitleAuditOptions): Promise<ExpectedObject[]> {
+/** Whose the prefix is, as far as the claim at the store says. */
+type Ownership =
+  | { owned: true; claim: TitleClaim; version: string }
+  | { owned: false; claim?: TitleClaim; version?: string; problem: AuditProblem };
+
+async function ownership(o: TitleAuditOptions): Promise<Ownership> {
+  const key = claimKey(o.titleId);
+  let read;
+  try {
+    read = await readClaim(o.destination, o.titleId, o.signal);
+  } catch (err) {
+    if (err instanceof ForeignClaim) return { owned: false, problem: { key, problem: 'claimed-by-other', detail: err.message } };
+    throw err;
+  }
+  if (!read) return { owned: false, ...(o.version ? { version: o.version } : {}), problem: { key, problem: 'missing', detail: 'the title has no claim at this store, so nothing under its prefix is provably its own' } };
+  const { claim } = read;
+  const live = claim.current;
+  const version = o.version ?? (live && sameMaster(live.master, o.manifest.source) ? live.version : undefined);
+  if (live && version === live.version && sameMaster(live.master, o.manifest.source)) return { owned: true, claim, version };
+  const what = live ? `the live version is ${live.version} from ${live.master.name} (${live.at.slice(0, 10)})` : 'nothing is live';
+  return { owned: false, claim, ...(version ? { version } : {}), problem: { key, problem: 'not-live', detail: `${version ? `version ${version} of this manifest is not the title's live version` : "this manifest's master is not the title's"}: ${what}` } };
+}
+
+/** The entry points as they must be, from the local package or the version's own copies at the store. */
+async function expectedEntryPoints(o: TitleAuditOptions, version: string): Promise<Map<string, EntryPoint | undefined>> {
+  const out = new Map<string, EntryPoint | undefined>();
+  for (const name of entryPointNames(o.manifest)) {
+    const listed = o.manifest.files.find((f) => f.path === name);
+    let copy: Buffer | undefined;
+    if (o.packageDir && (await exists(join(o.packageDir, name)))) copy = await readFile(join(o.packageDir, name));
+    else copy = (await o.destination.getObject(versionKey(o.titleId, version, name), o.signal))?.body;
+    const sound = copy && listed && createHash('sha256').update(copy).digest('hex') === listed.sha256;
+    out.set(name, sound ? entryPointFrom(name, copy!, version) : undefined);
+  }
+  return out;
+}
+
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+
+async function expectedObjects(o: TitleAuditOptions, version: string): Promise<ExpectedObject[]> {
   const local = await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE));
+  const out: ExpectedObject[] = [{ key: claimKey(o.titleId), ignoreStorageClass: true }];
   if (o.role === 'origin') {
-    const out: ExpectedObject[] = [];
     for (const f of o.manifest.files) {
       const path = join(o.packageDir ?? '/nonexistent', ...f.path.split('/'));
       // Single-part ETags come from the manifest's MD5; multipart ones need the local file.
       const etag = await o.destination.expectedEtag(new FileSource(path), f.size, f.md5).catch(() => undefined);
-      out.push({ key: joinKey(o.titleKey, f.path), size: f.size, sha256: f.sha256, ...(etag ? { etag } : {}) });
+      out.push({ key: versionKey(o.titleId, version, f.path), size: f.size, sha256: f.sha256, ...(etag ? { etag } : {}) });
     }
     if (local) {
       const bytes = await readFile(join(o.packageDir!, MANIFEST_FILE));
-      const md5 = createHash('md5').update(bytes).digest('hex');
-      const etag = await o.destination.expectedEtag(new FileSource(join(o.packageDir!, MANIFEST_FILE)), bytes.length, md5);
-      out.push({ key: joinKey(o.titleKey, MANIFEST_FILE), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(etag ? { etag } : {}) });
+      const etag = await o.destination.expectedEtag(new FileSource(join(o.packageDir!, MANIFEST_FILE)), bytes.length, md5(bytes));
+      out.push({ key: versionKey(o.titleId, version, MANIFEST_FILE), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(etag ? { etag } : {}) });
     } else {
-      out.push({ key: joinKey(o.titleKey, MANIFEST_FILE) }); // the copy the audit itself was read from
+      out.push({ key: versionKey(o.titleId, version, MANIFEST_FILE) }); // the copy the audit itself was read from
+    }
+    for (const [name, e] of await expectedEntryPoints(o, version)) {
+      out.push({ key: joinKey(o.titleId, name), ignoreStorageClass: true, ...(e ? { size: e.body.length, etag: md5(e.body), sha256: createHash('sha256').update(e.body).digest('hex') } : {}) });
     }
     return out;
   }
-  const keys = archiveKeys(o.titleKey, o.manifest.source.path);
-  const out: ExpectedObject[] = [];
+  const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
   const sourceThere = await exists(o.manifest.source.path);
   const sourceEtag = sourceThere ? await o.destination.expectedEtag(new FileSource(o.manifest.source.path), o.manifest.source.size) : undefined;
   out.push({ key: keys.source, size: o.manifest.source.size, ...(sourceEtag ? { etag: sourceEtag } : {}) });
   if (local) {
-    const tar = await packageTar(o.packageDir!, o.manifest, o.titleKey);
+    const tar = await packageTar(o.packageDir!, o.manifest, o.titleId);
     const etag = await o.destination.expectedEtag(tar, tar.size);
     out.push({ key: keys.tar, size: tar.size, ...(etag ? { etag } : {}) });
+  } else {
+    out.push({ key: keys.tar });
   }
   return out;
 }
@@ -84,13 +140,14 @@ function missingPackage(o: TitleAuditOptions): StationError {
   );
 }
 
-async function repair(o: TitleAuditOptions, first: AuditRecord): Promise<{ uploaded: string[]; deleted: string[] }> {
-  if (!(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
-  // The local copy must itself be whole before it is used to repair anything.
-  if (o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.signal ? { signal: o.signal } : {}) }));
+async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<{ uploaded: string[]; deleted: string[] }> {
   const wrong = new Set(first.problems.filter((p) => p.problem !== 'unexpected').map((p) => p.key));
   const uploaded: string[] = [];
   const deleted: string[] = [];
+  const dataWrong = [...wrong].some((k) => k.startsWith(`${o.titleId}/${version}/`));
+  if (dataWrong && !(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
+  // The local copy must itself be whole before it is used to repair anything.
+  if (dataWrong && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.signal ? { signal: o.signal } : {}) }));
   const send = async (rel: string, key: string): Promise<void> => {
     const path = join(o.packageDir!, ...rel.split('/'));
     const d = await hashFile(path, o.signal);
@@ -98,13 +155,20 @@ async function repair(o: TitleAuditOptions, first: AuditRecord): Promise<{ uploa
     uploaded.push(key);
   };
   if (o.role === 'origin') {
-    // Data before the playlists that name it, as in the first upload.
+    // Data before the playlists that name it, as in the first upload; the entry points last.
     for (const wave of uploadWaves(o.manifest.files)) {
-      for (const f of wave) if (wrong.has(joinKey(o.titleKey, f.path))) await send(f.path, joinKey(o.titleKey, f.path));
+      for (const f of wave) if (wrong.has(versionKey(o.titleId, version, f.path))) await send(f.path, versionKey(o.titleId, version, f.path));
     }
-    if (wrong.has(joinKey(o.titleKey, MANIFEST_FILE))) await send(MANIFEST_FILE, joinKey(o.titleKey, MANIFEST_FILE));
+    if (wrong.has(versionKey(o.titleId, version, MANIFEST_FILE))) await send(MANIFEST_FILE, versionKey(o.titleId, version, MANIFEST_FILE));
+    for (const [name, e] of await expectedEntryPoints(o, version)) {
+      const key = joinKey(o.titleId, name);
+      if (!wrong.has(key)) continue;
+      if (!e) throw new StationError(`${key} cannot be rebuilt: the version's own ${name} is gone from the store and from the station`, 'package-missing');
+      await o.destination.writeObject(key, e.body, { contentType: contentTypeFor(name), ...(o.signal ? { signal: o.signal } : {}) });
+      uploaded.push(key);
+    }
   } else {
-    const keys = archiveKeys(o.titleKey, o.manifest.source.path);
+    const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
     if (wrong.has(keys.source)) {
       if (!(await exists(o.manifest.source.path))) throw new StationError(`The master ${o.manifest.source.path} is gone: the archive copy of it cannot be re-uploaded`, 'source-missing');
       const d = await hashFile(o.manifest.source.path, o.signal);
@@ -112,34 +176,54 @@ async function repair(o: TitleAuditOptions, first: AuditRecord): Promise<{ uploa
       uploaded.push(keys.source);
     }
     if (wrong.has(keys.tar)) {
-      await o.destination.putSource({ source: await packageTar(o.packageDir!, o.manifest, o.titleKey), key: keys.tar, contentType: 'application/x-tar', force: true });
+      if (!(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
+      await o.destination.putSource({ source: await packageTar(o.packageDir!, o.manifest, o.titleId), key: keys.tar, contentType: 'application/x-tar', force: true, ...(o.signal ? { signal: o.signal } : {}) });
       uploaded.push(keys.tar);
     }
   }
+  // Only under a prefix whose claim is this title's (the audit ran with ownership proven).
   for (const p of first.problems) {
     if (p.problem === 'unexpected') {
       await o.destination.delete(p.key);
       deleted.push(p.key);
     }
   }
+  await sweepRetired(o.destination, o.titleId, o.retireGraceMs ?? 0, o.signal ? { signal: o.signal } : {});
   return { uploaded, deleted };
 }
 
 /** Audit (and optionally repair, then audit again). Returns one record, or two after a repair. */
 export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
+  const own = await ownership(o);
+  if (!own.owned) {
+    // Not provably this title's: say so and touch nothing.
+    return [
+      {
+        at: new Date().toISOString(),
+        destination: o.destination.name,
+        prefix: o.titleId,
+        objectsExpected: 0,
+        objectsListed: 0,
+        deepChecked: 0,
+        problems: [own.problem],
+        seconds: 0,
+      },
+    ];
+  }
+  const others = [...new Set([own.claim.pending?.version, ...own.claim.retired.map((r) => r.version)])].filter((v): v is string => !!v && v !== own.version);
   const run = async (): Promise<AuditRecord> =>
     auditDestination({
       destination: o.destination,
-      prefix: o.titleKey,
-      expected: await expectedObjects(o),
+      prefix: o.titleId,
+      expected: await expectedObjects(o, own.version),
+      ignorePrefixes: others.map((v) => `${o.titleId}/${v}/`),
       ...(o.storageClass ? { storageClass: o.storageClass } : {}),
       ...(o.deep !== undefined ? { deep: o.deep } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
   const first = await run();
-  if (!o.repair || first.problems.length === 0) return [first];
-  const repaired = await repair(o, first);
+  if (!o.repair || first.problems.length === 0) return [{ ...first, version: own.version }];
+  const repaired = await repair(o, own.version, first);
   const second = await run();
-  return [first, { ...second, repaired }];
+  return [{ ...first, version: own.version }, { ...second, version: own.version, repaired }];
 }
-

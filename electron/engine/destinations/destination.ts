@@ -63,6 +63,21 @@ export interface RemoteObject {
   storageClass?: string;
 }
 
+/** A small object read whole, with the ETag a conditional write can name. */
+export interface StoredObject {
+  body: Buffer;
+  /** MD5 for single-part objects (S3, and folders, which compute it). */
+  etag?: string;
+}
+
+/** Preconditions of a small write: create only (the claim of a new title) or compare-and-swap. */
+export interface WriteCondition {
+  /** Write only when no object has the key. */
+  ifAbsent?: boolean;
+  /** Write only when the object's ETag is still this one (read before). */
+  ifEtag?: string;
+}
+
 export interface Destination {
   readonly name: string;
   readonly kind: 's3' | 'folder';
@@ -79,6 +94,15 @@ export interface Destination {
   list(prefix: string): AsyncIterable<RemoteObject>;
   /** The object's bytes (for read-back checks and deep audits). */
   read(key: string): Promise<Uint8Array>;
+  /** A small object's bytes and ETag, or undefined when no object has the key. */
+  getObject(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  /**
+   * Write a small object from memory (a claim, an entry point), optionally under a precondition;
+   * a failed precondition throws PreconditionFailed. Always in the store's default class, never
+   * the destination's archive class: these objects must stay readable. Returns the new ETag.
+   * Stores that ignore the headers are caught by the callers' read-back (engine/title/claim.ts).
+   */
+  writeObject(key: string, body: Buffer, opts?: WriteCondition & { contentType?: string; signal?: AbortSignal }): Promise<{ etag?: string }>;
   delete(key: string): Promise<void>;
   /**
    * The ETag this destination reports for these bytes when this station uploads them (MD5, or the

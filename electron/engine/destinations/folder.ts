@@ -1,15 +1,18 @@
 /**
  * Folder destination: a local or mounted directory. Each object is copied to a temp name, its MD5
  * computed while copying and compared with the manifest's, fsync'd, then renamed into place — a
- * crash leaves either no file or a whole one.
+ * crash leaves either no file or a whole one. Every path is checked to stay inside the folder after
+ * symlinks are resolved: a link planted in the destination cannot send a write, read or delete
+ * anywhere else.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
-import { StationError, throwIfAborted } from '../util/errors.js';
+import { PreconditionFailed, StationError, throwIfAborted } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
-import { assertSafeKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject } from './destination.js';
+import { assertInside } from '../util/contained-path.js';
+import { assertSafeKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject, type StoredObject, type WriteCondition } from './destination.js';
 
 const CHUNK = 8 * 1024 * 1024;
 
@@ -34,9 +37,19 @@ export class FolderDestination implements Destination {
     return join(this.root, ...key.split('/'));
   }
 
+  /** The key's path, proven to stay inside the folder once symlinks are resolved. */
+  private async checkedPath(key: string): Promise<string> {
+    const path = this.pathFor(key);
+    await assertInside(this.root, path, `the folder destination "${this.name}"`);
+    return path;
+  }
+
   /** Write chunks to a temp name beside the target, fsync, then rename: whole file or none. */
-  private async writeAtomically(target: string, chunks: AsyncIterable<Buffer>, onProgress?: (b: number) => void): Promise<{ md5: string; written: number; commit(): Promise<void>; discard(): Promise<void> }> {
+  private async writeAtomically(target: string, chunks: AsyncIterable<Buffer>, onProgress?: (b: number) => void): Promise<{ tmp: string; md5: string; written: number; commit(): Promise<void>; discard(): Promise<void> }> {
+    await mkdir(this.root, { recursive: true });
     await mkdir(dirname(target), { recursive: true });
+    // mkdir follows a symlinked folder: check again now that the parents exist.
+    await assertInside(this.root, target, `the folder destination "${this.name}"`);
     const tmp = `${target}.${randomBytes(4).toString('hex')}.partial`;
     const md5 = createHash('md5');
     const out = await open(tmp, 'w');
@@ -55,12 +68,12 @@ export class FolderDestination implements Destination {
       throw err;
     }
     await out.close();
-    return { md5: md5.digest('hex'), written, commit: () => rename(tmp, target), discard: () => rm(tmp, { force: true }) };
+    return { tmp, md5: md5.digest('hex'), written, commit: () => rename(tmp, target), discard: () => rm(tmp, { force: true }) };
   }
 
   async put(req: PutRequest): Promise<PutResult> {
     throwIfAborted(req.signal);
-    const target = this.pathFor(req.key);
+    const target = await this.checkedPath(req.key);
     const existing = req.existing !== undefined ? (req.existing ?? undefined) : await this.head(req.key);
     if (!req.force && req.md5 && existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
       req.onProgress?.(req.size);
@@ -89,14 +102,14 @@ export class FolderDestination implements Destination {
         yield await source.read(offset, Math.min(CHUNK, size - offset));
       }
     };
-    const w = await this.writeAtomically(this.pathFor(req.key), chunks(), req.onProgress);
+    const w = await this.writeAtomically(await this.checkedPath(req.key), chunks(), req.onProgress);
     await w.commit();
     return { skipped: false, etag: w.md5, size };
   }
 
   async head(key: string): Promise<RemoteObject | undefined> {
     try {
-      const st = await stat(this.pathFor(key));
+      const st = await stat(await this.checkedPath(key));
       return st.isFile() ? { key, size: st.size } : undefined;
     } catch {
       return undefined;
@@ -105,6 +118,7 @@ export class FolderDestination implements Destination {
 
   async *list(prefix: string): AsyncIterable<RemoteObject> {
     const base = prefix ? this.pathFor(prefix.replace(/\/+$/, '')) : this.root;
+    await assertInside(this.root, base, `the folder destination "${this.name}"`);
     const walk = async function* (dir: string, root: string): AsyncIterable<RemoteObject> {
       let entries;
       try {
@@ -124,11 +138,50 @@ export class FolderDestination implements Destination {
   }
 
   async read(key: string): Promise<Uint8Array> {
-    return readFile(this.pathFor(key));
+    return readFile(await this.checkedPath(key));
+  }
+
+  async getObject(key: string): Promise<StoredObject | undefined> {
+    try {
+      const body = await readFile(await this.checkedPath(key));
+      return { body, etag: createHash('md5').update(body).digest('hex') };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * ifAbsent: the temp file is hard-linked to the key, which fails if anything is there (atomic);
+   * ifEtag: compared, then renamed (atomic within one station, whose claims run one at a time).
+   */
+  async writeObject(key: string, body: Buffer, opts: WriteCondition & { signal?: AbortSignal } = {}): Promise<{ etag?: string }> {
+    throwIfAborted(opts.signal);
+    const target = await this.checkedPath(key);
+    const w = await this.writeAtomically(target, (async function* () {
+      yield body;
+    })());
+    try {
+      if (opts.ifAbsent) {
+        await link(w.tmp, target).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'EEXIST' ? new PreconditionFailed(`${this.name}:${key}`) : err;
+        });
+        return { etag: w.md5 };
+      }
+      if (opts.ifEtag !== undefined) {
+        const now = await this.getObject(key);
+        if (now?.etag !== opts.ifEtag) throw new PreconditionFailed(`${this.name}:${key}`);
+      }
+      await w.commit();
+      return { etag: w.md5 };
+    } finally {
+      await w.discard();
+    }
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathFor(key), { force: true });
+    // rm of a symlink removes the link, never what it points to; the check keeps parents inside.
+    await rm(await this.checkedPath(key), { force: true });
   }
 
   async expectedEtag(): Promise<string | undefined> {

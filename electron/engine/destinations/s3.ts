@@ -14,14 +14,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LimitFunction } from 'p-limit';
-import { checksumFor, type S3DestinationConfig } from '../../common/config.js';
-import { StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
+import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
+import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
 import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
 import type { TokenBucket } from '../transfer/token-bucket.js';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject } from './destination.js';
+import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type StoredObject, type WriteCondition } from './destination.js';
 
 const MIB = 1024 * 1024;
 
@@ -37,11 +37,6 @@ export interface S3Runtime {
   log?: (message: string) => void;
 }
 
-export function endpointFor(cfg: S3DestinationConfig): string | undefined {
-  if (cfg.endpoint) return cfg.endpoint;
-  if (cfg.preset === 'b2') return `https://s3.${cfg.region}.backblazeb2.com`;
-  return undefined;
-}
 
 /**
  * Bodies are signed as UNSIGNED-PAYLOAD. The SDK otherwise SHA-256-hashes every Buffer body on the
@@ -171,7 +166,7 @@ export class S3Destination implements Destination {
     return this.runtime.retry ? { policy: this.runtime.retry } : {};
   }
 
-  private async putBuffer(Key: string, body: Buffer, md5: string, contentType: string, signal: AbortSignal | undefined): Promise<void> {
+  private async putBuffer(Key: string, body: Buffer, md5: string, contentType: string, signal: AbortSignal | undefined, condition: WriteCondition = {}, storageClass = this.cfg.storageClass): Promise<string | undefined> {
     await this.runtime.bandwidth?.take(body.length, signal);
     const abort = linkedAbort(signal);
     try {
@@ -180,6 +175,9 @@ export class S3Destination implements Destination {
         () =>
           this.client.send(
             new PutObjectCommand({
+              // radosgw compares If-Match with the unquoted ETag only; AWS accepts it unquoted too.
+              ...(condition.ifAbsent ? { IfNoneMatch: '*' } : {}),
+              ...(condition.ifEtag ? { IfMatch: condition.ifEtag } : {}),
               Bucket: this.cfg.bucket,
               Key,
               Body: body,
@@ -187,10 +185,16 @@ export class S3Destination implements Destination {
               ContentMD5: md5HexToBase64(md5),
               ...(this.checksum ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
               ContentType: contentType,
-              ...(this.cfg.storageClass ? { StorageClass: this.cfg.storageClass as StorageClass } : {}),
+              ...(storageClass ? { StorageClass: storageClass as StorageClass } : {}),
             }),
             { abortSignal: abort.signal },
-          ),
+          ).catch((err: unknown) => {
+            // 412: the precondition failed; 409 ConditionalRequestConflict: a concurrent conditional
+            // write won. Either way the caller reads again and decides; neither is worth a retry.
+            const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
+            if ((condition.ifAbsent || condition.ifEtag) && (status === 412 || status === 409)) throw new PreconditionFailed(`${this.name}:${Key}`);
+            throw err;
+          }),
         { signal: abort.signal, ...this.retryContext() },
       );
       // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
@@ -198,6 +202,7 @@ export class S3Destination implements Destination {
       if (etag && /^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
         throw new StationError(`${Key}: the store's ETag ${etag} does not match the local MD5 ${md5}`, 'etag-mismatch');
       }
+      return etag ?? md5;
     } finally {
       abort.dispose();
     }
@@ -276,6 +281,31 @@ export class S3Destination implements Destination {
     } catch (err) {
       throw describeTransferError(err, `Reading ${key} from ${this.name}`);
     }
+  }
+
+  async getObject(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
+    const Key = this.fullKey(key);
+    try {
+      const out = await withRetry(
+        `Reading ${key} from ${this.name}`,
+        async () => {
+          const r = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key }), signal ? { abortSignal: signal } : {});
+          return { body: Buffer.from(r.Body ? await r.Body.transformToByteArray() : new Uint8Array()), etag: unquote(r.ETag) };
+        },
+        { ...(signal ? { signal } : {}), ...this.retryContext() },
+      );
+      return { body: out.body, ...(out.etag ? { etag: out.etag } : {}) };
+    } catch (err) {
+      if (/NoSuchKey|NotFound|\(HTTP 404\)/.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+
+  async writeObject(key: string, body: Buffer, opts: WriteCondition & { contentType?: string; signal?: AbortSignal } = {}): Promise<{ etag?: string }> {
+    const md5 = createHash('md5').update(body).digest('hex');
+    // Claims and entry points are read often and must stay readable: never in an archive class.
+    const etag = await this.putBuffer(this.fullKey(key), body, md5, opts.contentType ?? contentTypeFor(key), opts.signal, opts, undefined);
+    return etag ? { etag } : {};
   }
 
   async expectedEtag(source: ByteSource, size: number, md5?: string): Promise<string | undefined> {

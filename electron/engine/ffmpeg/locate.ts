@@ -13,7 +13,17 @@ import { StationError } from '../util/errors.js';
 export interface ToolPaths {
   ffmpeg: string;
   ffprobe: string;
+  /** Set when ffprobe is the bundled ffprobe-static fallback: what to tell the operator about it. */
+  ffprobeWarning?: string;
 }
+
+/**
+ * ffprobe-static ships ffprobe 4.0.2 (2018): it parses untrusted masters with years of parser fixes
+ * missing. It is a last resort, and the operator is told so wherever it is in use.
+ */
+export const BUNDLED_FFPROBE_WARNING =
+  'ffprobe in use is the bundled ffprobe-static 4.0.2 from 2018: it parses untrusted masters without years of security and parser fixes. ' +
+  'Install a current ffmpeg so its ffprobe is found first (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install Gyan.FFmpeg), or set ffprobePath.';
 
 export interface LocateOptions {
   ffmpegPath?: string;
@@ -84,13 +94,11 @@ export function locateTools(opts: LocateOptions = {}): ToolPaths {
   if (opts.ffprobePath && !isExecutable(opts.ffprobePath)) {
     throw new StationError(`The configured ffprobe (${opts.ffprobePath}) does not exist or is not executable.`, 'ffprobe-missing');
   }
-  const ffprobe =
-    check('setting', opts.ffprobePath) ??
-    check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ??
-    onPath('ffprobe', env) ??
-    ffprobeStatic();
+  const found = check('setting', opts.ffprobePath) ?? check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ?? onPath('ffprobe', env);
+  const bundled = found ? undefined : ffprobeStatic();
+  const ffprobe = found ?? bundled;
   if (!ffprobe) {
     throw new StationError(`ffprobe was not found next to ${ffmpeg}, on PATH, or in ffprobe-static. ${INSTALL_HINT}`, 'ffprobe-missing');
   }
-  return { ffmpeg, ffprobe };
+  return { ffmpeg, ffprobe, ...(bundled ? { ffprobeWarning: BUNDLED_FFPROBE_WARNING } : {}) };
 }

@@ -8,8 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobSnapshot } from '../../common/jobs.js';
 import type { MediaSource as QcSource } from '../../common/api.js';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination } from '../destinations/destination.js';
-import { titleKey } from '../pipeline.js';
+import { assertSafeKey, contentTypeFor, type Destination } from '../destinations/destination.js';
+import { versionKey } from '../../common/title.js';
+import { assertInside } from '../util/contained-path.js';
 
 export interface MediaResponse {
   status: number;
@@ -49,15 +50,22 @@ export async function serveMedia(req: MediaRequest, job: JobSnapshot | undefined
   const contentType = contentTypeFor(req.path);
   if (req.where === 'local') {
     if (!job.packageDir) return text(404, 'this title has no local package yet');
+    const file = join(job.packageDir, ...req.path.split('/'));
     try {
-      return { status: 200, contentType, body: await readFile(join(job.packageDir, ...req.path.split('/'))) };
+      // A symlink inside the package must not serve a file from anywhere else.
+      await assertInside(job.packageDir, file, 'the package');
+    } catch {
+      return text(403, `${req.path} leads out of the package`);
+    }
+    try {
+      return { status: 200, contentType, body: await readFile(file) };
     } catch {
       return text(404, `${req.path} is not in the local package`);
     }
   }
-  if (job.stages.uploadOrigin.state !== 'done') return text(404, 'this title is not on the origin yet');
+  if (job.stages.uploadOrigin.state !== 'done' || !job.claim) return text(404, 'this title is not on the origin yet');
   try {
-    return { status: 200, contentType, body: await origin.read(joinKey(titleKey(job.title), req.path)) };
+    return { status: 200, contentType, body: await origin.read(versionKey(job.claim.titleId, job.claim.version, req.path)) };
   } catch (err) {
     return text(502, `origin: ${(err as Error).message}`);
   }

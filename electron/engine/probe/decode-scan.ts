@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import type { DeliverySpec, SpecFinding } from '../../common/spec.js';
 import { CancelledError } from '../util/errors.js';
+import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 
 export interface ScanOptions {
   ffmpegPath: string;
@@ -25,8 +26,7 @@ function decodeWindow(o: ScanOptions, start: number | undefined, length: number 
   const args = ['-hide_banner', '-nostdin', '-v', 'error'];
   if (start !== undefined) args.push('-ss', start.toFixed(3));
   if (length !== undefined) args.push('-t', length.toFixed(3));
-  // "file:" keeps a name that starts with "-" from being read as an option.
-  args.push('-i', `file:${o.path}`, '-map', '0:v:0?', '-map', '0:a?', '-f', 'null', '-');
+  args.push(...masterInputOptions(), '-i', masterInput(o.path), '-map', '0:v:0?', '-map', '0:a?', '-f', 'null', '-');
   return new Promise((resolve, reject) => {
     execFile(o.ffmpegPath, args, { timeout: o.timeoutMs ?? 120_000, killSignal: 'SIGKILL', maxBuffer: 8 << 20, ...(o.signal ? { signal: o.signal } : {}) }, (err, _stdout, stderr) => {
       if (o.signal?.aborted) return reject(new CancelledError());

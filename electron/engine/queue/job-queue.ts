@@ -9,20 +9,38 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
-import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress } from '../../common/jobs.js';
+import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress, type TitleRequest } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
+import type { TranscodePlan } from '../stages/plan.js';
 import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { StageSlots } from './stage-slots.js';
+import { titleIdSchema } from '../../common/title.js';
+import { describeZodError } from '../../common/config.js';
 
-/** What the engine keeps per job: the snapshot the UI sees plus stage outputs the UI does not need. */
+/** A title request as the engine keeps it: a valid title ID (NFC) or none. */
+function checkedRequest(request: TitleRequest | undefined): TitleRequest | undefined {
+  if (!request || (!request.titleId && !request.replace)) return undefined;
+  const out: TitleRequest = {};
+  if (request.titleId) {
+    const parsed = titleIdSchema.safeParse(request.titleId);
+    if (!parsed.success) throw new StationError(`"${request.titleId}" cannot be a title ID: ${describeZodError(parsed.error)}`, 'bad-title-id');
+    out.titleId = parsed.data;
+  }
+  if (request.replace) out.replace = true;
+  return out;
+}
+
+/** What the engine keeps per job: the snapshot the UI sees plus what only the engine needs. */
 export interface JobRecord extends JobSnapshot {
-  /** Stage outputs, keyed by the stage that produced them (typed by each stage's module). */
-  outputs: Partial<Record<StageName, unknown>>;
+  /** The plan stage's output (the UI sees its summary, `ladder`). */
+  plan?: TranscodePlan;
   uploads: UploadedObject[];
   warnings: string[];
 }
+
+const sameRequest = (a: TitleRequest | undefined, b: TitleRequest | undefined): boolean => (a?.titleId ?? '') === (b?.titleId ?? '') && !!a?.replace === !!b?.replace;
 
 export interface StageContext {
   job: JobRecord;
@@ -69,8 +87,17 @@ export function newJobId(): string {
 }
 
 export function toSnapshot(rec: JobRecord): JobSnapshot {
-  const { outputs: _o, uploads: _u, warnings: _w, ...snap } = rec;
+  const { plan: _p, uploads: _u, warnings: _w, ...snap } = rec;
   return structuredClone(snap);
+}
+
+/** Records journalled by earlier versions: stage outputs lived in `outputs`. */
+function migrate(rec: JobRecord & { outputs?: { plan?: TranscodePlan } }): JobRecord {
+  if (rec.outputs) {
+    if (rec.outputs.plan && !rec.plan) rec.plan = rec.outputs.plan;
+    delete rec.outputs;
+  }
+  return rec;
 }
 
 export class JobQueue {
@@ -99,7 +126,7 @@ export class JobQueue {
   /** Open the queue on its store; jobs interrupted by a crash are re-queued at their current stage. */
   static async open(store: JobStore<JobRecord>, stages: StageRunner[], options: QueueOptions = {}): Promise<JobQueue> {
     const q = new JobQueue(store, stages, options);
-    for (const rec of await store.open()) {
+    for (const rec of (await store.open()).map(migrate)) {
       // Records written before a stage was added get it as pending (or skipped if the job already ended).
       for (const s of STAGES) rec.stages[s] ??= { state: isFinal(rec.state) ? 'skipped' : 'pending', fraction: 0 };
       if (rec.state === 'running') {
@@ -201,18 +228,22 @@ export class JobQueue {
   }
 
   /**
-   * Queue one job per source file. A source that already has an unfinished job (e.g. interrupted
-   * by a crash) gets that job back instead of a new one, so its completed stages are kept.
+   * Queue one job per source file, each with what the operator asked for its title (an ID of the
+   * platform's, replace). A source that already has an unfinished job (e.g. interrupted by a crash)
+   * gets that job back instead of a new one, so its completed stages are kept.
    */
-  async add(sourcePaths: string[]): Promise<JobSnapshot[]> {
+  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
     for (const sourcePath of sourcePaths) {
-      // The same master dropped twice (same path, or same size + first/last MiB anywhere) is
-      // recognised: an unfinished or delivered job is returned instead of a second one.
+      const request = checkedRequest(requests[sourcePath]);
+      // The same master dropped twice (same path, or same size + first/last MiB anywhere) with the
+      // same title request is recognised: an unfinished or delivered job is returned instead.
       const fingerprint = await fingerprintFile(sourcePath).then((f) => `${f.size}:${f.headTailSha256}`, () => undefined);
       const existing = [...this.jobs.values()].find(
-        (j) => (j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && (j.state === 'done' || !isFinal(j.state))),
+        (j) =>
+          sameRequest(j.titleRequest, request) &&
+          ((j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && (j.state === 'done' || !isFinal(j.state)))),
       );
       if (existing) {
         created.push(toSnapshot(existing));
@@ -229,7 +260,7 @@ export class JobQueue {
         createdAt: t,
         updatedAt: t,
         ...(fingerprint ? { fingerprint } : {}),
-        outputs: {},
+        ...(request ? { titleRequest: request } : {}),
         uploads: [],
         warnings: [],
       };
@@ -240,6 +271,23 @@ export class JobQueue {
     }
     this.pump();
     return created;
+  }
+
+  /**
+   * Set what the operator asks for a title (its ID, replace) while it has not claimed one yet — a
+   * waiting title, or one that stopped at its claim (a conflict). Once claimed, the ID is fixed.
+   */
+  async setTitle(id: string, request: TitleRequest): Promise<JobSnapshot> {
+    const rec = this.must(id);
+    const claimed = rec.stages.claim.state === 'done' || rec.stages.claim.state === 'skipped';
+    if (rec.state === 'running' || (isFinal(rec.state) && rec.state !== 'failed') || claimed) {
+      throw new StationError(`The title ID of "${rec.title}" can no longer change: ${claimed ? `it is claimed as ${rec.claim?.titleId ?? '…'} at the stores` : `the title is ${rec.state}`}. Cancel it and add the master again to deliver it under another ID.`, 'title-fixed');
+    }
+    const checked = checkedRequest(request);
+    if (checked) rec.titleRequest = checked;
+    else delete rec.titleRequest;
+    await this.persist(rec);
+    return toSnapshot(rec);
   }
 
   async cancel(id: string): Promise<void> {
@@ -321,7 +369,7 @@ export class JobQueue {
       // pool size at once, legitimately more than Node's default warning threshold of 10.
       setMaxListeners(256, ac.signal);
       const done = this.runJob(next, ac.signal)
-        .catch((err) => console.error(`queue: job ${next.id} crashed the runner:`, err))
+        .catch((err: unknown) => console.error(`queue: job ${next.id} crashed the runner: ${errorMessage(err)}`))
         .finally(() => {
           this.active.delete(next.id);
           this.pump();

@@ -3,25 +3,33 @@
  * (per destination, the access key id and secret, each encrypted by the SecretBox, base64). Both
  * are written atomically. A settings.json that still holds credentials in clear (written by hand,
  * or by an older version) is migrated on load: the secrets move to the box and leave the file.
+ *
+ * Credentials are bound to where they may be sent (the destination's store and bucket, see
+ * credentialBinding): saving a destination with another endpoint or bucket drops its stored
+ * credentials unless new ones are typed, and credentials whose binding no longer matches the
+ * config (settings.json edited by hand) are not handed to the station.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeZodError, stationConfigSchema, type StationConfig } from '../../common/config.js';
+import { credentialBinding, describeZodError, stationConfigSchema, type DestinationConfig, type StationConfig } from '../../common/config.js';
+import { parseJsonText } from '../util/json-text.js';
 import { keyHint, type Credentials, type SettingsUpdate, type SettingsView } from '../../common/settings.js';
 import { StationError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { SecretBox } from './secret-box.js';
 
-type SealedStore = Record<string, { accessKeyId: string; secretAccessKey: string }>;
+type SealedStore = Record<string, { accessKeyId: string; secretAccessKey: string; /** credentialBinding() when sealed. */ boundTo?: string }>;
+
+const bindingOf = (d: DestinationConfig | undefined): string | undefined => (d?.type === 's3' ? credentialBinding(d) : undefined);
+
+export function destinationWithoutCredentials(d: DestinationConfig): DestinationConfig {
+  if (d.type !== 's3') return d;
+  const { accessKeyId: _a, secretAccessKey: _s, ...rest } = d;
+  return rest;
+}
 
 export function withoutCredentials(config: StationConfig): StationConfig {
-  const destinations = Object.fromEntries(
-    Object.entries(config.destinations).map(([name, d]) => {
-      if (d.type !== 's3') return [name, d];
-      const { accessKeyId: _a, secretAccessKey: _s, ...rest } = d;
-      return [name, rest];
-    }),
-  );
+  const destinations = Object.fromEntries(Object.entries(config.destinations).map(([name, d]) => [name, destinationWithoutCredentials(d)]));
   return { ...config, destinations };
 }
 
@@ -55,7 +63,7 @@ export class SettingsStore {
     const destinations = Object.fromEntries(
       Object.entries(config.destinations).map(([name, d]) => {
         const c = creds[name];
-        return [name, d.type === 's3' && c ? { ...d, ...c } : d];
+        return [name, d.type === 's3' && c && c.boundTo === credentialBinding(d) ? { ...d, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } : d];
       }),
     );
     return { ...config, destinations };
@@ -68,19 +76,30 @@ export class SettingsStore {
     for (const name of Object.keys(sealed)) {
       if (!(name in config.destinations)) continue;
       const c = this.open(name, sealed);
-      if (c) credentials[name] = { accessKeyIdHint: keyHint(c.accessKeyId) };
+      const boundTo = sealed[name]!.boundTo;
+      if (c) credentials[name] = { accessKeyIdHint: keyHint(c.accessKeyId), ...(boundTo !== undefined && boundTo !== bindingOf(config.destinations[name]) ? { unbound: true } : {}) };
     }
     return { config, credentials, secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() } };
   }
 
-  /** Stored credentials of one destination (for "test connection" before saving). */
-  async credentialsFor(name: string): Promise<Credentials | undefined> {
-    return this.open(name, await this.readSealed());
+  /**
+   * The saved destination and its stored credentials, only where they are bound to it: what
+   * "Test connection" without typed credentials tests (never an endpoint the renderer names).
+   */
+  async savedDestination(name: string): Promise<{ destination: DestinationConfig; credentials?: Credentials } | undefined> {
+    const destination = (await this.readConfig()).destinations[name];
+    if (!destination) return undefined;
+    const c = (await this.readCredentials())[name];
+    return c && c.boundTo === bindingOf(destination) ? { destination, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } } : { destination };
   }
 
   async save(update: SettingsUpdate): Promise<void> {
     const config = withoutCredentials(stationConfigSchema.parse(update.config));
     const sealed = await this.readSealed();
+    // A destination pointed at another store or bucket loses the credentials sealed for the old one.
+    for (const [name, s] of Object.entries(sealed)) {
+      if (update.credentials[name] === undefined && s.boundTo !== undefined && s.boundTo !== bindingOf(config.destinations[name])) delete sealed[name];
+    }
     for (const [name, c] of Object.entries(update.credentials)) {
       if (c === null) {
         delete sealed[name];
@@ -92,9 +111,11 @@ export class SettingsStore {
           'no-secret-storage',
         );
       }
+      const boundTo = bindingOf(config.destinations[name]);
       sealed[name] = {
         accessKeyId: this.box.encrypt(c.accessKeyId).toString('base64'),
         secretAccessKey: this.box.encrypt(c.secretAccessKey).toString('base64'),
+        ...(boundTo ? { boundTo } : {}),
       };
     }
     // Credentials of destinations that no longer exist are forgotten.
@@ -110,12 +131,7 @@ export class SettingsStore {
     } catch {
       return this.fallback();
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new StationError(`Settings file ${this.settingsFile} is not valid JSON: ${(err as Error).message}`, 'config-invalid');
-    }
+    const raw = parseJsonText(text, `Settings file ${this.settingsFile}`);
     const parsed = stationConfigSchema.safeParse(raw);
     if (!parsed.success) throw new StationError(`Settings file ${this.settingsFile} is invalid: ${describeZodError(parsed.error)}`, 'config-invalid');
     return parsed.data;
@@ -129,12 +145,15 @@ export class SettingsStore {
     }
   }
 
-  private async readCredentials(): Promise<Record<string, Credentials>> {
+  /** Decrypted credentials per destination, with the binding they were sealed for. */
+  private async readCredentials(): Promise<Record<string, Credentials & { boundTo?: string }>> {
     const sealed = await this.readSealed();
-    const out: Record<string, Credentials> = {};
-    for (const name of Object.keys(sealed)) {
+    const config = await this.readConfig();
+    const out: Record<string, Credentials & { boundTo?: string }> = {};
+    for (const [name, s] of Object.entries(sealed)) {
       const c = this.open(name, sealed);
-      if (c) out[name] = c;
+      // Sealed before bindings existed: bound to the destination as it is configured now.
+      if (c) out[name] = { ...c, boundTo: s.boundTo ?? bindingOf(config.destinations[name]) };
     }
     return out;
   }

@@ -6,6 +6,9 @@
  */
 import { isInterlaced, type MediaInfo } from '../../common/media.js';
 import type { LadderProfile } from '../../common/profile.js';
+import type { LadderSummary } from '../../common/jobs.js';
+import type { StageRunner } from '../queue/job-queue.js';
+import { need, type PipelineContext } from './context.js';
 
 export interface Rung {
   name: string;
@@ -107,5 +110,34 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     segmentSeconds: opts.segmentSeconds,
     encoder: encoder.chosen,
     encoderReason,
+  };
+}
+
+/** What the UI shows of a plan. */
+export function ladderSummary(plan: TranscodePlan): LadderSummary {
+  return {
+    encoder: plan.encoder,
+    encoderReason: plan.encoderReason,
+    rungs: plan.rungs.map(({ name, width, height, videoKbps, encoder }) => ({ name, width, height, videoKbps, ...(encoder ? { encoder } : {}) })),
+    audioKbps: plan.audioKbps,
+    segmentSeconds: plan.segmentSeconds,
+    segmentFormat: plan.segmentFormat,
+  };
+}
+
+export function planStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'plan',
+    async run({ job }) {
+      job.plan = planTranscode(need(job, 'media info', job.media), {
+        segmentSeconds: ctx.segmentSeconds,
+        segmentFormat: ctx.segmentFormat,
+        dash: ctx.dash,
+        profile: await ctx.profile(),
+        encoder: await ctx.encoder(),
+      });
+      job.ladder = ladderSummary(job.plan);
+      return 'done';
+    },
   };
 }

@@ -14,6 +14,10 @@ import { summariseStderr } from '../ffmpeg/run-ffmpeg.js';
 import { toMediaInfo, type FfprobeOutput } from '../probe/media-info.js';
 import { scanMaster } from '../probe/decode-scan.js';
 import { checkSpec } from '../probe/spec-check.js';
+import { demuxerRefused, masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
+import { localPathProblem } from '../../common/paths.js';
+import type { StageRunner } from '../queue/job-queue.js';
+import type { PipelineContext } from './context.js';
 
 export { toMediaInfo, parseRational } from '../probe/media-info.js';
 
@@ -43,8 +47,9 @@ export class MasterRejected extends StationError {
 const reject = (code: SpecFinding['code'], message: string): MasterRejected => new MasterRejected([{ code, severity: 'error', message }]);
 
 function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
-  // "file:" keeps a name that starts with "-" from being read as an option.
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', `file:${path}`];
+  // Only the file protocol and master demuxers (ffmpeg/input-guard.ts); "file:" keeps a name that
+  // starts with "-" from being read as an option.
+  const args = ['-v', 'error', ...masterInputOptions(), '-print_format', 'json', '-show_format', '-show_streams', masterInput(path)];
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, rejectP) => {
     execFile(opts.ffprobePath, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 32 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
@@ -52,8 +57,12 @@ function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
       if ((err as { killed?: boolean }).killed && !opts.signal?.aborted) {
         return rejectP(reject('probe-timeout', `ffprobe did not answer within ${Math.round(timeoutMs / 1000)} s: the file may be on a stalled mount or be pathological.`));
       }
+      const refused = demuxerRefused(stderr);
+      if (refused) {
+        return rejectP(reject('not-a-master-format', `This file is ${refused.kind} (ffmpeg's "${refused.demuxer}" format), not a master: files that point at other files are refused whatever their name.`));
+      }
       // ffprobe prefixes its message with the path; the operator already knows which file it is.
-      const { message, tail } = summariseStderr(stderr.split(`file:${path}: `).join('').split(`${path}: `).join(''));
+      const { message, tail } = summariseStderr(stderr.split(`${masterInput(path)}: `).join('').split(`${path}: `).join(''));
       if (/moov atom not found/i.test(stderr) && looksLikeIsoMedia(path)) {
         return rejectP(reject('truncated', 'The file is incomplete: its index (moov atom) is missing, so it was probably cut off in transfer.'));
       }
@@ -85,8 +94,10 @@ function looksLikeIsoMedia(path: string): boolean {
   }
 }
 
-/** The first fatal reason of a file before it is even probed (missing, folder, empty). */
+/** The first fatal reason of a file before it is even probed (not local, missing, folder, empty). */
 async function checkFile(path: string): Promise<number> {
+  const notLocal = localPathProblem(path);
+  if (notLocal) throw reject('not-a-local-path', `The master's path is refused: ${notLocal}.`);
   let st;
   try {
     st = await stat(path);
@@ -123,4 +134,32 @@ export async function probeMaster(path: string, opts: ProbeOptions): Promise<Pro
   }
   if (!spec.accepted) throw Object.assign(new MasterRejected(spec.findings), { media });
   return { media, spec };
+}
+
+export function probeStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'probe',
+    async run({ job, signal }) {
+      const tools = ctx.tools();
+      const spec = await ctx.spec();
+      try {
+        const result = await probeMaster(job.sourcePath, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec, signal });
+        job.media = result.media;
+        if (result.spec) {
+          job.spec = result.spec;
+          job.warnings.push(...result.spec.findings.filter((f) => f.severity === 'warning').map((f) => f.message));
+        }
+      } catch (err) {
+        // Keep what was learnt about a rejected master: the UI shows its MediaInfo and every finding.
+        if (err instanceof MasterRejected) {
+          job.spec = { spec: spec.name, accepted: false, findings: err.findings };
+          const media = (err as MasterRejected & { media?: MediaInfo }).media;
+          if (media) job.media = media;
+        }
+        throw err;
+      }
+      if (tools.ffprobeWarning && !job.warnings.includes(tools.ffprobeWarning)) job.warnings.push(tools.ffprobeWarning);
+      return 'done';
+    },
+  };
 }

@@ -1,22 +1,17 @@
 /** Report stage: the per-title record of what went where, with sizes and checksums. */
+import { join } from 'node:path';
 import { STAGES } from '../../common/jobs.js';
 import type { TitleReport } from '../../common/report.js';
-import type { JobRecord } from '../queue/job-queue.js';
-import type { TranscodePlan } from './plan.js';
-
-export interface VerifyOutput {
-  manifestSha256: string;
-  fileCount: number;
-  totalBytes: number;
-  segmentsChecked: number;
-}
+import type { JobRecord, StageRunner } from '../queue/job-queue.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** Build the report from a job record at any point (also for failed and cancelled jobs). */
 export function buildReport(rec: JobRecord): TitleReport {
-  const plan = rec.outputs.plan as TranscodePlan | undefined;
-  const verify = rec.outputs.verify as VerifyOutput | undefined;
+  const plan = rec.plan;
+  const verify = rec.verified;
   return {
     title: rec.title,
+    ...(rec.claim ? { titleId: rec.claim.titleId, version: rec.claim.version } : {}),
     source: rec.sourcePath,
     state: rec.state === 'failed' || rec.state === 'cancelled' ? rec.state : 'done',
     ...(rec.error ? { error: rec.error.message } : {}),
@@ -31,5 +26,20 @@ export function buildReport(rec: JobRecord): TitleReport {
     uploads: rec.uploads,
     audits: rec.audits ?? [],
     warnings: rec.warnings,
+  };
+}
+
+export function reportStage(ctx: { jobDir(jobId: string): string }): StageRunner {
+  return {
+    name: 'report',
+    async run({ job }) {
+      // The report describes the finished job, including this stage as complete.
+      const report = { ...job.stages.report, state: 'done' as const, fraction: 1, endedAt: new Date().toISOString() };
+      job.report = buildReport({ ...job, state: 'done', stages: { ...job.stages, report } });
+      const path = join(ctx.jobDir(job.id), 'report.json');
+      await writeFileAtomic(path, JSON.stringify(job.report, null, 2) + '\n');
+      job.reportPath = path;
+      return 'done';
+    },
   };
 }

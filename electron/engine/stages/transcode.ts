@@ -2,10 +2,11 @@
  * Transcode stage: one ffmpeg process decodes the master once, splits the picture, scales and
  * encodes every rung, and packages HLS with fMP4 segments and a master playlist. Keyframes are
  * forced at every segment boundary (and scene-cut keyframes disabled) so rungs stay aligned.
- * Output goes to `<jobDir>/package.partial` and is renamed to `<jobDir>/package` only when ffmpeg
- * finished cleanly; a cancel or failure removes the partial folder. The source is only read.
+ * Output goes to `<package>/.partial` and moves into place only when ffmpeg finished cleanly; a
+ * cancel or failure removes the partial folder. The package folder must be one the station owns
+ * (util/output-dir.ts): it never deletes a file it did not write. The source is only read.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageProgress } from '../../common/jobs.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
@@ -17,6 +18,10 @@ import { rewriteMasterPlaylist } from './master-playlist.js';
 import { writeDashManifest } from './dash-manifest.js';
 import { StationError } from '../util/errors.js';
 import { assertDiskSpace, estimatePackageBytes } from '../util/disk-space.js';
+import { commitOutputDir, discardPartial, prepareOutputDir } from '../util/output-dir.js';
+import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
+import type { StageRunner } from '../queue/job-queue.js';
+import { alreadyDelivered, need, type PipelineContext } from './context.js';
 
 export const AUDIO_RENDITION = 'audio';
 
@@ -78,7 +83,7 @@ export function buildLadderArgs(plan: TranscodePlan, outDir: string): FfmpegArgs
     '-var_stream_map', streamMap.join(' '),
   );
   const devices = new Set(plan.rungs.map((r) => familyOf(encoderOf(r))).filter((f) => f !== undefined));
-  const inputOptions = [...devices].flatMap((f) => f.inputArgs);
+  const inputOptions = [...devices].flatMap((f) => f.inputArgs).concat(masterInputOptions());
   return { inputOptions, outputOptions: args, output: join(outDir, '%v', 'index.m3u8') };
 }
 
@@ -98,13 +103,10 @@ export interface TranscodeOptions {
 
 export async function transcode(opts: TranscodeOptions): Promise<string> {
   const final = opts.packageDir ?? join(opts.jobDir, 'package');
-  const partial = `${final}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await rm(final, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
+  const partial = await prepareOutputDir(final, opts.sourcePath);
   const needed = estimatePackageBytes(opts.durationSec, [...opts.plan.rungs.map((r) => r.videoKbps * 1.2), opts.plan.audioKbps]);
   await assertDiskSpace(partial, needed, 'the package').catch(async (err: unknown) => {
-    await rm(partial, { recursive: true, force: true });
+    await discardPartial(final);
     throw err;
   });
   // The temp folder's name goes into ffmpeg's arguments: a "%" would be read as a pattern.
@@ -114,7 +116,7 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
   try {
     await runFfmpeg({
       ffmpegPath: opts.ffmpegPath,
-      input: opts.sourcePath,
+      input: masterInput(opts.sourcePath),
       inputOptions,
       outputOptions,
       output,
@@ -130,12 +132,60 @@ export async function transcode(opts: TranscodeOptions): Promise<string> {
       },
     });
   } catch (err) {
-    await rm(partial, { recursive: true, force: true });
+    await discardPartial(final);
     throw err;
   }
   const fps = opts.plan.frameRate ?? opts.sourceFrameRate;
   await rewriteMasterPlaylist(partial, fps && fps.den ? fps.num / fps.den : undefined);
   if (opts.plan.dash) await writeDashManifest(partial);
-  await rename(partial, final);
+  await commitOutputDir(final);
   return final;
+}
+
+export function transcodeStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'transcode',
+    async run({ job, signal, progress, checkpoint }) {
+      if (alreadyDelivered(job)) return 'skipped';
+      const media = need(job, 'media info', job.media);
+      const plan = need(job, 'plan', job.plan);
+      const run = (p: TranscodePlan) =>
+        transcode({
+          ffmpegPath: ctx.tools().ffmpeg,
+          sourcePath: job.sourcePath,
+          durationSec: media.durationSec,
+          ...(media.video[0] ? { sourceFrameRate: media.video[0].frameRate } : {}),
+          plan: p,
+          jobDir: ctx.jobDir(job.id),
+          signal,
+          onProgress: progress,
+        });
+      try {
+        job.packageDir = await run(plan);
+      } catch (err) {
+        // A hardware encoder that passed its trial can still fail mid-job (driver reset, session
+        // limit): redo the title in software and say why.
+        if (!usesHardware(plan) || signal.aborted) throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        job.plan = softwarePlan(plan, why);
+        job.warnings.push(`${plan.encoder} failed mid-job and the title was transcoded again with libx264: ${why}`);
+        await checkpoint();
+        job.packageDir = await run(job.plan);
+      }
+      return 'done';
+    },
+    async cleanup(job) {
+      // <workDir>/jobs/<id>: made by the station for this job alone.
+      await rm(ctx.jobDir(job.id), { recursive: true, force: true });
+    },
+  };
+}
+
+export function usesHardware(plan: TranscodePlan): boolean {
+  return plan.encoder !== 'libx264' || plan.rungs.some((r) => r.encoder && r.encoder !== 'libx264');
+}
+
+/** The same plan encoded in software, with the reason recorded. */
+export function softwarePlan(plan: TranscodePlan, why: string): TranscodePlan {
+  return { ...plan, encoder: 'libx264', encoderReason: `software encoder: ${plan.encoder} failed during the transcode (${why})`, rungs: plan.rungs.map(({ encoder: _e, ...r }) => r) };
 }

@@ -1,22 +1,31 @@
 /**
- * Upload stages. Origin: every file of the verified package, driven by the manifest, through one
- * shared pool, after one listing of what is already there; segments and init segments first, then
- * media playlists, then the master playlist (and DASH manifest), so the origin never references a
- * chunk it does not hold. Archive: the untouched source master and the package as one deterministic
- * tar. Progress counts bytes the destination acknowledged, not bytes buffered.
+ * Upload stages. Each delivers into the title's version folder (`<titleId>/<version>/`, claimed
+ * by the claim stage) and then commits: the claim is checked to still name this delivery, the
+ * public entry points are switched, and the version becomes the live one (engine/title/claim.ts).
+ * Origin: every file of the verified package, driven by the manifest, through one shared pool,
+ * after one listing of what is already there; segments and init segments first, then media
+ * playlists, then the version's master playlist and manifest, so the origin never references a
+ * chunk it does not hold. Archive: the untouched source master and the package as one
+ * deterministic tar. Progress counts bytes the destination acknowledged, not bytes buffered.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { StageProgress } from '../../common/jobs.js';
-import { MANIFEST_FILE, type Manifest, type ManifestFile } from '../../common/manifest.js';
+import { MANIFEST_FILE, manifestSchema, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
 import { formatBytes } from '../../common/format.js';
+import { claimKey, safeFileName, versionKey } from '../../common/title.js';
 import type { Destination, RemoteObject, TransferDetail } from '../destinations/destination.js';
-import { joinKey } from '../destinations/destination.js';
+import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
 import { basename, join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { TarSource } from '../transfer/tar-source.js';
+import { commitAt, sweepRetired } from '../title/claim.js';
+import { entryPointsFromPackage } from '../title/entry-points.js';
+import type { StageRunner } from '../queue/job-queue.js';
+import { alreadyDelivered, need, type PipelineContext } from './context.js';
 
 export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
 
@@ -70,8 +79,8 @@ export interface UploadPackageOptions {
   destination: Destination;
   packageDir: string;
   manifest: Manifest;
-  /** Key prefix for this title at the destination (e.g. the title slug). */
-  titleKey: string;
+  /** Key prefix the package goes under: the title's version folder, `<titleId>/<version>`. */
+  keyPrefix: string;
   /** The station's shared pool of small-object uploads (default: 16 in flight). */
   pool?: LimitFunction;
   signal?: AbortSignal;
@@ -92,11 +101,11 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
   const limit = opts.pool ?? pLimit(16);
   // One listing of the title's prefix replaces a HEAD per object (10,000 chunks → ~10 list pages).
   const existing = new Map<string, RemoteObject>();
-  for await (const o of opts.destination.list(opts.titleKey + '/')) existing.set(o.key, o);
+  for await (const o of opts.destination.list(opts.keyPrefix + '/')) existing.set(o.key, o);
   const results: UploadedObject[] = [];
   const send = (f: { path: string; size: number; md5: string }): Promise<void> =>
     limit(async () => {
-      const key = joinKey(opts.titleKey, f.path);
+      const key = joinKey(opts.keyPrefix, f.path);
       const r = await opts.destination.put({
         localPath: join(opts.packageDir, ...f.path.split('/')),
         key,
@@ -119,39 +128,83 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
   return results.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-export interface UploadArchiveOptions {
+/** The title and version a delivery goes into, and the job that owns the claim. */
+export interface DeliveryTarget {
+  titleId: string;
+  version: string;
+  jobId: string;
+  /** How long the version this one replaces stays for viewers mid-title (ms). */
+  retireGraceMs: number;
+}
+
+/** The claim object and the entry points as report rows (their MD5 is of what was written). */
+async function commitRows(dest: Destination, t: DeliveryTarget, names: string[]): Promise<UploadedObject[]> {
+  const rows: UploadedObject[] = [];
+  for (const key of [...names.map((n) => joinKey(t.titleId, n)), claimKey(t.titleId)]) {
+    const o = await dest.getObject(key);
+    if (o) rows.push({ destination: dest.name, key, size: o.body.length, md5: createHash('md5').update(o.body).digest('hex') });
+  }
+  return rows;
+}
+
+/**
+ * The package into `<titleId>/<version>/`, then the commit: entry points switched to this version
+ * and the claim made current (only while it still names this delivery), then retired versions
+ * past their grace period removed.
+ */
+export async function deliverPackage(opts: Omit<UploadPackageOptions, 'keyPrefix'> & DeliveryTarget): Promise<UploadedObject[]> {
+  const uploaded = await uploadPackage({ ...opts, keyPrefix: `${opts.titleId}/${opts.version}` });
+  const entries = await entryPointsFromPackage(opts.packageDir, opts.manifest, opts.version);
+  await commitAt({
+    destination: opts.destination,
+    titleId: opts.titleId,
+    jobId: opts.jobId,
+    version: opts.version,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    publish: async () => {
+      for (const e of entries) await opts.destination.writeObject(joinKey(opts.titleId, e.name), e.body, { contentType: contentTypeFor(e.name), ...(opts.signal ? { signal: opts.signal } : {}) });
+    },
+  });
+  await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
+  return [...uploaded, ...(await commitRows(opts.destination, opts, entries.map((e) => e.name)))].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+export interface UploadArchiveOptions extends DeliveryTarget {
   destination: Destination;
   sourcePath: string;
   packageDir: string;
   manifest: Manifest;
-  titleKey: string;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
 }
 
-/** Archive key layout: <title>/source/<master file name> and <title>/<title>.package.tar. */
-export function archiveKeys(titleKey: string, sourcePath: string): { source: string; tar: string } {
-  return { source: joinKey(titleKey, 'source', basename(sourcePath)), tar: joinKey(titleKey, `${titleKey}.package.tar`) };
+/**
+ * Archive key layout: `<titleId>/<version>/source/<master file name>` (made safe as a key: a "\"
+ * or a control character in a POSIX file name becomes "_") and `<titleId>/<version>/package.tar`.
+ */
+export function archiveKeys(titleId: string, version: string, sourcePath: string): { source: string; tar: string } {
+  return { source: versionKey(titleId, version, `source/${safeFileName(basename(sourcePath))}`), tar: versionKey(titleId, version, 'package.tar') };
 }
 
 /** The package as one deterministic tar: manifest.json first, then every file in manifest order. */
-export async function packageTar(packageDir: string, manifest: Manifest, titleKey: string): Promise<TarSource> {
+export async function packageTar(packageDir: string, manifest: Manifest, titleId: string): Promise<TarSource> {
   const manifestSize = (await stat(join(packageDir, MANIFEST_FILE))).size;
   const members = [
-    { name: `${titleKey}/${MANIFEST_FILE}`, path: join(packageDir, MANIFEST_FILE), size: manifestSize },
-    ...manifest.files.map((f) => ({ name: `${titleKey}/${f.path}`, path: join(packageDir, ...f.path.split('/')), size: f.size })),
+    { name: `${titleId}/${MANIFEST_FILE}`, path: join(packageDir, MANIFEST_FILE), size: manifestSize },
+    ...manifest.files.map((f) => ({ name: `${titleId}/${f.path}`, path: join(packageDir, ...f.path.split('/')), size: f.size })),
   ];
-  return new TarSource(`package tar of ${titleKey}`, members);
+  return new TarSource(`package tar of ${titleId}`, members);
 }
 
 /**
  * Archive the untouched source master and the package as one tar object (Deep Archive bills
- * per-object overhead and restores per object: 10,000 chunks must not become 10,000 objects).
+ * per-object overhead and restores per object: 10,000 chunks must not become 10,000 objects),
+ * then commit the version at the archive.
  */
 export async function uploadArchive(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
-  const keys = archiveKeys(opts.titleKey, opts.sourcePath);
+  const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const digest = await hashFile(opts.sourcePath, opts.signal);
-  const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleKey);
+  const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleId);
   const progress = new ByteProgress(digest.size + tar.size, opts.onProgress);
   const sent = await opts.destination.put({
     localPath: opts.sourcePath,
@@ -168,8 +221,75 @@ export async function uploadArchive(opts: UploadArchiveOptions): Promise<Uploade
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (b, d) => progress.update(keys.tar, b, d),
   });
+  await commitAt({ destination: opts.destination, titleId: opts.titleId, jobId: opts.jobId, version: opts.version, ...(opts.signal ? { signal: opts.signal } : {}) });
+  await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
   return [
     { destination: opts.destination.name, key: keys.source, size: digest.size, md5: digest.md5, ...(sent.skipped ? { skipped: true } : {}) },
     { destination: opts.destination.name, key: keys.tar, size: tar.size, md5: tarResult.etag ?? '', ...(tarResult.skipped ? { skipped: true } : {}) },
+    ...(await commitRows(opts.destination, opts, [])),
   ];
+}
+
+export async function loadManifest(packageDir: string): Promise<Manifest> {
+  return manifestSchema.parse(JSON.parse(await readFile(join(packageDir, MANIFEST_FILE), 'utf8')));
+}
+
+function deliveredSummary(uploads: UploadedObject[]): Record<string, { objects: number; bytes: number; skipped: number }> {
+  const out: Record<string, { objects: number; bytes: number; skipped: number }> = {};
+  for (const u of uploads) {
+    const d = (out[u.destination] ??= { objects: 0, bytes: 0, skipped: 0 });
+    d.objects++;
+    d.bytes += u.size;
+    if (u.skipped) d.skipped++;
+  }
+  return out;
+}
+
+function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['job']): DeliveryTarget {
+  const claim = need(job, 'title claim', job.claim);
+  return { titleId: claim.titleId, version: claim.version, jobId: job.id, retireGraceMs: ctx.retireGraceMs };
+}
+
+export function uploadOriginStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'uploadOrigin',
+    async run({ job, signal, progress }) {
+      if (alreadyDelivered(job)) return 'skipped';
+      const packageDir = need(job, 'package', job.packageDir);
+      const uploaded = await deliverPackage({
+        destination: ctx.origin,
+        packageDir,
+        manifest: await loadManifest(packageDir),
+        ...target(ctx, job),
+        pool: ctx.objectsPool,
+        signal,
+        onProgress: progress,
+      });
+      job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.origin.name), ...uploaded];
+      job.delivered = deliveredSummary(job.uploads);
+      return 'done';
+    },
+  };
+}
+
+export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'uploadArchive',
+    async run({ job, signal, progress }) {
+      if (!ctx.archive || alreadyDelivered(job)) return 'skipped';
+      const packageDir = need(job, 'package', job.packageDir);
+      const uploaded = await uploadArchive({
+        destination: ctx.archive,
+        sourcePath: job.sourcePath,
+        packageDir,
+        manifest: await loadManifest(packageDir),
+        ...target(ctx, job),
+        signal,
+        onProgress: progress,
+      });
+      job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
+      job.delivered = deliveredSummary(job.uploads);
+      return 'done';
+    },
+  };
 }

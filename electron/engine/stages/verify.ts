@@ -30,15 +30,21 @@ import { hashFile } from '../util/hash-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { inspectPackage, type Rendition } from '../verify/playlists.js';
 import { checkAlignment, decodeCheckRendition, type RenditionDecodeResult } from '../verify/decode-check.js';
+import type { StageRunner } from '../queue/job-queue.js';
+import { fingerprintFile } from '../util/fingerprint.js';
+import { RateEstimator } from '../util/rate.js';
+import { alreadyDelivered, need, type PipelineContext } from './context.js';
 
 export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
-export function manifestInfo(title: string, fingerprint: SourceFingerprint, media: MediaInfo, plan: TranscodePlan): ManifestInfo {
+export function manifestInfo(title: string, fingerprint: SourceFingerprint, media: MediaInfo, plan: TranscodePlan, identity: { titleId?: string; jobId?: string } = {}): ManifestInfo {
   const v = media.video[0];
   const a = media.audio[0];
   return {
     title,
+    ...(identity.titleId ? { titleId: identity.titleId } : {}),
+    ...(identity.jobId ? { jobId: identity.jobId } : {}),
     source: { ...fingerprint, durationSec: media.durationSec },
     probe: {
       container: media.container,
@@ -193,4 +199,38 @@ export function assertVerified(result: VerifyResult): void {
   if (n === 0) return;
   const first = result.problems[0]!;
   throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
+}
+
+export function verifyStage(ctx: PipelineContext): StageRunner {
+  return {
+    name: 'verify',
+    async run({ job, signal, progress }) {
+      if (alreadyDelivered(job)) return 'skipped';
+      const plan = need(job, 'plan', job.plan);
+      const media = need(job, 'media info', job.media);
+      let rate: RateEstimator | undefined;
+      const result = await verifyPackage({
+        packageDir: need(job, 'package', job.packageDir),
+        ffprobePath: ctx.tools().ffprobe,
+        mode: 'write',
+        info: manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan, { ...(job.claim ? { titleId: job.claim.titleId } : {}), jobId: job.id }),
+        signal,
+        onProgress: (done, total) => {
+          rate ??= new RateEstimator(total);
+          rate.add(done);
+          const etaSeconds = rate.etaSeconds();
+          progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked`, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+        },
+      });
+      assertVerified(result);
+      const manifest = result.manifest!;
+      job.verified = {
+        manifestSha256: result.manifestSha256!,
+        fileCount: manifest.files.length,
+        totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
+        segmentsChecked: result.segmentsChecked,
+      };
+      return 'done';
+    },
+  };
 }

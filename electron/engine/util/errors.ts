@@ -26,6 +26,14 @@ export class TransientError extends StationError {
   }
 }
 
+/** A conditional write whose precondition no longer held: someone else wrote the object first. */
+export class PreconditionFailed extends StationError {
+  constructor(key: string) {
+    super(`${key} changed at the store while the station was writing it`, 'precondition-failed');
+    this.name = 'PreconditionFailed';
+  }
+}
+
 /** A package that failed verification, with every problem found. */
 export class VerificationError extends StationError {
   constructor(

@@ -8,7 +8,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import HLS from 'hls-parser';
-import { MANIFEST_FILE, MASTER_PLAYLIST, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+import { MANIFEST_FILE, MASTER_PLAYLIST, PACKAGE_MARKER, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
 import { DASH_MANIFEST } from '../stages/dash-manifest.js';
 
 export interface SegmentRef {
@@ -203,7 +203,7 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     for (const ref of segmentsByPath.get(e.path) ?? []) ref.size = size ?? 0;
   }
   for (const f of await listPackageFiles(dir)) {
-    if (f !== MANIFEST_FILE && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
+    if (f !== MANIFEST_FILE && f !== PACKAGE_MARKER && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
   }
   return { entries: [...entries.values()], renditions, problems };
 }

@@ -1,0 +1,54 @@
+/**
+ * What every stage runner may use: the station's destinations, tools, settings and shared pools.
+ * Each stage module exports one runner built from this context (`probeStage(ctx)` …); pipeline.ts
+ * only lists them in order.
+ */
+import type { LimitFunction } from 'p-limit';
+import type { LadderProfile } from '../../common/profile.js';
+import type { DeliverySpec } from '../../common/spec.js';
+import type { Destination } from '../destinations/destination.js';
+import type { ToolPaths } from '../ffmpeg/locate.js';
+import type { JobRecord } from '../queue/job-queue.js';
+import type { KeyedMutex } from '../util/keyed-mutex.js';
+import type { EncoderChoice } from './plan.js';
+
+export interface PipelineContext {
+  /** Resolved lazily so a missing ffmpeg fails the job with a clear reason instead of the app. */
+  tools(): ToolPaths;
+  origin: Destination;
+  archive?: Destination;
+  jobDir(jobId: string): string;
+  segmentSeconds: number;
+  segmentFormat: 'fmp4' | 'ts';
+  dash: boolean;
+  /** The ladder profile (loaded once, lazily). */
+  profile(): Promise<LadderProfile>;
+  /** The encoder to plan with (detected once by trial encode, cached per ffmpeg). */
+  encoder(): Promise<EncoderChoice>;
+  /** The delivery spec masters are checked against (loaded once, lazily). */
+  spec(): Promise<DeliverySpec>;
+  /** Shared pool of small-object uploads across all jobs. */
+  objectsPool: LimitFunction;
+  /** One claim at a time per title ID within this station. */
+  claims: KeyedMutex;
+  /** This station's name in claims ("who holds it"). */
+  stationName: string;
+  /** How long a replaced version stays at the stores for viewers mid-title (ms). */
+  retireGraceMs: number;
+}
+
+/** The destinations a title is claimed at, origin first. */
+export function titleDestinations(ctx: Pick<PipelineContext, 'origin' | 'archive'>): Destination[] {
+  return ctx.archive ? [ctx.origin, ctx.archive] : [ctx.origin];
+}
+
+export function need<T>(rec: JobRecord, what: string, value: T | undefined): T {
+  if (value === undefined) throw new Error(`job ${rec.id} has no ${what}: an earlier stage did not record it`);
+  return value;
+}
+
+/** The title is already live from this master everywhere: nothing to transcode or send. */
+export function alreadyDelivered(job: JobRecord): boolean {
+  const modes = Object.values(job.claim?.destinations ?? {});
+  return modes.length > 0 && modes.every((d) => d.mode === 'delivered');
+}
