@@ -11,8 +11,8 @@ import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '
 
 /** Request/response operations: one preload function each. */
 export interface InvokeOps {
-  /** Queue source masters (absolute paths of files or folders). Returns the jobs created. */
-  addMasters: { args: [paths: string[]]; result: JobSnapshot[] };
+  /** Queue source masters (absolute paths of files or folders); held ones wait, paused, for their title IDs. */
+  addMasters: { args: [paths: string[], options?: AddOptions]; result: JobSnapshot[] };
   /** Every job the queue knows, newest first. */
   listJobs: { args: []; result: JobSnapshot[] };
   /** Cancel a job: stops its process, removes partial output, aborts its uploads. */
@@ -40,6 +40,11 @@ export interface InvokeOps {
   saveSettings: { args: [update: SettingsUpdate]; result: SettingsView };
   /** List, write, read back and delete a test object at a destination (typed or stored credentials). */
   testDestination: { args: [name: string, destination: DestinationConfig, credentials: Credentials | null]; result: ConnectionTest };
+}
+
+export interface AddOptions {
+  /** Add the titles paused, so the operator can set their title IDs before anything is claimed. */
+  hold?: boolean;
 }
 
 /** Which copy of a title the QC player plays. */

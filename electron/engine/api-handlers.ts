@@ -30,13 +30,13 @@ export interface HandlerDeps {
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
-    async addMasters(paths) {
+    async addMasters(paths, options) {
       const intake = await expandSources(paths);
       if (intake.files.length === 0) {
         const why = intake.skipped.map((s) => `${s.path}: ${s.reason}`).join('; ');
         throw new StationError(`Nothing to ingest${why ? ` (${why})` : ''}`, 'nothing-to-ingest');
       }
-      return deps.station().queue.add(intake.files, intake.requests);
+      return deps.station().queue.add(intake.files, intake.requests, options?.hold ? { hold: true } : {});
     },
     setTitle: (jobId, request) => deps.station().queue.setTitle(jobId, request),
     async listJobs() {

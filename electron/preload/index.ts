@@ -10,7 +10,7 @@ import type { JobSnapshot } from '../common/jobs.js';
 type DomFile = Parameters<typeof webUtils.getPathForFile>[0];
 
 export const stationApi: StationApi = {
-  addMasters: (paths) => ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths),
+  addMasters: (paths, options) => (options ? ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths, options) : ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths)),
   listJobs: () => ipcRenderer.invoke(INVOKE_CHANNELS.listJobs),
   cancelJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.cancelJob, jobId),
   pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),

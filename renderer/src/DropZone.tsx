@@ -10,12 +10,13 @@ interface Props {
 /** Drop files or folders here, or choose them with the picker (keyboard: Tab to the button). */
 export function DropZone({ station, onError }: Props): React.JSX.Element {
   const [over, setOver] = useState(false);
+  const [hold, setHold] = useState(false);
 
   const add = async (paths: string[]): Promise<void> => {
     if (paths.length === 0) return;
     try {
       onError(undefined);
-      await station.addMasters(paths);
+      await station.addMasters(paths, hold ? { hold: true } : undefined);
     } catch (err) {
       onError(errorText(err));
     }
@@ -47,6 +48,9 @@ export function DropZone({ station, onError }: Props): React.JSX.Element {
       <button type="button" onClick={() => void station.pickMasters().then(add)}>
         Choose files…
       </button>
+      <label className="dropzone__hold">
+        <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Hold new titles to set their title IDs first
+      </label>
     </div>
   );
 }

@@ -41,7 +41,7 @@ export async function installLoopbackStation(): Promise<void> {
   });
   events.addEventListener('engineState', (e) => announce(JSON.parse((e as MessageEvent<string>).data) as EngineState));
   const api: StationApi = {
-    addMasters: (paths) => call('addMasters', paths),
+    addMasters: (paths, options) => (options ? call('addMasters', paths, options) : call('addMasters', paths)),
     listJobs: () => call('listJobs'),
     cancelJob: (jobId) => call('cancelJob', jobId),
     pickMasters: () => call('pickMasters'),

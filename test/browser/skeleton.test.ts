@@ -28,6 +28,8 @@ beforeAll(async () => {
   await copyFile(await makeMaster({ seconds: 5 }), join(drops, 'Good Film.mp4'));
   await copyFile(await makeMaster({ seconds: 4 }), join(drops, 'Second Film.mp4'));
   await copyFile(await makeMaster({ seconds: 90 }), join(drops, 'Long Film.mp4'));
+  await copyFile(await makeMaster({ seconds: 3 }), join(drops, 'Tokyo Story.mp4'));
+  await copyFile(await makeMaster({ seconds: 3, fps: 25 }), join(drops, 'Tokyo Story (restored).mp4'));
   await writeFile(join(drops, 'Broken Film.mov'), 'this is not a movie');
   const config = stationConfigSchema.parse({
     destinations: { local: { type: 'folder', path: join(dir, 'origin') } },
@@ -107,15 +109,18 @@ describe('operator UI in Chromium', () => {
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
-    await rm(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'));
+    const goodJob = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Good Film' && j.state === 'done')!;
+    const version = goodJob.claim!.version;
+    await expect(detail.getByTestId('title-id').textContent()).resolves.toBe('good-film');
+    await rm(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'));
     await detail.getByRole('button', { name: 'Audit now' }).click();
     await detail.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
-    await expect(detail.getByTestId('audit-problems').textContent()).resolves.toMatch(/^good-film\/180p\/seg_00001\.m4s missing — the manifest lists \d+ bytes; the store has nothing$/);
+    await expect(detail.getByTestId('audit-problems').textContent()).resolves.toBe(`good-film/${version}/180p/seg_00001.m4s missing — the manifest lists ${(await readFile(join(goodJob.packageDir!, '180p', 'seg_00001.m4s'))).length} bytes; the store has nothing`);
     await screenshot(page, 'audit-problem.png');
     await detail.getByRole('button', { name: 'Repair' }).click();
     await detail.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
-    await expect(readFile(join(dir, 'origin', 'good-film', '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
+    await expect(readFile(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
     const shot = await screenshot(page, 'queue.png');
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
 
@@ -144,6 +149,38 @@ describe('operator UI in Chromium', () => {
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Long Film' }).waitFor({ timeout: 120_000 });
     const rec = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Long Film')!;
     expect(rec.stages.probe.state).toBe('done');
+  });
+
+  it("held titles take the platform's title ID; another master under it stops, naming both; Retry with Replace publishes it", async () => {
+    await page.getByLabel('Hold new titles to set their title IDs first').check();
+    await dropFiles(page, ['Tokyo Story.mp4']);
+    const held = page.locator('[data-testid=job][data-state=paused]', { hasText: 'Tokyo Story' });
+    await held.waitFor({ timeout: 15_000 });
+    await held.click();
+    const detail = page.getByTestId('job-detail');
+    await detail.getByLabel('Platform title ID').fill('tt0046438');
+    await detail.getByRole('button', { name: 'Set title ID' }).click();
+    await detail.getByTestId('title-panel').filter({ hasText: 'Will be delivered as tt0046438.' }).waitFor({ timeout: 10_000 });
+    await held.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('[data-testid=job][data-state=done]', { hasText: 'Tokyo Story' }).waitFor({ timeout: 60_000 });
+    await expect(detail.getByTestId('title-id').textContent()).resolves.toBe('tt0046438');
+
+    // The restored master, under the same platform ID: a conflict, with both masters named.
+    await dropFiles(page, ['Tokyo Story (restored).mp4']);
+    const restored = page.locator('[data-testid=job]', { hasText: 'Tokyo Story (restored)' });
+    await restored.waitFor({ timeout: 15_000 });
+    await restored.click();
+    await detail.getByLabel('Platform title ID').fill('tt0046438');
+    await detail.getByRole('button', { name: 'Set title ID' }).click();
+    await detail.getByTestId('title-panel').filter({ hasText: 'Will be delivered as tt0046438.' }).waitFor({ timeout: 10_000 });
+    await restored.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('[data-testid=job][data-state=failed]', { hasText: 'Tokyo Story (restored)' }).waitFor({ timeout: 30_000 });
+    await expect(detail.getByTestId('detail-error').textContent()).resolves.toMatch(/Claim title failed: "tt0046438" at local is live with Tokyo Story\.mp4 .*; this title's master is Tokyo Story \(restored\)\.mp4/);
+    await screenshot(page, 'title-conflict.png');
+    await detail.getByRole('button', { name: 'Retry with Replace' }).click();
+    await page.locator('[data-testid=job][data-state=done]', { hasText: 'Tokyo Story (restored)' }).waitFor({ timeout: 60_000 });
+    await expect(detail.getByTestId('title-panel').textContent()).resolves.toMatch(/Title ID tt0046438 · version v\S+local: replacing the live version \(v\S+ is retired after its grace period\)/);
+    await page.getByLabel('Hold new titles to set their title IDs first').uncheck();
   });
 
   it('shows a clear error when the dropped thing cannot be ingested', async () => {

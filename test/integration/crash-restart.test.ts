@@ -42,7 +42,8 @@ describe('crash and restart of the whole engine', () => {
       archive: 'archive',
       profile: 'preview',
       segmentSeconds: 2,
-      bandwidthLimitMBps: 6,
+      // Slow enough that five kills land before the titles are done on a fast machine too.
+      bandwidthLimitMBps: 3,
     });
     // Credentials reach the engine process through the SDK's environment chain (the settings store
     // would seal typed ones); restored afterwards so no other test sees them.
@@ -90,9 +91,20 @@ describe('crash and restart of the whole engine', () => {
       return jobs;
     };
 
+    // Kill moments from a seeded generator (printed), so a failing run can be replayed.
+    const seed = Number(process.env.INGEST_CRASH_SEED ?? Date.now() % 100_000);
+    console.log(`crash-restart seed: ${seed} (INGEST_CRASH_SEED=${seed} replays these kill moments)`);
+    let state = seed >>> 0 || 1;
+    const random = (): number => {
+      // xorshift32
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    };
     const kills: string[] = [];
     for (let k = 0; k < 5; k++) {
-      const jobs = await poll(1500 + Math.random() * 3500);
+      const jobs = await poll(1000 + random() * 2500);
       if (jobs.every((j) => j.state === 'done')) break;
       kills.push(jobs.map((j) => `${j.title}:${j.stage}`).join(' '));
       await engine.kill();

@@ -232,7 +232,7 @@ export class JobQueue {
    * platform's, replace). A source that already has an unfinished job (e.g. interrupted by a crash)
    * gets that job back instead of a new one, so its completed stages are kept.
    */
-  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}): Promise<JobSnapshot[]> {
+  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}, opts: { hold?: boolean } = {}): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
     for (const sourcePath of sourcePaths) {
@@ -254,9 +254,9 @@ export class JobQueue {
         id: newJobId(),
         title: basename(sourcePath, extname(sourcePath)),
         sourcePath,
-        state: 'queued',
+        state: opts.hold ? 'paused' : 'queued',
         stage: STAGES[0],
-        stages: emptyStages(),
+        stages: opts.hold ? { ...emptyStages(), probe: { state: 'pending', fraction: 0, detail: 'held: set its title ID, then Resume' } } : emptyStages(),
         createdAt: t,
         updatedAt: t,
         ...(fingerprint ? { fingerprint } : {}),

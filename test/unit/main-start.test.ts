@@ -1,0 +1,53 @@
+/**
+ * Electron main when start() fails (electron stood in for: its binary cannot run here): a dialog
+ * with the reason, the single-instance lock given back, exit status 1 — not a windowless process
+ * that holds the lock and blocks every later launch.
+ */
+import { describe, expect, it, vi } from 'vitest';
+
+const calls: string[] = [];
+const electron = vi.hoisted(() => {
+  const on = vi.fn();
+  return {
+    app: {
+      whenReady: vi.fn(() => Promise.resolve()),
+      requestSingleInstanceLock: vi.fn(() => true),
+      releaseSingleInstanceLock: vi.fn(),
+      exit: vi.fn(),
+      quit: vi.fn(),
+      on,
+      getPath: vi.fn((name: string) => `/tmp/ingest-main-start-test/${name}`),
+    },
+    dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn() },
+    ipcMain: { handle: vi.fn() },
+    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
+    safeStorage: { isEncryptionAvailable: () => true, getSelectedStorageBackend: () => 'gnome_libsecret', encryptString: vi.fn(), decryptString: vi.fn() },
+    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    BrowserWindow: vi.fn(),
+    Notification: vi.fn(),
+    shell: { openExternal: vi.fn() },
+  };
+});
+vi.mock('electron', () => ({ ...electron, default: electron }));
+vi.mock('../../electron/engine/app-engine', () => ({
+  openAppEngine: vi.fn(async () => {
+    calls.push('openAppEngine');
+    throw new Error('Settings file /home/op/.config/Ingest Station/settings.json is invalid: destinations.origin.bucket: Too small');
+  }),
+}));
+
+describe('Electron main start-up failure', () => {
+  it('shows the reason, gives back the single-instance lock and exits 1, opening no window', async () => {
+    const main = await import('../../electron/main/index');
+    await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalled());
+    expect(calls).toEqual(['openAppEngine']);
+    expect(electron.dialog.showErrorBox).toHaveBeenCalledTimes(1);
+    const [title, body] = electron.dialog.showErrorBox.mock.calls[0]!;
+    expect(title).toBe('Ingest Station could not start');
+    expect(body).toMatch(/^Settings file .*settings\.json is invalid: destinations\.origin\.bucket: Too small\n\nNothing was changed/);
+    expect(electron.app.releaseSingleInstanceLock).toHaveBeenCalled();
+    expect(electron.app.exit).toHaveBeenCalledWith(1);
+    expect(electron.BrowserWindow).not.toHaveBeenCalled();
+    expect(typeof main.launch).toBe('function');
+  });
+});
