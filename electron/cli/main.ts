@@ -130,12 +130,13 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     });
   uploads
     .command('abort')
-    .description('abort unfinished multipart uploads (their parts stop costing storage)')
+    .description("abort unfinished multipart uploads this station started (their parts stop costing storage)")
     .requiredOption('--dest <name>', 'destination name from the config')
     .requiredOption('--config <file>', 'station config')
     .option('--older-than <age>', 'only uploads started before this age (e.g. 24h)')
+    .option('--all', 'also abort uploads the station cannot prove it started (another tool’s, under the same prefix)')
     .option('--json', 'print what was aborted as JSON')
-    .action(async (opts: { dest: string; config: string; olderThan?: string; json?: boolean }) => {
+    .action(async (opts: { dest: string; config: string; olderThan?: string; all?: boolean; json?: boolean }) => {
       exitCode = await uploadsAbort(opts, io);
     });
 

@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { appendFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { multipartEtag } from '../../electron/engine/transfer/multipart';
 import { S3Destination } from '../../electron/engine/destinations/s3';
+import { claimAt } from '../../electron/engine/title/claim';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { freshBucket } from '../helpers/s3';
 import { makeBigFile, sha256 } from '../helpers/files';
@@ -136,10 +137,41 @@ describe('upload survives kill -9', () => {
     expect((JSON.parse(listed.stdout) as { uploads: Array<{ key: string }> }).uploads.map((u) => u.key).sort()).toEqual(['stale/one.mov', 'stale/two.mov']);
     const young = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--older-than', '24h', '--json']);
     expect((JSON.parse(young.stdout) as { aborted: unknown[] }).aborted).toHaveLength(0);
-    const aborted = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--json']);
+    // Started by another tool (no journal of this station, no claim): listed, left alone…
+    const theirs = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--json']);
+    expect(theirs.code).toBe(0);
+    expect(JSON.parse(theirs.stdout)).toMatchObject({ aborted: [], leftAlone: [{ key: 'stale/one.mov' }, { key: 'stale/two.mov' }] });
+    expect(theirs.stderr).toMatch(/left 2 uploads this station did not start .*--all/);
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: cfg.bucket }))).Uploads ?? []).toHaveLength(2);
+    // …unless the operator says so.
+    const aborted = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--all', '--json']);
     expect(aborted.code).toBe(0);
     expect((JSON.parse(aborted.stdout) as { aborted: unknown[] }).aborted).toHaveLength(2);
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: cfg.bucket }))).Uploads ?? []).toHaveLength(0);
     expect((await cliRun(['uploads', 'list', '--dest', 'arch', '--config', config, '--older-than', 'soon'])).code).toBe(2);
+  });
+
+  it("uploads the station can prove are its own — in its part journals, or in a version folder its claim names — are aborted without --all", async () => {
+    const { cfg, client, workDir, config } = await setup('janitor-own');
+    const dest = new S3Destination('arch', cfg, { journalDir: join(workDir, 'uploads') });
+    // One the station's journal started (as a killed upload leaves it)…
+    const journalled = await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'single/master.mov' }));
+    await mkdir(join(workDir, 'uploads'), { recursive: true });
+    await writeFile(join(workDir, 'uploads', 'x.jsonl'), JSON.stringify({ version: 1, bucket: cfg.bucket, key: 'single/master.mov', uploadId: journalled.UploadId, size: 1, partSize: PART, source: { size: 1, mtimeMs: 0, fingerprint: 'f' }, createdAt: new Date().toISOString() }) + '\n');
+    // …one inside a version folder an Ingest Station claim names (another station's, say)…
+    const master = { name: 'm.mov', size: 1, headTailSha256: 'a'.repeat(64) };
+    await claimAt({ destination: dest, titleId: 'film', master, jobId: 'j1', version: 'v20261201T000000Z-0000', replace: false });
+    await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20261201T000000Z-0000/source/m.mov' }));
+    // …and one under the same title in a folder the claim does not name.
+    await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20990101T000000Z-ffff/source/m.mov' }));
+    const r = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { aborted: Array<{ key: string; ours: string }>; leftAlone: Array<{ key: string }> };
+    expect(out.aborted.map((u) => [u.key, u.ours]).sort()).toEqual([
+      ['film/v20261201T000000Z-0000/source/m.mov', 'claim'],
+      ['single/master.mov', 'journal'],
+    ]);
+    expect(out.leftAlone.map((u) => u.key)).toEqual(['film/v20990101T000000Z-ffff/source/m.mov']);
+    dest.close();
   });
 });

@@ -5,12 +5,12 @@ import { formatBytes } from '../../common/format.js';
 import { loadConfigFile } from '../../engine/config-file.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { joinKey } from '../../engine/destinations/destination.js';
-import { openDestinations } from '../../engine/station.js';
+import { openDestinations, resolveWorkDir } from '../../engine/station.js';
 import { deliverPackage } from '../../engine/stages/upload.js';
 import { claimTitle, masterFromManifest, packageOwner } from '../../engine/title/choose.js';
 import { KeyedMutex } from '../../engine/util/keyed-mutex.js';
 import { describeClaim } from '../progress-printer.js';
-import { abortUploads, listUploads, parseAge } from '../../engine/transfer/janitor.js';
+import { abortUploads, attributeUploads, listUploads, parseAge } from '../../engine/transfer/janitor.js';
 import { hashFile } from '../../engine/util/hash-file.js';
 import { StationError } from '../../engine/util/errors.js';
 import { EXIT_OK, type CliIo } from '../io.js';
@@ -93,6 +93,8 @@ interface JanitorOptions {
   dest: string;
   config: string;
   olderThan?: string;
+  /** abort: also uploads the station cannot prove it started. */
+  all?: boolean;
   json?: boolean;
 }
 
@@ -111,15 +113,21 @@ async function s3Destination(opts: JanitorOptions, io: CliIo) {
     destinations.close();
     throw new StationError((err as Error).message, 'config-age');
   }
-  return { dest, destinations, olderThanMs };
+  const found = async () =>
+    attributeUploads(await listUploads(dest.client, dest.bucket, dest.keyPrefix(), olderThanMs), {
+      journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
+      destination: dest,
+      keyPrefix: dest.keyPrefix(),
+    });
+  return { dest, destinations, found };
 }
 
 export async function uploadsList(opts: JanitorOptions, io: CliIo): Promise<number> {
-  const { dest, destinations, olderThanMs } = await s3Destination(opts, io);
+  const { dest, destinations, found: find } = await s3Destination(opts, io);
   try {
-    const found = await listUploads(dest.client, dest.bucket, dest.keyPrefix(), olderThanMs);
+    const found = await find();
     if (opts.json) io.stdout(JSON.stringify({ uploads: found }, null, 2));
-    else for (const u of found) io.stdout(`${u.initiated ?? '?'}  ${u.key}  ${u.uploadId}`);
+    else for (const u of found) io.stdout(`${u.initiated ?? '?'}  ${u.key}  ${u.uploadId}  ${u.ours ? `ours (${u.ours})` : 'not started by this station'}`);
     io.stderr(`${found.length} unfinished upload${found.length === 1 ? '' : 's'} at ${dest.describe()}`);
     return EXIT_OK;
   } finally {
@@ -128,12 +136,15 @@ export async function uploadsList(opts: JanitorOptions, io: CliIo): Promise<numb
 }
 
 export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<number> {
-  const { dest, destinations, olderThanMs } = await s3Destination(opts, io);
+  const { dest, destinations, found: find } = await s3Destination(opts, io);
   try {
-    const found = await listUploads(dest.client, dest.bucket, dest.keyPrefix(), olderThanMs);
-    await abortUploads(dest.client, dest.bucket, found);
-    if (opts.json) io.stdout(JSON.stringify({ aborted: found }, null, 2));
-    io.stderr(`aborted ${found.length} unfinished upload${found.length === 1 ? '' : 's'} at ${dest.describe()}`);
+    const found = await find();
+    const chosen = opts.all ? found : found.filter((u) => u.ours);
+    const left = found.filter((u) => !chosen.includes(u));
+    await abortUploads(dest.client, dest.bucket, chosen);
+    if (opts.json) io.stdout(JSON.stringify({ aborted: chosen, leftAlone: left }, null, 2));
+    io.stderr(`aborted ${chosen.length} unfinished upload${chosen.length === 1 ? '' : 's'} at ${dest.describe()}`);
+    if (left.length) io.stderr(`left ${left.length} upload${left.length === 1 ? '' : 's'} this station did not start (another tool's?): abort them too with --all`);
     return EXIT_OK;
   } finally {
     destinations.close();

@@ -1,15 +1,63 @@
 /**
  * Finds and aborts unfinished multipart uploads. An unfinished upload keeps its parts — and keeps
- * billing, at Deep Archive rates on the archive — until someone aborts it.
+ * billing, at Deep Archive rates on the archive — until someone aborts it. Only uploads the station
+ * can prove are its own are aborted by default: one its part journals started, or one inside a
+ * version folder that an Ingest Station claim names. Another tool's upload in the same bucket is
+ * listed and left alone unless the operator says `--all`.
  */
 import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { knownVersions } from '../../common/title.js';
+import type { Destination } from '../destinations/destination.js';
+import { readClaim } from '../title/claim.js';
 import { abortUpload } from './multipart.js';
+import { PartJournal } from './part-journal.js';
 import { withRetry } from './retry.js';
 
 export interface StaleUpload {
   key: string;
   uploadId: string;
   initiated?: string;
+  /** How the station knows it started this upload; absent: it cannot tell (another tool's?). */
+  ours?: 'journal' | 'claim';
+}
+
+/** Upload ids this work folder's part journals started. */
+async function journalledUploads(journalDir: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const f of await readdir(journalDir).catch(() => [] as string[])) {
+    if (!f.endsWith('.jsonl')) continue;
+    const j = await new PartJournal(join(journalDir, f)).load().catch(() => undefined);
+    if (j) ids.add(j.header.uploadId);
+  }
+  return ids;
+}
+
+/**
+ * Mark each upload with how the station knows it is its own. `keyPrefix` is the destination's
+ * configured prefix (keys from the listing are full keys).
+ */
+export async function attributeUploads(uploads: StaleUpload[], opts: { journalDir: string; destination: Destination; keyPrefix: string }): Promise<StaleUpload[]> {
+  const journalled = await journalledUploads(opts.journalDir);
+  const claims = new Map<string, Set<string> | undefined>();
+  const out: StaleUpload[] = [];
+  for (const u of uploads) {
+    if (journalled.has(u.uploadId)) {
+      out.push({ ...u, ours: 'journal' });
+      continue;
+    }
+    const [titleId, version] = u.key.slice(opts.keyPrefix.length).split('/');
+    if (titleId && version) {
+      if (!claims.has(titleId)) claims.set(titleId, await readClaim(opts.destination, titleId).then((r) => (r ? knownVersions(r.claim) : undefined), () => undefined));
+      if (claims.get(titleId)?.has(version)) {
+        out.push({ ...u, ours: 'claim' });
+        continue;
+      }
+    }
+    out.push(u);
+  }
+  return out;
 }
 
 export async function listUploads(client: S3Client, bucket: string, prefix = '', olderThanMs = 0): Promise<StaleUpload[]> {
