@@ -89,6 +89,7 @@ describe('inputs are what they say', () => {
     await writeFile(config, JSON.stringify({ destinations: { o: { type: 'folder', path: join(dir, 'names-origin') }, a: { type: 'folder', path: join(dir, 'names-archive') } }, origin: 'o', archive: 'a', workDir: join(dir, 'names-work'), profile: 'preview', segmentSeconds: 2 }));
     const r = await runCli(['ingest', evil, '--config', config]);
     expect(r.code, r.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the point: no raw ESC reaches the terminal
     expect(r.stderr).not.toMatch(/[\u001b\r]/);
     expect(r.stderr).toContain('Film\\u001b[2J\\u000dDONE');
     const archived = await readdir(join(dir, 'names-archive'), { recursive: true });
