@@ -6,7 +6,8 @@
  * Work in progress goes to `<dir>/.partial` and moves into place only when it is complete.
  */
 import { mkdir, readFile, readdir, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
+import { listFiles } from './list-files.js';
 import { MANIFEST_FILE, PACKAGE_MARKER } from '../../common/manifest.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { StationError } from './errors.js';
@@ -29,15 +30,6 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
   }
 }
 
-async function filesUnder(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(root, full)));
-    else out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
-}
 
 const refuse = (message: string): StationError => new StationError(message, 'output-not-ours');
 
@@ -73,7 +65,7 @@ export async function prepareOutputDir(dir: string, sourcePath: string): Promise
   }
   // The manifest is written by verify after the package lands: it is the station's too.
   const ours = new Set([...marker.files, MANIFEST_FILE]);
-  const foreign = (await filesUnder(dir)).filter((f) => f !== PACKAGE_MARKER && !f.startsWith(`${PARTIAL}/`) && !ours.has(f));
+  const foreign = (await listFiles(dir)).filter((f) => f !== PACKAGE_MARKER && !f.startsWith(`${PARTIAL}/`) && !ours.has(f));
   if (foreign.length > 0) {
     throw refuse(`Refused to replace the package in ${dir}: it also holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, which Ingest Station did not write. Move those away or choose another folder; nothing was deleted.`);
   }
@@ -109,7 +101,7 @@ async function removeEmptyFolders(dir: string, top = dir): Promise<void> {
  */
 export async function commitOutputDir(dir: string): Promise<void> {
   const partial = join(dir, PARTIAL);
-  const files = await filesUnder(partial);
+  const files = await listFiles(partial);
   const listed = (await readMarker(dir))?.files ?? [];
   const old = listed.length > 0 ? [...listed, MANIFEST_FILE] : [];
   await writeMarker(dir, [...new Set([...old, ...files])]);

@@ -5,9 +5,10 @@
  * playlist); media sequence contiguous; each rendition's summed duration matches the source's
  * within one segment. Returns the renditions (for the decode check) and every problem found.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, posix, relative, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import HLS from 'hls-parser';
+import { listFiles } from '../util/list-files.js';
 import { MANIFEST_FILE, MASTER_PLAYLIST, PACKAGE_MARKER, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
 import { DASH_MANIFEST } from '../stages/dash-manifest.js';
 
@@ -46,15 +47,7 @@ export function resolveUri(fromPlaylist: string, uri: string): string | undefine
   return p.startsWith('../') || p === '..' ? undefined : p;
 }
 
-export async function listPackageFiles(root: string, dir = root): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listPackageFiles(root, full)));
-    else out.push(relative(root, full).split(sep).join('/'));
-  }
-  return out;
-}
+export { listFiles as listPackageFiles } from '../util/list-files.js';
 
 async function sizeOf(path: string): Promise<number | undefined> {
   try {
@@ -202,7 +195,7 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });
     for (const ref of segmentsByPath.get(e.path) ?? []) ref.size = size ?? 0;
   }
-  for (const f of await listPackageFiles(dir)) {
+  for (const f of await listFiles(dir)) {
     if (f !== MANIFEST_FILE && f !== PACKAGE_MARKER && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
   }
   return { entries: [...entries.values()], renditions, problems };
