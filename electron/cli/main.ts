@@ -7,6 +7,21 @@ import { Command, CommanderError } from 'commander';
 import { StationError, errorMessage } from '../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { printable } from '../common/printable.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+/**
+ * `--version`: the station's version and the Node it runs on, with the one support note that
+ * matters (said here, once, instead of the AWS SDK's warning on every run — bin/ingest-station.js
+ * silences that).
+ */
+export function versionText(nodeVersion = process.version): string {
+  const major = Number(/^v(\d+)/.exec(nodeVersion)?.[1] ?? 0);
+  const note =
+    major < 22
+      ? `supported: Node ${pkg.engines.node.replace('>=', '≥ ')}; AWS SDK releases after January 2027 need Node 22, so upgrade Node before updating the station past that (the desktop app ships its own Node 22)`
+      : `supported: Node ${pkg.engines.node.replace('>=', '≥ ')}`;
+  return `ingest-station ${pkg.version} (Node ${nodeVersion}; ${note})`;
+}
 import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
@@ -24,6 +39,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   const program = new Command()
     .name('ingest-station')
     .description('Probe, transcode, verify and upload source masters as HLS packages.')
+    .version(versionText(), '-V, --version', 'print the version and the Node it runs on')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) })
     .showHelpAfterError();

@@ -5,18 +5,19 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNELS } from '../common/api.js';
 import { createJobUpdateForwarder } from '../common/coalesce.js';
 import { openAppEngine, type AppEngine } from '../engine/app-engine.js';
 import { registerIpc } from './ipc.js';
-import { createMainWindow, installCsp } from './window.js';
+import { createMainWindow, guardWebContents, installCsp, rendererUrl } from './window.js';
+import { APP_SCHEME_PRIVILEGES, APP_URL, handleAppProtocol, pageOrigin } from './app-protocol.js';
 import { createFinishNotifier } from './notifications.js';
 import { safeStorageBox } from './safe-storage-box.js';
-import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
+import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.js';
 import { errorMessage } from '../engine/util/errors.js';
+import { teeConsoleToFile } from './log-file.js';
 
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
+const appUrl = rendererUrl(app.isPackaged, process.env, APP_URL);
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
 
 let engine: AppEngine | undefined;
@@ -27,6 +28,7 @@ const send = (channel: string, payload: unknown): void => {
 };
 
 async function start(): Promise<void> {
+  console.info(`Ingest Station ${app.getVersion()} starting; log at ${teeConsoleToFile(app.getPath('logs'))}`);
   installCsp(session.defaultSession);
   engine = await openAppEngine({
     userDataDir: app.getPath('userData'),
@@ -42,7 +44,8 @@ async function start(): Promise<void> {
     },
   });
   registerIpc(ipcMain, engine.handlers, appUrl);
-  handleMediaProtocol(protocol, (p) => engine!.media(p));
+  handleAppProtocol(protocol, join(import.meta.dirname, '../renderer'));
+  handleMediaProtocol(protocol, (p) => engine!.media(p), pageOrigin(appUrl));
 
   const forwarder = createJobUpdateForwarder((job) => send(EVENT_CHANNELS.jobUpdate, job));
   const notify = createFinishNotifier({
@@ -69,6 +72,7 @@ export async function launch(): Promise<void> {
     await app.whenReady();
     await start();
   } catch (err) {
+    console.error(`start-up failed: ${errorMessage(err)}`);
     dialog.showErrorBox('Ingest Station could not start', `${errorMessage(err)}\n\nNothing was changed. Fix the cause and start Ingest Station again.`);
     const e = engine;
     engine = undefined;
@@ -78,12 +82,15 @@ export async function launch(): Promise<void> {
   }
 }
 
-registerMediaScheme(protocol);
+// Both custom schemes, in the one call Electron allows, before 'ready'.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES, MEDIA_SCHEME_PRIVILEGES]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => mainWindow?.focus());
+  // Every web contents, not only the main window's, gets the same navigation and window guards.
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, appUrl));
   void launch();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && engine) mainWindow = createMainWindow(preloadPath, appUrl);

@@ -7,15 +7,16 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { INVOKE_CHANNELS, type InvokeOp } from '../common/api.js';
 import { parseInvokeArgs } from '../common/schemas.js';
 import type { Handlers } from '../engine/api-handlers.js';
+import { pageOrigin } from './app-protocol.js';
 
-/** True when the URL belongs to the app: same origin as the app URL (file:// compares by path). */
+/** True when the URL belongs to the app: same origin as the app URL (app://station, the dev server). */
 export function isTrustedUrl(url: string | undefined, appUrl: string): boolean {
   if (!url) return false;
   try {
     const u = new URL(url);
     const app = new URL(appUrl);
     if (app.protocol === 'file:') return u.protocol === 'file:' && u.pathname === app.pathname;
-    return u.origin === app.origin;
+    return pageOrigin(url) === pageOrigin(appUrl);
   } catch {
     return false;
   }

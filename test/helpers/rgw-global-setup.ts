@@ -1,7 +1,9 @@
 /**
  * Vitest global setup: one real radosgw (Ceph's S3 gateway) on 127.0.0.1 for the whole run,
  * started with the project's scripts/rgw-up.sh and stopped (and its data removed) at the end.
- * Fresh start ≈ 16 s. Tests read the endpoint with inject('s3Endpoint').
+ * Fresh start ≈ 16 s. Tests read the endpoint with inject('s3Endpoint'). The integration and
+ * browser projects both name this setup; the first to run starts the server, the last to finish
+ * stops it (a count kept on globalThis, which every project's copy of this module shares).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +21,14 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+interface Shared {
+  users: number;
+  ready: Promise<{ endpoint: string; dir: string }>;
+}
+const KEY = Symbol.for('ingest-station.test-rgw');
+const registry = globalThis as unknown as Record<symbol, Shared | undefined>;
+
+async function start(): Promise<{ endpoint: string; dir: string }> {
   const port = Number(process.env.INGEST_TEST_RGW_PORT ?? 17480 + (process.pid % 400) * 2);
   const dir = await mkdtemp(join(tmpdir(), 'ingest-rgw-'));
   try {
@@ -33,8 +42,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const e = err as { stderr?: string; message: string };
     throw new Error(`radosgw did not start (run \`npm run test:setup\` to install it): ${e.stderr || e.message}`);
   }
-  project.provide('s3Endpoint', `http://127.0.0.1:${port}`);
+  return { endpoint: `http://127.0.0.1:${port}`, dir };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const shared = (registry[KEY] ??= { users: 0, ready: start() });
+  shared.users++;
+  const { endpoint, dir } = await shared.ready;
+  project.provide('s3Endpoint', endpoint);
   return async () => {
+    if (--shared.users > 0) return;
+    registry[KEY] = undefined;
     await run('bash', [join(scripts, 'rgw-down.sh'), dir], { timeout: 60_000 }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   };

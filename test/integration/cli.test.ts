@@ -9,7 +9,8 @@ import type { TitleReport } from '../../electron/common/report';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
-import { runCli } from '../helpers/cli';
+import { BIN, runCli } from '../helpers/cli';
+import { execFile } from 'node:child_process';
 
 const cli = (args: string[], cwd: string) => runCli(args, cwd);
 
@@ -31,6 +32,17 @@ describe('ingest-station CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: ingest-station/);
     expect(r.stdout).toMatch(/ingest \[options\] <file\.\.\.>/);
+  });
+
+  it('--version names the version and the Node it runs on; no command repeats the AWS SDK’s Node warning', async () => {
+    const v = await cli(['--version'], dir);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^ingest-station \d+\.\d+\.\d+ \(Node v\d+\.\d+\.\d+; supported: Node ≥ 20\.19/);
+    // Without the test environment's switch: the launcher keeps the SDK from warning on every run.
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _off, ...env } = process.env;
+    const r = await new Promise<string>((done) => execFile(process.execPath, [BIN, 'probe', '/nonexistent.mov'], { env }, (_e, _o, stderr) => done(stderr)));
+    expect(r).toMatch(/REJECTED/);
+    expect(r).not.toMatch(/NodeVersionSupportWarning|will require node/i);
   });
 
   it('exits 2 on a usage error', async () => {

@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { checkConnection } from '../../electron/engine/destinations/check-connection';
 import { freshBucket } from '../helpers/s3';
@@ -29,10 +30,20 @@ describe('test connection', () => {
     expect(wrong.steps[0]!.detail).toMatch(/SignatureDoesNotMatch \(HTTP 403\): .*secret/i);
     const missing = await checkConnection('origin', { ...cfg, bucket: 'no-such-bucket-here' }, dir, dir);
     expect(missing.steps[0]!.detail).toMatch(/NoSuchBucket \(HTTP 404\)/);
-    const t0 = Date.now();
     const dead = await checkConnection('origin', { ...cfg, endpoint: 'http://127.0.0.1:9' }, dir, dir);
     expect(dead.steps[0]!.detail).toMatch(/ECONNREFUSED/);
-    expect(Date.now() - t0).toBeLessThan(5_000); // no retries while the operator waits
+    // No retries while the operator waits: a store that drops every connection sees exactly one.
+    let connections = 0;
+    const dropper = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', r));
+    const reset = await checkConnection('origin', { ...cfg, endpoint: `http://127.0.0.1:${(dropper.address() as AddressInfo).port}` }, dir, dir);
+    await new Promise<void>((r) => dropper.close(() => r()));
+    expect(reset.ok).toBe(false);
+    expect(reset.steps).toHaveLength(1);
+    expect(connections).toBe(1);
   });
 
   it('folder: writes and removes its test file', async () => {

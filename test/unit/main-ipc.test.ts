@@ -9,13 +9,11 @@ vi.mock('electron', () => ({
   shell: { openExternal: vi.fn(async () => undefined) },
 }));
 
-import { shell } from 'electron';
 import { INVOKE_CHANNELS } from '../../electron/common/api';
 import type { Handlers } from '../../electron/engine/api-handlers';
 import { isTrustedUrl, registerIpc } from '../../electron/main/ipc';
-import { CONTENT_SECURITY_POLICY, hardenWindow, installCsp, secureWebPreferences } from '../../electron/main/window';
 
-const APP_URL = 'file:///opt/Ingest%20Station/resources/app.asar/out/renderer/index.html';
+const APP_URL = 'app://station/index.html';
 type Handler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
 
 function setup() {
@@ -81,7 +79,8 @@ describe('IPC registration', () => {
 
   it.each([
     ['another origin', { senderFrame: { url: 'https://evil.example/index.html', parent: null } }],
-    ['another local file', { senderFrame: { url: 'file:///tmp/evil.html', parent: null } }],
+    ['a local file', { senderFrame: { url: 'file:///tmp/evil.html', parent: null } }],
+    ['another app:// host', { senderFrame: { url: 'app://elsewhere/index.html', parent: null } }],
     ['a subframe of the app', { senderFrame: { url: APP_URL, parent: {} } }],
     ['no frame', { senderFrame: null }],
   ])('refuses calls from %s', async (_name, event) => {
@@ -90,78 +89,11 @@ describe('IPC registration', () => {
     expect(handlers.listJobs).not.toHaveBeenCalled();
   });
 
-  it('trusts the dev server by origin only', () => {
+  it('trusts the app page and the dev server by origin only', () => {
+    expect(isTrustedUrl('app://station/index.html#/settings', APP_URL)).toBe(true);
+    expect(isTrustedUrl('app://station.evil/index.html', APP_URL)).toBe(false);
     expect(isTrustedUrl('http://localhost:5173/src/x', 'http://localhost:5173/')).toBe(true);
     expect(isTrustedUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isTrustedUrl('not a url', 'http://localhost:5173/')).toBe(false);
-  });
-});
-
-describe('window hardening', () => {
-  it('runs the renderer sandboxed and isolated, without Node', () => {
-    const prefs = secureWebPreferences('/app/preload/index.cjs');
-    expect(prefs).toMatchObject({
-      preload: '/app/preload/index.cjs',
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      webviewTag: false,
-    });
-  });
-
-  it('denies navigation away from the app and every window.open', () => {
-    const listeners = new Map<string, (...a: unknown[]) => void>();
-    let openHandler: ((d: { url: string }) => { action: string }) | undefined;
-    const win = {
-      webContents: {
-        on: (ev: string, fn: (...a: unknown[]) => void) => listeners.set(ev, fn),
-        setWindowOpenHandler: (fn: typeof openHandler) => (openHandler = fn),
-      },
-    };
-    hardenWindow(win as never, APP_URL);
-    const nav = { preventDefault: vi.fn() };
-    listeners.get('will-navigate')!(nav, 'https://evil.example/');
-    expect(nav.preventDefault).toHaveBeenCalled();
-    const same = { preventDefault: vi.fn() };
-    listeners.get('will-navigate')!(same, APP_URL);
-    expect(same.preventDefault).not.toHaveBeenCalled();
-    const webview = { preventDefault: vi.fn() };
-    listeners.get('will-attach-webview')!(webview);
-    expect(webview.preventDefault).toHaveBeenCalled();
-    expect(openHandler!({ url: 'https://docs.example/help' })).toEqual({ action: 'deny' });
-    expect(shell.openExternal).toHaveBeenCalledWith('https://docs.example/help');
-    expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(shell.openExternal).toHaveBeenCalledTimes(1);
-  });
-
-  it('sets a strict CSP header and refuses permission requests', () => {
-    let headerHook: ((d: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void) | undefined;
-    let permissionHook: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
-    installCsp({
-      webRequest: { onHeadersReceived: (fn: typeof headerHook) => (headerHook = fn) },
-      setPermissionRequestHandler: (fn: typeof permissionHook) => (permissionHook = fn),
-    } as never);
-    const cb = vi.fn();
-    headerHook!({ responseHeaders: { 'X-Other': ['1'] } }, cb);
-    expect(cb).toHaveBeenCalledWith({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
-    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
-    const allow = vi.fn();
-    permissionHook!({}, 'media', allow);
-    expect(allow).toHaveBeenCalledWith(false);
-  });
-
-  it('the renderer HTML carries the same CSP for file:// loads', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const html = await readFile(new URL('../../renderer/index.html', import.meta.url), 'utf8');
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
-    expect(meta).toBeDefined();
-    // Same directives as the header, in the same order.
-    expect(meta!.split('; ').slice(0, 8)).toEqual(CONTENT_SECURITY_POLICY.split('; ').slice(0, 8));
-    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'"]) expect(meta).toContain(directive);
-    expect(meta).not.toContain('unsafe');
   });
 });

@@ -10,7 +10,7 @@ import { mediaPath } from '../../electron/common/api';
 import { parseMediaPath, serveMedia } from '../../electron/engine/media/serve-media';
 import { FolderDestination } from '../../electron/engine/destinations/folder';
 import { safeStorageBox } from '../../electron/main/safe-storage-box';
-import { handleMediaProtocol, registerMediaScheme } from '../../electron/main/media-protocol';
+import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from '../../electron/main/media-protocol';
 import { tempDir } from '../helpers/station';
 
 const storage = (backend: string, available = true) => ({
@@ -60,15 +60,14 @@ describe('QC media', () => {
     expect(parseMediaPath('../etc/passwd')).toBeUndefined();
   });
 
-  it('main registers a privileged scheme and answers only station-media://title/… GETs', async () => {
-    const registerSchemesAsPrivileged = vi.fn();
-    registerMediaScheme({ registerSchemesAsPrivileged });
-    expect(registerSchemesAsPrivileged.mock.calls[0]![0][0]).toMatchObject({ scheme: 'station-media', privileges: { standard: true, secure: true, supportFetchAPI: true } });
+  it('main registers a privileged scheme and answers only station-media://title/… GETs, readable by the app page only', async () => {
+    expect(MEDIA_SCHEME_PRIVILEGES).toMatchObject({ scheme: 'station-media', privileges: { standard: true, secure: true, supportFetchAPI: true } });
     let handler: ((r: Request) => Promise<Response>) | undefined;
     const media = vi.fn(async (p: string) => ({ status: 200, contentType: 'application/vnd.apple.mpegurl', body: `served ${p}` }));
-    handleMediaProtocol({ handle: (_s: string, h: (r: Request) => Promise<Response>) => void (handler = h) } as never, media);
+    handleMediaProtocol({ handle: (_s: string, h: (r: Request) => Promise<Response>) => void (handler = h) } as never, media, 'app://station');
     const ok = await handler!(new Request('station-media://title/jqc1/local/master.m3u8'));
     expect([ok.status, await ok.text(), ok.headers.get('content-type')]).toEqual([200, 'served /jqc1/local/master.m3u8', 'application/vnd.apple.mpegurl']);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('app://station');
     expect((await handler!(new Request('station-media://elsewhere/x'))).status).toBe(404);
     expect(media).toHaveBeenCalledTimes(1);
   });

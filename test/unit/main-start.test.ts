@@ -17,6 +17,8 @@ const electron = vi.hoisted(() => {
       quit: vi.fn(),
       on,
       getPath: vi.fn((name: string) => `/tmp/ingest-main-start-test/${name}`),
+      getVersion: vi.fn(() => '0.0.0-test'),
+      isPackaged: true,
     },
     dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn() },
     ipcMain: { handle: vi.fn() },
@@ -49,5 +51,13 @@ describe('Electron main start-up failure', () => {
     expect(electron.app.exit).toHaveBeenCalledWith(1);
     expect(electron.BrowserWindow).not.toHaveBeenCalled();
     expect(typeof main.launch).toBe('function');
+    // Before anything else: both custom schemes in the one call Electron allows, and the app-wide
+    // guard every web contents gets (checklist items 13, 14, 18).
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
+    expect(electron.protocol.registerSchemesAsPrivileged.mock.calls[0]![0].map((s: { scheme: string }) => s.scheme)).toEqual(['app', 'station-media']);
+    expect(electron.app.on.mock.calls.map((c) => c[0])).toContain('web-contents-created');
+    // The reason is in the app's log too.
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile('/tmp/ingest-main-start-test/logs/main.log', 'utf8')).toMatch(/ERROR start-up failed: Settings file .* is invalid/);
   });
 });

@@ -2,7 +2,7 @@
  * The queue's state machine with stand-in stages (real JobStore on disk): order, failure with a
  * reason, cancel, and — the point of persistence — resume after a crash without redoing stages.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { JobQueue, type JobRecord, type StageRunner } from '../../electron/engin
 import { JobStore } from '../../electron/engine/queue/job-store';
 import { CancelledError, StationError } from '../../electron/engine/util/errors';
 
-type Behaviour = Partial<Record<StageName, (signal: AbortSignal) => Promise<'done' | 'skipped'>>>;
+type Behaviour = Partial<Record<StageName, (signal: AbortSignal, job: JobRecord) => Promise<'done' | 'skipped'>>>;
 
 function runners(log: string[], behaviour: Behaviour = {}): StageRunner[] {
   return STAGES.map((name) => ({
@@ -19,14 +19,32 @@ function runners(log: string[], behaviour: Behaviour = {}): StageRunner[] {
     async run({ job, signal, progress }) {
       log.push(`${job.title}:${name}`);
       progress({ fraction: 0.5 });
-      return (await behaviour[name]?.(signal)) ?? 'done';
+      return (await behaviour[name]?.(signal, job)) ?? 'done';
     },
     cleanup: async (job) => void log.push(`${job.title}:cleanup:${name}`),
   }));
 }
 
-async function openQueue(dir: string, log: string[], behaviour?: Behaviour): Promise<JobQueue> {
-  return JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), runners(log, behaviour));
+/** Every queue a test opens is closed after it: no journal's file handle is left to the GC. */
+const opened: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const q of opened.splice(0)) await q.close();
+});
+
+async function openQueue(dir: string, log: string[], behaviour?: Behaviour, options?: Parameters<typeof JobQueue.open>[2]): Promise<JobQueue> {
+  const q = await JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), runners(log, behaviour), options);
+  opened.push(q);
+  return q;
+}
+
+/** A stage that runs until it is aborted (cancel, pause or the queue closing). */
+const untilAborted = (signal: AbortSignal): Promise<never> => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }));
+
+/** A promise the test resolves when it chooses: stages wait on these instead of on the clock. */
+function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
 }
 
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'queue-'));
@@ -83,7 +101,8 @@ describe('job queue', () => {
   it('after a crash, an interrupted job resumes at its interrupted stage; completed stages are not redone', async () => {
     const dir = await tmp();
     const log: string[] = [];
-    const q1 = await openQueue(dir, log, { verify: () => new Promise(() => undefined) });
+    const store1 = new JobStore<JobRecord>(join(dir, 'jobs.jsonl'));
+    const q1 = await JobQueue.open(store1, runners(log, { verify: () => new Promise(() => undefined) }));
     const [job] = await q1.add(['/m/r.mov']);
     await vi.waitFor(() => expect(log).toContain('r:verify'));
     // "kill -9": the first queue is simply abandoned, never closed; only its journal survives.
@@ -92,11 +111,11 @@ describe('job queue', () => {
     const resumed = await q2.waitFor(job!.id);
     expect(resumed.state).toBe('done');
     expect(log2).toEqual(['r:verify', 'r:uploadOrigin', 'r:uploadArchive', 'r:audit', 'r:report']);
-    await q2.close();
+    await store1.close(); // what the dead process's exit would have done to its file handle
   });
 
   it('a source that already has an unfinished job gets that job back', async () => {
-    const q = await openQueue(await tmp(), [], { probe: () => new Promise(() => undefined) });
+    const q = await openQueue(await tmp(), [], { probe: untilAborted });
     const [first] = await q.add(['/m/same.mov']);
     const [second] = await q.add(['/m/same.mov']);
     expect(second!.id).toBe(first!.id);
@@ -104,9 +123,7 @@ describe('job queue', () => {
 
   it('eligible() keeps other processes’ jobs waiting', async () => {
     const log: string[] = [];
-    const q = await JobQueue.open(new JobStore<JobRecord>(join(await tmp(), 'j.jsonl')), runners(log), {
-      eligible: (j) => j.sourcePath.endsWith('mine.mov'),
-    });
+    const q = await openQueue(await tmp(), log, {}, { eligible: (j) => j.sourcePath.endsWith('mine.mov') });
     const [other, mine] = await q.add(['/m/other.mov', '/m/mine.mov']);
     expect((await q.waitFor(mine!.id)).state).toBe('done');
     expect(q.get(other!.id)!.state).toBe('queued');
@@ -137,7 +154,7 @@ describe('job store', () => {
 describe('queue controls', () => {
   it('priorities: move to the top, up and down among waiting jobs', async () => {
     const log: string[] = [];
-    const q = await openQueue(await tmp(), log, { probe: () => new Promise(() => undefined) });
+    const q = await openQueue(await tmp(), log, { probe: untilAborted });
     const [a, b, c, d] = await q.add(['/m/a.mov', '/m/b.mov', '/m/c.mov', '/m/d.mov']);
     await vi.waitFor(() => expect(log).toContain('a:probe')); // a is running (forever), b c d wait
     await q.move(d!.id, 'top');
@@ -188,7 +205,7 @@ describe('queue controls', () => {
     expect(log.filter((l) => l === 'r:verify')).toHaveLength(2);
     await expect(q.retry(job!.id)).rejects.toThrow(/only failed titles can be retried/);
 
-    const held = await openQueue(await tmp(), [], { probe: () => new Promise(() => undefined) });
+    const held = await openQueue(await tmp(), [], { probe: untilAborted });
     const [x, y] = await held.add(['/m/x.mov', '/m/y.mov']);
     await held.pauseAll();
     expect([held.get(x!.id)!.state, held.get(y!.id)!.state]).toEqual(['paused', 'paused']);
@@ -197,44 +214,53 @@ describe('queue controls', () => {
   });
 
   it('resource limits: three titles active, one transcode at a time while another title uploads; slots go in queue order', async () => {
+    // Each title's transcode and upload wait for the test to release them: no clock involved.
     const log: string[] = [];
+    const gates = new Map<string, ReturnType<typeof gate>>();
+    const at = (key: string) => gates.get(key) ?? gates.set(key, gate()).get(key)!;
     let inTranscode = 0;
     let maxInTranscode = 0;
-    const overlaps: string[] = [];
-    const hold = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-    const dir = await tmp();
-    const q = await JobQueue.open(
-      new JobStore<JobRecord>(join(dir, 'jobs.jsonl')),
-      runners(log, {
-        transcode: async () => {
+    const q = await openQueue(
+      await tmp(),
+      log,
+      {
+        transcode: async (_signal, { title }) => {
           inTranscode++;
           maxInTranscode = Math.max(maxInTranscode, inTranscode);
-          await hold(40);
+          await at(`${title}:transcode`).promise;
           inTranscode--;
           return 'done';
         },
-        uploadOrigin: async () => {
-          if (inTranscode > 0) overlaps.push('upload during transcode');
-          await hold(60);
+        uploadOrigin: async (_signal, { title }) => {
+          await at(`${title}:upload`).promise;
           return 'done';
         },
-      }),
+      },
       { activeJobs: 3, stageLimits: { transcode: 1 } },
     );
-    const jobs = await q.add(['/m/a.mov', '/m/b.mov', '/m/c.mov', '/m/d.mov']);
-    const waits = vi.fn();
+    const waits = new Set<string>();
     q.onUpdate((j) => {
-      if (j.stages.transcode.detail?.startsWith('waiting for a transcode slot')) waits(j.title);
+      if (j.stages.transcode.detail?.startsWith('waiting for a transcode slot')) waits.add(j.title);
     });
+    const jobs = await q.add(['/m/a.mov', '/m/b.mov', '/m/c.mov', '/m/d.mov']);
+    await vi.waitFor(() => expect(log).toContain('a:transcode'));
+    // a holds the transcode slot: b and c wait for it; d waits for one of the three active titles.
+    await vi.waitFor(() => expect([...waits].sort()).toEqual(['b', 'c']));
+    expect(log).not.toContain('d:probe');
+    at('a:transcode').open();
+    // a uploads while b transcodes: the overlap the limits exist for.
+    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['a:uploadOrigin', 'b:transcode'])));
+    expect(inTranscode).toBe(1);
+    for (const t of ['a', 'b', 'c', 'd']) {
+      at(`${t}:transcode`).open();
+      at(`${t}:upload`).open();
+    }
     const done = await Promise.all(jobs.map((j) => q.waitFor(j.id)));
     expect(done.map((j) => j.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(maxInTranscode).toBe(1);
-    expect(overlaps.length).toBeGreaterThan(0);
-    expect(waits).toHaveBeenCalled();
     const transcodes = log.filter((l) => l.endsWith(':transcode')).map((l) => l.split(':')[0]);
     expect(transcodes).toEqual(['a', 'b', 'c', 'd']);
     // a fourth title waits for one of the three active ones to finish.
     expect(log.indexOf('d:probe')).toBeGreaterThan(log.indexOf('a:report'));
-    await q.close();
   });
 });

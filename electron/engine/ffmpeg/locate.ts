@@ -53,12 +53,17 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-function ffprobeStatic(): string | undefined {
+/**
+ * ffprobe-static's binary: in a packaged app electron-builder copies the target's one to
+ * <resources>/ffprobe-static/<platform>-<arch>/ (an executable cannot run from inside app.asar);
+ * from a checkout it is the module's own.
+ */
+function ffprobeStatic(resourcesDir: string | undefined): string | undefined {
+  const packaged = resourcesDir && join(resourcesDir, 'ffprobe-static', `${process.platform}-${process.arch}`, 'ffprobe' + EXE);
+  if (packaged && isExecutable(packaged)) return packaged;
   try {
     const require = createRequire(import.meta.url);
-    const mod = require('ffprobe-static') as { path?: string };
-    // Inside an asar archive binaries live in app.asar.unpacked.
-    const p = mod.path?.replace(`app.asar${process.platform === 'win32' ? '\\' : '/'}`, 'app.asar.unpacked/');
+    const p = (require('ffprobe-static') as { path?: string }).path;
     return p && isExecutable(p) ? p : undefined;
   } catch {
     return undefined;
@@ -95,7 +100,7 @@ export function locateTools(opts: LocateOptions = {}): ToolPaths {
     throw new StationError(`The configured ffprobe (${opts.ffprobePath}) does not exist or is not executable.`, 'ffprobe-missing');
   }
   const found = check('setting', opts.ffprobePath) ?? check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ?? onPath('ffprobe', env);
-  const bundled = found ? undefined : ffprobeStatic();
+  const bundled = found ? undefined : ffprobeStatic(opts.resourcesDir);
   const ffprobe = found ?? bundled;
   if (!ffprobe) {
     throw new StationError(`ffprobe was not found next to ${ffmpeg}, on PATH, or in ffprobe-static. ${INSTALL_HINT}`, 'ffprobe-missing');
