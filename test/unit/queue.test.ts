@@ -264,3 +264,82 @@ describe('queue controls', () => {
     expect(log.indexOf('d:probe')).toBeGreaterThan(log.indexOf('a:report'));
   });
 });
+
+describe('stages side by side', () => {
+  /** probe → plan → claim, then transcode, verify and the uploads at once (as the pipeline declares them). */
+  function streamed(log: string[], behaviour: Behaviour = {}): StageRunner[] {
+    const after: Partial<Record<StageName, StageName[]>> = {
+      transcode: ['claim'],
+      verify: ['claim'],
+      uploadOrigin: ['claim'],
+      uploadArchive: ['claim'],
+      audit: ['transcode', 'verify', 'uploadOrigin', 'uploadArchive'],
+    };
+    return runners(log, behaviour).map((r) => ({ ...r, ...(after[r.name] ? { after: after[r.name] } : {}), ...(r.name === 'verify' ? { alsoRetry: () => ['transcode'] as StageName[] } : {}) }));
+  }
+  async function open(dir: string, log: string[], behaviour?: Behaviour): Promise<JobQueue> {
+    const q = await JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), streamed(log, behaviour));
+    opened.push(q);
+    return q;
+  }
+
+  it('runs the stages that only need the claim at the same time, and the audit after all of them', async () => {
+    const log: string[] = [];
+    const gates = { transcode: gate(), verify: gate() };
+    const q = await open(await tmp(), log, { transcode: async () => (await gates.transcode.promise, 'done'), verify: async () => (await gates.verify.promise, 'done') });
+    const [job] = await q.add(['/m/s.mov']);
+    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['s:transcode', 's:verify', 's:uploadOrigin', 's:uploadArchive'])));
+    const snap = q.get(job!.id)!;
+    expect(snap.stages.transcode.state).toBe('running');
+    expect(snap.stages.verify.state).toBe('running');
+    expect(log).not.toContain('s:audit');
+    gates.transcode.open();
+    gates.verify.open();
+    expect((await q.waitFor(job!.id)).state).toBe('done');
+    expect(log.indexOf('s:audit')).toBeGreaterThan(log.indexOf('s:verify'));
+  });
+
+  it('a failing stage stops its siblings (back to pending, their state kept) and a retry runs them again', async () => {
+    const log: string[] = [];
+    let fail = true;
+    const q = await open(await tmp(), log, {
+      transcode: async (signal) => (fail ? untilAborted(signal) : 'done'),
+      verify: async () => {
+        if (fail) throw new StationError('segment 3 of 720p does not decode', 'verify-failed');
+        return 'done';
+      },
+    });
+    const [job] = await q.add(['/m/f.mov']);
+    const failed = await q.waitFor(job!.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatchObject({ stage: 'verify', message: 'segment 3 of 720p does not decode' });
+    expect(failed.stages.transcode).toMatchObject({ state: 'pending', detail: 'stopped: verify failed' });
+    expect(failed.stages.verify.state).toBe('failed');
+    fail = false;
+    await q.retry(job!.id);
+    expect((await q.waitFor(job!.id)).state).toBe('done');
+    // Both ran again (verify's retry names transcode too); nothing before the claim did.
+    expect(log.filter((l) => l === 'f:transcode')).toHaveLength(2);
+    expect(log.filter((l) => l === 'f:verify')).toHaveLength(2);
+    expect(log.filter((l) => l === 'f:probe')).toHaveLength(1);
+  });
+
+  it('pause stops every running stage; resume runs them again; a crash leaves them pending for the next open', async () => {
+    const log: string[] = [];
+    const dir = await tmp();
+    const q = await open(dir, log, { transcode: untilAborted, verify: untilAborted });
+    const [job] = await q.add(['/m/p.mov']);
+    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['p:transcode', 'p:verify'])));
+    await q.pause(job!.id);
+    const paused = q.get(job!.id)!;
+    expect(paused.state).toBe('paused');
+    expect([paused.stages.transcode.state, paused.stages.verify.state, paused.stages.uploadOrigin.state]).toEqual(['pending', 'pending', 'done']);
+    await q.resume(job!.id);
+    await vi.waitFor(() => expect(log.filter((l) => l === 'p:verify')).toHaveLength(2));
+    // "kill -9" now: the next queue on the same journal resumes both, nothing else.
+    const log2: string[] = [];
+    const q2 = await open(dir, log2);
+    expect((await q2.waitFor(job!.id)).state).toBe('done');
+    expect(log2.sort()).toEqual(['p:audit', 'p:report', 'p:transcode', 'p:verify']);
+  });
+});

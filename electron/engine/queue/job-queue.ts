@@ -12,7 +12,15 @@ import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress, type TitleRequest } from '../../common/jobs.js';
 import type { UploadedObject } from '../../common/report.js';
 import type { TranscodePlan } from '../stages/plan.js';
-import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled } from '../util/errors.js';
+import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled, linkedAbort } from '../util/errors.js';
+
+/** Why a stage was stopped: another stage of the same job failed (its resumable state is kept). */
+class SiblingStopped extends ShutdownError {
+  constructor(readonly stage: StageName) {
+    super(`stopped because ${stage} failed`);
+    this.name = 'SiblingStopped';
+  }
+}
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { StageSlots } from './stage-slots.js';
@@ -53,6 +61,13 @@ export interface StageContext {
 
 export interface StageRunner {
   name: StageName;
+  /**
+   * The stages that must be done (or skipped) before this one starts; default: the stage before it
+   * in STAGES. Stages whose dependencies are met run at the same time.
+   */
+  after?: StageName[];
+  /** Stages a retry of this one must run again too (e.g. verify that threw away a bad chunk → transcode). */
+  alsoRetry?(job: JobRecord): StageName[];
   /** Return 'skipped' when the stage does not apply to this job (e.g. no archive configured). */
   run(ctx: StageContext): Promise<'done' | 'skipped'>;
   /** Undo partial work of a cancelled job (remove temp output, abort uploads). */
@@ -198,7 +213,10 @@ export class JobQueue {
     const rec = this.must(id);
     if (rec.state !== 'failed') throw new StationError(`"${rec.title}" is ${rec.state}: only failed titles can be retried`, 'not-failed');
     const failed = rec.error?.stage;
-    if (failed) rec.stages[failed] = { state: 'pending', fraction: 0, detail: 'retrying' };
+    if (failed) {
+      rec.stages[failed] = { state: 'pending', fraction: 0, detail: 'retrying' };
+      for (const s of this.stages.find((r) => r.name === failed)?.alsoRetry?.(rec) ?? []) rec.stages[s] = { state: 'pending', fraction: 0, detail: 'retrying' };
+    }
     delete rec.error;
     rec.state = 'queued';
     await this.persist(rec);
@@ -378,67 +396,138 @@ export class JobQueue {
     }
   }
 
+  /** The stages a runner waits for: its `after`, else the stage before it. */
+  private depsOf(runner: StageRunner): StageName[] {
+    if (runner.after) return runner.after;
+    const i = this.stages.indexOf(runner);
+    return i > 0 ? [this.stages[i - 1]!.name] : [];
+  }
+
+  /**
+   * Run a job's stages: every stage whose dependencies are done starts (inside its resource limit),
+   * so stages that only need the claim — transcode, verify, the uploads — run side by side and hand
+   * each other chunks. The first failure stops the siblings (their resumable state is kept: they go
+   * back to pending) and fails the job at that stage; pause, cancel and shutdown stop them all.
+   */
   private async runJob(rec: JobRecord, signal: AbortSignal): Promise<void> {
     rec.state = 'running';
     await this.persist(rec);
-    for (const runner of this.stages) {
-      const st = rec.stages[runner.name];
-      if (st.state === 'done' || st.state === 'skipped') continue;
-      rec.stage = runner.name;
-      let release: (() => void) | undefined;
-      try {
-        if (!this.slots.free(runner.name)) {
-          rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: `waiting for a ${runner.name} slot (${this.slots.limit(runner.name)} at a time)` };
+    const siblings = linkedAbort(signal);
+    const running = new Map<StageName, Promise<void>>();
+    let failure: { stage: StageName; err: unknown } | undefined;
+    const finished = (s: StageName): boolean => rec.stages[s].state === 'done' || rec.stages[s].state === 'skipped';
+    const ready = (r: StageRunner): boolean => !finished(r.name) && !running.has(r.name) && this.depsOf(r).every(finished);
+    try {
+      for (;;) {
+        if (!failure && !siblings.signal.aborted) {
+          for (const runner of this.stages.filter(ready)) {
+            running.set(
+              runner.name,
+              this.runStage(rec, runner, siblings.signal)
+                .catch((err: unknown) => {
+                  if (!failure && !siblings.signal.aborted) {
+                    failure = { stage: runner.name, err };
+                    siblings.controller.abort(new SiblingStopped(runner.name));
+                  }
+                })
+                .finally(() => running.delete(runner.name)),
+            );
+          }
+        }
+        if (running.size === 0) break;
+        await Promise.race(running.values());
+      }
+    } finally {
+      siblings.dispose();
+    }
+    if (this.closed && signal.aborted) return; // shutdown: the job stays 'running' and resumes on next open
+    if (this.pausing.delete(rec.id)) {
+      rec.state = 'paused';
+      await this.persist(rec);
+      return;
+    }
+    if (signal.aborted) {
+      await this.finishCancelled(rec);
+      return;
+    }
+    if (failure) {
+      const { stage, err } = failure;
+      rec.stages[stage] = { ...rec.stages[stage], state: 'failed', endedAt: now() };
+      rec.stage = stage;
+      rec.state = 'failed';
+      rec.error = {
+        stage,
+        message: errorMessage(err),
+        ...(err instanceof StationError && err.detail ? { detail: err.detail } : {}),
+        ...(err instanceof VerificationError ? { problems: err.problems.slice(0, MAX_PROBLEMS_SHOWN) } : {}),
+      };
+      await this.persist(rec);
+      return;
+    }
+    if (this.stages.every((r) => finished(r.name))) {
+      rec.state = 'done';
+      await this.persist(rec);
+    }
+  }
+
+  /**
+   * One stage of a job: wait for its slot, run it, record the result. Rejects with the stage's own
+   * error when it fails; a stage stopped from outside (pause, cancel, a sibling's failure) records
+   * that and resolves.
+   */
+  private async runStage(rec: JobRecord, runner: StageRunner, signal: AbortSignal): Promise<void> {
+    let release: (() => void) | undefined;
+    try {
+      if (!this.slots.free(runner.name)) {
+        rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: `waiting for a ${runner.name} slot (${this.slots.limit(runner.name)} at a time)` };
+        this.emit(rec);
+      }
+      release = await this.slots.acquire(runner.name, rec.id, signal);
+      rec.stages[runner.name] = { state: 'running', fraction: 0, startedAt: now() };
+      rec.stage = this.currentStage(rec, runner.name);
+      await this.persist(rec);
+      if (signal.aborted) throw signal.reason ?? new CancelledError();
+      const result = await runner.run({
+        job: rec,
+        signal,
+        progress: (p) => {
+          const cur = rec.stages[runner.name];
+          rec.stages[runner.name] = { state: 'running', ...(cur.startedAt ? { startedAt: cur.startedAt } : {}), ...p };
+          rec.updatedAt = now();
           this.emit(rec);
-        }
-        release = await this.slots.acquire(runner.name, rec.id, signal);
-        rec.stages[runner.name] = { state: 'running', fraction: 0, startedAt: now() };
-        await this.persist(rec);
-        if (signal.aborted) throw new CancelledError();
-        const result = await runner.run({
-          job: rec,
-          signal,
-          progress: (p) => {
-            const cur = rec.stages[runner.name];
-            rec.stages[runner.name] = { state: 'running', ...(cur.startedAt ? { startedAt: cur.startedAt } : {}), ...p };
-            rec.updatedAt = now();
-            this.emit(rec);
-          },
-          checkpoint: () => this.persist(rec),
-        });
-        const started = rec.stages[runner.name].startedAt;
-        rec.stages[runner.name] = { state: result, fraction: 1, ...(started ? { startedAt: started } : {}), endedAt: now() };
-        release();
-        await this.persist(rec);
-      } catch (err) {
-        release?.();
-        if (this.closed && signal.aborted) return; // shutdown: leave the job 'running'; it resumes on next open
-        if (this.pausing.delete(rec.id)) {
-          // Paused: this stage starts again on resume; what it left resumable (upload journals) is kept.
-          rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: 'paused' };
-          rec.state = 'paused';
-          await this.persist(rec);
-          return;
-        }
-        if (isCancelled(err) || signal.aborted) {
-          rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'cancelled', endedAt: now() };
-          await this.finishCancelled(rec);
-          return;
-        }
-        rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'failed', endedAt: now() };
-        rec.state = 'failed';
-        rec.error = {
-          stage: runner.name,
-          message: errorMessage(err),
-          ...(err instanceof StationError && err.detail ? { detail: err.detail } : {}),
-          ...(err instanceof VerificationError ? { problems: err.problems.slice(0, MAX_PROBLEMS_SHOWN) } : {}),
-        };
-        await this.persist(rec);
+        },
+        checkpoint: () => this.persist(rec),
+      });
+      const started = rec.stages[runner.name].startedAt;
+      rec.stages[runner.name] = { state: result, fraction: 1, ...(started ? { startedAt: started } : {}), endedAt: now() };
+      release();
+      release = undefined;
+      rec.stage = this.currentStage(rec, runner.name);
+      await this.persist(rec);
+    } catch (err) {
+      release?.();
+      if (this.closed && signal.aborted) return;
+      const reason: unknown = signal.aborted ? signal.reason : undefined;
+      if (this.pausing.has(rec.id) && signal.aborted) {
+        // Paused: this stage starts again on resume; what it left resumable (upload journals) is kept.
+        rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: 'paused' };
         return;
       }
+      if (reason instanceof SiblingStopped) {
+        rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: `stopped: ${reason.stage} failed` };
+        return;
+      }
+      if (isCancelled(err) || signal.aborted) {
+        rec.stages[runner.name] = { ...rec.stages[runner.name], state: 'cancelled', endedAt: now() };
+        return;
+      }
+      throw err;
     }
-    rec.state = 'done';
-    await this.persist(rec);
+  }
+
+  /** The stage a job's row shows: the first one running, else the one that just changed. */
+  private currentStage(rec: JobRecord, fallback: StageName): StageName {
+    return STAGES.find((s) => rec.stages[s].state === 'running') ?? fallback;
   }
 
   private async finishCancelled(rec: JobRecord): Promise<void> {
