@@ -28,7 +28,7 @@ import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
 import { audit } from './commands/audit.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
-import { transcodeCommand } from './commands/transcode.js';
+import { transcodeCommand, type TranscodeCliOptions } from './commands/transcode.js';
 
 export type { CliIo } from './io.js';
 
@@ -69,16 +69,21 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
   program
     .command('transcode')
-    .description('offline: probe, plan and transcode one master into a verified HLS package folder (no upload)')
+    .description('offline: probe, plan, transcode and verify one master into an HLS package folder (no upload); run again after a crash to resume')
     .argument('<file>', 'source master')
-    .requiredOption('--out <dir>', 'package folder to create')
-    .option('--profile <name|file>', 'ladder profile: a name in resources/ladder-profiles.json or a JSON file', 'default')
-    .option('--encoder <auto|name>', 'auto (hardware if a trial encode passes) or an ffmpeg encoder name', 'auto')
+    .requiredOption('--out <dir>', 'package folder to create (empty, or one the station made)')
+    .option('--config <file>', 'station config for work folder, keys folder, encryption and defaults (destinations are not contacted)')
+    .option('--profile <name|file>', 'ladder profile: a name in resources/ladder-profiles.json or a JSON file (default: the config\'s, else "default")')
+    .option('--encoder <auto|name>', 'auto (hardware if a trial encode passes) or an ffmpeg encoder name (default: auto)')
     .option('--segment <s>', 'segment length in seconds', Number)
-    .option('--format <fmp4|ts>', 'segment container', 'fmp4')
+    .option('--format <fmp4|ts>', 'segment container (default: fmp4)')
     .option('--dash', 'also write a DASH manifest (manifest.mpd) over the same CMAF segments')
-    .option('--json', 'print the plan and the package as JSON on stdout')
-    .action(async (file: string, opts: { out: string; profile?: string; encoder?: string; segment?: number; format?: string; dash?: boolean; json?: boolean }) => {
+    .option('--encrypt', 'AES-128 encrypt every segment; keys stay on this machine and are exported for the key server')
+    .option('--key-uri <template>', 'where players fetch keys, with {keyId}: "https://keys.example/{keyId}"')
+    .option('--rotate-keys <n>', 'a new key every n segments (default: one key per title)', Number)
+    .option('--captions <file[:lang]>', 'a caption file (.srt, .vtt, .scc) to carry, with its language if the name does not say; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'print the ladder, the renditions and where the keys were written as JSON on stdout')
+    .action(async (file: string, opts: TranscodeCliOptions) => {
       exitCode = await transcodeCommand(file, opts, io);
     });
 

@@ -15,6 +15,8 @@ export const STATION_DEFAULTS = {
   partsInFlight: 8,
   retireGraceHours: 6,
   watchStableSeconds: 30,
+  encryptionEnabled: false,
+  keyRotateEvery: 0,
 } as const;
 
 export const S3_DEFAULTS = {

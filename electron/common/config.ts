@@ -37,6 +37,39 @@ const toolPathSchema = z.string().superRefine((p, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `tool path refused: ${problem}` });
 });
 
+/**
+ * Why a key URI template is refused: players fetch each key from it, so it must name the key
+ * ({keyId}) and be https (plain http only to this machine, for QC and tests).
+ */
+export function keyUriProblem(template: string): string | undefined {
+  if (!template.includes('{keyId}')) return 'the template must contain {keyId} (each key has its own URI), e.g. https://keys.example/{keyId}';
+  let u: URL;
+  try {
+    u = new URL(template.replace(/\{keyId\}/g, 'k'));
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username || u.password) return 'no user name or password in a key URI';
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) return `players must fetch keys over https (plain http only to this machine), not ${u.protocol}`;
+  return undefined;
+}
+
+export const encryptionSchema = z
+  .object({
+    enabled: z.boolean().default(STATION_DEFAULTS.encryptionEnabled),
+    /** Where players fetch each key: "https://keys.example/{keyId}". */
+    keyUri: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = keyUriProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /** A new key every N segments (0: one key per title). */
+    rotateEvery: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.keyRotateEvery),
+  })
+  .refine((e) => !e.enabled || e.keyUri !== undefined, { message: 'encryption is on: set keyUri, e.g. "https://keys.example/{keyId}"', path: ['keyUri'] });
+
 export const s3DestinationSchema = z.object({
   type: z.literal('s3'),
   /**
@@ -139,6 +172,13 @@ export const stationConfigSchema = z
      * playing it (hours; 0 = removed right after the switch). Removed by the next audit after that.
      */
     retireGraceHours: z.number().min(0).max(720).default(STATION_DEFAULTS.retireGraceHours),
+    /**
+     * AES-128 encryption of every title (a profile can also ask for it). Keys stay in `keysDir`
+     * and are exported there for the key server; players fetch them from `keyUri`.
+     */
+    encryption: encryptionSchema.default({ enabled: STATION_DEFAULTS.encryptionEnabled, rotateEvery: STATION_DEFAULTS.keyRotateEvery }),
+    /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
+    keysDir: z.string().optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {

@@ -5,7 +5,7 @@
  */
 import type { MediaInfo } from './media.js';
 import type { SpecResult } from './spec.js';
-import type { AuditRecord, PackageProblem } from './manifest.js';
+import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 import type { TitleClaimSummary } from './title.js';
 
@@ -73,6 +73,8 @@ export interface JobSnapshot {
   error?: JobError;
   /** The plan: rungs, encoder and why (after the plan stage). */
   ladder?: LadderSummary;
+  /** The package's video, audio and subtitle renditions (after the verify stage). */
+  renditions?: ManifestRendition[];
   /** What verify proved (after the verify stage). */
   verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
   /** Per destination name: objects and bytes delivered (skipped: already there, identical). */

@@ -8,6 +8,8 @@ export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 /** The package's master playlist, at its root. */
 export const MASTER_PLAYLIST = 'master.m3u8';
+/** The optional DASH manifest over the same CMAF segments. */
+export const DASH_MANIFEST = 'manifest.mpd';
 /** In a package folder the station made: the files it wrote there (it never deletes any other). */
 export const PACKAGE_MARKER = '.ingest-station-package';
 
@@ -21,9 +23,34 @@ export const manifestFileSchema = z.object({
   sha256: hex(64),
   /** Rendition name (e.g. "720p", "audio"); absent for package-level files like master.m3u8. */
   rendition: z.string().optional(),
-  kind: z.enum(['master-playlist', 'media-playlist', 'init-segment', 'segment', 'dash-manifest']),
+  kind: z.enum(['master-playlist', 'media-playlist', 'iframe-playlist', 'init-segment', 'segment', 'subtitle-track', 'dash-manifest']),
   durationSec: z.number().nonnegative().optional(),
+  /** An encrypted segment: the bytes before encryption (what verify decoded), the key's id and the IV. */
+  clear: z.object({ size: z.number().int().nonnegative(), sha256: hex(64) }).optional(),
+  keyId: z.string().optional(),
+  iv: hex(32).optional(),
 });
+
+/** What a package offers a player, for the UI, the QC player and the report. */
+export const manifestRenditionSchema = z.object({
+  type: z.enum(['video', 'audio', 'subtitles']),
+  name: z.string(),
+  /** Its media playlist, package-relative. */
+  playlist: z.string(),
+  language: z.string().optional(),
+  label: z.string().optional(),
+  codec: z.string().optional(),
+  group: z.string().optional(),
+  channels: z.number().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  kbps: z.number().optional(),
+  default: z.boolean().optional(),
+  forced: z.boolean().optional(),
+  sdh: z.boolean().optional(),
+  describesVideo: z.boolean().optional(),
+});
+export type ManifestRendition = z.infer<typeof manifestRenditionSchema>;
 
 export const sourceFingerprintSchema = z.object({
   path: z.string(),
@@ -49,6 +76,9 @@ export const manifestSchema = z.object({
   ladder: z.array(z.object({ name: z.string(), width: z.number(), height: z.number(), videoKbps: z.number() })).optional(),
   encoder: z.string(),
   segmentSeconds: z.number().optional(),
+  renditions: z.array(manifestRenditionSchema).optional(),
+  /** AES-128: the key URI template and the ids of the keys (the keys themselves never travel). */
+  encryption: z.object({ method: z.literal('AES-128'), keyUri: z.string(), keyIds: z.array(z.string()) }).optional(),
   files: z.array(manifestFileSchema),
 });
 
@@ -67,6 +97,7 @@ export const PACKAGE_PROBLEMS = [
   'sequence-gap',
   'duration-mismatch',
   'misaligned',
+  'timestamp-gap',
   'no-keyframe-start',
   'frames-missing',
   'undecodable',

@@ -36,19 +36,54 @@ export interface VideoStreamInfo {
   frameCount?: number;
 }
 
+/** The flags a container sets on a stream (ffprobe's disposition) that a package must carry on. */
+export interface StreamFlags {
+  /** The master's default track of its kind. */
+  default?: true;
+  /** An audio description for the visually impaired. */
+  visualImpaired?: true;
+  /** Captions for the deaf and hard of hearing (SDH). */
+  hearingImpaired?: true;
+  /** Forced-narrative subtitles (only the foreign dialogue). */
+  forced?: true;
+}
+
 export interface AudioStreamInfo {
   index: number;
   codec: string;
   channels: number;
   channelLayout?: string;
   sampleRate: number;
+  /** As the container tags it (ISO 639-2, e.g. "fra"); absent or "und" when untagged. */
   language?: string;
+  title?: string;
+  flags?: StreamFlags;
 }
 
 export interface SubtitleStreamInfo {
   index: number;
   codec: string;
   language?: string;
+  title?: string;
+  flags?: StreamFlags;
+}
+
+/** Subtitle codecs the station turns into WebVTT renditions; image-based ones (PGS, DVB) it cannot. */
+export const TEXT_SUBTITLE_CODECS = ['mov_text', 'subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text', 'eia_608'];
+export const IMAGE_SUBTITLE_CODECS = ['hdmv_pgs_subtitle', 'dvb_subtitle', 'dvd_subtitle', 'xsub'];
+
+/** A caption file beside the master (Film.en.srt, Film.fr.forced.vtt, Film.scc). */
+export interface CaptionFile {
+  path: string;
+  format: 'srt' | 'vtt' | 'scc';
+  /** BCP 47, from the name (Film.en.srt) or the spec's default. */
+  language: string;
+  /** Where the language came from. */
+  languageFrom: 'name' | 'spec-default' | 'operator';
+  sdh?: true;
+  forced?: true;
+  /** Cues read (after the checks); absent when the file could not be read. */
+  cues?: number;
 }
 
 export interface MediaInfo {
@@ -60,6 +95,8 @@ export interface MediaInfo {
   video: VideoStreamInfo[];
   audio: AudioStreamInfo[];
   subtitles: SubtitleStreamInfo[];
+  /** Caption files found beside the master (and those the operator named). */
+  captionFiles?: CaptionFile[];
   /** Start timecode (e.g. 10:00:00:00) from the container or a timecode track. */
   startTimecode?: string;
 }

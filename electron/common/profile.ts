@@ -14,6 +14,10 @@ export const ladderProfileSchema = z.strictObject({
     )
     .min(1),
   audioKbps: z.number().int().min(32).max(512),
+  /** Also an AC-3 audio group (5.1 where the master has it, 2.0 otherwise) at this bit rate. */
+  surroundKbps: z.number().int().min(96).max(640).optional(),
+  /** Encrypt every title made with this profile (AES-128; the key URI comes from the settings). */
+  encrypt: z.boolean().default(false),
 });
 
 export const ladderProfilesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), ladderProfileSchema);

@@ -35,6 +35,23 @@ export const deliverySpecSchema = z.strictObject({
   decodeCheck: z.enum(['sample', 'full', 'none']).default('sample'),
   sampleWindows: z.number().int().min(1).max(200).default(24),
   sampleWindowSec: z.number().positive().max(60).default(2),
+  /**
+   * Which audio streams become renditions: 'tagged' every stream with a language (else the first),
+   * 'all' every stream, 'first' only the first.
+   */
+  audioSelection: z.enum(['tagged', 'all', 'first']).default('tagged'),
+  /** The platform's primary language (BCP 47 or ISO 639): its audio rendition is DEFAULT=YES. */
+  primaryLanguage: z.string().optional(),
+  /** Language of a caption file whose name does not say (Film.srt). */
+  defaultCaptionLanguage: z.string().default('en'),
+  /** A master with no caption at all (no sidecar, no text subtitle stream). */
+  captionsMissing: severity.default('off'),
+  /** A caption file that is not UTF-8 or cannot be parsed. */
+  captionUnreadable: severity.default('error'),
+  /** Cues that overlap, run backwards or lie outside the picture's duration. */
+  captionCues: severity.default('warning'),
+  /** Image subtitles (PGS, DVB, DVD) that the station does not convert. */
+  imageSubtitles: severity.default('warning'),
 });
 
 export type DeliverySpec = z.infer<typeof deliverySpecSchema>;
@@ -44,6 +61,7 @@ export const SPEC_CODES = [
   'no-video', 'no-audio', 'single-frame', 'zero-duration', 'too-short', 'short-for-feature', 'too-small',
   'odd-dimensions', 'frame-rate-out-of-range', 'variable-frame-rate', 'interlaced', 'hdr', 'non-square-pixels',
   'rotated', 'unsupported-codec', 'not-a-master-format', 'not-a-local-path',
+  'captions-missing', 'caption-unreadable', 'caption-cues', 'image-subtitles',
 ] as const;
 export type SpecCode = (typeof SPEC_CODES)[number];
 

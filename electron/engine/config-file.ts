@@ -1,6 +1,7 @@
 /** Reading a StationConfig from a JSON file, with one clear error for every way it can be wrong. */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { describeZodError, stationConfigSchema, type StationConfig } from '../common/config.js';
 import { StationError } from './util/errors.js';
 import { parseJsonText } from './util/json-text.js';
@@ -33,6 +34,26 @@ export function defaultConfig(baseDir: string): LoadedConfig {
       origin: 'local',
       workDir: 'ingest-work',
     }),
+    baseDir,
+  };
+}
+
+/**
+ * This user's cache folder for the station (`transcode`'s work folder when no config names one):
+ * XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. Not
+ * the current folder: `transcode` must write nothing but the package the operator asked for.
+ */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Ingest Station', 'Cache');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Ingest Station');
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ingest-station');
+}
+
+/** `transcode` without --config: nothing delivered; work files (journal, scratch, keys) in the user's cache. */
+export function defaultTranscodeConfig(baseDir: string): LoadedConfig {
+  const work = join(userCacheDir(), 'transcode');
+  return {
+    config: stationConfigSchema.parse({ destinations: { none: { type: 'folder', path: join(work, 'not-delivered') } }, origin: 'none', workDir: work }),
     baseDir,
   };
 }

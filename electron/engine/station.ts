@@ -22,6 +22,9 @@ import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { KeyedMutex } from './util/keyed-mutex.js';
+import { ChunkJournals } from './package/chunk-journal.js';
+import { KeyStore } from './package/encryption.js';
+import { isFinal } from '../common/jobs.js';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
 export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
@@ -43,6 +46,11 @@ export interface StationOptions {
   watch?: boolean;
   /** Which queued jobs this process may start (see QueueOptions.eligible). */
   eligible?: QueueOptions['eligible'];
+  /**
+   * false: package only (`ingest-station transcode`): no claim, no upload, no audit; the
+   * destinations are not contacted.
+   */
+  deliver?: boolean;
 }
 
 export interface Station {
@@ -55,7 +63,15 @@ export interface Station {
   info(): Promise<StationInfo>;
   /** What on-demand audits of this station's titles need. */
   auditContext: JobAuditContext;
+  /** Content keys of encrypted titles (also what the local QC player is handed). */
+  keys: KeyStore;
   close(): Promise<void>;
+}
+
+/** Where content keys are kept: the config's keysDir, else <workDir>/keys. */
+export function resolveKeysDir(config: StationConfig, baseDir: string): string {
+  if (!config.keysDir) return join(resolveWorkDir(config, baseDir), 'keys');
+  return isAbsolute(config.keysDir) ? config.keysDir : resolve(baseDir, config.keysDir);
 }
 
 export function resolveWorkDir(config: StationConfig, baseDir: string): string {
@@ -124,6 +140,8 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       : detectEncoders(getTools().ffmpeg, workDir)
     ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
   let profile: Promise<LadderProfile> | undefined;
+  const journals = new ChunkJournals();
+  const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
     profile: () => (profile ??= loadProfile(config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'), opts.baseDir)),
     segmentFormat: config.segmentFormat,
@@ -139,11 +157,21 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     claims: new KeyedMutex(),
     stationName: hostname(),
     retireGraceMs: config.retireGraceHours * 3_600_000,
+    journals,
+    keys,
+    encryption: config.encryption,
+    deliver: opts.deliver ?? true,
   });
   const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
     activeJobs: config.activeJobs,
-    stageLimits: { transcode: config.transcodeConcurrency, verify: 1 },
+    // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
+    // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
+    stageLimits: { transcode: config.transcodeConcurrency },
+  });
+  // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
+  queue.onUpdate((j) => {
+    if (isFinal(j.state)) void journals.release(j.id);
   });
 
   const watchers = opts.watch
@@ -175,9 +203,11 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       }
     },
     auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000 },
+    keys,
     async close() {
       for (const w of watchers) w.stop();
       await queue.close();
+      await journals.closeAll();
       destinations.close();
     },
   };

@@ -9,9 +9,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
-import { openStation } from '../../electron/engine/station';
 import { makeMaster } from '../helpers/masters';
-import { seedJobAtVerify, tempDir } from '../helpers/station';
+import { packageOnly, seedJobAtVerify, tempDir } from '../helpers/station';
 import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
@@ -40,13 +39,9 @@ beforeAll(async () => {
   });
   // A title whose package was damaged before verify (as a crash could leave it): the UI must list
   // the bad segment and show that nothing was uploaded.
-  const seedJob = await openStation({ config, baseDir: dir });
-  const [seedDone] = await seedJob.queue.add([join(drops, 'Good Film.mp4')]);
-  const seeded = await seedJob.queue.waitFor(seedDone!.id);
-  await seedJob.close();
-  await rm(join(dir, 'work', 'jobs.jsonl'));
+  const seeder = await packageOnly(join(drops, 'Good Film.mp4'), join(dir, 'work-seed'));
   await seedJobAtVerify({
-    workDir: join(dir, 'work'), id: 'jdamaged', title: 'Damaged Film', sourcePath: join(drops, 'Good Film.mp4'), packageDir: seeded.packageDir!,
+    workDir: join(dir, 'work'), id: 'jdamaged', title: 'Damaged Film', from: { workDir: join(dir, 'work-seed'), jobId: seeder.id },
     damage: (p) => writeFile(join(p, '360p', 'seg_00001.m4s'), ''),
   });
   await rm(join(dir, 'origin'), { recursive: true, force: true });

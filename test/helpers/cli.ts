@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/ingest-station.js');
-export const CLI_ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+/** The CLI's per-user cache (transcode's work folder) in a folder of this test process, not the tester's. */
+export const CLI_ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', XDG_CACHE_HOME: join(tmpdir(), `ingest-cli-cache-${process.pid}`) };
 
 export interface CliRun {
   code: number;

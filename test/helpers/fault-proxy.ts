@@ -2,12 +2,13 @@
  * A small HTTP fault-injection proxy for the S3 tests (there is no toxiproxy here), on 127.0.0.1
  * only, bounded in count and time. It forwards requests to the real radosgw and, for the requests
  * a plan selects, injects one fault: a connection reset in the middle of the request body, a
- * 503 SlowDown answer, or a stall (the request is swallowed and never answered).
+ * 503 SlowDown answer, a stall (the request is swallowed and never answered), or a lost answer
+ * (the store acts on the request, the client's connection is cut before the answer reaches it).
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Fault = 'reset' | 'slowdown' | 'stall';
+export type Fault = 'reset' | 'slowdown' | 'stall' | 'lose-answer';
 
 export interface FaultProxy {
   endpoint: string;
@@ -42,6 +43,11 @@ export async function startFaultProxy(target: string, plan: (n: number, req: Inc
     const up = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
+        if (fault === 'lose-answer') {
+          upRes.resume();
+          upRes.on('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       },

@@ -56,7 +56,7 @@ describe('transcode --out never deletes what it did not write', () => {
     await writeFile(join(out, 'notes.txt'), 'mine');
     const third = await runCli(['transcode', master, '--out', out, '--profile', 'preview']);
     expect(third.code).toBe(1);
-    expect(third.stderr).toMatch(/also holds notes\.txt, which Ingest Station did not write/);
+    expect(third.stderr).toMatch(/also holds files Ingest Station cannot account for \(notes\.txt\)/);
     expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('mine');
     expect(await readdir(out)).toContain('manifest.json'); // the previous package is still whole
   });

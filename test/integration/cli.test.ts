@@ -70,9 +70,9 @@ describe('ingest-station CLI', () => {
     const files = await readdir(join(dir, 'ingest-output', 'sample-title'), { recursive: true });
     expect(files).toContain('master.m3u8');
     expect(files).toContain('title.json');
-    // In the version folder: master, manifest; 360p and audio: playlist, init, one 5 s segment each.
-    // At the title's root: the public master playlist and the claim.
-    expect(report!.uploads.length).toBe(10);
+    // In the version folder: master, manifest; 360p: playlist, I-frame playlist, init, one 5 s
+    // segment; audio: playlist, init, segment. At the title's root: the public master playlist and the claim.
+    expect(report!.uploads.length).toBe(11);
     for (const u of report!.uploads) {
       expect(u.md5).toMatch(/^[0-9a-f]{32}$/);
       const bytes = await readFile(join(dir, 'ingest-output', ...u.key.split('/')));

@@ -124,6 +124,6 @@ describe('crash and restart of the whole engine', () => {
       const audits = j.audits ?? [];
       expect(audits.filter((a) => a.problems.length === 0).map((a) => a.destination).sort()).toEqual(expect.arrayContaining(['archive', 'origin']));
     }
-    for (const b of [origin, archive]) expect((await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.cfg.bucket }))).Uploads ?? []).toEqual([]);
+    for (const b of [origin, archive]) expect((await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.cfg.bucket }))).Uploads ?? [], b.cfg.bucket).toEqual([]);
   });
 });

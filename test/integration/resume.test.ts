@@ -8,6 +8,7 @@ import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-
 import { spawn } from 'node:child_process';
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { multipartEtag } from '../../electron/engine/transfer/multipart';
@@ -34,12 +35,8 @@ afterAll(async () => {
 async function journal(workDir: string): Promise<{ uploadId: string; parts: number } | undefined> {
   const files = await readdir(join(workDir, 'uploads')).catch(() => [] as string[]);
   if (files.length === 0) return undefined;
-  const lines = (await readFile(join(workDir, 'uploads', files[0]!), 'utf8')).split('\n').filter(Boolean);
-  try {
-    return { uploadId: (JSON.parse(lines[0]!) as { uploadId: string }).uploadId, parts: lines.length - 1 };
-  } catch {
-    return undefined;
-  }
+  const j = await new PartJournal(join(workDir, 'uploads', files[0]!)).load().catch(() => undefined);
+  return j?.state === 'started' ? { uploadId: j.uploadId, parts: j.parts.size } : undefined;
 }
 
 const cliRun = (args: string[]) => runCli(args);

@@ -9,7 +9,9 @@ import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { S3Destination, type S3Runtime } from '../../electron/engine/destinations/s3';
-import { multipartEtag } from '../../electron/engine/transfer/multipart';
+import { multipartEtag, uploadMultipart } from '../../electron/engine/transfer/multipart';
+import { PartJournal } from '../../electron/engine/transfer/part-journal';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { CancelledError } from '../../electron/engine/util/errors';
 import { TokenBucket } from '../../electron/engine/transfer/token-bucket';
@@ -65,6 +67,48 @@ describe('multipart uploads', () => {
     // Uploading it again is recognised by the multipart ETag and skipped.
     expect((await dest.put({ localPath: file, key: 'big.bin', size: d.size, md5: d.md5 })).skipped).toBe(true);
     dest.close();
+  });
+
+  it('killed between asking the store for an upload and recording its id: the next run aborts exactly that upload', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'), 'intent', { partSizeMiB: 5 });
+    const dest = new S3Destination('origin', cfg, runtime());
+    const file = await makeBigFile(join(dir, 'intent.bin'), 11 * MIB);
+    const source = new FileSource(file);
+    // Another tool's upload of a key that merely starts the same: not ours.
+    const theirs = await dest.client.send(new CreateMultipartUploadCommand({ Bucket: dest.bucket, Key: 'intent.bin.part' }));
+    const journalPath = join(dir, 'journals', 'intent.jsonl');
+    const journal = new PartJournal(journalPath);
+    // What the station leaves when it dies in the window: the intent, then the store's upload, no id.
+    await journal.create({ version: 1, bucket: dest.bucket, key: 'intent.bin', size: 11 * MIB, partSize: 5 * MIB, source: await source.identity(), createdAt: new Date().toISOString() });
+    await journal.close();
+    const ours = await dest.client.send(new CreateMultipartUploadCommand({ Bucket: dest.bucket, Key: 'intent.bin' }));
+    expect((await new PartJournal(journalPath).load())?.state).toBe('pending');
+    const logged: string[] = [];
+    const r = await uploadMultipart({ client: dest.client, bucket: dest.bucket, key: 'intent.bin', source, journalPath, preferredPartSize: 5 * MIB, log: (m) => logged.push(m), retry: { attempts: 3, baseMs: 10, maxMs: 50 } });
+    expect(r.parts).toBe(3);
+    const left = (await dest.client.send(new ListMultipartUploadsCommand({ Bucket: dest.bucket }))).Uploads ?? [];
+    expect(left.map((u) => u.UploadId)).toEqual([theirs.UploadId]);
+    expect(logged.join('\n')).toContain(`aborting upload ${ours.UploadId} of intent.bin`);
+    await dest.client.send(new (await import('@aws-sdk/client-s3')).AbortMultipartUploadCommand({ Bucket: dest.bucket, Key: 'intent.bin.part', UploadId: theirs.UploadId }));
+  });
+
+  it('an answer to "start the upload" lost on the way: the retry made a second upload, the first is aborted at once', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 5, multipartThresholdMiB: 5 });
+    const proxy = await startFaultProxy(inject('s3Endpoint'), (_n, req) => (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '') ? 'lose-answer' : undefined), 1);
+    const logged: string[] = [];
+    const dest = new S3Destination('origin', { ...cfg, endpoint: proxy.endpoint }, runtime({ journalDir: join(dir, 'j-lost'), log: (m) => logged.push(m) }));
+    try {
+      const file = await makeBigFile(join(dir, 'lost.bin'), 12 * MIB, 9);
+      const d = await hashFile(file);
+      await dest.put({ localPath: file, key: 'lost.bin', size: d.size, md5: d.md5 });
+      expect(proxy.injected.map((f) => f.fault)).toEqual(['lose-answer']);
+      expect(await unfinished(dest)).toBe(0);
+      expect(logged.join('\n')).toMatch(/aborting upload \S+ of lost\.bin: started for this station by a request whose answer it never recorded/);
+      expect((await dest.head('lost.bin'))?.size).toBe(d.size);
+    } finally {
+      dest.close();
+      await proxy.close();
+    }
   });
 
   it('cancel mid-upload aborts the multipart upload and removes its journal', async () => {

@@ -6,18 +6,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, open, readFile, readdir, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, type Manifest, type PackageProblemCode } from '../../electron/common/manifest';
-import { probeMaster } from '../../electron/engine/stages/probe';
-import { planTranscode } from '../../electron/engine/stages/plan';
-import { transcode } from '../../electron/engine/stages/transcode';
 import { verifyPackage, type ManifestInfo } from '../../electron/engine/stages/verify';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { makeMaster } from '../helpers/masters';
-import { PREVIEW, seedJobAtVerify, tempDir } from '../helpers/station';
+import { packageOnly, seedJobAtVerify, tempDir } from '../helpers/station';
 import { stationConfigSchema } from '../../electron/common/config';
 import { openStation } from '../../electron/engine/station';
 
 let dir: string;
 let pkg: string;
+let made: { workDir: string; jobId: string };
 let counter = 0;
 const DURATION = 7;
 const info: ManifestInfo = { title: 'T', source: { path: '/src/m.mp4', size: 1, mtimeMs: 0, durationSec: DURATION }, encoder: 'libx264' };
@@ -25,14 +23,17 @@ const info: ManifestInfo = { title: 'T', source: { path: '/src/m.mp4', size: 1, 
 beforeAll(async () => {
   dir = await tempDir('ingest-verify-');
   const master = await makeMaster({ seconds: DURATION });
-  const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
-  const plan = planTranscode(media, { segmentSeconds: 2, profile: PREVIEW });
-  pkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan, jobDir: join(dir, 'job') });
+  const job = await packageOnly(master, join(dir, 'work'));
+  pkg = job.packageDir!;
+  made = { workDir: join(dir, 'work'), jobId: job.id };
 });
 
+/** The package as the encoders left it, before verify wrote its manifest. */
 async function copyOfPackage(): Promise<string> {
   const copy = join(dir, `copy-${counter++}`);
   await cp(pkg, copy, { recursive: true });
+  await rm(join(copy, MANIFEST_FILE));
+  await rm(join(copy, '.ingest-station-package'));
   return copy;
 }
 
@@ -72,12 +73,11 @@ describe('verify: clean packages', () => {
 
   it('a package whose audio rendition ends in a one-AAC-frame tail segment verifies clean', async () => {
     const master = await makeMaster({ seconds: 4, width: 320, height: 240, audioExtraSec: 0.021 });
-    const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
-    const tailPkg = await transcode({ ffmpegPath: 'ffmpeg', sourcePath: master, durationSec: media.durationSec, plan: planTranscode(media, { segmentSeconds: 2, profile: PREVIEW }), jobDir: join(dir, 'tail') });
-    const audio = await readFile(join(tailPkg, 'audio', 'index.m3u8'), 'utf8');
+    const job = await packageOnly(master, join(dir, 'tail'));
+    const audio = await readFile(join(job.packageDir!, 'audio', 'aac-und', 'index.m3u8'), 'utf8');
     const durations = [...audio.matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1]));
     expect(durations.at(-1)).toBeLessThan(0.05);
-    const r = await verifyPackage({ packageDir: tailPkg, ffprobePath: 'ffprobe', mode: 'write', info: { ...info, source: { ...info.source, durationSec: media.durationSec } } });
+    const r = await check(job.packageDir!, job.verified!.manifestSha256);
     expect(r.problems).toEqual([]);
   });
 });
@@ -88,12 +88,11 @@ describe('verify: planted faults are named precisely', () => {
     ['the last 1 KiB cut from a segment', async (d) => truncate(join(d, '180p/seg_00002.m4s'), (await stat(join(d, '180p/seg_00002.m4s'))).size - 1024), '180p/seg_00002.m4s', ['frames-missing', 'decode-error']],
     ['a zero-length segment', (d) => truncate(join(d, '180p/seg_00000.m4s'), 0), '180p/seg_00000.m4s', ['empty']],
     ['a missing segment', (d) => unlink(join(d, '360p/seg_00002.m4s')), '360p/seg_00002.m4s', ['missing']],
-    ['a missing init segment', (d) => unlink(join(d, 'audio/init_2.mp4')), 'audio/init_2.mp4', ['missing']],
+    ['a missing init segment', (d) => unlink(join(d, 'audio/aac-und/init.mp4')), 'audio/aac-und/init.mp4', ['missing']],
     [
       'a playlist referencing a file that does not exist',
       async (d) => {
-        const p = join(d, '360p/index.m3u8');
-        await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00001.m4s', 'seg_09999.m4s'));
+        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')]) await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00001.m4s', 'seg_09999.m4s'));
         await unlink(join(d, '360p/seg_00001.m4s'));
       },
       '360p/seg_09999.m4s',
@@ -112,8 +111,7 @@ describe('verify: planted faults are named precisely', () => {
     [
       'a playlist pointing outside the package',
       async (d) => {
-        const p = join(d, '360p/index.m3u8');
-        await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00000.m4s', '../../../etc/passwd'));
+        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')]) await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00000.m4s', '../../../etc/passwd'));
         await unlink(join(d, '360p/seg_00000.m4s'));
       },
       '../../../etc/passwd',
@@ -160,25 +158,36 @@ describe('verify: planted faults are named precisely', () => {
   });
 });
 
-describe('the pipeline refuses to upload a package that does not verify', () => {
-  it('a job resumed at verify with a damaged package fails there, names the file, and uploads nothing', async () => {
+describe('the streamed verify refuses a bad chunk, and a retry encodes just that set again', () => {
+  it('a chunk damaged before verify fails the title there, names the file, sends nothing of its set; retry delivers it whole', async () => {
     const work = join(dir, 'refuse-work');
-    await seedJobAtVerify({
-      workDir: work, id: 'jrefuse', title: 'Refuse', sourcePath: await makeMaster({ seconds: DURATION }), packageDir: pkg,
-      damage: (p) => truncate(join(p, '180p', 'seg_00001.m4s'), 0),
-    });
-    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: join(dir, 'refuse-origin') } }, origin: 'o', workDir: work });
+    await seedJobAtVerify({ workDir: work, id: 'jrefuse', title: 'Refuse', from: made, damage: (p) => truncate(join(p, '180p', 'seg_00001.m4s'), 0) });
+    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: join(dir, 'refuse-origin') } }, origin: 'o', workDir: work, segmentSeconds: 2, profile: 'preview' });
     const station = await openStation({ config, baseDir: dir });
     try {
+      const failed = await station.queue.waitFor('jrefuse');
+      expect(failed.state).toBe('failed');
+      expect(failed.error!.stage).toBe('verify');
+      expect(failed.error!.message).toMatch(/^180p\/seg_00001\.m4s failed verification: empty — file is 0 bytes \(retry encodes this segment set again\)/);
+      expect(failed.error!.problems).toEqual([{ file: '180p/seg_00001.m4s', problem: 'empty', detail: 'file is 0 bytes' }]);
+      // The bad chunk never reached the origin, and no playlist did: the origin names no chunk it
+      // lacks. Chunks proven before it stay in the title's pending version for the retry.
+      const left = (await readdir(join(dir, 'refuse-origin'), { recursive: true })).map(String);
+      expect(left.filter((f) => f.endsWith('180p/seg_00001.m4s') || f.endsWith('.m3u8'))).toEqual([]);
+      expect(left.filter((f) => f.endsWith('.m4s')).length).toBeGreaterThan(0);
+
+      await station.queue.retry('jrefuse');
       const done = await station.queue.waitFor('jrefuse');
-      expect(done.state).toBe('failed');
-      expect(done.error!.stage).toBe('verify');
-      expect(done.error!.message).toMatch(/^Package failed verification: 1 problem \(first: 180p\/seg_00001\.m4s empty/);
-      expect(done.error!.problems).toEqual([{ file: '180p/seg_00001.m4s', problem: 'empty', detail: 'file is 0 bytes' }]);
-      expect(done.stages.uploadOrigin.state).toBe('pending');
-      // The title's claim was taken before the transcode (a retry resumes it); no package object left.
-      const left = await readdir(join(dir, 'refuse-origin'), { recursive: true });
-      expect(left.filter((f) => !f.endsWith('title.json') && f !== done.claim!.titleId)).toEqual([]);
+      expect(done.state, done.error?.message).toBe('done');
+      // Only the rejected set was encoded again: the journal shows one more publication of set 1, no other.
+      const journal = (await readFile(join(work, 'jobs', 'jrefuse', 'chunks.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; set?: number });
+      const published = journal.filter((r) => r.t === 'published').map((r) => r.set);
+      expect(published.filter((s) => s === 1)).toHaveLength(2);
+      expect(published.filter((s) => s === 0)).toHaveLength(1);
+      expect(published.filter((s) => s === 2)).toHaveLength(1);
+      expect(done.audits?.at(-1)?.problems ?? []).toEqual([]);
+      const v = await verifyPackage({ packageDir: join(work, 'jobs', 'jrefuse', 'package'), ffprobePath: 'ffprobe', mode: 'check', expectedManifestSha256: done.verified!.manifestSha256 });
+      expect(v.problems).toEqual([]);
     } finally {
       await station.close();
     }

@@ -4,10 +4,10 @@
  * leak, JSON errors that would quote a secret, names that would rewrite the terminal.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitOutputDir, prepareOutputDir } from '../../electron/engine/util/output-dir';
+import { claimOutputDir, discardOutput, finishOutputDir } from '../../electron/engine/util/output-dir';
 import { serveMedia } from '../../electron/engine/media/serve-media';
 import { FolderDestination } from '../../electron/engine/destinations/folder';
 import { localPathProblem } from '../../electron/common/paths';
@@ -25,11 +25,11 @@ describe('package folders the station may write into', () => {
     const dir = await tmp();
     await writeFile(join(dir, 'film.mov'), 'master bytes');
     await writeFile(join(dir, 'notes.txt'), 'mine');
-    await expect(prepareOutputDir(dir, join(dir, 'film.mov'))).rejects.toThrow(/holds the source master/);
+    await expect(claimOutputDir(dir, join(dir, 'film.mov'), 'j1')).rejects.toThrow(/holds the source master/);
     // …and a folder above it.
     await mkdir(join(dir, 'sub'));
     await writeFile(join(dir, 'sub', 'm.mov'), 'x');
-    await expect(prepareOutputDir(dir, join(dir, 'sub', 'm.mov'))).rejects.toThrow(/holds the source master/);
+    await expect(claimOutputDir(dir, join(dir, 'sub', 'm.mov'), 'j1')).rejects.toThrow(/holds the source master/);
     expect((await readdir(dir)).sort()).toEqual(['film.mov', 'notes.txt', 'sub']);
     expect(await readFile(join(dir, 'film.mov'), 'utf8')).toBe('master bytes');
   });
@@ -39,33 +39,51 @@ describe('package folders the station may write into', () => {
     const out = join(dir, 'out');
     await mkdir(out);
     await writeFile(join(out, 'thesis.docx'), 'years of work');
-    await expect(prepareOutputDir(out, '/elsewhere/m.mov')).rejects.toThrow(/not empty \(thesis\.docx\) and Ingest Station did not make it/);
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j1')).rejects.toThrow(/not empty \(thesis\.docx\) and Ingest Station did not make it/);
     expect(await readdir(out)).toEqual(['thesis.docx']);
   });
 
-  it('replaces its own package, but not when a foreign file joined it; an old package survives a failed new one', async () => {
+  it('a job resumes into its own folder; another job replaces only a finished package, never a foreign file', async () => {
     const dir = await tmp();
     const out = join(dir, 'pkg');
-    const partial = await prepareOutputDir(out, '/elsewhere/m.mov');
-    await mkdir(join(partial, '360p'));
-    await writeFile(join(partial, 'master.m3u8'), 'v1');
-    await writeFile(join(partial, '360p', 'a.m4s'), 'v1');
-    await commitOutputDir(out);
-    await writeFile(join(out, 'manifest.json'), '{}'); // written by verify afterwards: the station's too
-    expect(JSON.parse(await readFile(join(out, PACKAGE_MARKER), 'utf8')).files).toEqual(['360p/a.m4s', 'master.m3u8']);
+    await claimOutputDir(out, '/elsewhere/m.mov', 'j1');
+    await mkdir(join(out, '360p'));
+    await writeFile(join(out, '360p', 'a.m4s'), 'v1');
+    // The same job after a crash finds its chunks as it left them.
+    await claimOutputDir(out, '/elsewhere/m.mov', 'j1');
+    expect(await readFile(join(out, '360p', 'a.m4s'), 'utf8')).toBe('v1');
+    // Another job while j1's package is unfinished: refused, nothing deleted.
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j2')).rejects.toThrow(/unfinished package of another job \(j1\)/);
+    expect(await readFile(join(out, '360p', 'a.m4s'), 'utf8')).toBe('v1');
 
-    // A second package replaces the first (the old one stays until the new one is complete).
-    const again = await prepareOutputDir(out, '/elsewhere/m.mov');
-    expect(await readFile(join(out, 'master.m3u8'), 'utf8')).toBe('v1');
-    await writeFile(join(again, 'master.m3u8'), 'v2');
-    await commitOutputDir(out);
-    expect((await readdir(out)).sort()).toEqual([PACKAGE_MARKER, 'master.m3u8']);
-    expect(await readFile(join(out, 'master.m3u8'), 'utf8')).toBe('v2');
+    await writeFile(join(out, 'master.m3u8'), 'v1');
+    await finishOutputDir(out, ['360p/a.m4s', 'master.m3u8']);
+    await writeFile(join(out, 'manifest.json'), '{}'); // written by verify with the package: the station's too
+    expect(JSON.parse(await readFile(join(out, PACKAGE_MARKER), 'utf8')).files).toEqual(['360p/a.m4s', 'master.m3u8']);
+    // A finished package is the station's: a new job removes exactly its files.
+    await claimOutputDir(out, '/elsewhere/m.mov', 'j2');
+    expect(await readdir(out)).toEqual([PACKAGE_MARKER]);
 
     // Someone's file in the package folder: the station refuses rather than delete or mix it.
+    await writeFile(join(out, 'master.m3u8'), 'v2');
+    await finishOutputDir(out, ['master.m3u8']);
     await writeFile(join(out, 'edit-notes.txt'), 'keep me');
-    await expect(prepareOutputDir(out, '/elsewhere/m.mov')).rejects.toThrow(/also holds edit-notes\.txt, which Ingest Station did not write/);
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j3')).rejects.toThrow(/also holds files Ingest Station cannot account for \(edit-notes\.txt\)/);
     expect(await readFile(join(out, 'edit-notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('a cancelled job takes away only what it wrote, and the folder only when nothing else is left', async () => {
+    const dir = await tmp();
+    const out = join(dir, 'pkg');
+    await claimOutputDir(out, '/elsewhere/m.mov', 'j1');
+    await mkdir(join(out, '360p'));
+    await writeFile(join(out, '360p', 'a.m4s'), 'mine');
+    await writeFile(join(out, 'readme.txt'), 'put here by the operator meanwhile');
+    await discardOutput(out, ['360p/a.m4s', '../outside.txt']);
+    expect((await readdir(out)).sort()).toEqual([PACKAGE_MARKER, 'readme.txt']);
+    await rm(join(out, 'readme.txt'));
+    await discardOutput(out, []);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -1,72 +1,113 @@
-import { basename, extname, resolve } from 'node:path';
-import { formatDuration, formatPercent } from '../../common/format.js';
-import { cliTools } from '../tools.js';
-import { detectEncoders } from '../../engine/ffmpeg/encoders.js';
-import { loadSpec } from '../../engine/probe/load-spec.js';
-import { DEFAULT_RESOURCES } from '../../engine/station.js';
-import { planTranscode } from '../../engine/stages/plan.js';
-import { probeMaster } from '../../engine/stages/probe.js';
-import { loadProfile } from '../../engine/stages/profiles.js';
-import { transcode } from '../../engine/stages/transcode.js';
-import { assertVerified, manifestInfo, verifyPackage } from '../../engine/stages/verify.js';
-import { fingerprintFile } from '../../engine/util/fingerprint.js';
+/**
+ * `transcode <file> --out <dir>`: offline packaging through the same pipeline as `ingest` — probe,
+ * plan, the streamed encode with its hardware fallback, verify chunk by chunk, playlists and
+ * manifest — with nothing claimed, uploaded or audited. Killed and run again with the same
+ * arguments, it resumes from the last verified segment (the job lives in the work folder).
+ */
+import { resolve } from 'node:path';
+import { keyUriProblem, stationConfigSchema, type StationConfig } from '../../common/config.js';
+import { defaultTranscodeConfig, loadConfigFile } from '../../engine/config-file.js';
+import { openStation } from '../../engine/station.js';
+import { keyContext } from '../../engine/stages/verify.js';
+import { buildReport } from '../../engine/stages/report.js';
 import { StationError } from '../../engine/util/errors.js';
-import { newJobId } from '../../engine/queue/job-queue.js';
-import { EXIT_OK, type CliIo } from '../io.js';
+import { createProgressPrinter } from '../progress-printer.js';
+import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
-interface TranscodeCliOptions {
+export interface TranscodeCliOptions {
   out: string;
+  config?: string;
   profile?: string;
   encoder?: string;
   segment?: number;
   format?: string;
   dash?: boolean;
   json?: boolean;
+  encrypt?: boolean;
+  keyUri?: string;
+  rotateKeys?: number;
+  captions?: string[];
 }
 
-/** `transcode <file> --out <dir>`: probe, plan, one-process ladder and a verified package — offline. */
-export async function transcodeCommand(file: string, opts: TranscodeCliOptions, io: CliIo): Promise<number> {
+/** `Film.srt:fr` → the file and its language; a bare path (even `C:\x.srt`) has none. */
+export function parseCaptionArg(arg: string, cwd: string): { path: string; language?: string } {
+  const m = /^(.+):([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/.exec(arg);
+  return m ? { path: resolve(cwd, m[1]!), language: m[2]! } : { path: resolve(cwd, arg) };
+}
+
+/** The station config for an offline package: the config file's (or the defaults) with the flags on top. */
+function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): StationConfig {
   if (opts.format && opts.format !== 'fmp4' && opts.format !== 'ts') throw new StationError('--format is fmp4 or ts', 'config-format');
   if (opts.segment !== undefined && !(opts.segment >= 1 && opts.segment <= 30)) throw new StationError('--segment takes 1 to 30 seconds', 'config-segment');
-  const tools = cliTools(io);
+  if (opts.rotateKeys !== undefined && !(Number.isInteger(opts.rotateKeys) && opts.rotateKeys >= 0)) throw new StationError('--rotate-keys takes a whole number of segments (0: one key)', 'config-rotate');
+  if (opts.keyUri) {
+    const problem = keyUriProblem(opts.keyUri);
+    if (problem) throw new StationError(`--key-uri ${opts.keyUri}: ${problem}`, 'config-key-uri');
+  }
+  const encryption = {
+    ...base.encryption,
+    ...(opts.encrypt ? { enabled: true } : {}),
+    ...(opts.keyUri ? { keyUri: opts.keyUri } : {}),
+    ...(opts.rotateKeys !== undefined ? { rotateEvery: opts.rotateKeys } : {}),
+  };
+  if (encryption.enabled && !encryption.keyUri) throw new StationError('--encrypt needs the URI players fetch keys from: --key-uri "https://keys.example/{keyId}" (or encryption.keyUri in --config)', 'config-key-uri');
+  return stationConfigSchema.parse({
+    ...base,
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    ...(opts.encoder ? { encoder: opts.encoder } : {}),
+    ...(opts.segment !== undefined ? { segmentSeconds: opts.segment } : {}),
+    ...(opts.format ? { segmentFormat: opts.format } : {}),
+    ...(opts.dash ? { dash: true } : {}),
+    encryption,
+  });
+}
+
+export async function transcodeCommand(file: string, opts: TranscodeCliOptions, io: CliIo): Promise<number> {
+  const loaded = opts.config ? await loadConfigFile(resolve(io.cwd, opts.config)) : defaultTranscodeConfig(io.cwd);
+  const config = transcodeConfig(loaded.config, opts);
   const source = resolve(io.cwd, file);
   const out = resolve(io.cwd, opts.out);
-  const profileArg = opts.profile ?? 'default';
-  const profile = await loadProfile(profileArg, `${DEFAULT_RESOURCES}/ladder-profiles.json`, io.cwd);
-  const { media, spec } = await probeMaster(source, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec: await loadSpec(`${DEFAULT_RESOURCES}/delivery-spec.json`) });
-  for (const f of spec?.findings ?? []) io.stderr(`${f.severity} ${f.code}: ${f.message}`);
-  const encoder =
-    !opts.encoder || opts.encoder === 'auto'
-      ? await detectEncoders(tools.ffmpeg)
-      : { chosen: opts.encoder, reason: `chosen with --encoder ${opts.encoder}` };
-  const plan = planTranscode(media, { segmentSeconds: opts.segment ?? 6, profile, encoder, segmentFormat: (opts.format as 'fmp4' | 'ts' | undefined) ?? 'fmp4', dash: opts.dash ?? false });
-  io.stderr(`ladder: ${plan.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${plan.encoder} (${plan.encoderReason})`);
-  let last = -1;
-  const packageDir = await transcode({
-    ffmpegPath: tools.ffmpeg,
-    sourcePath: source,
-    durationSec: media.durationSec,
-    ...(media.video[0] ? { sourceFrameRate: media.video[0].frameRate } : {}),
-    plan,
-    jobDir: resolve(out, '..'),
-    packageDir: out,
-    onProgress: (p) => {
-      const step = Math.floor(p.fraction * 10);
-      if (step === last) return;
-      last = step;
-      io.stderr(`transcode · ${formatPercent(p.fraction)}${p.detail ? ` · ${p.detail}` : ''}${p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : ''}`);
-    },
-  });
-  const fp = await fingerprintFile(source);
-  const v = await verifyPackage({
-    packageDir,
-    ffprobePath: tools.ffprobe,
-    mode: 'write',
-    // The package's own job id: the owner of its claims when it is uploaded by hand later.
-    info: manifestInfo(basename(source, extname(source)), fp, media, plan, { jobId: newJobId() }),
-  });
-  assertVerified(v);
-  io.stderr(`${packageDir}: verified package — ${v.manifest!.files.length} files, manifest SHA-256 ${v.manifestSha256}`);
-  if (opts.json) io.stdout(JSON.stringify({ package: packageDir, plan, manifestSha256: v.manifestSha256, warnings: (spec?.findings ?? []).map((f) => f.message) }, null, 2));
+  const captions = (opts.captions ?? []).map((c) => parseCaptionArg(c, io.cwd));
+  // Only this master into this folder: other unfinished packages in the work folder wait for their own run.
+  const station = await openStation({ config, baseDir: loaded.baseDir, deliver: false, eligible: (j) => j.sourcePath === source && j.packageTarget === out });
+  let rec;
+  try {
+    const ffprobeWarning = (() => {
+      try {
+        return station.tools().ffprobeWarning;
+      } catch {
+        return undefined; // no ffmpeg: the probe fails with the reason
+      }
+    })();
+    if (ffprobeWarning) io.stderr(`warning: ${ffprobeWarning}`);
+    const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
+    const [job] = await station.queue.add([source], {}, { packageTarget: out, ...(captions.length ? { extraCaptions: captions } : {}) });
+    await station.queue.waitFor(job!.id);
+    off();
+    rec = station.queue.get(job!.id)!;
+  } finally {
+    await station.close();
+  }
+  for (const w of rec.warnings) io.stderr(`warning: ${w}`);
+  const keys = rec.plan && rec.state === 'done' ? keyContext(rec, rec.plan) : undefined;
+  const keyExport = keys ? station.keys.fileFor(keys.titleId, keys.version) : undefined;
+  if (rec.state !== 'done') {
+    io.stderr(`${rec.title}: ${rec.state} — ${rec.error?.message ?? 'no reason recorded'}`);
+    if (opts.json) io.stdout(JSON.stringify({ state: rec.state, error: rec.error, report: buildReport(rec) }, null, 2));
+    return EXIT_FAILED;
+  }
+  io.stderr(`${out}: verified package — ${rec.verified?.fileCount ?? 0} files, manifest SHA-256 ${rec.verified?.manifestSha256 ?? '?'}`);
+  if (rec.ladder) io.stderr(`ladder: ${rec.ladder.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${rec.ladder.encoder} (${rec.ladder.encoderReason})`);
+  for (const r of rec.renditions ?? []) if (r.type !== 'video') io.stderr(`${r.type}: ${r.name} · ${r.label ?? ''}${r.language ? ` (${r.language})` : ''}${r.default ? ' · default' : ''}`);
+  if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
+  if (opts.json) {
+    io.stdout(
+      JSON.stringify(
+        { state: rec.state, package: out, ladder: rec.ladder, renditions: rec.renditions ?? [], manifestSha256: rec.verified?.manifestSha256, ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}), warnings: rec.warnings },
+        null,
+        2,
+      ),
+    );
+  }
   return EXIT_OK;
 }

@@ -1,5 +1,5 @@
 /** ffprobe's JSON → MediaInfo: a pure mapping, unit-tested without ffprobe. */
-import type { AudioStreamInfo, HdrFormat, MediaInfo, Rational, SubtitleStreamInfo, VideoStreamInfo } from '../../common/media.js';
+import type { AudioStreamInfo, HdrFormat, MediaInfo, Rational, StreamFlags, SubtitleStreamInfo, VideoStreamInfo } from '../../common/media.js';
 
 export interface FfprobeStream {
   index: number;
@@ -65,6 +65,21 @@ function rotationOf(s: FfprobeStream): number | undefined {
 const opt = <K extends string, V>(key: K, value: V | undefined | null | ''): { [P in K]?: V } =>
   (value === undefined || value === null || value === '' ? {} : { [key]: value }) as { [P in K]?: V };
 
+/** ffprobe's disposition → the flags a package carries on (only the set ones). */
+function flagsOf(s: FfprobeStream): { flags?: StreamFlags } {
+  const d = s.disposition ?? {};
+  const flags: StreamFlags = {
+    ...(d.default ? { default: true as const } : {}),
+    ...(d.visual_impaired ? { visualImpaired: true as const } : {}),
+    ...(d.hearing_impaired ? { hearingImpaired: true as const } : {}),
+    ...(d.forced ? { forced: true as const } : {}),
+  };
+  return Object.keys(flags).length ? { flags } : {};
+}
+
+/** "und" (undetermined) is no language. */
+const languageTag = (s: FfprobeStream): string | undefined => (s.tags?.language && s.tags.language !== 'und' ? s.tags.language : undefined);
+
 export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
   const streams = out.streams ?? [];
   const video: VideoStreamInfo[] = streams
@@ -105,11 +120,13 @@ export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
       channels: s.channels ?? 0,
       ...opt('channelLayout', s.channel_layout),
       sampleRate: Number(s.sample_rate ?? 0),
-      ...opt('language', s.tags?.language),
+      ...opt('language', languageTag(s)),
+      ...opt('title', s.tags?.title),
+      ...flagsOf(s),
     }));
   const subtitles: SubtitleStreamInfo[] = streams
     .filter((s) => s.codec_type === 'subtitle')
-    .map((s) => ({ index: s.index, codec: s.codec_name ?? 'unknown', ...opt('language', s.tags?.language) }));
+    .map((s) => ({ index: s.index, codec: s.codec_name ?? 'unknown', ...opt('language', languageTag(s)), ...opt('title', s.tags?.title), ...flagsOf(s) }));
   const timecode = out.format?.tags?.timecode ?? streams.map((s) => s.tags?.timecode).find(Boolean);
   const bitRate = Number(out.format?.bit_rate);
   return {

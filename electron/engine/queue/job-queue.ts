@@ -44,6 +44,10 @@ function checkedRequest(request: TitleRequest | undefined): TitleRequest | undef
 export interface JobRecord extends JobSnapshot {
   /** The plan stage's output (the UI sees its summary, `ladder`). */
   plan?: TranscodePlan;
+  /** Where the package goes when the operator chose the folder (`transcode --out`). */
+  packageTarget?: string;
+  /** Caption files the operator named (`--captions <file>[:lang]`), besides those found beside the master. */
+  extraCaptions?: Array<{ path: string; language?: string }>;
   uploads: UploadedObject[];
   warnings: string[];
 }
@@ -74,6 +78,15 @@ export interface StageRunner {
   cleanup?(job: JobRecord): Promise<void>;
 }
 
+export interface AddOptions {
+  /** Added paused (Hold new titles). */
+  hold?: boolean;
+  /** Package into this folder instead of the job's own (offline `transcode --out`). */
+  packageTarget?: string;
+  /** Caption files the operator named for these masters. */
+  extraCaptions?: Array<{ path: string; language?: string }>;
+}
+
 export type JobListener = (job: JobSnapshot) => void;
 
 export interface QueueOptions {
@@ -81,7 +94,7 @@ export interface QueueOptions {
    * Which queued jobs this process may start. The app runs everything; the CLI runs only the jobs
    * it was asked for, so an old interrupted job in the same work folder does not jump the line.
    */
-  eligible?: (job: JobSnapshot) => boolean;
+  eligible?: (job: JobRecord) => boolean;
   /** Jobs running at once (default 1: strictly one after another). */
   activeJobs?: number;
   /** Jobs allowed inside a stage at once; stages not named are limited only by activeJobs. */
@@ -102,7 +115,7 @@ export function newJobId(): string {
 }
 
 export function toSnapshot(rec: JobRecord): JobSnapshot {
-  const { plan: _p, uploads: _u, warnings: _w, ...snap } = rec;
+  const { plan: _p, uploads: _u, warnings: _w, packageTarget: _t, extraCaptions: _c, ...snap } = rec;
   return structuredClone(snap);
 }
 
@@ -250,7 +263,7 @@ export class JobQueue {
    * platform's, replace). A source that already has an unfinished job (e.g. interrupted by a crash)
    * gets that job back instead of a new one, so its completed stages are kept.
    */
-  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}, opts: { hold?: boolean } = {}): Promise<JobSnapshot[]> {
+  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}, opts: AddOptions = {}): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
     for (const sourcePath of sourcePaths) {
@@ -258,10 +271,13 @@ export class JobQueue {
       // The same master dropped twice (same path, or same size + first/last MiB anywhere) with the
       // same title request is recognised: an unfinished or delivered job is returned instead.
       const fingerprint = await fingerprintFile(sourcePath).then((f) => `${f.size}:${f.headTailSha256}`, () => undefined);
+      // A package for a folder (`transcode --out`) is the same job only for the same folder, and a
+      // finished one is made again (the operator may have moved it away).
       const existing = [...this.jobs.values()].find(
         (j) =>
           sameRequest(j.titleRequest, request) &&
-          ((j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && (j.state === 'done' || !isFinal(j.state)))),
+          j.packageTarget === opts.packageTarget &&
+          ((j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && ((j.state === 'done' && !opts.packageTarget) || !isFinal(j.state)))),
       );
       if (existing) {
         created.push(toSnapshot(existing));
@@ -279,6 +295,8 @@ export class JobQueue {
         updatedAt: t,
         ...(fingerprint ? { fingerprint } : {}),
         ...(request ? { titleRequest: request } : {}),
+        ...(opts.packageTarget ? { packageTarget: opts.packageTarget } : {}),
+        ...(opts.extraCaptions?.length ? { extraCaptions: opts.extraCaptions } : {}),
         uploads: [],
         warnings: [],
       };

@@ -1,6 +1,6 @@
 /**
  * Per-resource limits of the queue: how many jobs may be inside a given stage at once (one
- * transcode at a time by default; verify uses every core, so one at a time too). A job waiting
+ * transcode at a time by default; verify runs beside its title's encode and is paced by it). A job waiting
  * for a slot holds nothing; when a slot frees, the waiting job that comes first in queue order
  * (priority, then age, looked up at that moment) gets it, so moving a title to the top counts.
  */

@@ -3,10 +3,13 @@ import type { StageRunner } from '../queue/job-queue.js';
 import { auditJob, latestAudits, type JobAuditContext } from '../audit/job-audit.js';
 import { StationError } from '../util/errors.js';
 
-export function auditStage(ctx: JobAuditContext): StageRunner {
+export function auditStage(ctx: JobAuditContext & { deliver: boolean }): StageRunner {
   return {
     name: 'audit',
+    // Every producer and both uploads: the streamed stages run side by side.
+    after: ['transcode', 'verify', 'uploadOrigin', 'uploadArchive'],
     async run({ job, signal, progress }) {
+      if (!ctx.deliver) return 'skipped';
       progress({ fraction: 0, detail: 'listing the origin' });
       const records = await auditJob(job, ctx, { repair: true, signal });
       const remaining = latestAudits(records).flatMap((r) => r.problems.map((p) => `${r.destination}: ${p.key} ${p.problem}`));

@@ -26,6 +26,8 @@ export function claimStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'claim',
     async run({ job, signal, progress }) {
+      // Packaging only (`transcode --out`): the title is not delivered, so nothing is claimed.
+      if (!ctx.deliver) return 'skipped';
       progress({ fraction: 0, detail: `reading the title's claim at ${titleDestinations(ctx).map((d) => d.name).join(' and ')}` });
       job.claim = await claimTitle({
         destinations: titleDestinations(ctx),

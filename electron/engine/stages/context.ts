@@ -11,6 +11,8 @@ import type { ToolPaths } from '../ffmpeg/locate.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
 import type { EncoderChoice } from './plan.js';
+import type { ChunkJournals } from '../package/chunk-journal.js';
+import type { KeyStore } from '../package/encryption.js';
 
 export interface PipelineContext {
   /** Resolved lazily so a missing ffmpeg fails the job with a clear reason instead of the app. */
@@ -35,6 +37,14 @@ export interface PipelineContext {
   stationName: string;
   /** How long a replaced version stays at the stores for viewers mid-title (ms). */
   retireGraceMs: number;
+  /** Each job's chunk journal, shared by its stages. */
+  journals: ChunkJournals;
+  /** Content keys of encrypted titles (never uploaded). */
+  keys: KeyStore;
+  /** Encryption settings (a profile can ask for it too). */
+  encryption?: { enabled?: boolean; keyUri?: string; rotateEvery?: number };
+  /** false: offline packaging (`ingest-station transcode`): no claim, no uploads, no audit. */
+  deliver: boolean;
 }
 
 /** The destinations a title is claimed at, origin first. */
@@ -45,6 +55,20 @@ export function titleDestinations(ctx: Pick<PipelineContext, 'origin' | 'archive
 export function need<T>(rec: JobRecord, what: string, value: T | undefined): T {
   if (value === undefined) throw new Error(`job ${rec.id} has no ${what}: an earlier stage did not record it`);
   return value;
+}
+
+export function journalPath(ctx: Pick<PipelineContext, 'jobDir'>, jobId: string): string {
+  return `${ctx.jobDir(jobId)}/chunks.jsonl`;
+}
+
+/** The job's chunk journal (opened once, shared by its stages). */
+export function journalOf(ctx: Pick<PipelineContext, 'jobDir' | 'journals'>, job: JobRecord) {
+  return ctx.journals.get(job.id, journalPath(ctx, job.id));
+}
+
+/** Where the job's package is written: the operator's folder (`transcode --out`) or its job folder. */
+export function packageDirOf(ctx: Pick<PipelineContext, 'jobDir'>, job: JobRecord): string {
+  return job.packageTarget ?? `${ctx.jobDir(job.id)}/package`;
 }
 
 /** The title is already live from this master everywhere: nothing to transcode or send. */

@@ -1,10 +1,16 @@
 /**
- * Plan stage: which rungs to encode, with which encoder, cut into which segments.
- * The ladder comes from a profile (resources/ladder-profiles.json): no rung above the source, aspect
- * of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even dimensions,
- * frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced, + AAC stereo.
+ * Plan stage: which renditions to make, with which encoder, cut into which segments.
+ * Video: the ladder comes from a profile (resources/ladder-profiles.json): no rung above the source,
+ * aspect of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even
+ * dimensions, frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced; a
+ * master between two rungs (SD 480 or 576 lines, a 1920×800 scope picture) gets a top rung at its
+ * own size, never an upscale. Audio: every stream the delivery spec selects, as AAC stereo, and as
+ * AC-3 too when the profile asks for surround and the master has it. Subtitles: every caption file
+ * beside the master that reads cleanly and every embedded text subtitle stream, as WebVTT.
  */
-import { isInterlaced, type MediaInfo } from '../../common/media.js';
+import { IMAGE_SUBTITLE_CODECS, TEXT_SUBTITLE_CODECS, isInterlaced, type AudioStreamInfo, type MediaInfo } from '../../common/media.js';
+import { bcp47, endonym, sameLanguage } from '../../common/languages.js';
+import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
@@ -34,12 +40,52 @@ export interface TranscodePlan {
   dash?: boolean;
   /** Deinterlace before scaling (interlaced masters). */
   deinterlace?: boolean;
-  audioStreamIndex?: number;
   rungs: Rung[];
+  /** Audio renditions, one per selected stream and codec group (AAC stereo always; AC-3 with surround). */
+  audio: AudioRendition[];
+  /** WebVTT renditions made by the station from caption files and text subtitle streams. */
+  subtitles: SubtitleRendition[];
+  /** Stereo AAC bit rate (the profile's). */
   audioKbps: number;
   segmentSeconds: number;
   encoder: string;
   encoderReason: string;
+  /** Whole-segment AES-128 (keys stay on the station; see package/encryption.ts). */
+  encryption?: { keyUri: string; rotateEvery: number };
+  /** I-frame playlists (fMP4 and clear only: byte ranges cannot address AES-128-CBC segments). */
+  iframes: boolean;
+}
+
+export type AudioGroup = 'aac' | 'ac3';
+
+export interface AudioRendition {
+  /** Folder under audio/: "aac-fr", "ac3-fr", "aac-en-ad". */
+  name: string;
+  streamIndex: number;
+  /** BCP 47; absent for an untagged stream. */
+  language?: string;
+  /** NAME: the language in its own words ("Français"), the same in every group. */
+  label: string;
+  group: AudioGroup;
+  channels: 2 | 6;
+  kbps: number;
+  default: boolean;
+  /** An audio description for the visually impaired (public.accessibility.describes-video). */
+  describesVideo?: true;
+}
+
+export type SubtitleSource = { kind: 'file'; path: string; format: 'srt' | 'vtt' | 'scc' } | { kind: 'stream'; index: number };
+
+export interface SubtitleRendition {
+  /** Folder under subs/: "en", "en-sdh", "fr-forced". */
+  name: string;
+  language: string;
+  label: string;
+  default: boolean;
+  forced?: true;
+  /** Captions for the deaf and hard of hearing (transcribes dialog, describes music and sound). */
+  sdh?: true;
+  source: SubtitleSource;
 }
 
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
@@ -65,6 +111,91 @@ export interface PlanOptions {
   encoder?: EncoderChoice;
   segmentFormat?: 'fmp4' | 'ts';
   dash?: boolean;
+  /** Which audio streams, the primary language (defaults: every tagged stream, no primary). */
+  spec?: Pick<DeliverySpec, 'audioSelection' | 'primaryLanguage'>;
+  /** Encrypt (the profile can ask too): the key URI template ({keyId}) and rotation. */
+  encryption?: { keyUri?: string; rotateEvery?: number; enabled?: boolean };
+}
+
+const unique = (names: string[], name: string): string => {
+  let n = name;
+  for (let i = 2; names.includes(n); i++) n = `${name}-${i}`;
+  names.push(n);
+  return n;
+};
+
+/** The audio streams the spec selects: every tagged stream (else the first), every stream, or the first. */
+function selectAudio(info: MediaInfo, selection: DeliverySpec['audioSelection']): AudioStreamInfo[] {
+  if (info.audio.length === 0) return [];
+  if (selection === 'all') return info.audio;
+  if (selection === 'first') return info.audio.slice(0, 1);
+  const tagged = info.audio.filter((a) => bcp47(a.language));
+  return tagged.length ? tagged : info.audio.slice(0, 1);
+}
+
+function planAudio(info: MediaInfo, profile: LadderProfile, spec: PlanOptions['spec']): AudioRendition[] {
+  const streams = selectAudio(info, spec?.audioSelection ?? 'tagged');
+  const primary = bcp47(spec?.primaryLanguage);
+  // DEFAULT: the primary language's main (not described) track, else the first main track.
+  const main = streams.filter((a) => !a.flags?.visualImpaired);
+  const chosen = main.find((a) => primary && sameLanguage(bcp47(a.language), primary)) ?? main[0] ?? streams[0];
+  const surround = profile.surroundKbps !== undefined && streams.some((a) => a.channels >= 6);
+  const names: string[] = [];
+  const out: AudioRendition[] = [];
+  for (const group of surround ? (['aac', 'ac3'] as const) : (['aac'] as const)) {
+    for (const [i, a] of streams.entries()) {
+      const language = bcp47(a.language);
+      const described = !!a.flags?.visualImpaired;
+      const base = language ? endonym(language) : a.title ?? `Audio ${i + 1}`;
+      const channels = group === 'ac3' && a.channels >= 6 ? 6 : 2;
+      out.push({
+        name: unique(names, `${group}-${language ?? 'und'}${described ? '-ad' : ''}`),
+        streamIndex: a.index,
+        ...(language ? { language } : {}),
+        // Identical in every group, so a player keeps the viewer's choice when it switches codec.
+        label: described ? `${base} (AD)` : base,
+        group,
+        channels,
+        kbps: group === 'aac' ? profile.audioKbps : channels === 6 ? profile.surroundKbps! : Math.min(profile.surroundKbps!, 192),
+        default: a === chosen,
+        ...(described ? { describesVideo: true as const } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function planSubtitles(info: MediaInfo, defaultAudio: AudioRendition | undefined): SubtitleRendition[] {
+  const names: string[] = [];
+  const out: SubtitleRendition[] = [];
+  const add = (language: string, flags: { sdh?: boolean; forced?: boolean }, source: SubtitleSource): void => {
+    const suffix = `${flags.sdh ? '-sdh' : ''}${flags.forced ? '-forced' : ''}`;
+    const label = `${endonym(language)}${flags.sdh ? ' (SDH)' : ''}${flags.forced ? ' (forced)' : ''}`;
+    out.push({
+      name: unique(names, `${language}${suffix}`),
+      language,
+      label,
+      // Forced narrative in the language of the default audio plays without being chosen.
+      default: !!flags.forced && sameLanguage(language, defaultAudio?.language),
+      ...(flags.forced ? { forced: true as const } : {}),
+      ...(flags.sdh ? { sdh: true as const } : {}),
+      source,
+    });
+  };
+  for (const f of info.captionFiles ?? []) {
+    if (f.cues === undefined) continue; // could not be read: the probe said why
+    add(f.language, { ...(f.sdh ? { sdh: true } : {}), ...(f.forced ? { forced: true } : {}) }, { kind: 'file', path: f.path, format: f.format });
+  }
+  for (const s of info.subtitles) {
+    if (!TEXT_SUBTITLE_CODECS.includes(s.codec)) continue;
+    add(bcp47(s.language) ?? 'und', { ...(s.flags?.hearingImpaired ? { sdh: true } : {}), ...(s.flags?.forced ? { forced: true } : {}) }, { kind: 'stream', index: s.index });
+  }
+  return out;
+}
+
+/** Image subtitle streams the station does not convert (for the warning). */
+export function imageSubtitleStreams(info: MediaInfo): number[] {
+  return info.subtitles.filter((s) => IMAGE_SUBTITLE_CODECS.includes(s.codec)).map((s) => s.index);
 }
 
 export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan {
@@ -86,30 +217,45 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     if (rungs.some((x) => x.height === height)) continue;
     rungs.push({ name: `${r.height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: r.kbps });
   }
-  if (rungs.length === 0) {
+  // A master between two rungs keeps its lines: a top rung at its own size (never above it), its
+  // bit rate interpolated between the profile's neighbours.
+  // A master above the profile's top rung is capped by it (the profile says how high to go).
+  const topHeight = rungs.reduce((m, r) => Math.max(m, r.height), 0);
+  const between = opts.profile.rungs.some((r) => r.height > displayHeight * 1.02 && !(r.onlyFromHeight && displayHeight < r.onlyFromHeight * 0.98));
+  if (displayHeight > topHeight * 1.02 && (between || rungs.length === 0)) {
     const height = even(displayHeight);
-    const top = opts.profile.rungs[opts.profile.rungs.length - 1]!;
-    rungs.push({ name: `${height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: Math.max(150, Math.round((top.kbps * height) / top.height)) });
+    const sorted = [...opts.profile.rungs].sort((a, b) => a.height - b.height);
+    const below = [...sorted].reverse().find((r) => r.height <= height);
+    const above = sorted.find((r) => r.height > height);
+    const kbps = below && above ? below.kbps + ((above.kbps - below.kbps) * (height - below.height)) / (above.height - below.height) : ((below ?? above)!.kbps * height) / (below ?? above)!.height;
+    rungs.unshift({ name: `${height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: Math.max(150, Math.round(kbps)) });
   }
   // Above 60 fps the ladder runs at half the rate (120 → 60, 119.88 → 59.94): players and bit budgets expect ≤ 60.
   const fps = video.frameRate.den ? video.frameRate.num / video.frameRate.den : 0;
   const frameRate = fps > 60.5 ? { num: video.frameRate.num, den: video.frameRate.den * 2 } : undefined;
   const encoder = opts.encoder ?? { chosen: 'libx264', reason: 'software encoder (no detection was run)' };
   const encoderReason = applyNvencCap(rungs, encoder);
-  const audio = info.audio[0];
+  const audio = planAudio(info, opts.profile, opts.spec);
+  const segmentFormat = opts.segmentFormat ?? 'fmp4';
+  const encrypt = opts.encryption?.enabled || opts.profile.encrypt;
+  if (encrypt && !opts.encryption?.keyUri) throw new Error('encryption is on but no key URI template is set (encryption.keyUri, e.g. "https://keys.example/{keyId}")');
   return {
     videoStreamIndex: video.index,
     ...(isInterlaced(video) ? { deinterlace: true } : {}),
     ...(video.hdr ? { tonemap: true } : {}),
     ...(frameRate ? { frameRate } : {}),
-    segmentFormat: opts.segmentFormat ?? 'fmp4',
-    ...(opts.dash && (opts.segmentFormat ?? 'fmp4') === 'fmp4' ? { dash: true } : {}),
-    ...(audio ? { audioStreamIndex: audio.index } : {}),
+    segmentFormat,
+    // DASH has no whole-segment AES-128: an encrypted package is HLS only.
+    ...(opts.dash && segmentFormat === 'fmp4' && !encrypt ? { dash: true } : {}),
     rungs,
+    audio,
+    subtitles: planSubtitles(info, audio.find((a) => a.default)),
     audioKbps: opts.profile.audioKbps,
     segmentSeconds: opts.segmentSeconds,
     encoder: encoder.chosen,
     encoderReason,
+    ...(encrypt ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } } : {}),
+    iframes: segmentFormat === 'fmp4' && !encrypt,
   };
 }
 
@@ -135,6 +281,8 @@ export function planStage(ctx: PipelineContext): StageRunner {
         dash: ctx.dash,
         profile: await ctx.profile(),
         encoder: await ctx.encoder(),
+        spec: await ctx.spec(),
+        ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
       });
       job.ladder = ladderSummary(job.plan);
       return 'done';

@@ -14,6 +14,7 @@ import { summariseStderr } from '../ffmpeg/run-ffmpeg.js';
 import { toMediaInfo, type FfprobeOutput } from '../probe/media-info.js';
 import { scanMaster } from '../probe/decode-scan.js';
 import { checkSpec } from '../probe/spec-check.js';
+import { checkCaptions, type NamedCaption } from '../probe/caption-check.js';
 import { demuxerRefused, masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { localPathProblem } from '../../common/paths.js';
 import type { StageRunner } from '../queue/job-queue.js';
@@ -28,6 +29,8 @@ export interface ProbeOptions {
   spec?: DeliverySpec;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Caption files the operator named, besides those found beside the master. */
+  extraCaptions?: NamedCaption[];
 }
 
 export interface ProbeResult {
@@ -127,6 +130,12 @@ export async function probeMaster(path: string, opts: ProbeOptions): Promise<Pro
     return { media };
   }
   const spec = checkSpec(media, opts.spec);
+  if (opts.ffmpegPath && media.video[0]) {
+    const captions = await checkCaptions(media, opts.spec, { masterPath: path, ffmpegPath: opts.ffmpegPath, ...(opts.extraCaptions ? { extra: opts.extraCaptions } : {}) });
+    if (captions.files.length) media.captionFiles = captions.files;
+    spec.findings.push(...captions.findings);
+    spec.accepted = !spec.findings.some((f) => f.severity === 'error');
+  }
   if (spec.accepted && opts.ffmpegPath && media.video[0]) {
     const damage = await scanMaster({ ffmpegPath: opts.ffmpegPath, path, durationSec: media.durationSec, spec: opts.spec, ...(opts.signal ? { signal: opts.signal } : {}) });
     if (damage) spec.findings.unshift(damage);
@@ -143,7 +152,7 @@ export function probeStage(ctx: PipelineContext): StageRunner {
       const tools = ctx.tools();
       const spec = await ctx.spec();
       try {
-        const result = await probeMaster(job.sourcePath, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec, signal });
+        const result = await probeMaster(job.sourcePath, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec, signal, ...(job.extraCaptions ? { extraCaptions: job.extraCaptions } : {}) });
         job.media = result.media;
         if (result.spec) {
           job.spec = result.spec;

@@ -25,7 +25,9 @@ import { TarSource } from '../transfer/tar-source.js';
 import { commitAt, sweepRetired } from '../title/claim.js';
 import { entryPointsFromPackage } from '../title/entry-points.js';
 import type { StageRunner } from '../queue/job-queue.js';
-import { alreadyDelivered, need, type PipelineContext } from './context.js';
+import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
+import type { VerifiedChunk } from '../package/chunk-journal.js';
+import { linkedAbort } from '../util/errors.js';
 
 export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
 
@@ -197,23 +199,33 @@ export async function packageTar(packageDir: string, manifest: Manifest, titleId
 }
 
 /**
- * Archive the untouched source master and the package as one tar object (Deep Archive bills
- * per-object overhead and restores per object: 10,000 chunks must not become 10,000 objects),
- * then commit the version at the archive.
+ * The untouched source master to the archive — started as soon as the title is claimed, while it
+ * is still being encoded. Large masters go multipart (resumable, part by part); no whole-file hash
+ * first (that would read 500 GB twice): the store's ETag is what the report records.
  */
-export async function uploadArchive(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
+export async function uploadArchiveMaster(opts: Omit<UploadArchiveOptions, 'packageDir' | 'manifest'>): Promise<UploadedObject> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
-  const digest = await hashFile(opts.sourcePath, opts.signal);
-  const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleId);
-  const progress = new ByteProgress(digest.size + tar.size, opts.onProgress);
+  const size = (await stat(opts.sourcePath)).size;
+  const progress = new ByteProgress(size, opts.onProgress);
   const sent = await opts.destination.put({
     localPath: opts.sourcePath,
     key: keys.source,
-    size: digest.size,
-    md5: digest.md5,
+    size,
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (b, d) => progress.update(keys.source, b, d),
   });
+  const head = await opts.destination.head(keys.source);
+  return { destination: opts.destination.name, key: keys.source, size, md5: head?.etag ?? '', ...(sent.skipped ? { skipped: true } : {}) };
+}
+
+/**
+ * The package as one tar object (Deep Archive bills per-object overhead and restores per object:
+ * 10,000 chunks must not become 10,000 objects), then the version's commit at the archive.
+ */
+export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
+  const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
+  const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleId);
+  const progress = new ByteProgress(tar.size, opts.onProgress);
   const tarResult = await opts.destination.putSource({
     source: tar,
     key: keys.tar,
@@ -224,10 +236,14 @@ export async function uploadArchive(opts: UploadArchiveOptions): Promise<Uploade
   await commitAt({ destination: opts.destination, titleId: opts.titleId, jobId: opts.jobId, version: opts.version, ...(opts.signal ? { signal: opts.signal } : {}) });
   await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
   return [
-    { destination: opts.destination.name, key: keys.source, size: digest.size, md5: digest.md5, ...(sent.skipped ? { skipped: true } : {}) },
     { destination: opts.destination.name, key: keys.tar, size: tar.size, md5: tarResult.etag ?? '', ...(tarResult.skipped ? { skipped: true } : {}) },
     ...(await commitRows(opts.destination, opts, [])),
   ];
+}
+
+/** Master and package to the archive, one after the other (the CLI; the pipeline overlaps them). */
+export async function uploadArchive(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
+  return [await uploadArchiveMaster(opts), ...(await uploadArchivePackage(opts))];
 }
 
 export async function loadManifest(packageDir: string): Promise<Manifest> {
@@ -250,44 +266,106 @@ function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['jo
   return { titleId: claim.titleId, version: claim.version, jobId: job.id, retireGraceMs: ctx.retireGraceMs };
 }
 
+/**
+ * Origin, side by side with verify: every chunk goes up as soon as verify has proven it (through
+ * the station's pool of small objects), and the journal records each acknowledgement so a restart
+ * sends nothing twice. Once verify has written the package, the playlists follow in waves — media
+ * playlists, then the version's master playlist and manifest — and the commit switches the title's
+ * entry points: the origin never names a chunk it does not hold.
+ */
 export function uploadOriginStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'uploadOrigin',
+    after: ['claim'],
     async run({ job, signal, progress }) {
-      if (alreadyDelivered(job)) return 'skipped';
+      if (!ctx.deliver || alreadyDelivered(job)) return 'skipped';
+      const journal = await journalOf(ctx, job);
+      const t = target(ctx, job);
+      const dest = ctx.origin;
+      const prefix = `${t.titleId}/${t.version}`;
+      const flying = new Map<string, Promise<void>>();
+      // A failed chunk wakes the loop below (which otherwise sleeps until the journal changes).
+      const local = linkedAbort(signal);
+      let failure: unknown;
+      let bytes = 0;
+      const rate = new RateEstimator(1);
+      const acked = (): number => journal.sent.get(dest.name)?.size ?? 0;
+      const report = (): void => {
+        rate.add(bytes);
+        const r = rate.rate();
+        const total = journal.encodedSets !== undefined ? ` of ${journal.publishedCount()}` : '';
+        progress({ fraction: Math.min(0.95, acked() / Math.max(1, journal.publishedCount())), detail: `${acked()}${total} chunks acknowledged by ${dest.name} · ${formatBytes(bytes)} sent this run${r ? ` · ${formatBytes(r)}/s` : ''}` });
+      };
+      const send = (v: VerifiedChunk): void => {
+        flying.set(
+          v.path,
+          ctx.objectsPool(async () => {
+            await dest.put({ localPath: join(job.packageDir!, ...v.path.split('/')), key: joinKey(prefix, v.path), size: v.size, md5: v.md5, existing: null, signal: local.signal });
+            await journal.append({ t: 'sent', d: dest.name, path: v.path, md5: v.md5 });
+            bytes += v.size;
+            report();
+          })
+            .catch((err: unknown) => {
+              failure ??= err;
+              local.controller.abort(err);
+            })
+            .finally(() => flying.delete(v.path)),
+        );
+      };
+      try {
+        // Our place in the journal's verdicts: each proven chunk is taken once, as it appears.
+        let cursor = 0;
+        while (!journal.packaged && !failure && !local.signal.aborted) {
+          while (cursor < journal.verifiedLog.length) {
+            const v = journal.verifiedLog[cursor++]!;
+            if (v.i >= 0 && journal.isVerified(v) && journal.sent.get(dest.name)?.get(v.path) !== v.md5 && !flying.has(v.path)) send(v);
+          }
+          await journal.changed(local.signal).catch(() => undefined);
+        }
+        await Promise.allSettled(flying.values());
+      } finally {
+        local.dispose();
+      }
+      if (failure) throw failure;
+      signal.throwIfAborted();
       const packageDir = need(job, 'package', job.packageDir);
-      const uploaded = await deliverPackage({
-        destination: ctx.origin,
-        packageDir,
-        manifest: await loadManifest(packageDir),
-        ...target(ctx, job),
-        pool: ctx.objectsPool,
-        signal,
-        onProgress: progress,
-      });
-      job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.origin.name), ...uploaded];
+      const delivered = await deliverPackage({ destination: dest, packageDir, manifest: await loadManifest(packageDir), ...t, pool: ctx.objectsPool, signal, onProgress: progress });
+      // A chunk this job sent while the title was encoding is found at the store now, but it was
+      // uploaded by this delivery, not skipped: the report says so.
+      const streamed = journal.sent.get(dest.name);
+      const uploaded = delivered.map(({ skipped, ...u }) => (skipped && !streamed?.has(u.key.slice(prefix.length + 1)) ? { ...u, skipped } : u));
+      job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
       return 'done';
     },
   };
 }
 
+/**
+ * Archive: the master goes up while the title is still being encoded; the package tar once verify
+ * has written the package; then the archive's commit.
+ */
 export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'uploadArchive',
+    after: ['claim'],
     async run({ job, signal, progress }) {
-      if (!ctx.archive || alreadyDelivered(job)) return 'skipped';
+      if (!ctx.deliver || !ctx.archive || alreadyDelivered(job)) return 'skipped';
+      const dest = ctx.archive;
+      const journal = await journalOf(ctx, job);
+      const t = target(ctx, job);
+      const SOURCE = '@source';
+      let master = job.uploads.find((u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source);
+      if (!journal.sent.get(dest.name)?.has(SOURCE) || !master) {
+        master = await uploadArchiveMaster({ destination: dest, sourcePath: job.sourcePath, ...t, signal, onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }) });
+        job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master];
+        await journal.append({ t: 'sent', d: dest.name, path: SOURCE, md5: master.md5 });
+      }
+      progress({ fraction: 0.8, detail: 'master archived · waiting for the package' });
+      await journal.until(() => journal.packaged !== undefined, signal);
       const packageDir = need(job, 'package', job.packageDir);
-      const uploaded = await uploadArchive({
-        destination: ctx.archive,
-        sourcePath: job.sourcePath,
-        packageDir,
-        manifest: await loadManifest(packageDir),
-        ...target(ctx, job),
-        signal,
-        onProgress: progress,
-      });
-      job.uploads = [...job.uploads.filter((u) => u.destination !== ctx.archive?.name), ...uploaded];
+      const uploaded = await uploadArchivePackage({ destination: dest, sourcePath: job.sourcePath, packageDir, manifest: await loadManifest(packageDir), ...t, signal, onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }) });
+      job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master, ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
       return 'done';
     },

@@ -1,41 +1,41 @@
 /**
- * Verify stage: prove a package whole before anything leaves the station.
- *   1. structure (verify/playlists.ts): playlists, references, strays, EXTINF, sequence, durations;
- *   2. decode (verify/decode-check.ts): every segment of every rendition, renditions in parallel up
- *      to the core count, and video rungs cut at the same instants;
- *   3. hashes: MD5 + SHA-256 of every file, in the same pass.
- * mode 'write' then writes manifest.json atomically (only for a clean package); mode 'check'
- * compares every file with an existing manifest — the only check that catches every bit flip —
- * and, given the manifest's SHA-256 from the report, detects a manifest edited by hand.
+ * Verify stage, side by side with the encode: every chunk is proven as soon as it is published —
+ * decoded with its init segment, hashed, encrypted when the title is (package/chunk-verify.ts) — and
+ * recorded in the chunk journal, where the origin upload picks it up. A chunk that fails takes its
+ * segment set out of the package and fails the title at verify; a retry encodes that set again.
+ *
+ * When every chunk is proven, the checks that need the whole package run from the journal, without
+ * decoding again: rungs cut at the same instants, no gap or jump in any rendition's timeline (a
+ * resumed encode must not show its seam), durations that add up to the master's. Then the station
+ * writes every playlist (package/playlists.ts), the DASH manifest when asked, and manifest.json —
+ * the hashes of what the origin will hold and, for encrypted segments, of the clear bytes — and
+ * checks the result's structure like any package (verify/playlists.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import pLimit from 'p-limit';
-import {
-  MANIFEST_FILE,
-  MANIFEST_SCHEMA_VERSION,
-  manifestSchema,
-  type Manifest,
-  type ManifestFile,
-  type PackageProblem,
-  type SourceFingerprint,
-} from '../../common/manifest.js';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest, type ManifestFile, type ManifestRendition, type PackageProblem, type SourceFingerprint } from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
-import type { TranscodePlan } from './plan.js';
-import { describeZodError } from '../../common/config.js';
+import { slugTitle } from '../../common/title.js';
+import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { VerificationError } from '../util/errors.js';
-import { hashFile } from '../util/hash-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { inspectPackage, type Rendition } from '../verify/playlists.js';
-import { checkAlignment, decodeCheckRendition, type RenditionDecodeResult } from '../verify/decode-check.js';
-import type { StageRunner } from '../queue/job-queue.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { RateEstimator } from '../util/rate.js';
-import { alreadyDelivered, need, type PipelineContext } from './context.js';
+import { finishOutputDir } from '../util/output-dir.js';
+import { inspectPackage } from '../verify/playlists.js';
+import { assertVerified, type ManifestInfo } from '../verify/verify-package.js';
+import type { ChunkJournal, PublishedChunk } from '../package/chunk-journal.js';
+import { restoreEncryption, verifyChunk, type ChunkVerifyContext } from '../package/chunk-verify.js';
+import { MEDIA_PLAYLIST, writePlaylists } from '../package/playlists.js';
+import { writeDashManifest } from '../package/dash.js';
+import { audioDir } from '../package/audio-encoder.js';
+import { subtitleDir } from '../package/subtitle-writer.js';
+import type { TranscodePlan } from './plan.js';
+import { outputFrameRate } from './transcode.js';
+import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
 
-export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
+export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
 export function manifestInfo(title: string, fingerprint: SourceFingerprint, media: MediaInfo, plan: TranscodePlan, identity: { titleId?: string; jobId?: string } = {}): ManifestInfo {
@@ -57,179 +57,180 @@ export function manifestInfo(title: string, fingerprint: SourceFingerprint, medi
   };
 }
 
-export interface VerifyOptions {
-  packageDir: string;
-  ffprobePath: string;
-  /** 'write' a new manifest.json (after transcode) or 'check' against the one in the package. */
-  mode: 'write' | 'check';
-  /** Required for 'write': what the manifest records besides the files. */
-  info?: ManifestInfo;
-  /** For 'check': the manifest's SHA-256 as recorded in the title's report. */
-  expectedManifestSha256?: string;
-  /** Source duration to compare the renditions with (from the manifest in 'check' mode). */
-  sourceDurationSec?: number;
-  /** Skip decoding (hash and structure only); decoding is on by default. */
-  decode?: boolean;
-  signal?: AbortSignal;
-  /** Segments decoded so far / segments in the package. */
-  onProgress?: (done: number, total: number) => void;
+/** The renditions a package offers, for the manifest, the UI and the QC player. */
+export function renditionsOf(plan: TranscodePlan, journal: ChunkJournal): ManifestRendition[] {
+  return [
+    ...plan.rungs.map((r) => ({ type: 'video' as const, name: r.name, playlist: `${r.name}/${MEDIA_PLAYLIST}`, width: r.width, height: r.height, kbps: r.videoKbps, ...(journal.inits.get(r.name)?.codec ? { codec: journal.inits.get(r.name)!.codec } : {}) })),
+    ...plan.audio.map((a) => ({ type: 'audio' as const, name: a.name, playlist: `${audioDir(a)}/${MEDIA_PLAYLIST}`, label: a.label, group: a.group, channels: a.channels, kbps: a.kbps, default: a.default, ...(a.language ? { language: a.language } : {}), ...(a.describesVideo ? { describesVideo: true } : {}), ...(journal.inits.get(audioDir(a))?.codec ? { codec: journal.inits.get(audioDir(a))!.codec } : {}) })),
+    ...plan.subtitles.map((s) => ({ type: 'subtitles' as const, name: s.name, playlist: `${subtitleDir(s)}/${MEDIA_PLAYLIST}`, label: s.label, language: s.language, default: s.default, ...(s.forced ? { forced: true } : {}), ...(s.sdh ? { sdh: true } : {}), codec: 'wvtt' })),
+  ];
 }
 
-export interface VerifyResult {
-  problems: PackageProblem[];
-  segmentsChecked: number;
-  filesHashed: number;
-  manifest?: Manifest;
-  manifestSha256?: string;
-}
+const kindOf = (r: string): 'video' | 'audio' | 'subtitles' => (r.startsWith('audio/') ? 'audio' : r.startsWith('subs/') ? 'subtitles' : 'video');
 
-const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
-
-async function readManifest(dir: string, expectedSha256: string | undefined, problems: PackageProblem[]): Promise<Manifest | undefined> {
-  let raw: Buffer;
-  try {
-    raw = await readFile(join(dir, MANIFEST_FILE));
-  } catch {
-    problems.push({ file: MANIFEST_FILE, problem: 'missing', detail: 'the package has no manifest to check against' });
-    return undefined;
-  }
-  if (expectedSha256 && sha256(raw) !== expectedSha256) {
-    problems.push({ file: MANIFEST_FILE, problem: 'manifest-tampered', detail: `SHA-256 ${sha256(raw)} differs from the ${expectedSha256} recorded when it was written` });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: `not JSON: ${(err as Error).message}` });
-    return undefined;
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: describeZodError(parsed.error) });
-    return undefined;
-  }
-  return parsed.data;
-}
-
-export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
+/** The timeline, from the journal: rungs aligned, no gap or jump, durations that add up. */
+export function timelineProblems(plan: TranscodePlan, journal: ChunkJournal, sourceDurationSec: number): PackageProblem[] {
   const problems: PackageProblem[] = [];
-  const dir = opts.packageDir;
-  const existing = opts.mode === 'check' ? await readManifest(dir, opts.expectedManifestSha256, problems) : undefined;
-  const sourceDurationSec = opts.sourceDurationSec ?? existing?.source.durationSec ?? opts.info?.source.durationSec;
-  const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
-  problems.push(...structure.problems);
-
-  const unusable = new Set(structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file));
-  // Decode what exists; alignment still compares the renditions as their playlists list them.
-  const renditions = structure.renditions.map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
-  const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
-  const done = new Map<string, number>();
-  const report = (): void => opts.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
-
-  const decodeLimit = pLimit(Math.max(1, availableParallelism()));
-  const decodes =
-    opts.decode === false
-      ? Promise.resolve([] as Array<{ rendition: Rendition; decode: RenditionDecodeResult }>)
-      : Promise.all(
-          renditions
-            .filter(({ usable: r }) => !(r.init && unusable.has(r.init)) && r.segments.length > 0)
-            .map(({ full, usable: r }) =>
-              decodeLimit(async () => ({
-                rendition: full,
-                decode: await decodeCheckRendition(r, {
-                  ffprobePath: opts.ffprobePath,
-                  packageDir: dir,
-                  ...(opts.signal ? { signal: opts.signal } : {}),
-                  onProgress: (n) => {
-                    done.set(r.name, n);
-                    report();
-                  },
-                }),
-              })),
-            ),
-        );
-
-  const hashLimit = pLimit(4);
-  const hashed = Promise.all(
-    structure.entries
-      .filter((e) => !unusable.has(e.path))
-      .map((e) =>
-        hashLimit(async (): Promise<ManifestFile> => {
-          const d = await hashFile(join(dir, e.path), opts.signal);
-          return { ...e, size: d.size, md5: d.md5, sha256: d.sha256 };
-        }),
-      ),
-  );
-
-  const [decoded, files] = await Promise.all([decodes, hashed]);
-  for (const d of decoded) problems.push(...d.decode.problems);
-  problems.push(...checkAlignment(decoded));
-  files.sort((a, b) => a.path.localeCompare(b.path));
-
-  if (existing) {
-    const expected = new Map(existing.files.map((f) => [f.path, f]));
-    for (const f of files) {
-      const m = expected.get(f.path);
-      if (!m) problems.push({ file: f.path, problem: 'not-in-manifest', detail: 'the package has this file; the manifest does not list it' });
-      else if (m.size !== f.size) problems.push({ file: f.path, problem: 'size-mismatch', detail: `${f.size} bytes; the manifest says ${m.size}` });
-      else if (m.sha256 !== f.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}` });
-      expected.delete(f.path);
-    }
-    for (const m of expected.values()) {
-      if (!problems.some((p) => p.file === m.path)) problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
+  const sets = [...journal.sets.entries()].sort((a, b) => a[0] - b[0]);
+  const tolerance = 1 / 120; // well under one frame at any delivery frame rate
+  for (const [k, chunks] of sets) {
+    const ref = chunks[0]!;
+    for (const c of chunks.slice(1)) {
+      if (Math.abs(c.start - ref.start) > tolerance) problems.push({ file: c.path, problem: 'misaligned', detail: `set ${k} starts at ${c.start.toFixed(3)} s; ${ref.r} starts at ${ref.start.toFixed(3)} s` });
     }
   }
-
-  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false ? 0 : total, filesHashed: files.length };
-  if (existing) result.manifest = existing;
-  if (opts.mode === 'write' && problems.length === 0) {
-    if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
-    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, createdAt: new Date().toISOString(), ...opts.info, files };
-    const text = JSON.stringify(manifest, null, 2) + '\n';
-    await writeFileAtomic(join(dir, MANIFEST_FILE), text);
-    result.manifest = manifest;
-    result.manifestSha256 = sha256(text);
+  // fMP4 timelines are exact (sample durations): a seam in a resumed encode would show here.
+  const continuous = (list: PublishedChunk[]): void => {
+    for (let i = 1; i < list.length; i++) {
+      const gap = list[i]!.start - list[i - 1]!.end;
+      if (Math.abs(gap) > 0.001) problems.push({ file: list[i]!.path, problem: 'timestamp-gap', detail: `starts ${(gap * 1000).toFixed(1)} ms ${gap > 0 ? 'after' : 'before'} the segment before it ends` });
+    }
+  };
+  if (plan.segmentFormat === 'fmp4') {
+    plan.rungs.forEach((_, k) => continuous(sets.map(([, c]) => c[k]!)));
+    for (const a of plan.audio) continuous((journal.audio ?? []).filter((c) => c.r === audioDir(a)));
   }
-  return result;
+  const videoEnd = sets.at(-1)?.[1][0]?.end ?? 0;
+  if (Math.abs(videoEnd - sourceDurationSec) > plan.segmentSeconds) {
+    problems.push({ file: `${plan.rungs[0]!.name}/${MEDIA_PLAYLIST}`, problem: 'duration-mismatch', detail: `segments add up to ${videoEnd.toFixed(3)} s; the source is ${sourceDurationSec.toFixed(3)} s (allowed: one segment)` });
+  }
+  for (const a of plan.audio) {
+    const end = (journal.audio ?? []).filter((c) => c.r === audioDir(a)).at(-1)?.end ?? 0;
+    if (Math.abs(end - videoEnd) > plan.segmentSeconds) problems.push({ file: `${audioDir(a)}/${MEDIA_PLAYLIST}`, problem: 'duration-mismatch', detail: `audio lasts ${end.toFixed(3)} s; the picture ${videoEnd.toFixed(3)} s` });
+  }
+  return problems;
 }
 
-/** Throw a VerificationError naming every problem (or return quietly when there are none). */
-export function assertVerified(result: VerifyResult): void {
-  const n = result.problems.length;
-  if (n === 0) return;
-  const first = result.problems[0]!;
-  throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
+const digest = (b: Uint8Array) => ({ size: b.length, md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') });
+
+/** Playlists, DASH and the manifest for a package whose chunks are all proven; returns the manifest's SHA-256. */
+async function writePackage(ctx: PipelineContext, job: JobRecord, journal: ChunkJournal, packageDir: string): Promise<{ manifest: Manifest; sha256: string }> {
+  const plan = job.plan!;
+  const media = job.media!;
+  const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
+  const playlists = await writePlaylists({ plan, journal, packageDir, frameRate });
+  const dash = plan.dash ? [await writeDashManifest({ plan, journal, packageDir, frameRate })] : [];
+  const files: ManifestFile[] = [];
+  for (const init of journal.inits.values()) {
+    if (init.path) files.push({ path: init.path, size: init.size, md5: init.md5, sha256: init.sha256, rendition: init.r, kind: 'init-segment' });
+  }
+  for (const c of journal.published()) {
+    const v = journal.verified.get(c.path)!;
+    if (c.i < 0 && !plan.dash) {
+      // The whole subtitle track is DASH's sidecar: without DASH it is not part of the package.
+      await rm(join(packageDir, c.path), { force: true });
+      continue;
+    }
+    files.push({
+      path: c.path,
+      size: v.size,
+      md5: v.md5,
+      sha256: v.sha256,
+      rendition: c.r,
+      kind: c.i < 0 ? 'subtitle-track' : 'segment',
+      durationSec: Math.max(0, c.end - c.start),
+      ...(v.clear ? { clear: v.clear } : {}),
+      ...(v.keyId ? { keyId: v.keyId } : {}),
+      ...(v.iv ? { iv: v.iv } : {}),
+    });
+  }
+  for (const rel of [...playlists, ...dash]) {
+    const kind = rel === 'master.m3u8' ? 'master-playlist' : rel.endsWith('.mpd') ? 'dash-manifest' : rel.endsWith('iframes.m3u8') ? 'iframe-playlist' : 'media-playlist';
+    files.push({ path: rel, ...digest(await readFile(join(packageDir, rel))), kind, ...(kind === 'media-playlist' || kind === 'iframe-playlist' ? { rendition: rel.slice(0, rel.lastIndexOf('/')) } : {}) });
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  const keyIds = [...new Set(files.map((f) => f.keyId).filter((k): k is string => !!k))];
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    ...manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan, { ...(job.claim ? { titleId: job.claim.titleId } : {}), jobId: job.id }),
+    renditions: renditionsOf(plan, journal),
+    ...(plan.encryption ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } } : {}),
+    files,
+  };
+  const text = JSON.stringify(manifest, null, 2) + '\n';
+  await writeFileAtomic(join(packageDir, MANIFEST_FILE), text);
+  return { manifest, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** The key context of an encrypted title: its keys are named after its title ID and version. */
+export function keyContext(job: JobRecord, plan: TranscodePlan): { titleId: string; version: string; jobId: string; keyUri: string; rotateEvery: number } | undefined {
+  if (!plan.encryption) return undefined;
+  return { titleId: job.claim?.titleId ?? slugTitle(job.title), version: job.claim?.version ?? job.id, jobId: job.id, keyUri: plan.encryption.keyUri, rotateEvery: plan.encryption.rotateEvery };
+}
+
+function recordVerified(job: JobRecord, manifest: Manifest, sha256: string): void {
+  job.verified = {
+    manifestSha256: sha256,
+    fileCount: manifest.files.length,
+    totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
+    segmentsChecked: manifest.files.filter((f) => f.kind === 'segment').length,
+  };
+  job.renditions = manifest.renditions ?? [];
 }
 
 export function verifyStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'verify',
+    after: ['claim'],
+    // A set this stage threw away is encoded again by the transcode.
+    alsoRetry: () => ['transcode'],
     async run({ job, signal, progress }) {
       if (alreadyDelivered(job)) return 'skipped';
       const plan = need(job, 'plan', job.plan);
       const media = need(job, 'media info', job.media);
-      let rate: RateEstimator | undefined;
-      const result = await verifyPackage({
-        packageDir: need(job, 'package', job.packageDir),
-        ffprobePath: ctx.tools().ffprobe,
-        mode: 'write',
-        info: manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan, { ...(job.claim ? { titleId: job.claim.titleId } : {}), jobId: job.id }),
-        signal,
-        onProgress: (done, total) => {
-          rate ??= new RateEstimator(total);
-          rate.add(done);
-          const etaSeconds = rate.etaSeconds();
-          progress({ fraction: total ? done / total : 1, detail: `${done} / ${total} segments checked`, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
-        },
-      });
-      assertVerified(result);
-      const manifest = result.manifest!;
-      job.verified = {
-        manifestSha256: result.manifestSha256!,
-        fileCount: manifest.files.length,
-        totalBytes: manifest.files.reduce((n, f) => n + f.size, 0),
-        segmentsChecked: result.segmentsChecked,
+      const journal = await journalOf(ctx, job);
+      const keys = keyContext(job, plan);
+      const expect = { audio: plan.audio.length > 0, subs: plan.subtitles.length > 0 };
+      const verify = (): ChunkVerifyContext => ({ ffprobePath: ctx.tools().ffprobe, packageDir: job.packageDir!, journal, ...(keys ? { encryption: { store: ctx.keys, ctx: keys } } : {}), signal });
+      // Rough count for the bar until the encode knows: sets × rungs + audio segments + subtitle segments.
+      const sets = Math.ceil(media.durationSec / plan.segmentSeconds);
+      const estimate = (): number => (journal.encodedSets ?? sets) * plan.rungs.length + sets * (plan.audio.length + plan.subtitles.length);
+      const rate = new RateEstimator(estimate());
+      const checkOne = async (c: PublishedChunk): Promise<void> => {
+        const verdict = await verifyChunk(verify(), c, kindOf(c.r));
+        if (!verdict.ok) {
+          const set = kindOf(c.r) === 'video' ? c.i : -1;
+          if (set >= 0) {
+            // The set leaves the package; a retry encodes it again (the encode fills the gap).
+            for (const x of journal.sets.get(set) ?? []) await rm(join(job.packageDir!, x.path), { force: true });
+            await journal.append({ t: 'rejected', set, problem: verdict.problem });
+            await journal.append({ t: 'unpublished', set, why: `${verdict.problem.problem}: ${verdict.problem.detail}` });
+          }
+          throw new VerificationError(`${c.path} failed verification: ${verdict.problem.problem} — ${verdict.problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`, [verdict.problem]);
+        }
+        rate.add(journal.verified.size);
+        const eta = rate.etaSeconds();
+        progress({ fraction: Math.min(0.99, journal.verified.size / Math.max(1, estimate())), detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys ? ' and encrypted' : ''}`, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
       };
+      await journal.until(() => job.packageDir !== undefined, signal);
+      await restoreEncryption(verify());
+      // Our place in the journal's publication log: each chunk is taken once, as it appears.
+      let cursor = 0;
+      for (;;) {
+        while (cursor < journal.publishedLog.length) {
+          const c = journal.publishedLog[cursor++]!;
+          if (!journal.isPublished(c) || journal.verified.has(c.path)) continue;
+          await checkOne(c);
+        }
+        if (journal.complete(expect)) break;
+        await journal.changed(signal);
+      }
+      // Killed after the package was written but before the stage was recorded done: it stands as written.
+      const written = journal.packaged ? await readFile(join(job.packageDir!, MANIFEST_FILE), 'utf8').catch(() => undefined) : undefined;
+      if (written !== undefined && createHash('sha256').update(written).digest('hex') === journal.packaged) {
+        recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
+        return 'done';
+      }
+      progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
+      const timeline = timelineProblems(plan, journal, media.durationSec);
+      if (timeline.length) throw new VerificationError(`The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`, timeline);
+      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
+      const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });
+      assertVerified({ problems: structure.problems, segmentsChecked: 0, filesHashed: 0 });
+      await finishOutputDir(job.packageDir!, [...manifest.files.map((f) => f.path), MANIFEST_FILE]);
+      recordVerified(job, manifest, sha256);
+      await journal.append({ t: 'packaged', manifestSha256: sha256 });
       return 'done';
     },
   };

@@ -5,8 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MASTER_PLAYLIST, type Manifest } from '../../common/manifest.js';
-import { DASH_MANIFEST } from '../stages/dash-manifest.js';
+import { DASH_MANIFEST, MASTER_PLAYLIST, type Manifest } from '../../common/manifest.js';
 
 export interface EntryPoint {
   /** File name at the title's root (and in the package). */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { knownVersions } from '../../common/title.js';
 import type { Destination } from '../destinations/destination.js';
 import { readClaim } from '../title/claim.js';
-import { abortUpload } from './multipart.js';
+import { CLOCK_SLACK_MS, abortUpload } from './multipart.js';
 import { PartJournal } from './part-journal.js';
 import { withRetry } from './retry.js';
 
@@ -23,15 +23,20 @@ export interface StaleUpload {
   ours?: 'journal' | 'claim';
 }
 
-/** Upload ids this work folder's part journals started. */
-async function journalledUploads(journalDir: string): Promise<Set<string>> {
+/**
+ * Upload ids this work folder's part journals started, and the keys whose upload a journal asked
+ * for but never heard back about (a crash in between): an upload of that key since then is ours.
+ */
+async function journalledUploads(journalDir: string): Promise<{ ids: Set<string>; intents: Map<string, number> }> {
   const ids = new Set<string>();
+  const intents = new Map<string, number>();
   for (const f of await readdir(journalDir).catch(() => [] as string[])) {
     if (!f.endsWith('.jsonl')) continue;
     const j = await new PartJournal(join(journalDir, f)).load().catch(() => undefined);
-    if (j) ids.add(j.header.uploadId);
+    if (j?.state === 'started') ids.add(j.uploadId);
+    else if (j?.state === 'pending') intents.set(j.header.key, Date.parse(j.header.createdAt) - CLOCK_SLACK_MS);
   }
-  return ids;
+  return { ids, intents };
 }
 
 /**
@@ -43,7 +48,8 @@ export async function attributeUploads(uploads: StaleUpload[], opts: { journalDi
   const claims = new Map<string, Set<string> | undefined>();
   const out: StaleUpload[] = [];
   for (const u of uploads) {
-    if (journalled.has(u.uploadId)) {
+    const since = journalled.intents.get(u.key);
+    if (journalled.ids.has(u.uploadId) || (since !== undefined && u.initiated !== undefined && Date.parse(u.initiated) >= since)) {
       out.push({ ...u, ours: 'journal' });
       continue;
     }

@@ -17,6 +17,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   S3ServiceException,
   UploadPartCommand,
@@ -27,7 +28,7 @@ import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { CancelledError, StationError, TransientError, isCancelled, isShutdown, linkedAbort } from '../util/errors.js';
 import type { ByteSource, SourceIdentity } from './byte-source.js';
-import { PartJournal, type PartRecord } from './part-journal.js';
+import { PartJournal, type PartRecord, type UploadHeader } from './part-journal.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -122,6 +123,82 @@ export async function abortUpload(client: S3Client, bucket: string, key: string,
   });
 }
 
+/** Leeway between this machine's clock and the store's when matching an upload to its intent. */
+export const CLOCK_SLACK_MS = 5 * 60_000;
+
+/**
+ * Uploads of exactly `key` that the store started since `since` (less clock slack) and that are
+ * not `keep`: the station's own — it had journalled that it meant to write that key then — made by
+ * a request whose answer it never recorded: a process killed in between, a retried Create (not
+ * idempotent), or a dead process's request the store only got to later. They are aborted.
+ */
+async function abortUnrecorded(client: S3Client, h: Pick<UploadHeader, 'bucket' | 'key'> & { since: string }, log: (m: string) => void, signal?: AbortSignal, keep?: string): Promise<void> {
+  const since = Date.parse(h.since) - CLOCK_SLACK_MS;
+  let keyMarker: string | undefined;
+  let idMarker: string | undefined;
+  for (;;) {
+    const page = await withRetry(
+      `Listing unfinished uploads of ${h.key}`,
+      () => client.send(new ListMultipartUploadsCommand({ Bucket: h.bucket, Prefix: h.key, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(idMarker ? { UploadIdMarker: idMarker } : {}) })),
+      signal ? { signal } : {},
+    );
+    for (const u of page.Uploads ?? []) {
+      if (u.Key !== h.key || !u.UploadId || u.UploadId === keep || (u.Initiated && u.Initiated.getTime() < since)) continue;
+      log(`aborting upload ${u.UploadId} of ${h.key}: started for this station by a request whose answer it never recorded`);
+      await abortUpload(client, h.bucket, h.key, u.UploadId);
+    }
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    idMarker = page.NextUploadIdMarker;
+    if (!keyMarker && !idMarker) return;
+  }
+}
+
+/**
+ * CreateMultipartUpload, with the intent journalled first: a crash between the store's answer and
+ * our record leaves a header that says an upload of this key may exist (abortUnrecorded finds it
+ * on the next run). Create is not idempotent: when an attempt timed out or failed after the store
+ * had acted, the retry made a second upload — the extra ones are aborted here, at once.
+ */
+async function createUpload(opts: MultipartOptions, journal: PartJournal, h: Pick<UploadHeader, 'size' | 'partSize' | 'source' | 'checksum' | 'intentSince'>, log: (m: string) => void): Promise<{ uploadId: string; intentAt: string }> {
+  const { client, bucket, key } = opts;
+  const header: UploadHeader = { version: 1, bucket, key, ...h, createdAt: new Date().toISOString() };
+  await journal.create(header);
+  log(`asking ${bucket} for an upload of ${key}`);
+  let retried = false;
+  try {
+    const created = await withRetry(
+      `Starting the multipart upload of ${key}`,
+      () =>
+        client.send(
+          new CreateMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+            ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
+            ...(h.checksum ? { ChecksumAlgorithm: h.checksum } : {}),
+          }),
+        ),
+      {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onRetry: (err) => {
+          retried = true;
+          log(`starting the upload of ${key}: retry after ${(err as Error).name}: ${(err as Error).message}`);
+        },
+      },
+    );
+    if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
+    await journal.started(created.UploadId);
+    log(`started upload ${created.UploadId} of ${key}`);
+    if (retried) await abortUnrecorded(client, { bucket, key, since: header.createdAt }, log, opts.signal, created.UploadId);
+    return { uploadId: created.UploadId, intentAt: header.intentSince ?? header.createdAt };
+  } catch (err) {
+    // The header stays: the next run looks for an upload the store made but never told us about.
+    await journal.close();
+    throw err;
+  }
+}
+
 export async function uploadMultipart(opts: MultipartOptions): Promise<MultipartResult> {
   const { client, bucket, key, source } = opts;
   const log = opts.log ?? (() => undefined);
@@ -129,13 +206,20 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   const identity = await source.identity();
   const done = new Map<number, PartRecord>();
   let uploadId: string | undefined;
+  /** Since when this station has meant to write the key (for uploads it started but never heard of). */
+  let intentAt: string | undefined;
   let partSize = choosePartSize(identity.size, opts.preferredPartSize);
   let checksum = opts.checksum;
   let resumed = false;
 
-  const previous = await journal.load();
+  const loaded = await journal.load();
+  // The first moment this station meant to write the key (kept across a kill in the window).
+  const since = loaded?.header.intentSince ?? loaded?.header.createdAt;
+  intentAt = since;
+  if (loaded?.state === 'pending') await abortUnrecorded(client, { bucket: loaded.header.bucket, key: loaded.header.key, since: since! }, log, opts.signal);
+  const previous = loaded?.state === 'started' ? loaded : undefined;
   if (previous) {
-    const h = previous.header;
+    const h = { ...previous.header, uploadId: previous.uploadId };
     if (h.bucket !== bucket || h.key !== key) {
       log(`journal ${opts.journalPath} belongs to ${h.bucket}/${h.key}; aborting that upload and starting clean`);
       await abortUpload(client, h.bucket, h.key, h.uploadId);
@@ -184,23 +268,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     await journal.reopen();
     for (const rec of done.values()) if (!previous?.parts.has(rec.part)) await journal.append(rec);
   } else {
-    const created = await withRetry(
-      `Starting the multipart upload of ${key}`,
-      () =>
-        client.send(
-          new CreateMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-            ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
-            ...(checksum ? { ChecksumAlgorithm: checksum } : {}),
-          }),
-        ),
-      opts.signal ? { signal: opts.signal } : {},
-    );
-    if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
-    uploadId = created.UploadId;
-    await journal.create({ version: 1, bucket, key, uploadId, size: identity.size, partSize, source: identity, createdAt: new Date().toISOString(), ...(checksum ? { checksum } : {}) });
+    ({ uploadId, intentAt } = await createUpload(opts, journal, { size: identity.size, partSize, source: identity, ...(checksum ? { checksum } : {}), ...(loaded?.state === 'pending' && since ? { intentSince: since } : {}) }, log));
   }
   const id = uploadId;
 
@@ -309,12 +377,17 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     // Keep the upload and its journal when a later attempt can resume: retries ran out, or the
     // station is shutting down (the job resumes on the next start).
     if ((err instanceof TransientError && !opts.signal?.aborted) || isShutdown(opts.signal)) throw err;
+    log(`aborting upload ${id} of ${key}: ${(err as Error).message}`);
     await abortUpload(client, bucket, key, id).catch((e: unknown) => log(`could not abort upload ${id} of ${key}: ${(e as Error).message}`));
     await journal.remove();
     throw opts.signal?.aborted ? new CancelledError() : err;
   }
   local.dispose();
   await journal.remove();
+  log(`completed upload ${id} of ${key}`);
+  // A request of a killed run can reach the store after this run looked: once the key is whole,
+  // no other upload of it started since the station first meant to write it may stay open.
+  if (intentAt) await abortUnrecorded(client, { bucket, key, since: intentAt }, log, opts.signal);
 
   // radosgw returns an empty ETag from Complete; HEAD is the authority on what was stored.
   const expected = multipartEtag(Array.from({ length: partCount }, (_, i) => done.get(i + 1)!.md5));

@@ -1,8 +1,10 @@
 /**
  * The persisted state of one multipart upload: a JSON-lines file, first line the upload (bucket,
- * key, uploadId, part size, source identity), then one line per part acknowledged by the store
- * ({part, etag, size, md5}), fsync'd after every append. A crash loses at most the part in flight;
- * a torn last line is ignored.
+ * key, part size, source identity) written *before* the store is asked to create it, then the
+ * upload id the store gave, then one line per part acknowledged by the store ({part, etag, size,
+ * md5}), fsync'd after every append. A crash loses at most the part in flight; a torn last line is
+ * ignored. A journal that has its header but no upload id was cut between the request and its
+ * answer: the store may hold an upload the station started and never recorded (`pending`).
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { DurableLog } from '../util/durable-log.js';
@@ -13,13 +15,16 @@ export interface UploadHeader {
   version: 1;
   bucket: string;
   key: string;
-  uploadId: string;
+  /** In the header for journals of earlier versions; now its own line after the store answered. */
+  uploadId?: string;
   size: number;
   partSize: number;
   source: SourceIdentity;
   createdAt: string;
   /** The flexible checksum the upload was created with (the store then wants it on every part). */
   checksum?: 'SHA256';
+  /** When an earlier run first meant to write this key and was killed before the store answered. */
+  intentSince?: string;
 }
 
 export interface PartRecord {
@@ -31,6 +36,11 @@ export interface PartRecord {
   sha256?: string;
 }
 
+export type LoadedJournal =
+  | { state: 'started'; header: UploadHeader; uploadId: string; parts: Map<number, PartRecord> }
+  /** Header only: the process died between asking the store for an upload and recording its id. */
+  | { state: 'pending'; header: UploadHeader };
+
 export class PartJournal {
   private readonly log: DurableLog;
 
@@ -38,7 +48,7 @@ export class PartJournal {
     this.log = new DurableLog(path);
   }
 
-  async load(): Promise<{ header: UploadHeader; parts: Map<number, PartRecord> } | undefined> {
+  async load(): Promise<LoadedJournal | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -47,6 +57,7 @@ export class PartJournal {
     }
     const lines = text.split('\n').filter((l) => l.trim());
     let header: UploadHeader | undefined;
+    let uploadId: string | undefined;
     const parts = new Map<number, PartRecord>();
     for (const [i, line] of lines.entries()) {
       let rec: unknown;
@@ -56,19 +67,27 @@ export class PartJournal {
         continue; // torn line from a crash mid-append
       }
       if (i === 0) header = rec as UploadHeader;
+      else if (typeof (rec as { uploadId?: unknown }).uploadId === 'string') uploadId = (rec as { uploadId: string }).uploadId;
       else {
         const p = rec as PartRecord;
         if (Number.isInteger(p.part) && typeof p.etag === 'string') parts.set(p.part, p);
       }
     }
-    return header?.version === 1 && header.uploadId ? { header, parts } : undefined;
+    if (header?.version !== 1) return undefined;
+    const id = header.uploadId || uploadId;
+    return id ? { state: 'started', header, uploadId: id, parts } : { state: 'pending', header };
   }
 
-  /** Start a fresh journal with its header (replacing any old one). */
+  /** Start a fresh journal with its header (replacing any old one), before the upload is created. */
   async create(header: UploadHeader): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     await this.log.open('w');
     await this.log.append(header);
+  }
+
+  /** The upload id the store answered with. */
+  started(uploadId: string): Promise<void> {
+    return this.log.append({ uploadId });
   }
 
   /** Reopen an existing journal for appending. */

@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
  * Write a file so that a crash leaves either the old or the new content, never a torn one:
  * temp file in the same folder → fsync → rename → fsync the folder.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w');
+  // The mode is set at creation, so a key file is never readable by others even for a moment.
+  const fh = await open(tmp, 'w', opts.mode ?? 0o666);
   try {
     await fh.writeFile(data);
     await fh.sync();

@@ -23,15 +23,18 @@ export interface SegmentDecode {
   firstIsKey?: boolean;
 }
 
-interface DecodeRun {
+export interface DecodeRun {
   segments: SegmentDecode[];
   errors: string[];
 }
 
+/** Bytes of a package file as the decoder must see them (an encrypted segment, decrypted). */
+export type ChunkReader = (path: string) => Promise<Uint8Array>;
+
 const MAX_ERROR_LINES = 50;
 
 /** Decode init + the given segments in one ffprobe process; frames are attributed by byte offset. */
-async function decodeStream(ffprobe: string, dir: string, init: string | undefined, segments: SegmentRef[], signal?: AbortSignal, onSegment?: (i: number) => void): Promise<DecodeRun> {
+export async function decodeStream(ffprobe: string, dir: string, init: string | undefined, segments: SegmentRef[], signal?: AbortSignal, onSegment?: (i: number) => void, read?: ChunkReader): Promise<DecodeRun> {
   const proc = spawn(ffprobe, ['-v', 'error', '-show_entries', 'frame=key_frame,pts_time,pkt_pos', '-of', 'compact=p=0', '-i', 'pipe:0'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
@@ -96,7 +99,8 @@ async function decodeStream(ffprobe: string, dir: string, init: string | undefin
   try {
     for (const [k, file] of files.entries()) {
       if (init ? k > 0 : true) starts.push(offset);
-      for await (const chunk of createReadStream(join(dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      const source = read ? [await read(file.path)] : (createReadStream(join(dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+      for await (const chunk of source) {
         offset += chunk.length;
         if (!proc.stdin.write(chunk)) await Promise.race([once(proc.stdin, 'drain'), exited]);
         if (proc.exitCode !== null || proc.stdin.destroyed) break;
@@ -124,6 +128,8 @@ async function decodeStream(ffprobe: string, dir: string, init: string | undefin
 export interface DecodeCheckOptions {
   ffprobePath: string;
   packageDir: string;
+  /** How to read a segment (default: the file as it is; an encrypted package decrypts). */
+  read?: ChunkReader;
   signal?: AbortSignal;
   /** Called as segments are decoded (count of this rendition's segments reached so far). */
   onProgress?: (segmentsDone: number) => void;
@@ -174,7 +180,7 @@ function classify(r: Rendition, seg: SegmentRef, d: SegmentDecode, expected: num
 
 export async function decodeCheckRendition(r: Rendition, opts: DecodeCheckOptions): Promise<RenditionDecodeResult> {
   const run = (segs: SegmentRef[], onSegment?: (i: number) => void): Promise<DecodeRun> =>
-    decodeStream(opts.ffprobePath, opts.packageDir, r.init, segs, opts.signal, onSegment);
+    decodeStream(opts.ffprobePath, opts.packageDir, r.init, segs, opts.signal, onSegment, opts.read);
   const whole = await run(r.segments, (i) => opts.onProgress?.(i + 1));
   opts.onProgress?.(r.segments.length);
   const rate = frameRate(r, whole.segments);

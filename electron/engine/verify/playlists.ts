@@ -9,8 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import HLS from 'hls-parser';
 import { listFiles } from '../util/list-files.js';
-import { MANIFEST_FILE, MASTER_PLAYLIST, PACKAGE_MARKER, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
-import { DASH_MANIFEST } from '../stages/dash-manifest.js';
+import { DASH_MANIFEST, MANIFEST_FILE, MASTER_PLAYLIST, PACKAGE_MARKER, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
 
 export interface SegmentRef {
   path: string;
@@ -21,7 +20,7 @@ export interface SegmentRef {
 export interface Rendition {
   name: string;
   playlist: string;
-  kind: 'video' | 'audio';
+  kind: 'video' | 'audio' | 'subtitles';
   init?: string;
   targetDuration: number;
   segments: SegmentRef[];
@@ -113,10 +112,16 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
   }
   add({ path: MASTER_PLAYLIST, kind: 'master-playlist' });
 
-  const media = new Map<string, 'video' | 'audio'>();
+  const media = new Map<string, 'video' | 'audio' | 'subtitles'>();
+  const iframes: string[] = [];
   for (const v of (master as HLS.types.MasterPlaylist).variants) {
+    if (v.isIFrameOnly) {
+      iframes.push(v.uri);
+      continue;
+    }
     media.set(v.uri, 'video');
     for (const a of v.audio) if (a.uri && !media.has(a.uri)) media.set(a.uri, 'audio');
+    for (const t of v.subtitles) if (t.uri && !media.has(t.uri)) media.set(t.uri, 'subtitles');
   }
   if (media.size === 0) problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'the master playlist lists no variants' });
 
@@ -178,6 +183,24 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     renditions.push(rendition);
   }
 
+  // I-frame playlists: byte ranges of segments the media playlists already name.
+  for (const uri of iframes) {
+    const rel = resolveUri(MASTER_PLAYLIST, uri);
+    if (!rel) {
+      problems.push({ file: uri, problem: 'outside-package', detail: 'master playlist references a file outside the package' });
+      continue;
+    }
+    const playlist = await load(rel, 'I-frame playlist');
+    if (!playlist || playlist.isMasterPlaylist) continue;
+    add({ path: rel, kind: 'iframe-playlist', rendition: posix.dirname(rel) });
+    for (const seg of (playlist as HLS.types.MediaPlaylist).segments) {
+      const target = resolveUri(rel, seg.uri);
+      if (!target) problems.push({ file: seg.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
+      else if (!entries.has(target)) problems.push({ file: target, problem: 'missing', detail: `named by ${rel} but by no media playlist` });
+      else if (!seg.byterange) problems.push({ file: rel, problem: 'unparsable', detail: `${seg.uri} has no EXT-X-BYTERANGE` });
+    }
+  }
+
   // An optional DASH manifest over the same segments: it may only point at files the HLS playlists name.
   const mpd = await readFile(join(dir, DASH_MANIFEST), 'utf8').catch(() => undefined);
   if (mpd !== undefined) {
@@ -186,10 +209,16 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
       const ref = resolveUri(DASH_MANIFEST, m[1]!.replace(/&amp;/g, '&'));
       if (!ref || !entries.has(ref)) problems.push({ file: DASH_MANIFEST, problem: 'missing', detail: `references ${m[1]}, which no HLS playlist names` });
     }
+    // Subtitle tracks: one WebVTT file each, for DASH only.
+    for (const m of mpd.matchAll(/<BaseURL>([^<]+)<\/BaseURL>/g)) {
+      const ref = resolveUri(DASH_MANIFEST, m[1]!.replace(/&amp;/g, '&'));
+      if (!ref) problems.push({ file: DASH_MANIFEST, problem: 'outside-package', detail: `references ${m[1]} outside the package` });
+      else if (ref.endsWith('.vtt')) add({ path: ref, kind: 'subtitle-track', rendition: posix.dirname(ref) });
+    }
   }
 
   for (const e of entries.values()) {
-    if (e.kind === 'master-playlist' || e.kind === 'media-playlist' || e.kind === 'dash-manifest') continue;
+    if (e.kind === 'master-playlist' || e.kind === 'media-playlist' || e.kind === 'iframe-playlist' || e.kind === 'dash-manifest') continue;
     const size = await sizeOf(join(dir, e.path));
     if (size === undefined) problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
     else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });

@@ -1,0 +1,48 @@
+/**
+ * WebVTT renditions cut by the station, not by ffmpeg (whose 5.1 segmenter drops a cue that spans a
+ * boundary from the next segment and writes no X-TIMESTAMP-MAP): one WebVTT file per video segment,
+ * each holding every cue that overlaps it — a cue across a boundary is in both, with the same times,
+ * so a player that joins at either segment shows it and one that plays through shows it once — and
+ * each carrying X-TIMESTAMP-MAP, which ties the cues' times to the video's media timeline.
+ */
+import type { Cue } from './cues.js';
+
+export interface SegmentSpan {
+  /** Presentation start and end on the master's timeline (seconds; 0 = the first frame). */
+  start: number;
+  end: number;
+}
+
+const stamp = (s: number): string => {
+  const ms = Math.max(0, Math.round(s * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = Math.floor((ms % 60_000) / 1000);
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+};
+
+function cueBlock(c: Cue, id: number): string {
+  return `${id}\n${stamp(c.start)} --> ${stamp(c.end)}${c.settings ? ` ${c.settings}` : ''}\n${c.text}\n`;
+}
+
+/**
+ * `mpegts`: the 90 kHz media time that cue time 0 stands for (the video's presentation offset, see
+ * the package writer); `LOCAL:00:00:00.000` keeps cue times on the master's own clock.
+ */
+export function vttHeader(mpegts: number): string {
+  return `WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:${Math.round(mpegts)},LOCAL:00:00:00.000\n`;
+}
+
+/** One WebVTT file per span (cue ids are the cue's position in the whole track, so repeats match). */
+export function segmentCues(cues: Cue[], spans: SegmentSpan[], mpegts: number): string[] {
+  const numbered = cues.map((c, i) => ({ c, id: i + 1 }));
+  return spans.map((span) => {
+    const inside = numbered.filter(({ c }) => c.start < span.end && c.end > span.start);
+    return [vttHeader(mpegts), ...inside.map(({ c, id }) => cueBlock(c, id))].join('\n');
+  });
+}
+
+/** The whole track in one file (DASH's sidecar, and the operator's download). */
+export function fullVtt(cues: Cue[]): string {
+  return ['WEBVTT\n', ...cues.map((c, i) => cueBlock(c, i + 1))].join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * The audio pass: every audio rendition of the plan (AAC stereo per language; AC-3 when the profile
+ * asks for surround) encoded once, in a process of its own — so resuming the video never starts an
+ * AAC encoder mid-stream (its priming samples would repeat at the seam). Audio encodes at many times
+ * real time; its chunks are published together when the pass completes, and an interrupted pass is
+ * simply run again (AAC and AC-3 encoding here are deterministic: the same bytes come out).
+ */
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
+import { initTracks, segmentInfo } from '../media/fmp4.js';
+import type { AudioRendition, TranscodePlan } from '../stages/plan.js';
+import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
+import { segmentExt } from './video-encoder.js';
+import { writeWhole } from './package-files.js';
+
+/** See runInitName in video-encoder.ts: ffmpeg numbers the init of each variant when there are several. */
+const audioInitName = (plan: Pick<TranscodePlan, 'audio'>, j: number): string => (plan.audio.length > 1 ? `init_${j}.mp4` : 'init.mp4');
+
+export const audioDir = (a: Pick<AudioRendition, 'name'>): string => `audio/${a.name}`;
+
+export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOptions: string[]; output: string } {
+  const args: string[] = [];
+  plan.audio.forEach((a, j) => {
+    args.push('-map', `0:${a.streamIndex}`, `-c:a:${j}`, a.group === 'ac3' ? 'ac3' : 'aac', `-b:a:${j}`, `${a.kbps}k`, `-ac:a:${j}`, String(a.channels), `-ar:a:${j}`, '48000');
+  });
+  const ext = segmentExt(plan);
+  args.push(
+    '-f', 'hls',
+    '-hls_time', String(plan.segmentSeconds),
+    '-hls_list_size', '0',
+    '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
+    '-hls_flags', 'temp_file+independent_segments',
+    ...(plan.segmentFormat === 'ts' ? [] : ['-hls_fmp4_init_filename', 'init.mp4']),
+    '-hls_segment_filename', join(outDir, '%v', `seg_%05d.${ext}`),
+    '-var_stream_map', plan.audio.map((a, j) => `a:${j},name:${a.name}`).join(' '),
+  );
+  return { outputOptions: args, output: join(outDir, '%v', 'run.m3u8') };
+}
+
+export interface AudioEncodeOptions {
+  ffmpegPath: string;
+  sourcePath: string;
+  plan: TranscodePlan;
+  packageDir: string;
+  scratchDir: string;
+  journal: ChunkJournal;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  durationSec: number;
+}
+
+const hashes = (b: Uint8Array) => ({ md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') });
+
+export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
+  if (o.plan.audio.length === 0 || o.journal.audio) return;
+  const runDir = join(o.scratchDir, 'audio');
+  await rm(runDir, { recursive: true, force: true });
+  for (const a of o.plan.audio) await mkdir(join(runDir, a.name), { recursive: true });
+  const { outputOptions, output } = buildAudioArgs(o.plan, runDir);
+  await runFfmpeg({
+    ffmpegPath: o.ffmpegPath,
+    input: masterInput(o.sourcePath),
+    inputOptions: masterInputOptions(),
+    outputOptions,
+    output,
+    ...(o.signal ? { signal: o.signal } : {}),
+    onProgress: (p) => o.onProgress?.(Math.min(1, p.outTimeSec / o.durationSec)),
+  });
+  const chunks: PublishedChunk[] = [];
+  const ts = o.plan.segmentFormat === 'ts';
+  for (const [j, a] of o.plan.audio.entries()) {
+    const dir = audioDir(a);
+    await mkdir(join(o.packageDir, dir), { recursive: true });
+    let timescale = 48000;
+    if (!ts) {
+      const init = await readFile(join(runDir, a.name, audioInitName(o.plan, j)));
+      const [track] = initTracks(init);
+      timescale = track?.timescale ?? 48000;
+      await writeWhole(join(o.packageDir, dir, 'init.mp4'), init, 'encoding');
+      await o.journal.append({ t: 'init', r: dir, path: `${dir}/init.mp4`, size: init.length, ...hashes(init), codec: track?.codec ?? (a.group === 'ac3' ? 'ac-3' : 'mp4a.40.2'), timescale });
+    }
+    const names = (await readdir(join(runDir, a.name))).filter((n) => /^seg_\d+\.(m4s|ts)$/.test(n)).sort();
+    // TS carries no fragment index: its durations come from the muxer's own playlist.
+    const extinf = ts ? [...(await readFile(join(runDir, a.name, 'run.m3u8'), 'utf8')).matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])) : [];
+    let at = 0;
+    for (const [i, n] of names.entries()) {
+      const bytes = await readFile(join(runDir, a.name, n));
+      const rel = `${dir}/${n}`;
+      let duration = extinf[i] ?? o.plan.segmentSeconds;
+      let fmp4: Partial<PublishedChunk> = {};
+      if (!ts) {
+        const info = segmentInfo(bytes);
+        duration = info.duration / timescale;
+        fmp4 = { tfdt: info.baseDecodeTime, duration: info.duration, timescale, samples: info.samples.length };
+      }
+      await writeWhole(join(o.packageDir, rel), bytes, 'encoding');
+      chunks.push({ r: dir, i, path: rel, size: bytes.length, start: at, end: at + duration, ...fmp4 });
+      at += duration;
+    }
+  }
+  await o.journal.append({ t: 'audio', chunks });
+  await rm(runDir, { recursive: true, force: true });
+}

@@ -1,0 +1,196 @@
+/**
+ * Proving a package from its playlists: the whole-package verification behind `ingest-station
+ * verify`, the repair's check of a local copy, and packages made by anything else.
+ *   1. structure (verify/playlists.ts): playlists, references, strays, EXTINF, sequence, durations;
+ *   2. decode (verify/decode-check.ts): every segment of every audio and video rendition, renditions
+ *      in parallel up to the core count (an encrypted segment is decrypted with the station's key),
+ *      and video rungs cut at the same instants;
+ *   3. hashes: MD5 + SHA-256 of every file, in the same pass.
+ * mode 'write' then writes manifest.json atomically (only for a clean package); mode 'check'
+ * compares every file with an existing manifest — the only check that catches every bit flip —
+ * and, given the manifest's SHA-256 from the report, detects a manifest edited by hand.
+ */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+import { describeZodError } from '../../common/config.js';
+import { VerificationError } from '../util/errors.js';
+import { hashFile } from '../util/hash-file.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { inspectPackage, type Rendition } from './playlists.js';
+import { checkAlignment, decodeCheckRendition, type ChunkReader, type RenditionDecodeResult } from './decode-check.js';
+import { decryptSegment, type KeyStore } from '../package/encryption.js';
+
+export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
+
+export interface VerifyOptions {
+  packageDir: string;
+  ffprobePath: string;
+  /** 'write' a new manifest.json (after transcode) or 'check' against the one in the package. */
+  mode: 'write' | 'check';
+  /** Required for 'write': what the manifest records besides the files. */
+  info?: ManifestInfo;
+  /** For 'check': the manifest's SHA-256 as recorded in the title's report. */
+  expectedManifestSha256?: string;
+  /** Source duration to compare the renditions with (from the manifest in 'check' mode). */
+  sourceDurationSec?: number;
+  /** Skip decoding (hash and structure only); decoding is on by default. */
+  decode?: boolean;
+  /** Where the station's content keys are (to decode an encrypted package). */
+  keys?: KeyStore;
+  signal?: AbortSignal;
+  /** Segments decoded so far / segments in the package. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface VerifyResult {
+  problems: PackageProblem[];
+  segmentsChecked: number;
+  filesHashed: number;
+  manifest?: Manifest;
+  manifestSha256?: string;
+}
+
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+
+async function readManifest(dir: string, expectedSha256: string | undefined, problems: PackageProblem[]): Promise<Manifest | undefined> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(join(dir, MANIFEST_FILE));
+  } catch {
+    problems.push({ file: MANIFEST_FILE, problem: 'missing', detail: 'the package has no manifest to check against' });
+    return undefined;
+  }
+  if (expectedSha256 && sha256(raw) !== expectedSha256) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-tampered', detail: `SHA-256 ${sha256(raw)} differs from the ${expectedSha256} recorded when it was written` });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: `not JSON: ${(err as Error).message}` });
+    return undefined;
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    problems.push({ file: MANIFEST_FILE, problem: 'manifest-invalid', detail: describeZodError(parsed.error) });
+    return undefined;
+  }
+  return parsed.data;
+}
+
+export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
+  const problems: PackageProblem[] = [];
+  const dir = opts.packageDir;
+  const existing = opts.mode === 'check' ? await readManifest(dir, opts.expectedManifestSha256, problems) : undefined;
+  const sourceDurationSec = opts.sourceDurationSec ?? existing?.source.durationSec ?? opts.info?.source.durationSec;
+  const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
+  problems.push(...structure.problems);
+
+  const unusable = new Set(structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file));
+  // Decode what exists; alignment still compares the renditions as their playlists list them.
+  // Subtitles are text (checked by structure and hash); pictures and sound are decoded.
+  const renditions = structure.renditions.filter((r) => r.kind !== 'subtitles').map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
+  // An encrypted segment is decoded through its key, when this station holds it.
+  const read = existing?.encryption && opts.keys ? decryptingReader(dir, existing, opts.keys) : undefined;
+  const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
+  const done = new Map<string, number>();
+  const report = (): void => opts.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+
+  const decodeLimit = pLimit(Math.max(1, availableParallelism()));
+  const decodes =
+    opts.decode === false
+      ? Promise.resolve([] as Array<{ rendition: Rendition; decode: RenditionDecodeResult }>)
+      : Promise.all(
+          renditions
+            .filter(({ usable: r }) => !(r.init && unusable.has(r.init)) && r.segments.length > 0)
+            .map(({ full, usable: r }) =>
+              decodeLimit(async () => ({
+                rendition: full,
+                decode: await decodeCheckRendition(r, {
+                  ffprobePath: opts.ffprobePath,
+                  packageDir: dir,
+                  ...(read ? { read } : {}),
+                  ...(opts.signal ? { signal: opts.signal } : {}),
+                  onProgress: (n) => {
+                    done.set(r.name, n);
+                    report();
+                  },
+                }),
+              })),
+            ),
+        );
+
+  const hashLimit = pLimit(4);
+  const hashed = Promise.all(
+    structure.entries
+      .filter((e) => !unusable.has(e.path))
+      .map((e) =>
+        hashLimit(async (): Promise<ManifestFile> => {
+          const d = await hashFile(join(dir, e.path), opts.signal);
+          return { ...e, size: d.size, md5: d.md5, sha256: d.sha256 };
+        }),
+      ),
+  );
+
+  const [decoded, files] = await Promise.all([decodes, hashed]);
+  for (const d of decoded) problems.push(...d.decode.problems);
+  problems.push(...checkAlignment(decoded));
+  files.sort((a, b) => a.path.localeCompare(b.path));
+
+  if (existing) {
+    const expected = new Map(existing.files.map((f) => [f.path, f]));
+    for (const f of files) {
+      const m = expected.get(f.path);
+      if (!m) problems.push({ file: f.path, problem: 'not-in-manifest', detail: 'the package has this file; the manifest does not list it' });
+      else if (m.size !== f.size) problems.push({ file: f.path, problem: 'size-mismatch', detail: `${f.size} bytes; the manifest says ${m.size}` });
+      else if (m.sha256 !== f.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}` });
+      else if (m.clear && read) {
+        // Encrypted: the bytes the origin holds match; the clear segment behind them must too.
+        const clear = await read(f.path).then((b) => createHash('sha256').update(b).digest('hex'), (e: Error) => `unreadable (${e.message})`);
+        if (clear !== m.clear.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `decrypted, SHA-256 ${clear} differs from the clear segment's ${m.clear.sha256}` });
+      }
+      expected.delete(f.path);
+    }
+    for (const m of expected.values()) {
+      if (!problems.some((p) => p.file === m.path)) problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
+    }
+  }
+
+  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false ? 0 : total, filesHashed: files.length };
+  if (existing) result.manifest = existing;
+  if (opts.mode === 'write' && problems.length === 0) {
+    if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
+    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, createdAt: new Date().toISOString(), ...opts.info, files };
+    const text = JSON.stringify(manifest, null, 2) + '\n';
+    await writeFileAtomic(join(dir, MANIFEST_FILE), text);
+    result.manifest = manifest;
+    result.manifestSha256 = sha256(text);
+  }
+  return result;
+}
+
+/** A reader that decrypts each encrypted segment of the manifest with the station's key for it. */
+function decryptingReader(dir: string, manifest: Manifest, keys: KeyStore): ChunkReader {
+  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  return async (path) => {
+    const bytes = await readFile(join(dir, path));
+    const f = byPath.get(path);
+    if (!f?.keyId || !f.iv) return bytes;
+    const key = await keys.find(f.keyId);
+    if (!key) throw new Error(`the key ${f.keyId} is not on this station`);
+    return decryptSegment(bytes, key.key, f.iv);
+  };
+}
+
+/** Throw a VerificationError naming every problem (or return quietly when there are none). */
+export function assertVerified(result: VerifyResult): void {
+  const n = result.problems.length;
+  if (n === 0) return;
+  const first = result.problems[0]!;
+  throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
+}
+
