@@ -6,7 +6,7 @@
  */
 import { memo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { STAGE_LABELS, type JobSnapshot } from '../../electron/common/jobs';
+import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName } from '../../electron/common/jobs';
 import { formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
 import { StageBar } from './StageBar';
@@ -21,24 +21,43 @@ export const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-const ROW_HEIGHT = 128;
+/** Tall enough for the four stages that run side by side (encode, verify, both uploads). */
+const ROW_HEIGHT = 164;
 
-/** The row's stage line: its label, then percent, detail (speed, bytes) and ETA while running. */
-export function stageLine(job: JobSnapshot): { label: string; meta: string[] } {
-  if (job.state === 'done') return { label: 'Verified and delivered', meta: [] };
-  const stage = job.stages[job.stage];
+export interface StageLine {
+  stage?: StageName;
+  label: string;
+  meta: string[];
+}
+
+function lineOf(job: JobSnapshot, s: StageName, running: boolean): StageLine {
+  const st = job.stages[s];
   const meta: string[] = [];
+  if (running) {
+    meta.push(formatPercent(st.fraction));
+    if (st.detail) meta.push(st.detail);
+    if (st.etaSeconds !== undefined) meta.push(`ETA ${formatDuration(st.etaSeconds)}`);
+  } else if (st.detail && job.state !== 'failed') meta.push(st.detail);
+  return { stage: s, label: STAGE_LABELS[s], meta };
+}
+
+/**
+ * The row's stage lines: while a title runs, one per stage in progress — the encode, verify and
+ * the uploads overlap, and each says where it stands (percent, detail, ETA) — else the stage it
+ * waits at or stopped in.
+ */
+export function stageLines(job: JobSnapshot): StageLine[] {
+  if (job.state === 'done') return [{ label: 'Verified and delivered', meta: [] }];
   if (job.state === 'running') {
-    meta.push(formatPercent(stage.fraction));
-    if (stage.detail) meta.push(stage.detail);
-    if (stage.etaSeconds !== undefined) meta.push(`ETA ${formatDuration(stage.etaSeconds)}`);
-  } else if (stage.detail && job.state !== 'failed') meta.push(stage.detail);
-  return { label: STAGE_LABELS[job.stage], meta };
+    const running = STAGES.filter((s) => job.stages[s].state === 'running');
+    if (running.length > 0) return running.map((s) => lineOf(job, s, true));
+  }
+  return [lineOf(job, job.stage, job.state === 'running')];
 }
 
 /** Memoised: a 10 Hz update of one title re-renders that row only (props are the job and stable callbacks). */
 const JobRow = memo(function JobRow({ job, station, selected, onSelect }: { job: JobSnapshot; station: StationApi; selected: boolean; onSelect(id: string): void }): React.JSX.Element {
-  const line = stageLine(job);
+  const lines = stageLines(job);
   return (
     <div
       className={`job job--${job.state}${selected ? ' job--selected' : ''}`}
@@ -58,15 +77,17 @@ const JobRow = memo(function JobRow({ job, station, selected, onSelect }: { job:
           {STATE_LABELS[job.state]}
         </span>
       </div>
-      <div className="job__stage" title={[line.label, ...line.meta].join(' · ')}>
-        <span data-testid="job-stage">{line.label}</span>
-        {line.meta.length > 0 && (
-          <span className="job__meta" data-testid="job-meta">
-            {' · '}
-            {line.meta.join(' · ')}
-          </span>
-        )}
-      </div>
+      {lines.map((line) => (
+        <div key={line.label} className="job__stage" title={[line.label, ...line.meta].join(' · ')} data-testid="job-progress" data-stage={line.stage}>
+          <span data-testid="job-stage">{line.label}</span>
+          {line.meta.length > 0 && (
+            <span className="job__meta" data-testid="job-meta">
+              {' · '}
+              {line.meta.join(' · ')}
+            </span>
+          )}
+        </div>
+      ))}
       <StageBar job={job} />
       {job.error && job.state !== 'cancelled' ? (
         <p className="job__error" role="alert" data-testid="job-error" title={job.error.message}>

@@ -16,6 +16,7 @@ import { makeMaster } from '../helpers/masters';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
 import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 import type { EngineProcessOptions } from './engine-process';
 
@@ -61,10 +62,11 @@ async function waitForArchiveMB(r: Locator, mb: number, timeout: number): Promis
   await expect
     .poll(
       async () => {
-        const stage = (await r.getByTestId('job-stage').allTextContents())[0];
-        const meta = (await r.getByTestId('job-meta').allTextContents())[0] ?? '';
+        // The archive's own line: it runs beside the encode, verify and the origin upload.
+        const line = r.locator('[data-testid=job-progress][data-stage=uploadArchive]');
+        const meta = (await line.getByTestId('job-meta').allTextContents())[0] ?? '';
         const m = / ([\d.]+) MB of [\d.]+ MB acknowledged/.exec(meta);
-        return stage === 'Upload archive' && m ? Number(m[1]) : -1;
+        return m ? Number(m[1]) : -1;
       },
       { timeout, interval: 100 },
     )
@@ -184,7 +186,8 @@ describe('operator workflows in Chromium', () => {
     const beforeKill = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Crash Film')!;
     const journals = await readdir(join(opts.userDataDir, 'work', 'uploads'));
     expect(journals).toHaveLength(1);
-    const uploadId = JSON.parse((await readFile(join(opts.userDataDir, 'work', 'uploads', journals[0]!), 'utf8')).split('\n')[0]!).uploadId as string;
+    const journal = await new PartJournal(join(opts.userDataDir, 'work', 'uploads', journals[0]!)).load();
+    const uploadId = journal?.state === 'started' ? journal.uploadId : '';
 
     await engine.kill();
     await page.getByTestId('engine-banner').waitFor({ timeout: 15_000 });
@@ -194,13 +197,16 @@ describe('operator workflows in Chromium', () => {
     engine = await startEngineProcess({ ...opts, port: engine.port });
     await page.getByTestId('engine-banner').waitFor({ state: 'detached', timeout: 30_000 });
     // The row shows the resumed upload: bytes already at the store are counted, not re-sent.
-    await r.getByTestId('job-meta').filter({ hasText: /resumed: \d+(\.\d)? MB were already at the store/ }).waitFor({ timeout: 30_000 });
+    await r.locator('[data-testid=job-progress][data-stage=uploadArchive]').getByTestId('job-meta').filter({ hasText: /resumed: \d+(\.\d)? MB were already at the store/ }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'resumed.png');
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Crash Film' }).waitFor({ timeout: 120_000 });
 
     const done = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Crash Film')!;
-    // Nothing done twice: the transcode and verify that finished before the crash were not rerun.
-    for (const s of ['probe', 'transcode', 'verify', 'uploadOrigin'] as const) expect(done.stages[s].startedAt).toBe(beforeKill.stages[s].startedAt);
+    // Nothing done twice: a stage that had finished before the crash was not run again (the encode,
+    // verify and the origin upload run beside the archive's; those still running resume).
+    const finished = (['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin'] as const).filter((s) => beforeKill.stages[s].state === 'done');
+    expect(finished).toEqual(expect.arrayContaining(['probe', 'plan', 'claim']));
+    for (const s of finished) expect(done.stages[s].startedAt).toBe(beforeKill.stages[s].startedAt);
     const master = await stat(join(opts.dropRoot, 'Crash Film.mov'));
     const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: `crash-film/${done.claim!.version}/source/Crash Film.mov` }));
     expect(head.ContentLength).toBe(master.size);
