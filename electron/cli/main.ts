@@ -103,7 +103,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .option('--json', 'print the result (every problem: file, problem, detail) as JSON on stdout')
     .option('--manifest-sha256 <hex>', "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand")
     .option('--no-decode', 'skip decoding (structure and hashes only)')
-    .action(async (packageDir: string, opts: { json?: boolean; manifestSha256?: string; decode?: boolean }) => {
+    .option('--keys <dir>', "an encrypted package's keys folder (default: the one `transcode` writes to)")
+    .action(async (packageDir: string, opts: { json?: boolean; manifestSha256?: string; decode?: boolean; keys?: string }) => {
       exitCode = await verify(packageDir, { ...opts, noDecode: opts.decode === false }, io);
     });
 

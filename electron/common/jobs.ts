@@ -75,6 +75,8 @@ export interface JobSnapshot {
   ladder?: LadderSummary;
   /** The package's video, audio and subtitle renditions (after the verify stage). */
   renditions?: ManifestRendition[];
+  /** An encrypted title: the file its content keys were exported to for the key server (never uploaded). */
+  keyExport?: string;
   /** What verify proved (after the verify stage). */
   verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
   /** Per destination name: objects and bytes delivered (skipped: already there, identical). */

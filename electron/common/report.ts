@@ -28,6 +28,8 @@ export interface TitleReport {
   encoderReason?: string;
   packageDir?: string;
   manifestSha256?: string;
+  /** An encrypted title: where its content keys were exported for the key server (never uploaded). */
+  keyExport?: string;
   stages: StageTiming[];
   uploads: UploadedObject[];
   /** Every audit of the title so far (after upload, on demand, before and after repairs). */

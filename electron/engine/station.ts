@@ -202,7 +202,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         return { ...base, toolsError: (err as Error).message };
       }
     },
-    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000 },
+    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys },
     keys,
     async close() {
       for (const w of watchers) w.stop();

@@ -46,3 +46,30 @@ export async function makeMaster(spec: MasterSpec = {}, dir = MASTERS_DIR): Prom
   await rename(tmp, out);
   return out;
 }
+
+/**
+ * A library master in `dir`: Film.mp4 (6 s 320×240) with French audio (440 Hz, default), an English
+ * audio description (660 Hz, visual-impaired) and an English SDH mov_text track whose second cue
+ * spans the 4 s boundary; beside it Film.de.srt and Film.es.vtt (a cue across 2 s), and extra.srt
+ * (no language in its name, for --captions extra.srt:it).
+ */
+export async function makeLibraryMaster(dir: string): Promise<string> {
+  const { writeFile } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  const embedded = join(dir, 'embedded.srt');
+  await writeFile(embedded, '1\n00:00:01,000 --> 00:00:02,500\nHello\n\n2\n00:00:03,500 --> 00:00:04,500\nAcross the boundary\n');
+  const film = join(dir, 'Film.mp4');
+  await run('ffmpeg', [
+    '-hide_banner', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=24:d=6', '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:d=6', '-f', 'lavfi', '-i', 'sine=f=660:sample_rate=48000:d=6', '-i', embedded,
+    '-map', '0', '-map', '1', '-map', '2', '-map', '3',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-c:s', 'mov_text',
+    '-metadata:s:a:0', 'language=fra', '-metadata:s:a:1', 'language=eng', '-metadata:s:s:0', 'language=eng',
+    '-disposition:a:0', 'default', '-disposition:a:1', 'visual_impaired', '-disposition:s:0', 'hearing_impaired',
+    film,
+  ], { timeout: 120_000 });
+  await writeFile(join(dir, 'Film.de.srt'), '1\n00:00:00,500 --> 00:00:01,500\nHallo\n\n2\n00:00:02,200 --> 00:00:03,000\nZweite\n');
+  await writeFile(join(dir, 'Film.es.vtt'), 'WEBVTT\n\n00:00:01.500 --> 00:00:02.500\nCruza el límite\n\n00:00:04.200 --> 00:00:05.000\nOtra\n');
+  await writeFile(join(dir, 'extra.srt'), '1\n00:00:00,200 --> 00:00:00,900\nCiao\n');
+  return film;
+}

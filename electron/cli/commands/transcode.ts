@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { keyUriProblem, stationConfigSchema, type StationConfig } from '../../common/config.js';
 import { defaultTranscodeConfig, loadConfigFile } from '../../engine/config-file.js';
 import { openStation } from '../../engine/station.js';
-import { keyContext } from '../../engine/stages/verify.js';
 import { buildReport } from '../../engine/stages/report.js';
 import { StationError } from '../../engine/util/errors.js';
 import { createProgressPrinter } from '../progress-printer.js';
@@ -89,8 +88,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     await station.close();
   }
   for (const w of rec.warnings) io.stderr(`warning: ${w}`);
-  const keys = rec.plan && rec.state === 'done' ? keyContext(rec, rec.plan) : undefined;
-  const keyExport = keys ? station.keys.fileFor(keys.titleId, keys.version) : undefined;
+  const keyExport = rec.keyExport;
   if (rec.state !== 'done') {
     io.stderr(`${rec.title}: ${rec.state} — ${rec.error?.message ?? 'no reason recorded'}`);
     if (opts.json) io.stdout(JSON.stringify({ state: rec.state, error: rec.error, report: buildReport(rec) }, null, 2));

@@ -1,12 +1,17 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { userCacheDir } from '../../engine/config-file.js';
+import { KeyStore } from '../../engine/package/encryption.js';
 import { cliTools } from '../tools.js';
 import { verifyPackage } from '../../engine/stages/verify.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 /** `verify <packageDir>`: check a package against its manifest. */
-export async function verify(packageDir: string, opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean }, io: CliIo): Promise<number> {
+export async function verify(packageDir: string, opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean; keys?: string }, io: CliIo): Promise<number> {
   const { ffprobe } = cliTools(io);
   const dir = resolve(io.cwd, packageDir);
+  // An encrypted package decodes through its keys: --keys, else the folder `transcode` keeps them in.
+  const keysDir = opts.keys ? resolve(io.cwd, opts.keys) : join(userCacheDir(), 'transcode', 'keys');
   let last = 0;
   const result = await verifyPackage({
     packageDir: dir,
@@ -14,6 +19,7 @@ export async function verify(packageDir: string, opts: { json?: boolean; manifes
     mode: 'check',
     ...(opts.manifestSha256 ? { expectedManifestSha256: opts.manifestSha256.toLowerCase() } : {}),
     ...(opts.noDecode ? { decode: false } : {}),
+    ...(opts.keys || existsSync(keysDir) ? { keys: new KeyStore(keysDir) } : {}),
     onProgress: (done, total) => {
       // A line at every 10 %: enough to see it move on a 10,000-chunk title without flooding logs.
       const step = Math.floor((done / Math.max(1, total)) * 10);
@@ -23,7 +29,8 @@ export async function verify(packageDir: string, opts: { json?: boolean; manifes
       }
     },
   });
-  if (opts.json) io.stdout(JSON.stringify({ packageDir: dir, ok: result.problems.length === 0, segmentsChecked: result.segmentsChecked, filesHashed: result.filesHashed, problems: result.problems }, null, 2));
+  for (const n of result.notes ?? []) io.stderr(`note: ${n}`);
+  if (opts.json) io.stdout(JSON.stringify({ packageDir: dir, ok: result.problems.length === 0, segmentsChecked: result.segmentsChecked, filesHashed: result.filesHashed, problems: result.problems, notes: result.notes ?? [] }, null, 2));
   if (result.problems.length === 0) {
     io.stderr(`${dir}: verified — ${result.filesHashed} files match the manifest, ${result.segmentsChecked} segments decoded`);
     return EXIT_OK;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
+import type { KeyStore } from '../package/encryption.js';
 import type { Destination } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
@@ -18,6 +19,8 @@ export interface JobAuditContext {
   ffprobePath(): string;
   /** How long replaced versions stay for viewers mid-title (ms); a repair removes them after that. */
   retireGraceMs: number;
+  /** Content keys of encrypted titles (a repair decodes the local package through them). */
+  keys?: KeyStore;
 }
 
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
@@ -48,7 +51,7 @@ export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { rep
     version,
     retireGraceMs: ctx.retireGraceMs,
     ...(job.packageDir ? { packageDir: job.packageDir } : {}),
-    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath() } : {}),
+    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath(), ...(ctx.keys ? { keys: ctx.keys } : {}) } : {}),
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };

@@ -23,6 +23,7 @@ import { StationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
 import { archiveKeys, packageTar, uploadWaves } from '../stages/upload.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
+import type { KeyStore } from '../package/encryption.js';
 import { ForeignClaim, readClaim, sweepRetired } from '../title/claim.js';
 import { entryPointFrom, entryPointNames, type EntryPoint } from '../title/entry-points.js';
 import { auditDestination, type ExpectedObject } from './audit.js';
@@ -41,6 +42,8 @@ export interface TitleAuditOptions {
   deep?: boolean | number;
   repair?: boolean;
   ffprobePath?: string;
+  /** The station's content keys: an encrypted package is decoded through them before it repairs anything. */
+  keys?: KeyStore;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
   retireGraceMs?: number;
   signal?: AbortSignal;
@@ -147,7 +150,7 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
   const dataWrong = [...wrong].some((k) => k.startsWith(`${o.titleId}/${version}/`));
   if (dataWrong && !(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
   // The local copy must itself be whole before it is used to repair anything.
-  if (dataWrong && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.signal ? { signal: o.signal } : {}) }));
+  if (dataWrong && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
   const send = async (rel: string, key: string): Promise<void> => {
     const path = join(o.packageDir!, ...rel.split('/'));
     const d = await hashFile(path, o.signal);

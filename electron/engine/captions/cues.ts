@@ -84,12 +84,17 @@ export async function readCaptionFile(file: { path: string; format: 'srt' | 'vtt
       return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: not a Scenarist SCC file ffmpeg can read: ${(err as Error).message}` }] };
     }
   }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.path);
+  } catch (err) {
+    return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: ${(err as Error).message}` }] };
+  }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(file.path));
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ? (err as Error).message : 'it is not UTF-8 text (save it as UTF-8)';
-    return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: ${why}` }] };
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: it is not UTF-8 text (save it as UTF-8)` }] };
   }
   return parseCaptions(text, file.format, durationSec, what);
 }

@@ -18,6 +18,7 @@ export function buildReport(rec: JobRecord): TitleReport {
     ...(plan ? { encoder: plan.encoder, encoderReason: plan.encoderReason } : {}),
     ...(rec.packageDir ? { packageDir: rec.packageDir } : {}),
     ...(verify ? { manifestSha256: verify.manifestSha256 } : {}),
+    ...(rec.keyExport ? { keyExport: rec.keyExport } : {}),
     stages: STAGES.map((stage) => {
       const s = rec.stages[stage];
       const seconds = s.startedAt && s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : undefined;

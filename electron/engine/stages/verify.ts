@@ -230,6 +230,7 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       assertVerified({ problems: structure.problems, segmentsChecked: 0, filesHashed: 0 });
       await finishOutputDir(job.packageDir!, [...manifest.files.map((f) => f.path), MANIFEST_FILE]);
       recordVerified(job, manifest, sha256);
+      if (keys) job.keyExport = ctx.keys.fileFor(keys.titleId, keys.version);
       await journal.append({ t: 'packaged', manifestSha256: sha256 });
       return 'done';
     },

@@ -52,6 +52,8 @@ export interface VerifyResult {
   filesHashed: number;
   manifest?: Manifest;
   manifestSha256?: string;
+  /** What was not checked, and why (e.g. encrypted segments without their keys). */
+  notes?: string[];
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -94,15 +96,24 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
   // Decode what exists; alignment still compares the renditions as their playlists list them.
   // Subtitles are text (checked by structure and hash); pictures and sound are decoded.
   const renditions = structure.renditions.filter((r) => r.kind !== 'subtitles').map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
-  // An encrypted segment is decoded through its key, when this station holds it.
+  // An encrypted segment is decoded through its key, when this station holds it; without the keys
+  // its bytes are still proven against the manifest, and the result says what was not decoded.
   const read = existing?.encryption && opts.keys ? decryptingReader(dir, existing, opts.keys) : undefined;
+  const notes: string[] = [];
+  if (existing?.encryption && opts.keys) {
+    const missing = [];
+    for (const id of existing.encryption.keyIds) if (!(await opts.keys.find(id))) missing.push(id);
+    if (missing.length) return { problems: [{ file: MANIFEST_FILE, problem: 'undecodable', detail: `the package is encrypted and ${missing.length} of its ${existing.encryption.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})` }], segmentsChecked: 0, filesHashed: 0, manifest: existing };
+  }
+  const encryptedUndecoded = !!existing?.encryption && !read;
+  if (encryptedUndecoded) notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
   const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
   const done = new Map<string, number>();
   const report = (): void => opts.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
 
   const decodeLimit = pLimit(Math.max(1, availableParallelism()));
   const decodes =
-    opts.decode === false
+    opts.decode === false || encryptedUndecoded
       ? Promise.resolve([] as Array<{ rendition: Rendition; decode: RenditionDecodeResult }>)
       : Promise.all(
           renditions
@@ -160,7 +171,7 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
     }
   }
 
-  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false ? 0 : total, filesHashed: files.length };
+  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false || encryptedUndecoded ? 0 : total, filesHashed: files.length, ...(notes.length ? { notes } : {}) };
   if (existing) result.manifest = existing;
   if (opts.mode === 'write' && problems.length === 0) {
     if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
