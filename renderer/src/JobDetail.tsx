@@ -3,6 +3,7 @@
  * to take, the master's MediaInfo and spec findings, the ladder and encoder (and why), what verify
  * proved, what reached each destination, the audit, and the QC player.
  */
+import { Renditions } from './Renditions';
 import { lazy, Suspense } from 'react';
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName, type StageProgress } from '../../electron/common/jobs';
 import { formatBytes, formatDuration, formatPercent } from '../../electron/common/format';
@@ -110,11 +111,13 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
               </li>
             ))}
             <li>
-              audio AAC {job.ladder.audioKbps} kb/s · {job.ladder.segmentSeconds} s {job.ladder.segmentFormat === 'fmp4' ? 'fMP4/CMAF' : 'MPEG-TS'} segments
+              {job.ladder.segmentSeconds} s {job.ladder.segmentFormat === 'fmp4' ? 'fMP4/CMAF' : 'MPEG-TS'} segments
             </li>
           </ul>
         </div>
       )}
+
+      <Renditions job={job} />
 
       {job.verified && (
         <p className="detail__block" data-testid="verified">

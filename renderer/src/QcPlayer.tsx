@@ -36,6 +36,9 @@ interface Loaded {
   audio: MediaPlaylist[];
   subtitles: MediaPlaylist[];
   playing?: number;
+  /** The audio and subtitle tracks hls.js switched to (names as the package gives them). */
+  audioTrack?: string;
+  subtitleTrack?: string;
   error?: string;
 }
 
@@ -65,6 +68,11 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
       void video.play().catch(() => undefined);
     });
     hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => update({ playing: data.frag.level }));
+    // Tracks arrive after the manifest is parsed (hls.js lists them once it has grouped them).
+    hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, (_e, data) => update({ audio: data.audioTracks }));
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => update({ subtitles: data.subtitleTracks }));
+    hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (_e, data) => update({ audioTrack: hls.audioTracks[data.id]?.name }));
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => update({ subtitleTrack: data.id >= 0 ? hls.subtitleTracks[data.id]?.name : '' }));
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) update({ error: `${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}` });
     });
@@ -112,13 +120,13 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
         <TrackSelect label="Subtitles" testId="qc-subtitles" tracks={current?.subtitles ?? []} off onPick={(id) => hlsRef.current && (hlsRef.current.subtitleTrack = id)} />
       </div>
       <video ref={videoRef} className="qc__video" controls muted playsInline onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)} data-testid="qc-video" />
-      <p className="qc__status" data-testid="qc-status" data-level={current?.playing ?? ''} data-time={time.toFixed(2)}>
+      <p className="qc__status" data-testid="qc-status" data-level={current?.playing ?? ''} data-time={time.toFixed(2)} data-audio={current?.audioTrack ?? ''} data-subtitles={current?.subtitleTrack ?? ''}>
         {!supported
           ? 'This display cannot play HLS through MediaSource.'
           : current?.error
             ? `Cannot play: ${current.error}`
             : playingLevel
-              ? `Playing ${levelName(playingLevel)} (${playingLevel.width}×${playingLevel.height}) from the ${source === 'local' ? 'local package' : 'origin'} · ${time.toFixed(1)} s`
+              ? `Playing ${levelName(playingLevel)} (${playingLevel.width}×${playingLevel.height}) from the ${source === 'local' ? 'local package' : 'origin'} · ${time.toFixed(1)} s${current?.audioTrack ? ` · audio ${current.audioTrack}` : ''}${current?.subtitleTrack ? ` · captions ${current.subtitleTrack}` : ''}`
               : open
                 ? 'Loading…'
                 : ''}

@@ -3,6 +3,10 @@
  * through the origin destination (proof that what viewers will fetch plays). The renderer never
  * gets file:// access: Electron main answers its `station-media:` protocol with this function, and
  * the browser-test bridge answers /media/… with it. Only files inside the package are served.
+ *
+ * An encrypted title plays too: its media playlists are served with each EXT-X-KEY pointed at
+ * `@key/<keyId>` beside the title, answered from the title's own key export — the key server the
+ * playlists name is the platform's, and the station's keys go to this player only.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +15,7 @@ import type { MediaSource as QcSource } from '../../common/api.js';
 import { assertSafeKey, contentTypeFor, type Destination } from '../destinations/destination.js';
 import { versionKey } from '../../common/title.js';
 import { assertInside } from '../util/contained-path.js';
+import type { KeyFile } from '../package/encryption.js';
 
 export interface MediaResponse {
   status: number;
@@ -40,8 +45,39 @@ export function parseMediaPath(pathname: string): MediaRequest | undefined {
 
 const text = (status: number, body: string): MediaResponse => ({ status, contentType: 'text/plain; charset=utf-8', body });
 
+const KEY_PATH = /^@key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/** A content key of this title, from its key export (never a key of another title). */
+async function serveKey(job: JobSnapshot, keyId: string): Promise<MediaResponse> {
+  if (!job.keyExport) return text(404, 'this title is not encrypted');
+  const file = JSON.parse(await readFile(job.keyExport, 'utf8').catch(() => '{}')) as Partial<KeyFile>;
+  const key = file.keys?.find((k) => k.keyId === keyId);
+  if (!key) return text(404, `key ${keyId} is not one of this title's`);
+  return { status: 200, contentType: 'application/octet-stream', body: Buffer.from(key.key, 'hex') };
+}
+
+/** A media playlist of an encrypted title with its key URIs pointed at this server's @key/<id>. */
+function localKeys(playlist: string, path: string): string {
+  const up = '../'.repeat(path.split('/').length - 1);
+  return playlist.replace(/^(#EXT-X-KEY:.*URI=")([^"]*)(")/gm, (line, pre: string, uri: string, post: string) => {
+    const id = UUID.exec(uri)?.[0];
+    return id ? `${pre}${up}@key/${id}${post}` : line;
+  });
+}
+
 export async function serveMedia(req: MediaRequest, job: JobSnapshot | undefined, origin: Destination): Promise<MediaResponse> {
   if (!job) return text(404, 'no such title');
+  const key = KEY_PATH.exec(req.path);
+  if (key) return serveKey(job, key[1]!);
+  const response = await serveFile(req, job, origin);
+  if (job.keyExport && response.status === 200 && req.path.endsWith('.m3u8')) {
+    return { ...response, body: localKeys(Buffer.from(response.body).toString('utf8'), req.path) };
+  }
+  return response;
+}
+
+async function serveFile(req: MediaRequest, job: JobSnapshot, origin: Destination): Promise<MediaResponse> {
   try {
     assertSafeKey(req.path);
   } catch {
