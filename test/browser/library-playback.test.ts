@@ -22,6 +22,7 @@ import { startEngineProcess, type EngineProcess } from './engine-harness';
 declare global {
   interface Window {
     Hls: typeof import('hls.js').default;
+    dashjs: typeof import('dashjs');
   }
 }
 
@@ -41,8 +42,12 @@ async function startServer(root: string): Promise<void> {
       res.writeHead(status, { 'content-type': type, 'access-control-allow-origin': '*' });
       res.end(body);
     };
+    if (url.pathname.endsWith('.mpd')) {
+      return void readFile(normalize(join(root, decodeURIComponent(url.pathname)))).then((b) => send(200, b, 'application/dash+xml'), () => send(404, 'not found'));
+    }
     if (url.pathname === '/probe.html') return send(200, '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>', 'text/html');
     if (url.pathname === '/hls.js') return void readFile(join(ROOT, 'node_modules/hls.js/dist/hls.js')).then((b) => send(200, b, 'text/javascript'));
+    if (url.pathname === '/dash.js') return void readFile(join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')).then((b) => send(200, b, 'text/javascript'));
     const key = /^\/keys\/([0-9a-f-]{36})$/.exec(url.pathname);
     if (key) {
       served.keyRequests++;
@@ -64,7 +69,7 @@ beforeAll(async () => {
   dir = await tempDir('ingest-playback-');
   await startServer(dir);
   const film = await makeLibraryMaster(join(dir, 'src'));
-  const clear = await runCli(['transcode', film, '--out', join(dir, 'pkg'), '--profile', 'preview', '--segment', '2'], dir);
+  const clear = await runCli(['transcode', film, '--out', join(dir, 'pkg'), '--profile', 'preview', '--segment', '2', '--dash'], dir);
   expect(clear.code, clear.stderr).toBe(0);
   const config = join(dir, 'enc.json');
   await writeFile(config, JSON.stringify({ destinations: { none: { type: 'folder', path: join(dir, 'unused') } }, origin: 'none', workDir: join(dir, 'work'), keysDir: join(dir, 'keys') }));
@@ -75,6 +80,7 @@ beforeAll(async () => {
   ({ context, page } = await launchChromium(join(dir, 'profile')));
   await page.goto(`${base}/probe.html`);
   await page.addScriptTag({ url: `${base}/hls.js` });
+  await page.addScriptTag({ url: `${base}/dash.js` });
 });
 
 afterAll(async () => {
@@ -228,6 +234,51 @@ describe('hls.js plays the library package', () => {
     expect(refused.error).toBe('keyLoadError');
     expect(refused.time).toBeLessThan(0.5);
     served.keysUp = true;
+  });
+});
+
+describe('dash.js plays the DASH manifest over the same chunks', () => {
+  it('the same audio languages and WebVTT captions, each cue at its time', async () => {
+    const r = await page.evaluate(async (src) => {
+      const video = document.getElementById('v') as HTMLVideoElement;
+      const player = window.dashjs.MediaPlayer().create();
+      const out = { audio: [] as string[], audioRoles: [] as string[], text: [] as string[], showing: '', time: 0, cues: [] as Array<{ start: number; end: number; text: string }>, firstFrame: undefined as number | undefined, error: '' };
+      player.updateSettings({ streaming: { text: { defaultEnabled: true } } });
+      await new Promise<void>((resolve) => {
+        player.on(window.dashjs.MediaPlayer.events.ERROR, (e: { error?: { message?: string } }) => {
+          out.error = e.error?.message ?? 'error';
+          resolve();
+        });
+        player.on(window.dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+          const audio = player.getTracksFor('audio');
+          out.audio = audio.map((t) => t.lang ?? '');
+          out.audioRoles = audio.map((t) => (t.roles ?? []).map((x) => (typeof x === 'string' ? x : x.value)).join(','));
+          const text = player.getTracksFor('text');
+          out.text = text.map((t) => t.lang ?? '');
+          video.requestVideoFrameCallback((_n, meta) => (out.firstFrame ??= meta.mediaTime));
+          void video.play();
+          setTimeout(resolve, 4000);
+        });
+        player.initialize(video, src, false);
+      });
+      out.time = video.currentTime;
+      for (let i = 0; i < video.textTracks.length; i++) {
+        const t = video.textTracks[i]!;
+        if (t.mode !== 'showing' || !t.cues) continue;
+        out.showing = t.language;
+        for (const c of Array.from(t.cues) as VTTCue[]) out.cues.push({ start: c.startTime, end: c.endTime, text: c.text });
+      }
+      player.reset();
+      return out;
+    }, `${base}/pkg/manifest.mpd`);
+    expect(r.error).toBe('');
+    expect(r.audio).toEqual(['fr', 'en']);
+    expect(r.audioRoles).toEqual(['main', 'description']);
+    expect(r.text).toEqual(['de', 'es', 'en']);
+    expect(r.time).toBeGreaterThan(1);
+    // dash.js shows the first text track: the German sidecar, as one WebVTT file.
+    expect(r.showing).toBe('de');
+    near({ ...r, levels: [], subtitles: [], fragLevels: [], active: [], audioUrls: [] }, [[0.5, 1.5, 'Hallo'], [2.2, 3.0, 'Zweite']]);
   });
 });
 

@@ -126,6 +126,64 @@ describe('I-frame playlists', () => {
   });
 });
 
+describe('picture and sound on one clock', () => {
+  it('a flash and a click at 2.000 s in the master are presented together in the package (audio and video come from separate processes)', async () => {
+    const m = join(dir, 'sync.mov');
+    await run('ffmpeg', [
+      '-v', 'error', '-f', 'lavfi', '-i', "color=black:s=320x240:r=24:d=4,drawbox=c=white:t=fill:enable='eq(n,48)'",
+      '-f', 'lavfi', '-i', "aevalsrc='if(between(t,2,2.02),sin(2*PI*1000*t),0)':s=48000:d=4",
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', m,
+    ]);
+    for (const format of ['fmp4', 'ts'] as const) {
+      const out = join(dir, `sync-${format}`);
+      const r = await runCli(['transcode', m, '--out', out, '--profile', 'preview', '--segment', '2', '--format', format], dir);
+      expect(r.code, r.stderr).toBe(0);
+      const flash = await flashAt(await whole(out, '240p', format), format);
+      const click = await clickAt(await whole(out, 'audio/aac-und', format), format);
+      expect(Math.abs(flash - click), `${format}: flash at ${flash.toFixed(4)} s, click at ${click.toFixed(4)} s`).toBeLessThan(0.005);
+    }
+  });
+});
+
+/** A rendition as one file (init + every segment, as a player appends them). */
+async function whole(pkgDir: string, rendition: string, format: 'fmp4' | 'ts'): Promise<string> {
+  const pl = HLS.parse(await readFile(join(pkgDir, rendition, 'index.m3u8'), 'utf8')) as HLS.types.MediaPlaylist;
+  const parts = await Promise.all([...(format === 'fmp4' ? ['init.mp4'] : []), ...pl.segments.map((s) => s.uri)].map((f) => readFile(join(pkgDir, rendition, f))));
+  const file = join(pkgDir, `${rendition.replace(/\//g, '-')}.whole.${format === 'fmp4' ? 'mp4' : 'ts'}`);
+  await writeFile(file, Buffer.concat(parts));
+  return file;
+}
+
+/**
+ * How a player presents fMP4: decode time + composition offset, as the fragments say (MSE does not
+ * apply the init's edit list; ffmpeg would, and drop the leading empty edit): read them raw.
+ */
+const asPlayers = (format: 'fmp4' | 'ts'): string[] => (format === 'fmp4' ? ['-ignore_editlist', '1'] : []);
+
+/** Presentation time of the brightest frame. */
+async function flashAt(file: string, format: 'fmp4' | 'ts'): Promise<number> {
+  // -copyts: the file's own timestamps (ffmpeg would otherwise start every output at 0).
+  const { stdout } = await run('ffmpeg', ['-v', 'error', ...asPlayers(format), '-i', file, '-copyts', '-vf', 'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-', '-f', 'null', '-']);
+  let best = { y: -1, t: 0 };
+  let t = 0;
+  for (const line of stdout.split('\n')) {
+    const pts = /pts_time:([\d.]+)/.exec(line);
+    if (pts) t = Number(pts[1]);
+    const y = /YAVG=([\d.]+)/.exec(line);
+    if (y && Number(y[1]) > best.y) best = { y: Number(y[1]), t };
+  }
+  return best.t;
+}
+
+/** Presentation time of the first loud sample (the stream's start time + its position). */
+async function clickAt(file: string, format: 'fmp4' | 'ts'): Promise<number> {
+  const start = Number((await run('ffprobe', ['-v', 'error', ...asPlayers(format), '-select_streams', 'a:0', '-show_entries', 'stream=start_time', '-of', 'csv=p=0', file])).stdout.trim().split('\n')[0]);
+  const { stdout } = await run('ffmpeg', ['-v', 'error', ...asPlayers(format), '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  const samples = new Int16Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 2));
+  const i = samples.findIndex((v) => Math.abs(v) > 3000);
+  return start + i / 48000;
+}
+
 describe('SD and caption problems', () => {
   it('an SD 720×480 16:9 master gets a 480-line top rung (not 360)', async () => {
     const sd = join(dir, 'sd.mov');

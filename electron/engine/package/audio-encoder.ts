@@ -4,22 +4,41 @@
  * AAC encoder mid-stream (its priming samples would repeat at the seam). Audio encodes at many times
  * real time; its chunks are published together when the pass completes, and an interrupted pass is
  * simply run again (AAC and AC-3 encoding here are deterministic: the same bytes come out).
+ *
+ * Two processes, one clock: each muxer moves its own stream so no timestamp is negative — the
+ * video by its B-frame delay (its first frame is presented at ~2 frames), the audio by its
+ * encoder's priming (1024 samples of AAC) — so left alone the picture would trail the sound by
+ * the difference (62 ms at 24 fps). fMP4 audio fragments are moved onto the video's clock by
+ * rewriting their decode times (media/fmp4.ts; an output offset would rewrite the init's edit
+ * list instead); MPEG-TS, which cannot be retimed, is muxed by both processes on a clock offset
+ * far enough ahead (TS_CLOCK_OFFSET) that neither muxer moves anything.
  */
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
-import { initTracks, segmentInfo } from '../media/fmp4.js';
+import { initTracks, retimeSegment, segmentInfo } from '../media/fmp4.js';
 import type { AudioRendition, TranscodePlan } from '../stages/plan.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
-import { segmentExt } from './video-encoder.js';
+import { TS_CLOCK_OFFSET, segmentExt } from './video-encoder.js';
 import { writeWhole } from './package-files.js';
 
 /** See runInitName in video-encoder.ts: ffmpeg numbers the init of each variant when there are several. */
 const audioInitName = (plan: Pick<TranscodePlan, 'audio'>, j: number): string => (plan.audio.length > 1 ? `init_${j}.mp4` : 'init.mp4');
 
 export const audioDir = (a: Pick<AudioRendition, 'name'>): string => `audio/${a.name}`;
+
+/** Samples ffmpeg's encoders put before the first real one (their initial_padding), at 48 kHz. */
+export const ENCODER_PRIMING: Record<AudioRendition['group'], number> = { aac: 1024, ac3: 256 };
+
+/**
+ * Ticks (of `timescale`) to add to an fMP4 audio rendition's decode times so that its sample for
+ * the master's instant t is presented with the video frame of instant t.
+ */
+export function audioShift(videoOffsetSec: number, group: AudioRendition['group'], timescale: number): number {
+  return Math.round((videoOffsetSec - ENCODER_PRIMING[group] / 48000) * timescale);
+}
 
 export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOptions: string[]; output: string } {
   const args: string[] = [];
@@ -33,7 +52,7 @@ export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOpt
     '-hls_list_size', '0',
     '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
     '-hls_flags', 'temp_file+independent_segments',
-    ...(plan.segmentFormat === 'ts' ? [] : ['-hls_fmp4_init_filename', 'init.mp4']),
+    ...(plan.segmentFormat === 'ts' ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)] : ['-hls_fmp4_init_filename', 'init.mp4']),
     '-hls_segment_filename', join(outDir, '%v', `seg_%05d.${ext}`),
     '-var_stream_map', plan.audio.map((a, j) => `a:${j},name:${a.name}`).join(' '),
   );
@@ -71,6 +90,10 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
   });
   const chunks: PublishedChunk[] = [];
   const ts = o.plan.segmentFormat === 'ts';
+  // The video's clock: where its first frame is presented (known once its first set is out).
+  const firstRung = o.plan.rungs[0]!.name;
+  if (!ts) await o.journal.until(() => o.journal.inits.has(firstRung), o.signal);
+  const videoOffset = ts ? 0 : (o.journal.inits.get(firstRung)?.presentationOffset ?? 0);
   for (const [j, a] of o.plan.audio.entries()) {
     const dir = audioDir(a);
     await mkdir(join(o.packageDir, dir), { recursive: true });
@@ -85,15 +108,22 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
     const names = (await readdir(join(runDir, a.name))).filter((n) => /^seg_\d+\.(m4s|ts)$/.test(n)).sort();
     // TS carries no fragment index: its durations come from the muxer's own playlist.
     const extinf = ts ? [...(await readFile(join(runDir, a.name, 'run.m3u8'), 'utf8')).matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])) : [];
+    const shift = ts ? 0 : audioShift(videoOffset, a.group, timescale);
     let at = 0;
     for (const [i, n] of names.entries()) {
-      const bytes = await readFile(join(runDir, a.name, n));
+      let bytes: Uint8Array = await readFile(join(runDir, a.name, n));
       const rel = `${dir}/${n}`;
       let duration = extinf[i] ?? o.plan.segmentSeconds;
       let fmp4: Partial<PublishedChunk> = {};
       if (!ts) {
-        const info = segmentInfo(bytes);
+        let info = segmentInfo(bytes);
+        if (shift !== 0) {
+          bytes = retimeSegment(bytes, { sequence: info.sequence, baseDecodeTime: Math.max(0, info.baseDecodeTime + shift) });
+          info = segmentInfo(bytes);
+        }
         duration = info.duration / timescale;
+        // On the master's timeline: 0 is the first frame (the priming samples lie just before it).
+        at = info.baseDecodeTime / timescale - videoOffset;
         fmp4 = { tfdt: info.baseDecodeTime, duration: info.duration, timescale, samples: info.samples.length };
       }
       await writeWhole(join(o.packageDir, rel), bytes, 'encoding');
@@ -101,6 +131,29 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
       at += duration;
     }
   }
-  await o.journal.append({ t: 'audio', chunks });
+  await o.journal.append({ t: 'audio', chunks, videoOffset });
   await rm(runDir, { recursive: true, force: true });
+}
+
+/**
+ * The video was encoded again after the audio was published (a hardware encoder failed and the
+ * rungs were redone in software, whose B-frame delay may differ): move the audio onto the new
+ * video clock, in place, and publish it again (verify proves it again).
+ */
+export async function realignAudio(o: Pick<AudioEncodeOptions, 'plan' | 'packageDir' | 'journal'>): Promise<boolean> {
+  const { journal } = o;
+  const now = journal.inits.get(o.plan.rungs[0]!.name)?.presentationOffset;
+  if (o.plan.segmentFormat === 'ts' || !journal.audio || now === undefined || journal.audioVideoOffset === undefined || Math.abs(now - journal.audioVideoOffset) < 1e-6) return false;
+  const moved: PublishedChunk[] = [];
+  for (const c of journal.audio) {
+    const delta = Math.round((now - journal.audioVideoOffset) * (c.timescale ?? 48000));
+    const file = join(o.packageDir, c.path);
+    const info = segmentInfo(await readFile(file));
+    const bytes = retimeSegment(await readFile(file), { sequence: info.sequence, baseDecodeTime: Math.max(0, info.baseDecodeTime + delta) });
+    await writeWhole(file, bytes, 'encoding');
+    const tfdt = Math.max(0, info.baseDecodeTime + delta);
+    moved.push({ ...c, tfdt, start: tfdt / (c.timescale ?? 48000) - now, end: tfdt / (c.timescale ?? 48000) - now + (c.end - c.start) });
+  }
+  await journal.append({ t: 'audio', chunks: moved, videoOffset: now });
+  return true;
 }

@@ -65,7 +65,8 @@ export type ChunkRecord =
   | { t: 'unpublished'; set: number; why: string }
   | { t: 'encoded'; sets: number }
   | { t: 'video-reset'; why: string }
-  | { t: 'audio'; chunks: PublishedChunk[] }
+  /** `videoOffset`: the video clock the fMP4 audio was moved onto (its first frame's presentation, s). */
+  | { t: 'audio'; chunks: PublishedChunk[]; videoOffset?: number }
   | { t: 'subs'; chunks: PublishedChunk[] }
   | ({ t: 'verified' } & VerifiedChunk)
   | { t: 'rejected'; set: number; problem: PackageProblem }
@@ -81,6 +82,7 @@ export class ChunkJournal {
   /** Video sets in all, once the video encode has finished. */
   encodedSets: number | undefined;
   audio: PublishedChunk[] | undefined;
+  audioVideoOffset: number | undefined;
   subs: PublishedChunk[] | undefined;
   readonly verified = new Map<string, VerifiedChunk>();
   /** Per destination: path → MD5 of the bytes it acknowledged. */
@@ -145,8 +147,11 @@ export class ChunkJournal {
         for (const r of [...this.inits.keys()]) if (!r.startsWith('audio/')) this.inits.delete(r);
         break;
       case 'audio':
+        // Published again (moved onto a new video clock): the old verdicts no longer stand.
+        for (const c of this.audio ?? []) this.verified.delete(c.path);
         this.publishedNow += rec.chunks.length - (this.audio?.length ?? 0);
         this.audio = rec.chunks;
+        this.audioVideoOffset = rec.videoOffset;
         this.publishedLog.push(...rec.chunks);
         break;
       case 'subs':

@@ -16,10 +16,19 @@ import { FULL_VTT, subtitleDir } from './subtitle-writer.js';
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 const iso = (seconds: number): string => `PT${seconds.toFixed(3)}S`;
 
-function segmentList(r: RenditionFiles): string[] {
-  const timeline = r.chunks.map((c) => `<S d="${Math.round((c.end - c.start) * 1000)}"/>`).join('');
+/**
+ * The rendition's segments on its own track clock (fragment decode times and durations exactly as
+ * the fMP4 holds them: milliseconds would drift 0.3 ms per AAC segment, 0.4 s over a feature).
+ */
+function segmentList(r: RenditionFiles, zeroSec: number): string[] {
+  const exact = r.chunks.every((c) => c.timescale && c.duration !== undefined && c.tfdt !== undefined);
+  const timescale = exact ? r.chunks[0]!.timescale! : 1000;
+  const timeline = r.chunks.map((c, i) => `<S${i === 0 && exact ? ` t="${c.tfdt}"` : ''} d="${exact ? c.duration : Math.round((c.end - c.start) * 1000)}"/>`).join('');
+  // The Period starts with the first frame (presented after the B-frame delay): the side-loaded
+  // WebVTT cues, on the Period's clock, then meet the picture they were written for.
+  const pto = exact ? Math.round(zeroSec * timescale) : 0;
   return [
-    `        <SegmentList timescale="1000">`,
+    `        <SegmentList timescale="${timescale}"${pto ? ` presentationTimeOffset="${pto}"` : ''}>`,
     `          <Initialization sourceURL="${xml(r.init!.path)}"/>`,
     `          <SegmentTimeline>${timeline}</SegmentTimeline>`,
     ...r.chunks.map((c) => `          <SegmentURL media="${xml(c.path)}"/>`),
@@ -31,6 +40,7 @@ export async function writeDashManifest(o: { plan: TranscodePlan; journal: Chunk
   const { plan } = o;
   const files = renditionFiles(plan, o.journal);
   const duration = Math.max(...[...files.video.values()].map((r) => r.chunks.at(-1)?.end ?? 0));
+  const zero = o.journal.inits.get(plan.rungs[0]!.name)?.presentationOffset ?? 0;
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011,http://dashif.org/guidelines/dash264" type="static" mediaPresentationDuration="${iso(duration)}" minBufferTime="PT2S">`,
@@ -39,7 +49,7 @@ export async function writeDashManifest(o: { plan: TranscodePlan; journal: Chunk
   ];
   for (const r of plan.rungs) {
     const v = files.video.get(r.name)!;
-    out.push(`      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`, ...segmentList(v), '      </Representation>');
+    out.push(`      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`, ...segmentList(v, zero), '      </Representation>');
   }
   out.push('    </AdaptationSet>');
   for (const a of plan.audio) {
@@ -51,7 +61,7 @@ export async function writeDashManifest(o: { plan: TranscodePlan; journal: Chunk
       ...(a.describesVideo ? ['      <Accessibility schemeIdUri="urn:tva:metadata:cs:AudioPurposeCS:2007" value="1"/>'] : []),
       `      <Representation id="${xml(a.name)}" bandwidth="${rates(f).average}" codecs="${xml(f.init!.codec)}" audioSamplingRate="48000">`,
       `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
-      ...segmentList(f),
+      ...segmentList(f, zero),
       '      </Representation>',
       '    </AdaptationSet>',
     );

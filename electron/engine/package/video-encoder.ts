@@ -42,6 +42,12 @@ export interface FfmpegArgs {
   output: string;
 }
 
+/**
+ * MPEG-TS only: both processes (video, audio) mux on this clock offset (s), far enough ahead that
+ * neither muxer moves its stream to avoid negative timestamps (see audio-encoder.ts).
+ */
+export const TS_CLOCK_OFFSET = 1;
+
 export const segmentExt = (plan: Pick<TranscodePlan, 'segmentFormat'>): string => (plan.segmentFormat === 'ts' ? 'ts' : 'm4s');
 export const segmentName = (i: number, ext: string): string => `seg_${String(i).padStart(5, '0')}.${ext}`;
 
@@ -107,7 +113,7 @@ export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWind
     '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
     '-hls_flags', 'temp_file+independent_segments',
     '-start_number', String(win.from),
-    ...(plan.segmentFormat === 'ts' ? [] : ['-hls_fmp4_init_filename', 'init.mp4']),
+    ...(plan.segmentFormat === 'ts' ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)] : ['-hls_fmp4_init_filename', 'init.mp4']),
     '-hls_segment_filename', join(outDir, '%v', `seg_%05d.${ext}`),
     '-var_stream_map', plan.rungs.map((r, i) => `v:${i},name:${r.name}`).join(' '),
   );

@@ -16,7 +16,7 @@ import { assertDiskSpace, estimatePackageBytes } from '../util/disk-space.js';
 import { claimOutputDir, discardOutput } from '../util/output-dir.js';
 import { linkedAbort } from '../util/errors.js';
 import { encodeVideo, resetVideo } from '../package/video-encoder.js';
-import { encodeAudio } from '../package/audio-encoder.js';
+import { encodeAudio, realignAudio } from '../package/audio-encoder.js';
 import { writeSubtitles } from '../package/subtitle-writer.js';
 import { removePartials } from '../package/package-files.js';
 import type { TranscodePlan } from './plan.js';
@@ -119,6 +119,7 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
       } finally {
         producers.dispose();
       }
+      if (await realignAudio({ plan: job.plan!, packageDir, journal })) job.warnings.push('the audio was moved onto the clock of the re-encoded picture');
       await writeSubtitles({ ffmpegPath: tools.ffmpeg, sourcePath: job.sourcePath, durationSec: media.durationSec, plan: job.plan!, packageDir, journal });
       await rm(scratchDir, { recursive: true, force: true });
       return 'done';
