@@ -16,13 +16,15 @@ import { runCli } from '../helpers/cli';
 import { makeLibraryMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
 import type { KeyFile } from '../../electron/engine/package/encryption';
+import type HlsType from 'hls.js';
+import type * as DashType from 'dashjs';
 import { ROOT, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 declare global {
   interface Window {
-    Hls: typeof import('hls.js').default;
-    dashjs: typeof import('dashjs');
+    Hls: typeof HlsType;
+    dashjs: typeof DashType;
   }
 }
 

@@ -11,7 +11,6 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import HLS from 'hls-parser';
 import { runCli } from '../helpers/cli';
 import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
