@@ -51,6 +51,8 @@ export interface StationOptions {
    * destinations are not contacted.
    */
   deliver?: boolean;
+  /** Run each title's stages side by side (default) or one after another (QueueOptions.overlap). */
+  overlap?: boolean;
 }
 
 export interface Station {
@@ -141,6 +143,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
   let profile: Promise<LadderProfile> | undefined;
   const journals = new ChunkJournals();
+  const objectsPool = pLimit(config.uploadConcurrency);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
     profile: () => (profile ??= loadProfile(config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'), opts.baseDir)),
@@ -153,7 +156,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ...(archive ? { archive } : {}),
     jobDir: (id) => join(workDir, 'jobs', id),
     segmentSeconds: config.segmentSeconds,
-    objectsPool: pLimit(config.uploadConcurrency),
+    objectsPool,
     claims: new KeyedMutex(),
     stationName: hostname(),
     retireGraceMs: config.retireGraceHours * 3_600_000,
@@ -165,6 +168,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
     activeJobs: config.activeJobs,
+    ...(opts.overlap === false ? { overlap: false } : {}),
     // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
     // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
     stageLimits: { transcode: config.transcodeConcurrency },
@@ -202,7 +206,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         return { ...base, toolsError: (err as Error).message };
       }
     },
-    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys },
+    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool },
     keys,
     async close() {
       for (const w of watchers) w.stop();

@@ -53,7 +53,8 @@ export async function makeMaster(spec: MasterSpec = {}, dir = MASTERS_DIR): Prom
  * spans the 4 s boundary; beside it Film.de.srt and Film.es.vtt (a cue across 2 s), and extra.srt
  * (no language in its name, for --captions extra.srt:it).
  */
-export async function makeLibraryMaster(dir: string): Promise<string> {
+export async function makeLibraryMaster(dir: string, opts: { seconds?: number; size?: string } = {}): Promise<string> {
+  const d = opts.seconds ?? 6;
   const { writeFile } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
   const embedded = join(dir, 'embedded.srt');
@@ -61,7 +62,7 @@ export async function makeLibraryMaster(dir: string): Promise<string> {
   const film = join(dir, 'Film.mp4');
   await run('ffmpeg', [
     '-hide_banner', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=24:d=6', '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:d=6', '-f', 'lavfi', '-i', 'sine=f=660:sample_rate=48000:d=6', '-i', embedded,
+    '-f', 'lavfi', '-i', `testsrc2=s=${opts.size ?? '320x240'}:r=24:d=${d}`, '-f', 'lavfi', '-i', `sine=f=440:sample_rate=48000:d=${d}`, '-f', 'lavfi', '-i', `sine=f=660:sample_rate=48000:d=${d}`, '-i', embedded,
     '-map', '0', '-map', '1', '-map', '2', '-map', '3',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-c:s', 'mov_text',
     '-metadata:s:a:0', 'language=fra', '-metadata:s:a:1', 'language=eng', '-metadata:s:s:0', 'language=eng',

@@ -85,6 +85,22 @@ describe('package folders the station may write into', () => {
     await discardOutput(out, []);
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
+
+  it('a kill while the marker was written leaves a temp file the station takes back — and only that one', async () => {
+    const dir = await tmp();
+    const out = join(dir, 'pkg');
+    await mkdir(out);
+    // What writeFileAtomic leaves when killed between write and rename; and look-alikes that are not ours.
+    const leftover = `.${PACKAGE_MARKER}.0123456789ab.tmp`;
+    await writeFile(join(out, leftover), '{"createdBy":"ingest-st');
+    await claimOutputDir(out, '/elsewhere/m.mov', 'j1');
+    expect(await readdir(out)).toEqual([PACKAGE_MARKER]);
+    await writeFile(join(out, leftover), 'again');
+    await writeFile(join(out, `.${PACKAGE_MARKER}.not-hex-at-all.tmp`), 'foreign');
+    await writeFile(join(out, '.manifest.json.0123456789ab.tmp'), 'a manifest being written');
+    await finishOutputDir(out, []);
+    expect((await readdir(out)).sort()).toEqual([`.${PACKAGE_MARKER}.not-hex-at-all.tmp`, PACKAGE_MARKER].sort());
+  });
 });
 
 describe('symlinks never lead out', () => {

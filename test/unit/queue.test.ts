@@ -299,6 +299,20 @@ describe('stages side by side', () => {
     expect(log.indexOf('s:audit')).toBeGreaterThan(log.indexOf('s:verify'));
   });
 
+  it('overlap off (the benchmark\'s baseline): the same runners one after another, in STAGES order', async () => {
+    const log: string[] = [];
+    const gates = { transcode: gate() };
+    const q = await JobQueue.open(new JobStore<JobRecord>(join(await tmp(), 'jobs.jsonl')), streamed(log, { transcode: async () => (await gates.transcode.promise, 'done') }), { overlap: false });
+    opened.push(q);
+    const [job] = await q.add(['/m/q.mov']);
+    await vi.waitFor(() => expect(log).toContain('q:transcode'));
+    expect(q.get(job!.id)!.stages.verify.state).toBe('pending');
+    expect(log).not.toContain('q:verify');
+    gates.transcode.open();
+    expect((await q.waitFor(job!.id)).state).toBe('done');
+    expect(log).toEqual(['q:probe', 'q:plan', 'q:claim', 'q:transcode', 'q:verify', 'q:uploadOrigin', 'q:uploadArchive', 'q:audit', 'q:report']);
+  });
+
   it('a failing stage stops its siblings (back to pending, their state kept) and a retry runs them again', async () => {
     const log: string[] = [];
     let fail = true;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
 import type { KeyStore } from '../package/encryption.js';
+import type { LimitFunction } from 'p-limit';
 import type { Destination } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
@@ -21,6 +22,8 @@ export interface JobAuditContext {
   retireGraceMs: number;
   /** Content keys of encrypted titles (a repair decodes the local package through them). */
   keys?: KeyStore;
+  /** The station's shared pool of small objects, for a repair's uploads. */
+  pool?: LimitFunction;
 }
 
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
@@ -51,7 +54,7 @@ export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { rep
     version,
     retireGraceMs: ctx.retireGraceMs,
     ...(job.packageDir ? { packageDir: job.packageDir } : {}),
-    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath(), ...(ctx.keys ? { keys: ctx.keys } : {}) } : {}),
+    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath(), ...(ctx.keys ? { keys: ctx.keys } : {}), ...(ctx.pool ? { pool: ctx.pool } : {}) } : {}),
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };

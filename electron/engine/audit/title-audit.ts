@@ -12,6 +12,7 @@
  * under a prefix that is provably the title's, then audits again.
  */
 import { createHash } from 'node:crypto';
+import type { LimitFunction } from 'p-limit';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
@@ -21,7 +22,7 @@ import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { FileSource } from '../transfer/byte-source.js';
 import { StationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
-import { archiveKeys, packageTar, uploadWaves } from '../stages/upload.js';
+import { archiveKeys, packageTar, uploadPackage } from '../stages/upload.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
 import type { KeyStore } from '../package/encryption.js';
 import { ForeignClaim, readClaim, sweepRetired } from '../title/claim.js';
@@ -44,6 +45,8 @@ export interface TitleAuditOptions {
   ffprobePath?: string;
   /** The station's content keys: an encrypted package is decoded through them before it repairs anything. */
   keys?: KeyStore;
+  /** The station's shared pool of small objects (a repair of many chunks goes through it like an upload). */
+  pool?: LimitFunction;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
   retireGraceMs?: number;
   signal?: AbortSignal;
@@ -151,18 +154,19 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
   if (dataWrong && !(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
   // The local copy must itself be whole before it is used to repair anything.
   if (dataWrong && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
-  const send = async (rel: string, key: string): Promise<void> => {
-    const path = join(o.packageDir!, ...rel.split('/'));
-    const d = await hashFile(path, o.signal);
-    await o.destination.put({ localPath: path, key, size: d.size, md5: d.md5, force: true, ...(o.signal ? { signal: o.signal } : {}) });
-    uploaded.push(key);
-  };
   if (o.role === 'origin') {
-    // Data before the playlists that name it, as in the first upload; the entry points last.
-    for (const wave of uploadWaves(o.manifest.files)) {
-      for (const f of wave) if (wrong.has(versionKey(o.titleId, version, f.path))) await send(f.path, versionKey(o.titleId, version, f.path));
-    }
-    if (wrong.has(versionKey(o.titleId, version, MANIFEST_FILE))) await send(MANIFEST_FILE, versionKey(o.titleId, version, MANIFEST_FILE));
+    // The upload's own code: data before the playlists that name it, through the shared pool; the entry points last.
+    const repaired = await uploadPackage({
+      destination: o.destination,
+      packageDir: o.packageDir!,
+      manifest: o.manifest,
+      keyPrefix: `${o.titleId}/${version}`,
+      only: (path) => wrong.has(versionKey(o.titleId, version, path)),
+      force: true,
+      ...(o.pool ? { pool: o.pool } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    uploaded.push(...repaired.map((u) => u.key));
     for (const [name, e] of await expectedEntryPoints(o, version)) {
       const key = joinKey(o.titleId, name);
       if (!wrong.has(key)) continue;

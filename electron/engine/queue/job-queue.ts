@@ -99,6 +99,11 @@ export interface QueueOptions {
   activeJobs?: number;
   /** Jobs allowed inside a stage at once; stages not named are limited only by activeJobs. */
   stageLimits?: Partial<Record<StageName, number>>;
+  /**
+   * false: a job's stages strictly one after another (what the streamed pipeline is measured
+   * against in test/bench/streaming.bench.test.ts); default: side by side as their `after` allows.
+   */
+  overlap?: boolean;
 }
 
 interface Active {
@@ -416,7 +421,7 @@ export class JobQueue {
 
   /** The stages a runner waits for: its `after`, else the stage before it. */
   private depsOf(runner: StageRunner): StageName[] {
-    if (runner.after) return runner.after;
+    if (runner.after && this.options.overlap !== false) return runner.after;
     const i = this.stages.indexOf(runner);
     return i > 0 ? [this.stages[i - 1]!.name] : [];
   }

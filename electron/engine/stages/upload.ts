@@ -87,15 +87,21 @@ export interface UploadPackageOptions {
   pool?: LimitFunction;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+  /** Send only these package paths (the audit's repair), in the same order. Default: every file. */
+  only?: (path: string) => boolean;
+  /** Send even what the store already holds with the same size and MD5 (a repair of bad bytes). */
+  force?: boolean;
 }
 
 export async function uploadPackage(opts: UploadPackageOptions): Promise<UploadedObject[]> {
   const manifestStat = await stat(join(opts.packageDir, MANIFEST_FILE));
   const manifestDigest = await hashFile(join(opts.packageDir, MANIFEST_FILE));
+  const chosen = opts.only ?? (() => true);
   const manifestEntry = { path: MANIFEST_FILE, size: manifestStat.size, md5: manifestDigest.md5 };
+  const sendManifest = chosen(MANIFEST_FILE);
   // The manifest travels with the package, in the last wave together with the master playlist.
-  const waves = uploadWaves(opts.manifest.files);
-  const files = [...opts.manifest.files, manifestEntry];
+  const waves = uploadWaves(opts.manifest.files.filter((f) => chosen(f.path)));
+  const files = [...opts.manifest.files.filter((f) => chosen(f.path)), ...(sendManifest ? [manifestEntry] : [])];
   const progress = new ByteProgress(
     files.reduce((n, f) => n + f.size, 0),
     opts.onProgress,
@@ -114,14 +120,16 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
         size: f.size,
         md5: f.md5,
         existing: existing.get(key) ?? null,
+        ...(opts.force ? { force: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (b) => progress.update(key, b),
       });
       results.push({ destination: opts.destination.name, key, size: f.size, md5: f.md5, ...(r.skipped ? { skipped: true } : {}) });
     });
+  if (waves.length === 0 && sendManifest) waves.push([]);
   for (const [i, wave] of waves.entries()) {
     const batch = wave.map(send);
-    if (i === waves.length - 1) batch.push(send(manifestEntry));
+    if (i === waves.length - 1 && sendManifest) batch.push(send(manifestEntry));
     // allSettled, then rethrow: no upload keeps running unobserved after a sibling failed.
     const settled = await Promise.allSettled(batch);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

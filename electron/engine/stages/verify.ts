@@ -14,12 +14,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, type Manifest, type ManifestFile, type ManifestRendition, type PackageProblem, type SourceFingerprint } from '../../common/manifest.js';
+import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, PACKAGE_MARKER, type Manifest, type ManifestFile, type ManifestRendition, type PackageProblem, type SourceFingerprint } from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
 import { slugTitle } from '../../common/title.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { VerificationError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { removeLeftovers, writeFileAtomic } from '../util/atomic-write.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { RateEstimator } from '../util/rate.js';
 import { finishOutputDir } from '../util/output-dir.js';
@@ -226,6 +226,8 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       const timeline = timelineProblems(plan, journal, media.durationSec);
       if (timeline.length) throw new VerificationError(`The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`, timeline);
       const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
+      // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
+      await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
       const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });
       assertVerified({ problems: structure.problems, segmentsChecked: 0, filesHashed: 0 });
       await finishOutputDir(job.packageDir!, [...manifest.files.map((f) => f.path), MANIFEST_FILE]);

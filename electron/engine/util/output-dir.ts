@@ -10,7 +10,7 @@
 import { mkdir, readFile, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MANIFEST_FILE, PACKAGE_MARKER } from '../../common/manifest.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeLeftovers, writeFileAtomic } from './atomic-write.js';
 import { StationError } from './errors.js';
 import { assertInside, isWithin } from './contained-path.js';
 import { listFiles } from './list-files.js';
@@ -68,6 +68,8 @@ export async function claimOutputDir(dir: string, sourcePath: string, jobId: str
     return;
   }
   if (!st.isDirectory()) throw refuse(`Refused: ${dir} is a file, not a folder for the package.`);
+  // A kill while the marker was being written leaves its temp file: the station's, not a foreign file.
+  await removeLeftovers(dir, [PACKAGE_MARKER]);
   const marker = await readMarker(dir);
   if (!marker) {
     const present = (await readdir(dir)).filter((n) => n !== PACKAGE_MARKER);
@@ -96,6 +98,7 @@ export async function claimOutputDir(dir: string, sourcePath: string, jobId: str
 
 /** The package is finished: the marker lists its files (the only ones a later job may remove). */
 export async function finishOutputDir(dir: string, files: string[]): Promise<void> {
+  await removeLeftovers(dir, [PACKAGE_MARKER, MANIFEST_FILE]);
   await writeMarker(dir, { files });
 }
 
