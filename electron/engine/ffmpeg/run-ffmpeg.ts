@@ -9,6 +9,7 @@
 import ffmpeg from 'fluent-ffmpeg';
 import type { ChildProcess } from 'node:child_process';
 import { CancelledError, StationError } from '../util/errors.js';
+import { forgetChild, recordChild } from './orphans.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
 
 export interface FfmpegJob {
@@ -20,6 +21,11 @@ export interface FfmpegJob {
   cwd?: string;
   onProgress?: (p: FfmpegProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The run's own folder (named in its command line): the process is recorded there while it runs,
+   * so a later run of the job can stop it if the station is killed under it (orphans.ts).
+   */
+  recordIn?: string;
 }
 
 const STDERR_LINES = 60;
@@ -58,10 +64,16 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
       cmd.kill('SIGKILL');
     };
     job.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (): void => job.signal?.removeEventListener('abort', onAbort);
+    let recorded: Promise<number | undefined> = Promise.resolve(undefined);
+    const done = (): void => {
+      job.signal?.removeEventListener('abort', onAbort);
+      if (job.recordIn) void recorded.then((pid) => (pid ? forgetChild(job.recordIn!, pid) : undefined)).catch(() => undefined);
+    };
 
     cmd.on('start', () => {
       const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      const pid = proc?.pid;
+      if (job.recordIn && pid) recorded = recordChild(job.recordIn, { pid, tag: job.recordIn }).then(() => pid, () => undefined);
       const parser = new ProgressParser((p) => job.onProgress?.(p));
       proc?.stdout?.setEncoding('utf8');
       proc?.stdout?.on('data', (chunk: string) => parser.push(chunk));

@@ -86,6 +86,7 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
     outputOptions,
     output,
     ...(o.signal ? { signal: o.signal } : {}),
+    recordIn: runDir,
     onProgress: (p) => o.onProgress?.(Math.min(1, p.outTimeSec / o.durationSec)),
   });
   const chunks: PublishedChunk[] = [];

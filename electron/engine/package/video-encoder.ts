@@ -253,6 +253,7 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
       outputOptions,
       output,
       signal: local.signal,
+      recordIn: runDir,
       onProgress: (p) => {
         const done = run.seek + p.outTimeSec;
         o.onProgress?.({ fraction: Math.min(0.999, done / o.durationSec), ...(p.speed ? { speed: p.speed } : {}), detail: `${o.journal.sets.size} segment sets encoded${win.from > 0 ? ` (resumed at set ${win.from})` : ''}` });

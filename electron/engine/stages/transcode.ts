@@ -14,6 +14,7 @@ import { frameRateValue } from '../../common/media.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { assertDiskSpace, estimatePackageBytes } from '../util/disk-space.js';
 import { claimOutputDir, discardOutput } from '../util/output-dir.js';
+import { reapOrphans } from '../ffmpeg/orphans.js';
 import { linkedAbort } from '../util/errors.js';
 import { encodeVideo, resetVideo } from '../package/video-encoder.js';
 import { encodeAudio, realignAudio } from '../package/audio-encoder.js';
@@ -55,9 +56,12 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
         job.packageDir = packageDir;
         await checkpoint();
       }
-      // A kill -9 mid-write leaves a file beside its name: ours, and never published.
-      await removePartials(packageDir, 'encoding');
       const scratchDir = join(ctx.jobDir(job.id), 'encode');
+      // A station killed under its encoders leaves them running (orphans.ts): stop them before
+      // anything is written again, then take back what a kill -9 left half-written beside its name.
+      const stopped = await reapOrphans(scratchDir);
+      if (stopped.length) job.warnings.push(`stopped ${stopped.length} encoder process(es) the killed run left running (pid ${stopped.join(', ')})`);
+      await removePartials(packageDir, 'encoding');
       const tools = ctx.tools();
       const producers = linkedAbort(signal);
       let audio = job.plan!.audio.length ? 'audio: encoding' : '';
@@ -131,6 +135,7 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
         await discardOutput(job.packageTarget, [...[...journal.inits.values()].map((i) => i.path).filter(Boolean), ...journal.published().map((c) => c.path)]);
       }
       await ctx.journals.release(job.id);
+      await reapOrphans(ctx.jobDir(job.id));
       // <workDir>/jobs/<id>: made by the station for this job alone.
       await rm(ctx.jobDir(job.id), { recursive: true, force: true });
     },
