@@ -17,6 +17,12 @@ export const STATION_DEFAULTS = {
   watchStableSeconds: 30,
   encryptionEnabled: false,
   keyRotateEvery: 0,
+  restoreTier: 'Standard',
+  restoreDays: 7,
+  restorePollMinutes: 30,
+  libraryAuditEveryHours: 24,
+  libraryAuditRequestsPerSecond: 20,
+  libraryAuditSampleChunks: 4,
 } as const;
 
 export const S3_DEFAULTS = {

@@ -102,7 +102,30 @@ export const s3DestinationSchema = z.object({
    * pure-JS implementation ran at 40 MB/s here, SHA-256 (OpenSSL) at 830 MB/s.
    */
   checksum: z.enum(['none', 'SHA256']).optional(),
+  /**
+   * Where viewers fetch this destination's objects (a CDN or the bucket's public URL), e.g.
+   * https://cdn.example/library — the library audit fetches playlists and sampled chunks through
+   * it, so a CDN that serves a stale or missing chunk is caught even when the bucket looks right.
+   */
+  publicBaseUrl: z.string().superRefine((s, ctx) => {
+    const problem = publicUrlProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
 });
+
+/** Why a viewers' base URL is refused: it must be plain http(s) without credentials, query or fragment. */
+export function publicUrlProblem(raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username || u.password) return 'no user name or password in a public URL';
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) return `viewers fetch over https (plain http only to this machine), not ${u.protocol}`;
+  if (u.search || u.hash) return 'no query or fragment in a public base URL';
+  return undefined;
+}
 
 export { credentialBinding, endpointFor } from './config-binding.js';
 
@@ -179,6 +202,36 @@ export const stationConfigSchema = z
     encryption: encryptionSchema.default({ enabled: STATION_DEFAULTS.encryptionEnabled, rotateEvery: STATION_DEFAULTS.keyRotateEvery }),
     /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
     keysDir: z.string().optional(),
+    /**
+     * Reading back an archive copy in DEEP_ARCHIVE/GLACIER: the retrieval tier (cost against wait,
+     * see engine/audit/restore-tiers.ts) and how many days the readable copy stays.
+     */
+    restore: z
+      .object({
+        tier: z.enum(['Expedited', 'Standard', 'Bulk']).default(STATION_DEFAULTS.restoreTier),
+        days: z.number().int().min(1).max(30).default(STATION_DEFAULTS.restoreDays),
+        /** How often a title waiting on a restore is checked again (minutes). */
+        pollMinutes: z.number().min(1).max(24 * 60).default(STATION_DEFAULTS.restorePollMinutes),
+      })
+      .default({ tier: STATION_DEFAULTS.restoreTier, days: STATION_DEFAULTS.restoreDays, pollMinutes: STATION_DEFAULTS.restorePollMinutes }),
+    /**
+     * The library audit: every title the origin holds, on a schedule (0 = only on demand), within a
+     * request budget (the store bills listings and reads), with `sampleChunks` chunks per title
+     * hashed through the viewers' door (publicBaseUrl) each run.
+     */
+    libraryAudit: z
+      .object({
+        everyHours: z.number().min(0).max(24 * 30).default(STATION_DEFAULTS.libraryAuditEveryHours),
+        requestsPerSecond: z.number().positive().max(10_000).default(STATION_DEFAULTS.libraryAuditRequestsPerSecond),
+        sampleChunks: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.libraryAuditSampleChunks),
+        repair: z.boolean().default(true),
+      })
+      .default({ everyHours: STATION_DEFAULTS.libraryAuditEveryHours, requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond, sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks, repair: true }),
+    /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
+    alertWebhook: z.string().superRefine((s, ctx) => {
+      const problem = publicUrlProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {

@@ -148,6 +148,28 @@ export interface AuditRecord {
   deepChecked: number;
   problems: AuditProblem[];
   /** What a repair did (re-uploaded / deleted keys), when this audit followed one. */
-  repaired?: { uploaded: string[]; deleted: string[] };
+  repaired?: {
+    uploaded: string[];
+    deleted: string[];
+    /** Repaired from the archive's package tar by ranged reads: what was read and what was written. */
+    fromArchive?: { bytesRead: number; bytesRepaired: number; requests: number };
+  };
+  /** The repair waits for the archive copy to be restored (a later audit finishes it). */
+  restore?: RestoreState;
+  /** Through the viewers' door (the origin's public URL): what was fetched and compared. */
+  viewers?: { baseUrl: string; playlists: number; chunks: number; chunksTotal: number; bytes: number };
   seconds: number;
+}
+
+/** An archived object being restored so a repair can read it back. */
+export interface RestoreState {
+  /** Archive key (the package tar). */
+  key: string;
+  destination: string;
+  storageClass: string;
+  tier: 'Expedited' | 'Standard' | 'Bulk';
+  /** When this station asked (ISO); empty when it found a restore already under way. */
+  requestedAt: string;
+  /** For the operator: wait and cost. */
+  detail: string;
 }

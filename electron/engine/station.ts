@@ -30,7 +30,7 @@ import { isFinal } from '../common/jobs.js';
 export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners } from './pipeline.js';
-import type { JobAuditContext } from './audit/job-audit.js';
+import { auditJob, latestAudits, type JobAuditContext } from './audit/job-audit.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
 
@@ -65,6 +65,8 @@ export interface Station {
   info(): Promise<StationInfo>;
   /** What on-demand audits of this station's titles need. */
   auditContext: JobAuditContext;
+  /** Check the titles waiting on an archive restore; finish the repairs that can now read it. Returns how many finished. */
+  pollRestores(): Promise<number>;
   /** Content keys of encrypted titles (also what the local QC player is handed). */
   keys: KeyStore;
   close(): Promise<void>;
@@ -190,6 +192,21 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       )
     : [];
 
+  const auditContext: JobAuditContext = { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool, restore: config.restore };
+  // Titles whose repair waits on an archive restore: checked again until the copy is readable.
+  const pollRestores = async (): Promise<number> => {
+    let finished = 0;
+    for (const { id } of queue.list()) {
+      const job = queue.get(id);
+      if (job?.state !== 'done' || !latestAudits(job.audits ?? []).some((r) => r.restore)) continue;
+      const records = await queue.mutate(id, (j) => auditJob(j, auditContext, { repair: true }));
+      if (!records.some((r) => r.restore)) finished++;
+    }
+    return finished;
+  };
+  const restoreTimer = setInterval(() => void pollRestores().catch((err: unknown) => console.error(`restore check: ${errorMessage(err)}`)), config.restore.pollMinutes * 60_000);
+  restoreTimer.unref();
+
   return {
     queue,
     workDir,
@@ -206,9 +223,11 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         return { ...base, toolsError: (err as Error).message };
       }
     },
-    auditContext: { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool },
+    auditContext,
     keys,
+    pollRestores,
     async close() {
+      clearInterval(restoreTimer);
       for (const w of watchers) w.stop();
       await queue.close();
       await journals.closeAll();

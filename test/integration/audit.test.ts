@@ -170,7 +170,7 @@ describe('when the local package is gone', () => {
     const [found] = await auditJob(gone as typeof job, originOnly(), {});
     expect(found!.problems).toEqual([expect.objectContaining({ key: `${slug}/master.m3u8`, problem: 'missing' })]);
     // …but repair cannot, and says how to get the title back.
-    await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(/local package of .* is gone.*Re-transcode the title from its master .*DEEP_ARCHIVE, so a restore takes up to 12 hours.*--request-restore/);
+    await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(/local package of .* is gone and no archive was given to repair the origin from.*re-transcode the title from its master/);
     const archiveDest = station.archive as S3Destination;
     const restore = await archiveDest.requestRestore(`${titleId}/${version}/package.tar`).then(() => 'requested', (e: Error) => e.message);
     // radosgw may refuse restores of objects it does not really archive; the request itself must be well-formed.

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TarSource, type TarMember } from '../../electron/engine/transfer/tar-source';
+import { FIRST_HEADER_BYTES, TarSource, firstMember, tarLayout, type TarMember } from '../../electron/engine/transfer/tar-source';
 
 const run = promisify(execFile);
 
@@ -57,5 +57,24 @@ describe('TarSource', () => {
     const again = new TarSource('t', members);
     expect((await again.read(0, again.size)).equals(first)).toBe(true);
     expect((await again.identity()).fingerprint).toBe((await new TarSource('x', members).identity()).fingerprint);
+  });
+});
+
+describe('the tar index (ranged reads of one member)', () => {
+  it('tarLayout gives each member the exact bytes TarSource wrote, and firstMember reads the first header', async () => {
+    const { members } = await fixture();
+    const tar = new TarSource('t', members);
+    const whole = await tar.read(0, tar.size);
+    const ranges = tarLayout(members.map(({ name, size }) => ({ name, size })));
+    for (const m of members) {
+      const r = ranges.get(m.name)!;
+      expect(whole.subarray(r.start, r.end).equals(await readFile(m.path)), m.name).toBe(true);
+    }
+    expect(firstMember(whole.subarray(0, FIRST_HEADER_BYTES))).toEqual({ name: members[0]!.name, size: members[0]!.size });
+    // A long first name goes through a pax header.
+    const long = [members[3]!, ...members.slice(0, 3)];
+    const tar2 = new TarSource('t2', long);
+    expect(firstMember(await tar2.read(0, FIRST_HEADER_BYTES))).toEqual({ name: long[0]!.name, size: long[0]!.size });
+    expect(() => firstMember(Buffer.alloc(FIRST_HEADER_BYTES))).toThrow(/not a ustar archive/);
   });
 });

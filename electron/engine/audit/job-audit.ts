@@ -9,7 +9,7 @@ import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '
 import { versionKey } from '../../common/title.js';
 import type { KeyStore } from '../package/encryption.js';
 import type { LimitFunction } from 'p-limit';
-import type { Destination } from '../destinations/destination.js';
+import type { Destination, RestoreTier } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
 import { auditTitle } from './title-audit.js';
@@ -24,6 +24,8 @@ export interface JobAuditContext {
   keys?: KeyStore;
   /** The station's shared pool of small objects, for a repair's uploads. */
   pool?: LimitFunction;
+  /** Restores of archived copies a repair needs (tier and days). */
+  restore?: { tier: RestoreTier; days: number };
 }
 
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
@@ -58,11 +60,13 @@ export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { rep
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
-  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin' });
+  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin', ...(ctx.archive ? { archive: ctx.archive } : {}), ...(ctx.restore ? { restore: ctx.restore } : {}) });
   if (ctx.archive) {
     records.push(...(await auditTitle({ ...common, destination: ctx.archive, role: 'archive', ...(ctx.archive.storageClass ? { storageClass: ctx.archive.storageClass } : {}) })));
   }
-  job.audits = [...(job.audits ?? []), ...records].slice(-KEEP_AUDITS);
+  // A title waiting on a restore is audited again and again: keep one waiting record, not a trail of them.
+  const kept = (job.audits ?? []).filter((r) => !(r.restore && records.some((n) => n.destination === r.destination)));
+  job.audits = [...kept, ...records].slice(-KEEP_AUDITS);
   return records;
 }
 

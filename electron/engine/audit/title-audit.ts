@@ -15,9 +15,10 @@ import { createHash } from 'node:crypto';
 import type { LimitFunction } from 'p-limit';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest, type RestoreState } from '../../common/manifest.js';
 import { claimKey, sameMaster, versionKey, type TitleClaim } from '../../common/title.js';
-import type { Destination } from '../destinations/destination.js';
+import type { Destination, RestoreTier } from '../destinations/destination.js';
+import { repairFromArchive } from './archive-repair.js';
 import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { FileSource } from '../transfer/byte-source.js';
 import { StationError } from '../util/errors.js';
@@ -49,6 +50,12 @@ export interface TitleAuditOptions {
   pool?: LimitFunction;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
   retireGraceMs?: number;
+  /**
+   * For the origin: the archive holding the title's package tar — the way back when the local
+   * package is gone (ranged reads of exactly the damaged members; a restore first if it is archived).
+   */
+  archive?: Destination;
+  restore?: { tier: RestoreTier; days: number };
   signal?: AbortSignal;
 }
 
@@ -139,22 +146,43 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
 
 function missingPackage(o: TitleAuditOptions): StationError {
   return new StationError(
-    `The local package of "${o.manifest.title}" is gone, so the origin cannot be repaired from it. Re-transcode the title ` +
-      `from its master (${o.manifest.source.path}); if the master is gone too, restore the archive copy — it is in ` +
-      `DEEP_ARCHIVE, so a restore takes up to 12 hours before it can be read: request it with "ingest-station audit <manifest> --dest <archive> --config <file> --request-restore".`,
+    `The local package of "${o.manifest.title}" is gone and no archive was given to repair the origin from. ` +
+      `Audit with the archive configured (the station reads the damaged chunks back from the archived package tar), ` +
+      `or re-transcode the title from its master (${o.manifest.source.path}).`,
     'package-missing',
   );
 }
 
-async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<{ uploaded: string[]; deleted: string[] }> {
+type Repaired = NonNullable<AuditRecord['repaired']> & { waiting?: RestoreState };
+
+async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<Repaired> {
   const wrong = new Set(first.problems.filter((p) => p.problem !== 'unexpected').map((p) => p.key));
   const uploaded: string[] = [];
   const deleted: string[] = [];
-  const dataWrong = [...wrong].some((k) => k.startsWith(`${o.titleId}/${version}/`));
-  if (dataWrong && !(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
+  const versionPrefix = `${o.titleId}/${version}/`;
+  const dataWrong = [...wrong].some((k) => k.startsWith(versionPrefix));
+  const local = await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE));
+  let fromArchive: Repaired['fromArchive'];
+  if (dataWrong && !local && o.role === 'origin' && o.archive) {
+    // The local package is gone: the archive's tar, member by member.
+    const r = await repairFromArchive({
+      archive: o.archive,
+      origin: o.destination,
+      titleId: o.titleId,
+      version,
+      manifest: o.manifest,
+      paths: [...wrong].filter((k) => k.startsWith(versionPrefix)).map((k) => k.slice(versionPrefix.length)),
+      restore: o.restore ?? { tier: 'Standard', days: 7 },
+      ...(o.pool ? { pool: o.pool } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (r.state === 'waiting') return { uploaded, deleted, waiting: r.restore };
+    uploaded.push(...r.uploaded);
+    fromArchive = { bytesRead: r.bytesRead, bytesRepaired: r.bytesRepaired, requests: r.requests };
+  } else if (dataWrong && !local) throw missingPackage(o);
   // The local copy must itself be whole before it is used to repair anything.
-  if (dataWrong && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
-  if (o.role === 'origin') {
+  if (dataWrong && local && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
+  if (o.role === 'origin' && dataWrong && !fromArchive) {
     // The upload's own code: data before the playlists that name it, through the shared pool; the entry points last.
     const repaired = await uploadPackage({
       destination: o.destination,
@@ -167,6 +195,8 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
       ...(o.signal ? { signal: o.signal } : {}),
     });
     uploaded.push(...repaired.map((u) => u.key));
+  }
+  if (o.role === 'origin') {
     for (const [name, e] of await expectedEntryPoints(o, version)) {
       const key = joinKey(o.titleId, name);
       if (!wrong.has(key)) continue;
@@ -196,7 +226,7 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
     }
   }
   await sweepRetired(o.destination, o.titleId, o.retireGraceMs ?? 0, o.signal ? { signal: o.signal } : {});
-  return { uploaded, deleted };
+  return { uploaded, deleted, ...(fromArchive ? { fromArchive } : {}) };
 }
 
 /** Audit (and optionally repair, then audit again). Returns one record, or two after a repair. */
@@ -230,7 +260,9 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
     });
   const first = await run();
   if (!o.repair || first.problems.length === 0) return [{ ...first, version: own.version }];
-  const repaired = await repair(o, own.version, first);
+  const { waiting, ...repaired } = await repair(o, own.version, first);
+  // Waiting for the archive's restore: the problems stand, and the record says what it waits for.
+  if (waiting) return [{ ...first, version: own.version, restore: waiting }];
   const second = await run();
   return [{ ...first, version: own.version }, { ...second, version: own.version, repaired }];
 }

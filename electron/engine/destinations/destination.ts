@@ -61,7 +61,15 @@ export interface RemoteObject {
   etag?: string;
   /** Storage class when the store reports one (e.g. DEEP_ARCHIVE). */
   storageClass?: string;
+  /**
+   * Of an object in an archive class (HEAD only): a restore is under way, or a readable copy is
+   * there until `expiry`. Absent: no restore was asked for (or the class needs none).
+   */
+  restore?: { ongoing: true } | { ongoing: false; expiry?: string };
 }
+
+/** How fast an archived object becomes readable, and what it costs (the store's retrieval tiers). */
+export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
 
 /** A small object read whole, with the ETag a conditional write can name. */
 export interface StoredObject {
@@ -94,6 +102,18 @@ export interface Destination {
   list(prefix: string): AsyncIterable<RemoteObject>;
   /** The object's bytes (for read-back checks and deep audits). */
   read(key: string): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) of an object — one member of the archived package tar, without the rest.
+   * An archived object that is not restored fails with StationError code 'archive-not-restored'.
+   */
+  readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Ask the store for a readable copy of an archived object (S3 RestoreObject) for `days`.
+   * Absent on destinations whose objects are always readable (folders).
+   */
+  requestRestore?(key: string, opts: { days: number; tier: RestoreTier }): Promise<void>;
+  /** Top-level "folders" under a prefix (one delimiter listing, paged): the titles at an origin. */
+  listPrefixes(prefix: string): AsyncIterable<string>;
   /** A small object's bytes and ETag, or undefined when no object has the key. */
   getObject(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
   /**

@@ -141,6 +141,25 @@ export class FolderDestination implements Destination {
     return readFile(await this.checkedPath(key));
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const fh = await open(await this.checkedPath(key), 'r');
+    try {
+      const out = Buffer.alloc(end - start);
+      const { bytesRead } = await fh.read(out, 0, out.length, start);
+      if (bytesRead !== out.length) throw new StationError(`${this.locate(key)} is shorter than ${end} bytes`, 'short-read');
+      return out;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async *listPrefixes(prefix: string): AsyncIterable<string> {
+    const base = prefix ? this.pathFor(prefix.replace(/\/+$/, '')) : this.root;
+    await assertInside(this.root, base, `the folder destination "${this.name}"`);
+    const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) if (e.isDirectory()) yield e.name;
+  }
+
   async getObject(key: string): Promise<StoredObject | undefined> {
     try {
       const body = await readFile(await this.checkedPath(key));

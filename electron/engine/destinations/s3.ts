@@ -21,7 +21,7 @@ import { FileSource, type ByteSource } from '../transfer/byte-source.js';
 import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
 import type { TokenBucket } from '../transfer/token-bucket.js';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type StoredObject, type WriteCondition } from './destination.js';
+import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type RestoreTier, type StoredObject, type WriteCondition } from './destination.js';
 
 const MIB = 1024 * 1024;
 
@@ -250,7 +250,8 @@ export class S3Destination implements Destination {
     try {
       const out = await withRetry(`HEAD ${key} on ${this.name}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
       const etag = unquote(out.ETag);
-      return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}), ...(out.StorageClass ? { storageClass: out.StorageClass } : {}) };
+      const restore = parseRestore(out.Restore);
+      return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}), ...(out.StorageClass ? { storageClass: out.StorageClass } : {}), ...(restore ? { restore } : {}) };
     } catch (err) {
       if (/NotFound|NoSuchKey|\(HTTP 404\)/.test((err as Error).message) || (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404)) return undefined;
       throw err;
@@ -281,6 +282,40 @@ export class S3Destination implements Destination {
     } catch (err) {
       throw describeTransferError(err, `Reading ${key} from ${this.name}`);
     }
+  }
+
+  async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start)) throw new RangeError(`readRange(${key}): bad range [${start}, ${end})`);
+    const what = `Reading bytes ${start}–${end - 1} of ${key} from ${this.name}`;
+    try {
+      const body = await withRetry(
+        what,
+        async () => {
+          const r = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), Range: `bytes=${start}-${end - 1}` }), signal ? { abortSignal: signal } : {});
+          return Buffer.from(r.Body ? await r.Body.transformToByteArray() : new Uint8Array());
+        },
+        { ...(signal ? { signal } : {}), ...this.retryContext() },
+      );
+      if (body.length !== end - start) throw new StationError(`${what}: the store sent ${body.length} bytes, not ${end - start}`, 'short-read');
+      return body;
+    } catch (err) {
+      if (/InvalidObjectState/.test((err as Error).name + (err as Error).message)) {
+        throw new StationError(`${this.locate(key)} is in an archive class and not restored: request a restore first`, 'archive-not-restored');
+      }
+      throw describeTransferError(err, what);
+    }
+  }
+
+  async *listPrefixes(prefix: string): AsyncIterable<string> {
+    const base = this.keyPrefix();
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await withRetry(`Listing the titles under ${prefix || '/'} on ${this.name}`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, Delimiter: '/', ...(ContinuationToken ? { ContinuationToken } : {}) })), this.retryContext(),
+      );
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(base.length + prefix.length).replace(/\/$/, '');
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async getObject(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
@@ -317,10 +352,16 @@ export class S3Destination implements Destination {
    * Ask the store to restore an archived (DEEP_ARCHIVE) object for `days`. Deep Archive restores
    * take up to 12 hours (Standard tier; Bulk up to 48 h) before the object can be read.
    */
-  async requestRestore(key: string, days = 7, tier: 'Standard' | 'Bulk' = 'Standard'): Promise<void> {
-    await withRetry(`Requesting the restore of ${key} from ${this.name}`, () =>
-      this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } })), this.retryContext(),
-    );
+  async requestRestore(key: string, opts: { days: number; tier: RestoreTier } = { days: 7, tier: 'Standard' }): Promise<void> {
+    try {
+      await withRetry(`Requesting the restore of ${key} from ${this.name}`, () =>
+        this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: opts.days, GlacierJobParameters: { Tier: opts.tier } } })), this.retryContext(),
+      );
+    } catch (err) {
+      // Asked twice: the first request stands (S3 answers 409 while it runs).
+      if (/RestoreAlreadyInProgress/.test((err as Error).name + (err as Error).message)) return;
+      throw err;
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -330,4 +371,12 @@ export class S3Destination implements Destination {
   close(): void {
     this.client.destroy();
   }
+}
+
+/** S3's `x-amz-restore` header: `ongoing-request="true"`, or `ongoing-request="false", expiry-date="…"`. */
+export function parseRestore(header: string | undefined): RemoteObject['restore'] {
+  if (!header) return undefined;
+  if (/ongoing-request="true"/.test(header)) return { ongoing: true };
+  const expiry = /expiry-date="([^"]+)"/.exec(header)?.[1];
+  return { ongoing: false, ...(expiry ? { expiry } : {}) };
 }

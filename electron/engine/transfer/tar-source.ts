@@ -68,8 +68,56 @@ function headerFor(m: TarMember, mtime: number): Buffer {
   return Buffer.concat([ustarHeader(short, pax.length, mtime, 'x'), pax, Buffer.alloc(pad(pax.length)), ustarHeader(short, m.size, mtime, '0')]);
 }
 
+/** Where one member's bytes lie in the archive: [start, end). */
+export interface MemberRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The byte range of every member's data, from names and sizes alone — the same layout TarSource
+ * writes — so one chunk can be read back from the archived tar with a ranged GET.
+ */
+export function tarLayout(members: Array<Pick<TarMember, 'name' | 'size'>>, mtime = 0): Map<string, MemberRange> {
+  return new Map(layout(members.map((m) => ({ ...m, path: '' })), mtime).map((e) => [e.member.name, { start: e.offset + e.header.length, end: e.offset + e.header.length + e.member.size }]));
+}
+
+/** Headers and offsets of every member, in order: the one layout both the archive and its index use. */
+function layout(members: TarMember[], mtime: number): Entry[] {
+  const entries: Entry[] = [];
+  let offset = 0;
+  for (const member of members) {
+    const header = headerFor(member, mtime);
+    const length = header.length + member.size + pad(member.size);
+    entries.push({ member, header, offset, length });
+    offset += length;
+  }
+  return entries;
+}
+
+/** Bytes enough to hold the first member's headers (a pax header for a long name takes three blocks). */
+export const FIRST_HEADER_BYTES = 3 * BLOCK;
+
+/** The first member of an archive from its first bytes: its name and size (ustar, or pax for a long name). */
+export function firstMember(head: Buffer): { name: string; size: number } {
+  const field = (b: Buffer, at: number, len: number): string => b.subarray(at, at + len).toString('utf8').replace(/\0.*$/s, '');
+  const sizeOf = (b: Buffer): number => parseInt(field(b, 124, 12).trim() || 'NaN', 8);
+  const checked = (b: Buffer): Buffer => {
+    if (b.length < BLOCK || field(b, 257, 6) !== 'ustar') throw new StationError('not a ustar archive (no header where the first member should be)', 'not-a-tar');
+    return b;
+  };
+  const h = checked(head.subarray(0, BLOCK));
+  if (field(h, 156, 1) !== 'x') return { name: field(h, 0, 100), size: sizeOf(h) };
+  const paxLen = sizeOf(h);
+  const pax = head.subarray(BLOCK, BLOCK + paxLen).toString('utf8');
+  const name = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(pax)?.[1];
+  const next = checked(head.subarray(BLOCK + paxLen + pad(paxLen), BLOCK + paxLen + pad(paxLen) + BLOCK));
+  if (!name) throw new StationError('the archive\'s first pax header names no path', 'not-a-tar');
+  return { name, size: sizeOf(next) };
+}
+
 export class TarSource implements ByteSource {
-  private readonly entries: Entry[] = [];
+  private readonly entries: Entry[];
   readonly size: number;
 
   constructor(
@@ -78,14 +126,9 @@ export class TarSource implements ByteSource {
     /** Fixed member mtime (seconds since epoch) so the archive does not depend on when files were written. */
     mtime = 0,
   ) {
-    let offset = 0;
-    for (const member of members) {
-      const header = headerFor(member, mtime);
-      const length = header.length + member.size + pad(member.size);
-      this.entries.push({ member, header, offset, length });
-      offset += length;
-    }
-    this.size = offset + 2 * BLOCK; // end-of-archive: two zero blocks
+    this.entries = layout(members, mtime);
+    const last = this.entries.at(-1);
+    this.size = (last ? last.offset + last.length : 0) + 2 * BLOCK; // end-of-archive: two zero blocks
   }
 
   async identity(): Promise<SourceIdentity> {
