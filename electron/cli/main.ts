@@ -26,6 +26,7 @@ import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
 import { audit } from './commands/audit.js';
+import { auditLibraryCli } from './commands/audit-library.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
 import { transcodeCommand, type TranscodeCliOptions } from './commands/transcode.js';
@@ -125,18 +126,21 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
   program
     .command('audit')
-    .description('prove a destination holds exactly what each manifest lists; --repair re-uploads what is missing or wrong')
-    .argument('<packageDirOrManifest...>', 'package folders or manifest.json files')
+    .description('prove a destination holds exactly what each manifest lists (or, with --library, every title the origin holds); --repair puts back what is missing or wrong')
+    .argument('[packageDirOrManifest...]', 'package folders or manifest.json files (none with --library)')
+    .option('--library', "audit every title at the origin from the manifests there (not only this station's); repairs come from the archive's package tar; exit 1 on any problem")
     .requiredOption('--dest <name>', 'destination name from the config (the archive is checked as the archive)')
     .requiredOption('--config <file>', 'station config')
     .option('--repair', 're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again')
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
-    .option('--sample <K>', 'with --deep: hash a random sample of K objects per title', Number)
+    .option('--sample <K>', "with --deep: hash a random sample of K objects per title; with --library: K chunks per title through the origin's public URL", Number)
     .option('--request-restore', "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)")
     .option('--title-id <id>', "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)")
     .option('--json', 'print every audit record as JSON on stdout')
-    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean; titleId?: string }) => {
-      exitCode = await audit(targets, opts, io);
+    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean; titleId?: string; library?: boolean }) => {
+      if (opts.library && targets.length) throw new StationError('--library audits every title at the origin: give no package folders with it', 'usage');
+      if (!opts.library && !targets.length) throw new StationError('audit needs package folders or manifest.json files (or --library)', 'usage');
+      exitCode = opts.library ? await auditLibraryCli(opts, io) : await audit(targets, opts, io);
     });
 
   const uploads = program.command('uploads').description('unfinished multipart uploads at a destination');

@@ -124,6 +124,8 @@ export const AUDIT_PROBLEMS = [
   'claimed-by-other',
   /** This manifest's version is not the live one (replaced, or never committed): nothing is touched. */
   'not-live',
+  /** Through the origin's public URL (the viewers' door): not served, or served with other bytes. */
+  'viewers-missing', 'viewers-mismatch',
 ] as const;
 export type AuditProblemCode = (typeof AUDIT_PROBLEMS)[number];
 

@@ -5,6 +5,7 @@
  * object in the loopback bridge. Saving settings restarts the station: running titles are
  * interrupted like at shutdown and resume where they were (their journals are kept).
  */
+import type { AuditAlert } from './audit/alerts.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineState } from '../common/api.js';
@@ -37,6 +38,8 @@ export interface AppEngine {
   station(): Station;
   onJobUpdate(listener: (job: JobSnapshot) => void): () => void;
   onEngineState(listener: (state: EngineState) => void): () => void;
+  /** Problems the scheduled library audit found (the app shows OS notifications). */
+  onAlert(listener: (alert: AuditAlert) => void): () => void;
   /** Answer a QC player request for "<jobId>/<local|origin>/<path>". */
   media(pathname: string): Promise<MediaResponse>;
   close(): Promise<void>;
@@ -54,6 +57,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
   const settings = new SettingsStore(opts.userDataDir, opts.secretBox, () => defaultAppConfig(opts.userDataDir, opts.documentsDir));
   const jobListeners = new Set<(job: JobSnapshot) => void>();
   const stateListeners = new Set<(state: EngineState) => void>();
+  const alertListeners = new Set<(alert: AuditAlert) => void>();
   const announce = (state: EngineState): void => {
     for (const l of stateListeners) l(state);
   };
@@ -63,6 +67,8 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       config: await settings.load(),
       baseDir: opts.userDataDir,
       watch: opts.watch ?? true,
+      scheduleAudits: opts.watch ?? true,
+      onAlert: (alert) => alertListeners.forEach((l) => l(alert)),
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
       ...(opts.s3Runtime ? { s3Runtime: opts.s3Runtime } : {}),
     });
@@ -132,6 +138,10 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
     onEngineState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
+    },
+    onAlert(listener) {
+      alertListeners.add(listener);
+      return () => alertListeners.delete(listener);
     },
     async media(pathname) {
       const req = parseMediaPath(pathname);

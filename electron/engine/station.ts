@@ -31,6 +31,8 @@ export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners } from './pipeline.js';
 import { auditJob, latestAudits, type JobAuditContext } from './audit/job-audit.js';
+import { createLibraryService, type LibraryService } from './audit/library-service.js';
+import type { AuditAlert } from './audit/alerts.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
 
@@ -53,6 +55,10 @@ export interface StationOptions {
   deliver?: boolean;
   /** Run each title's stages side by side (default) or one after another (QueueOptions.overlap). */
   overlap?: boolean;
+  /** Run the library audit on its schedule (the app; the CLI audits once, on demand). */
+  scheduleAudits?: boolean;
+  /** Each problem a library audit raises (the app shows an OS notification). */
+  onAlert?: (alert: AuditAlert) => void;
 }
 
 export interface Station {
@@ -67,6 +73,8 @@ export interface Station {
   auditContext: JobAuditContext;
   /** Check the titles waiting on an archive restore; finish the repairs that can now read it. Returns how many finished. */
   pollRestores(): Promise<number>;
+  /** Every title the origin holds, audited on a schedule or on demand. */
+  library: LibraryService;
   /** Content keys of encrypted titles (also what the local QC player is handed). */
   keys: KeyStore;
   close(): Promise<void>;
@@ -204,6 +212,16 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     }
     return finished;
   };
+  const library = createLibraryService({
+    config,
+    origin,
+    ...(archive ? { archive } : {}),
+    workDir,
+    stationName: hostname(),
+    pool: objectsPool,
+    ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+  });
+  if (opts.scheduleAudits && opts.deliver !== false) library.schedule();
   const restoreTimer = setInterval(() => void pollRestores().catch((err: unknown) => console.error(`restore check: ${errorMessage(err)}`)), config.restore.pollMinutes * 60_000);
   restoreTimer.unref();
 
@@ -226,8 +244,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     auditContext,
     keys,
     pollRestores,
+    library,
     async close() {
       clearInterval(restoreTimer);
+      await library.close();
       for (const w of watchers) w.stop();
       await queue.close();
       await journals.closeAll();

@@ -11,7 +11,7 @@ import { openAppEngine, type AppEngine } from '../engine/app-engine.js';
 import { registerIpc } from './ipc.js';
 import { createMainWindow, guardWebContents, installCsp, rendererUrl } from './window.js';
 import { APP_SCHEME_PRIVILEGES, APP_URL, handleAppProtocol, pageOrigin } from './app-protocol.js';
-import { createFinishNotifier } from './notifications.js';
+import { createFinishNotifier, createAlertNotifier } from './notifications.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.js';
 import { errorMessage } from '../engine/util/errors.js';
@@ -57,6 +57,8 @@ async function start(): Promise<void> {
     notify(job);
   });
   engine.onEngineState((state) => send(EVENT_CHANNELS.engineState, state));
+  const alert = createAlertNotifier({ isSupported: () => Notification.isSupported(), show: (title, body) => new Notification({ title, body }).show() });
+  engine.onAlert(alert);
 
   mainWindow = createMainWindow(preloadPath, appUrl);
   mainWindow.on('closed', () => (mainWindow = undefined));

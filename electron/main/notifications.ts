@@ -18,3 +18,17 @@ export function createFinishNotifier(notifier: Notifier): (job: JobSnapshot) => 
     else notifier.show(`${job.title} failed`, job.error ? `${job.error.stage}: ${job.error.message}` : 'See the title for the reason.');
   };
 }
+
+/** A problem the scheduled library audit found: one notification per alert, in words. */
+export function createAlertNotifier(notifier: Notifier): (alert: { titleId: string; repair: string; problems: unknown[]; detail: string }) => void {
+  return (alert) => {
+    if (!notifier.isSupported()) return;
+    const head =
+      alert.repair === 'repaired'
+        ? `${alert.titleId} was repaired at the origin`
+        : alert.repair === 'waiting-for-restore'
+          ? `${alert.titleId}: repair waits for the archive`
+          : `${alert.titleId} has ${alert.problems.length} problem${alert.problems.length === 1 ? '' : 's'} at the origin`;
+    notifier.show(head, alert.detail);
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { emptyStages, type JobSnapshot } from '../../electron/common/jobs';
-import { createFinishNotifier } from '../../electron/main/notifications';
+import { createAlertNotifier, createFinishNotifier } from '../../electron/main/notifications';
 
 const job = (over: Partial<JobSnapshot>): JobSnapshot => ({
   id: 'j1', title: 'Film', sourcePath: '/m/film.mov', state: 'running', stage: 'transcode', stages: emptyStages(), createdAt: '', updatedAt: '', ...over,
@@ -24,5 +24,14 @@ describe('OS notifications', () => {
     const show = vi.fn();
     createFinishNotifier({ isSupported: () => false, show })(job({ state: 'done' }));
     expect(show).not.toHaveBeenCalled();
+  });
+
+  it('a library audit alert: what is wrong or what was repaired, in words', () => {
+    const show = vi.fn();
+    const alert = createAlertNotifier({ isSupported: () => true, show });
+    alert({ titleId: '東京物語', repair: 'not-repaired', problems: [{}, {}], detail: '東京物語: 2 problem(s) at origin (first: …)' });
+    alert({ titleId: 'master', repair: 'repaired', problems: [], detail: 'master: problems found and repaired; proven whole again' });
+    alert({ titleId: 'kino', repair: 'waiting-for-restore', problems: [{}], detail: 'kino: waits' });
+    expect(show.mock.calls.map((c) => c[0])).toEqual(['東京物語 has 2 problems at the origin', 'master was repaired at the origin', 'kino: repair waits for the archive']);
   });
 });

@@ -1,0 +1,163 @@
+/**
+ * The library audit: every title the origin holds — found at the origin (its top-level prefixes and
+ * their claims), not from this station's queue — audited against its live version's manifest read
+ * from the origin, repaired from the archive when asked, and checked through the viewers' door
+ * when the origin has a public URL. Within a request budget (requests per second; every request
+ * counted by billing class), one title at a time, each result recorded durably as it is known: a
+ * run killed midway continues with the titles it had not done.
+ *
+ * Not a station title (no claim, or another program's) is skipped, never touched. A title whose
+ * claim names no live version, or whose manifest is unreadable, is a problem of that title.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LimitFunction } from 'p-limit';
+import { MANIFEST_FILE, manifestSchema, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import type { LibraryRun, LibraryTitle } from '../../common/library.js';
+import { claimKey, versionKey } from '../../common/title.js';
+import type { Destination, RestoreTier } from '../destinations/destination.js';
+import { ForeignClaim, readClaim } from '../title/claim.js';
+import { errorMessage, throwIfAborted } from '../util/errors.js';
+import { RequestBudget, b2Cost, metered } from './request-budget.js';
+import { nextTitleEntry, type LibraryStore } from './library-store.js';
+import { auditTitle } from './title-audit.js';
+import { auditViewers } from './viewer-audit.js';
+
+export interface LibraryAuditOptions {
+  origin: Destination;
+  archive?: Destination;
+  store: LibraryStore;
+  requestsPerSecond: number;
+  repair: boolean;
+  restore?: { tier: RestoreTier; days: number };
+  /** The origin's public base URL: playlists and `sampleChunks` chunks per title fetched through it. */
+  viewers?: { baseUrl: string; sampleChunks: number };
+  retireGraceMs?: number;
+  pool?: LimitFunction;
+  /** After each title: its entry (for progress, alerts). */
+  onTitle?: (title: LibraryTitle, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface LibraryAuditResult {
+  run: LibraryRun;
+  /** The titles of this run that still have problems. */
+  problems: LibraryTitle[];
+  /** Titles with a repair this run (for alerts: what was done). */
+  repaired: LibraryTitle[];
+}
+
+async function titleIds(origin: Destination): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const p of origin.listPrefixes('')) ids.push(p);
+  return ids.sort();
+}
+
+type Found = { skip: string } | { manifest: Manifest; version: string } | { problem: AuditProblem };
+
+/** The title's live version and its manifest, read from the origin. */
+async function liveManifest(origin: Destination, titleId: string, signal?: AbortSignal): Promise<Found> {
+  let read;
+  try {
+    read = await readClaim(origin, titleId, signal);
+  } catch (err) {
+    if (err instanceof ForeignClaim) return { skip: err.message };
+    throw err;
+  }
+  if (!read) return { skip: 'no title claim: not a station title' };
+  const live = read.claim.current;
+  if (!live) return { problem: { key: claimKey(titleId), problem: 'not-live', detail: 'the claim names no live version (never committed, or withdrawn)' } };
+  const key = versionKey(titleId, live.version, MANIFEST_FILE);
+  const got = await origin.getObject(key, signal);
+  if (!got) return { problem: { key, problem: 'missing', detail: `the live version ${live.version}'s manifest is gone from the origin: nothing to prove the title against (repair needs it; the archive's tar holds a copy)` } };
+  try {
+    return { manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))), version: live.version };
+  } catch (err) {
+    return { problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` } };
+  }
+}
+
+export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAuditResult> {
+  const started = Date.now();
+  const budget = new RequestBudget(o.requestsPerSecond);
+  const origin = metered(o.origin, budget);
+  const archive = o.archive ? metered(o.archive, budget) : undefined;
+  // Continue the run a kill interrupted, else start one.
+  const resumed = o.store.current;
+  const run: LibraryRun = resumed?.run ?? { id: `lib-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`, number: (o.store.last?.number ?? 0) + 1, startedAt: new Date().toISOString(), titles: 0, audited: 0, withProblems: 0, requests: { A: 0, B: 0, C: 0 }, costUsd: 0, seconds: 0 };
+  if (!resumed) await o.store.startRun(run);
+  const done = o.store.current!.done;
+  // The viewers' sample rotates with the run number: every chunk within ceil(chunks / sample) runs.
+  const runIndex = run.number - 1;
+
+  const ids = await titleIds(origin);
+  const repaired: LibraryTitle[] = [];
+  let viewerChunks = 0;
+  let chunksTotal = 0;
+  let minRuns = 0;
+  for (const titleId of ids) {
+    throwIfAborted(o.signal);
+    if (done.has(titleId)) continue;
+    const found = await liveManifest(origin, titleId, o.signal);
+    if ('skip' in found) continue;
+    const at = new Date().toISOString();
+    let entry: LibraryTitle;
+    if ('problem' in found) {
+      entry = nextTitleEntry(o.store.titles.get(titleId), { titleId, at, problems: [found.problem] });
+    } else {
+      const records: AuditRecord[] = await auditTitle({
+        destination: origin,
+        role: 'origin',
+        manifest: found.manifest,
+        titleId,
+        version: found.version,
+        ...(o.repair ? { repair: true } : {}),
+        ...(archive ? { archive } : {}),
+        ...(o.restore ? { restore: o.restore } : {}),
+        ...(o.pool ? { pool: o.pool } : {}),
+        ...(o.retireGraceMs !== undefined ? { retireGraceMs: o.retireGraceMs } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      }).catch((err: unknown) => [{ at, destination: o.origin.name, prefix: titleId, version: found.version, objectsExpected: 0, objectsListed: 0, deepChecked: 0, problems: [{ key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` }], seconds: 0 }]);
+      const last = records.at(-1)!;
+      const segments = found.manifest.files.filter((f) => f.kind === 'segment').length;
+      let viewerProblems: AuditProblem[] = [];
+      let checked = 0;
+      if (o.viewers) {
+        const v = await auditViewers({ baseUrl: o.viewers.baseUrl, titleId, version: found.version, manifest: found.manifest, sample: o.viewers.sampleChunks, runIndex, budget, ...(o.signal ? { signal: o.signal } : {}) });
+        viewerProblems = v.problems;
+        checked = v.chunks;
+        viewerChunks += v.chunks;
+        chunksTotal += v.chunksTotal;
+        if (v.chunks > 0) minRuns = Math.max(minRuns, Math.ceil(v.chunksTotal / v.chunks));
+      }
+      entry = nextTitleEntry(o.store.titles.get(titleId), {
+        titleId,
+        version: found.version,
+        at,
+        problems: [...last.problems, ...viewerProblems],
+        repaired: last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0,
+        ...(last.restore ? { restore: last.restore } : {}),
+        chunks: segments,
+        viewersChecked: checked,
+      });
+      if (last.repaired && last.repaired.uploaded.length + last.repaired.deleted.length > 0) repaired.push(entry);
+    }
+    await o.store.record(entry);
+    o.onTitle?.(entry, done.size, ids.length);
+  }
+  // The run's titles with problems — those audited before a kill included.
+  const problems = ids.filter((id) => done.has(id)).map((id) => o.store.titles.get(id)!).filter((t) => t && t.problems.length > 0);
+  const ended: LibraryRun = {
+    ...run,
+    endedAt: new Date().toISOString(),
+    titles: ids.length,
+    audited: done.size,
+    withProblems: problems.length,
+    requests: { A: run.requests.A + budget.counts.A, B: run.requests.B + budget.counts.B, C: run.requests.C + budget.counts.C },
+    costUsd: 0,
+    seconds: (resumed ? resumed.run.seconds : 0) + (Date.now() - started) / 1000,
+    ...(o.viewers ? { viewers: { chunks: viewerChunks, chunksTotal, runsToCoverAll: minRuns } } : {}),
+  };
+  ended.costUsd = b2Cost(ended.requests);
+  await o.store.endRun(ended);
+  return { run: ended, problems, repaired };
+}

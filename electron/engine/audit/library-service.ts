@@ -1,0 +1,142 @@
+/**
+ * The library audit as the station runs it: on its schedule (`libraryAudit.everyHours`, checked
+ * every minute; an interrupted run continues at once after a restart), or on demand (the app's
+ * button, `ingest-station audit --library`), never two at a time; results kept in the library log;
+ * every title with a problem — or repaired — raised as an alert (OS notification in the app, the
+ * webhook when configured).
+ */
+import { join } from 'node:path';
+import type { LimitFunction } from 'p-limit';
+import type { StationConfig } from '../../common/config.js';
+import type { LibraryRun, LibraryTitle } from '../../common/library.js';
+import type { Destination } from '../destinations/destination.js';
+import { StationError, errorMessage } from '../util/errors.js';
+import { alertFor, postWebhook, type AuditAlert } from './alerts.js';
+import { auditLibrary, type LibraryAuditResult } from './library-audit.js';
+import { LibraryStore } from './library-store.js';
+
+export interface LibraryView {
+  titles: LibraryTitle[];
+  last?: LibraryRun;
+  running?: { startedAt: string; done: number; total: number };
+  /** When the next scheduled run is due (absent: on demand only). */
+  nextDue?: string;
+}
+
+export interface LibraryServiceOptions {
+  config: StationConfig;
+  origin: Destination;
+  archive?: Destination;
+  workDir: string;
+  stationName: string;
+  pool?: LimitFunction;
+  /** Each alert, as it is raised (the app shows an OS notification). */
+  onAlert?: (alert: AuditAlert) => void;
+  /** Where a failing webhook or run is said (the station's log). */
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface LibraryService {
+  run(opts?: { repair?: boolean; sampleChunks?: number; signal?: AbortSignal }): Promise<LibraryAuditResult>;
+  view(): Promise<LibraryView>;
+  /** Start the schedule (the app and workers; the CLI runs once). */
+  schedule(): void;
+  close(): Promise<void>;
+}
+
+export function createLibraryService(o: LibraryServiceOptions): LibraryService {
+  const settings = o.config.libraryAudit;
+  const now = o.now ?? Date.now;
+  const log = o.log ?? ((line: string) => console.error(line));
+  const store = new LibraryStore(join(o.workDir, 'library', 'audits.jsonl'));
+  let opened: Promise<LibraryStore> | undefined;
+  const ready = (): Promise<LibraryStore> => (opened ??= store.open());
+  let running: { startedAt: string; done: number; total: number; promise: Promise<LibraryAuditResult> } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // Closing the station stops a run between two titles; it continues from there next time.
+  const closing = new AbortController();
+  const originCfg = o.config.destinations[o.config.origin];
+  const publicBaseUrl = originCfg?.type === 's3' ? originCfg.publicBaseUrl : undefined;
+
+  const alert = async (a: AuditAlert): Promise<void> => {
+    o.onAlert?.(a);
+    if (o.config.alertWebhook) {
+      const sent = await postWebhook(o.config.alertWebhook, a);
+      if (!sent.ok) log(sent.detail);
+    }
+  };
+
+  const run: LibraryService['run'] = async (opts = {}) => {
+    if (running) throw new StationError(`A library audit is already running (since ${running.startedAt}, ${running.done} of ${running.total} titles)`, 'library-audit-running');
+    const s = await ready();
+    const repair = opts.repair ?? settings.repair;
+    const state = { startedAt: new Date(now()).toISOString(), done: 0, total: 0 };
+    const promise = auditLibrary({
+      origin: o.origin,
+      ...(o.archive ? { archive: o.archive } : {}),
+      store: s,
+      requestsPerSecond: settings.requestsPerSecond,
+      repair,
+      restore: o.config.restore,
+      ...(publicBaseUrl ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } } : {}),
+      retireGraceMs: o.config.retireGraceHours * 3_600_000,
+      ...(o.pool ? { pool: o.pool } : {}),
+      onTitle: (_t, done, total) => Object.assign(state, { done, total }),
+      signal: opts.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal,
+    });
+    running = Object.assign(state, { promise });
+    try {
+      const result = await promise;
+      const ctx = { station: o.stationName, destination: o.origin.name, repairAsked: repair };
+      const told = new Set<string>();
+      for (const t of [...result.problems, ...result.repaired]) {
+        if (told.has(t.titleId)) continue;
+        told.add(t.titleId);
+        await alert(alertFor(t, { ...ctx, repaired: result.repaired.includes(t) }));
+      }
+      return result;
+    } finally {
+      running = undefined;
+    }
+  };
+
+  const nextDue = (s: LibraryStore): number | undefined => {
+    if (settings.everyHours <= 0) return undefined;
+    if (s.current) return now(); // a run a restart interrupted continues at once
+    return s.last ? Date.parse(s.last.startedAt) + settings.everyHours * 3_600_000 : now();
+  };
+
+  return {
+    run,
+    async view() {
+      const s = await ready();
+      const due = nextDue(s);
+      return {
+        titles: [...s.titles.values()].sort((a, b) => b.problems.length - a.problems.length || a.titleId.localeCompare(b.titleId)),
+        ...(s.last ? { last: s.last } : {}),
+        ...(running ? { running: { startedAt: running.startedAt, done: running.done, total: running.total } } : {}),
+        ...(due !== undefined ? { nextDue: new Date(due).toISOString() } : {}),
+      };
+    },
+    schedule() {
+      if (timer || settings.everyHours <= 0) return;
+      const tick = async (): Promise<void> => {
+        const s = await ready();
+        const due = nextDue(s);
+        if (running || due === undefined || due > now()) return;
+        await run().catch((err: unknown) => log(`library audit: ${errorMessage(err)}`));
+      };
+      timer = setInterval(() => void tick(), 60_000);
+      timer.unref();
+      void tick();
+    },
+    async close() {
+      clearInterval(timer);
+      timer = undefined;
+      closing.abort(new StationError('the station is closing', 'cancelled'));
+      await running?.promise.catch(() => undefined);
+      if (opened) await (await opened).close();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What the library audits found, kept per title (last audited, last proven whole, problems,
+ * repairs) and the run in progress (which titles it has done), in one append-only durable log — a
+ * library of 25,000 titles is one line per title audited, not a 25,000-entry file rewritten each
+ * time. A run killed midway continues where it stopped. The log is compacted when it opens (one
+ * line per title, the unfinished run, the last finished run).
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { AuditProblem, RestoreState } from '../../common/manifest.js';
+import type { LibraryRun, LibraryTitle } from '../../common/library.js';
+import { DurableLog } from '../util/durable-log.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+type Line =
+  | { t: 'title'; title: LibraryTitle }
+  | { t: 'run'; run: LibraryRun }
+  | { t: 'done'; runId: string; titleId: string }
+  | { t: 'end'; run: LibraryRun };
+
+export class LibraryStore {
+  readonly titles = new Map<string, LibraryTitle>();
+  /** The run in progress (not finished), if any, and the titles it has done. */
+  current: { run: LibraryRun; done: Set<string> } | undefined;
+  last: LibraryRun | undefined;
+  private readonly log: DurableLog;
+
+  constructor(readonly path: string) {
+    this.log = new DurableLog(path);
+  }
+
+  async open(): Promise<this> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const text = await readFile(this.path, 'utf8').catch(() => '');
+    for (const raw of text.split('\n')) {
+      if (!raw.trim()) continue;
+      let line: Line;
+      try {
+        line = JSON.parse(raw) as Line;
+      } catch {
+        continue; // the line a kill cut short
+      }
+      if (line.t === 'title') this.titles.set(line.title.titleId, line.title);
+      else if (line.t === 'run') this.current = { run: line.run, done: new Set() };
+      else if (line.t === 'done' && this.current?.run.id === line.runId) this.current.done.add(line.titleId);
+      else if (line.t === 'end') {
+        this.last = line.run;
+        if (this.current?.run.id === line.run.id) this.current = undefined;
+      }
+    }
+    // Compact: the same state in as few lines as it takes.
+    const lines: Line[] = [...this.titles.values()].map((title) => ({ t: 'title' as const, title }));
+    if (this.last) lines.push({ t: 'end', run: this.last });
+    if (this.current) {
+      lines.push({ t: 'run', run: this.current.run });
+      for (const titleId of this.current.done) lines.push({ t: 'done', runId: this.current.run.id, titleId });
+    }
+    await writeFileAtomic(this.path, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    await this.log.open('a');
+    return this;
+  }
+
+  async startRun(run: LibraryRun): Promise<void> {
+    this.current = { run, done: new Set() };
+    await this.log.append({ t: 'run', run } satisfies Line);
+  }
+
+  /** One title audited in the current run: its result and the run's place, durably. */
+  async record(title: LibraryTitle): Promise<void> {
+    this.titles.set(title.titleId, title);
+    await this.log.append({ t: 'title', title } satisfies Line);
+    if (this.current) {
+      this.current.done.add(title.titleId);
+      await this.log.append({ t: 'done', runId: this.current.run.id, titleId: title.titleId } satisfies Line);
+    }
+  }
+
+  async endRun(run: LibraryRun): Promise<void> {
+    this.last = run;
+    this.current = undefined;
+    await this.log.append({ t: 'end', run } satisfies Line);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+/** A title's entry after an audit: last proven whole carried forward when this one found problems. */
+export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; restore?: RestoreState; chunks?: number; viewersChecked?: number }): LibraryTitle {
+  const whole = now.problems.length === 0;
+  return {
+    titleId: now.titleId,
+    ...(now.version ? { version: now.version } : {}),
+    lastAudit: now.at,
+    ...(whole ? { lastProvenWhole: now.at } : prev?.lastProvenWhole ? { lastProvenWhole: prev.lastProvenWhole } : {}),
+    problems: now.problems,
+    repairs: (prev?.repairs ?? 0) + (now.repaired ?? 0),
+    ...(now.restore ? { restore: now.restore } : {}),
+    ...(now.chunks !== undefined ? { chunks: now.chunks } : {}),
+    viewersChecked: (prev?.viewersChecked ?? 0) + (now.viewersChecked ?? 0),
+  };
+}
