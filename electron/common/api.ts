@@ -6,6 +6,7 @@
  */
 import type { JobSnapshot, TitleRequest } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
+import type { ChunkMap, LibraryView } from './library.js';
 import type { DestinationConfig } from './config.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from './settings.js';
 
@@ -34,6 +35,12 @@ export interface InvokeOps {
   stationInfo: { args: []; result: StationInfo };
   /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
   auditJob: { args: [jobId: string, options: AuditRequest]; result: AuditRecord[] };
+  /** Every title the origin holds as the library audits found it, the last run, a run in progress. */
+  libraryView: { args: []; result: LibraryView };
+  /** Start a library audit now (it runs in the background; libraryView shows its progress). */
+  auditLibrary: { args: [options: { repair: boolean }]; result: void };
+  /** A title's chunk map: a queued title (by job) or a library title (by title ID). */
+  chunkMap: { args: [target: { jobId: string } | { titleId: string }]; result: ChunkMap };
   /** The settings without any credential (stored ones are only hinted at). */
   getSettings: { args: []; result: SettingsView };
   /** Validate, encrypt new credentials, write, and restart the engine (running titles resume). */
@@ -98,6 +105,9 @@ export const INVOKE_CHANNELS = {
   getSettings: 'settings:get',
   saveSettings: 'settings:save',
   testDestination: 'settings:test-destination',
+  libraryView: 'library:view',
+  auditLibrary: 'library:audit',
+  chunkMap: 'library:chunk-map',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

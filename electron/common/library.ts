@@ -22,6 +22,8 @@ export interface LibraryTitle {
   chunks?: number;
   /** Chunks hashed through the viewers' door, over all runs. */
   viewersChecked?: number;
+  /** Keys the last repair put back (the chunk map marks them). */
+  repairedKeys?: string[];
 }
 
 export interface LibraryRun {
@@ -41,4 +43,30 @@ export interface LibraryRun {
   seconds: number;
   /** Of the sampled viewers' check: chunks hashed this run and how many runs cover every chunk. */
   viewers?: { chunks: number; chunksTotal: number; runsToCoverAll: number };
+}
+
+/** What the library view shows: every title, the last run, a run in progress. */
+export interface LibraryView {
+  titles: LibraryTitle[];
+  last?: LibraryRun;
+  running?: { startedAt: string; done: number; total: number };
+  /** When the next scheduled run is due (absent: on demand only). */
+  nextDue?: string;
+}
+
+/**
+ * A chunk's state, from what the station knows: verified into the manifest, acknowledged at the
+ * origin, proven there by the last audit, found wrong by it, or put back by its repair.
+ */
+export const CHUNK_STATES = ['verified', 'origin', 'proven', 'problem', 'repaired'] as const;
+export type ChunkState = (typeof CHUNK_STATES)[number];
+
+/** Every chunk of a title a cell: one row per rendition, one column per segment in time order. */
+export interface ChunkMap {
+  titleId: string;
+  version?: string;
+  rows: Array<{ rendition: string; cells: Array<{ path: string; state: ChunkState; detail?: string }> }>;
+  counts: Record<ChunkState, number>;
+  /** When the states were last established (the audit's time), if an audit ran. */
+  at?: string;
 }

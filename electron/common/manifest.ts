@@ -86,6 +86,11 @@ export type ManifestFile = z.infer<typeof manifestFileSchema>;
 export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
+/** A chunk a viewer's player fetches (not a playlist, not an init segment): the cells of a chunk map, the audit's samples. */
+export function isMediaSegment(f: { kind: string }): boolean {
+  return f.kind === 'segment';
+}
+
 /** Problems verification can name: one stable code per kind of damage. */
 export const PACKAGE_PROBLEMS = [
   'missing',

@@ -39,6 +39,9 @@ export const invokeArgSchemas = {
   getSettings: z.tuple([]),
   saveSettings: z.tuple([settingsUpdateSchema]),
   testDestination: destinationTestArgs,
+  libraryView: z.tuple([]),
+  auditLibrary: z.tuple([z.strictObject({ repair: z.boolean() })]),
+  chunkMap: z.tuple([z.union([z.strictObject({ jobId }), z.strictObject({ titleId: titleIdSchema })])]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 
 /** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */

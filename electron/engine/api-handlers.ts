@@ -6,7 +6,10 @@
 import type { InvokeOp, InvokeOps } from '../common/api.js';
 import { StationError } from './util/errors.js';
 import { expandSources } from './intake.js';
-import { auditJob } from './audit/job-audit.js';
+import { auditJob, manifestFor } from './audit/job-audit.js';
+import { chunkMapOf } from './audit/chunk-map.js';
+import { MANIFEST_FILE, manifestSchema } from '../common/manifest.js';
+import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '../common/settings.js';
 import type { DestinationConfig } from '../common/config.js';
@@ -62,6 +65,36 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         if (job.state !== 'done') throw new StationError(`"${job.title}" is ${job.state}: only delivered titles can be audited`, 'not-delivered');
         return auditJob(job, deps.station().auditContext, options);
       });
+    },
+    libraryView: () => deps.station().library.view(),
+    async auditLibrary(options) {
+      const station = deps.station();
+      const view = await station.library.view();
+      if (view.running) throw new StationError(`A library audit is already running (${view.running.done} of ${view.running.total} titles)`, 'library-audit-running');
+      // In the background: the view shows its progress, alerts say what it found.
+      void station.library.run({ repair: options.repair }).catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
+    },
+    async chunkMap(target) {
+      const station = deps.station();
+      if ('jobId' in target) {
+        const job = station.queue.get(target.jobId);
+        if (!job) throw new StationError(`No title with job ${target.jobId}`, 'no-job');
+        if (!job.claim || !job.verified) throw new StationError(`"${job.title}" has no package yet: the chunk map appears once it is verified`, 'not-verified');
+        const manifest = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
+        const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
+        return chunkMapOf(manifest, {
+          titleId: job.claim.titleId,
+          version: job.claim.version,
+          delivered: job.state === 'done',
+          ...(last ? { audit: { at: last.at, problems: last.problems, repaired: last.repaired?.uploaded ?? [] } } : {}),
+        });
+      }
+      const entry = (await station.library.view()).titles.find((t) => t.titleId === target.titleId);
+      if (!entry?.version) throw new StationError(`"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`, 'not-in-library');
+      const got = await station.origin.getObject(versionKey(entry.titleId, entry.version, MANIFEST_FILE));
+      if (!got) throw new StationError(`The manifest of "${entry.titleId}" (${entry.version}) is gone from the origin`, 'no-manifest');
+      const manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
+      return chunkMapOf(manifest, { titleId: entry.titleId, version: entry.version, delivered: true, audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] } });
     },
     getSettings: () => deps.settings.view(),
     saveSettings: (update) => deps.settings.save(update),

@@ -26,6 +26,9 @@ export const stationApi: StationApi = {
   getSettings: () => ipcRenderer.invoke(INVOKE_CHANNELS.getSettings),
   saveSettings: (update) => ipcRenderer.invoke(INVOKE_CHANNELS.saveSettings, update),
   testDestination: (name, destination, credentials) => ipcRenderer.invoke(INVOKE_CHANNELS.testDestination, name, destination, credentials),
+  libraryView: () => ipcRenderer.invoke(INVOKE_CHANNELS.libraryView),
+  auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
+  chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

@@ -3,6 +3,7 @@ import { DropZone as PlainDropZone } from './DropZone';
 import { JobList } from './JobList';
 import { JobDetail } from './JobDetail';
 import { Settings } from './Settings';
+import { Library } from './Library';
 import { getStation } from './station';
 import { useJobs } from './useJobs';
 import { StationFooter as PlainStationFooter } from './StationFooter';
@@ -16,7 +17,7 @@ export function App(): React.JSX.Element {
   const { jobs, engine } = useJobs(station);
   const [error, setError] = useState<string>();
   const [auditing, setAuditing] = useState(false);
-  const [view, setView] = useState<'queue' | 'settings'>('queue');
+  const [view, setView] = useState<'queue' | 'library' | 'settings'>('queue');
   const [selectedId, setSelectedId] = useState<string>();
   const selected = jobs.find((j) => j.id === selectedId) ?? jobs[0];
   const counts = { running: 0, waiting: 0, failed: 0, done: 0 };
@@ -54,6 +55,9 @@ export function App(): React.JSX.Element {
           >
             {auditing ? 'Auditing all…' : 'Audit all delivered titles'}
           </button>
+          <button type="button" aria-pressed={view === 'library'} onClick={() => setView(view === 'library' ? 'queue' : 'library')}>
+            Library
+          </button>
           <button type="button" aria-pressed={view === 'settings'} onClick={() => setView(view === 'settings' ? 'queue' : 'settings')}>
             Settings
           </button>
@@ -66,6 +70,8 @@ export function App(): React.JSX.Element {
       )}
       {view === 'settings' ? (
         <Settings station={station} onClose={() => setView('queue')} />
+      ) : view === 'library' ? (
+        <Library station={station} />
       ) : (
         <>
           <DropZone station={station} onError={setError} />

@@ -9,6 +9,7 @@ import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName, type StageProgr
 import { formatBytes, formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
 import { AuditPanel } from './AuditPanel';
+import { ChunkMap } from './ChunkMap';
 import { JobActions } from './JobActions';
 import { STATE_LABELS } from './JobList';
 import { MasterDetails } from './MasterDetails';
@@ -154,6 +155,12 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
       )}
 
       {job.state === 'done' && <AuditPanel job={job} station={station} />}
+      {job.state === 'done' && job.verified && (
+        <section aria-label={`Chunk map of ${job.title}`}>
+          <h3>Chunks</h3>
+          <ChunkMap station={station} jobId={job.id} revision={job.audits?.length ?? 0} />
+        </section>
+      )}
       {verified && (
         <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
           <QcPlayer job={job} station={station} />

@@ -57,6 +57,9 @@ export async function installLoopbackStation(): Promise<void> {
     getSettings: () => call('getSettings'),
     saveSettings: (update) => call('saveSettings', update),
     testDestination: (name, destination, credentials) => call('testDestination', name, destination, credentials),
+    libraryView: () => call('libraryView'),
+    auditLibrary: (options) => call('auditLibrary', options),
+    chunkMap: (target) => call('chunkMap', target),
     onEngineState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

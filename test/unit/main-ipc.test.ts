@@ -36,6 +36,9 @@ function setup() {
     getSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
     saveSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
     testDestination: vi.fn(async () => ({ ok: true, steps: [] })),
+    libraryView: vi.fn(async () => ({ titles: [] })),
+    auditLibrary: vi.fn(async () => undefined),
+    chunkMap: vi.fn(async () => ({ titleId: 't', rows: [], counts: { verified: 0, origin: 0, proven: 0, problem: 0, repaired: 0 } })),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };

@@ -31,7 +31,8 @@ export interface JobAuditContext {
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
 const KEEP_AUDITS = 20;
 
-async function manifestFor(job: JobRecord, ctx: JobAuditContext, titleId: string, version: string): Promise<Manifest> {
+/** The title's manifest: the local package's, else the version's copy at the origin. */
+export async function manifestFor(job: JobRecord, ctx: Pick<JobAuditContext, 'origin'>, titleId: string, version: string): Promise<Manifest> {
   if (job.packageDir) {
     try {
       return manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8')));

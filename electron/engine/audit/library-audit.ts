@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LimitFunction } from 'p-limit';
-import { MANIFEST_FILE, manifestSchema, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import { MANIFEST_FILE, isMediaSegment, manifestSchema, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
 import type { LibraryRun, LibraryTitle } from '../../common/library.js';
 import { claimKey, versionKey } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
@@ -118,7 +118,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         ...(o.signal ? { signal: o.signal } : {}),
       }).catch((err: unknown) => [{ at, destination: o.origin.name, prefix: titleId, version: found.version, objectsExpected: 0, objectsListed: 0, deepChecked: 0, problems: [{ key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` }], seconds: 0 }]);
       const last = records.at(-1)!;
-      const segments = found.manifest.files.filter((f) => f.kind === 'segment').length;
+      const segments = found.manifest.files.filter(isMediaSegment).length;
       let viewerProblems: AuditProblem[] = [];
       let checked = 0;
       if (o.viewers) {
@@ -135,6 +135,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         at,
         problems: [...last.problems, ...viewerProblems],
         repaired: last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0,
+        ...(last.repaired ? { repairedKeys: last.repaired.uploaded } : {}),
         ...(last.restore ? { restore: last.restore } : {}),
         chunks: segments,
         viewersChecked: checked,

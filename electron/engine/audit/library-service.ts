@@ -8,20 +8,13 @@
 import { join } from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import type { StationConfig } from '../../common/config.js';
-import type { LibraryRun, LibraryTitle } from '../../common/library.js';
+import type { LibraryView } from '../../common/library.js';
 import type { Destination } from '../destinations/destination.js';
 import { StationError, errorMessage } from '../util/errors.js';
 import { alertFor, postWebhook, type AuditAlert } from './alerts.js';
 import { auditLibrary, type LibraryAuditResult } from './library-audit.js';
 import { LibraryStore } from './library-store.js';
 
-export interface LibraryView {
-  titles: LibraryTitle[];
-  last?: LibraryRun;
-  running?: { startedAt: string; done: number; total: number };
-  /** When the next scheduled run is due (absent: on demand only). */
-  nextDue?: string;
-}
 
 export interface LibraryServiceOptions {
   config: StationConfig;

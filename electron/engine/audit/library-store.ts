@@ -87,7 +87,7 @@ export class LibraryStore {
 }
 
 /** A title's entry after an audit: last proven whole carried forward when this one found problems. */
-export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; restore?: RestoreState; chunks?: number; viewersChecked?: number }): LibraryTitle {
+export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; repairedKeys?: string[]; restore?: RestoreState; chunks?: number; viewersChecked?: number }): LibraryTitle {
   const whole = now.problems.length === 0;
   return {
     titleId: now.titleId,
@@ -97,6 +97,7 @@ export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: s
     problems: now.problems,
     repairs: (prev?.repairs ?? 0) + (now.repaired ?? 0),
     ...(now.restore ? { restore: now.restore } : {}),
+    ...(now.repairedKeys?.length ? { repairedKeys: now.repairedKeys } : {}),
     ...(now.chunks !== undefined ? { chunks: now.chunks } : {}),
     viewersChecked: (prev?.viewersChecked ?? 0) + (now.viewersChecked ?? 0),
   };

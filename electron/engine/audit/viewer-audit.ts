@@ -8,7 +8,7 @@
  * alerted) with the URL to purge.
  */
 import { createHash } from 'node:crypto';
-import type { AuditProblem, Manifest } from '../../common/manifest.js';
+import { isMediaSegment, type AuditProblem, type Manifest } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
 import type { RequestBudget } from './request-budget.js';
 
@@ -72,7 +72,7 @@ export async function auditViewers(o: ViewerAuditOptions): Promise<ViewerAuditRe
     }
   };
   const playlists = o.manifest.files.filter((f) => PLAYLIST.test(f.kind));
-  const segments = o.manifest.files.filter((f) => f.kind === 'segment').sort((a, b) => a.path.localeCompare(b.path));
+  const segments = o.manifest.files.filter(isMediaSegment).sort((a, b) => a.path.localeCompare(b.path));
   const chosen = sampleFor(segments, o.sample, o.runIndex);
   for (const f of [...playlists, ...chosen]) await check(f.path, f);
   // The entry point viewers start from must lead into this version.
