@@ -1,15 +1,14 @@
 import { memo, useMemo, useState } from 'react';
-import { DropZone as PlainDropZone } from './DropZone';
+import { DropZone, useMasterDrop } from './DropZone';
 import { JobList } from './JobList';
-import { JobDetail } from './JobDetail';
+import { JobDetail, type DetailTab } from './JobDetail';
 import { Settings } from './Settings';
 import { Library } from './Library';
 import { getStation } from './station';
 import { useJobs } from './useJobs';
 import { StationFooter as PlainStationFooter } from './StationFooter';
 
-// Their props never change: job updates (up to 10 per second per title) must not re-render them.
-const DropZone = memo(PlainDropZone);
+// Its props never change: job updates (up to 10 per second per title) must not re-render it.
 const StationFooter = memo(PlainStationFooter);
 
 export function App(): React.JSX.Element {
@@ -19,6 +18,9 @@ export function App(): React.JSX.Element {
   const [auditing, setAuditing] = useState(false);
   const [view, setView] = useState<'queue' | 'library' | 'settings'>('queue');
   const [selectedId, setSelectedId] = useState<string>();
+  // The tab stays as the operator moves between titles (comparing titles tab by tab).
+  const [tab, setTab] = useState<DetailTab>('Overview');
+  const drop = useMasterDrop(station, setError);
   const selected = jobs.find((j) => j.id === selectedId) ?? jobs[0];
   const counts = { running: 0, waiting: 0, failed: 0, done: 0 };
   for (const j of jobs) {
@@ -28,7 +30,12 @@ export function App(): React.JSX.Element {
     else if (j.state === 'done') counts.done++;
   }
   return (
-    <main className="app">
+    <main className={`app${drop.over ? ' app--drop' : ''}`} {...drop.handlers}>
+      {drop.over && (
+        <div className="app__drop" aria-hidden="true">
+          Drop to add these masters
+        </div>
+      )}
       <header className="app__header">
         <h1>Ingest Station</h1>
         <p className="app__counts" data-testid="queue-counts">
@@ -74,7 +81,7 @@ export function App(): React.JSX.Element {
         <Library station={station} />
       ) : (
         <>
-          <DropZone station={station} onError={setError} />
+          <DropZone station={station} compact={jobs.length > 0} over={drop.over} hold={drop.hold} setHold={drop.setHold} add={drop.add} />
           {error && (
             <p className="banner banner--error" role="alert" data-testid="add-error">
               {error}
@@ -82,7 +89,7 @@ export function App(): React.JSX.Element {
           )}
           <div className="queue">
             <JobList jobs={jobs} station={station} selectedId={selected?.id} onSelect={setSelectedId} />
-            {selected && <JobDetail key={selected.id} job={selected} station={station} />}
+            {selected && <JobDetail key={selected.id} job={selected} station={station} tab={tab} onTab={setTab} />}
           </div>
         </>
       )}

@@ -2,16 +2,10 @@ import { useState, type DragEvent } from 'react';
 import type { StationApi } from '../../electron/common/api';
 import { errorText } from './errors';
 
-interface Props {
-  station: StationApi;
-  onError(message: string | undefined): void;
-}
-
-/** Drop files or folders here, or choose them with the picker (keyboard: Tab to the button). */
-export function DropZone({ station, onError }: Props): React.JSX.Element {
+/** Drag-and-drop onto the whole window: the handlers the app's root takes, and whether a drag is over it. */
+export function useMasterDrop(station: StationApi, onError: (message: string | undefined) => void) {
   const [over, setOver] = useState(false);
   const [hold, setHold] = useState(false);
-
   const add = async (paths: string[]): Promise<void> => {
     if (paths.length === 0) return;
     try {
@@ -21,30 +15,47 @@ export function DropZone({ station, onError }: Props): React.JSX.Element {
       onError(errorText(err));
     }
   };
-
-  const onDrop = (e: DragEvent<HTMLDivElement>): void => {
-    e.preventDefault();
-    setOver(false);
-    void add(station.pathsForFiles(Array.from(e.dataTransfer.files)));
+  const isFiles = (e: DragEvent): boolean => Array.from(e.dataTransfer?.types ?? []).includes('Files') || e.dataTransfer?.files?.length > 0;
+  const handlers = {
+    onDragEnter: (e: DragEvent) => {
+      if (!isFiles(e)) return;
+      e.preventDefault();
+      setOver(true);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!isFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    },
+    // Leaving for a child is not leaving the window.
+    onDragLeave: (e: DragEvent) => {
+      if (!e.relatedTarget || !(e.currentTarget as Node).contains(e.relatedTarget as Node)) setOver(false);
+    },
+    onDrop: (e: DragEvent) => {
+      e.preventDefault();
+      setOver(false);
+      void add(station.pathsForFiles(Array.from(e.dataTransfer.files)));
+    },
   };
+  return { over, hold, setHold, add, handlers };
+}
 
+interface Props {
+  station: StationApi;
+  /** The queue has titles: the box shrinks to a one-line hint (the whole window still takes drops). */
+  compact: boolean;
+  over: boolean;
+  hold: boolean;
+  setHold(hold: boolean): void;
+  add(paths: string[]): Promise<void>;
+}
+
+/** Where to drop (anywhere in the window), the picker (keyboard: Tab to the button), and "hold". */
+export function DropZone({ station, compact, over, hold, setHold, add }: Props): React.JSX.Element {
   return (
-    <div
-      className={`dropzone${over ? ' dropzone--over' : ''}`}
-      data-testid="dropzone"
-      onDragEnter={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.dataTransfer.dropEffect = 'copy';
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-    >
-      <p className="dropzone__title">Drop source masters or folders here</p>
-      <p className="dropzone__hint">Masters are only read — never moved or modified.</p>
+    <div className={`dropzone${compact ? ' dropzone--compact' : ''}${over ? ' dropzone--over' : ''}`} data-testid="dropzone">
+      <p className="dropzone__title">{compact ? 'Drop masters or folders anywhere in the window' : 'Drop source masters or folders here'}</p>
+      {!compact && <p className="dropzone__hint">Masters are only read — never moved or modified.</p>}
       <button type="button" onClick={() => void station.pickMasters().then(add)}>
         Choose files…
       </button>

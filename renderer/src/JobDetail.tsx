@@ -1,10 +1,12 @@
 /**
- * Everything about one title: every stage with its progress and timing, the failure with the action
- * to take, the master's MediaInfo and spec findings, the ladder and encoder (and why), what verify
- * proved, what reached each destination, the audit, and the QC player.
+ * Everything about one title, in tabs (WAI-ARIA tabs: ←/→ move between them):
+ * Overview — every stage with its progress and timing, the failure with the action to take, the
+ * title ID; Master — MediaInfo and spec findings; Ladder — rungs, encoder and why, renditions;
+ * Delivery — what verify proved, what reached each destination, the report; Audit — when each
+ * destination was last proven whole, and the chunk map; QC — the player.
  */
 import { Renditions } from './Renditions';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useRef } from 'react';
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName, type StageProgress } from '../../electron/common/jobs';
 import { formatBytes, formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
@@ -36,8 +38,21 @@ function stageTime(st: StageProgress): string {
   return '';
 }
 
-export function JobDetail({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+export const DETAIL_TABS = ['Overview', 'Master', 'Ladder', 'Delivery', 'Audit', 'QC'] as const;
+export type DetailTab = (typeof DETAIL_TABS)[number];
+
+export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; station: StationApi; tab: DetailTab; onTab(tab: DetailTab): void }): React.JSX.Element {
   const verified = job.stages.verify.state === 'done' && job.packageDir;
+  const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+  const id = (t: DetailTab): string => `detail-${job.id}-${t}`;
+  const onKeyDown = (e: React.KeyboardEvent): void => {
+    const i = DETAIL_TABS.indexOf(tab);
+    const to = e.key === 'ArrowRight' ? (i + 1) % DETAIL_TABS.length : e.key === 'ArrowLeft' ? (i + DETAIL_TABS.length - 1) % DETAIL_TABS.length : e.key === 'Home' ? 0 : e.key === 'End' ? DETAIL_TABS.length - 1 : -1;
+    if (to < 0) return;
+    e.preventDefault();
+    onTab(DETAIL_TABS[to]!);
+    tabs.current[to]?.focus();
+  };
   return (
     <section className="detail" aria-label={`Details of ${job.title}`} data-testid="job-detail">
       <header className="detail__head">
@@ -48,7 +63,29 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
         <code>{job.sourcePath}</code>
       </p>
       <JobActions job={job} station={station} />
-
+      <div className="tabs" role="tablist" aria-label="Title details" onKeyDown={onKeyDown}>
+        {DETAIL_TABS.map((t, i) => (
+          <button
+            key={t}
+            ref={(el) => {
+              tabs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`${id(t)}-tab`}
+            aria-selected={t === tab}
+            aria-controls={id(t)}
+            tabIndex={t === tab ? 0 : -1}
+            className="tabs__tab"
+            onClick={() => onTab(t)}
+          >
+            {t}
+          </button>
+        ))}
+      </div>
+      <div className="tabs__panel" role="tabpanel" id={id(tab)} aria-labelledby={`${id(tab)}-tab`} data-testid={`detail-tab-${tab.toLowerCase()}`}>
+        {tab === 'Overview' && (
+          <>
       <table className="stages" data-testid="stage-table">
         <tbody>
           {STAGES.map((s) => {
@@ -95,10 +132,12 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
         </details>
       )}
 
-      <TitlePanel job={job} station={station} />
-
-      <MasterDetails job={job} />
-
+            <TitlePanel job={job} station={station} />
+          </>
+        )}
+        {tab === 'Master' && <MasterDetails job={job} />}
+        {tab === 'Ladder' && (
+          <>
       {job.ladder && (
         <div className="detail__block" data-testid="ladder">
           <h3>Ladder</h3>
@@ -120,6 +159,10 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
 
       <Renditions job={job} />
 
+          </>
+        )}
+        {tab === 'Delivery' && (
+          <>
       {job.verified && (
         <p className="detail__block" data-testid="verified">
           Verified: {job.verified.segmentsChecked} segments decoded, {job.verified.fileCount} files ({formatBytes(job.verified.totalBytes)}) hashed · manifest SHA-256{' '}
@@ -154,6 +197,11 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
         </details>
       )}
 
+            {!job.verified && !job.delivered && <p className="empty">Nothing delivered yet: the package is verified, then uploaded, as it is encoded.</p>}
+          </>
+        )}
+        {tab === 'Audit' && (
+          <>
       {job.state === 'done' && <AuditPanel job={job} station={station} />}
       {job.state === 'done' && job.verified && (
         <section aria-label={`Chunk map of ${job.title}`}>
@@ -161,11 +209,20 @@ export function JobDetail({ job, station }: { job: JobSnapshot; station: Station
           <ChunkMap station={station} jobId={job.id} revision={job.audits?.length ?? 0} />
         </section>
       )}
+            {job.state !== 'done' && <p className="empty">The audit runs once the title is delivered.</p>}
+          </>
+        )}
+        {tab === 'QC' && (
+          <>
       {verified && (
         <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
           <QcPlayer job={job} station={station} />
         </Suspense>
       )}
+            {!verified && <p className="empty">The player opens once the package is verified.</p>}
+          </>
+        )}
+      </div>
     </section>
   );
 }

@@ -9,7 +9,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName } from '../../electron/common/jobs';
 import { formatDuration, formatPercent } from '../../electron/common/format';
 import type { StationApi } from '../../electron/common/api';
-import { StageBar } from './StageBar';
+import { STAGE_SHORT, StageBar } from './StageBar';
 import { JobActions } from './JobActions';
 
 export const STATE_LABELS: Record<JobSnapshot['state'], string> = {
@@ -21,8 +21,8 @@ export const STATE_LABELS: Record<JobSnapshot['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-/** Tall enough for the four stages that run side by side (encode, verify, both uploads). */
-const ROW_HEIGHT = 164;
+/** Dense: title and state, one progress line (every stage in progress on it), the stage bar, the actions. */
+const ROW_HEIGHT = 104;
 
 export interface StageLine {
   stage?: StageName;
@@ -38,7 +38,7 @@ function lineOf(job: JobSnapshot, s: StageName, running: boolean): StageLine {
     if (st.detail) meta.push(st.detail);
     if (st.etaSeconds !== undefined) meta.push(`ETA ${formatDuration(st.etaSeconds)}`);
   } else if (st.detail && job.state !== 'failed') meta.push(st.detail);
-  return { stage: s, label: STAGE_LABELS[s], meta };
+  return { stage: s, label: running ? STAGE_SHORT[s] : STAGE_LABELS[s], meta };
 }
 
 /**
@@ -77,17 +77,22 @@ const JobRow = memo(function JobRow({ job, station, selected, onSelect }: { job:
           {STATE_LABELS[job.state]}
         </span>
       </div>
-      {lines.map((line) => (
-        <div key={line.label} className="job__stage" title={[line.label, ...line.meta].join(' · ')} data-testid="job-progress" data-stage={line.stage}>
-          <span data-testid="job-stage">{line.label}</span>
-          {line.meta.length > 0 && (
-            <span className="job__meta" data-testid="job-meta">
-              {' · '}
-              {line.meta.join(' · ')}
+      {/* One line, every stage in progress on it (encode, verify and both uploads overlap); the whole of it on hover. */}
+      <div className="job__progress" title={lines.map((l) => [l.label, ...l.meta].join(' · ')).join('\n')}>
+        {lines.map((line) => (
+          <span key={line.label} className="job__stage" data-testid="job-progress" data-stage={line.stage}>
+            <span className="job__stagename" data-testid="job-stage">
+              {line.label}
             </span>
-          )}
-        </div>
-      ))}
+            {line.meta.length > 0 && (
+              <span className="job__meta" data-testid="job-meta">
+                {' '}
+                {line.meta.join(' · ')}
+              </span>
+            )}
+          </span>
+        ))}
+      </div>
       <StageBar job={job} />
       {job.error && job.state !== 'cancelled' ? (
         <p className="job__error" role="alert" data-testid="job-error" title={job.error.message}>

@@ -69,3 +69,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Open one tab of the title's detail pane (Overview · Master · Ladder · Delivery · Audit · QC). */
+export async function openDetailTab(page: Page, name: 'Overview' | 'Master' | 'Ladder' | 'Delivery' | 'Audit' | 'QC'): Promise<void> {
+  const detail = page.getByTestId('job-detail');
+  await detail.getByRole('tab', { name, exact: true }).click();
+  await detail.getByTestId(`detail-tab-${name.toLowerCase()}`).waitFor();
+}

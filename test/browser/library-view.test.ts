@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -67,6 +67,7 @@ describe('the library view', () => {
     const { titleId, version } = job!.claim!;
     // The job detail draws its chunk map: every chunk proven by the audit after upload.
     await row.click();
+    await openDetailTab(page, 'Audit');
     const jobMap = page.getByTestId('job-detail').getByTestId('chunk-map');
     await expect.poll(async () => JSON.parse((await jobMap.getAttribute('data-counts')) ?? '{}') as Record<string, number>).toMatchObject({ problem: 0, verified: 0 });
     const counts = JSON.parse((await jobMap.getAttribute('data-counts'))!) as Record<string, number>;

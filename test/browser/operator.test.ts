@@ -15,7 +15,7 @@ import type { S3DestinationConfig } from '../../electron/common/config';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
 import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 import type { EngineProcessOptions } from './engine-process';
@@ -139,6 +139,7 @@ describe('operator workflows in Chromium', () => {
     await dropFiles(page, ['QC Film.mp4']);
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'QC Film' }).waitFor({ timeout: 90_000 });
     await row('QC Film').click();
+    await openDetailTab(page, 'QC');
     const qc = detail().getByTestId('qc-player');
     await qc.locator('summary').click();
     const status = qc.getByTestId('qc-status');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
 import { makeMaster } from '../helpers/masters';
 import { packageOnly, seedJobAtVerify, tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -94,19 +94,25 @@ describe('operator UI in Chromium', () => {
     // The job detail shows MediaInfo and the spec's findings.
     await good.click();
     await expect(detail.locator('h2').textContent()).resolves.toBe('Good Film');
+    await openDetailTab(page, 'Master');
     await expect(detail.getByTestId('media-info').textContent()).resolves.toMatch(/Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/);
     await expect(detail.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
     await expect(detail.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
+    await openDetailTab(page, 'Ladder');
     await expect(detail.getByTestId('ladder').textContent()).resolves.toMatch(/Encoder libx264 — .*360p: 640×360 .*180p: 320×180/);
+    await openDetailTab(page, 'Delivery');
     await expect(detail.getByTestId('verified').textContent()).resolves.toMatch(/^Verified: \d+ segments decoded, \d+ files/);
     await expect(detail.getByTestId('delivered').textContent()).resolves.toMatch(/^local: \d+ objects/);
     await expect(detail.getByTestId('report-path').textContent()).resolves.toMatch(/^Report: \/.*\/report\.json$/);
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
+    await openDetailTab(page, 'Audit');
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
     const goodJob = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Good Film' && j.state === 'done')!;
     const version = goodJob.claim!.version;
+    await openDetailTab(page, 'Overview');
     await expect(detail.getByTestId('title-id').textContent()).resolves.toBe('good-film');
+    await openDetailTab(page, 'Audit');
     await rm(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'));
     await detail.getByRole('button', { name: 'Audit now' }).click();
     await detail.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
@@ -128,7 +134,7 @@ describe('operator UI in Chromium', () => {
   it('pause and resume a job from the keyboard', async () => {
     await dropFiles(page, ['Long Film.mp4']);
     const long = page.locator('[data-testid=job]', { hasText: 'Long Film' });
-    await long.locator('[data-testid=job-stage]', { hasText: 'Transcode' }).waitFor({ timeout: 60_000 });
+    await long.locator('[data-testid=job-stage]', { hasText: 'Encode' }).waitFor({ timeout: 60_000 });
     // Keyboard only: focus the queue, Home selects the first (running) title, P pauses it.
     await page.getByTestId('job-list').focus();
     await page.keyboard.press('Home');
@@ -152,6 +158,7 @@ describe('operator UI in Chromium', () => {
     const held = page.locator('[data-testid=job][data-state=paused]', { hasText: 'Tokyo Story' });
     await held.waitFor({ timeout: 15_000 });
     await held.click();
+    await openDetailTab(page, 'Overview');
     const detail = page.getByTestId('job-detail');
     await detail.getByLabel('Platform title ID').fill('tt0046438');
     await detail.getByRole('button', { name: 'Set title ID' }).click();
