@@ -18,6 +18,8 @@ export interface LibraryTitle {
   repairs: number;
   /** The repair waits on this restore of the archive copy. */
   restore?: RestoreState;
+  /** The archived tar was gone: the title is being transcoded again from its archived master. */
+  rebuild?: { jobId: string; detail: string };
   /** Chunks (segments) the title has. */
   chunks?: number;
   /** Chunks hashed through the viewers' door, over all runs. */

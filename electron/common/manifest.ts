@@ -163,6 +163,8 @@ export interface AuditRecord {
   };
   /** The repair waits for the archive copy to be restored (a later audit finishes it). */
   restore?: RestoreState;
+  /** The package tar was gone: the archived master is being transcoded again as a replacement. */
+  rebuild?: { jobId: string; masterKey: string; detail: string };
   /** Through the viewers' door (the origin's public URL): what was fetched and compared. */
   viewers?: { baseUrl: string; playlists: number; chunks: number; chunksTotal: number; bytes: number };
   seconds: number;

@@ -32,6 +32,7 @@ import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners } from './pipeline.js';
 import { auditJob, latestAudits, type JobAuditContext } from './audit/job-audit.js';
 import { createLibraryService, type LibraryService } from './audit/library-service.js';
+import { createRebuild } from './audit/rebuild.js';
 import type { AuditAlert } from './audit/alerts.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
@@ -200,7 +201,11 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       )
     : [];
 
-  const auditContext: JobAuditContext = { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool, restore: config.restore };
+  // The archive's tar gone, its master not: transcoded again through this queue, as a replacement.
+  const rebuild = archive
+    ? createRebuild({ archive, dir: join(workDir, 'rebuild'), restore: config.restore, enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id })
+    : undefined;
+  const auditContext: JobAuditContext = { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool, restore: config.restore, ...(rebuild ? { rebuild } : {}) };
   // Titles whose repair waits on an archive restore: checked again until the copy is readable.
   const pollRestores = async (): Promise<number> => {
     let finished = 0;
@@ -219,6 +224,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     workDir,
     stationName: hostname(),
     pool: objectsPool,
+    ...(rebuild ? { rebuild } : {}),
     ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
   });
   if (opts.scheduleAudits && opts.deliver !== false) library.schedule();

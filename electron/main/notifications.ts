@@ -28,6 +28,8 @@ export function createAlertNotifier(notifier: Notifier): (alert: { titleId: stri
         ? `${alert.titleId} was repaired at the origin`
         : alert.repair === 'waiting-for-restore'
           ? `${alert.titleId}: repair waits for the archive`
+          : alert.repair === 'rebuilding'
+            ? `${alert.titleId} is being transcoded again from the archive`
           : `${alert.titleId} has ${alert.problems.length} problem${alert.problems.length === 1 ? '' : 's'} at the origin`;
     notifier.show(head, alert.detail);
   };

@@ -40,6 +40,9 @@ export function AuditPanel({ job, station }: { job: JobSnapshot; station: Statio
             {r.problems.length === 0
               ? `${r.destination}: proven whole ${time(r.at)} (${r.objectsListed} objects)`
               : `${r.destination}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} found ${time(r.at)}`}
+            {r.restore && ` — the repair waits for the archive: ${r.restore.detail}`}
+            {r.rebuild && ` — ${r.rebuild.detail}`}
+            {r.repaired?.fromArchive && ` — repaired from the archive (${r.repaired.fromArchive.bytesRepaired} bytes, ${r.repaired.fromArchive.bytesRead} read back)`}
           </li>
         ))}
       </ul>

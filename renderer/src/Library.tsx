@@ -93,7 +93,7 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
                   <code>{t.version ?? '—'}</code>
                 </td>
                 <td>{time(t.lastProvenWhole)}</td>
-                <td data-testid="library-problems">{t.restore ? `${t.problems.length} — waiting for the archive (${t.restore.detail})` : t.problems.length ? `${t.problems.length}: ${t.problems[0]!.problem} ${t.problems[0]!.key}` : 'none'}</td>
+                <td data-testid="library-problems">{t.restore ? `${t.problems.length} — waiting for the archive (${t.restore.detail})` : t.rebuild ? `${t.problems.length} — ${t.rebuild.detail}` : t.problems.length ? `${t.problems.length}: ${t.problems[0]!.problem} ${t.problems[0]!.key}` : 'none'}</td>
                 <td>{t.repairs}</td>
                 <td>{t.chunks ?? '—'}</td>
               </tr>

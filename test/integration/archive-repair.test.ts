@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditJob } from '../../electron/engine/audit/job-audit';
 import type { Station } from '../../electron/engine/station';
@@ -142,4 +142,33 @@ describe('repair from the archive, without the local package', () => {
       await d.proxy.close();
     }
   });
+
+  it('the package tar gone too: the archived master is read back and transcoded again as a replacement', async () => {
+    const d = await deliver('rebuild', false);
+    try {
+      const hit = await damage(d);
+      const { titleId, version } = d.job.claim!;
+      await d.station.archive!.delete(`${titleId}/${version}/package.tar`);
+      const records = await d.station.queue.mutate(d.job.id, (j) => auditJob(j, d.station.auditContext, { repair: true }));
+      const origin = records.find((r) => r.destination === 'origin')!;
+      expect(origin.problems.map((p) => p.key).sort()).toEqual(hit.keys);
+      expect(origin.rebuild!.detail).toMatch(/the package tar is gone from the archive: the archived master .* is being transcoded again and will replace the damaged version/);
+      // The read-back master is the one delivered, byte for byte.
+      const rebuilt = d.station.queue.get(origin.rebuild!.jobId)!;
+      expect(createHash('sha256').update(await readFile(rebuilt.sourcePath)).digest('hex')).toBe(createHash('sha256').update(await readFile(d.job.sourcePath)).digest('hex'));
+      // Asked again (the next audit), the same job is returned: nothing is queued twice.
+      const again = await d.station.queue.mutate(d.job.id, (j) => auditJob(j, d.station.auditContext, { repair: true }));
+      expect(again.find((r) => r.destination === 'origin')!.rebuild!.jobId).toBe(rebuilt.id);
+      const done = await d.station.queue.waitFor(rebuilt.id);
+      expect(done.state, done.error?.message).toBe('done');
+      const after = d.station.queue.get(rebuilt.id)!;
+      expect(after.claim!.titleId).toBe(titleId);
+      expect(after.claim!.version).not.toBe(version);
+      expect(after.audits!.filter((r) => r.destination === 'origin').at(-1)!.problems).toEqual([]);
+      await originMatchesManifest({ ...d, job: after });
+    } finally {
+      await d.station.close();
+      await d.proxy.close();
+    }
+  }, 180_000);
 });

@@ -18,18 +18,20 @@ export interface AuditAlert {
   keys: string[];
   problems: AuditProblem[];
   /** What the repair did: fixed, waiting for the archive's restore, not attempted, or left problems. */
-  repair: 'repaired' | 'waiting-for-restore' | 'not-repaired' | 'problems-remain';
+  repair: 'repaired' | 'waiting-for-restore' | 'rebuilding' | 'not-repaired' | 'problems-remain';
   repairedObjects: number;
   detail: string;
 }
 
 export function alertFor(t: LibraryTitle, ctx: { station: string; destination: string; repaired: boolean; repairAsked: boolean }): AuditAlert {
-  const repair: AuditAlert['repair'] = t.restore ? 'waiting-for-restore' : t.problems.length === 0 ? 'repaired' : ctx.repairAsked ? 'problems-remain' : 'not-repaired';
+  const repair: AuditAlert['repair'] = t.restore ? 'waiting-for-restore' : t.rebuild ? 'rebuilding' : t.problems.length === 0 ? 'repaired' : ctx.repairAsked ? 'problems-remain' : 'not-repaired';
   const detail =
     repair === 'repaired'
       ? `${t.titleId}: problems found and repaired; proven whole again`
       : repair === 'waiting-for-restore'
         ? `${t.titleId}: ${t.problems.length} problem(s); the repair waits for the archive copy (${t.restore!.detail})`
+        : repair === 'rebuilding'
+          ? `${t.titleId}: ${t.problems.length} problem(s); ${t.rebuild!.detail}`
         : `${t.titleId}: ${t.problems.length} problem(s) at ${ctx.destination} (first: ${t.problems[0]!.key} ${t.problems[0]!.problem} — ${t.problems[0]!.detail})`;
   return {
     kind: 'library-audit',

@@ -53,30 +53,51 @@ const rank = (path: string, manifest: Manifest): number => {
   return /playlist|manifest/.test(kind) ? 1 : 0;
 };
 
-/** Is the archive's tar readable now? If not, ask for (or wait on) its restore. */
-async function readable(o: ArchiveRepairOptions, tarKey: string, bytes: number): Promise<RestoreState | undefined> {
-  const head = await o.archive.head(tarKey);
-  if (!head) {
-    const master = archiveKeys(o.titleId, o.version, o.manifest.source.path).source;
-    const masterThere = await o.archive.head(master);
-    throw new StationError(
-      `The archive has no package tar for "${o.manifest.title}" (${o.archive.locate(tarKey)}), so the origin cannot be repaired from it. ` +
-        (masterThere
-          ? `The archived master is there (${o.archive.locate(master)}): restore it and ingest it again to rebuild the package.`
-          : `The archived master is gone too (${o.archive.locate(master)}): the title must be delivered again from its source.`),
-      'archive-tar-missing',
-    );
+/** The package tar is gone from the archive; the archived master may still be there (`masterKey`). */
+export class ArchiveTarMissing extends StationError {
+  constructor(
+    message: string,
+    readonly masterKey: string,
+    readonly masterThere: boolean,
+  ) {
+    super(message, 'archive-tar-missing');
   }
+}
+
+/**
+ * Is this archived object readable now? If its class needs a restore, ask for it (once) and say
+ * what the title waits on; undefined when it can be read.
+ */
+export async function readableNow(archive: Destination, key: string, restore: { tier: RestoreTier; days: number }, what: string): Promise<RestoreState | undefined> {
+  const head = await archive.head(key);
+  if (!head) throw new StationError(`${archive.locate(key)} is gone from the archive`, 'archive-object-missing');
   if (!needsRestore(head.storageClass)) return undefined;
   if (head.restore && !head.restore.ongoing) return undefined; // a restored copy is readable until its expiry
-  const tier = tierFor(head.storageClass!, o.restore.tier);
+  const tier = tierFor(head.storageClass!, restore.tier);
   const estimate = restoreEstimate(head.storageClass!, tier, head.size);
   if (!head.restore) {
-    if (!o.archive.requestRestore) throw new StationError(`${o.archive.locate(tarKey)} is in ${head.storageClass} and ${o.archive.name} cannot restore objects`, 'archive-not-restorable');
-    await o.archive.requestRestore(tarKey, { days: o.restore.days, tier });
-    return { key: tarKey, destination: o.archive.name, storageClass: head.storageClass!, tier, requestedAt: new Date().toISOString(), detail: `restore requested: ${estimate}; ${bytes} bytes will then be read back` };
+    if (!archive.requestRestore) throw new StationError(`${archive.locate(key)} is in ${head.storageClass} and ${archive.name} cannot restore objects`, 'archive-not-restorable');
+    await archive.requestRestore(key, { days: restore.days, tier });
+    return { key, destination: archive.name, storageClass: head.storageClass!, tier, requestedAt: new Date().toISOString(), detail: `restore requested: ${estimate}; then ${what}` };
   }
-  return { key: tarKey, destination: o.archive.name, storageClass: head.storageClass!, tier, requestedAt: '', detail: `restore under way: ${estimate}` };
+  return { key, destination: archive.name, storageClass: head.storageClass!, tier, requestedAt: '', detail: `restore under way: ${estimate}; then ${what}` };
+}
+
+/** Is the archive's tar there and readable now? If not, ask for (or wait on) its restore. */
+async function readable(o: ArchiveRepairOptions, tarKey: string, bytes: number): Promise<RestoreState | undefined> {
+  if (!(await o.archive.head(tarKey))) {
+    const master = archiveKeys(o.titleId, o.version, o.manifest.source.path).source;
+    const masterThere = !!(await o.archive.head(master));
+    throw new ArchiveTarMissing(
+      `The archive has no package tar for "${o.manifest.title}" (${o.archive.locate(tarKey)}), so the origin cannot be repaired from it. ` +
+        (masterThere
+          ? `The archived master is there (${o.archive.locate(master)}): the title can be transcoded again from it and published as a replacement.`
+          : `The archived master is gone too (${o.archive.locate(master)}): the title must be delivered again from its source.`),
+      master,
+      masterThere,
+    );
+  }
+  return readableNow(o.archive, tarKey, o.restore, `${bytes} bytes will be read back`);
 }
 
 export async function repairFromArchive(o: ArchiveRepairOptions): Promise<ArchiveRepairResult> {

@@ -12,7 +12,7 @@ import type { LimitFunction } from 'p-limit';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
-import { auditTitle } from './title-audit.js';
+import { auditTitle, type Rebuild } from './title-audit.js';
 
 export interface JobAuditContext {
   origin: Destination;
@@ -26,6 +26,8 @@ export interface JobAuditContext {
   pool?: LimitFunction;
   /** Restores of archived copies a repair needs (tier and days). */
   restore?: { tier: RestoreTier; days: number };
+  /** A title whose archived package tar is gone is transcoded again from its archived master. */
+  rebuild?: Rebuild;
 }
 
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
@@ -61,7 +63,7 @@ export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { rep
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
-  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin', ...(ctx.archive ? { archive: ctx.archive } : {}), ...(ctx.restore ? { restore: ctx.restore } : {}) });
+  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin', ...(ctx.archive ? { archive: ctx.archive } : {}), ...(ctx.restore ? { restore: ctx.restore } : {}), ...(ctx.rebuild ? { rebuild: ctx.rebuild } : {}) });
   if (ctx.archive) {
     records.push(...(await auditTitle({ ...common, destination: ctx.archive, role: 'archive', ...(ctx.archive.storageClass ? { storageClass: ctx.archive.storageClass } : {}) })));
   }

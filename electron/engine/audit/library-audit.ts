@@ -19,7 +19,7 @@ import { ForeignClaim, readClaim } from '../title/claim.js';
 import { errorMessage, throwIfAborted } from '../util/errors.js';
 import { RequestBudget, b2Cost, metered } from './request-budget.js';
 import { nextTitleEntry, type LibraryStore } from './library-store.js';
-import { auditTitle } from './title-audit.js';
+import { auditTitle, type Rebuild } from './title-audit.js';
 import { auditViewers } from './viewer-audit.js';
 
 export interface LibraryAuditOptions {
@@ -33,6 +33,7 @@ export interface LibraryAuditOptions {
   viewers?: { baseUrl: string; sampleChunks: number };
   retireGraceMs?: number;
   pool?: LimitFunction;
+  rebuild?: Rebuild;
   /** After each title: its entry (for progress, alerts). */
   onTitle?: (title: LibraryTitle, done: number, total: number) => void;
   signal?: AbortSignal;
@@ -114,6 +115,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         ...(archive ? { archive } : {}),
         ...(o.restore ? { restore: o.restore } : {}),
         ...(o.pool ? { pool: o.pool } : {}),
+        ...(o.rebuild ? { rebuild: o.rebuild } : {}),
         ...(o.retireGraceMs !== undefined ? { retireGraceMs: o.retireGraceMs } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       }).catch((err: unknown) => [{ at, destination: o.origin.name, prefix: titleId, version: found.version, objectsExpected: 0, objectsListed: 0, deepChecked: 0, problems: [{ key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` }], seconds: 0 }]);
@@ -137,6 +139,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         repaired: last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0,
         ...(last.repaired ? { repairedKeys: last.repaired.uploaded } : {}),
         ...(last.restore ? { restore: last.restore } : {}),
+        ...(last.rebuild ? { rebuild: { jobId: last.rebuild.jobId, detail: last.rebuild.detail } } : {}),
         chunks: segments,
         viewersChecked: checked,
       });

@@ -14,6 +14,7 @@ import { StationError, errorMessage } from '../util/errors.js';
 import { alertFor, postWebhook, type AuditAlert } from './alerts.js';
 import { auditLibrary, type LibraryAuditResult } from './library-audit.js';
 import { LibraryStore } from './library-store.js';
+import type { Rebuild } from './title-audit.js';
 
 
 export interface LibraryServiceOptions {
@@ -23,6 +24,8 @@ export interface LibraryServiceOptions {
   workDir: string;
   stationName: string;
   pool?: LimitFunction;
+  /** Titles whose archived tar is gone are transcoded again from their archived master (the station's queue; absent in the CLI). */
+  rebuild?: Rebuild;
   /** Each alert, as it is raised (the app shows an OS notification). */
   onAlert?: (alert: AuditAlert) => void;
   /** Where a failing webhook or run is said (the station's log). */
@@ -75,6 +78,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
       ...(publicBaseUrl ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } } : {}),
       retireGraceMs: o.config.retireGraceHours * 3_600_000,
       ...(o.pool ? { pool: o.pool } : {}),
+      ...(o.rebuild ? { rebuild: o.rebuild } : {}),
       onTitle: (_t, done, total) => Object.assign(state, { done, total }),
       signal: opts.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal,
     });

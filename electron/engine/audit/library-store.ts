@@ -87,7 +87,7 @@ export class LibraryStore {
 }
 
 /** A title's entry after an audit: last proven whole carried forward when this one found problems. */
-export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; repairedKeys?: string[]; restore?: RestoreState; chunks?: number; viewersChecked?: number }): LibraryTitle {
+export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; repairedKeys?: string[]; restore?: RestoreState; rebuild?: { jobId: string; detail: string }; chunks?: number; viewersChecked?: number }): LibraryTitle {
   const whole = now.problems.length === 0;
   return {
     titleId: now.titleId,
@@ -98,6 +98,7 @@ export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: s
     repairs: (prev?.repairs ?? 0) + (now.repaired ?? 0),
     ...(now.restore ? { restore: now.restore } : {}),
     ...(now.repairedKeys?.length ? { repairedKeys: now.repairedKeys } : {}),
+    ...(now.rebuild ? { rebuild: now.rebuild } : {}),
     ...(now.chunks !== undefined ? { chunks: now.chunks } : {}),
     viewersChecked: (prev?.viewersChecked ?? 0) + (now.viewersChecked ?? 0),
   };

@@ -76,6 +76,7 @@ export function metered(dest: Destination, budget: RequestBudget): Destination {
     readRange: b((key: string, start: number, end: number, signal?: AbortSignal) => dest.readRange(key, start, end, signal), 'B'),
     ...(dest.requestRestore ? { requestRestore: b((key: string, opts: Parameters<NonNullable<Destination['requestRestore']>>[1]) => dest.requestRestore!(key, opts), 'A') } : {}),
     getObject: b((key: string, signal?: AbortSignal) => dest.getObject(key, signal), 'B'),
+    downloadTo: b((key: string, path: string, signal?: AbortSignal) => dest.downloadTo(key, path, signal), 'B'),
     writeObject: b((key: string, body: Buffer, opts?: Parameters<Destination['writeObject']>[2]) => dest.writeObject(key, body, opts), 'A'),
     delete: b((key: string) => dest.delete(key), 'A'),
     expectedEtag: (source, size, md5) => dest.expectedEtag(source, size, md5),

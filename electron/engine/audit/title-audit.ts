@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest, type RestoreState } from '../../common/manifest.js';
 import { claimKey, sameMaster, versionKey, type TitleClaim } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
-import { repairFromArchive } from './archive-repair.js';
+import { ArchiveTarMissing, repairFromArchive } from './archive-repair.js';
 import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { FileSource } from '../transfer/byte-source.js';
 import { StationError } from '../util/errors.js';
@@ -56,8 +56,13 @@ export interface TitleAuditOptions {
    */
   archive?: Destination;
   restore?: { tier: RestoreTier; days: number };
+  /** When the archive's package tar is gone but its master is not: transcode that master again (the station's queue). */
+  rebuild?: Rebuild;
   signal?: AbortSignal;
 }
+
+/** Transcode a title again from its archived master, published as a replacement of the damaged version. */
+export type Rebuild = (r: { titleId: string; version: string; masterKey: string; manifest: Manifest; signal?: AbortSignal }) => Promise<{ state: 'waiting'; restore: RestoreState } | { state: 'queued'; jobId: string; detail: string }>;
 
 async function exists(path: string | undefined): Promise<boolean> {
   if (!path) return false;
@@ -153,7 +158,7 @@ function missingPackage(o: TitleAuditOptions): StationError {
   );
 }
 
-type Repaired = NonNullable<AuditRecord['repaired']> & { waiting?: RestoreState };
+type Repaired = NonNullable<AuditRecord['repaired']> & { waiting?: RestoreState; rebuilding?: NonNullable<AuditRecord['rebuild']> };
 
 async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<Repaired> {
   const wrong = new Set(first.problems.filter((p) => p.problem !== 'unexpected').map((p) => p.key));
@@ -175,11 +180,19 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
       restore: o.restore ?? { tier: 'Standard', days: 7 },
       ...(o.pool ? { pool: o.pool } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+    }).catch(async (err: unknown) => {
+      // No tar to read from: the archived master, transcoded again, is the way back.
+      if (!(err instanceof ArchiveTarMissing && err.masterThere && o.rebuild)) throw err;
+      return { state: 'rebuild' as const, rebuild: await o.rebuild({ titleId: o.titleId, version, masterKey: err.masterKey, manifest: o.manifest, ...(o.signal ? { signal: o.signal } : {}) }), masterKey: err.masterKey };
     });
+    if (r.state === 'rebuild') {
+      if (r.rebuild.state === 'waiting') return { uploaded, deleted, waiting: r.rebuild.restore };
+      return { uploaded, deleted, rebuilding: { jobId: r.rebuild.jobId, masterKey: r.masterKey, detail: r.rebuild.detail } };
+    }
     if (r.state === 'waiting') return { uploaded, deleted, waiting: r.restore };
     uploaded.push(...r.uploaded);
     fromArchive = { bytesRead: r.bytesRead, bytesRepaired: r.bytesRepaired, requests: r.requests };
-  } else if (dataWrong && !local) throw missingPackage(o);
+  } else if (dataWrong && !local && o.role === 'origin') throw missingPackage(o);
   // The local copy must itself be whole before it is used to repair anything.
   if (dataWrong && local && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
   if (o.role === 'origin' && dataWrong && !fromArchive) {
@@ -212,8 +225,9 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
       await o.destination.put({ localPath: o.manifest.source.path, key: keys.source, size: d.size, md5: d.md5, force: true, ...(o.signal ? { signal: o.signal } : {}) });
       uploaded.push(keys.source);
     }
-    if (wrong.has(keys.tar)) {
-      if (!(await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE)))) throw missingPackage(o);
+    // Without the local package the tar cannot be made again; it stands as a problem (the origin's
+    // repair transcodes the archived master again, and the new version brings its own tar).
+    if (wrong.has(keys.tar) && local) {
       await o.destination.putSource({ source: await packageTar(o.packageDir!, o.manifest, o.titleId), key: keys.tar, contentType: 'application/x-tar', force: true, ...(o.signal ? { signal: o.signal } : {}) });
       uploaded.push(keys.tar);
     }
@@ -260,9 +274,10 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
     });
   const first = await run();
   if (!o.repair || first.problems.length === 0) return [{ ...first, version: own.version }];
-  const { waiting, ...repaired } = await repair(o, own.version, first);
-  // Waiting for the archive's restore: the problems stand, and the record says what it waits for.
+  const { waiting, rebuilding, ...repaired } = await repair(o, own.version, first);
+  // Waiting for the archive's restore, or for the title transcoded again: the problems stand, and the record says why.
   if (waiting) return [{ ...first, version: own.version, restore: waiting }];
+  if (rebuilding) return [{ ...first, version: own.version, rebuild: rebuilding }];
   const second = await run();
   return [{ ...first, version: own.version }, { ...second, version: own.version, repaired }];
 }

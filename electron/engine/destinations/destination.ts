@@ -112,6 +112,11 @@ export interface Destination {
    * Absent on destinations whose objects are always readable (folders).
    */
   requestRestore?(key: string, opts: { days: number; tier: RestoreTier }): Promise<void>;
+  /**
+   * Copy an object to a local file (written beside it, then renamed: a kill leaves no half file
+   * under the name). For masters read back from the archive.
+   */
+  downloadTo(key: string, localPath: string, signal?: AbortSignal): Promise<void>;
   /** Top-level "folders" under a prefix (one delimiter listing, paged): the titles at an origin. */
   listPrefixes(prefix: string): AsyncIterable<string>;
   /** A small object's bytes and ETag, or undefined when no object has the key. */

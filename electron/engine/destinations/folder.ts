@@ -6,7 +6,7 @@
  * anywhere else.
  */
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailed, StationError, throwIfAborted } from '../util/errors.js';
@@ -151,6 +151,12 @@ export class FolderDestination implements Destination {
     } finally {
       await fh.close();
     }
+  }
+
+  async downloadTo(key: string, localPath: string): Promise<void> {
+    const partial = `${localPath}.downloading`;
+    await copyFile(await this.checkedPath(key), partial);
+    await rename(partial, localPath);
   }
 
   async *listPrefixes(prefix: string): AsyncIterable<string> {

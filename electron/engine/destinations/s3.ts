@@ -11,7 +11,10 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, RestoreObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
@@ -303,6 +306,20 @@ export class S3Destination implements Destination {
         throw new StationError(`${this.locate(key)} is in an archive class and not restored: request a restore first`, 'archive-not-restored');
       }
       throw describeTransferError(err, what);
+    }
+  }
+
+  async downloadTo(key: string, localPath: string, signal?: AbortSignal): Promise<void> {
+    const partial = `${localPath}.downloading`;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
+      if (!out.Body) throw new Error('empty body');
+      await pipeline(out.Body as Readable, createWriteStream(partial), signal ? { signal } : {});
+      await rename(partial, localPath);
+    } catch (err) {
+      await rm(partial, { force: true });
+      if (/InvalidObjectState/.test((err as Error).name + (err as Error).message)) throw new StationError(`${this.locate(key)} is in an archive class and not restored: request a restore first`, 'archive-not-restored');
+      throw describeTransferError(err, `Downloading ${key} from ${this.name}`);
     }
   }
 
