@@ -143,6 +143,17 @@ export const folderDestinationSchema = z.object({
 
 export const destinationSchema = z.discriminatedUnion('type', [s3DestinationSchema, folderDestinationSchema]);
 
+/** Storage classes S3 knows; a name outside them is a typo, found now rather than hours into an upload. */
+export const S3_STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE', 'OUTPOSTS', 'SNOW', 'EXPRESS_ONEZONE'] as const;
+
+/** Why a destination's storage class is refused: B2 answers NotImplemented to anything but STANDARD. */
+export function storageClassProblem(d: { type: string; preset?: string; storageClass?: string | undefined }): string | undefined {
+  if (d.type !== 's3' || d.storageClass === undefined) return undefined;
+  if (!(S3_STORAGE_CLASSES as readonly string[]).includes(d.storageClass)) return `"${d.storageClass}" is not an S3 storage class (one of ${S3_STORAGE_CLASSES.join(', ')})`;
+  if (d.preset === 'b2' && d.storageClass !== 'STANDARD') return `Backblaze B2 stores everything in one class and answers NotImplemented to ${d.storageClass}: leave storageClass out (or STANDARD); for an archive class use an AWS (aws preset) bucket`;
+  return undefined;
+}
+
 /** B2 refuses x-amz-checksum-* headers: a SHA-256 checksum there would fail every upload. */
 function noChecksumOnB2(d: z.infer<typeof destinationSchema>): boolean {
   return !(d.type === 's3' && d.preset === 'b2' && d.checksum === 'SHA256');
@@ -236,6 +247,8 @@ export const stationConfigSchema = z
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {
       if (!noChecksumOnB2(d)) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'checksum'], message: 'Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)' });
+      const cls = storageClassProblem(d);
+      if (cls) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'storageClass'], message: cls });
     }
     for (const role of ['origin', 'archive'] as const) {
       const name = cfg[role];

@@ -99,10 +99,12 @@ function DestinationEditor(props: {
             <span>Storage class</span>
             <select value={dest.storageClass ?? ''} onChange={(e) => set({ storageClass: e.target.value || undefined })}>
               <option value="">Store default</option>
-              <option value="STANDARD">STANDARD</option>
-              <option value="STANDARD_IA">STANDARD_IA</option>
-              <option value="GLACIER_IR">GLACIER_IR</option>
-              <option value="DEEP_ARCHIVE">DEEP_ARCHIVE</option>
+              {/* B2 has one class: offering others would fail every upload with NotImplemented. */}
+              {(dest.preset === 'b2' ? ['STANDARD'] : ['STANDARD', 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE']).map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
             </select>
           </label>
           <label className="field">

@@ -82,11 +82,27 @@ export async function withRetry<T>(action: string, fn: (attempt: number) => Prom
         const e = describeTransferError(err, action);
         throw isRetryable(err) ? new TransientError(`${e.message} (after ${attempt} attempts)`, e.code) : e;
       }
-      const delay = Math.round(Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+      // A store that says when to come back (503 SlowDown with Retry-After) is taken at its word — within reason.
+      const asked = retryAfterMs(err);
+      const delay = asked !== undefined ? Math.min(asked, RETRY_AFTER_CAP_MS) : Math.round(Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
       ctx.onRetry?.(err, attempt, delay);
       await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw new CancelledError();
       });
     }
   }
+}
+
+/** The longest wait a Retry-After header is allowed to impose on one request. */
+export const RETRY_AFTER_CAP_MS = 120_000;
+
+/** A Retry-After the store sent with the error (seconds, or an HTTP date), in ms. */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  const headers = (err as { $response?: { headers?: Record<string, string | undefined> } })?.$response?.headers;
+  const raw = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
