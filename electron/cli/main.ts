@@ -112,7 +112,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   program
     .command('upload')
     .description('upload a file or a verified package folder to a destination (resumable multipart for large files)')
-    .argument('<fileOrPackageDir>', 'a file, or a package folder holding manifest.json')
+    .argument('<fileOrPackageDir>', "a file, a package folder holding manifest.json, or - for stdin (with --key; not resumable)")
+    .option('--key <key>', 'with -: the key of the object read from stdin')
     .requiredOption('--dest <name>', 'destination name from the config')
     .requiredOption('--config <file>', 'station config')
     .option('--prefix <p>', 'key prefix for a single file (a package goes under its title ID)')
@@ -120,7 +121,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .option('--replace', 'a package: publish it in place of what its title ID holds')
     .option('--bwlimit <MBps>', 'bandwidth limit in MB/s', Number)
     .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
-    .action(async (target: string, opts: { dest: string; config: string; prefix?: string; titleId?: string; replace?: boolean; bwlimit?: number; json?: boolean }) => {
+    .action(async (target: string, opts: { dest: string; config: string; key?: string; prefix?: string; titleId?: string; replace?: boolean; bwlimit?: number; json?: boolean }) => {
       exitCode = await upload(target, opts, io);
     });
 

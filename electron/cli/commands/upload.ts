@@ -16,6 +16,8 @@ import { StationError } from '../../engine/util/errors.js';
 import { EXIT_OK, type CliIo } from '../io.js';
 
 interface UploadOptions {
+  /** For `-` (stdin): the object's key. */
+  key?: string;
   dest: string;
   config: string;
   prefix?: string;
@@ -34,6 +36,13 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
   }
   const destinations = openDestinations(config, baseDir, { log: (m) => io.stderr(m) });
   const dest = destinations.get(opts.dest);
+  if (target === '-') {
+    try {
+      return await uploadStdin(dest, opts, io);
+    } finally {
+      destinations.close();
+    }
+  }
   const path = resolve(io.cwd, target);
   // Ctrl-C or a crash leaves the multipart journal in the work folder: a rerun resumes.
   try {
@@ -149,4 +158,26 @@ export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<num
   } finally {
     destinations.close();
   }
+}
+
+/** `upload - --key <key>`: stdin (e.g. `tar c … |`) as one object; not resumable — a pipe cannot be read twice. */
+async function uploadStdin(dest: ReturnType<ReturnType<typeof openDestinations>['get']>, opts: UploadOptions, io: CliIo): Promise<number> {
+  if (!opts.key) throw new StationError('upload - reads stdin: name the object with --key <key>', 'usage');
+  if (!(dest instanceof S3Destination)) throw new StationError(`upload - streams to S3 destinations; ${dest.name} is a folder (copy the file there instead)`, 'config-not-s3');
+  const key = joinKey(opts.prefix ?? '', opts.key);
+  const started = Date.now();
+  let last = 0;
+  const stream = io.stdin ?? process.stdin;
+  const result = await dest.putStream({
+    stream,
+    key,
+    onProgress: (bytes) => {
+      if (Date.now() - last < 1000) return;
+      last = Date.now();
+      io.stderr(`${key}: ${formatBytes(bytes)} acknowledged (${(bytes / 1e6 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s) — a stream cannot resume: an interrupted upload is aborted and must be sent again`);
+    },
+  });
+  io.stderr(`${key}: ${formatBytes(result.size)} → ${dest.locate(key)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (opts.json) io.stdout(JSON.stringify({ key, size: result.size, etag: result.etag }, null, 2));
+  return EXIT_OK;
 }

@@ -22,6 +22,7 @@ import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '.
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
 import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
+import { uploadStream } from '../transfer/stream-upload.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
 import type { TokenBucket } from '../transfer/token-bucket.js';
 import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type RestoreTier, type StoredObject, type WriteCondition } from './destination.js';
@@ -294,6 +295,27 @@ export class S3Destination implements Destination {
     } catch (err) {
       throw describeTransferError(err, `Reading ${key} from ${this.name}`);
     }
+  }
+
+  /** A stream of unknown length (stdin): lib-storage, bounded memory, aborted on failure; not resumable. */
+  async putStream(req: { stream: Readable; key: string; contentType?: string; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<{ etag?: string; size: number }> {
+    assertSafeKey(req.key);
+    const sent = await uploadStream({
+      client: this.client,
+      bucket: this.cfg.bucket,
+      key: this.fullKey(req.key),
+      body: req.stream,
+      partSize: this.cfg.partSizeMiB * MIB,
+      partsInFlight: this.runtime.partsPerFile ?? 4,
+      ...(this.cfg.storageClass ? { storageClass: this.cfg.storageClass } : {}),
+      contentType: req.contentType ?? contentTypeFor(req.key),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+    // Read back what the store holds (some stores' Complete answers carry no ETag).
+    const held = await this.head(req.key);
+    if (!held || held.size !== sent.size) throw new StationError(`${this.locate(req.key)}: the store holds ${held ? `${held.size} bytes` : 'nothing'} after ${sent.size} bytes were streamed`, 'size-mismatch');
+    return { size: sent.size, ...(held.etag ?? sent.etag ? { etag: held.etag ?? sent.etag } : {}) };
   }
 
   async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
