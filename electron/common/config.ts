@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { localPathProblem } from './paths.js';
 import { S3_DEFAULTS, STATION_DEFAULTS } from './config-defaults.js';
+import { bandwidthRuleSchema } from './bandwidth-schedule.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -199,8 +200,16 @@ export const stationConfigSchema = z
     /** Multipart parts in flight per object, and across every upload of the station. */
     partsPerFile: z.number().int().min(1).max(64).default(STATION_DEFAULTS.partsPerFile),
     partsInFlight: z.number().int().min(1).max(256).default(STATION_DEFAULTS.partsInFlight),
+    /**
+     * adaptive: parts in flight per file start at `partsPerFile` and grow while the link pays for
+     * them (to at most `partsInFlight`, the memory bound: part size × parts in flight), back off on
+     * throttling; fixed: exactly `partsPerFile`.
+     */
+    transferConcurrency: z.enum(['adaptive', 'fixed']).default(STATION_DEFAULTS.transferConcurrency as 'adaptive'),
     /** Upload bandwidth limit in MB/s for the whole station (unset: unlimited). */
     bandwidthLimitMBps: z.number().positive().optional(),
+    /** The limit as a timetable (common/bandwidth-schedule.ts); outside every rule, `bandwidthLimitMBps`. Applied live. */
+    bandwidthSchedule: z.array(bandwidthRuleSchema).max(50).optional(),
     /**
      * After a replacement, how long the old version stays at the stores for viewers already
      * playing it (hours; 0 = removed right after the switch). Removed by the next audit after that.

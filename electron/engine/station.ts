@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { createDestination, type Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { TokenBucket } from './transfer/token-bucket.js';
+import { bandwidthAt } from '../common/bandwidth-schedule.js';
 import { StationError, errorMessage } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
 import { WatchFolder } from './watch-folder.js';
@@ -106,9 +107,16 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
     journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
     partsPool: pLimit(config.partsInFlight),
     partsPerFile: config.partsPerFile,
-    bandwidth: new TokenBucket(config.bandwidthLimitMBps ? config.bandwidthLimitMBps * 1e6 : undefined),
+    adaptive: config.transferConcurrency === 'adaptive',
+    maxPartsPerFile: config.partsInFlight,
+    bandwidth: new TokenBucket(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())),
     ...overrides,
   };
+  // A timetable is applied live: running uploads take the new rate at their next part.
+  const schedule = config.bandwidthSchedule?.length
+    ? setInterval(() => runtime.bandwidth?.setRate(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())), 30_000)
+    : undefined;
+  schedule?.unref();
   const made = new Map<string, Destination>();
   return {
     get(name) {
@@ -122,6 +130,7 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
       return d;
     },
     close() {
+      clearInterval(schedule);
       for (const d of made.values()) d.close();
     },
   };

@@ -311,7 +311,14 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
       <h3>Transfer</h3>
       <div className="settings__grid">
         <NumberField label="Small objects in flight" value={draft.uploadConcurrency} min={1} onChange={(v) => set({ uploadConcurrency: v ?? D.uploadConcurrency })} />
-        <NumberField label="Parts in flight per file" value={draft.partsPerFile} min={1} onChange={(v) => set({ partsPerFile: v ?? D.partsPerFile })} />
+        <label className="field">
+          <span>Parts in flight</span>
+          <select value={draft.transferConcurrency} onChange={(e) => set({ transferConcurrency: e.target.value as 'adaptive' | 'fixed' })}>
+            <option value="adaptive">Adaptive: grow while the link pays, up to the station's cap</option>
+            <option value="fixed">Fixed: exactly the number per file</option>
+          </select>
+        </label>
+        <NumberField label={draft.transferConcurrency === 'fixed' ? 'Parts in flight per file' : 'Parts in flight per file (to start with)'} value={draft.partsPerFile} min={1} onChange={(v) => set({ partsPerFile: v ?? D.partsPerFile })} />
         <NumberField label="Parts in flight (station)" value={draft.partsInFlight} min={1} onChange={(v) => set({ partsInFlight: v ?? D.partsInFlight })} />
         <NumberField label="Bandwidth limit (MB/s)" value={draft.bandwidthLimitMBps} min={0.1} step={0.1} optional onChange={(v) => set({ bandwidthLimitMBps: v })} />
         <NumberField label="Keep a replaced version for (hours)" value={draft.retireGraceHours} min={0} step={0.5} onChange={(v) => set({ retireGraceHours: v ?? D.retireGraceHours })} />

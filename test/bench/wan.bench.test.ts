@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import { S3Destination } from '../../electron/engine/destinations/s3';
 import type { RemoteObject } from '../../electron/engine/destinations/destination';
 import { hashFile } from '../../electron/engine/util/hash-file';
+import { stationConfigSchema } from '../../electron/common/config';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { makeBigFile } from '../helpers/files';
 import { tempDir } from '../helpers/station';
@@ -72,8 +73,11 @@ describe('transfer over a shaped WAN', () => {
       const env = peerEnv(proxy.endpoint, awsConfig);
       const { cfg } = await freshBucket(inject('s3Endpoint'), '', {});
       const wan = { ...cfg, endpoint: proxy.endpoint };
-      const dest = new S3Destination('wan', wan, { journalDir: join(dir, 'journals'), partsPool: pLimit(64), partsPerFile: 64 });
-      const smallPool = pLimit(64);
+      // The station's defaults: parts in flight start at partsPerFile and adapt up to partsInFlight; 16 small objects in flight.
+      const d = stationConfigSchema.parse({ destinations: { o: wan }, origin: 'o' });
+      const dest = new S3Destination('wan', wan, { journalDir: join(dir, 'journals'), partsPool: pLimit(d.partsInFlight), partsPerFile: d.partsPerFile, adaptive: d.transferConcurrency === 'adaptive', maxPartsPerFile: d.partsInFlight, log: (m) => void (/link is full|requests in flight/.test(m) && adaptLog.push(m)) });
+      const adaptLog: string[] = [];
+      const smallPool = pLimit(d.uploadConcurrency);
       const stationSmall = (prefix: string) => async (): Promise<void> => {
         const listed = new Map<string, RemoteObject>();
         for await (const o of dest.list(prefix)) listed.set(o.key, o);
@@ -100,7 +104,7 @@ describe('transfer over a shaped WAN', () => {
       lines.push(`— ${link.name} —`);
       lines.push(`${BIG / MIB} MiB: ${Object.entries(bigT).map(([k, v]) => `${k} ${mb(v).toFixed(1)} MB/s`).join(', ')} → station / best peer ${(bestPeerBig / bigT.station!).toFixed(2)}× (target ≥ 1.5×), station / link ${(mb(bigT.station!) / (link.uplinkBps / 1e6)).toFixed(2)}× (target ≥ 0.8×)`);
       lines.push(`${SMALL} × 48 KB: ${Object.entries(smallT).map(([k, v]) => `${k} ${(SMALL / v).toFixed(0)} obj/s`).join(', ')} → station / best peer ${(bestPeerSmall / smallT.station!).toFixed(2)}× (target ≥ 1.5×), link limit ${(link.uplinkBps / 48_000).toFixed(0)} obj/s`);
-      lines.push(`peak connections through the link: ${proxy.stats.peakConnections}`);
+      lines.push(`peak connections through the link: ${proxy.stats.peakConnections}; adaptation: ${adaptLog.slice(0, 3).join(' | ') || 'no change logged'}`);
       dest.close();
       await proxy.close();
     }

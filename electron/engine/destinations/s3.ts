@@ -33,7 +33,11 @@ export interface S3Runtime {
   /** Folder for multipart journals (the station's work folder/uploads). */
   journalDir: string;
   partsPool?: LimitFunction;
+  /** Parts in flight per file: where adaptation starts (or the fixed number). */
   partsPerFile?: number;
+  /** Parts in flight per file adapt to the link up to `maxPartsPerFile` (default true). */
+  adaptive?: boolean;
+  maxPartsPerFile?: number;
   bandwidth?: TokenBucket;
   retry?: RetryPolicy;
   /** Abandon a request whose socket is idle this long (a stalled store). */
@@ -162,6 +166,8 @@ export class S3Destination implements Destination {
       journalPath: this.journalPath(Key),
       preferredPartSize: this.cfg.partSizeMiB * MIB,
       concurrency: this.runtime.partsPerFile ?? 4,
+      adaptive: this.runtime.adaptive ?? true,
+      ...(this.runtime.maxPartsPerFile ? { maxConcurrency: this.runtime.maxPartsPerFile } : {}),
       ...(this.runtime.partsPool ? { partsPool: this.runtime.partsPool } : {}),
       ...(this.runtime.bandwidth ? { bandwidth: this.runtime.bandwidth } : {}),
       ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),

@@ -25,7 +25,9 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
+import type { LimitFunction } from 'p-limit';
+import { AdaptiveLimit } from './adaptive-limit.js';
+import { setMaxListeners } from 'node:events';
 import { CancelledError, StationError, TransientError, isCancelled, isShutdown, linkedAbort } from '../util/errors.js';
 import type { ByteSource, SourceIdentity } from './byte-source.js';
 import { PartJournal, type PartRecord, type UploadHeader } from './part-journal.js';
@@ -71,8 +73,11 @@ export interface MultipartOptions {
   source: ByteSource;
   journalPath: string;
   preferredPartSize?: number;
-  /** Parts in flight for this object. */
+  /** Parts in flight for this object: where adaptation starts, or the fixed number. */
   concurrency?: number;
+  /** Let the parts in flight adapt to the link (adaptive-limit.ts) up to `maxConcurrency`; false: `concurrency` exactly. */
+  adaptive?: boolean;
+  maxConcurrency?: number;
   /** Global cap on parts in flight across every upload of the station. */
   partsPool?: LimitFunction;
   bandwidth?: TokenBucket;
@@ -283,7 +288,9 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
 
   // One failure stops the siblings: a local abort linked to the caller's signal.
   const local = linkedAbort(opts.signal);
-  const perFile = pLimit(opts.concurrency ?? 4);
+  // Every part in flight listens on it (up to the adaptive limit): not a leak.
+  setMaxListeners(512, local.signal);
+  const perFile = new AdaptiveLimit({ min: 1, initial: opts.concurrency ?? 4, max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32), fixed: opts.adaptive === false, log });
   const global = opts.partsPool ?? ((fn: () => Promise<void>) => fn());
 
   const sendPart = async (n: number): Promise<void> => {
@@ -301,7 +308,8 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
         `Upload of part ${n}/${partCount} of ${key}`,
         async () => {
           bytesSent += len;
-          return client.send(
+          const wire = performance.now();
+          const sent = await client.send(
             new UploadPartCommand({
               Bucket: bucket,
               Key: key,
@@ -314,8 +322,18 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
             }),
             { abortSignal: local.signal },
           );
+          perFile.observe(len, (performance.now() - wire) / 1000);
+          return sent;
         },
-        { signal: local.signal, ...(opts.retry ? { policy: opts.retry } : {}), onRetry: (err, attempt) => log(`part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`) },
+        {
+          signal: local.signal,
+          ...(opts.retry ? { policy: opts.retry } : {}),
+          onRetry: (err, attempt) => {
+            log(`part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`);
+            // The store pushing back, or a request that timed out: fewer in flight.
+            if (/SlowDown|Throttl|TimeoutError|RequestTimeout|503/.test(`${(err as Error).name} ${(err as Error).message}`)) perFile.throttled(`${(err as Error).name} on part ${n}`);
+          },
+        },
       );
       const etag = unquote(out.ETag);
       if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
@@ -339,7 +357,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   try {
     const settled = await Promise.allSettled(
       missing.map((n) =>
-        perFile(() =>
+        perFile.run(() =>
           global(async () => {
             try {
               await sendPart(n);
