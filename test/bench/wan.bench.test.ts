@@ -15,7 +15,8 @@ import { S3Destination } from '../../electron/engine/destinations/s3';
 import type { RemoteObject } from '../../electron/engine/destinations/destination';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { stationConfigSchema } from '../../electron/common/config';
-import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
+import { freshBucket } from '../helpers/s3';
+import { peerEnv } from '../helpers/peers';
 import { makeBigFile } from '../helpers/files';
 import { tempDir } from '../helpers/station';
 import { startWanProxy, type LinkProfile } from '../helpers/wan-proxy';
@@ -36,25 +37,6 @@ const timed = async (fn: () => Promise<unknown>): Promise<number> => {
   return (performance.now() - t) / 1000;
 };
 
-function peerEnv(endpoint: string, awsConfig: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: awsConfig,
-    RCLONE_CONFIG: '/dev/null',
-    RCLONE_CONFIG_LOC_TYPE: 's3',
-    RCLONE_CONFIG_LOC_PROVIDER: 'Ceph',
-    RCLONE_CONFIG_LOC_ENDPOINT: endpoint,
-    RCLONE_CONFIG_LOC_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    RCLONE_CONFIG_LOC_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-    RCLONE_CONFIG_LOC_REGION: 'us-east-1',
-    RCLONE_CONFIG_LOC_FORCE_PATH_STYLE: 'true',
-  };
-  delete env.AWS_CA_BUNDLE;
-  return env;
-}
 
 describe('transfer over a shaped WAN', () => {
   it('large file and 1,000 small objects: station vs aws-cli vs rclone, two link profiles', async () => {

@@ -6,7 +6,7 @@
  * (the store acts on the request, the client's connection is cut before the answer reaches it).
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLoopback } from './loopback-listen';
 
 export type Fault = 'reset' | 'slowdown' | 'stall' | 'lose-answer';
 
@@ -21,7 +21,6 @@ export interface FaultProxy {
 /** plan(n, req) → the fault for the n-th request (1-based), or undefined to forward it untouched. */
 export async function startFaultProxy(target: string, plan: (n: number, req: IncomingMessage) => Fault | undefined, maxFaults = 20): Promise<FaultProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<Socket>();
   const state: FaultProxy = { endpoint: '', injected: [], requests: 0, close: async () => undefined };
 
   const server: Server = createServer((req, res) => {
@@ -68,15 +67,8 @@ export async function startFaultProxy(target: string, plan: (n: number, req: Inc
     }
     req.pipe(up);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.endpoint = listening.endpoint;
+  state.close = listening.close;
   return state;
 }

@@ -9,7 +9,7 @@
  * Without `archived`, the proxy only forwards and counts (a readable archive class).
  */
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLoopback } from './loopback-listen';
 
 export interface ProxyRequest {
   method: string;
@@ -33,7 +33,6 @@ export interface GlacierProxy {
 
 export async function startGlacierProxy(target: string, archived?: (key: string) => boolean): Promise<GlacierProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<Socket>();
   const state: GlacierProxy = { endpoint: '', log: [], restores: new Map(), complete: (k) => void state.restores.set(k, 'done'), close: async () => undefined };
   const xml = (code: string, message: string): string => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 
@@ -84,15 +83,8 @@ export async function startGlacierProxy(target: string, archived?: (key: string)
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  state.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  };
+  const listening = await listenLoopback(server);
+  state.endpoint = listening.endpoint;
+  state.close = listening.close;
   return state;
 }
