@@ -144,6 +144,26 @@ describe('symlinks never lead out', () => {
     expect(await readdir(outside)).toEqual(['precious.bin']);
   });
 
+  it('a folder destination cancelled while it prepares rejects, writes nothing, and throws nothing uncaught', async () => {
+    const dir = await tmp();
+    await writeFile(join(dir, 'chunk.m4s'), Buffer.alloc(4 << 20, 1));
+    const dest = new FolderDestination('out', join(dir, 'out'));
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => void uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const stop = new AbortController();
+      const put = dest.put({ localPath: join(dir, 'chunk.m4s'), key: 't/chunk.m4s', size: 4 << 20, signal: stop.signal });
+      stop.abort();
+      await expect(put).rejects.toThrow(/abort|cancel/i);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(uncaught).toEqual([]);
+      expect(await readdir(join(dir, 'out', 't')).catch(() => [])).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('a folder destination creates only when absent and swaps only an unchanged object', async () => {
     const dest = new FolderDestination('origin', join(await tmp(), 'root'));
     const first = await dest.writeObject('t/title.json', Buffer.from('one'), { ifAbsent: true });

@@ -79,7 +79,13 @@ export class FolderDestination implements Destination {
       req.onProgress?.(req.size);
       return { skipped: true };
     }
-    const w = await this.writeAtomically(target, createReadStream(req.localPath, { highWaterMark: 1 << 20, signal: req.signal }) as AsyncIterable<Buffer>, req.onProgress);
+    // The stream is opened when the copy starts reading: made earlier, a cancel during the folder's
+    // preparation would make it emit an AbortError nobody listens to yet (an uncaught exception).
+    const { localPath, signal } = req;
+    const read = async function* (): AsyncIterable<Buffer> {
+      yield* createReadStream(localPath, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>;
+    };
+    const w = await this.writeAtomically(target, read(), req.onProgress);
     if ((req.md5 && w.md5 !== req.md5) || w.written !== req.size) {
       await w.discard();
       throw new StationError(
