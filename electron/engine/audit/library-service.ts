@@ -52,6 +52,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
   let timer: NodeJS.Timeout | undefined;
   // Closing the station stops a run between two titles; it continues from there next time.
   const closing = new AbortController();
+  const openedAt = now();
   const originCfg = o.config.destinations[o.config.origin];
   const publicBaseUrl = originCfg?.type === 's3' ? originCfg.publicBaseUrl : undefined;
 
@@ -65,23 +66,25 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
 
   const run: LibraryService['run'] = async (opts = {}) => {
     if (running) throw new StationError(`A library audit is already running (since ${running.startedAt}, ${running.done} of ${running.total} titles)`, 'library-audit-running');
-    const s = await ready();
     const repair = opts.repair ?? settings.repair;
     const state = { startedAt: new Date(now()).toISOString(), done: 0, total: 0 };
-    const promise = auditLibrary({
-      origin: o.origin,
-      ...(o.archive ? { archive: o.archive } : {}),
-      store: s,
-      requestsPerSecond: settings.requestsPerSecond,
-      repair,
-      restore: o.config.restore,
-      ...(publicBaseUrl ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } } : {}),
-      retireGraceMs: o.config.retireGraceHours * 3_600_000,
-      ...(o.pool ? { pool: o.pool } : {}),
-      ...(o.rebuild ? { rebuild: o.rebuild } : {}),
-      onTitle: (_t, done, total) => Object.assign(state, { done, total }),
-      signal: opts.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal,
-    });
+    // Marked as running before the first await: a second call in the same tick is refused too.
+    const promise = ready().then((s) =>
+      auditLibrary({
+        origin: o.origin,
+        ...(o.archive ? { archive: o.archive } : {}),
+        store: s,
+        requestsPerSecond: settings.requestsPerSecond,
+        repair,
+        restore: o.config.restore,
+        ...(publicBaseUrl ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } } : {}),
+        retireGraceMs: o.config.retireGraceHours * 3_600_000,
+        ...(o.pool ? { pool: o.pool } : {}),
+        ...(o.rebuild ? { rebuild: o.rebuild } : {}),
+        onTitle: (_t, done, total) => Object.assign(state, { done, total }),
+        signal: opts.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal,
+      }),
+    );
     running = Object.assign(state, { promise });
     try {
       const result = await promise;
@@ -101,7 +104,8 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
   const nextDue = (s: LibraryStore): number | undefined => {
     if (settings.everyHours <= 0) return undefined;
     if (s.current) return now(); // a run a restart interrupted continues at once
-    return s.last ? Date.parse(s.last.startedAt) + settings.everyHours * 3_600_000 : now();
+    // Never audited: the first run starts ten minutes after the station does (not in the operator's first minute).
+    return s.last ? Date.parse(s.last.startedAt) + settings.everyHours * 3_600_000 : openedAt + 10 * 60_000;
   };
 
   return {
