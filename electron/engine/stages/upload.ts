@@ -314,6 +314,8 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
             report();
           })
             .catch((err: unknown) => {
+              // Withdrawn while it was sent (verify rejected its set, which is encoded again): not ours to fail on.
+              if (!journal.isVerified(v) && !local.signal.aborted) return;
               failure ??= err;
               local.controller.abort(err);
             })

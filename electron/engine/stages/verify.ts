@@ -192,10 +192,13 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         if (!verdict.ok) {
           const set = kindOf(c.r) === 'video' ? c.i : -1;
           if (set >= 0) {
-            // The set leaves the package; a retry encodes it again (the encode fills the gap).
-            for (const x of journal.sets.get(set) ?? []) await rm(join(job.packageDir!, x.path), { force: true });
+            // The set leaves the package; a retry encodes it again (the encode fills the gap). The
+            // journal says so first: an upload of another rung's chunk of this set that the removal
+            // breaks then sees its chunk withdrawn, not a failure of its own.
+            const files = [...(journal.sets.get(set) ?? [])];
             await journal.append({ t: 'rejected', set, problem: verdict.problem });
             await journal.append({ t: 'unpublished', set, why: `${verdict.problem.problem}: ${verdict.problem.detail}` });
+            for (const x of files) await rm(join(job.packageDir!, x.path), { force: true });
           }
           throw new VerificationError(`${c.path} failed verification: ${verdict.problem.problem} — ${verdict.problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`, [verdict.problem]);
         }
