@@ -224,7 +224,7 @@ export const stationConfigSchema = z
     keysDir: z.string().optional(),
     /**
      * Reading back an archive copy in DEEP_ARCHIVE/GLACIER: the retrieval tier (cost against wait,
-     * see engine/audit/restore-tiers.ts) and how many days the readable copy stays.
+     * see common/restore-tiers.ts) and how many days the readable copy stays.
      */
     restore: z
       .object({

@@ -11,6 +11,7 @@ import { credentialBinding } from '../../electron/common/config-binding';
 import type { ConnectionTest, Credentials, SettingsView } from '../../electron/common/settings';
 import { errorText } from './errors';
 import { S3_DEFAULTS, STATION_DEFAULTS as D } from '../../electron/common/config-defaults';
+import { tierLabel } from '../../electron/common/restore-tiers';
 
 type CredEdit = { accessKeyId: string; secretAccessKey: string; forget: boolean };
 const emptyCred = (): CredEdit => ({ accessKeyId: '', secretAccessKey: '', forget: false });
@@ -107,6 +108,7 @@ function DestinationEditor(props: {
               ))}
             </select>
           </label>
+          <TextField label="Public URL (where viewers fetch it; the library audit checks through it)" value={dest.publicBaseUrl} onChange={(v) => set({ publicBaseUrl: v || undefined })} placeholder="https://cdn.example/library" />
           <label className="field">
             <span>Extra checksum</span>
             <select value={dest.checksum ?? ''} onChange={(e) => set({ checksum: (e.target.value || undefined) as 'none' | 'SHA256' | undefined })}>
@@ -322,6 +324,28 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
         <NumberField label="Parts in flight (station)" value={draft.partsInFlight} min={1} onChange={(v) => set({ partsInFlight: v ?? D.partsInFlight })} />
         <NumberField label="Bandwidth limit (MB/s)" value={draft.bandwidthLimitMBps} min={0.1} step={0.1} optional onChange={(v) => set({ bandwidthLimitMBps: v })} />
         <NumberField label="Keep a replaced version for (hours)" value={draft.retireGraceHours} min={0} step={0.5} onChange={(v) => set({ retireGraceHours: v ?? D.retireGraceHours })} />
+      </div>
+
+      <h3>Library audit and the archive</h3>
+      <div className="settings__grid">
+        <NumberField label="Audit the whole library every (hours, 0 = on demand)" value={draft.libraryAudit.everyHours} min={0} onChange={(v) => set({ libraryAudit: { ...draft.libraryAudit, everyHours: v ?? D.libraryAuditEveryHours } })} />
+        <NumberField label="Audit requests per second (the store bills them)" value={draft.libraryAudit.requestsPerSecond} min={1} onChange={(v) => set({ libraryAudit: { ...draft.libraryAudit, requestsPerSecond: v ?? D.libraryAuditRequestsPerSecond } })} />
+        <NumberField label="Chunks per title through the public URL, each run" value={draft.libraryAudit.sampleChunks} min={0} onChange={(v) => set({ libraryAudit: { ...draft.libraryAudit, sampleChunks: v ?? D.libraryAuditSampleChunks } })} />
+        <label className="field field--check">
+          <input type="checkbox" checked={draft.libraryAudit.repair} onChange={(e) => set({ libraryAudit: { ...draft.libraryAudit, repair: e.target.checked } })} />
+          <span>Scheduled audits repair from the archive</span>
+        </label>
+        <label className="field">
+          <span>Archive restore tier (Deep Archive / Glacier)</span>
+          <select value={draft.restore.tier} onChange={(e) => set({ restore: { ...draft.restore, tier: e.target.value as 'Expedited' | 'Standard' | 'Bulk' } })}>
+            {(['Standard', 'Bulk', 'Expedited'] as const).map((t) => (
+              <option key={t} value={t}>
+                {tierLabel(t)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <TextField label="Alert webhook (JSON POST per problem)" value={draft.alertWebhook} onChange={(v) => set({ alertWebhook: v || undefined })} placeholder="https://ops.example/hooks/ingest" />
       </div>
 
       <h3>Watch folders</h3>

@@ -18,7 +18,7 @@ import { contentTypeFor, type Destination, type RestoreTier } from '../destinati
 import { FIRST_HEADER_BYTES, firstMember, tarLayout } from '../transfer/tar-source.js';
 import { StationError } from '../util/errors.js';
 import { archiveKeys } from '../stages/upload.js';
-import { needsRestore, restoreEstimate, tierFor } from './restore-tiers.js';
+import { needsRestore, restoreEstimate, tierFor } from '../../common/restore-tiers.js';
 
 export interface ArchiveRepairOptions {
   archive: Destination;

@@ -68,8 +68,8 @@ export interface RemoteObject {
   restore?: { ongoing: true } | { ongoing: false; expiry?: string };
 }
 
-/** How fast an archived object becomes readable, and what it costs (the store's retrieval tiers). */
-export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
+export type { RestoreTier } from '../../common/restore-tiers.js';
+import type { RestoreTier } from '../../common/restore-tiers.js';
 
 /** A small object read whole, with the ETag a conditional write can name. */
 export interface StoredObject {

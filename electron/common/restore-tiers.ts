@@ -3,7 +3,8 @@
  * as AWS publishes them (us-east-1 list prices, 2024; other regions differ — shown as estimates).
  * Classes not listed here are readable at once (STANDARD, STANDARD_IA, GLACIER_IR, B2, folders).
  */
-import type { RestoreTier } from '../destinations/destination.js';
+/** How fast an archived object becomes readable, and what it costs (the store's retrieval tiers). */
+export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
 
 interface TierFacts {
   /** Typical wait until the copy is readable. */
@@ -12,7 +13,7 @@ interface TierFacts {
   perGB: number;
 }
 
-const TIERS: Record<string, Partial<Record<RestoreTier, TierFacts>>> = {
+export const TIERS: Record<string, Partial<Record<RestoreTier, TierFacts>>> = {
   DEEP_ARCHIVE: { Standard: { wait: 'within 12 hours', perGB: 0.02 }, Bulk: { wait: 'within 48 hours', perGB: 0.0025 } },
   GLACIER: { Expedited: { wait: '1–5 minutes', perGB: 0.03 }, Standard: { wait: '3–5 hours', perGB: 0.01 }, Bulk: { wait: '5–12 hours', perGB: 0 } },
 };
@@ -36,4 +37,10 @@ export function restoreEstimate(storageClass: string, tier: RestoreTier, bytes: 
   const gb = bytes / 1e9;
   const cost = f.perGB * gb;
   return `${tier} restore from ${storageClass}: readable ${f.wait}, about $${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)} for ${gb < 1 ? `${(bytes / 1e6).toFixed(1)} MB` : `${gb.toFixed(1)} GB`} (list price; the store bills the whole object)`;
+}
+
+/** For the settings screen: each tier with its wait and price per class that offers it. */
+export function tierLabel(tier: RestoreTier): string {
+  const offers = Object.entries(TIERS).flatMap(([cls, tiers]) => (tiers[tier] ? [`${cls === 'DEEP_ARCHIVE' ? 'Deep Archive' : 'Glacier'} ${tiers[tier]!.wait}, $${tiers[tier]!.perGB}/GB`] : []));
+  return `${tier} — ${offers.join('; ')}`;
 }
