@@ -10,26 +10,36 @@ import { bandwidthRuleSchema } from './bandwidth-schedule.js';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /**
- * Why an S3 endpoint URL is refused: credentials in the URL (they would end up in logs and
- * settings), plain http to anything but this machine (signed requests and bodies in clear), or
- * anything but a bare origin.
+ * Why a URL the station sends requests to is refused: credentials in it (they would end up in logs
+ * and settings), plain http to anything but this machine (requests and bodies in clear), or
+ * anything but a bare origin and path.
  */
-export function endpointProblem(raw: string): string | undefined {
+function bareUrlProblem(raw: string, noun: string, credentialsHint: string): string | undefined {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
     return 'not a URL';
   }
-  if (u.username || u.password) return 'user name or password in the URL: put credentials in the credentials fields, never in the endpoint';
+  if (u.username || u.password) return `user name or password in the URL: ${credentialsHint}`;
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${u.protocol} is not http(s)`;
   if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) return `plain http is allowed only to this machine (127.0.0.1, localhost); use https://${u.host}`;
-  if (u.search || u.hash) return 'no query or fragment in an endpoint';
+  if (u.search || u.hash) return `no query or fragment in ${noun}`;
   return undefined;
+}
+
+/** Why an S3 endpoint URL is refused (see bareUrlProblem). */
+export function endpointProblem(raw: string): string | undefined {
+  return bareUrlProblem(raw, 'an endpoint', 'put credentials in the credentials fields, never in the endpoint');
 }
 
 const endpointSchema = z.string().superRefine((s, ctx) => {
   const problem = endpointProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const publicUrlSchema = z.string().superRefine((s, ctx) => {
+  const problem = publicUrlProblem(s);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -108,24 +118,12 @@ export const s3DestinationSchema = z.object({
    * https://cdn.example/library — the library audit fetches playlists and sampled chunks through
    * it, so a CDN that serves a stale or missing chunk is caught even when the bucket looks right.
    */
-  publicBaseUrl: z.string().superRefine((s, ctx) => {
-    const problem = publicUrlProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }).optional(),
+  publicBaseUrl: publicUrlSchema.optional(),
 });
 
-/** Why a viewers' base URL is refused: it must be plain http(s) without credentials, query or fragment. */
+/** Why a viewers' base URL (or the alert webhook) is refused: the same rules as an endpoint. */
 export function publicUrlProblem(raw: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return 'not a URL';
-  }
-  if (u.username || u.password) return 'no user name or password in a public URL';
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) return `viewers fetch over https (plain http only to this machine), not ${u.protocol}`;
-  if (u.search || u.hash) return 'no query or fragment in a public base URL';
-  return undefined;
+  return bareUrlProblem(raw, 'a public URL', 'no user name or password in a public URL');
 }
 
 export { credentialBinding, endpointFor } from './config-binding.js';
@@ -248,10 +246,7 @@ export const stationConfigSchema = z
       })
       .default({ everyHours: STATION_DEFAULTS.libraryAuditEveryHours, requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond, sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks, repair: true }),
     /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
-    alertWebhook: z.string().superRefine((s, ctx) => {
-      const problem = publicUrlProblem(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
+    alertWebhook: publicUrlSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {

@@ -15,7 +15,7 @@ import { MANIFEST_FILE, isMediaSegment, manifestSchema, type AuditProblem, type 
 import type { LibraryRun, LibraryTitle } from '../../common/library.js';
 import { claimKey, versionKey } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
-import { ForeignClaim, readClaim } from '../title/claim.js';
+import { ForeignClaim, readClaim, type ReadClaim } from '../title/claim.js';
 import { errorMessage, throwIfAborted } from '../util/errors.js';
 import { RequestBudget, b2Cost, metered } from './request-budget.js';
 import { nextTitleEntry, type LibraryStore } from './library-store.js';
@@ -53,7 +53,7 @@ async function titleIds(origin: Destination): Promise<string[]> {
   return ids.sort();
 }
 
-type Found = { skip: string } | { manifest: Manifest; version: string } | { problem: AuditProblem };
+type Found = { skip: string } | { manifest: Manifest; version: string; claim: ReadClaim } | { problem: AuditProblem };
 
 /** The title's live version and its manifest, read from the origin. */
 async function liveManifest(origin: Destination, titleId: string, signal?: AbortSignal): Promise<Found> {
@@ -71,7 +71,7 @@ async function liveManifest(origin: Destination, titleId: string, signal?: Abort
   const got = await origin.getObject(key, signal);
   if (!got) return { problem: { key, problem: 'missing', detail: `the live version ${live.version}'s manifest is gone from the origin: nothing to prove the title against (repair needs it; the archive's tar holds a copy)` } };
   try {
-    return { manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))), version: live.version };
+    return { manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))), version: live.version, claim: read };
   } catch (err) {
     return { problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` } };
   }
@@ -111,6 +111,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         manifest: found.manifest,
         titleId,
         version: found.version,
+        claim: found.claim,
         ...(o.repair ? { repair: true } : {}),
         ...(archive ? { archive } : {}),
         ...(o.restore ? { restore: o.restore } : {}),

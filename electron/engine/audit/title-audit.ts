@@ -26,7 +26,7 @@ import { hashFile } from '../util/hash-file.js';
 import { archiveKeys, packageTar, uploadPackage } from '../stages/upload.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
 import type { KeyStore } from '../package/encryption.js';
-import { ForeignClaim, readClaim, sweepRetired } from '../title/claim.js';
+import { ForeignClaim, readClaim, sweepRetired, type ReadClaim } from '../title/claim.js';
 import { entryPointFrom, entryPointNames, type EntryPoint } from '../title/entry-points.js';
 import { auditDestination, type ExpectedObject } from './audit.js';
 
@@ -58,6 +58,8 @@ export interface TitleAuditOptions {
   restore?: { tier: RestoreTier; days: number };
   /** When the archive's package tar is gone but its master is not: transcode that master again (the station's queue). */
   rebuild?: Rebuild;
+  /** The title's claim as the caller just read it (the library audit finds titles by their claims): not read again. */
+  claim?: ReadClaim;
   signal?: AbortSignal;
 }
 
@@ -83,7 +85,7 @@ async function ownership(o: TitleAuditOptions): Promise<Ownership> {
   const key = claimKey(o.titleId);
   let read;
   try {
-    read = await readClaim(o.destination, o.titleId, o.signal);
+    read = o.claim ?? (await readClaim(o.destination, o.titleId, o.signal));
   } catch (err) {
     if (err instanceof ForeignClaim) return { owned: false, problem: { key, problem: 'claimed-by-other', detail: err.message } };
     throw err;

@@ -36,12 +36,10 @@ export class AdaptiveLimit {
   private best = { rate: 0, concurrency: 0 };
   private ceiling: number;
   limit: number;
-  peak: number;
 
   constructor(private readonly o: AdaptiveLimitOptions) {
     this.limit = Math.max(o.min, Math.min(o.max, o.initial));
     this.ceiling = o.max;
-    this.peak = this.limit;
   }
 
   get inFlight(): number {
@@ -123,7 +121,6 @@ export class AdaptiveLimit {
     if (next === this.limit) return;
     this.limit = next;
     this.levelSince = this.now();
-    this.peak = Math.max(this.peak, this.limit);
     this.wake();
   }
 
