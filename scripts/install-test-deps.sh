@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs on Debian/Ubuntu, skipping what is already there:
 # ffmpeg (test ffmpeg), chromium (browser tests), radosgw + ceph-mon + ceph-osd (real S3 server),
-# curl (rgw readiness probe), then the npm dependencies from the lockfile.
+# curl (rgw readiness probe), redis-server (the farm's queue), then the npm dependencies from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ command -v radosgw >/dev/null || need+=(radosgw)
 command -v ceph-mon >/dev/null || need+=(ceph-mon)
 command -v ceph-osd >/dev/null || need+=(ceph-osd)
 command -v curl >/dev/null || need+=(curl)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq

@@ -30,6 +30,7 @@ import { auditLibraryCli } from './commands/audit-library.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
 import { transcodeCommand, type TranscodeCliOptions } from './commands/transcode.js';
+import { farmCommand, submit, worker } from './commands/farm.js';
 
 export type { CliIo } from './io.js';
 
@@ -123,6 +124,46 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
     .action(async (target: string, opts: { dest: string; config: string; key?: string; prefix?: string; titleId?: string; replace?: boolean; bwlimit?: number; json?: boolean }) => {
       exitCode = await upload(target, opts, io);
+    });
+
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+  program
+    .command('worker')
+    .description("a farm worker: take titles from the farm's Redis queue and run them (until stopped, or --titles)")
+    .option('--queue <url>', 'the farm queue, redis://[user:password@]host:6379[/db] or rediss:// (default: INGEST_FARM_URL)')
+    .requiredOption('--config <file>', "this worker's station config: its destinations and credentials, and the farm's shared workDir")
+    .option('--name <name>', "this worker's name in the farm and in claims (default: host-pid)")
+    .option('--titles <n>', 'stop after this many titles ended here', Number)
+    .option('--path-map <from=to>', "where this machine mounts the farm's masters (repeatable), e.g. /Volumes/Masters=/mnt/masters", collect)
+    .option('--lock-seconds <s>', "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)", Number)
+    .action(async (opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number }) => {
+      exitCode = await worker(opts, io);
+    });
+
+  program
+    .command('submit')
+    .description('add source masters (files or folders) to the farm queue')
+    .argument('<file...>', 'source masters or folders, as the workers see them through their path maps')
+    .option('--queue <url>', 'the farm queue (default: INGEST_FARM_URL)')
+    .option('--priority <n>', 'lower runs first (default 100)', Number)
+    .option('--title-id <id>', "the platform's own title ID for the one master given")
+    .option('--titles <sheet.csv>', 'title IDs for a batch (CSV: file, title_id[, replace])')
+    .option('--replace', 'publish in place of what the title ID holds')
+    .option('--wait', 'wait until every title submitted has finished; exit 1 if any failed')
+    .option('--json', 'print the titles as JSON on stdout')
+    .action(async (files: string[], opts: { queue?: string; priority?: number; titleId?: string; titles?: string; replace?: boolean; wait?: boolean; json?: boolean }) => {
+      exitCode = await submit(files, opts, io);
+    });
+
+  program
+    .command('farm')
+    .description("the farm's titles: list, check (Redis settings), pause|resume|cancel|retry|top <id>")
+    .argument('<action>', 'list, check, pause, resume, cancel, retry or top')
+    .argument('[id]', 'the title (see farm list)')
+    .option('--queue <url>', 'the farm queue (default: INGEST_FARM_URL)')
+    .option('--json', 'list as JSON')
+    .action(async (action: string, id: string | undefined, opts: { queue?: string; json?: boolean }) => {
+      exitCode = await farmCommand(action, id, opts, io);
     });
 
   program

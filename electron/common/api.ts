@@ -7,6 +7,7 @@
 import type { JobSnapshot, TitleRequest } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
 import type { ChunkMap, LibraryView } from './library.js';
+import type { ThroughputSeries } from './throughput.js';
 import type { DestinationConfig } from './config.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from './settings.js';
 
@@ -41,12 +42,19 @@ export interface InvokeOps {
   auditLibrary: { args: [options: { repair: boolean }]; result: void };
   /** A title's chunk map: a queued title (by job) or a library title (by title ID). */
   chunkMap: { args: [target: { jobId: string } | { titleId: string }]; result: ChunkMap };
+  /** Acknowledged bytes per second over the last minutes: the station's (with requests in flight) and, given a job, its title's. */
+  throughput: { args: [target: { jobId?: string }]; result: ThroughputView };
   /** The settings without any credential (stored ones are only hinted at). */
   getSettings: { args: []; result: SettingsView };
   /** Validate, encrypt new credentials, write, and restart the engine (running titles resume). */
   saveSettings: { args: [update: SettingsUpdate]; result: SettingsView };
   /** List, write, read back and delete a test object at a destination (typed or stored credentials). */
   testDestination: { args: [name: string, destination: DestinationConfig, credentials: Credentials | null]; result: ConnectionTest };
+}
+
+export interface ThroughputView {
+  station: ThroughputSeries;
+  title?: ThroughputSeries;
 }
 
 export interface AddOptions {
@@ -108,6 +116,7 @@ export const INVOKE_CHANNELS = {
   libraryView: 'library:view',
   auditLibrary: 'library:audit',
   chunkMap: 'library:chunk-map',
+  throughput: 'transfer:throughput',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

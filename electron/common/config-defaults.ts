@@ -11,7 +11,7 @@ export const STATION_DEFAULTS = {
   activeJobs: 3,
   transcodeConcurrency: 1,
   uploadConcurrency: 16,
-  partsPerFile: 4,
+  partsPerFile: 16,
   partsInFlight: 24,
   transferConcurrency: 'adaptive',
   retireGraceHours: 6,

@@ -3,6 +3,7 @@
  * A job is one source master; it passes through STAGES in order. Every stage reads only what the
  * previous stages recorded here, so a job can be resumed from its last completed stage.
  */
+import type { TransferStats } from './throughput.js';
 import type { MediaInfo } from './media.js';
 import type { SpecResult } from './spec.js';
 import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.js';
@@ -81,6 +82,8 @@ export interface JobSnapshot {
   verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
   /** Per destination name: objects and bytes delivered (skipped: already there, identical). */
   delivered?: Record<string, { objects: number; bytes: number; skipped: number }>;
+  /** Per destination: what this run sent, average and peak rate. */
+  transfers?: Record<string, TransferStats>;
   /** Local package folder once transcoded. */
   packageDir?: string;
   report?: TitleReport;

@@ -1,4 +1,5 @@
 /** The per-title report: what went where, with sizes and checksums. JSON and the UI show the same. */
+import type { TransferStats } from './throughput.js';
 import type { StageName } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
 
@@ -32,6 +33,8 @@ export interface TitleReport {
   keyExport?: string;
   stages: StageTiming[];
   uploads: UploadedObject[];
+  /** Per destination: bytes this run sent, over how long, average and peak (best five seconds) rate. */
+  transfers?: Record<string, TransferStats>;
   /** Every audit of the title so far (after upload, on demand, before and after repairs). */
   audits: AuditRecord[];
   warnings: string[];

@@ -41,6 +41,7 @@ export const invokeArgSchemas = {
   testDestination: destinationTestArgs,
   libraryView: z.tuple([]),
   auditLibrary: z.tuple([z.strictObject({ repair: z.boolean() })]),
+  throughput: z.tuple([z.strictObject({ jobId: jobId.optional() })]),
   chunkMap: z.tuple([z.union([z.strictObject({ jobId }), z.strictObject({ titleId: titleIdSchema })])]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 

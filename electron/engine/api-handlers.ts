@@ -96,6 +96,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
       return chunkMapOf(manifest, { titleId: entry.titleId, version: entry.version, delivered: true, audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] } });
     },
+    async throughput(target) {
+      const meter = deps.station().meter;
+      const title = target.jobId ? meter.titleSeries(target.jobId) : undefined;
+      return { station: meter.stationSeries(), ...(title ? { title } : {}) };
+    },
     getSettings: () => deps.settings.view(),
     saveSettings: (update) => deps.settings.save(update),
     testDestination: (name, destination, credentials) => deps.settings.test(name, destination, credentials),

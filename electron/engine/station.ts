@@ -3,12 +3,14 @@
  * StationConfig. Used by Electron main, the CLI and the test loopback bridge alike.
  */
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { StationConfig } from '../common/config.js';
 import pLimit from 'p-limit';
 import { createDestination, type Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
+import { adaptivePool, type Pool } from './transfer/adaptive-limit.js';
 import { TokenBucket } from './transfer/token-bucket.js';
+import { ThroughputMeter } from './transfer/throughput-meter.js';
 import { bandwidthAt } from '../common/bandwidth-schedule.js';
 import { StationError, errorMessage } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
@@ -61,6 +63,15 @@ export interface StationOptions {
   scheduleAudits?: boolean;
   /** Each problem a library audit raises (the app shows an OS notification). */
   onAlert?: (alert: AuditAlert) => void;
+  /**
+   * A farm worker: its own job list (the work folder, with every title's folder and the upload
+   * journals, is shared by the farm's workers; each worker's list of what it ran is its own).
+   */
+  jobStoreFile?: string;
+  /** A farm worker: throws when this attempt at the title is no longer the farm's current one (checked before each commit step). */
+  fence?: (jobId: string) => Promise<void>;
+  /** This station's name in claims and the farm (default: the host name). */
+  stationName?: string;
 }
 
 export interface Station {
@@ -79,6 +90,8 @@ export interface Station {
   library: LibraryService;
   /** Content keys of encrypted titles (also what the local QC player is handed). */
   keys: KeyStore;
+  /** Acknowledged bytes over time (the throughput graphs). */
+  meter: ThroughputMeter;
   close(): Promise<void>;
 }
 
@@ -136,11 +149,20 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
   };
 }
 
+/**
+ * Objects in flight (chunks, audit reads): start at uploadConcurrency and adapt to the link within
+ * three times that (each object's body is in memory while it is sent); fixed: uploadConcurrency.
+ */
+export function objectsPoolFor(config: Pick<StationConfig, 'uploadConcurrency' | 'transferConcurrency'>): Pool {
+  return adaptivePool({ min: 1, initial: config.uploadConcurrency, max: config.uploadConcurrency * 3, fixed: config.transferConcurrency === 'fixed' });
+}
+
 export async function openStation(opts: StationOptions): Promise<Station> {
   const { config } = opts;
   const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
-  const destinations = openDestinations(config, opts.baseDir, opts.s3Runtime);
+  const meter = new ThroughputMeter();
+  const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
   const archive = config.archive ? destinations.get(config.archive) : undefined;
 
@@ -163,7 +185,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
   let profile: Promise<LadderProfile> | undefined;
   const journals = new ChunkJournals();
-  const objectsPool = pLimit(config.uploadConcurrency);
+  const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
     profile: () => (profile ??= loadProfile(config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'), opts.baseDir)),
@@ -177,15 +199,18 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     jobDir: (id) => join(workDir, 'jobs', id),
     segmentSeconds: config.segmentSeconds,
     objectsPool,
+    meter,
     claims: new KeyedMutex(),
-    stationName: hostname(),
+    stationName: opts.stationName ?? hostname(),
+    ...(opts.fence ? { fence: opts.fence } : {}),
     retireGraceMs: config.retireGraceHours * 3_600_000,
     journals,
     keys,
     encryption: config.encryption,
     deliver: opts.deliver ?? true,
   });
-  const queue = await JobQueue.open(new JobStore<JobRecord>(join(workDir, 'jobs.jsonl')), runners, {
+  if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
+  const queue = await JobQueue.open(new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl')), runners, {
     ...(opts.eligible ? { eligible: opts.eligible } : {}),
     activeJobs: config.activeJobs,
     ...(opts.overlap === false ? { overlap: false } : {}),
@@ -242,6 +267,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
 
   return {
     queue,
+    meter,
     workDir,
     origin,
     ...(archive ? { archive } : {}),

@@ -29,6 +29,7 @@ export const stationApi: StationApi = {
   libraryView: () => ipcRenderer.invoke(INVOKE_CHANNELS.libraryView),
   auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
   chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
+  throughput: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.throughput, target),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

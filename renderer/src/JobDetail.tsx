@@ -9,6 +9,7 @@ import { Renditions } from './Renditions';
 import { lazy, Suspense, useRef } from 'react';
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName, type StageProgress } from '../../electron/common/jobs';
 import { formatBytes, formatDuration, formatPercent } from '../../electron/common/format';
+import { ThroughputGraph, useThroughput } from './ThroughputGraph';
 import type { StationApi } from '../../electron/common/api';
 import { AuditPanel } from './AuditPanel';
 import { ChunkMap } from './ChunkMap';
@@ -181,6 +182,8 @@ export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; stat
         </ul>
       )}
 
+      <TitleThroughput job={job} station={station} />
+
       {job.reportPath && (
         <p className="detail__block" data-testid="report-path">
           Report: <code>{job.reportPath}</code>
@@ -224,5 +227,27 @@ export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; stat
         )}
       </div>
     </section>
+  );
+}
+
+/** The title's acknowledged MB/s while it uploads, and each destination's average and peak once sent. */
+function TitleThroughput({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element | null {
+  const view = useThroughput(station, job.id);
+  const transfers = Object.entries(job.transfers ?? {});
+  if (!view?.title && transfers.length === 0) return null;
+  return (
+    <div className="detail__block" data-testid="title-throughput">
+      <h3>Throughput</h3>
+      {view?.title && <ThroughputGraph series={view.title} label="This title" />}
+      {transfers.length > 0 && (
+        <ul data-testid="transfer-stats">
+          {transfers.map(([dest, t]) => (
+            <li key={dest}>
+              {dest}: {formatBytes(t.bytes)} in {formatDuration(t.seconds)} · average {formatBytes(t.averageBps)}/s · peak {formatBytes(t.peakBps)}/s
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { StationApi, StationInfo } from '../../electron/common/api';
+import { ThroughputGraph, useThroughput } from './ThroughputGraph';
 
 /** Which ffmpeg/ffprobe (and versions), which spec and where titles go — always visible. */
 export function StationFooter({ station }: { station: StationApi }): React.JSX.Element | null {
@@ -29,6 +30,7 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
         {' · '}origin {info.origin}
         {info.archive ? ` · archive ${info.archive}` : ''}
       </span>
+      <StationThroughput station={station} />
       {info.warnings?.map((w) => (
         <p key={w} className="footer__warning" role="status" data-testid="station-warning">
           ⚠ {w}
@@ -36,4 +38,10 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
       ))}
     </footer>
   );
+}
+
+/** The station's acknowledged MB/s and requests in flight, always in view. */
+function StationThroughput({ station }: { station: StationApi }): React.JSX.Element {
+  const view = useThroughput(station);
+  return <ThroughputGraph series={view?.station} label="Station" width={180} height={28} showInFlight />;
 }

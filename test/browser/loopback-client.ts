@@ -60,6 +60,7 @@ export async function installLoopbackStation(): Promise<void> {
     libraryView: () => call('libraryView'),
     auditLibrary: (options) => call('auditLibrary', options),
     chunkMap: (target) => call('chunkMap', target),
+    throughput: (target) => call('throughput', target),
     onEngineState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -20,3 +20,13 @@ export async function listenLoopback(server: Server): Promise<{ endpoint: string
     },
   };
 }
+
+/** A port free on 127.0.0.1 right now (for a server another process starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

@@ -69,6 +69,26 @@ describe('multipart uploads', () => {
     dest.close();
   });
 
+  it('a part size chosen for the link (larger parts on a fat one) is recognised by its ETag: skipped again, audited clean', async () => {
+    const { cfg } = await freshBucket(inject('s3Endpoint'), 'fat', { partSizeMiB: 5, multipartThresholdMiB: 5 });
+    const dest = new S3Destination('origin', cfg, runtime({ maxPartsPerFile: 8 }));
+    // What earlier uploads learned: two requests fill the link, each carrying 50 MB/s.
+    dest.link.learn(2, 50e6);
+    const file = await makeBigFile(join(dir, 'fat.bin'), 130 * MIB + 99, 5);
+    const d = await hashFile(file);
+    const r = await dest.put({ localPath: file, key: 'fat.bin', size: d.size, md5: d.md5 });
+    // 10 MiB parts (the configured 5 MiB doubled: six rounds of two parts), not 5 MiB ones.
+    expect(r.transfer?.parts).toBe(Math.ceil(d.size / (10 * MIB)));
+    const head = await dest.head('fat.bin');
+    expect(head?.etag).toBe(multipartEtag(await partMd5s(file, 10 * MIB)));
+    // The ETag the audit expects follows the stored part count (the configured size would give another).
+    expect(await dest.expectedEtag(new FileSource(file), d.size, d.md5, head!.etag)).toBe(head!.etag);
+    expect(multipartEtag(await partMd5s(file, 5 * MIB))).not.toBe(head!.etag);
+    expect((await dest.put({ localPath: file, key: 'fat.bin', size: d.size, md5: d.md5 })).skipped).toBe(true);
+    await rm(file);
+    dest.close();
+  });
+
   it('killed between asking the store for an upload and recording its id: the next run aborts exactly that upload', async () => {
     const { cfg } = await freshBucket(inject('s3Endpoint'), 'intent', { partSizeMiB: 5 });
     const dest = new S3Destination('origin', cfg, runtime());

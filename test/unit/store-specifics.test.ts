@@ -75,3 +75,33 @@ describe('payload signing', () => {
     expect(seen).toEqual([createHash('sha256').update(body).digest('hex'), 'UNSIGNED-PAYLOAD']);
   });
 });
+
+describe('B2 "no tomes available"', () => {
+  it('is retried on a new connection, not on the keep-alive connection that answered it', async () => {
+    // Each request's connection (client port); the first PUT gets B2's 503.
+    const ports: number[] = [];
+    const server = createServer((req, res) => {
+      ports.push(req.socket.remotePort!);
+      req.resume();
+      req.on('end', () => {
+        if (ports.length === 2) {
+          res.writeHead(503, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>no tomes available</Message></Error>');
+        } else res.writeHead(200, { etag: '"x"' }).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = createS3Client(s3DestinationSchema.parse({ type: 's3', preset: 'b2', endpoint, region: 'us-west-004', bucket: 'films', forcePathStyle: true, accessKeyId: 'k', secretAccessKey: 's' }));
+    const put = (): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: 'films', Key: 'c.m4s', Body: Buffer.from('x') }));
+    try {
+      await put(); // opens the keep-alive connection
+      await withRetry('PUT c.m4s', put, { policy: { attempts: 3, baseMs: 1, maxMs: 1 } });
+    } finally {
+      client.destroy();
+      server.close();
+    }
+    expect(ports).toHaveLength(3);
+    expect(ports[1]).toBe(ports[0]); // keep-alive: the second request reused the first's connection
+    expect(ports[2]).not.toBe(ports[1]); // the retry after "no tomes available" did not
+  });
+});

@@ -11,7 +11,8 @@
  * tar that is gone leaves only the archived master: the answer says so and names it.
  */
 import { createHash } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import { MANIFEST_FILE, type Manifest, type RestoreState } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
 import { contentTypeFor, type Destination, type RestoreTier } from '../destinations/destination.js';
@@ -29,7 +30,7 @@ export interface ArchiveRepairOptions {
   /** Package-relative paths the origin must get back (manifest.json included when it is gone). */
   paths: string[];
   restore: { tier: RestoreTier; days: number };
-  pool?: LimitFunction;
+  pool?: Pool;
   signal?: AbortSignal;
 }
 
@@ -118,7 +119,7 @@ export async function repairFromArchive(o: ArchiveRepairOptions): Promise<Archiv
   if (first.name !== manifestName) throw new StationError(`${o.archive.locate(tarKey)} does not start with ${manifestName} (it starts with ${first.name}): not this title's package tar`, 'archive-tar-foreign');
   const ranges = tarLayout([{ name: manifestName, size: first.size }, ...o.manifest.files.map((f) => ({ name: `${o.titleId}/${f.path}`, size: f.size }))]);
 
-  const limit = o.pool ?? pLimit(8);
+  const limit: Pool = o.pool ?? pLimit(8);
   const uploaded: string[] = [];
   let bytesRepaired = 0;
   const restoreOne = async (path: string): Promise<void> => {

@@ -20,6 +20,11 @@ export interface ExpectedObject {
   size?: number;
   /** The ETag the store should report: MD5 (single part) or md5-of-md5s-N; undefined = size only. */
   etag?: string;
+  /**
+   * A multipart object's ETag depends on the part size it was cut into (chosen for the link when
+   * it was written): computed from the stored ETag when the listing shows one.
+   */
+  etagFor?: (stored: string) => Promise<string | undefined>;
   /** SHA-256 of the bytes, for deep audits. */
   sha256?: string;
   /** Kept in the store's default class on purpose (claims, entry points): no storage-class check. */
@@ -64,7 +69,7 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
       continue;
     }
     expected.delete(o.key);
-    const p = compare(e, o, opts.storageClass);
+    const p = compare(e.etagFor && o.etag ? { ...e, ...(await withEtag(e, o.etag)) } : e, o, opts.storageClass);
     if (p) problems.push(p);
     else present.push(e);
   }
@@ -97,6 +102,11 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
     problems,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+async function withEtag(e: ExpectedObject, stored: string): Promise<{ etag?: string }> {
+  const etag = await e.etagFor!(stored).catch(() => undefined);
+  return etag ? { etag } : {};
 }
 
 function compare(e: ExpectedObject, o: RemoteObject, storageClass: string | undefined): AuditProblem | undefined {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, manifestSchema, type AuditRecord, type Manifest } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
 import type { KeyStore } from '../package/encryption.js';
-import type { LimitFunction } from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
@@ -23,7 +23,7 @@ export interface JobAuditContext {
   /** Content keys of encrypted titles (a repair decodes the local package through them). */
   keys?: KeyStore;
   /** The station's shared pool of small objects, for a repair's uploads. */
-  pool?: LimitFunction;
+  pool?: Pool;
   /** Restores of archived copies a repair needs (tier and days). */
   restore?: { tier: RestoreTier; days: number };
   /** A title whose archived package tar is gone is transcoded again from its archived master. */

@@ -10,7 +10,7 @@
  * claim names no live version, or whose manifest is unreadable, is a problem of that title.
  */
 import { randomBytes } from 'node:crypto';
-import type { LimitFunction } from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import { MANIFEST_FILE, isMediaSegment, manifestSchema, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
 import type { LibraryRun, LibraryTitle } from '../../common/library.js';
 import { claimKey, versionKey } from '../../common/title.js';
@@ -32,7 +32,7 @@ export interface LibraryAuditOptions {
   /** The origin's public base URL: playlists and `sampleChunks` chunks per title fetched through it. */
   viewers?: { baseUrl: string; sampleChunks: number };
   retireGraceMs?: number;
-  pool?: LimitFunction;
+  pool?: Pool;
   rebuild?: Rebuild;
   /** After each title: its entry (for progress, alerts). */
   onTitle?: (title: LibraryTitle, done: number, total: number) => void;

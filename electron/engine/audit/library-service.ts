@@ -6,7 +6,7 @@
  * webhook when configured).
  */
 import { join } from 'node:path';
-import type { LimitFunction } from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import type { StationConfig } from '../../common/config.js';
 import type { LibraryView } from '../../common/library.js';
 import type { Destination } from '../destinations/destination.js';
@@ -23,7 +23,7 @@ export interface LibraryServiceOptions {
   archive?: Destination;
   workDir: string;
   stationName: string;
-  pool?: LimitFunction;
+  pool?: Pool;
   /** Titles whose archived tar is gone are transcoded again from their archived master (the station's queue; absent in the CLI). */
   rebuild?: Rebuild;
   /** Each alert, as it is raised (the app shows an OS notification). */

@@ -79,7 +79,7 @@ export function metered(dest: Destination, budget: RequestBudget): Destination {
     downloadTo: b((key: string, path: string, signal?: AbortSignal) => dest.downloadTo(key, path, signal), 'B'),
     writeObject: b((key: string, body: Buffer, opts?: Parameters<Destination['writeObject']>[2]) => dest.writeObject(key, body, opts), 'A'),
     delete: b((key: string) => dest.delete(key), 'A'),
-    expectedEtag: (source, size, md5) => dest.expectedEtag(source, size, md5),
+    expectedEtag: (source, size, md5, stored) => dest.expectedEtag(source, size, md5, stored),
     close: () => undefined,
   };
 }

@@ -12,7 +12,7 @@
  * under a prefix that is provably the title's, then audits again.
  */
 import { createHash } from 'node:crypto';
-import type { LimitFunction } from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest, type RestoreState } from '../../common/manifest.js';
@@ -47,7 +47,7 @@ export interface TitleAuditOptions {
   /** The station's content keys: an encrypted package is decoded through them before it repairs anything. */
   keys?: KeyStore;
   /** The station's shared pool of small objects (a repair of many chunks goes through it like an upload). */
-  pool?: LimitFunction;
+  pool?: Pool;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
   retireGraceMs?: number;
   /**
@@ -122,8 +122,7 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
     for (const f of o.manifest.files) {
       const path = join(o.packageDir ?? '/nonexistent', ...f.path.split('/'));
       // Single-part ETags come from the manifest's MD5; multipart ones need the local file.
-      const etag = await o.destination.expectedEtag(new FileSource(path), f.size, f.md5).catch(() => undefined);
-      out.push({ key: versionKey(o.titleId, version, f.path), size: f.size, sha256: f.sha256, ...(etag ? { etag } : {}) });
+      out.push({ key: versionKey(o.titleId, version, f.path), size: f.size, sha256: f.sha256, etagFor: (stored: string) => o.destination.expectedEtag(new FileSource(path), f.size, f.md5, stored) });
     }
     if (local) {
       const bytes = await readFile(join(o.packageDir!, MANIFEST_FILE));
@@ -139,12 +138,11 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
   }
   const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
   const sourceThere = await exists(o.manifest.source.path);
-  const sourceEtag = sourceThere ? await o.destination.expectedEtag(new FileSource(o.manifest.source.path), o.manifest.source.size) : undefined;
-  out.push({ key: keys.source, size: o.manifest.source.size, ...(sourceEtag ? { etag: sourceEtag } : {}) });
+  const source = new FileSource(o.manifest.source.path);
+  out.push({ key: keys.source, size: o.manifest.source.size, ...(sourceThere ? { etagFor: (stored: string) => o.destination.expectedEtag(source, o.manifest.source.size, undefined, stored) } : {}) });
   if (local) {
     const tar = await packageTar(o.packageDir!, o.manifest, o.titleId);
-    const etag = await o.destination.expectedEtag(tar, tar.size);
-    out.push({ key: keys.tar, size: tar.size, ...(etag ? { etag } : {}) });
+    out.push({ key: keys.tar, size: tar.size, etagFor: (stored: string) => o.destination.expectedEtag(tar, tar.size, undefined, stored) });
   } else {
     out.push({ key: keys.tar });
   }

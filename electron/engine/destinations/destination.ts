@@ -131,9 +131,10 @@ export interface Destination {
   delete(key: string): Promise<void>;
   /**
    * The ETag this destination reports for these bytes when this station uploads them (MD5, or the
-   * multipart md5-of-part-md5s-N), or undefined when it reports none (folders).
+   * multipart md5-of-part-md5s-N), or undefined when it reports none (folders). `stored`: the ETag
+   * the store reports, whose part count says which part size a multipart object was cut into.
    */
-  expectedEtag(source: ByteSource, size: number, md5?: string): Promise<string | undefined>;
+  expectedEtag(source: ByteSource, size: number, md5?: string, stored?: string): Promise<string | undefined>;
   close(): void;
 }
 

@@ -76,7 +76,8 @@ export class FolderDestination implements Destination {
     const target = await this.checkedPath(req.key);
     const existing = req.existing !== undefined ? (req.existing ?? undefined) : await this.head(req.key);
     if (!req.force && req.md5 && existing && existing.size === req.size && (await hashFile(target)).md5 === req.md5) {
-      req.onProgress?.(req.size);
+      // Already there: acknowledged, but not by this run.
+      req.onProgress?.(req.size, { inFlight: 0, reused: req.size });
       return { skipped: true };
     }
     // The stream is opened when the copy starts reading: made earlier, a cancel during the folder's

@@ -16,15 +16,19 @@ import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import type { LimitFunction } from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
 import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
 import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
+import { LinkEstimate, partSizeCandidates, partSizeForLink } from '../transfer/link-estimate.js';
 import { uploadStream } from '../transfer/stream-upload.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
 import type { TokenBucket } from '../transfer/token-bucket.js';
+import type { ThroughputMeter } from '../transfer/throughput-meter.js';
+import { Agent as HttpAgent, type Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type RestoreTier, type StoredObject, type WriteCondition } from './destination.js';
 
 const MIB = 1024 * 1024;
@@ -32,7 +36,7 @@ const MIB = 1024 * 1024;
 export interface S3Runtime {
   /** Folder for multipart journals (the station's work folder/uploads). */
   journalDir: string;
-  partsPool?: LimitFunction;
+  partsPool?: Pool;
   /** Parts in flight per file: where adaptation starts (or the fixed number). */
   partsPerFile?: number;
   /** Parts in flight per file adapt to the link up to `maxPartsPerFile` (default true). */
@@ -42,6 +46,8 @@ export interface S3Runtime {
   retry?: RetryPolicy;
   /** Abandon a request whose socket is idle this long (a stalled store). */
   idleTimeoutMs?: number;
+  /** The station's throughput meter (requests in flight). */
+  meter?: ThroughputMeter;
   log?: (message: string) => void;
 }
 
@@ -57,8 +63,40 @@ const unsignedPayload = (next: (args: { request: unknown }) => Promise<unknown>)
   return next(args);
 };
 
-export function createS3Client(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs'> = {}): S3Client {
-  const client = makeClient(cfg, runtime);
+/**
+ * B2 answers 503 "no tomes available" when the storage pod behind a connection is full; its advice
+ * is to try again on another connection. The failed connection goes back to the keep-alive pool as
+ * soon as its answer is read, so the retry would take it again: every idle connection is closed,
+ * and the retry opens a fresh one (requests in flight keep theirs).
+ */
+const freshConnectionAfterNoTomes = (agents: Agent[]) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+  try {
+    return await next(args);
+  } catch (err) {
+    if (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 503 && /no tomes available/i.test(err.message)) dropIdleConnections(agents);
+    throw err;
+  }
+};
+
+function dropIdleConnections(agents: Agent[]): void {
+  for (const agent of agents) for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
+}
+
+/** Every request to the store counted in and out, for the station's in-flight graph. */
+const countRequests = (meter: ThroughputMeter) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+  meter.request(1);
+  try {
+    return await next(args);
+  } finally {
+    meter.request(-1);
+  }
+};
+
+export function createS3Client(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs' | 'meter'> = {}): S3Client {
+  const agents = [new HttpAgent({ keepAlive: true, maxSockets: 64 }), new HttpsAgent({ keepAlive: true, maxSockets: 64 })];
+  const client = makeClient(cfg, runtime, agents);
+  client.middlewareStack.add(freshConnectionAfterNoTomes(agents) as never, { step: 'finalizeRequest', name: 'ingestStationFreshConnection' });
+  if (runtime.meter) client.middlewareStack.add(countRequests(runtime.meter) as never, { step: 'finalizeRequest', name: 'ingestStationCountRequests' });
   // B2 insists that x-amz-content-sha256 is signed, and nothing in its documentation says it
   // accepts UNSIGNED-PAYLOAD: a wrong guess would fail every upload at the real origin, and no store
   // here can tell. So the b2 preset signs each body's SHA-256 (cheap next to a WAN); others do not.
@@ -72,7 +110,7 @@ export function signsPayload(cfg: Pick<S3DestinationConfig, 'preset'>): boolean 
   return cfg.preset === 'b2';
 }
 
-function makeClient(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs'>): S3Client {
+function makeClient(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs'>, [httpAgent, httpsAgent]: Agent[]): S3Client {
   const endpoint = endpointFor(cfg);
   return new S3Client({
     region: cfg.region,
@@ -85,8 +123,8 @@ function makeClient(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTime
     requestHandler: {
       connectionTimeout: 10_000,
       socketTimeout: runtime.idleTimeoutMs ?? 60_000,
-      httpAgent: { keepAlive: true, maxSockets: 64 },
-      httpsAgent: { keepAlive: true, maxSockets: 64 },
+      httpAgent: httpAgent!,
+      httpsAgent: httpsAgent as HttpsAgent,
     },
   });
 }
@@ -107,6 +145,8 @@ export class S3Destination implements Destination {
   readonly client: S3Client;
   /** The flexible checksum sent with every object and part (see the config's `checksum`). */
   private readonly checksum: 'SHA256' | undefined;
+  /** What uploads to this destination learned of the link (parts in flight, one request's rate). */
+  readonly link = new LinkEstimate();
 
   constructor(
     readonly name: string,
@@ -157,15 +197,17 @@ export class S3Destination implements Destination {
     return endpointFor(this.cfg) ?? `aws:${this.cfg.region}`;
   }
 
-  private multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
+  private async multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
+    const { size } = await source.identity();
     return uploadMultipart({
       client: this.client,
       bucket: this.cfg.bucket,
       key: Key,
       source,
       journalPath: this.journalPath(Key),
-      preferredPartSize: this.cfg.partSizeMiB * MIB,
+      preferredPartSize: this.partSizeFor(size),
       concurrency: this.runtime.partsPerFile ?? 4,
+      link: this.link,
       adaptive: this.runtime.adaptive ?? true,
       ...(this.runtime.maxPartsPerFile ? { maxConcurrency: this.runtime.maxPartsPerFile } : {}),
       ...(this.runtime.partsPool ? { partsPool: this.runtime.partsPool } : {}),
@@ -232,8 +274,9 @@ export class S3Destination implements Destination {
     const Key = this.fullKey(req.key);
     const contentType = req.contentType ?? contentTypeFor(req.key);
     const existing = req.force ? undefined : req.existing !== undefined ? (req.existing ?? undefined) : await this.head(req.key);
-    if (existing && existing.size === req.size && existing.etag === (await this.expectedEtag(new FileSource(req.localPath), req.size, req.md5))) {
-      req.onProgress?.(req.size);
+    if (existing && existing.size === req.size && existing.etag === (await this.expectedEtag(new FileSource(req.localPath), req.size, req.md5, existing.etag))) {
+      // Already there: acknowledged, but not by this run.
+      req.onProgress?.(req.size, { inFlight: 0, reused: req.size });
       return { skipped: true };
     }
     if (req.size <= this.threshold) {
@@ -397,9 +440,28 @@ export class S3Destination implements Destination {
     return etag ? { etag } : {};
   }
 
-  async expectedEtag(source: ByteSource, size: number, md5?: string): Promise<string | undefined> {
+  async expectedEtag(source: ByteSource, size: number, md5?: string, stored?: string): Promise<string | undefined> {
     if (size <= this.threshold) return md5 ?? createHash('md5').update(await source.read(0, size)).digest('hex');
-    return expectedMultipartEtag(source, size, choosePartSize(size, this.cfg.partSizeMiB * MIB));
+    // The part size was chosen for the link when the object was written: the stored ETag's part
+    // count says which of the sizes this station cuts into it was.
+    const count = Number(/-(\d+)$/.exec(stored ?? '')?.[1] ?? NaN);
+    const configured = choosePartSize(size, this.cfg.partSizeMiB * MIB);
+    const sizes = Number.isInteger(count) ? partSizeCandidates(size, configured).filter((p) => Math.ceil(size / p) === count) : [];
+    let first: string | undefined;
+    for (const p of sizes.length ? sizes : [configured]) {
+      const etag = await expectedMultipartEtag(source, size, p);
+      if (etag === stored) return etag;
+      first ??= etag;
+    }
+    return first;
+  }
+
+  /** Adaptive transfers cut a file for the link (link-estimate.ts); fixed ones at the configured size. */
+  private partSizeFor(size: number): number {
+    const configured = this.cfg.partSizeMiB * MIB;
+    if (this.runtime.adaptive === false) return configured;
+    const inFlight = this.runtime.maxPartsPerFile ?? this.runtime.partsPerFile ?? 4;
+    return partSizeForLink(size, { link: this.link, configured, concurrency: this.link.concurrency ?? inFlight, memoryBudget: configured * inFlight });
   }
 
   /**

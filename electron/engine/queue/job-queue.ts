@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
 import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress, type TitleRequest } from '../../common/jobs.js';
+import type { TransferStats } from '../../common/throughput.js';
 import type { UploadedObject } from '../../common/report.js';
 import type { TranscodePlan } from '../stages/plan.js';
 import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled, linkedAbort } from '../util/errors.js';
@@ -49,6 +50,8 @@ export interface JobRecord extends JobSnapshot {
   /** Caption files the operator named (`--captions <file>[:lang]`), besides those found beside the master. */
   extraCaptions?: Array<{ path: string; language?: string }>;
   uploads: UploadedObject[];
+  /** Per destination: acknowledged bytes, average and peak rate (the last run of each upload stage). */
+  transfers?: Record<string, TransferStats>;
   warnings: string[];
 }
 
@@ -85,6 +88,13 @@ export interface AddOptions {
   packageTarget?: string;
   /** Caption files the operator named for these masters. */
   extraCaptions?: Array<{ path: string; language?: string }>;
+  /**
+   * The job's id, given by a farm (one master): every worker that takes the title runs it under
+   * the same id, so its work folder, chunk journal and claim are the same ones. A job this queue
+   * already holds under that id is returned (a failed one is retried from its failed stage, a
+   * paused one resumed, a cancelled one started again).
+   */
+  id?: string;
 }
 
 export type JobListener = (job: JobSnapshot) => void;
@@ -271,6 +281,17 @@ export class JobQueue {
   async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}, opts: AddOptions = {}): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
+    if (opts.id !== undefined) {
+      if (sourcePaths.length !== 1) throw new Error('a job id names one master');
+      const held = this.jobs.get(opts.id);
+      // Cancelled here and submitted again (the farm's retry): a new job under the same id.
+      if (held?.state === 'cancelled') this.jobs.delete(held.id);
+      else if (held) {
+        if (held.state === 'failed') await this.retry(held.id);
+        else if (held.state === 'paused') await this.resume(held.id);
+        return [toSnapshot(held)];
+      }
+    }
     for (const sourcePath of sourcePaths) {
       const request = checkedRequest(requests[sourcePath]);
       // The same master dropped twice (same path, or same size + first/last MiB anywhere) with the
@@ -284,13 +305,13 @@ export class JobQueue {
           j.packageTarget === opts.packageTarget &&
           ((j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && ((j.state === 'done' && !opts.packageTarget) || !isFinal(j.state)))),
       );
-      if (existing) {
+      if (existing && opts.id === undefined) {
         created.push(toSnapshot(existing));
         continue;
       }
       const t = now();
       const rec: JobRecord = {
-        id: newJobId(),
+        id: opts.id ?? newJobId(),
         title: basename(sourcePath, extname(sourcePath)),
         sourcePath,
         state: opts.hold ? 'paused' : 'queued',

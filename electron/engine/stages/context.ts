@@ -3,7 +3,8 @@
  * Each stage module exports one runner built from this context (`probeStage(ctx)` …); pipeline.ts
  * only lists them in order.
  */
-import type { LimitFunction } from 'p-limit';
+import type { ThroughputMeter } from '../transfer/throughput-meter.js';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import type { LadderProfile } from '../../common/profile.js';
 import type { DeliverySpec } from '../../common/spec.js';
 import type { Destination } from '../destinations/destination.js';
@@ -29,10 +30,18 @@ export interface PipelineContext {
   encoder(): Promise<EncoderChoice>;
   /** The delivery spec masters are checked against (loaded once, lazily). */
   spec(): Promise<DeliverySpec>;
+  /** Acknowledged bytes over time, per title and for the station (graph, report). */
+  meter?: ThroughputMeter;
   /** Shared pool of small-object uploads across all jobs. */
-  objectsPool: LimitFunction;
+  objectsPool: Pool;
   /** One claim at a time per title ID within this station. */
   claims: KeyedMutex;
+  /**
+   * A farm worker's fencing check: throws when this attempt at the title is no longer the farm's
+   * current one (another worker took it after a stall). Called before each commit step — the
+   * playlists and manifest, the entry points, the archive's commit, the report.
+   */
+  fence?: (jobId: string) => Promise<void>;
   /** This station's name in claims ("who holds it"). */
   stationName: string;
   /** How long a replaced version stays at the stores for viewers mid-title (ms). */

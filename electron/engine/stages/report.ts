@@ -25,15 +25,17 @@ export function buildReport(rec: JobRecord): TitleReport {
       return { stage, state: s.state, ...(seconds !== undefined ? { seconds } : {}) };
     }),
     uploads: rec.uploads,
+    ...(rec.transfers ? { transfers: rec.transfers } : {}),
     audits: rec.audits ?? [],
     warnings: rec.warnings,
   };
 }
 
-export function reportStage(ctx: { jobDir(jobId: string): string }): StageRunner {
+export function reportStage(ctx: { jobDir(jobId: string): string; fence?: (jobId: string) => Promise<void> }): StageRunner {
   return {
     name: 'report',
     async run({ job }) {
+      await ctx.fence?.(job.id);
       // The report describes the finished job, including this stage as complete.
       const report = { ...job.stages.report, state: 'done' as const, fraction: 1, endedAt: new Date().toISOString() };
       job.report = buildReport({ ...job, state: 'done', stages: { ...job.stages, report } });

@@ -8,7 +8,8 @@
  * chunk it does not hold. Archive: the untouched source master and the package as one
  * deterministic tar. Progress counts bytes the destination acknowledged, not bytes buffered.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
+import type { Pool } from '../transfer/adaptive-limit.js';
 import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, manifestSchema, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
@@ -24,23 +25,27 @@ import { createHash } from 'node:crypto';
 import { TarSource } from '../transfer/tar-source.js';
 import { commitAt, sweepRetired } from '../title/claim.js';
 import { entryPointsFromPackage } from '../title/entry-points.js';
-import type { StageRunner } from '../queue/job-queue.js';
+import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
 import type { VerifiedChunk } from '../package/chunk-journal.js';
 import { linkedAbort } from '../util/errors.js';
 
 export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
+/** Bytes the store acknowledged in this run (not bytes found there from before): the throughput meter's input. */
+export type AckSink = (bytes: number) => void;
 
 /** Tracks acknowledged bytes across many concurrent objects and reports fraction, rate and ETA. */
 class ByteProgress {
   private readonly acked = new Map<string, number>();
   private readonly extra = new Map<string, TransferDetail>();
   private total = 0;
+  private sentThisRun = 0;
   private readonly eta: RateEstimator;
 
   constructor(
     private readonly totalBytes: number,
     private readonly sink: ProgressSink | undefined,
+    private readonly onAcked?: AckSink,
   ) {
     this.eta = new RateEstimator(totalBytes);
   }
@@ -57,6 +62,10 @@ class ByteProgress {
       inFlight += d.inFlight;
     }
     this.eta.add(this.total - reused);
+    if (this.total - reused > this.sentThisRun) {
+      this.onAcked?.(this.total - reused - this.sentThisRun);
+      this.sentThisRun = this.total - reused;
+    }
     const rate = this.eta.rate();
     const etaSeconds = this.eta.etaSeconds(this.totalBytes - this.total);
     this.sink?.({
@@ -69,6 +78,12 @@ class ByteProgress {
         (reused ? ` · resumed: ${formatBytes(reused)} were already at the store` : ''),
     });
   }
+}
+
+/** What the meter saw of this title's transfer to `destination`, kept in the job (and its report). */
+function recordTransfer(ctx: PipelineContext, job: JobRecord, destination: string): void {
+  const stats = ctx.meter?.stats(job.id)[destination];
+  if (stats) job.transfers = { ...job.transfers, [destination]: stats };
 }
 
 /** Order in which package files must reach the origin: data before the playlists that name it. */
@@ -84,9 +99,10 @@ export interface UploadPackageOptions {
   /** Key prefix the package goes under: the title's version folder, `<titleId>/<version>`. */
   keyPrefix: string;
   /** The station's shared pool of small-object uploads (default: 16 in flight). */
-  pool?: LimitFunction;
+  pool?: Pool;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+  onAcked?: AckSink;
   /** Send only these package paths (the audit's repair), in the same order. Default: every file. */
   only?: (path: string) => boolean;
   /** Send even what the store already holds with the same size and MD5 (a repair of bad bytes). */
@@ -105,8 +121,9 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
   const progress = new ByteProgress(
     files.reduce((n, f) => n + f.size, 0),
     opts.onProgress,
+    opts.onAcked,
   );
-  const limit = opts.pool ?? pLimit(16);
+  const limit: Pool = opts.pool ?? pLimit(16);
   // One listing of the title's prefix replaces a HEAD per object (10,000 chunks → ~10 list pages).
   const existing = new Map<string, RemoteObject>();
   for await (const o of opts.destination.list(opts.keyPrefix + '/')) existing.set(o.key, o);
@@ -145,6 +162,8 @@ export interface DeliveryTarget {
   jobId: string;
   /** How long the version this one replaces stays for viewers mid-title (ms). */
   retireGraceMs: number;
+  /** A farm worker's fencing check, right before the commit (see PipelineContext.fence). */
+  fence?: () => Promise<void>;
 }
 
 /** The claim object and the entry points as report rows (their MD5 is of what was written). */
@@ -165,6 +184,7 @@ async function commitRows(dest: Destination, t: DeliveryTarget, names: string[])
 export async function deliverPackage(opts: Omit<UploadPackageOptions, 'keyPrefix'> & DeliveryTarget): Promise<UploadedObject[]> {
   const uploaded = await uploadPackage({ ...opts, keyPrefix: `${opts.titleId}/${opts.version}` });
   const entries = await entryPointsFromPackage(opts.packageDir, opts.manifest, opts.version);
+  await opts.fence?.();
   await commitAt({
     destination: opts.destination,
     titleId: opts.titleId,
@@ -186,6 +206,7 @@ export interface UploadArchiveOptions extends DeliveryTarget {
   manifest: Manifest;
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+  onAcked?: AckSink;
 }
 
 /**
@@ -214,7 +235,7 @@ export async function packageTar(packageDir: string, manifest: Manifest, titleId
 export async function uploadArchiveMaster(opts: Omit<UploadArchiveOptions, 'packageDir' | 'manifest'>): Promise<UploadedObject> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const size = (await stat(opts.sourcePath)).size;
-  const progress = new ByteProgress(size, opts.onProgress);
+  const progress = new ByteProgress(size, opts.onProgress, opts.onAcked);
   const sent = await opts.destination.put({
     localPath: opts.sourcePath,
     key: keys.source,
@@ -233,7 +254,7 @@ export async function uploadArchiveMaster(opts: Omit<UploadArchiveOptions, 'pack
 export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleId);
-  const progress = new ByteProgress(tar.size, opts.onProgress);
+  const progress = new ByteProgress(tar.size, opts.onProgress, opts.onAcked);
   const tarResult = await opts.destination.putSource({
     source: tar,
     key: keys.tar,
@@ -241,6 +262,7 @@ export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (b, d) => progress.update(keys.tar, b, d),
   });
+  await opts.fence?.();
   await commitAt({ destination: opts.destination, titleId: opts.titleId, jobId: opts.jobId, version: opts.version, ...(opts.signal ? { signal: opts.signal } : {}) });
   await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
   return [
@@ -271,7 +293,8 @@ function deliveredSummary(uploads: UploadedObject[]): Record<string, { objects: 
 
 function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['job']): DeliveryTarget {
   const claim = need(job, 'title claim', job.claim);
-  return { titleId: claim.titleId, version: claim.version, jobId: job.id, retireGraceMs: ctx.retireGraceMs };
+  const fence = ctx.fence;
+  return { titleId: claim.titleId, version: claim.version, jobId: job.id, retireGraceMs: ctx.retireGraceMs, ...(fence ? { fence: () => fence(job.id) } : {}) };
 }
 
 /**
@@ -308,7 +331,8 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
         flying.set(
           v.path,
           ctx.objectsPool(async () => {
-            await dest.put({ localPath: join(job.packageDir!, ...v.path.split('/')), key: joinKey(prefix, v.path), size: v.size, md5: v.md5, existing: null, signal: local.signal });
+            const put = await dest.put({ localPath: join(job.packageDir!, ...v.path.split('/')), key: joinKey(prefix, v.path), size: v.size, md5: v.md5, existing: null, signal: local.signal });
+            if (!put.skipped) ctx.meter?.acknowledged(job.id, dest.name, v.size);
             await journal.append({ t: 'sent', d: dest.name, path: v.path, md5: v.md5 });
             bytes += v.size;
             report();
@@ -339,13 +363,15 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
       if (failure) throw failure;
       signal.throwIfAborted();
       const packageDir = need(job, 'package', job.packageDir);
-      const delivered = await deliverPackage({ destination: dest, packageDir, manifest: await loadManifest(packageDir), ...t, pool: ctx.objectsPool, signal, onProgress: progress });
+      await ctx.fence?.(job.id);
+      const delivered = await deliverPackage({ destination: dest, packageDir, manifest: await loadManifest(packageDir), ...t, pool: ctx.objectsPool, signal, onProgress: progress, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b) });
       // A chunk this job sent while the title was encoding is found at the store now, but it was
       // uploaded by this delivery, not skipped: the report says so.
       const streamed = journal.sent.get(dest.name);
       const uploaded = delivered.map(({ skipped, ...u }) => (skipped && !streamed?.has(u.key.slice(prefix.length + 1)) ? { ...u, skipped } : u));
       job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
+      recordTransfer(ctx, job, dest.name);
       return 'done';
     },
   };
@@ -367,16 +393,18 @@ export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
       const SOURCE = '@source';
       let master = job.uploads.find((u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source);
       if (!journal.sent.get(dest.name)?.has(SOURCE) || !master) {
-        master = await uploadArchiveMaster({ destination: dest, sourcePath: job.sourcePath, ...t, signal, onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }) });
+        master = await uploadArchiveMaster({ destination: dest, sourcePath: job.sourcePath, ...t, signal, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b), onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }) });
         job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master];
         await journal.append({ t: 'sent', d: dest.name, path: SOURCE, md5: master.md5 });
       }
       progress({ fraction: 0.8, detail: 'master archived · waiting for the package' });
       await journal.until(() => journal.packaged !== undefined, signal);
       const packageDir = need(job, 'package', job.packageDir);
-      const uploaded = await uploadArchivePackage({ destination: dest, sourcePath: job.sourcePath, packageDir, manifest: await loadManifest(packageDir), ...t, signal, onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }) });
+      await ctx.fence?.(job.id);
+      const uploaded = await uploadArchivePackage({ destination: dest, sourcePath: job.sourcePath, packageDir, manifest: await loadManifest(packageDir), ...t, signal, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b), onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }) });
       job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master, ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
+      recordTransfer(ctx, job, dest.name);
       return 'done';
     },
   };

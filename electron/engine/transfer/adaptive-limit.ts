@@ -15,6 +15,8 @@ export interface AdaptiveLimitOptions {
   initial: number;
   /** The operator's fixed number: no adaptation. */
   fixed?: boolean;
+  /** What an earlier upload on this link settled on: start there, one step at a time (no doubling). */
+  known?: { concurrency: number; perRequestBps: number };
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -27,7 +29,7 @@ interface Sample {
 }
 
 /** How much faster the aggregate must get for a level to have paid (5 %). */
-const GAIN = 1.05;
+const GAIN = 1.03;
 
 export class AdaptiveLimit {
   private active = 0;
@@ -38,12 +40,21 @@ export class AdaptiveLimit {
   limit: number;
 
   constructor(private readonly o: AdaptiveLimitOptions) {
-    this.limit = Math.max(o.min, Math.min(o.max, o.initial));
+    this.limit = Math.max(o.min, Math.min(o.max, o.known?.concurrency ?? o.initial));
     this.ceiling = o.max;
+    if (o.known) {
+      this.best = { rate: o.known.perRequestBps * this.limit, concurrency: this.limit };
+      this.slowStart = false;
+    }
   }
 
   get inFlight(): number {
     return this.active;
+  }
+
+  /** The level that paid best so far and what one request carried there (for the next file on this link). */
+  learned(): { concurrency: number; perRequestBps: number } | undefined {
+    return this.best.concurrency ? { concurrency: this.best.concurrency, perRequestBps: this.best.rate / this.best.concurrency } : undefined;
   }
 
   /** Run `fn` when a slot is free. */
@@ -105,6 +116,11 @@ export class AdaptiveLimit {
     if (aggregate > this.best.rate * GAIN) {
       this.best = { rate: aggregate, concurrency: this.limit };
       this.setLimit(this.slowStart ? this.limit * 2 : this.limit + 1);
+    } else if (this.limit === this.best.concurrency) {
+      // The best level measured again (held at the cap, or back after a probe): it stays, and its
+      // rate is what the link gives now (other uploads may have started or ended).
+      this.best = { rate: aggregate, concurrency: this.limit };
+      this.setLimit(this.limit + (this.slowStart ? 0 : 1));
     } else {
       // This level did not pay: the link is full below it.
       const before = this.limit;
@@ -123,6 +139,24 @@ export class AdaptiveLimit {
     this.levelSince = this.now();
     this.wake();
   }
+}
 
+/** Runs a task when the pool has room (p-limit's call shape, so a p-limit pool fits too). */
+export type Pool = <T>(fn: () => Promise<T>) => Promise<T>;
 
+/**
+ * A pool of whole-object requests (chunk uploads, audit reads) whose size adapts like a file's
+ * parts: each task counts as one object, so the limiter follows objects per second — what a
+ * package of small chunks is limited by (round trips and the store's per-request work, not bytes).
+ */
+export function adaptivePool(o: AdaptiveLimitOptions): Pool & { limiter: AdaptiveLimit } {
+  const limiter = new AdaptiveLimit(o);
+  const pool = <T>(fn: () => Promise<T>): Promise<T> =>
+    limiter.run(async () => {
+      const t = performance.now();
+      const out = await fn();
+      limiter.observe(1, (performance.now() - t) / 1000);
+      return out;
+    });
+  return Object.assign(pool, { limiter });
 }

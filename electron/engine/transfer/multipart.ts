@@ -25,8 +25,8 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import type { LimitFunction } from 'p-limit';
-import { AdaptiveLimit } from './adaptive-limit.js';
+import { AdaptiveLimit, type Pool } from './adaptive-limit.js';
+import type { LinkEstimate } from './link-estimate.js';
 import { setMaxListeners } from 'node:events';
 import { CancelledError, StationError, TransientError, isCancelled, isShutdown, linkedAbort } from '../util/errors.js';
 import type { ByteSource, SourceIdentity } from './byte-source.js';
@@ -78,8 +78,10 @@ export interface MultipartOptions {
   /** Let the parts in flight adapt to the link (adaptive-limit.ts) up to `maxConcurrency`; false: `concurrency` exactly. */
   adaptive?: boolean;
   maxConcurrency?: number;
+  /** What the station learned of this link from earlier files: start there, and leave what this file learns. */
+  link?: LinkEstimate;
   /** Global cap on parts in flight across every upload of the station. */
-  partsPool?: LimitFunction;
+  partsPool?: Pool;
   bandwidth?: TokenBucket;
   storageClass?: string;
   contentType?: string;
@@ -290,7 +292,13 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   const local = linkedAbort(opts.signal);
   // Every part in flight listens on it (up to the adaptive limit): not a leak.
   setMaxListeners(512, local.signal);
-  const perFile = new AdaptiveLimit({ min: 1, initial: opts.concurrency ?? 4, max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32), fixed: opts.adaptive === false, log });
+  const adaptive = opts.adaptive !== false;
+  const known = adaptive && opts.link?.concurrency && opts.link.perRequestBps ? { concurrency: opts.link.concurrency, perRequestBps: opts.link.perRequestBps } : undefined;
+  const perFile = new AdaptiveLimit({ min: 1, initial: opts.concurrency ?? 4, max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32), fixed: !adaptive, ...(known ? { known } : {}), log });
+  const learn = (): void => {
+    const l = perFile.learned();
+    if (l && adaptive) opts.link?.learn(l.concurrency, l.perRequestBps);
+  };
   const global = opts.partsPool ?? ((fn: () => Promise<void>) => fn());
 
   const sendPart = async (n: number): Promise<void> => {
@@ -390,6 +398,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
       opts.signal ? { signal: opts.signal } : {},
     );
   } catch (err) {
+    learn();
     local.dispose();
     await journal.close();
     // Keep the upload and its journal when a later attempt can resume: retries ran out, or the
@@ -400,6 +409,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     await journal.remove();
     throw opts.signal?.aborted ? new CancelledError() : err;
   }
+  learn();
   local.dispose();
   await journal.remove();
   log(`completed upload ${id} of ${key}`);

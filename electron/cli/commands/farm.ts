@@ -1,0 +1,133 @@
+/**
+ * The farm from the command line: `worker` takes titles and runs them; `submit` adds masters;
+ * `farm list|pause|resume|cancel|retry|check` watches and steers. The queue's URL comes from
+ * `--queue` or INGEST_FARM_URL (better for a password: command lines are visible to every user
+ * of the machine); it is never printed with its password.
+ */
+import { createHash } from 'node:crypto';
+import { basename, extname, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { loadConfigFile } from '../../engine/config-file.js';
+import { expandSources } from '../../engine/intake.js';
+import { FarmQueue, describeRedisUrl, type FarmTitle } from '../../engine/farm/farm-queue.js';
+import { runFarmWorker } from '../../engine/farm/worker.js';
+import { parsePathRule } from '../../engine/farm/path-map.js';
+import { fingerprintFile } from '../../engine/util/fingerprint.js';
+import { StationError } from '../../engine/util/errors.js';
+import { STAGE_LABELS } from '../../common/jobs.js';
+import { formatPercent } from '../../common/format.js';
+import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+
+export function farmUrl(opt: string | undefined): string {
+  const url = opt ?? process.env.INGEST_FARM_URL;
+  if (!url) throw new StationError('No farm queue: give --queue redis://host:6379 or set INGEST_FARM_URL', 'config-farm-url');
+  return url;
+}
+
+/** A title's farm id: the same master (path, size and first/last MiB) with the same request is the same title. */
+export async function farmTitleId(path: string, request: unknown): Promise<string> {
+  const fp = await fingerprintFile(path);
+  return `f${createHash('sha256').update(`${path}\n${fp.size}:${fp.headTailSha256}\n${JSON.stringify(request ?? {})}`).digest('hex').slice(0, 24)}`;
+}
+
+function line(t: FarmTitle): string {
+  const s = t.snapshot;
+  const stage = s && t.state === 'running' ? ` · ${STAGE_LABELS[s.stage]} ${formatPercent(s.stages[s.stage].fraction)}${s.stages[s.stage].detail ? ` (${s.stages[s.stage].detail})` : ''}` : '';
+  return `${t.id}  ${t.state.padEnd(9)} ${t.title}${t.worker ? ` @ ${t.worker}` : ''}${stage}${t.error ? ` — ${t.error}` : ''}`;
+}
+
+export async function submit(files: string[], opts: { queue?: string; priority?: number; titleId?: string; titles?: string; replace?: boolean; wait?: boolean; json?: boolean }, io: CliIo): Promise<number> {
+  const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
+  try {
+    const intake = await expandSources(files.map((f) => resolve(io.cwd, f)), opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {});
+    for (const s of intake.skipped) io.stderr(`skipped ${s.path}: ${s.reason}`);
+    if (opts.titleId && intake.files.length !== 1) throw new StationError(`--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`, 'config-title-id');
+    const titles = [];
+    for (const f of intake.files) {
+      const request = { ...intake.requests[f], ...(opts.titleId ? { titleId: opts.titleId } : {}), ...(opts.replace ? { replace: true } : {}) };
+      const hasRequest = Object.keys(request).length > 0;
+      titles.push({ id: await farmTitleId(f, hasRequest ? request : undefined), masterPath: f, title: basename(f, extname(f)), ...(hasRequest ? { request } : {}) });
+    }
+    const added = await farm.submit(titles, hostname(), opts.priority);
+    for (const t of added) io.stderr(`${t.title}: ${t.state} in the farm at ${farm.describe()} (${t.id})`);
+    if (!opts.wait) {
+      if (opts.json) io.stdout(JSON.stringify({ titles: added }, null, 2));
+      return intake.skipped.length === 0 ? EXIT_OK : EXIT_FAILED;
+    }
+    const ended = await farm.waitForAll(added.map((t) => t.id));
+    for (const t of ended) io.stderr(line(t));
+    if (opts.json) io.stdout(JSON.stringify({ titles: ended }, null, 2));
+    return ended.every((t) => t.state === 'done') && intake.skipped.length === 0 ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await farm.close();
+  }
+}
+
+export async function worker(opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number }, io: CliIo): Promise<number> {
+  const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
+  const url = farmUrl(opts.queue);
+  const name = opts.name ?? `${hostname()}-${process.pid}`;
+  const running = await runFarmWorker({
+    url,
+    name,
+    config,
+    baseDir,
+    pathMap: (opts.pathMap ?? []).map(parsePathRule),
+    ...(opts.titles !== undefined ? { titles: opts.titles } : {}),
+    ...(opts.lockSeconds ? { lockMs: opts.lockSeconds * 1000, stalledCheckMs: Math.max(1000, (opts.lockSeconds * 1000) / 2) } : {}),
+    log: (l) => io.stderr(l),
+  });
+  io.stderr(`${name}: connected to ${describeRedisUrl(url)}`);
+  // SIGTERM (systemd stop) / Ctrl-C: stop taking titles; the running ones are interrupted and another worker resumes them.
+  const onSignal = (): void => void running.stop();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  await running.stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return EXIT_OK;
+}
+
+export async function farmCommand(action: string, id: string | undefined, opts: { queue?: string; json?: boolean }, io: CliIo): Promise<number> {
+  const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
+  try {
+    const need = (): string => {
+      if (!id) throw new StationError(`farm ${action} needs a title id (see farm list)`, 'usage');
+      return id;
+    };
+    switch (action) {
+      case 'list': {
+        const titles = await farm.list();
+        if (opts.json) io.stdout(JSON.stringify({ titles }, null, 2));
+        else for (const t of titles) io.stdout(line(t));
+        return EXIT_OK;
+      }
+      case 'check': {
+        const c = await farm.check();
+        io.stdout(`Redis ${c.version} at ${farm.describe()}`);
+        for (const p of c.problems) io.stdout(`problem: ${p}`);
+        for (const w of c.warnings) io.stdout(`warning: ${w}`);
+        return c.problems.length ? EXIT_FAILED : EXIT_OK;
+      }
+      case 'pause':
+        await farm.pause(need());
+        return EXIT_OK;
+      case 'resume':
+        await farm.resume(need());
+        return EXIT_OK;
+      case 'cancel':
+        await farm.cancel(need());
+        return EXIT_OK;
+      case 'retry':
+        await farm.retry(need());
+        return EXIT_OK;
+      case 'top':
+        await farm.move(need(), 'top');
+        return EXIT_OK;
+      default:
+        throw new StationError(`farm ${action}: not an action (list, check, pause, resume, cancel, retry, top)`, 'usage');
+    }
+  } finally {
+    await farm.close();
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * The farm's queue on Redis, through BullMQ — the one module that imports BullMQ and ioredis.
+ * Desktop stations and `ingest-station submit` add titles; headless workers (farm/worker.ts) take
+ * them. A title is one BullMQ job whose id is the title's job id everywhere: each worker that
+ * takes it runs it under that id, in the farm's shared work folder, so a second worker resumes
+ * what the first left (chunk journal, upload journals, claim).
+ *
+ * What BullMQ gives: durable waiting/active/delayed/failed sets, priorities, a lock per active
+ * job renewed by its worker, stalled-job recovery (a dead worker's title goes back to waiting
+ * after the stall interval), queue pause. What the station adds here: per-title pause and cancel
+ * (a control hash each worker polls for the titles it holds — a flag survives a worker being
+ * offline, a pub/sub message would not), the fencing token of each attempt, and the snapshots
+ * workers publish as job progress so any desktop sees every title, its worker and its stages.
+ * No secret is ever in a job: workers bring their own destination credentials.
+ */
+import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { JobSnapshot, TitleRequest } from '../../common/jobs.js';
+import { checkRedis, type RedisCheck } from './redis-check.js';
+
+export const FARM_QUEUE = 'ingest-titles';
+const PREFIX = 'ingest';
+/** Priorities: BullMQ runs lower numbers first; new titles take the middle so "top" and "down" have room. */
+const DEFAULT_PRIORITY = 100;
+/** A paused title waits as a delayed job this far in the future until it is resumed (promoted). */
+const PAUSED_FOR_MS = 10 * 365 * 24 * 3_600_000;
+
+export interface FarmJobData {
+  /** The master as the submitting machine names it (workers map it with their path map). */
+  masterPath: string;
+  title: string;
+  request?: TitleRequest;
+  submittedBy: string;
+  submittedAt: string;
+  /** Workers that could not see the master (their path map or mounts): the title waits for another. */
+  unseenBy?: string[];
+}
+
+/** What a worker publishes while it holds a title. */
+export interface FarmProgress {
+  worker: string;
+  snapshot: JobSnapshot;
+}
+
+export type FarmState = 'waiting' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface FarmTitle {
+  id: string;
+  title: string;
+  masterPath: string;
+  state: FarmState;
+  /** The worker that holds it (running) or last held it. */
+  worker?: string;
+  snapshot?: JobSnapshot;
+  error?: string;
+  priority: number;
+  attempts: number;
+}
+
+export interface FarmConnection {
+  /** redis://[user:password@]host:port[/db] or rediss:// (TLS). */
+  url: string;
+}
+
+type ControlFlag = 'pause' | 'cancel';
+
+/** ioredis options from a Redis URL; workers need maxRetriesPerRequest null (commands wait through a reconnect). */
+export function redisOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`the farm's queue is a redis:// or rediss:// URL, not ${u.protocol}`);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+    // Redis restarting: keep trying (a worker waits, it does not give up its titles).
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+  };
+}
+
+/** The same options as BullMQ's connection type (its own RedisOptions, structurally the same). */
+const bullConnection = (url: string): ConnectionOptions => redisOptions(url) as ConnectionOptions;
+
+const openTitleQueue = (url: string) => new Queue<FarmJobData>(FARM_QUEUE, { connection: bullConnection(url), prefix: PREFIX });
+type TitleQueue = ReturnType<typeof openTitleQueue>;
+
+/** The URL as it may be printed: never the password. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unreadable Redis URL)';
+  }
+}
+
+const controlKey = (id: string): string => `${PREFIX}:farm:control:${id}`;
+const fenceKey = (id: string): string => `${PREFIX}:farm:fence:${id}`;
+
+function stateOf(bull: string, job: Job<FarmJobData>, control: Partial<Record<ControlFlag, string>>): FarmState {
+  if (bull === 'completed') return 'done';
+  if (bull === 'failed') return /^cancelled/.test(job.failedReason ?? '') ? 'cancelled' : 'failed';
+  if (bull === 'active') return 'running';
+  if (bull === 'delayed' && control.pause) return 'paused';
+  return 'waiting';
+}
+
+/** The queue as submitters and desktops use it. */
+export class FarmQueue {
+  private constructor(
+    private readonly queue: TitleQueue,
+    readonly redis: Redis,
+    private readonly url: string,
+  ) {}
+
+  static async open(conn: FarmConnection, onError: (err: Error) => void = () => undefined): Promise<FarmQueue> {
+    // Redis restarting is expected (the clients reconnect): errors are reported, never thrown at the process.
+    const redis = new Redis(redisOptions(conn.url)).on('error', onError);
+    const queue = openTitleQueue(conn.url);
+    queue.on('error', onError);
+    await queue.waitUntilReady();
+    return new FarmQueue(queue, redis, conn.url);
+  }
+
+  describe(): string {
+    return describeRedisUrl(this.url);
+  }
+
+  check(): Promise<RedisCheck> {
+    return checkRedis(this.redis);
+  }
+
+  /** Add titles. The same master submitted again returns the job it already has. */
+  async submit(titles: Array<{ id: string; masterPath: string; title: string; request?: TitleRequest }>, submittedBy: string, priority = DEFAULT_PRIORITY): Promise<FarmTitle[]> {
+    const out: FarmTitle[] = [];
+    for (const t of titles) {
+      const data: FarmJobData = { masterPath: t.masterPath, title: t.title, submittedBy, submittedAt: new Date().toISOString(), ...(t.request ? { request: t.request } : {}) };
+      // Kept when done or failed: the farm's history, the same master recognised, retry from the failed stage.
+      await this.queue.add('title', data, { jobId: t.id, priority, removeOnComplete: false, removeOnFail: false, attempts: 1 });
+      out.push((await this.get(t.id))!);
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<FarmTitle | undefined> {
+    const job = await this.queue.getJob(id);
+    if (!job) return undefined;
+    return this.describeJob(job, await job.getState());
+  }
+
+  private async describeJob(job: Job<FarmJobData>, bull: string): Promise<FarmTitle> {
+    const control = (await this.redis.hgetall(controlKey(job.id!))) as Partial<Record<ControlFlag, string>>;
+    const progress = typeof job.progress === 'object' && job.progress && 'snapshot' in job.progress ? (job.progress as unknown as FarmProgress) : undefined;
+    return {
+      id: job.id!,
+      title: job.data.title,
+      masterPath: job.data.masterPath,
+      state: stateOf(bull, job, control),
+      ...(progress ? { worker: progress.worker, snapshot: progress.snapshot } : {}),
+      ...(job.failedReason ? { error: job.failedReason } : {}),
+      priority: job.priority,
+      attempts: job.attemptsStarted ?? job.attemptsMade,
+    };
+  }
+
+  /** Every title of the farm, running first, then waiting in order, then the finished ones newest first. */
+  async list(): Promise<FarmTitle[]> {
+    const out: FarmTitle[] = [];
+    for (const bull of ['active', 'prioritized', 'waiting', 'delayed', 'failed', 'completed'] as const) {
+      for (const job of await this.queue.getJobs([bull], 0, -1, bull === 'prioritized' || bull === 'waiting')) if (job) out.push(await this.describeJob(job, bull));
+    }
+    return out;
+  }
+
+  /** Pause a title: a waiting one is set aside; a running one stops at its worker (nothing is undone) and waits. */
+  async pause(id: string): Promise<void> {
+    await this.redis.hset(controlKey(id), 'pause', new Date().toISOString());
+    const job = await this.queue.getJob(id);
+    const state = await job?.getState();
+    // Waiting: a worker that takes it sets it aside at once (only the holder of its lock may move it).
+    if (state === 'prioritized' || state === 'waiting') await job!.changePriority({ priority: 1 });
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.redis.hdel(controlKey(id), 'pause');
+    const job = await this.queue.getJob(id);
+    if ((await job?.getState()) === 'delayed') await job!.promote();
+  }
+
+  /** Cancel: a waiting title is removed; a running one is stopped by its worker, which removes its partial output. */
+  async cancel(id: string): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return;
+    await this.redis.hset(controlKey(id), 'cancel', new Date().toISOString());
+    if (state === 'delayed') await job.promote(); // a paused title is taken, seen cancelled, and cleaned up
+  }
+
+  /** Run a failed title again: the worker that takes it resumes from the stage that failed. */
+  async retry(id: string): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (!job) throw new Error(`No title with id ${id} in the farm`);
+    if ((await job.getState()) !== 'failed') throw new Error(`"${job.data.title}" has not failed: only failed titles can be retried`);
+    await this.redis.del(controlKey(id));
+    await job.retry('failed');
+  }
+
+  async move(id: string, where: 'up' | 'down' | 'top'): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (!job) return;
+    const p = where === 'top' ? 2 : Math.max(2, job.priority + (where === 'up' ? -1 : 1));
+    await job.changePriority({ priority: p });
+  }
+
+  async pauseAll(): Promise<void> {
+    await this.queue.pause();
+  }
+
+  async resumeAll(): Promise<void> {
+    await this.queue.resume();
+  }
+
+  /** Every change of any title, from any worker (progress, done, failed). */
+  async watch(onChange: (id: string) => void): Promise<() => Promise<void>> {
+    const events = new QueueEvents(FARM_QUEUE, { connection: bullConnection(this.url), prefix: PREFIX });
+    events.on('error', () => undefined); // reconnects by itself
+    await events.waitUntilReady();
+    for (const e of ['progress', 'completed', 'failed', 'active', 'waiting', 'delayed', 'removed'] as const) events.on(e, ({ jobId }: { jobId: string }) => onChange(jobId));
+    return () => events.close();
+  }
+
+  /** Wait until every given title has finished (done, failed or cancelled). */
+  async waitForAll(ids: string[], pollMs = 1000): Promise<FarmTitle[]> {
+    for (;;) {
+      const titles = await Promise.all(ids.map((id) => this.get(id)));
+      if (titles.every((t) => t && (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled'))) return titles as FarmTitle[];
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+}
+
+/** What a worker's processor is handed for one attempt at one title. */
+export interface FarmAttempt {
+  job: Job<FarmJobData>;
+  /** This attempt's fencing token (the lock token BullMQ gave it). */
+  token: string;
+  /** Aborted when the farm takes the title away (lock lost) or the worker stops. */
+  signal: AbortSignal;
+  /** Throws FencedOut once another attempt became the title's current one. */
+  fence(): Promise<void>;
+  /** The operator's pause/cancel for this title, if any. */
+  control(): Promise<Partial<Record<ControlFlag, string>>>;
+  /** Clear a handled cancel/pause flag. */
+  clearControl(flag: ControlFlag): Promise<void>;
+  /** Set the title aside (paused) or give it back to the queue for another worker in `ms`. */
+  setAside(ms: number): Promise<never>;
+  report(progress: FarmProgress): Promise<void>;
+  /** Fail without retry (cancelled, or a title no worker can run). */
+  fail(message: string): never;
+}
+
+export class FencedOut extends Error {
+  constructor(id: string) {
+    super(`another attempt holds title ${id} now (this worker lost it after a stall): stopping before the commit`);
+    this.name = 'FencedOut';
+  }
+}
+
+export interface FarmWorkerOptions extends FarmConnection {
+  name: string;
+  /** Titles this worker runs at once. */
+  concurrency: number;
+  /** How long a title's lock lasts without renewal (a dead worker's title is taken after about this long). */
+  lockMs?: number;
+  /** How often workers look for stalled titles. */
+  stalledCheckMs?: number;
+  onError?: (err: Error) => void;
+}
+
+/** A BullMQ worker taking titles; `run` is one attempt. Returns a stop function (waits for running attempts to stop). */
+export async function startFarmWorker(o: FarmWorkerOptions, run: (a: FarmAttempt) => Promise<unknown>): Promise<{ stop(): Promise<void>; redis: Redis; check(): Promise<RedisCheck> }> {
+  const redis = new Redis(redisOptions(o.url)).on('error', (err) => o.onError?.(err));
+  const lockMs = o.lockMs ?? 60_000;
+  const processor = async (job: Job<FarmJobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const t = token!;
+    // This attempt is the title's current one from now on: an earlier holder's commits are refused.
+    await redis.set(fenceKey(job.id!), t);
+    const attempt: FarmAttempt = {
+      job,
+      token: t,
+      signal: signal ?? new AbortController().signal,
+      fence: async () => {
+        if ((await redis.get(fenceKey(job.id!))) !== t) throw new FencedOut(job.id!);
+      },
+      control: async () => (await redis.hgetall(controlKey(job.id!))) as Partial<Record<ControlFlag, string>>,
+      clearControl: async (flag) => void (await redis.hdel(controlKey(job.id!), flag)),
+      setAside: async (ms) => {
+        await job.moveToDelayed(Date.now() + ms, t);
+        throw new DelayedError();
+      },
+      report: async (p) => {
+        await job.updateProgress(p as never);
+      },
+      fail: (message) => {
+        throw new UnrecoverableError(message);
+      },
+    };
+    return run(attempt);
+  };
+  const worker = new Worker<FarmJobData>(FARM_QUEUE, processor, {
+    connection: bullConnection(o.url),
+    prefix: PREFIX,
+    concurrency: o.concurrency,
+    name: o.name,
+    lockDuration: lockMs,
+    stalledInterval: o.stalledCheckMs ?? Math.max(1000, lockMs / 2),
+    // A title that stalls (its worker died) is resumed by the next; it does not fail for it.
+    maxStalledCount: 100,
+  });
+  // Lost lock: another worker may take the title; stop this attempt without undoing anything.
+  worker.on('lockRenewalFailed', (ids) => {
+    for (const id of ids) worker.cancelJob(id, 'lock lost');
+  });
+  worker.on('error', (err) => o.onError?.(err));
+  await worker.waitUntilReady();
+  return {
+    redis,
+    check: () => checkRedis(redis),
+    async stop() {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export const FARM_PAUSED_FOR_MS = PAUSED_FOR_MS;

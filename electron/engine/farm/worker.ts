@@ -1,0 +1,179 @@
+/**
+ * A headless farm worker: takes titles from the farm's queue (farm-queue.ts) and runs each through
+ * its own station — the same engine, stages and journals as the desktop — under the title's farm
+ * id, in the farm's shared work folder. So a worker that takes a title after another died finds
+ * that title's chunk journal, verified segments and upload journals where the first left them:
+ * the claim resumes the same pending version, the encode restarts at the first unpublished
+ * segment set, acknowledged parts and objects are not sent again.
+ *
+ * Each attempt is fenced: before every commit step (playlists and manifest, entry points, the
+ * archive's commit, the report) the station asks whether this attempt is still the title's
+ * current one, and stops if another worker took it after a stall. A lost lock also stops the
+ * attempt at once (its stage is interrupted, nothing undone). A master this worker cannot see
+ * (its path map, its mounts) is set aside for another worker, with the reason recorded.
+ */
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StationConfig } from '../../common/config.js';
+import { isFinal, type JobSnapshot } from '../../common/jobs.js';
+import { openStation, resolveWorkDir, type Station } from '../station.js';
+import { FARM_PAUSED_FOR_MS, startFarmWorker, type FarmAttempt, type FarmConnection } from './farm-queue.js';
+import { mapPath, type PathRule } from './path-map.js';
+import { errorMessage } from '../util/errors.js';
+
+export interface FarmWorkerConfig extends FarmConnection {
+  name: string;
+  config: StationConfig;
+  baseDir: string;
+  pathMap: PathRule[];
+  /** Stop after this many titles have ended here (done, failed or cancelled). */
+  titles?: number;
+  lockMs?: number;
+  stalledCheckMs?: number;
+  /** How often the worker looks at the operator's pause/cancel for the titles it holds. */
+  controlPollMs?: number;
+  log: (line: string) => void;
+  /** Tests: overrides for the station (timeouts). */
+  stationOverrides?: Partial<Parameters<typeof openStation>[0]>;
+}
+
+export interface RunningWorker {
+  station: Station;
+  /** Resolves when the worker stopped (its `titles` ran, or stop()). */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** After this many set-asides because workers could not read the master, the title fails with who tried. */
+const UNSEEN_LIMIT = 10;
+/** A title set aside for another worker waits this long before any worker takes it again. */
+const SET_ASIDE_MS = 2000;
+
+const readable = (path: string): Promise<boolean> => access(path, constants.R_OK).then(() => true, () => false);
+const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'worker';
+
+export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker> {
+  const assigned = new Set<string>();
+  const fences = new Map<string, () => Promise<void>>();
+  const workDir = resolveWorkDir(o.config, o.baseDir);
+  const station = await openStation({
+    config: o.config,
+    baseDir: o.baseDir,
+    eligible: (j) => assigned.has(j.id),
+    jobStoreFile: join(workDir, 'workers', safeName(o.name), 'jobs.jsonl'),
+    fence: async (id) => fences.get(id)?.(),
+    stationName: o.name,
+    ...o.stationOverrides,
+  });
+  let ended = 0;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+
+  const attempt = async (a: FarmAttempt): Promise<unknown> => {
+    const { job } = a;
+    const id = job.id!;
+    const control = await a.control();
+    const local = station.queue.get(id);
+    if (control.cancel) {
+      if (local && !isFinal(local.state)) await station.queue.cancel(id);
+      a.fail(`cancelled by the operator (${control.cancel})`);
+    }
+    if (control.pause) return a.setAside(FARM_PAUSED_FOR_MS);
+    const path = mapPath(job.data.masterPath, o.pathMap);
+    if (!(await readable(path))) {
+      const unseenBy = [...(job.data.unseenBy ?? []), o.name];
+      const why = `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
+      o.log(`${job.data.title}: ${why} — leaving it for another worker`);
+      if (unseenBy.length >= UNSEEN_LIMIT) a.fail(`No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`);
+      await job.updateData({ ...job.data, unseenBy });
+      return a.setAside(SET_ASIDE_MS);
+    }
+
+    assigned.add(id);
+    fences.set(id, a.fence);
+    let last = 0;
+    let pending: JobSnapshot | undefined;
+    const publish = (s: JobSnapshot): void => {
+      pending = s;
+      // One progress write a second per title (and every change of state) is plenty for any desktop.
+      if (Date.now() - last < 1000 && !isFinal(s.state)) return;
+      last = Date.now();
+      void a.report({ worker: o.name, snapshot: s }).catch(() => undefined);
+    };
+    const off = station.queue.onUpdate((s) => s.id === id && publish(s));
+    let operator: 'pause' | 'cancel' | undefined;
+    const poll = setInterval(() => {
+      void a.control().then(async (c) => {
+        if (operator) return;
+        if (c.cancel) {
+          operator = 'cancel';
+          await station.queue.cancel(id);
+        } else if (c.pause) {
+          operator = 'pause';
+          await station.queue.pause(id);
+        }
+      }, () => undefined);
+    }, o.controlPollMs ?? 1000);
+    // The farm took the title away (lock lost) or the worker is stopping: interrupt, undo nothing.
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      const stop = (): void => void station.queue.pause(id).catch(() => undefined).then(() => resolve('interrupted'));
+      if (a.signal.aborted) stop();
+      else a.signal.addEventListener('abort', stop, { once: true });
+    });
+    try {
+      await station.queue.add([path], job.data.request ? { [path]: job.data.request } : {}, { id });
+      o.log(`${job.data.title}: taken by ${o.name} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1})`);
+      const paused = operatorPaused(station, id, () => operator);
+      const outcome = await Promise.race([station.queue.waitFor(id), interrupted, paused.promise]).finally(paused.off);
+      if (pending) await a.report({ worker: o.name, snapshot: station.queue.get(id) ? toPublished(station, id) : pending }).catch(() => undefined);
+      if (outcome === 'interrupted') throw new Error(`${o.name} stopped working on "${job.data.title}" (${String(a.signal.reason ?? 'stopping')}): another worker resumes it`);
+      if (outcome === 'paused') {
+        await a.clearControl('cancel').catch(() => undefined);
+        return await a.setAside(FARM_PAUSED_FOR_MS);
+      }
+      ended++;
+      if (outcome.state === 'cancelled') a.fail(`cancelled by the operator`);
+      if (outcome.state === 'failed') a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');
+      return { titleId: outcome.claim?.titleId, version: outcome.claim?.version, worker: o.name };
+    } finally {
+      clearInterval(poll);
+      off();
+      assigned.delete(id);
+      fences.delete(id);
+      if (o.titles !== undefined && ended >= o.titles) void stop();
+    }
+  };
+
+  const farm = await startFarmWorker(
+    { url: o.url, name: o.name, concurrency: o.config.activeJobs, ...(o.lockMs ? { lockMs: o.lockMs } : {}), ...(o.stalledCheckMs ? { stalledCheckMs: o.stalledCheckMs } : {}), onError: (err) => o.log(`farm: ${errorMessage(err)}`) },
+    attempt,
+  );
+  const check = await farm.check();
+  for (const p of check.problems) o.log(`farm: ${p}`);
+  for (const w of check.warnings) o.log(`farm: ${w}`);
+  o.log(`${o.name}: taking titles from the farm (Redis ${check.version}), ${o.config.activeJobs} at a time, work folder ${workDir}`);
+
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await farm.stop();
+      await station.close();
+      resolveStopped();
+    })());
+  return { station, stopped, stop };
+}
+
+/** Resolves 'paused' once the operator's pause has stopped the title here. */
+function operatorPaused(station: Station, id: string, operator: () => 'pause' | 'cancel' | undefined): { promise: Promise<'paused'>; off(): void } {
+  let off = (): void => undefined;
+  const promise = new Promise<'paused'>((resolve) => {
+    off = station.queue.onUpdate((s) => {
+      if (s.id === id && s.state === 'paused' && operator() === 'pause') resolve('paused');
+    });
+  });
+  return { promise, off: () => off() };
+}
+
+function toPublished(station: Station, id: string): JobSnapshot {
+  return station.queue.list().find((j) => j.id === id)!;
+}
