@@ -8,6 +8,7 @@ import type { JobSnapshot, TitleRequest } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
 import type { ChunkMap, LibraryView } from './library.js';
 import type { ThroughputSeries } from './throughput.js';
+import type { FarmAction, FarmView } from './farm.js';
 import type { DestinationConfig } from './config.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from './settings.js';
 
@@ -44,6 +45,10 @@ export interface InvokeOps {
   chunkMap: { args: [target: { jobId: string } | { titleId: string }]; result: ChunkMap };
   /** Acknowledged bytes per second over the last minutes: the station's (with requests in flight) and, given a job, its title's. */
   throughput: { args: [target: { jobId?: string }]; result: ThroughputView };
+  /** The farm's titles (every worker's), its Redis problems; no farm in Settings: an empty view that says so. */
+  farmView: { args: []; result: FarmView };
+  /** Pause, resume, cancel, retry or move to the top one title of the farm. */
+  farmControl: { args: [id: string, action: FarmAction]; result: void };
   /** The settings without any credential (stored ones are only hinted at). */
   getSettings: { args: []; result: SettingsView };
   /** Validate, encrypt new credentials, write, and restart the engine (running titles resume). */
@@ -117,6 +122,8 @@ export const INVOKE_CHANNELS = {
   auditLibrary: 'library:audit',
   chunkMap: 'library:chunk-map',
   throughput: 'transfer:throughput',
+  farmView: 'farm:view',
+  farmControl: 'farm:control',
 } as const satisfies Record<InvokeOp, string>;
 
 /** One-way events engine → main → renderer (coalesced per job, see coalesce.ts). */

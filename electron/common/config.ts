@@ -158,6 +158,29 @@ function noChecksumOnB2(d: z.infer<typeof destinationSchema>): boolean {
   return !(d.type === 's3' && d.preset === 'b2' && d.checksum === 'SHA256');
 }
 
+/**
+ * The farm's Redis as the desktop stores it: redis:// or rediss:// (TLS). No password in it: the
+ * settings file is plain text (workers take a password-bearing URL from INGEST_FARM_URL).
+ */
+export const farmUrlSchema = z
+  .string()
+  .trim()
+  .max(512)
+  .refine((u) => {
+    try {
+      return ['redis:', 'rediss:'].includes(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  }, 'the farm is a redis://host:6379 or rediss:// URL')
+  .refine((u) => {
+    try {
+      return !new URL(u).password;
+    } catch {
+      return true;
+    }
+  }, 'no password in the farm URL: settings are plain text (protect the farm Redis by its network, or run workers with INGEST_FARM_URL)');
+
 export const stationConfigSchema = z
   .object({
     destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), destinationSchema),
@@ -247,6 +270,8 @@ export const stationConfigSchema = z
       .default({ everyHours: STATION_DEFAULTS.libraryAuditEveryHours, requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond, sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks, repair: true }),
     /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
     alertWebhook: publicUrlSchema.optional(),
+    /** A station farm this desktop watches and steers (its titles, their workers, the same controls). */
+    farm: z.strictObject({ url: farmUrlSchema }).optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {

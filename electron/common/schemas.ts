@@ -2,6 +2,7 @@
  * Runtime schemas for every argument that crosses the process boundary (Mattermost's pattern).
  * Main validates with these before calling the engine; nothing from the renderer is trusted.
  */
+import { FARM_ACTIONS } from './farm.js';
 import { z } from 'zod';
 import type { InvokeOp, InvokeOps } from './api.js';
 import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
@@ -42,6 +43,8 @@ export const invokeArgSchemas = {
   libraryView: z.tuple([]),
   auditLibrary: z.tuple([z.strictObject({ repair: z.boolean() })]),
   throughput: z.tuple([z.strictObject({ jobId: jobId.optional() })]),
+  farmView: z.tuple([]),
+  farmControl: z.tuple([jobId, z.enum(FARM_ACTIONS)]),
   chunkMap: z.tuple([z.union([z.strictObject({ jobId }), z.strictObject({ titleId: titleIdSchema })])]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 

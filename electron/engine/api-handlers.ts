@@ -4,7 +4,7 @@
  * arguments with parseInvokeArgs before calling; these functions trust their typed inputs.
  */
 import type { InvokeOp, InvokeOps } from '../common/api.js';
-import { StationError } from './util/errors.js';
+import { StationError, errorMessage } from './util/errors.js';
 import { expandSources } from './intake.js';
 import { auditJob, manifestFor } from './audit/job-audit.js';
 import { chunkMapOf } from './audit/chunk-map.js';
@@ -100,6 +100,21 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const meter = deps.station().meter;
       const title = target.jobId ? meter.titleSeries(target.jobId) : undefined;
       return { station: meter.stationSeries(), ...(title ? { title } : {}) };
+    },
+    async farmView() {
+      const station = deps.station();
+      let farm;
+      try {
+        farm = await station.farm();
+      } catch (err) {
+        // No farm set, or not reachable: the view says which (the operator fixes Settings or the network).
+        return (err as StationError).code === 'no-farm' ? { titles: [], problems: [] } : { titles: [], problems: [], error: `The farm could not be reached: ${errorMessage(err)}` };
+      }
+      const [titles, check] = await Promise.all([farm.list(), farm.check()]);
+      return { url: farm.describe(), titles, problems: check.problems };
+    },
+    async farmControl(id, action) {
+      await (await deps.station().farm()).control(id, action);
     },
     getSettings: () => deps.settings.view(),
     saveSettings: (update) => deps.settings.save(update),

@@ -11,6 +11,7 @@ import type { S3Runtime } from './destinations/s3.js';
 import { adaptivePool, type Pool } from './transfer/adaptive-limit.js';
 import { TokenBucket } from './transfer/token-bucket.js';
 import { ThroughputMeter } from './transfer/throughput-meter.js';
+import type { FarmQueue } from './farm/farm-queue.js';
 import { bandwidthAt } from '../common/bandwidth-schedule.js';
 import { StationError, errorMessage } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
@@ -92,6 +93,8 @@ export interface Station {
   keys: KeyStore;
   /** Acknowledged bytes over time (the throughput graphs). */
   meter: ThroughputMeter;
+  /** The farm in Settings (opened on first use; BullMQ is loaded only then). */
+  farm(): Promise<FarmQueue>;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,15 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
   const meter = new ThroughputMeter();
+  let farm: Promise<FarmQueue> | undefined;
+  const farmQueue = (): Promise<FarmQueue> => {
+    const url = config.farm?.url;
+    if (!url) return Promise.reject(new StationError('No farm is set: give its Redis URL in Settings → Farm', 'no-farm'));
+    return (farm ??= import('./farm/farm-queue.js').then((m) => m.FarmQueue.open({ url })).catch((err: unknown) => {
+      farm = undefined; // tried again on the next call
+      throw err;
+    }));
+  };
   const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
   const archive = config.archive ? destinations.get(config.archive) : undefined;
@@ -268,6 +280,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   return {
     queue,
     meter,
+    farm: farmQueue,
     workDir,
     origin,
     ...(archive ? { archive } : {}),
@@ -293,6 +306,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       await queue.close();
       await journals.closeAll();
       destinations.close();
+      await farm?.then((f) => f.close(), () => undefined);
     },
   };
 }

@@ -30,6 +30,8 @@ export const stationApi: StationApi = {
   auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
   chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
   throughput: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.throughput, target),
+  farmView: () => ipcRenderer.invoke(INVOKE_CHANNELS.farmView),
+  farmControl: (id, action) => ipcRenderer.invoke(INVOKE_CHANNELS.farmControl, id, action),
   onJobUpdate(listener) {
     const handler = (_event: IpcRendererEvent, job: JobSnapshot): void => listener(job);
     ipcRenderer.on(EVENT_CHANNELS.jobUpdate, handler);

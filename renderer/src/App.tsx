@@ -4,6 +4,7 @@ import { JobList } from './JobList';
 import { JobDetail, type DetailTab } from './JobDetail';
 import { Settings } from './Settings';
 import { Library } from './Library';
+import { Farm } from './Farm';
 import { getStation } from './station';
 import { useJobs } from './useJobs';
 import { StationFooter as PlainStationFooter } from './StationFooter';
@@ -16,7 +17,7 @@ export function App(): React.JSX.Element {
   const { jobs, engine } = useJobs(station);
   const [error, setError] = useState<string>();
   const [auditing, setAuditing] = useState(false);
-  const [view, setView] = useState<'queue' | 'library' | 'settings'>('queue');
+  const [view, setView] = useState<'queue' | 'library' | 'farm' | 'settings'>('queue');
   const [selectedId, setSelectedId] = useState<string>();
   // The tab stays as the operator moves between titles (comparing titles tab by tab).
   const [tab, setTab] = useState<DetailTab>('Overview');
@@ -65,6 +66,9 @@ export function App(): React.JSX.Element {
           <button type="button" aria-pressed={view === 'library'} onClick={() => setView(view === 'library' ? 'queue' : 'library')}>
             Library
           </button>
+          <button type="button" aria-pressed={view === 'farm'} onClick={() => setView(view === 'farm' ? 'queue' : 'farm')}>
+            Farm
+          </button>
           <button type="button" aria-pressed={view === 'settings'} onClick={() => setView(view === 'settings' ? 'queue' : 'settings')}>
             Settings
           </button>
@@ -79,6 +83,8 @@ export function App(): React.JSX.Element {
         <Settings station={station} onClose={() => setView('queue')} />
       ) : view === 'library' ? (
         <Library station={station} />
+      ) : view === 'farm' ? (
+        <Farm station={station} />
       ) : (
         <>
           <DropZone station={station} compact={jobs.length > 0} over={drop.over} hold={drop.hold} setHold={drop.setHold} add={drop.add} />

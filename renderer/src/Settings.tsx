@@ -346,6 +346,7 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
           </select>
         </label>
         <TextField label="Alert webhook (JSON POST per problem)" value={draft.alertWebhook} onChange={(v) => set({ alertWebhook: v || undefined })} placeholder="https://ops.example/hooks/ingest" />
+        <TextField label="Farm (Redis URL, no password)" value={draft.farm?.url} onChange={(v) => set({ farm: v ? { url: v } : undefined })} placeholder="redis://farm-redis:6379" />
       </div>
 
       <h3>Watch folders</h3>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { StationApi, ThroughputView } from '../../electron/common/api';
-import { smoothedRates, type ThroughputSeries } from '../../electron/common/throughput';
+import { seriesSummary, smoothedRates, type ThroughputSeries } from '../../electron/common/throughput';
 import { formatBytes } from '../../electron/common/format';
 
 const POLL_MS = 2000;
@@ -36,22 +36,20 @@ function linePath(values: number[], max: number, width: number, height: number):
 }
 
 export function ThroughputGraph({ series, label, width = 320, height = 56, showInFlight = false }: { series: ThroughputSeries | undefined; label: string; width?: number; height?: number; showInFlight?: boolean }): React.JSX.Element {
-  const rates = series ? smoothedRates(series).slice(-SPAN) : [];
-  const inFlight = series ? series.inFlight.slice(-SPAN) : [];
-  const now = rates.at(-1) ?? 0;
-  const peak = Math.max(0, ...rates);
-  const active = rates.filter((r) => r > 0);
-  const average = active.length ? active.reduce((a, b) => a + b, 0) / active.length : 0;
+  const shown = series ? { ...series, bytes: series.bytes.slice(-SPAN), inFlight: series.inFlight.slice(-SPAN) } : undefined;
+  const rates = shown ? smoothedRates(shown) : [];
+  const inFlight = shown?.inFlight ?? [];
+  const { nowBps, averageBps, peakBps } = shown ? seriesSummary(shown) : { nowBps: 0, averageBps: 0, peakBps: 0 };
   const maxInFlight = Math.max(1, ...inFlight);
-  const idle = peak === 0;
+  const idle = peakBps === 0;
   const summary = idle
     ? `${label}: nothing sent in the last ${Math.round(SPAN / 60)} minutes`
-    : `${label}: ${formatBytes(now)}/s now · average ${formatBytes(average)}/s · peak ${formatBytes(peak)}/s` + (showInFlight ? ` · ${inFlight.at(-1) ?? 0} requests in flight (most ${maxInFlight})` : '');
+    : `${label}: ${formatBytes(nowBps)}/s now · average ${formatBytes(averageBps)}/s · peak ${formatBytes(peakBps)}/s` + (showInFlight ? ` · ${inFlight.at(-1) ?? 0} requests in flight (most ${maxInFlight})` : '');
   return (
     <figure className="throughput" data-testid="throughput">
       <svg className="throughput__graph" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
         <rect className="throughput__frame" x="0" y="0" width={width} height={height} />
-        {!idle && <path className="throughput__rate" d={linePath(rates, peak, width, height)} data-testid="throughput-rate" />}
+        {!idle && <path className="throughput__rate" d={linePath(rates, Math.max(peakBps, ...rates), width, height)} data-testid="throughput-rate" />}
         {showInFlight && maxInFlight > 0 && <path className="throughput__inflight" d={linePath(inFlight, maxInFlight, width, height)} />}
       </svg>
       <figcaption data-testid="throughput-summary">{summary}</figcaption>

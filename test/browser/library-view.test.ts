@@ -72,6 +72,12 @@ describe('the library view', () => {
     await expect.poll(async () => JSON.parse((await jobMap.getAttribute('data-counts')) ?? '{}') as Record<string, number>).toMatchObject({ problem: 0, verified: 0 });
     const counts = JSON.parse((await jobMap.getAttribute('data-counts'))!) as Record<string, number>;
     expect(counts.proven).toBeGreaterThanOrEqual(3);
+    // What the upload carried: the title's graph, and the average and peak its report records.
+    await openDetailTab(page, 'Delivery');
+    await expect.poll(() => page.getByTestId('transfer-stats').textContent()).toMatch(/^.+: [\d.]+ [kKMG]?B in .+ · average [\d.]+ [kKMG]?B\/s · peak [\d.]+ [kKMG]?B\/s/);
+    expect(await page.getByTestId('title-throughput').getByTestId('throughput-summary').textContent()).toMatch(/^This title: .+\/s now · average .+\/s · peak .+\/s$/);
+    expect(await page.getByTestId('station-info').getByTestId('throughput-summary').textContent()).toMatch(/^Station: .*(requests in flight|nothing sent)/);
+    await shots('delivery');
 
     // A chunk vanishes from the origin (a folder here: the app's default output).
     const origin = join(dir, 'documents', 'Ingest Station', 'Output', titleId, version);

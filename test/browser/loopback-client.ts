@@ -61,6 +61,8 @@ export async function installLoopbackStation(): Promise<void> {
     auditLibrary: (options) => call('auditLibrary', options),
     chunkMap: (target) => call('chunkMap', target),
     throughput: (target) => call('throughput', target),
+    farmView: () => call('farmView'),
+    farmControl: (id, action) => call('farmControl', id, action),
     onEngineState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

@@ -38,6 +38,8 @@ function setup() {
     testDestination: vi.fn(async () => ({ ok: true, steps: [] })),
     libraryView: vi.fn(async () => ({ titles: [] })),
     auditLibrary: vi.fn(async () => undefined),
+    farmView: vi.fn(async () => ({ titles: [], problems: [] })),
+    farmControl: vi.fn(async () => undefined),
     throughput: vi.fn(async () => ({ station: { startMs: 0, bucketSeconds: 1, bytes: [], inFlight: [] } })),
     chunkMap: vi.fn(async () => ({ titleId: 't', rows: [], counts: { verified: 0, origin: 0, proven: 0, problem: 0, repaired: 0 } })),
   };

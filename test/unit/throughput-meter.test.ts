@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ThroughputMeter } from '../../electron/engine/transfer/throughput-meter';
-import { smoothedRates } from '../../electron/common/throughput';
+import { seriesSummary, smoothedRates } from '../../electron/common/throughput';
 
 describe('throughput meter', () => {
   it('buckets, in-flight requests, average and peak', () => {
@@ -38,6 +38,12 @@ describe('throughput meter', () => {
     expect(stats.archive!.peakBps).toBe(stats.archive!.averageBps);
     expect(meter.titleSeries('job1')!.bytes.slice(0, 5)).toEqual([10e6, 10e6, 10e6, 10e6, 60e6]);
     expect(meter.titleSeries('nobody')).toBeUndefined();
+    // The graph's summary follows the report's rule: over the seconds with acknowledgements, best five seconds.
+    const graph = seriesSummary(meter.titleSeries('job1')!);
+    expect(graph.bytes).toBe(200e6);
+    expect(graph.averageBps).toBe(20e6);
+    expect(graph.peakBps).toBe(Math.max(20e6, (10e6 * 5 + 50e6) / 5));
+    expect(seriesSummary({ startMs: 0, bucketSeconds: 1, bytes: [0, 0], inFlight: [] })).toEqual({ nowBps: 0, averageBps: 0, peakBps: 0, bytes: 0 });
     expect(smoothedRates({ startMs: 0, bucketSeconds: 1, bytes: [10, 0, 20, 30, 0, 0], inFlight: [] }, 2)).toEqual([10, 5, 10, 25, 15, 0]);
   });
 });

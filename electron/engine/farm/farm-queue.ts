@@ -16,6 +16,7 @@
 import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { JobSnapshot, TitleRequest } from '../../common/jobs.js';
+import type { FarmAction, FarmState, FarmTitle } from '../../common/farm.js';
 import { checkRedis, type RedisCheck } from './redis-check.js';
 
 export const FARM_QUEUE = 'ingest-titles';
@@ -42,20 +43,7 @@ export interface FarmProgress {
   snapshot: JobSnapshot;
 }
 
-export type FarmState = 'waiting' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-export interface FarmTitle {
-  id: string;
-  title: string;
-  masterPath: string;
-  state: FarmState;
-  /** The worker that holds it (running) or last held it. */
-  worker?: string;
-  snapshot?: JobSnapshot;
-  error?: string;
-  priority: number;
-  attempts: number;
-}
+export type { FarmState, FarmTitle } from '../../common/farm.js';
 
 export interface FarmConnection {
   /** redis://[user:password@]host:port[/db] or rediss:// (TLS). */
@@ -164,6 +152,8 @@ export class FarmQueue {
       ...(job.failedReason ? { error: job.failedReason } : {}),
       priority: job.priority,
       attempts: job.attemptsStarted ?? job.attemptsMade,
+      ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+      ...(job.finishedOn ? { endedAt: job.finishedOn } : {}),
     };
   }
 
@@ -215,6 +205,12 @@ export class FarmQueue {
     if (!job) return;
     const p = where === 'top' ? 2 : Math.max(2, job.priority + (where === 'up' ? -1 : 1));
     await job.changePriority({ priority: p });
+  }
+
+  /** One of the operator's controls on a title (the farm view's buttons). */
+  async control(id: string, action: FarmAction): Promise<void> {
+    if (action === 'top') return this.move(id, 'top');
+    await this[action](id);
   }
 
   async pauseAll(): Promise<void> {

@@ -139,7 +139,7 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
         existing: existing.get(key) ?? null,
         ...(opts.force ? { force: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
-        onProgress: (b) => progress.update(key, b),
+        onProgress: (b, d) => progress.update(key, b, d),
       });
       results.push({ destination: opts.destination.name, key, size: f.size, md5: f.md5, ...(r.skipped ? { skipped: true } : {}) });
     });

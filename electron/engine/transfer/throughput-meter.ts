@@ -5,9 +5,8 @@
  * second; a graph of the last `keepSeconds`; the peak is the best `PEAK_WINDOW`-second average
  * (multipart parts are acknowledged in bursts: one second can hold a whole round of parts).
  */
-import type { ThroughputSeries, TransferStats } from '../../common/throughput.js';
+import { averageAndPeak, PEAK_WINDOW_SECONDS as PEAK_WINDOW, type ThroughputSeries, type TransferStats } from '../../common/throughput.js';
 
-const PEAK_WINDOW = 5;
 const MAX_TITLES = 200;
 
 class Buckets {
@@ -116,9 +115,8 @@ export class ThroughputMeter {
     for (const [name, d] of this.titles.get(jobId)?.byDest ?? []) {
       // Whole seconds from the first acknowledgement's to the last's, both included.
       const seconds = Math.floor(d.last / 1000) - Math.floor(d.first / 1000) + 1;
-      const averageBps = d.bytes / seconds;
-      // A transfer shorter than the window: its average is the best that can be said of its peak.
-      out[name] = { bytes: d.bytes, seconds: Math.round(seconds * 10) / 10, averageBps: Math.round(averageBps), peakBps: Math.round(Math.max(d.peakBps, averageBps)) };
+      const { averageBps, peakBps } = averageAndPeak(d.bytes, seconds, d.peakBps);
+      out[name] = { bytes: d.bytes, seconds, averageBps: Math.round(averageBps), peakBps: Math.round(peakBps) };
     }
     return out;
   }

@@ -1,0 +1,96 @@
+/**
+ * The desktop watching a farm (Settings → Farm: a real Redis) while a headless worker (the built
+ * CLI, its own process) runs the titles: the Farm view lists every title with the worker holding
+ * it and where it stands, a paused title waits until the operator presses Resume in the view,
+ * then runs. axe-core finds no serious or critical violation; light and dark are photographed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { stationConfigSchema } from '../../electron/common/config';
+import { FarmQueue } from '../../electron/engine/farm/farm-queue';
+import { makeMaster } from '../helpers/masters';
+import { tempDir } from '../helpers/station';
+import { BIN, CLI_ENV } from '../helpers/cli';
+import { startRedis, type TestRedis } from '../helpers/redis';
+import { assertTestBuild, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { startEngineProcess, type EngineProcess } from './engine-harness';
+
+let dir: string;
+let redis: TestRedis;
+let worker: ChildProcess;
+let engine: EngineProcess;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+beforeAll(async () => {
+  await assertTestBuild();
+  dir = await tempDir('ingest-farm-view-');
+  redis = await startRedis(join(dir, 'redis'));
+  const opts = engineOptions(dir);
+  await mkdir(opts.userDataDir, { recursive: true });
+  const desktop = stationConfigSchema.parse({ destinations: { output: { type: 'folder', path: join(dir, 'desktop-out') } }, origin: 'output', farm: { url: redis.url } });
+  await writeFile(join(opts.userDataDir, 'settings.json'), JSON.stringify(desktop));
+  engine = await startEngineProcess(opts);
+  const workerConfig = join(dir, 'worker.json');
+  await writeFile(workerConfig, JSON.stringify({ destinations: { origin: { type: 'folder', path: join(dir, 'farm-out') } }, origin: 'origin', workDir: join(dir, 'farm-work'), profile: 'preview', segmentSeconds: 2, activeJobs: 1 }));
+  worker = spawn(process.execPath, [BIN, 'worker', '--queue', redis.url, '--config', workerConfig, '--name', 'render-node-1'], { env: CLI_ENV, stdio: 'ignore' });
+  ({ context, page } = await launchChromium(join(dir, 'profile')));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(engine.url);
+});
+afterAll(async () => {
+  await context?.close();
+  await engine?.stop();
+  worker?.kill('SIGKILL');
+  await redis?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function axe(p: Page): Promise<string[]> {
+  await p.evaluate(axeSource);
+  const found = await p.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
+}
+
+describe('the farm view', () => {
+  it("every worker's titles, where they stand, and Resume from the desktop", async () => {
+    const masters = join(dir, 'masters');
+    await mkdir(masters);
+    await copyFile(await makeMaster({ seconds: 6 }), join(masters, 'Farm One.mp4'));
+    await copyFile(await makeMaster({ seconds: 7 }), join(masters, 'Farm Two.mp4'));
+    const farm = await FarmQueue.open({ url: redis.url });
+    await farm.submit([{ id: 'farm-one', masterPath: join(masters, 'Farm One.mp4'), title: 'Farm One' }], 'desk', 10);
+    await farm.submit([{ id: 'farm-two', masterPath: join(masters, 'Farm Two.mp4'), title: 'Farm Two' }], 'desk', 200);
+    await farm.pause('farm-two');
+
+    await page.getByRole('button', { name: 'Farm', exact: true }).click();
+    const one = page.getByTestId('farm-title').filter({ hasText: 'Farm One' });
+    const two = page.getByTestId('farm-title').filter({ hasText: 'Farm Two' });
+    await expect.poll(() => one.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    expect(await one.getByTestId('farm-worker').textContent()).toBe('render-node-1');
+    expect(await one.textContent()).toMatch(/delivered as farm-one/);
+    await expect.poll(() => two.getAttribute('data-state')).toBe('paused');
+    expect(await page.getByTestId('farm-summary').textContent()).toMatch(new RegExp(`^redis://127\\.0\\.0\\.1:${redis.port}/? · 2 titles`));
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      expect(await axe(page), scheme).toEqual([]);
+      await screenshot(page, `farm-${scheme}.png`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await page.getByRole('button', { name: 'Resume Farm Two' }).click();
+    await expect.poll(() => two.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    expect(await two.getByTestId('farm-worker').textContent()).toBe('render-node-1');
+    await farm.close();
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+});
