@@ -12,6 +12,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
+import { stationConfigSchema } from '../../electron/common/config';
+import { objectsPoolFor } from '../../electron/engine/station';
 import { S3Destination } from '../../electron/engine/destinations/s3';
 import type { RemoteObject } from '../../electron/engine/destinations/destination';
 import { hashFile } from '../../electron/engine/util/hash-file';
@@ -62,7 +64,10 @@ describe('transfer benchmarks', () => {
     const env = peerEnv(endpoint, awsConfig);
     const { cfg } = await freshBucket(endpoint, '', { partSizeMiB: 16 });
     const bucket = cfg.bucket;
-    const dest = new S3Destination('bench', cfg, { journalDir: join(dir, 'journals'), partsPool: pLimit(4), partsPerFile: 4 });
+    // The station's defaults (as the WAN benchmark): parts in flight start at partsPerFile and adapt
+    // up to partsInFlight; objects in flight start at uploadConcurrency and adapt.
+    const d = stationConfigSchema.parse({ destinations: { b: cfg }, origin: 'b' });
+    const dest = new S3Destination('bench', cfg, { journalDir: join(dir, 'journals'), partsPool: pLimit(d.partsInFlight), partsPerFile: d.partsPerFile, adaptive: d.transferConcurrency === 'adaptive', maxPartsPerFile: d.partsInFlight });
     const lines: string[] = [];
 
     // Warm the fresh cluster (pools are created lazily; the first requests take seconds).
@@ -99,7 +104,7 @@ describe('transfer benchmarks', () => {
     const files = await Promise.all(Array.from({ length: 2000 }, (_, i) => makeBigFile(join(small, `c${String(i).padStart(5, '0')}.m4s`), 200_000, 1000 + i)));
     const digests = await Promise.all(files.map((f) => hashFile(f)));
     await writeFile(awsConfig, awsCfg(16));
-    const pool = pLimit(16);
+    const pool = objectsPoolFor(d);
     // The station's way (stages/upload.ts): one listing of the prefix instead of a HEAD per object.
     const stationRun = (prefix: string) => async (): Promise<void> => {
       const listed = new Map<string, RemoteObject>();
@@ -127,16 +132,16 @@ describe('transfer benchmarks', () => {
     lines.push(`2,000 × 200 KB re-run (all skipped: listing + MD5 ETags): ${ops(rerun)}`);
     await rm(small, { recursive: true, force: true });
 
-    // Peak RSS of the CLI, 1 GiB vs 4 GiB (16 MiB parts, 4 per file, 4 in flight).
+    // Peak RSS of the CLI with the defaults, 1 GiB vs 4 GiB (16 MiB parts, up to 24 in flight).
     const config = join(dir, 'station.json');
-    await writeFile(config, JSON.stringify({ destinations: { b: cfg }, origin: 'b', workDir: join(dir, 'work'), partsPerFile: 4, partsInFlight: 4 }));
+    await writeFile(config, JSON.stringify({ destinations: { b: cfg }, origin: 'b', workDir: join(dir, 'work') }));
     const rss1 = await peakRss(['upload', big, '--dest', 'b', '--config', config, '--prefix', 'rss1']);
     expect(rss1.code, rss1.stderr).toBe(0);
     await rm(big);
     const huge = await makeBigFile(join(dir, 'huge.bin'), 4096 * MIB, 10);
     const rss4 = await peakRss(['upload', huge, '--dest', 'b', '--config', config, '--prefix', 'rss4']);
     expect(rss4.code, rss4.stderr).toBe(0);
-    const budget = 16 * (4 + 1) + 150;
+    const budget = 16 * d.partsInFlight + 150;
     lines.push(`peak RSS of \`ingest-station upload\`: 1 GiB ${rss1.peakMB.toFixed(0)} MB, 4 GiB ${rss4.peakMB.toFixed(0)} MB (budget ${budget} MB; flat: ${(rss4.peakMB / rss1.peakMB).toFixed(2)}×)`);
 
     console.log(lines.join('\n'));

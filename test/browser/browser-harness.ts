@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /** Shared pieces of the browser tests: Chromium, simulated OS drops, direct API calls, screenshots. */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { INVOKE_CHANNELS, type InvokeOp, type InvokeOps } from '../../electron/common/api';
@@ -75,4 +76,16 @@ export async function openDetailTab(page: Page, name: 'Overview' | 'Master' | 'L
   const detail = page.getByTestId('job-detail');
   await detail.getByRole('tab', { name, exact: true }).click();
   await detail.getByTestId(`detail-tab-${name.toLowerCase()}`).waitFor();
+}
+
+let axeSource: Promise<string> | undefined;
+/** axe-core on the page as it is: serious and critical violations, with the nodes they hit. */
+export async function axeViolations(p: Page): Promise<string[]> {
+  // Evaluated through the debugger protocol: the app's CSP (rightly) refuses inline scripts.
+  await p.evaluate(await (axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')));
+  const found = await p.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
 }

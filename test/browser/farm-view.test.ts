@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
 import { FarmQueue } from '../../electron/engine/farm/farm-queue';
@@ -16,7 +15,7 @@ import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
 import { BIN, CLI_ENV } from '../helpers/cli';
 import { startRedis, type TestRedis } from '../helpers/redis';
-import { assertTestBuild, engineOptions, launchChromium, screenshot } from './browser-harness';
+import { assertTestBuild, engineOptions, launchChromium, screenshot, axeViolations } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -26,7 +25,6 @@ let engine: EngineProcess;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
   await assertTestBuild();
@@ -52,14 +50,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function axe(p: Page): Promise<string[]> {
-  await p.evaluate(axeSource);
-  const found = await p.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
-}
 
 describe('the farm view', () => {
   it("every worker's titles, where they stand, and Resume from the desktop", async () => {
@@ -82,7 +72,7 @@ describe('the farm view', () => {
     expect(await page.getByTestId('farm-summary').textContent()).toMatch(new RegExp(`^redis://127\\.0\\.0\\.1:${redis.port}/? · 2 titles`));
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      expect(await axe(page), scheme).toEqual([]);
+      expect(await axeViolations(page), scheme).toEqual([]);
       await screenshot(page, `farm-${scheme}.png`);
     }
     await page.emulateMedia({ colorScheme: 'light' });

@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
+import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot, axeViolations } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -19,7 +18,6 @@ let engine: EngineProcess;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 beforeAll(async () => {
   await assertTestBuild();
@@ -37,21 +35,11 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** axe-core on the page as it is: serious and critical violations, with the nodes they hit. */
-async function axe(p: Page): Promise<string[]> {
-  // Evaluated through the debugger protocol: the app's CSP (rightly) refuses inline scripts.
-  await p.evaluate(axeSource);
-  const found = await p.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
-}
 
 async function shots(name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    expect(await axe(page), `${name} (${scheme})`).toEqual([]);
+    expect(await axeViolations(page), `${name} (${scheme})`).toEqual([]);
     await screenshot(page, `${name}-${scheme}.png`);
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -3,7 +3,7 @@
  * Redis settings a farm needs are checked and named; priorities decide the order; a paused title
  * waits while others run and runs once resumed; a cancelled title ends cancelled with its pending
  * version removed from the origin; a worker that cannot see a master leaves it to one whose path
- * map can; a stale attempt is fenced out before it commits; no secret is in any job.
+ * map can; a worker stopped mid-title gives it back for another; a stale attempt is fenced out before it commits; no secret is in any job.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -120,9 +120,17 @@ describe('the farm queue', () => {
       expect((await farm.get(paused!.id))?.state).toBe('paused');
       // The blind worker cannot read /Volumes/Masters: it set the title aside, saying why.
       await until('the blind worker to give up the lost title', async () => log.some((l) => /Lost: blind cannot read the master at \/Volumes\/Masters\/Lost.mp4/.test(l)));
+      // A worker stopped (SIGTERM, a reboot) mid-title gives it back to the queue, not as failed.
+      await farm.submit([{ id: 'handover', masterPath: await path('Handover.mp4', 14), title: 'Handover' }], 'test', 1);
+      await until('the handover title running on the blind worker', async () => (await farm.get('handover'))?.snapshot?.stages.transcode.state === 'running');
+      await a.stop();
+      a = undefined;
+      expect((await farm.get('handover'))?.state).toBe('waiting');
       b = await runFarmWorker({ url: redis.url, name: 'seeing', config, baseDir: dir, pathMap: [parsePathRule(`/Volumes/Masters=${masters}`)], log: (l) => log.push(l) });
       await until('the lost title done by the worker that sees it', async () => (await farm.get('lost'))?.state === 'done');
       expect((await farm.get('lost'))?.worker).toBe('seeing');
+      await until('the handed-over title done by the other worker', async () => (await farm.get('handover'))?.state === 'done');
+      expect((await farm.get('handover'))?.worker).toBe('seeing');
 
       await farm.resume(paused!.id);
       await until('the resumed title running', async () => (await farm.get(paused!.id))?.state === 'running');

@@ -15,6 +15,7 @@ import { parsePathRule } from '../../engine/farm/path-map.js';
 import { fingerprintFile } from '../../engine/util/fingerprint.js';
 import { StationError } from '../../engine/util/errors.js';
 import { STAGE_LABELS } from '../../common/jobs.js';
+import { FARM_ACTIONS, type FarmAction } from '../../common/farm.js';
 import { formatPercent } from '../../common/format.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
@@ -109,23 +110,10 @@ export async function farmCommand(action: string, id: string | undefined, opts: 
         for (const w of c.warnings) io.stdout(`warning: ${w}`);
         return c.problems.length ? EXIT_FAILED : EXIT_OK;
       }
-      case 'pause':
-        await farm.pause(need());
-        return EXIT_OK;
-      case 'resume':
-        await farm.resume(need());
-        return EXIT_OK;
-      case 'cancel':
-        await farm.cancel(need());
-        return EXIT_OK;
-      case 'retry':
-        await farm.retry(need());
-        return EXIT_OK;
-      case 'top':
-        await farm.move(need(), 'top');
-        return EXIT_OK;
       default:
-        throw new StationError(`farm ${action}: not an action (list, check, pause, resume, cancel, retry, top)`, 'usage');
+        if (!(FARM_ACTIONS as readonly string[]).includes(action)) throw new StationError(`farm ${action}: not an action (list, check, ${FARM_ACTIONS.join(', ')})`, 'usage');
+        await farm.control(need(), action as FarmAction);
+        return EXIT_OK;
     }
   } finally {
     await farm.close();

@@ -327,12 +327,33 @@ export async function startFarmWorker(o: FarmWorkerOptions, run: (a: FarmAttempt
   worker.on('lockRenewalFailed', (ids) => {
     for (const id of ids) worker.cancelJob(id, 'lock lost');
   });
+  // Cut off from Redis, no renewal fails — none happens. Before the lock can expire (and another
+  // worker take the title into the same shared folder), this worker stops the attempt itself.
+  const renewed = new Map<string, number>();
+  worker.on('active', (job) => renewed.set(job.id!, Date.now()));
+  worker.on('locksRenewed', ({ jobIds }) => {
+    for (const id of jobIds) renewed.set(id, Date.now());
+  });
+  worker.on('completed', (job) => renewed.delete(job.id!));
+  worker.on('failed', (job) => job && renewed.delete(job.id!));
+  const watchdog = setInterval(() => {
+    for (const [id, at] of renewed) {
+      if (Date.now() - at > lockMs * 0.75) {
+        renewed.delete(id);
+        worker.cancelJob(id, `lock not renewed for ${Math.round((Date.now() - at) / 1000)} s (Redis unreachable)`);
+      }
+    }
+  }, Math.min(1000, lockMs / 8));
+  watchdog.unref();
   worker.on('error', (err) => o.onError?.(err));
   await worker.waitUntilReady();
   return {
     redis,
     check: () => checkRedis(redis),
     async stop() {
+      clearInterval(watchdog);
+      // Running titles are given back to the queue (their attempts set them aside), not waited for.
+      worker.cancelAllJobs('the worker is stopping');
       await worker.close();
       redis.disconnect();
     },

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import type { StationConfig } from '../../common/config.js';
 import { isFinal, type JobSnapshot } from '../../common/jobs.js';
 import { openStation, resolveWorkDir, type Station } from '../station.js';
-import { FARM_PAUSED_FOR_MS, startFarmWorker, type FarmAttempt, type FarmConnection } from './farm-queue.js';
+import { FARM_PAUSED_FOR_MS, startFarmWorker, type FarmAttempt, type FarmConnection, type FarmProgress } from './farm-queue.js';
+import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
 import { errorMessage } from '../util/errors.js';
 
@@ -77,6 +78,7 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     const local = station.queue.get(id);
     if (control.cancel) {
       if (local && !isFinal(local.state)) await station.queue.cancel(id);
+      else if (!local) await releaseClaims(station, id, (job.progress as Partial<FarmProgress> | undefined)?.snapshot?.claim?.titleId);
       a.fail(`cancelled by the operator (${control.cancel})`);
     }
     if (control.pause) return a.setAside(FARM_PAUSED_FOR_MS);
@@ -127,7 +129,12 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
       const paused = operatorPaused(station, id, () => operator);
       const outcome = await Promise.race([station.queue.waitFor(id), interrupted, paused.promise]).finally(paused.off);
       if (pending) await a.report({ worker: o.name, snapshot: station.queue.get(id) ? toPublished(station, id) : pending }).catch(() => undefined);
-      if (outcome === 'interrupted') throw new Error(`${o.name} stopped working on "${job.data.title}" (${String(a.signal.reason ?? 'stopping')}): another worker resumes it`);
+      if (outcome === 'interrupted') {
+        // Given back to the queue (not failed): the next worker resumes it. With the lock already
+        // lost this move is refused, and the title is simply the other attempt's.
+        o.log(`${job.data.title}: ${o.name} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`);
+        return await a.setAside(0);
+      }
       if (outcome === 'paused') {
         await a.clearControl('cancel').catch(() => undefined);
         return await a.setAside(FARM_PAUSED_FOR_MS);
@@ -161,6 +168,15 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
       resolveStopped();
     })());
   return { station, stopped, stop };
+}
+
+/**
+ * A title cancelled while no worker holds it, last run by a worker that is gone: its claims are
+ * given back here (the pending version removed), as that worker's cancel would have.
+ */
+async function releaseClaims(station: Station, id: string, titleId: string | undefined): Promise<void> {
+  if (!titleId) return;
+  for (const d of station.archive ? [station.origin, station.archive] : [station.origin]) await releaseAt(d, titleId, id);
 }
 
 /** Resolves 'paused' once the operator's pause has stopped the title here. */
