@@ -141,7 +141,8 @@ describe('transfer benchmarks', () => {
     const huge = await makeBigFile(join(dir, 'huge.bin'), 4096 * MIB, 10);
     const rss4 = await peakRss(['upload', huge, '--dest', 'b', '--config', config, '--prefix', 'rss4']);
     expect(rss4.code, rss4.stderr).toBe(0);
-    const budget = 16 * d.partsInFlight + 150;
+    // MiB, as peakRss reports: part size × parts in flight + 150 MB.
+    const budget = Math.round(16 * d.partsInFlight + 150e6 / MIB);
     lines.push(`peak RSS of \`ingest-station upload\`: 1 GiB ${rss1.peakMB.toFixed(0)} MB, 4 GiB ${rss4.peakMB.toFixed(0)} MB (budget ${budget} MB; flat: ${(rss4.peakMB / rss1.peakMB).toFixed(2)}×)`);
 
     console.log(lines.join('\n'));

@@ -18,6 +18,8 @@ export interface ByteSource {
   identity(): Promise<SourceIdentity>;
   /** Exactly `length` bytes from `offset`; throws a 'source-changed' StationError if the source moved under us. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The same into `target` (all of it, from `offset`): lets an upload reuse its part buffers. */
+  readInto?(target: Buffer, offset: number): Promise<Buffer>;
 }
 
 export class FileSource implements ByteSource {
@@ -35,14 +37,18 @@ export class FileSource implements ByteSource {
     return { size: fp.size, mtimeMs: fp.mtimeMs, fingerprint: fp.headTailSha256 ?? '' };
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.readInto(Buffer.allocUnsafe(length), offset);
+  }
+
+  async readInto(buf: Buffer, offset: number): Promise<Buffer> {
+    const length = buf.length;
     const fh = await open(this.path, 'r');
     try {
       const st = await fh.stat();
       if (this.expected && (st.size !== this.expected.size || st.mtimeMs !== this.expected.mtimeMs)) {
         throw new StationError(`${this.path} changed while it was being uploaded (size or modification time differs)`, 'source-changed');
       }
-      const buf = Buffer.allocUnsafe(length);
       let got = 0;
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got);

@@ -301,11 +301,22 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   };
   const global = opts.partsPool ?? ((fn: () => Promise<void>) => fn());
 
+  // Part buffers are reused: garbage buffers waiting for the collector would otherwise push the
+  // peak RSS past part size × parts in flight. Every part carries its Content-MD5, so a request
+  // abandoned mid-send whose buffer is refilled can never be stored with mixed bytes.
+  const free: Buffer[] = [];
   const sendPart = async (n: number): Promise<void> => {
     if (local.signal.aborted) throw new CancelledError();
     const offset = (n - 1) * partSize;
     const len = Math.min(partSize, identity.size - offset);
-    const body = await source.read(offset, len);
+    const held = source.readInto ? (free.pop() ?? Buffer.allocUnsafeSlow(partSize)) : undefined;
+    try {
+      await sendPartBody(n, offset, len, held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len));
+    } finally {
+      if (held) free.push(held);
+    }
+  };
+  const sendPartBody = async (n: number, offset: number, len: number, body: Buffer): Promise<void> => {
     const md5 = md5Hex(body);
     const sha256 = checksum ? sha256Base64(body) : undefined;
     await opts.bandwidth?.take(len, local.signal);
