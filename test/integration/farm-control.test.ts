@@ -133,6 +133,8 @@ describe('the farm queue', () => {
       expect((await farm.get('handover'))?.worker).toBe('seeing');
 
       await farm.resume(paused!.id);
+      // Its place in the queue is back (paused while waiting, it had been moved to the front to be set aside).
+      expect((await farm.get(paused!.id))?.priority).toBe(5);
       await until('the resumed title running', async () => (await farm.get(paused!.id))?.state === 'running');
       // Cancel it while it runs: it ends cancelled and its pending version is gone from the origin.
       await until('the resumed title past its claim', async () => (await farm.get(paused!.id))?.snapshot?.stages.claim.state === 'done');

@@ -171,17 +171,24 @@ export class FarmQueue {
     await this.redis.hset(controlKey(id), 'pause', new Date().toISOString());
     const job = await this.queue.getJob(id);
     const state = await job?.getState();
-    // Waiting: a worker that takes it sets it aside at once (only the holder of its lock may move it).
-    if (state === 'prioritized' || state === 'waiting') await job!.changePriority({ priority: 1 });
+    // Waiting: a worker takes it first and sets it aside at once (only the holder of its lock may
+    // move it); its place in the queue comes back on resume.
+    if (state === 'prioritized' || state === 'waiting') {
+      await this.redis.hset(controlKey(id), 'priority', String(job!.priority));
+      await job!.changePriority({ priority: 1 });
+    }
   }
 
   async resume(id: string): Promise<void> {
-    await this.redis.hdel(controlKey(id), 'pause');
+    const priority = Number(await this.redis.hget(controlKey(id), 'priority'));
+    await this.redis.hdel(controlKey(id), 'pause', 'priority');
     const job = await this.queue.getJob(id);
-    if ((await job?.getState()) === 'delayed') await job!.promote();
+    if (!job) return;
+    if (Number.isInteger(priority) && priority > 0) await job.changePriority({ priority });
+    if ((await job.getState()) === 'delayed') await job.promote();
   }
 
-  /** Cancel: a waiting title is removed; a running one is stopped by its worker, which removes its partial output. */
+  /** Cancel: the worker that takes or holds the title stops it and gives its claims back (partial output removed). */
   async cancel(id: string): Promise<void> {
     const job = await this.queue.getJob(id);
     if (!job) return;
