@@ -160,7 +160,7 @@ function noChecksumOnB2(d: z.infer<typeof destinationSchema>): boolean {
 
 /**
  * The farm's Redis as the desktop stores it: redis:// or rediss:// (TLS). No password in it: the
- * settings file is plain text (workers take a password-bearing URL from INGEST_FARM_URL).
+ * settings file is plain text; the password is sealed apart (settings store, `farmPassword`).
  */
 export const farmUrlSchema = z
   .string()
@@ -179,7 +179,7 @@ export const farmUrlSchema = z
     } catch {
       return true;
     }
-  }, 'no password in the farm URL: settings are plain text (protect the farm Redis by its network, or run workers with INGEST_FARM_URL)');
+  }, 'no password in the farm URL: settings are plain text (type it in the farm password field, which is sealed; workers take it from INGEST_FARM_URL)');
 
 export const stationConfigSchema = z
   .object({

@@ -20,6 +20,8 @@ export const settingsUpdateSchema = z
     config: stationConfigSchema,
     /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
     credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
+    /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
+    farmPassword: z.string().min(1).max(1024).nullable().optional(),
   })
   .superRefine((u, ctx) => {
     for (const [name, d] of Object.entries(u.config.destinations)) {
@@ -41,6 +43,8 @@ export interface SettingsView {
   /** The config without any credential. */
   config: StationConfig;
   credentials: Record<string, StoredCredential>;
+  /** A password for the farm in Settings is stored (sealed, bound to the farm's host and port). */
+  farmPasswordStored?: boolean;
   /** Whether secrets can be stored encrypted here, and by what. */
   secretStorage: { available: boolean; backend: string };
 }

@@ -170,6 +170,8 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
   const [status, setStatus] = useState<{ ok: boolean; text: string }>();
   const [saving, setSaving] = useState(false);
   const [newName, setNewName] = useState('');
+  // Typed, never shown again once saved (sealed like destination credentials).
+  const [farmPassword, setFarmPassword] = useState<string>();
 
   useEffect(() => {
     void station.getSettings().then(
@@ -204,10 +206,11 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
       }
     }
     try {
-      const v = await station.saveSettings({ config: draft, credentials });
+      const v = await station.saveSettings({ config: draft, credentials, ...(farmPassword ? { farmPassword } : {}) });
       setView(v);
       setDraft(structuredClone(v.config));
       setCreds({});
+      setFarmPassword(undefined);
       setStatus({ ok: true, text: 'Saved. The engine restarted with the new settings; running titles continue where they were.' });
     } catch (err) {
       setStatus({ ok: false, text: errorText(err) });
@@ -347,6 +350,15 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
         </label>
         <TextField label="Alert webhook (JSON POST per problem)" value={draft.alertWebhook} onChange={(v) => set({ alertWebhook: v || undefined })} placeholder="https://ops.example/hooks/ingest" />
         <TextField label="Farm (Redis URL, no password)" value={draft.farm?.url} onChange={(v) => set({ farm: v ? { url: v } : undefined })} placeholder="redis://farm-redis:6379" />
+        {draft.farm && (
+          <TextField
+            label={view.farmPasswordStored ? 'Farm password (stored securely; type to replace)' : 'Farm password (stored securely)'}
+            type="password"
+            value={farmPassword}
+            onChange={setFarmPassword}
+            placeholder={view.farmPasswordStored ? '••••••••' : 'none'}
+          />
+        )}
       </div>
 
       <h3>Watch folders</h3>

@@ -9,7 +9,7 @@ import { createConnection } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { freePort } from './loopback-listen';
 
-const FARM_SETTINGS = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', ''];
+export const FARM_SETTINGS = ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', ''];
 
 export interface TestRedis {
   url: string;
@@ -23,7 +23,8 @@ async function ping(port: number): Promise<boolean> {
     const s = createConnection({ host: '127.0.0.1', port }, () => s.write('PING\r\n'));
     s.once('data', (d) => {
       s.destroy();
-      resolve(d.toString().startsWith('+PONG'));
+      // A Redis with a password answers NOAUTH: up all the same.
+      resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()));
     });
     s.once('error', () => resolve(false));
   });

@@ -54,6 +54,38 @@ describe('settings store', () => {
     expect((await again.load()).destinations.b2).not.toHaveProperty('secretAccessKey');
   });
 
+  it("the farm's password: sealed, never in settings.json or the view, handed over only for the same farm", async () => {
+    const dir = await tempDir();
+    const key = randomBytes(32).toString('hex');
+    const store = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    const withFarm = (url: string): StationConfig => ({ ...s3Config(), farm: { url } });
+    const PASSWORD = 'farm-p@ss/word';
+    await store.save({ config: withFarm('redis://farm-redis:6379'), credentials: {}, farmPassword: PASSWORD });
+    const onDisk = await allFiles(dir);
+    expect(onDisk).not.toContain(PASSWORD);
+    expect(onDisk).not.toContain(encodeURIComponent(PASSWORD));
+    const view = await store.view();
+    expect(view.farmPasswordStored).toBe(true);
+    expect(JSON.stringify(view)).not.toContain(encodeURIComponent(PASSWORD));
+    // The station connects with it in the URL; nothing else sees it.
+    const url = new URL((await new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir)).load()).farm!.url);
+    expect(decodeURIComponent(url.password)).toBe(PASSWORD);
+    // Kept across a save that does not touch it; not handed to another farm; forgotten with null or with the farm.
+    await store.save({ config: withFarm('redis://farm-redis:6379/0'), credentials: {} });
+    expect(new URL((await store.load()).farm!.url).password).not.toBe('');
+    await store.save({ config: withFarm('redis://elsewhere:6379'), credentials: {} });
+    expect(new URL((await store.load()).farm!.url).password).toBe('');
+    expect((await store.view()).farmPasswordStored).toBeUndefined();
+    await store.save({ config: withFarm('redis://farm-redis:6379'), credentials: {}, farmPassword: PASSWORD });
+    await store.save({ config: withFarm('redis://farm-redis:6379'), credentials: {}, farmPassword: null });
+    expect(new URL((await store.load()).farm!.url).password).toBe('');
+    await store.save({ config: withFarm('redis://farm-redis:6379'), credentials: {}, farmPassword: PASSWORD });
+    await store.save({ config: s3Config(), credentials: {} });
+    expect(await readFile(join(dir, 'credentials.json'), 'utf8')).not.toContain('@farm');
+    // The URL in settings can never carry a password of its own.
+    expect(stationConfigSchema.safeParse({ ...s3Config(), farm: { url: 'redis://:secret@farm-redis:6379' } }).success).toBe(false);
+  });
+
   it('refuses credentials when the platform has no secure storage, and writes nothing', async () => {
     const dir = await tempDir();
     const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex'), false), () => defaultAppConfig(dir, dir));

@@ -25,6 +25,8 @@ const PREFIX = 'ingest';
 const DEFAULT_PRIORITY = 100;
 /** A paused title waits as a delayed job this far in the future until it is resumed (promoted). */
 const PAUSED_FOR_MS = 10 * 365 * 24 * 3_600_000;
+/** How long the first contact with the farm's Redis may take. */
+const CONNECT_MS = 5000;
 
 export interface FarmJobData {
   /** The master as the submitting machine names it (workers map it with their path map). */
@@ -107,7 +109,27 @@ export class FarmQueue {
 
   static async open(conn: FarmConnection, onError: (err: Error) => void = () => undefined): Promise<FarmQueue> {
     // Redis restarting is expected (the clients reconnect): errors are reported, never thrown at the process.
-    const redis = new Redis(redisOptions(conn.url)).on('error', onError);
+    let last: Error | undefined;
+    const redis = new Redis(redisOptions(conn.url)).on('error', (e: Error) => {
+      last = e;
+      onError(e);
+    });
+    // First contact answers at once when the password is wrong or missing (NOAUTH, WRONGPASS); an
+    // unreachable host would be retried for ever, so the first contact has a deadline.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        redis.ping(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_MS / 1000} s${last ? ` (${last.message})` : ''}`)), CONNECT_MS);
+        }),
+      ]);
+    } catch (err) {
+      redis.disconnect();
+      throw new Error(`The farm's Redis at ${describeRedisUrl(conn.url)} cannot be used: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
     const queue = openTitleQueue(conn.url);
     queue.on('error', onError);
     await queue.waitUntilReady();

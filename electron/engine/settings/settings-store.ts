@@ -22,6 +22,22 @@ type SealedStore = Record<string, { accessKeyId: string; secretAccessKey: string
 
 const bindingOf = (d: DestinationConfig | undefined): string | undefined => (d?.type === 's3' ? credentialBinding(d) : undefined);
 
+/** Where the farm's password is sealed (not a destination name: those cannot start with "@"). */
+const FARM = '@farm';
+/** The farm password belongs to the farm's host and port: pointed elsewhere, it is not sent there. */
+const farmBinding = (config: StationConfig): string | undefined => {
+  if (!config.farm) return undefined;
+  const u = new URL(config.farm.url);
+  return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || '6379'}`;
+};
+
+/** The farm URL with the password in it: what the station connects with (never written anywhere). */
+function withFarmPassword(config: StationConfig, password: string): StationConfig {
+  const u = new URL(config.farm!.url);
+  u.password = encodeURIComponent(password);
+  return { ...config, farm: { url: u.toString() } };
+}
+
 export function destinationWithoutCredentials(d: DestinationConfig): DestinationConfig {
   if (d.type !== 's3') return d;
   const { accessKeyId: _a, secretAccessKey: _s, ...rest } = d;
@@ -66,20 +82,23 @@ export class SettingsStore {
         return [name, d.type === 's3' && c && c.boundTo === credentialBinding(d) ? { ...d, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } : d];
       }),
     );
-    return { ...config, destinations };
+    const farm = creds[FARM];
+    const withDestinations = { ...config, destinations };
+    return farm && config.farm && farm.boundTo === farmBinding(config) ? withFarmPassword(withDestinations, farm.secretAccessKey) : withDestinations;
   }
 
   async view(): Promise<SettingsView> {
     const config = withoutCredentials(await this.readConfig());
     const sealed = await this.readSealed();
     const credentials: SettingsView['credentials'] = {};
+    const farmStored = sealed[FARM] !== undefined && sealed[FARM].boundTo === farmBinding(config) && this.open(FARM, sealed) !== undefined;
     for (const name of Object.keys(sealed)) {
       if (!(name in config.destinations)) continue;
       const c = this.open(name, sealed);
       const boundTo = sealed[name]!.boundTo;
       if (c) credentials[name] = { accessKeyIdHint: keyHint(c.accessKeyId), ...(boundTo !== undefined && boundTo !== bindingOf(config.destinations[name]) ? { unbound: true } : {}) };
     }
-    return { config, credentials, secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() } };
+    return { config, credentials, ...(farmStored ? { farmPasswordStored: true } : {}), secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() } };
   }
 
   /**
@@ -98,7 +117,15 @@ export class SettingsStore {
     const sealed = await this.readSealed();
     // A destination pointed at another store or bucket loses the credentials sealed for the old one.
     for (const [name, s] of Object.entries(sealed)) {
+      if (name === FARM) continue;
       if (update.credentials[name] === undefined && s.boundTo !== undefined && s.boundTo !== bindingOf(config.destinations[name])) delete sealed[name];
+    }
+    // The farm's password: kept only for the same farm; replaced, forgotten, or dropped with the farm.
+    if (update.farmPassword === null || !config.farm || (update.farmPassword === undefined && sealed[FARM]?.boundTo !== farmBinding(config))) delete sealed[FARM];
+    if (typeof update.farmPassword === 'string') {
+      if (!config.farm) throw new StationError('A farm password was given but no farm URL: set the farm in Settings first', 'config-farm-password');
+      if (!this.box.isAvailable()) throw new StationError(`The farm password was not saved: this system offers no secure storage (${this.box.backend()}).`, 'no-secret-storage');
+      sealed[FARM] = { accessKeyId: this.box.encrypt('-').toString('base64'), secretAccessKey: this.box.encrypt(update.farmPassword).toString('base64'), boundTo: farmBinding(config)! };
     }
     for (const [name, c] of Object.entries(update.credentials)) {
       if (c === null) {
@@ -119,7 +146,7 @@ export class SettingsStore {
       };
     }
     // Credentials of destinations that no longer exist are forgotten.
-    for (const name of Object.keys(sealed)) if (!(name in config.destinations)) delete sealed[name];
+    for (const name of Object.keys(sealed)) if (name !== FARM && !(name in config.destinations)) delete sealed[name];
     await writeFileAtomic(this.credentialsFile, JSON.stringify(sealed, null, 2) + '\n');
     await writeFileAtomic(this.settingsFile, JSON.stringify(config, null, 2) + '\n');
   }
