@@ -285,8 +285,6 @@ export interface FarmAttempt {
   fence(): Promise<void>;
   /** The operator's pause/cancel for this title, if any. */
   control(): Promise<Partial<Record<ControlFlag, string>>>;
-  /** Clear a handled cancel/pause flag. */
-  clearControl(flag: ControlFlag): Promise<void>;
   /** Set the title aside (paused) or give it back to the queue for another worker in `ms`. */
   setAside(ms: number): Promise<never>;
   report(progress: FarmProgress): Promise<void>;
@@ -328,7 +326,6 @@ export async function startFarmWorker(o: FarmWorkerOptions, run: (a: FarmAttempt
         if ((await redis.get(fenceKey(job.id!))) !== t) throw new FencedOut(job.id!);
       },
       control: async () => (await redis.hgetall(controlKey(job.id!))) as Partial<Record<ControlFlag, string>>,
-      clearControl: async (flag) => void (await redis.hdel(controlKey(job.id!), flag)),
       setAside: async (ms) => {
         await job.moveToDelayed(Date.now() + ms, t);
         throw new DelayedError();

@@ -135,10 +135,8 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
         o.log(`${job.data.title}: ${o.name} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`);
         return await a.setAside(0);
       }
-      if (outcome === 'paused') {
-        await a.clearControl('cancel').catch(() => undefined);
-        return await a.setAside(FARM_PAUSED_FOR_MS);
-      }
+      // Paused by the operator: set aside (the flag stays, so every desktop shows it paused).
+      if (outcome === 'paused') return await a.setAside(FARM_PAUSED_FOR_MS);
       ended++;
       if (outcome.state === 'cancelled') a.fail(`cancelled by the operator`);
       if (outcome.state === 'failed') a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');

@@ -311,12 +311,12 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     const len = Math.min(partSize, identity.size - offset);
     const held = source.readInto ? (free.pop() ?? Buffer.allocUnsafeSlow(partSize)) : undefined;
     try {
-      await sendPartBody(n, offset, len, held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len));
+      await sendPartBody(n, len, held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len));
     } finally {
       if (held) free.push(held);
     }
   };
-  const sendPartBody = async (n: number, offset: number, len: number, body: Buffer): Promise<void> => {
+  const sendPartBody = async (n: number, len: number, body: Buffer): Promise<void> => {
     const md5 = md5Hex(body);
     const sha256 = checksum ? sha256Base64(body) : undefined;
     await opts.bandwidth?.take(len, local.signal);
