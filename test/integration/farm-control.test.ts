@@ -18,6 +18,7 @@ import { checkRedis } from '../../electron/engine/farm/redis-check';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
+import { until } from '../helpers/until';
 import { startRedis, type TestRedis } from '../helpers/redis';
 
 let dir: string;
@@ -30,14 +31,6 @@ afterAll(async () => {
   await redis?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 120_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('the farm queue', () => {
   it('names what is wrong with a Redis that would lose titles', async () => {

@@ -18,6 +18,7 @@ import { makeMaster } from '../helpers/masters';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
 import { BIN, CLI_ENV, runCli } from '../helpers/cli';
+import { until } from '../helpers/until';
 import { startRedis, type TestRedis } from '../helpers/redis';
 
 let dir: string;
@@ -40,14 +41,6 @@ function startWorker(name: string, config: string): void {
   child.stderr!.on('data', (d: Buffer) => log.push(...d.toString().split('\n').filter(Boolean)));
   workers.set(name, { child, log });
 }
-
-const until = async (what: string, cond: () => Promise<boolean>, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-};
 
 describe('a station farm on Redis', () => {
   it('three workers, ten titles, kill -9 mid-encode and mid-upload, Redis restarted: all delivered, audited clean, nothing twice', { timeout: 420_000 }, async () => {

@@ -197,8 +197,8 @@ export class S3Destination implements Destination {
     return endpointFor(this.cfg) ?? `aws:${this.cfg.region}`;
   }
 
-  private async multipart(source: ByteSource, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
-    const { size } = await source.identity();
+  /** `size`: the caller's (known already; the source's identity is read by the upload itself, once). */
+  private multipart(source: ByteSource, size: number, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
     return uploadMultipart({
       client: this.client,
       bucket: this.cfg.bucket,
@@ -286,7 +286,7 @@ export class S3Destination implements Destination {
       req.onProgress?.(req.size);
       return { skipped: false };
     }
-    const { parts, partsReused, partsSent, bytesSent, resumed } = await this.multipart(new FileSource(req.localPath), Key, contentType, req.signal, req.onProgress);
+    const { parts, partsReused, partsSent, bytesSent, resumed } = await this.multipart(new FileSource(req.localPath), req.size, Key, contentType, req.signal, req.onProgress);
     return { skipped: false, transfer: { parts, partsReused, partsSent, bytesSent, resumed } };
   }
 
@@ -304,7 +304,7 @@ export class S3Destination implements Destination {
       req.onProgress?.(size);
       return { skipped: false, etag: md5, size };
     }
-    const r = await this.multipart(req.source, Key, contentType, req.signal, req.onProgress);
+    const r = await this.multipart(req.source, size, Key, contentType, req.signal, req.onProgress);
     return { skipped: false, etag: r.etag, size };
   }
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { StationConfig } from '../../common/config.js';
 import { isFinal, type JobSnapshot } from '../../common/jobs.js';
 import { openStation, resolveWorkDir, type Station } from '../station.js';
+import { toSnapshot } from '../queue/job-queue.js';
 import { FARM_PAUSED_FOR_MS, startFarmWorker, type FarmAttempt, type FarmConnection, type FarmProgress } from './farm-queue.js';
 import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
@@ -128,7 +129,9 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
       o.log(`${job.data.title}: taken by ${o.name} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1})`);
       const paused = operatorPaused(station, id, () => operator);
       const outcome = await Promise.race([station.queue.waitFor(id), interrupted, paused.promise]).finally(paused.off);
-      if (pending) await a.report({ worker: o.name, snapshot: station.queue.get(id) ? toPublished(station, id) : pending }).catch(() => undefined);
+      // The last word on the title, whatever the once-a-second throttle held back.
+      const rec = station.queue.get(id);
+      if (pending) await a.report({ worker: o.name, snapshot: rec ? toSnapshot(rec) : pending }).catch(() => undefined);
       if (outcome === 'interrupted') {
         // Given back to the queue (not failed): the next worker resumes it. With the lock already
         // lost this move is refused, and the title is simply the other attempt's.
@@ -186,8 +189,4 @@ function operatorPaused(station: Station, id: string, operator: () => 'pause' | 
     });
   });
   return { promise, off: () => off() };
-}
-
-function toPublished(station: Station, id: string): JobSnapshot {
-  return station.queue.list().find((j) => j.id === id)!;
 }
