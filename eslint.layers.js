@@ -8,7 +8,10 @@ const rule = (regex, message) => ({ regex, message });
 const node = rule(`^(node:.*|(${builtins.join('|')})(\\/.*)?)$`, 'Node built-ins are not available in this layer.');
 const electron = rule('^electron(\\/.*)?$', 'Only electron/main and electron/preload may import electron.');
 const react = rule('^react(-dom)?(\\/.*)?$', 'React belongs to renderer/ only.');
-const engineDeps = rule('^(@aws-sdk\\/.*|fluent-ffmpeg|ffprobe-static|hls-parser|p-limit|bullmq|ioredis)$', 'Engine-only dependency.');
+const engineDeps = rule(
+  '^(@aws-sdk\\/.*|fluent-ffmpeg|ffprobe-static|hls-parser|p-limit|bullmq|ioredis)$',
+  'Engine-only dependency.',
+);
 // Project folders, matched in relative imports ("../engine/x", "../../electron/engine/x").
 const folder = (name, message) => rule(`(^|\\/)${name}\\/`, message);
 const engine = folder('engine', 'The engine is reachable only from electron/main and electron/cli.');

@@ -3,11 +3,9 @@ import { defineConfig } from 'vite';
 import { builtinModules } from 'node:module';
 import pkg from './package.json' with { type: 'json' };
 
-const external = [
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
-  ...Object.keys(pkg.dependencies),
-].map((m) => new RegExp(`^${m}(/.*)?$`));
+const external = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)].map(
+  (m) => new RegExp(`^${m}(/.*)?$`),
+);
 
 export default defineConfig({
   build: {

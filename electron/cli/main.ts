@@ -36,7 +36,11 @@ export type { CliIo } from './io.js';
 
 export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   // Everything the CLI prints passes through printable(): supplier file names never reach the terminal raw.
-  const io: CliIo = { cwd: rawIo.cwd, stdout: (t) => rawIo.stdout(printable(t)), stderr: (t) => rawIo.stderr(printable(t)) };
+  const io: CliIo = {
+    cwd: rawIo.cwd,
+    stdout: (t) => rawIo.stdout(printable(t)),
+    stderr: (t) => rawIo.stderr(printable(t)),
+  };
   let exitCode = EXIT_OK;
   const program = new Command()
     .name('ingest-station')
@@ -50,14 +54,31 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .command('ingest')
     .description('run the whole pipeline on source masters (files or folders), headless')
     .argument('<file...>', 'source masters or folders of masters')
-    .option('--config <file>', 'station config (destinations, origin, archive); default: a folder destination ./ingest-output')
-    .option('--title-id <id>', "the platform's own title ID for the one master given (default: derived from the file name)")
-    .option('--titles <sheet.csv>', 'title IDs for a batch: CSV with columns file, title_id[, replace] (a titles.csv beside the masters is read too)')
-    .option('--replace', 'publish the master in place of what its title ID holds (a corrected re-delivery; the old version is retired)')
+    .option(
+      '--config <file>',
+      'station config (destinations, origin, archive); default: a folder destination ./ingest-output',
+    )
+    .option(
+      '--title-id <id>',
+      "the platform's own title ID for the one master given (default: derived from the file name)",
+    )
+    .option(
+      '--titles <sheet.csv>',
+      'title IDs for a batch: CSV with columns file, title_id[, replace] (a titles.csv beside the masters is read too)',
+    )
+    .option(
+      '--replace',
+      'publish the master in place of what its title ID holds (a corrected re-delivery; the old version is retired)',
+    )
     .option('--json', 'print the final report as JSON on stdout')
-    .action(async (files: string[], opts: { config?: string; json?: boolean; titleId?: string; titles?: string; replace?: boolean }) => {
-      exitCode = await ingest(files, opts, io);
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { config?: string; json?: boolean; titleId?: string; titles?: string; replace?: boolean },
+      ) => {
+        exitCode = await ingest(files, opts, io);
+      },
+    );
 
   program
     .command('probe')
@@ -71,19 +92,34 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
   program
     .command('transcode')
-    .description('offline: probe, plan, transcode and verify one master into an HLS package folder (no upload); run again after a crash to resume')
+    .description(
+      'offline: probe, plan, transcode and verify one master into an HLS package folder (no upload); run again after a crash to resume',
+    )
     .argument('<file>', 'source master')
     .requiredOption('--out <dir>', 'package folder to create (empty, or one the station made)')
-    .option('--config <file>', 'station config for work folder, keys folder, encryption and defaults (destinations are not contacted)')
-    .option('--profile <name|file>', 'ladder profile: a name in resources/ladder-profiles.json or a JSON file (default: the config\'s, else "default")')
-    .option('--encoder <auto|name>', 'auto (hardware if a trial encode passes) or an ffmpeg encoder name (default: auto)')
+    .option(
+      '--config <file>',
+      'station config for work folder, keys folder, encryption and defaults (destinations are not contacted)',
+    )
+    .option(
+      '--profile <name|file>',
+      'ladder profile: a name in resources/ladder-profiles.json or a JSON file (default: the config\'s, else "default")',
+    )
+    .option(
+      '--encoder <auto|name>',
+      'auto (hardware if a trial encode passes) or an ffmpeg encoder name (default: auto)',
+    )
     .option('--segment <s>', 'segment length in seconds', Number)
     .option('--format <fmp4|ts>', 'segment container (default: fmp4)')
     .option('--dash', 'also write a DASH manifest (manifest.mpd) over the same CMAF segments')
     .option('--encrypt', 'AES-128 encrypt every segment; keys stay on this machine and are exported for the key server')
     .option('--key-uri <template>', 'where players fetch keys, with {keyId}: "https://keys.example/{keyId}"')
     .option('--rotate-keys <n>', 'a new key every n segments (default: one key per title)', Number)
-    .option('--captions <file[:lang]>', 'a caption file (.srt, .vtt, .scc) to carry, with its language if the name does not say; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--captions <file[:lang]>',
+      'a caption file (.srt, .vtt, .scc) to carry, with its language if the name does not say; repeatable',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--json', 'print the ladder, the renditions and where the keys were written as JSON on stdout')
     .action(async (file: string, opts: TranscodeCliOptions) => {
       exitCode = await transcodeCommand(file, opts, io);
@@ -103,42 +139,93 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .description('check a package against its manifest: structure, every segment decoded, every file hashed')
     .argument('<packageDir>', 'package folder (holds master.m3u8 and manifest.json)')
     .option('--json', 'print the result (every problem: file, problem, detail) as JSON on stdout')
-    .option('--manifest-sha256 <hex>', "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand")
+    .option(
+      '--manifest-sha256 <hex>',
+      "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand",
+    )
     .option('--no-decode', 'skip decoding (structure and hashes only)')
     .option('--keys <dir>', "an encrypted package's keys folder (default: the one `transcode` writes to)")
-    .action(async (packageDir: string, opts: { json?: boolean; manifestSha256?: string; decode?: boolean; keys?: string }) => {
-      exitCode = await verify(packageDir, { ...opts, noDecode: opts.decode === false }, io);
-    });
+    .action(
+      async (
+        packageDir: string,
+        opts: { json?: boolean; manifestSha256?: string; decode?: boolean; keys?: string },
+      ) => {
+        exitCode = await verify(packageDir, { ...opts, noDecode: opts.decode === false }, io);
+      },
+    );
 
   program
     .command('upload')
     .description('upload a file or a verified package folder to a destination (resumable multipart for large files)')
-    .argument('<fileOrPackageDir>', "a file, a package folder holding manifest.json, or - for stdin (with --key; not resumable)")
+    .argument(
+      '<fileOrPackageDir>',
+      'a file, a package folder holding manifest.json, or - for stdin (with --key; not resumable)',
+    )
     .option('--key <key>', 'with -: the key of the object read from stdin')
     .requiredOption('--dest <name>', 'destination name from the config')
     .requiredOption('--config <file>', 'station config')
     .option('--prefix <p>', 'key prefix for a single file (a package goes under its title ID)')
-    .option('--title-id <id>', "a package: the platform's own title ID (default: the manifest's, else derived from the title)")
+    .option(
+      '--title-id <id>',
+      "a package: the platform's own title ID (default: the manifest's, else derived from the title)",
+    )
     .option('--replace', 'a package: publish it in place of what its title ID holds')
     .option('--bwlimit <MBps>', 'bandwidth limit in MB/s', Number)
     .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
-    .action(async (target: string, opts: { dest: string; config: string; key?: string; prefix?: string; titleId?: string; replace?: boolean; bwlimit?: number; json?: boolean }) => {
-      exitCode = await upload(target, opts, io);
-    });
+    .action(
+      async (
+        target: string,
+        opts: {
+          dest: string;
+          config: string;
+          key?: string;
+          prefix?: string;
+          titleId?: string;
+          replace?: boolean;
+          bwlimit?: number;
+          json?: boolean;
+        },
+      ) => {
+        exitCode = await upload(target, opts, io);
+      },
+    );
 
   const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
   program
     .command('worker')
     .description("a farm worker: take titles from the farm's Redis queue and run them (until stopped, or --titles)")
-    .option('--queue <url>', 'the farm queue, redis://[user:password@]host:6379[/db] or rediss:// (default: INGEST_FARM_URL)')
-    .requiredOption('--config <file>', "this worker's station config: its destinations and credentials, and the farm's shared workDir")
+    .option(
+      '--queue <url>',
+      'the farm queue, redis://[user:password@]host:6379[/db] or rediss:// (default: INGEST_FARM_URL)',
+    )
+    .requiredOption(
+      '--config <file>',
+      "this worker's station config: its destinations and credentials, and the farm's shared workDir",
+    )
     .option('--name <name>', "this worker's name in the farm and in claims (default: host-pid)")
     .option('--titles <n>', 'stop after this many titles ended here', Number)
-    .option('--path-map <from=to>', "where this machine mounts the farm's masters (repeatable), e.g. /Volumes/Masters=/mnt/masters", collect)
-    .option('--lock-seconds <s>', "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)", Number)
-    .action(async (opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number }) => {
-      exitCode = await worker(opts, io);
-    });
+    .option(
+      '--path-map <from=to>',
+      "where this machine mounts the farm's masters (repeatable), e.g. /Volumes/Masters=/mnt/masters",
+      collect,
+    )
+    .option(
+      '--lock-seconds <s>',
+      "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)",
+      Number,
+    )
+    .action(
+      async (opts: {
+        queue?: string;
+        config: string;
+        name?: string;
+        titles?: number;
+        pathMap?: string[];
+        lockSeconds?: number;
+      }) => {
+        exitCode = await worker(opts, io);
+      },
+    );
 
   program
     .command('submit')
@@ -151,9 +238,22 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .option('--replace', 'publish in place of what the title ID holds')
     .option('--wait', 'wait until every title submitted has finished; exit 1 if any failed')
     .option('--json', 'print the titles as JSON on stdout')
-    .action(async (files: string[], opts: { queue?: string; priority?: number; titleId?: string; titles?: string; replace?: boolean; wait?: boolean; json?: boolean }) => {
-      exitCode = await submit(files, opts, io);
-    });
+    .action(
+      async (
+        files: string[],
+        opts: {
+          queue?: string;
+          priority?: number;
+          titleId?: string;
+          titles?: string;
+          replace?: boolean;
+          wait?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        exitCode = await submit(files, opts, io);
+      },
+    );
 
   program
     .command('farm')
@@ -168,22 +268,60 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
   program
     .command('audit')
-    .description('prove a destination holds exactly what each manifest lists (or, with --library, every title the origin holds); --repair puts back what is missing or wrong')
+    .description(
+      'prove a destination holds exactly what each manifest lists (or, with --library, every title the origin holds); --repair puts back what is missing or wrong',
+    )
     .argument('[packageDirOrManifest...]', 'package folders or manifest.json files (none with --library)')
-    .option('--library', "audit every title at the origin from the manifests there (not only this station's); repairs come from the archive's package tar; exit 1 on any problem")
+    .option(
+      '--library',
+      "audit every title at the origin from the manifests there (not only this station's); repairs come from the archive's package tar; exit 1 on any problem",
+    )
     .requiredOption('--dest <name>', 'destination name from the config (the archive is checked as the archive)')
     .requiredOption('--config <file>', 'station config')
-    .option('--repair', 're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again')
+    .option(
+      '--repair',
+      're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again',
+    )
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
-    .option('--sample <K>', "with --deep: hash a random sample of K objects per title; with --library: K chunks per title through the origin's public URL", Number)
-    .option('--request-restore', "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)")
-    .option('--title-id <id>', "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)")
+    .option(
+      '--sample <K>',
+      "with --deep: hash a random sample of K objects per title; with --library: K chunks per title through the origin's public URL",
+      Number,
+    )
+    .option(
+      '--request-restore',
+      "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)",
+    )
+    .option(
+      '--title-id <id>',
+      "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)",
+    )
     .option('--json', 'print every audit record as JSON on stdout')
-    .action(async (targets: string[], opts: { dest: string; config: string; repair?: boolean; deep?: boolean; sample?: number; json?: boolean; requestRestore?: boolean; titleId?: string; library?: boolean }) => {
-      if (opts.library && targets.length) throw new StationError('--library audits every title at the origin: give no package folders with it', 'usage');
-      if (!opts.library && !targets.length) throw new StationError('audit needs package folders or manifest.json files (or --library)', 'usage');
-      exitCode = opts.library ? await auditLibraryCli(opts, io) : await audit(targets, opts, io);
-    });
+    .action(
+      async (
+        targets: string[],
+        opts: {
+          dest: string;
+          config: string;
+          repair?: boolean;
+          deep?: boolean;
+          sample?: number;
+          json?: boolean;
+          requestRestore?: boolean;
+          titleId?: string;
+          library?: boolean;
+        },
+      ) => {
+        if (opts.library && targets.length)
+          throw new StationError(
+            '--library audits every title at the origin: give no package folders with it',
+            'usage',
+          );
+        if (!opts.library && !targets.length)
+          throw new StationError('audit needs package folders or manifest.json files (or --library)', 'usage');
+        exitCode = opts.library ? await auditLibraryCli(opts, io) : await audit(targets, opts, io);
+      },
+    );
 
   const uploads = program.command('uploads').description('unfinished multipart uploads at a destination');
   uploads
@@ -198,7 +336,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     });
   uploads
     .command('abort')
-    .description("abort unfinished multipart uploads this station started (their parts stop costing storage)")
+    .description('abort unfinished multipart uploads this station started (their parts stop costing storage)')
     .requiredOption('--dest <name>', 'destination name from the config')
     .requiredOption('--config <file>', 'station config')
     .option('--older-than <age>', 'only uploads started before this age (e.g. 24h)')
@@ -213,7 +351,9 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? EXIT_OK
+        : EXIT_USAGE;
     }
     io.stderr(`error: ${errorMessage(err)}`);
     // A config file that cannot be read or is invalid is a usage error, like a bad flag.

@@ -8,7 +8,9 @@ import { printableName } from '../common/printable.js';
 
 /** "title ID 東京物語, version v…: new at origin, new at archive" */
 export function describeClaim(c: NonNullable<JobSnapshot['claim']>): string {
-  const where = Object.entries(c.destinations).map(([d, v]) => `${v.mode}${v.replaced ? ` of ${v.replaced}` : ''} at ${d}`);
+  const where = Object.entries(c.destinations).map(
+    ([d, v]) => `${v.mode}${v.replaced ? ` of ${v.replaced}` : ''} at ${d}`,
+  );
   return `title ID ${c.titleId}, version ${c.version}: ${where.join(', ')}`;
 }
 
@@ -27,7 +29,8 @@ export function createProgressPrinter(write: (line: string) => void): (job: JobS
         if (st.etaSeconds !== undefined) line += ` · ETA ${formatDuration(st.etaSeconds)}`;
       } else {
         line += st.state;
-        if (st.startedAt && st.endedAt) line += ` (${((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000).toFixed(1)} s)`;
+        if (st.startedAt && st.endedAt)
+          line += ` (${((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000).toFixed(1)} s)`;
         if (st.state === 'failed' && job.error) line += `: ${job.error.message}`;
         if (stage === 'claim' && st.state === 'done' && job.claim) line += ` · ${describeClaim(job.claim)}`;
       }

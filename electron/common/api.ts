@@ -54,7 +54,10 @@ export interface InvokeOps {
   /** Validate, encrypt new credentials, write, and restart the engine (running titles resume). */
   saveSettings: { args: [update: SettingsUpdate]; result: SettingsView };
   /** List, write, read back and delete a test object at a destination (typed or stored credentials). */
-  testDestination: { args: [name: string, destination: DestinationConfig, credentials: Credentials | null]; result: ConnectionTest };
+  testDestination: {
+    args: [name: string, destination: DestinationConfig, credentials: Credentials | null];
+    result: ConnectionTest;
+  };
 }
 
 export interface ThroughputView {

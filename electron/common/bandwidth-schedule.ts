@@ -34,7 +34,11 @@ export function ruleCovers(rule: BandwidthRule, at: Date): boolean {
 }
 
 /** The limit in bytes/s at this moment (undefined: unlimited). */
-export function bandwidthAt(schedule: BandwidthRule[] | undefined, fallbackMBps: number | undefined, at: Date): number | undefined {
+export function bandwidthAt(
+  schedule: BandwidthRule[] | undefined,
+  fallbackMBps: number | undefined,
+  at: Date,
+): number | undefined {
   const rule = schedule?.find((r) => ruleCovers(r, at));
   const MBps = rule ? rule.MBps : fallbackMBps;
   return MBps ? MBps * 1e6 : undefined;

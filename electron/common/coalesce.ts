@@ -28,7 +28,11 @@ export function createCoalescer<T>(deliver: (value: T) => void, intervalMs = 100
       pending.set(key, value);
       const since = Date.now() - (lastSent.get(key) ?? 0);
       if (flushNow || since >= intervalMs) return send(key);
-      if (!timers.has(key)) timers.set(key, setTimeout(() => send(key), intervalMs - since));
+      if (!timers.has(key))
+        timers.set(
+          key,
+          setTimeout(() => send(key), intervalMs - since),
+        );
     },
     dispose() {
       for (const t of timers.values()) clearTimeout(t);

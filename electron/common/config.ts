@@ -23,7 +23,8 @@ function bareUrlProblem(raw: string, noun: string, credentialsHint: string): str
   }
   if (u.username || u.password) return `user name or password in the URL: ${credentialsHint}`;
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${u.protocol} is not http(s)`;
-  if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname)) return `plain http is allowed only to this machine (127.0.0.1, localhost); use https://${u.host}`;
+  if (u.protocol === 'http:' && !LOOPBACK.has(u.hostname))
+    return `plain http is allowed only to this machine (127.0.0.1, localhost); use https://${u.host}`;
   if (u.search || u.hash) return `no query or fragment in ${noun}`;
   return undefined;
 }
@@ -53,7 +54,8 @@ const toolPathSchema = z.string().superRefine((p, ctx) => {
  * ({keyId}) and be https (plain http only to this machine, for QC and tests).
  */
 export function keyUriProblem(template: string): string | undefined {
-  if (!template.includes('{keyId}')) return 'the template must contain {keyId} (each key has its own URI), e.g. https://keys.example/{keyId}';
+  if (!template.includes('{keyId}'))
+    return 'the template must contain {keyId} (each key has its own URI), e.g. https://keys.example/{keyId}';
   let u: URL;
   try {
     u = new URL(template.replace(/\{keyId\}/g, 'k'));
@@ -61,7 +63,8 @@ export function keyUriProblem(template: string): string | undefined {
     return 'not a URL';
   }
   if (u.username || u.password) return 'no user name or password in a key URI';
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) return `players must fetch keys over https (plain http only to this machine), not ${u.protocol}`;
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname)))
+    return `players must fetch keys over https (plain http only to this machine), not ${u.protocol}`;
   return undefined;
 }
 
@@ -79,7 +82,10 @@ export const encryptionSchema = z
     /** A new key every N segments (0: one key per title). */
     rotateEvery: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.keyRotateEvery),
   })
-  .refine((e) => !e.enabled || e.keyUri !== undefined, { message: 'encryption is on: set keyUri, e.g. "https://keys.example/{keyId}"', path: ['keyUri'] });
+  .refine((e) => !e.enabled || e.keyUri !== undefined, {
+    message: 'encryption is on: set keyUri, e.g. "https://keys.example/{keyId}"',
+    path: ['keyUri'],
+  });
 
 export const s3DestinationSchema = z.object({
   type: z.literal('s3'),
@@ -129,7 +135,10 @@ export function publicUrlProblem(raw: string): string | undefined {
 export { credentialBinding, endpointFor } from './config-binding.js';
 
 /** The flexible checksum an S3 destination sends (see `checksum`). */
-export function checksumFor(cfg: { preset: 'b2' | 'aws' | 'generic'; checksum?: 'none' | 'SHA256' | undefined }): 'SHA256' | undefined {
+export function checksumFor(cfg: {
+  preset: 'b2' | 'aws' | 'generic';
+  checksum?: 'none' | 'SHA256' | undefined;
+}): 'SHA256' | undefined {
   const c = cfg.checksum ?? (cfg.preset === 'aws' ? 'SHA256' : 'none');
   return c === 'none' ? undefined : c;
 }
@@ -143,13 +152,31 @@ export const folderDestinationSchema = z.object({
 export const destinationSchema = z.discriminatedUnion('type', [s3DestinationSchema, folderDestinationSchema]);
 
 /** Storage classes S3 knows; a name outside them is a typo, found now rather than hours into an upload. */
-export const S3_STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE', 'OUTPOSTS', 'SNOW', 'EXPRESS_ONEZONE'] as const;
+export const S3_STORAGE_CLASSES = [
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'GLACIER_IR',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'SNOW',
+  'EXPRESS_ONEZONE',
+] as const;
 
 /** Why a destination's storage class is refused: B2 answers NotImplemented to anything but STANDARD. */
-export function storageClassProblem(d: { type: string; preset?: string; storageClass?: string | undefined }): string | undefined {
+export function storageClassProblem(d: {
+  type: string;
+  preset?: string;
+  storageClass?: string | undefined;
+}): string | undefined {
   if (d.type !== 's3' || d.storageClass === undefined) return undefined;
-  if (!(S3_STORAGE_CLASSES as readonly string[]).includes(d.storageClass)) return `"${d.storageClass}" is not an S3 storage class (one of ${S3_STORAGE_CLASSES.join(', ')})`;
-  if (d.preset === 'b2' && d.storageClass !== 'STANDARD') return `Backblaze B2 stores everything in one class and answers NotImplemented to ${d.storageClass}: leave storageClass out (or STANDARD); for an archive class use an AWS (aws preset) bucket`;
+  if (!(S3_STORAGE_CLASSES as readonly string[]).includes(d.storageClass))
+    return `"${d.storageClass}" is not an S3 storage class (one of ${S3_STORAGE_CLASSES.join(', ')})`;
+  if (d.preset === 'b2' && d.storageClass !== 'STANDARD')
+    return `Backblaze B2 stores everything in one class and answers NotImplemented to ${d.storageClass}: leave storageClass out (or STANDARD); for an archive class use an AWS (aws preset) bucket`;
   return undefined;
 }
 
@@ -194,10 +221,18 @@ export const stationConfigSchema = z
     ffmpegPath: toolPathSchema.optional(),
     /** Folders whose new media files are ingested once they stop growing. */
     watchFolders: z
-      .array(z.object({ path: z.string().min(1), stableSeconds: z.number().min(0).default(STATION_DEFAULTS.watchStableSeconds) }))
+      .array(
+        z.object({
+          path: z.string().min(1),
+          stableSeconds: z.number().min(0).default(STATION_DEFAULTS.watchStableSeconds),
+        }),
+      )
       .default([]),
     /** Video encoder: "auto" (hardware if a trial encode passes, else libx264) or an ffmpeg encoder name. */
-    encoder: z.string().regex(/^[a-z0-9_]+$/).default(STATION_DEFAULTS.encoder),
+    encoder: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .default(STATION_DEFAULTS.encoder),
     /** Delivery spec file (default: resources/delivery-spec.json). */
     specPath: z.string().optional(),
     ffprobePath: toolPathSchema.optional(),
@@ -240,7 +275,10 @@ export const stationConfigSchema = z
      * AES-128 encryption of every title (a profile can also ask for it). Keys stay in `keysDir`
      * and are exported there for the key server; players fetch them from `keyUri`.
      */
-    encryption: encryptionSchema.default({ enabled: STATION_DEFAULTS.encryptionEnabled, rotateEvery: STATION_DEFAULTS.keyRotateEvery }),
+    encryption: encryptionSchema.default({
+      enabled: STATION_DEFAULTS.encryptionEnabled,
+      rotateEvery: STATION_DEFAULTS.keyRotateEvery,
+    }),
     /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
     keysDir: z.string().optional(),
     /**
@@ -252,9 +290,17 @@ export const stationConfigSchema = z
         tier: z.enum(['Expedited', 'Standard', 'Bulk']).default(STATION_DEFAULTS.restoreTier),
         days: z.number().int().min(1).max(30).default(STATION_DEFAULTS.restoreDays),
         /** How often a title waiting on a restore is checked again (minutes). */
-        pollMinutes: z.number().min(1).max(24 * 60).default(STATION_DEFAULTS.restorePollMinutes),
+        pollMinutes: z
+          .number()
+          .min(1)
+          .max(24 * 60)
+          .default(STATION_DEFAULTS.restorePollMinutes),
       })
-      .default({ tier: STATION_DEFAULTS.restoreTier, days: STATION_DEFAULTS.restoreDays, pollMinutes: STATION_DEFAULTS.restorePollMinutes }),
+      .default({
+        tier: STATION_DEFAULTS.restoreTier,
+        days: STATION_DEFAULTS.restoreDays,
+        pollMinutes: STATION_DEFAULTS.restorePollMinutes,
+      }),
     /**
      * The library audit: every title the origin holds, on a schedule (0 = only on demand), within a
      * request budget (the store bills listings and reads), with `sampleChunks` chunks per title
@@ -262,12 +308,21 @@ export const stationConfigSchema = z
      */
     libraryAudit: z
       .object({
-        everyHours: z.number().min(0).max(24 * 30).default(STATION_DEFAULTS.libraryAuditEveryHours),
+        everyHours: z
+          .number()
+          .min(0)
+          .max(24 * 30)
+          .default(STATION_DEFAULTS.libraryAuditEveryHours),
         requestsPerSecond: z.number().positive().max(10_000).default(STATION_DEFAULTS.libraryAuditRequestsPerSecond),
         sampleChunks: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.libraryAuditSampleChunks),
         repair: z.boolean().default(true),
       })
-      .default({ everyHours: STATION_DEFAULTS.libraryAuditEveryHours, requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond, sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks, repair: true }),
+      .default({
+        everyHours: STATION_DEFAULTS.libraryAuditEveryHours,
+        requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond,
+        sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks,
+        repair: true,
+      }),
     /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
     alertWebhook: publicUrlSchema.optional(),
     /** A station farm this desktop watches and steers (its titles, their workers, the same controls). */
@@ -275,7 +330,13 @@ export const stationConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     for (const [name, d] of Object.entries(cfg.destinations)) {
-      if (!noChecksumOnB2(d)) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'checksum'], message: 'Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)' });
+      if (!noChecksumOnB2(d))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', name, 'checksum'],
+          message:
+            'Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)',
+        });
       const cls = storageClassProblem(d);
       if (cls) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'storageClass'], message: cls });
     }

@@ -10,7 +10,17 @@ import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.
 import type { TitleReport } from './report.js';
 import type { TitleClaimSummary } from './title.js';
 
-export const STAGES = ['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'audit', 'report'] as const;
+export const STAGES = [
+  'probe',
+  'plan',
+  'claim',
+  'transcode',
+  'verify',
+  'uploadOrigin',
+  'uploadArchive',
+  'audit',
+  'report',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export const STAGE_LABELS: Record<StageName, string> = {

@@ -23,7 +23,15 @@ export const manifestFileSchema = z.object({
   sha256: hex(64),
   /** Rendition name (e.g. "720p", "audio"); absent for package-level files like master.m3u8. */
   rendition: z.string().optional(),
-  kind: z.enum(['master-playlist', 'media-playlist', 'iframe-playlist', 'init-segment', 'segment', 'subtitle-track', 'dash-manifest']),
+  kind: z.enum([
+    'master-playlist',
+    'media-playlist',
+    'iframe-playlist',
+    'init-segment',
+    'segment',
+    'subtitle-track',
+    'dash-manifest',
+  ]),
   durationSec: z.number().nonnegative().optional(),
   /** An encrypted segment: the bytes before encryption (what verify decoded), the key's id and the IV. */
   clear: z.object({ size: z.number().int().nonnegative(), sha256: hex(64) }).optional(),
@@ -70,10 +78,10 @@ export const manifestSchema = z.object({
   createdAt: z.string(),
   source: sourceFingerprintSchema.extend({ durationSec: z.number().nonnegative() }),
   /** Probe summary of the master: enough to recognise it and to check durations later. */
-  probe: z
-    .object({ container: z.string(), video: z.string().optional(), audio: z.string().optional() })
+  probe: z.object({ container: z.string(), video: z.string().optional(), audio: z.string().optional() }).optional(),
+  ladder: z
+    .array(z.object({ name: z.string(), width: z.number(), height: z.number(), videoKbps: z.number() }))
     .optional(),
-  ladder: z.array(z.object({ name: z.string(), width: z.number(), height: z.number(), videoKbps: z.number() })).optional(),
   encoder: z.string(),
   segmentSeconds: z.number().optional(),
   renditions: z.array(manifestRenditionSchema).optional(),
@@ -124,13 +132,19 @@ export interface PackageProblem {
 
 /** What an audit can find wrong at a destination, per object. */
 export const AUDIT_PROBLEMS = [
-  'missing', 'unexpected', 'size-mismatch', 'etag-mismatch', 'content-mismatch', 'wrong-storage-class',
+  'missing',
+  'unexpected',
+  'size-mismatch',
+  'etag-mismatch',
+  'content-mismatch',
+  'wrong-storage-class',
   /** The prefix's claim is not this title's (another master, or not an Ingest Station claim): nothing is touched. */
   'claimed-by-other',
   /** This manifest's version is not the live one (replaced, or never committed): nothing is touched. */
   'not-live',
   /** Through the origin's public URL (the viewers' door): not served, or served with other bytes. */
-  'viewers-missing', 'viewers-mismatch',
+  'viewers-missing',
+  'viewers-mismatch',
 ] as const;
 export type AuditProblemCode = (typeof AUDIT_PROBLEMS)[number];
 

@@ -105,11 +105,16 @@ export function frameRateValue(r: Rational): number {
   return r.den === 0 ? 0 : r.num / r.den;
 }
 
-export const isInterlaced = (v: VideoStreamInfo): boolean => !!v.fieldOrder && !['progressive', 'unknown'].includes(v.fieldOrder);
+export const isInterlaced = (v: VideoStreamInfo): boolean =>
+  !!v.fieldOrder && !['progressive', 'unknown'].includes(v.fieldOrder);
 
 /** One line per stream for lists and logs: "prores 1920×1080 24000/1001 yuv422p10le 10-bit". */
 export function describeVideo(v: VideoStreamInfo): string {
-  const parts = [v.codec + (v.profile ? ` (${v.profile})` : ''), `${v.width}×${v.height}`, `${v.frameRate.num}/${v.frameRate.den} fps`];
+  const parts = [
+    v.codec + (v.profile ? ` (${v.profile})` : ''),
+    `${v.width}×${v.height}`,
+    `${v.frameRate.num}/${v.frameRate.den} fps`,
+  ];
   if (v.sar && v.sar.num !== v.sar.den) parts.push(`SAR ${v.sar.num}:${v.sar.den}`);
   if (v.dar) parts.push(`DAR ${v.dar.num}:${v.dar.den}`);
   if (v.pixelFormat) parts.push(v.pixelFormat);

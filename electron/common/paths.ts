@@ -9,7 +9,8 @@
 /** Why the path is refused, or undefined when it is an absolute local path. */
 export function localPathProblem(p: string): string | undefined {
   if (p.includes('\0')) return 'it contains a NUL byte';
-  if (/^(\\\\|\/\/)/.test(p)) return `${p.slice(0, 40)} is a network (UNC) path: map the share to a drive letter or mount point`;
+  if (/^(\\\\|\/\/)/.test(p))
+    return `${p.slice(0, 40)} is a network (UNC) path: map the share to a drive letter or mount point`;
   if (!/^(\/|[A-Za-z]:[\\/])/.test(p)) return `${p.slice(0, 40)} is not an absolute path`;
   return undefined;
 }

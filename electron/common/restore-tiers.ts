@@ -14,8 +14,15 @@ interface TierFacts {
 }
 
 export const TIERS: Record<string, Partial<Record<RestoreTier, TierFacts>>> = {
-  DEEP_ARCHIVE: { Standard: { wait: 'within 12 hours', perGB: 0.02 }, Bulk: { wait: 'within 48 hours', perGB: 0.0025 } },
-  GLACIER: { Expedited: { wait: '1–5 minutes', perGB: 0.03 }, Standard: { wait: '3–5 hours', perGB: 0.01 }, Bulk: { wait: '5–12 hours', perGB: 0 } },
+  DEEP_ARCHIVE: {
+    Standard: { wait: 'within 12 hours', perGB: 0.02 },
+    Bulk: { wait: 'within 48 hours', perGB: 0.0025 },
+  },
+  GLACIER: {
+    Expedited: { wait: '1–5 minutes', perGB: 0.03 },
+    Standard: { wait: '3–5 hours', perGB: 0.01 },
+    Bulk: { wait: '5–12 hours', perGB: 0 },
+  },
 };
 
 /** Whether objects of this class must be restored before they can be read. */
@@ -41,6 +48,10 @@ export function restoreEstimate(storageClass: string, tier: RestoreTier, bytes: 
 
 /** For the settings screen: each tier with its wait and price per class that offers it. */
 export function tierLabel(tier: RestoreTier): string {
-  const offers = Object.entries(TIERS).flatMap(([cls, tiers]) => (tiers[tier] ? [`${cls === 'DEEP_ARCHIVE' ? 'Deep Archive' : 'Glacier'} ${tiers[tier]!.wait}, $${tiers[tier]!.perGB}/GB`] : []));
+  const offers = Object.entries(TIERS).flatMap(([cls, tiers]) =>
+    tiers[tier]
+      ? [`${cls === 'DEEP_ARCHIVE' ? 'Deep Archive' : 'Glacier'} ${tiers[tier]!.wait}, $${tiers[tier]!.perGB}/GB`]
+      : [],
+  );
   return `${tier} — ${offers.join('; ')}`;
 }

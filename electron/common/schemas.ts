@@ -24,7 +24,10 @@ export const absolutePath = z
 export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
 
 export const invokeArgSchemas = {
-  addMasters: z.tuple([z.array(absolutePath).min(1).max(1000), z.strictObject({ hold: z.boolean().optional() }).optional()]),
+  addMasters: z.tuple([
+    z.array(absolutePath).min(1).max(1000),
+    z.strictObject({ hold: z.boolean().optional() }).optional(),
+  ]),
   listJobs: z.tuple([]),
   cancelJob: z.tuple([jobId]),
   pickMasters: z.tuple([]),

@@ -26,7 +26,11 @@ export const settingsUpdateSchema = z
   .superRefine((u, ctx) => {
     for (const [name, d] of Object.entries(u.config.destinations)) {
       if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['config', 'destinations', name], message: 'credentials go in "credentials", never in the config' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['config', 'destinations', name],
+          message: 'credentials go in "credentials", never in the config',
+        });
       }
     }
   });

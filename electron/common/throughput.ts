@@ -27,19 +27,34 @@ export const PEAK_WINDOW_SECONDS = 5;
  * the average over the seconds from the first acknowledgement to the last; the peak the best
  * five-second average — or the average, for a transfer shorter than that window.
  */
-export function averageAndPeak(bytes: number, seconds: number, bestWindowBps: number): { averageBps: number; peakBps: number } {
+export function averageAndPeak(
+  bytes: number,
+  seconds: number,
+  bestWindowBps: number,
+): { averageBps: number; peakBps: number } {
   const averageBps = bytes / Math.max(1, seconds);
   return { averageBps, peakBps: Math.max(bestWindowBps, averageBps) };
 }
 
 /** What the graph says beside itself: now, and average and peak over the span drawn. */
-export function seriesSummary(s: ThroughputSeries): { nowBps: number; averageBps: number; peakBps: number; bytes: number } {
+export function seriesSummary(s: ThroughputSeries): {
+  nowBps: number;
+  averageBps: number;
+  peakBps: number;
+  bytes: number;
+} {
   const rates = smoothedRates(s);
   const first = s.bytes.findIndex((b) => b > 0);
   const last = s.bytes.length - 1 - [...s.bytes].reverse().findIndex((b) => b > 0);
   const bytes = s.bytes.reduce((a, b) => a + b, 0);
   if (first < 0) return { nowBps: 0, averageBps: 0, peakBps: 0, bytes: 0 };
-  const best = Math.max(...s.bytes.map((_, i) => (i + PEAK_WINDOW_SECONDS <= s.bytes.length ? s.bytes.slice(i, i + PEAK_WINDOW_SECONDS).reduce((a, b) => a + b, 0) / PEAK_WINDOW_SECONDS : 0)));
+  const best = Math.max(
+    ...s.bytes.map((_, i) =>
+      i + PEAK_WINDOW_SECONDS <= s.bytes.length
+        ? s.bytes.slice(i, i + PEAK_WINDOW_SECONDS).reduce((a, b) => a + b, 0) / PEAK_WINDOW_SECONDS
+        : 0,
+    ),
+  );
   return { nowBps: rates.at(-1) ?? 0, bytes, ...averageAndPeak(bytes, (last - first + 1) * s.bucketSeconds, best) };
 }
 

@@ -22,7 +22,8 @@ const MAX_SLUG_GRAPHEMES = 80;
 /** Characters a title ID may hold besides letters, marks and digits. */
 const ID_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]*$/u;
 
-const graphemes = (s: string): string[] => [...new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(s)].map((g) => g.segment);
+const graphemes = (s: string): string[] =>
+  [...new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(s)].map((g) => g.segment);
 
 /**
  * The default title ID of a master: its name in NFC, lower case, every run of characters that are
@@ -31,7 +32,11 @@ const graphemes = (s: string): string[] => [...new Intl.Segmenter('und', { granu
  * claim at the store, see engine/title/claim.ts).
  */
 export function slugTitle(name: string): string {
-  const words = name.normalize('NFC').toLowerCase().normalize('NFC').replace(/[^\p{L}\p{M}\p{N}]+/gu, '-');
+  const words = name
+    .normalize('NFC')
+    .toLowerCase()
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-');
   // A mark cannot start an ID (it would attach to the "-" or "/" before it).
   const trimmed = words.replace(/^[-\p{M}]+|-+$/gu, '');
   const cut = graphemes(trimmed).slice(0, MAX_SLUG_GRAPHEMES).join('').replace(/-+$/, '');
@@ -47,7 +52,10 @@ export const titleIdSchema = z
       .string()
       .min(1, 'a title ID cannot be empty')
       .max(120, 'a title ID is at most 120 characters')
-      .regex(ID_PATTERN, 'a title ID starts with a letter or digit and holds only letters, digits, ".", "_" and "-" (no "/" or spaces)'),
+      .regex(
+        ID_PATTERN,
+        'a title ID starts with a letter or digit and holds only letters, digits, ".", "_" and "-" (no "/" or spaces)',
+      ),
   );
 
 export function isTitleId(s: string): boolean {
@@ -78,7 +86,10 @@ export function sameMaster(a: Identity, b: Identity): boolean {
 export const versionIdSchema = z.string().regex(/^v\d{8}T\d{6}Z-[0-9a-f]{4}$/, 'not a version id');
 
 export function newVersionId(now: Date, random4hex: string): string {
-  const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const iso = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `v${iso}-${random4hex}`;
 }
 
@@ -116,7 +127,11 @@ export function versionKey(titleId: string, version: string, path: string): stri
 
 /** Versions whose objects legitimately live under the prefix (nothing in them is "unexpected"). */
 export function knownVersions(claim: TitleClaim): Set<string> {
-  return new Set([claim.current?.version, claim.pending?.version, ...claim.retired.map((r) => r.version)].filter((v): v is string => !!v));
+  return new Set(
+    [claim.current?.version, claim.pending?.version, ...claim.retired.map((r) => r.version)].filter(
+      (v): v is string => !!v,
+    ),
+  );
 }
 
 /**
@@ -124,8 +139,11 @@ export function knownVersions(claim: TitleClaim): Set<string> {
  * path separators, control and bidirectional-override characters replaced by "_".
  */
 export function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = name.normalize('NFC').replace(/[\\/\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '_').trim();
+  const cleaned = name
+    .normalize('NFC')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\\/\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '_')
+    .trim();
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'master' : cleaned;
 }
 

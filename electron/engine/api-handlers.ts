@@ -62,7 +62,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     async auditJob(jobId, options) {
       return deps.station().queue.mutate(jobId, async (job) => {
-        if (job.state !== 'done') throw new StationError(`"${job.title}" is ${job.state}: only delivered titles can be audited`, 'not-delivered');
+        if (job.state !== 'done')
+          throw new StationError(
+            `"${job.title}" is ${job.state}: only delivered titles can be audited`,
+            'not-delivered',
+          );
         return auditJob(job, deps.station().auditContext, options);
       });
     },
@@ -70,16 +74,26 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async auditLibrary(options) {
       const station = deps.station();
       const view = await station.library.view();
-      if (view.running) throw new StationError(`A library audit is already running (${view.running.done} of ${view.running.total} titles)`, 'library-audit-running');
+      if (view.running)
+        throw new StationError(
+          `A library audit is already running (${view.running.done} of ${view.running.total} titles)`,
+          'library-audit-running',
+        );
       // In the background: the view shows its progress, alerts say what it found.
-      void station.library.run({ repair: options.repair }).catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
+      void station.library
+        .run({ repair: options.repair })
+        .catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
     },
     async chunkMap(target) {
       const station = deps.station();
       if ('jobId' in target) {
         const job = station.queue.get(target.jobId);
         if (!job) throw new StationError(`No title with job ${target.jobId}`, 'no-job');
-        if (!job.claim || !job.verified) throw new StationError(`"${job.title}" has no package yet: the chunk map appears once it is verified`, 'not-verified');
+        if (!job.claim || !job.verified)
+          throw new StationError(
+            `"${job.title}" has no package yet: the chunk map appears once it is verified`,
+            'not-verified',
+          );
         const manifest = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
         const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
         return chunkMapOf(manifest, {
@@ -90,11 +104,24 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         });
       }
       const entry = (await station.library.view()).titles.find((t) => t.titleId === target.titleId);
-      if (!entry?.version) throw new StationError(`"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`, 'not-in-library');
+      if (!entry?.version)
+        throw new StationError(
+          `"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`,
+          'not-in-library',
+        );
       const got = await station.origin.getObject(versionKey(entry.titleId, entry.version, MANIFEST_FILE));
-      if (!got) throw new StationError(`The manifest of "${entry.titleId}" (${entry.version}) is gone from the origin`, 'no-manifest');
+      if (!got)
+        throw new StationError(
+          `The manifest of "${entry.titleId}" (${entry.version}) is gone from the origin`,
+          'no-manifest',
+        );
       const manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
-      return chunkMapOf(manifest, { titleId: entry.titleId, version: entry.version, delivered: true, audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] } });
+      return chunkMapOf(manifest, {
+        titleId: entry.titleId,
+        version: entry.version,
+        delivered: true,
+        audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] },
+      });
     },
     async throughput(target) {
       const meter = deps.station().meter;
@@ -108,7 +135,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         farm = await station.farm();
       } catch (err) {
         // No farm set, or not reachable: the view says which (the operator fixes Settings or the network).
-        return (err as StationError).code === 'no-farm' ? { titles: [], problems: [] } : { titles: [], problems: [], error: `The farm could not be reached: ${errorMessage(err)}` };
+        return (err as StationError).code === 'no-farm'
+          ? { titles: [], problems: [] }
+          : { titles: [], problems: [], error: `The farm could not be reached: ${errorMessage(err)}` };
       }
       const [titles, check] = await Promise.all([farm.list(), farm.check()]);
       return { url: farm.describe(), titles, problems: check.problems };

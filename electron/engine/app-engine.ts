@@ -54,7 +54,9 @@ export function defaultAppConfig(userDataDir: string, documentsDir: string): Sta
 }
 
 export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> {
-  const settings = new SettingsStore(opts.userDataDir, opts.secretBox, () => defaultAppConfig(opts.userDataDir, opts.documentsDir));
+  const settings = new SettingsStore(opts.userDataDir, opts.secretBox, () =>
+    defaultAppConfig(opts.userDataDir, opts.documentsDir),
+  );
   const jobListeners = new Set<(job: JobSnapshot) => void>();
   const stateListeners = new Set<(state: EngineState) => void>();
   const alertListeners = new Set<(alert: AuditAlert) => void>();
@@ -92,9 +94,11 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       view: () => settings.view(),
       async save(update) {
         // The work folder must be usable before anything is written or the station stopped.
-        await mkdir(join(resolveWorkDir(update.config, opts.userDataDir), 'jobs'), { recursive: true }).catch((err: Error) => {
-          throw new StationError(`The work folder cannot be used: ${err.message}`, 'config-invalid');
-        });
+        await mkdir(join(resolveWorkDir(update.config, opts.userDataDir), 'jobs'), { recursive: true }).catch(
+          (err: Error) => {
+            throw new StationError(`The work folder cannot be used: ${err.message}`, 'config-invalid');
+          },
+        );
         await settings.save(update);
         const old = station;
         station = undefined;
@@ -117,13 +121,28 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
         // Typed credentials go with the destination typed beside them. Stored ones go only to the
         // saved destination they are bound to: the renderer's endpoint and bucket are ignored, so
         // nothing signed with the real key can be sent to a host the renderer chose.
-        if (credentials) return checkConnection(name, destination.type === 's3' ? { ...destination, ...credentials } : destination, opts.userDataDir, journals);
+        if (credentials)
+          return checkConnection(
+            name,
+            destination.type === 's3' ? { ...destination, ...credentials } : destination,
+            opts.userDataDir,
+            journals,
+          );
         const saved = await settings.savedDestination(name);
         if (!saved) return checkConnection(name, destination, opts.userDataDir, journals);
-        const cfg = saved.destination.type === 's3' && saved.credentials ? { ...saved.destination, ...saved.credentials } : saved.destination;
+        const cfg =
+          saved.destination.type === 's3' && saved.credentials
+            ? { ...saved.destination, ...saved.credentials }
+            : saved.destination;
         const result = await checkConnection(name, cfg, opts.userDataDir, journals);
-        const differs = JSON.stringify(saved.destination) !== JSON.stringify(destinationWithoutCredentials(destination));
-        return differs ? { ...result, note: 'Tested the saved destination with its stored credentials: save the changes (or type the credentials) to test what the screen shows.' } : result;
+        const differs =
+          JSON.stringify(saved.destination) !== JSON.stringify(destinationWithoutCredentials(destination));
+        return differs
+          ? {
+              ...result,
+              note: 'Tested the saved destination with its stored credentials: save the changes (or type the credentials) to test what the screen shows.',
+            }
+          : result;
       },
     },
   });

@@ -22,7 +22,8 @@ export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   }
   const raw = parseJsonText(text, `Config file ${abs}`);
   const parsed = stationConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new StationError(`Config file ${abs} is invalid: ${describeZodError(parsed.error)}`, 'config-invalid');
+  if (!parsed.success)
+    throw new StationError(`Config file ${abs} is invalid: ${describeZodError(parsed.error)}`, 'config-invalid');
   return { config: parsed.data, baseDir: dirname(abs) };
 }
 
@@ -43,8 +44,12 @@ export function defaultConfig(baseDir: string): LoadedConfig {
  * XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows. Not
  * the current folder: `transcode` must write nothing but the package the operator asked for.
  */
-export function userCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Ingest Station', 'Cache');
+export function userCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  if (platform === 'win32')
+    return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Ingest Station', 'Cache');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Ingest Station');
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ingest-station');
 }
@@ -53,7 +58,11 @@ export function userCacheDir(env: NodeJS.ProcessEnv = process.env, platform: Nod
 export function defaultTranscodeConfig(baseDir: string): LoadedConfig {
   const work = join(userCacheDir(), 'transcode');
   return {
-    config: stationConfigSchema.parse({ destinations: { none: { type: 'folder', path: join(work, 'not-delivered') } }, origin: 'none', workDir: work }),
+    config: stationConfigSchema.parse({
+      destinations: { none: { type: 'folder', path: join(work, 'not-delivered') } },
+      origin: 'none',
+      workDir: work,
+    }),
     baseDir,
   };
 }

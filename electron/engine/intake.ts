@@ -11,7 +11,21 @@ import type { TitleRequest } from '../common/jobs.js';
 import { TITLE_SHEET, TitleSheet } from './title/title-sheet.js';
 
 export const MEDIA_EXTENSIONS = new Set([
-  '.mov', '.mp4', '.m4v', '.mxf', '.mkv', '.avi', '.ts', '.m2ts', '.mts', '.mpg', '.mpeg', '.webm', '.y4m', '.dv', '.wmv',
+  '.mov',
+  '.mp4',
+  '.m4v',
+  '.mxf',
+  '.mkv',
+  '.avi',
+  '.ts',
+  '.m2ts',
+  '.mts',
+  '.mpg',
+  '.mpeg',
+  '.webm',
+  '.y4m',
+  '.dv',
+  '.wmv',
 ]);
 
 export interface IntakeResult {
@@ -29,7 +43,14 @@ async function applySheets(result: IntakeResult, sheet: string | undefined): Pro
   const sheetFor = async (path: string): Promise<TitleSheet | undefined> => {
     if (sheet) return (sheets.get(sheet) ?? sheets.set(sheet, await TitleSheet.read(sheet)).get(sheet))!;
     const candidate = join(dirname(path), TITLE_SHEET);
-    if (!sheets.has(candidate)) sheets.set(candidate, await stat(candidate).then(() => TitleSheet.read(candidate), () => undefined));
+    if (!sheets.has(candidate))
+      sheets.set(
+        candidate,
+        await stat(candidate).then(
+          () => TitleSheet.read(candidate),
+          () => undefined,
+        ),
+      );
     return sheets.get(candidate);
   };
   for (const f of result.files) {
@@ -37,7 +58,8 @@ async function applySheets(result: IntakeResult, sheet: string | undefined): Pro
     if (request && (request.titleId || request.replace)) result.requests[f] = request;
   }
   for (const s of sheets.values()) {
-    for (const file of s?.unmatched(result.files) ?? []) result.notes.push(`${s!.path}: ${file} matches none of the masters added`);
+    for (const file of s?.unmatched(result.files) ?? [])
+      result.notes.push(`${s!.path}: ${file} matches none of the masters added`);
   }
 }
 
@@ -58,7 +80,8 @@ export async function expandSources(paths: string[], opts: { sheet?: string } = 
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) await walk(full);
       else if (e.isFile() && MEDIA_EXTENSIONS.has(extname(e.name).toLowerCase())) take(full);
-      else if (e.isFile() && e.name !== TITLE_SHEET) result.skipped.push({ path: full, reason: 'not a media file extension' });
+      else if (e.isFile() && e.name !== TITLE_SHEET)
+        result.skipped.push({ path: full, reason: 'not a media file extension' });
     }
   };
   for (const raw of paths) {

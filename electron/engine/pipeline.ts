@@ -17,6 +17,24 @@ import { reportStage } from './stages/report.js';
 export type { PipelineContext } from './stages/context.js';
 
 export function createStageRunners(ctx: PipelineContext): StageRunner[] {
-  const audit = { origin: ctx.origin, ...(ctx.archive ? { archive: ctx.archive } : {}), ffprobePath: () => ctx.tools().ffprobe, retireGraceMs: ctx.retireGraceMs, keys: ctx.keys, pool: ctx.objectsPool, deliver: ctx.deliver };
-  return [probeStage(ctx), planStage(ctx), claimStage(ctx), transcodeStage(ctx), verifyStage(ctx), uploadOriginStage(ctx), uploadArchiveStage(ctx), auditStage(audit), reportStage(ctx)];
+  const audit = {
+    origin: ctx.origin,
+    ...(ctx.archive ? { archive: ctx.archive } : {}),
+    ffprobePath: () => ctx.tools().ffprobe,
+    retireGraceMs: ctx.retireGraceMs,
+    keys: ctx.keys,
+    pool: ctx.objectsPool,
+    deliver: ctx.deliver,
+  };
+  return [
+    probeStage(ctx),
+    planStage(ctx),
+    claimStage(ctx),
+    transcodeStage(ctx),
+    verifyStage(ctx),
+    uploadOriginStage(ctx),
+    uploadArchiveStage(ctx),
+    auditStage(audit),
+    reportStage(ctx),
+  ];
 }

@@ -118,7 +118,11 @@ export interface DestinationSet {
  * The station's destinations, created on first use, sharing one pool of parts in flight and one
  * bandwidth budget; multipart journals live in <workDir>/uploads.
  */
-export function openDestinations(config: StationConfig, baseDir: string, overrides: Partial<S3Runtime> = {}): DestinationSet {
+export function openDestinations(
+  config: StationConfig,
+  baseDir: string,
+  overrides: Partial<S3Runtime> = {},
+): DestinationSet {
   const runtime: S3Runtime = {
     journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
     partsPool: pLimit(config.partsInFlight),
@@ -130,7 +134,10 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
   };
   // A timetable is applied live: running uploads take the new rate at their next part.
   const schedule = config.bandwidthSchedule?.length
-    ? setInterval(() => runtime.bandwidth?.setRate(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())), 30_000)
+    ? setInterval(
+        () => runtime.bandwidth?.setRate(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())),
+        30_000,
+      )
     : undefined;
   schedule?.unref();
   const made = new Map<string, Destination>();
@@ -139,7 +146,11 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
       let d = made.get(name);
       if (!d) {
         const cfg = config.destinations[name];
-        if (!cfg) throw new StationError(`Destination "${name}" is not defined (defined: ${Object.keys(config.destinations).join(', ') || 'none'})`, 'config-no-destination');
+        if (!cfg)
+          throw new StationError(
+            `Destination "${name}" is not defined (defined: ${Object.keys(config.destinations).join(', ') || 'none'})`,
+            'config-no-destination',
+          );
         d = createDestination(name, cfg, baseDir, runtime);
         made.set(name, d);
       }
@@ -157,7 +168,12 @@ export function openDestinations(config: StationConfig, baseDir: string, overrid
  * three times that (each object's body is in memory while it is sent); fixed: uploadConcurrency.
  */
 export function objectsPoolFor(config: Pick<StationConfig, 'uploadConcurrency' | 'transferConcurrency'>): Pool {
-  return adaptivePool({ min: 1, initial: config.uploadConcurrency, max: config.uploadConcurrency * 3, fixed: config.transferConcurrency === 'fixed' });
+  return adaptivePool({
+    min: 1,
+    initial: config.uploadConcurrency,
+    max: config.uploadConcurrency * 3,
+    fixed: config.transferConcurrency === 'fixed',
+  });
 }
 
 export async function openStation(opts: StationOptions): Promise<Station> {
@@ -168,11 +184,14 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   let farm: Promise<FarmQueue> | undefined;
   const farmQueue = (): Promise<FarmQueue> => {
     const url = config.farm?.url;
-    if (!url) return Promise.reject(new StationError('No farm is set: give its Redis URL in Settings → Farm', 'no-farm'));
-    return (farm ??= import('./farm/farm-queue.js').then((m) => m.FarmQueue.open({ url })).catch((err: unknown) => {
-      farm = undefined; // tried again on the next call
-      throw err;
-    }));
+    if (!url)
+      return Promise.reject(new StationError('No farm is set: give its Redis URL in Settings → Farm', 'no-farm'));
+    return (farm ??= import('./farm/farm-queue.js')
+      .then((m) => m.FarmQueue.open({ url }))
+      .catch((err: unknown) => {
+        farm = undefined; // tried again on the next call
+        throw err;
+      }));
   };
   const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
@@ -186,21 +205,32 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
     }));
 
-  const specPath = config.specPath ? resolve(opts.baseDir, config.specPath) : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
+  const specPath = config.specPath
+    ? resolve(opts.baseDir, config.specPath)
+    : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
   let spec: Promise<DeliverySpec> | undefined;
   const runnerSpec = (): Promise<DeliverySpec> => (spec ??= loadSpec(specPath));
   let encoder: Promise<EncoderChoice> | undefined;
   const detectEncoder = (): Promise<EncoderChoice> =>
-    (encoder ??= (config.encoder && config.encoder !== 'auto'
-      ? Promise.resolve({ chosen: config.encoder, reason: `set in the config (encoder: ${config.encoder})` })
-      : detectEncoders(getTools().ffmpeg, workDir)
-    ).catch((err: unknown) => ({ chosen: 'libx264', reason: `software encoder: hardware detection failed (${(err as Error).message})` })));
+    (encoder ??= (
+      config.encoder && config.encoder !== 'auto'
+        ? Promise.resolve({ chosen: config.encoder, reason: `set in the config (encoder: ${config.encoder})` })
+        : detectEncoders(getTools().ffmpeg, workDir)
+    ).catch((err: unknown) => ({
+      chosen: 'libx264',
+      reason: `software encoder: hardware detection failed (${(err as Error).message})`,
+    })));
   let profile: Promise<LadderProfile> | undefined;
   const journals = new ChunkJournals();
   const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
-    profile: () => (profile ??= loadProfile(config.profile, join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'), opts.baseDir)),
+    profile: () =>
+      (profile ??= loadProfile(
+        config.profile,
+        join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'),
+        opts.baseDir,
+      )),
     segmentFormat: config.segmentFormat,
     dash: config.dash,
     encoder: detectEncoder,
@@ -222,14 +252,18 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     deliver: opts.deliver ?? true,
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
-  const queue = await JobQueue.open(new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl')), runners, {
-    ...(opts.eligible ? { eligible: opts.eligible } : {}),
-    activeJobs: config.activeJobs,
-    ...(opts.overlap === false ? { overlap: false } : {}),
-    // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
-    // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
-    stageLimits: { transcode: config.transcodeConcurrency },
-  });
+  const queue = await JobQueue.open(
+    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl')),
+    runners,
+    {
+      ...(opts.eligible ? { eligible: opts.eligible } : {}),
+      activeJobs: config.activeJobs,
+      ...(opts.overlap === false ? { overlap: false } : {}),
+      // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
+      // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
+      stageLimits: { transcode: config.transcodeConcurrency },
+    },
+  );
   // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
   queue.onUpdate((j) => {
     if (isFinal(j.state)) void journals.release(j.id);
@@ -249,9 +283,23 @@ export async function openStation(opts: StationOptions): Promise<Station> {
 
   // The archive's tar gone, its master not: transcoded again through this queue, as a replacement.
   const rebuild = archive
-    ? createRebuild({ archive, dir: join(workDir, 'rebuild'), restore: config.restore, enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id })
+    ? createRebuild({
+        archive,
+        dir: join(workDir, 'rebuild'),
+        restore: config.restore,
+        enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id,
+      })
     : undefined;
-  const auditContext: JobAuditContext = { origin, ...(archive ? { archive } : {}), ffprobePath: () => getTools().ffprobe, retireGraceMs: config.retireGraceHours * 3_600_000, keys, pool: objectsPool, restore: config.restore, ...(rebuild ? { rebuild } : {}) };
+  const auditContext: JobAuditContext = {
+    origin,
+    ...(archive ? { archive } : {}),
+    ffprobePath: () => getTools().ffprobe,
+    retireGraceMs: config.retireGraceHours * 3_600_000,
+    keys,
+    pool: objectsPool,
+    restore: config.restore,
+    ...(rebuild ? { rebuild } : {}),
+  };
   // Titles whose repair waits on an archive restore: checked again until the copy is readable.
   const pollRestores = async (): Promise<number> => {
     let finished = 0;
@@ -274,7 +322,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
   });
   if (opts.scheduleAudits && opts.deliver !== false) library.schedule();
-  const restoreTimer = setInterval(() => void pollRestores().catch((err: unknown) => console.error(`restore check: ${errorMessage(err)}`)), config.restore.pollMinutes * 60_000);
+  const restoreTimer = setInterval(
+    () => void pollRestores().catch((err: unknown) => console.error(`restore check: ${errorMessage(err)}`)),
+    config.restore.pollMinutes * 60_000,
+  );
   restoreTimer.unref();
 
   return {
@@ -290,7 +341,13 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       try {
         const t = getTools();
         const [fv, pv] = await Promise.all([toolVersion(t.ffmpeg), toolVersion(t.ffprobe)]);
-        return { ...base, ffmpeg: { path: t.ffmpeg, version: fv }, ffprobe: { path: t.ffprobe, version: pv }, spec: (await runnerSpec()).name, ...(t.ffprobeWarning ? { warnings: [t.ffprobeWarning] } : {}) };
+        return {
+          ...base,
+          ffmpeg: { path: t.ffmpeg, version: fv },
+          ffprobe: { path: t.ffprobe, version: pv },
+          spec: (await runnerSpec()).name,
+          ...(t.ffprobeWarning ? { warnings: [t.ffprobeWarning] } : {}),
+        };
       } catch (err) {
         return { ...base, toolsError: (err as Error).message };
       }
@@ -306,7 +363,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       await queue.close();
       await journals.closeAll();
       destinations.close();
-      await farm?.then((f) => f.close(), () => undefined);
+      await farm?.then(
+        (f) => f.close(),
+        () => undefined,
+      );
     },
   };
 }

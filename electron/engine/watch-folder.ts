@@ -43,7 +43,11 @@ export class WatchFolder {
     } catch (err) {
       this.opts.onError?.(err);
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.opts.pollMs ?? Math.min(2000, Math.max(100, this.opts.stableMs / 4)));
+    if (!this.stopped)
+      this.timer = setTimeout(
+        () => void this.tick(),
+        this.opts.pollMs ?? Math.min(2000, Math.max(100, this.opts.stableMs / 4)),
+      );
   }
 
   /** One pass: note sizes, deliver what has been still long enough. */

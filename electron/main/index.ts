@@ -57,7 +57,10 @@ async function start(): Promise<void> {
     notify(job);
   });
   engine.onEngineState((state) => send(EVENT_CHANNELS.engineState, state));
-  const alert = createAlertNotifier({ isSupported: () => Notification.isSupported(), show: (title, body) => new Notification({ title, body }).show() });
+  const alert = createAlertNotifier({
+    isSupported: () => Notification.isSupported(),
+    show: (title, body) => new Notification({ title, body }).show(),
+  });
   engine.onAlert(alert);
 
   mainWindow = createMainWindow(preloadPath, appUrl);
@@ -75,7 +78,10 @@ export async function launch(): Promise<void> {
     await start();
   } catch (err) {
     console.error(`start-up failed: ${errorMessage(err)}`);
-    dialog.showErrorBox('Ingest Station could not start', `${errorMessage(err)}\n\nNothing was changed. Fix the cause and start Ingest Station again.`);
+    dialog.showErrorBox(
+      'Ingest Station could not start',
+      `${errorMessage(err)}\n\nNothing was changed. Fix the cause and start Ingest Station again.`,
+    );
     const e = engine;
     engine = undefined;
     await e?.close().catch(() => undefined);

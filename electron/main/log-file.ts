@@ -16,8 +16,12 @@ export function teeConsoleToFile(dir: string, target: Pick<Console, Level> = con
   const path = join(dir, 'main.log');
   const write = (level: Level, args: unknown[]): void => {
     try {
-      if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) > ROLL_BYTES) renameSync(path, join(dir, 'main.1.log'));
-      appendFileSync(path, `${new Date().toISOString()} ${level.toUpperCase()} ${format(...args).replace(/\n/g, '\n    ')}\n`);
+      if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) > ROLL_BYTES)
+        renameSync(path, join(dir, 'main.1.log'));
+      appendFileSync(
+        path,
+        `${new Date().toISOString()} ${level.toUpperCase()} ${format(...args).replace(/\n/g, '\n    ')}\n`,
+      );
     } catch {
       // A full or read-only disk must not take the app down with it.
     }

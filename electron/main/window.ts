@@ -9,7 +9,12 @@ import { CONTENT_SECURITY_POLICY } from './csp.js';
 export { CONTENT_SECURITY_POLICY } from './csp.js';
 
 /** Sites the app may open in the user's browser (documentation it links to); nothing else. */
-export const EXTERNAL_ALLOW_LIST = ['https://ffmpeg.org', 'https://www.backblaze.com', 'https://docs.aws.amazon.com', 'https://www.electronjs.org'];
+export const EXTERNAL_ALLOW_LIST = [
+  'https://ffmpeg.org',
+  'https://www.backblaze.com',
+  'https://docs.aws.amazon.com',
+  'https://www.electronjs.org',
+];
 
 export function isAllowedExternal(url: string): boolean {
   try {

@@ -4,13 +4,24 @@
  * It imports only channel names and types from common (no engine, no node:*).
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { API_GLOBAL, EVENT_CHANNELS, INVOKE_CHANNELS, MEDIA_SCHEME, mediaPath, type EngineState, type StationApi } from '../common/api.js';
+import {
+  API_GLOBAL,
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  MEDIA_SCHEME,
+  mediaPath,
+  type EngineState,
+  type StationApi,
+} from '../common/api.js';
 import type { JobSnapshot } from '../common/jobs.js';
 
 type DomFile = Parameters<typeof webUtils.getPathForFile>[0];
 
 export const stationApi: StationApi = {
-  addMasters: (paths, options) => (options ? ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths, options) : ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths)),
+  addMasters: (paths, options) =>
+    options
+      ? ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths, options)
+      : ipcRenderer.invoke(INVOKE_CHANNELS.addMasters, paths),
   listJobs: () => ipcRenderer.invoke(INVOKE_CHANNELS.listJobs),
   cancelJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.cancelJob, jobId),
   pickMasters: () => ipcRenderer.invoke(INVOKE_CHANNELS.pickMasters),
@@ -25,7 +36,8 @@ export const stationApi: StationApi = {
   resumeAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.resumeAll),
   getSettings: () => ipcRenderer.invoke(INVOKE_CHANNELS.getSettings),
   saveSettings: (update) => ipcRenderer.invoke(INVOKE_CHANNELS.saveSettings, update),
-  testDestination: (name, destination, credentials) => ipcRenderer.invoke(INVOKE_CHANNELS.testDestination, name, destination, credentials),
+  testDestination: (name, destination, credentials) =>
+    ipcRenderer.invoke(INVOKE_CHANNELS.testDestination, name, destination, credentials),
   libraryView: () => ipcRenderer.invoke(INVOKE_CHANNELS.libraryView),
   auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
   chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
@@ -47,7 +59,8 @@ export const stationApi: StationApi = {
     };
   },
   mediaUrl: (jobId, where, path) => `${MEDIA_SCHEME}://title/${mediaPath(jobId, where, path)}`,
-  pathsForFiles: (files) => files.map((f) => webUtils.getPathForFile(f as unknown as DomFile)).filter((p) => p.length > 0),
+  pathsForFiles: (files) =>
+    files.map((f) => webUtils.getPathForFile(f as unknown as DomFile)).filter((p) => p.length > 0),
 };
 
 contextBridge.exposeInMainWorld(API_GLOBAL, stationApi);

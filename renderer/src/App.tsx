@@ -56,27 +56,41 @@ export function App(): React.JSX.Element {
               // Batch audit: every delivered title, one after another (the stores see no burst).
               setAuditing(true);
               void (async () => {
-                for (const j of jobs.filter((x) => x.state === 'done')) await station.auditJob(j.id, { repair: false, deep: false }).catch(() => undefined);
+                for (const j of jobs.filter((x) => x.state === 'done'))
+                  await station.auditJob(j.id, { repair: false, deep: false }).catch(() => undefined);
                 setAuditing(false);
               })();
             }}
           >
             {auditing ? 'Auditing all…' : 'Audit all delivered titles'}
           </button>
-          <button type="button" aria-pressed={view === 'library'} onClick={() => setView(view === 'library' ? 'queue' : 'library')}>
+          <button
+            type="button"
+            aria-pressed={view === 'library'}
+            onClick={() => setView(view === 'library' ? 'queue' : 'library')}
+          >
             Library
           </button>
-          <button type="button" aria-pressed={view === 'farm'} onClick={() => setView(view === 'farm' ? 'queue' : 'farm')}>
+          <button
+            type="button"
+            aria-pressed={view === 'farm'}
+            onClick={() => setView(view === 'farm' ? 'queue' : 'farm')}
+          >
             Farm
           </button>
-          <button type="button" aria-pressed={view === 'settings'} onClick={() => setView(view === 'settings' ? 'queue' : 'settings')}>
+          <button
+            type="button"
+            aria-pressed={view === 'settings'}
+            onClick={() => setView(view === 'settings' ? 'queue' : 'settings')}
+          >
             Settings
           </button>
         </nav>
       </header>
       {!engine.connected && (
         <p className="banner banner--warn" role="status" data-testid="engine-banner">
-          Engine unavailable — {engine.reason ?? 'reconnecting'}. Nothing is lost: titles continue from their last completed step when it is back.
+          Engine unavailable — {engine.reason ?? 'reconnecting'}. Nothing is lost: titles continue from their last
+          completed step when it is back.
         </p>
       )}
       {view === 'settings' ? (
@@ -87,7 +101,14 @@ export function App(): React.JSX.Element {
         <Farm station={station} />
       ) : (
         <>
-          <DropZone station={station} compact={jobs.length > 0} over={drop.over} hold={drop.hold} setHold={drop.setHold} add={drop.add} />
+          <DropZone
+            station={station}
+            compact={jobs.length > 0}
+            over={drop.over}
+            hold={drop.hold}
+            setHold={drop.setHold}
+            add={drop.add}
+          />
           {error && (
             <p className="banner banner--error" role="alert" data-testid="add-error">
               {error}

@@ -42,7 +42,8 @@ export function AuditPanel({ job, station }: { job: JobSnapshot; station: Statio
               : `${r.destination}: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} found ${time(r.at)}`}
             {r.restore && ` — the repair waits for the archive: ${r.restore.detail}`}
             {r.rebuild && ` — ${r.rebuild.detail}`}
-            {r.repaired?.fromArchive && ` — repaired from the archive (${r.repaired.fromArchive.bytesRepaired} bytes, ${r.repaired.fromArchive.bytesRead} read back)`}
+            {r.repaired?.fromArchive &&
+              ` — repaired from the archive (${r.repaired.fromArchive.bytesRepaired} bytes, ${r.repaired.fromArchive.bytesRead} read back)`}
           </li>
         ))}
       </ul>

@@ -18,7 +18,8 @@ export const CHUNK_STATE_LABELS: Record<ChunkState, string> = {
 };
 
 /** One home for the colours: the canvas reads the same CSS variables the legend shows. */
-const cssVar = (el: Element, state: ChunkState): string => getComputedStyle(el).getPropertyValue(`--chunk-${state}`).trim() || '#888';
+const cssVar = (el: Element, state: ChunkState): string =>
+  getComputedStyle(el).getPropertyValue(`--chunk-${state}`).trim() || '#888';
 
 const GAP = 1;
 const LABEL = 72;
@@ -26,7 +27,17 @@ const LABEL = 72;
 const cellFor = (columns: number): number => (columns <= 60 ? 14 : columns <= 200 ? 8 : 4);
 
 /** Of a queued title (`jobId`) or a library title (`titleId`); `revision` reloads it (a new audit). */
-export function ChunkMap({ station, jobId, titleId, revision = 0 }: { station: StationApi; jobId?: string; titleId?: string; revision?: number }): React.JSX.Element {
+export function ChunkMap({
+  station,
+  jobId,
+  titleId,
+  revision = 0,
+}: {
+  station: StationApi;
+  jobId?: string;
+  titleId?: string;
+  revision?: number;
+}): React.JSX.Element {
   const [map, setMap] = useState<ChunkMapData>();
   const [error, setError] = useState<string>();
   const [hover, setHover] = useState<string>();
@@ -35,7 +46,10 @@ export function ChunkMap({ station, jobId, titleId, revision = 0 }: { station: S
   useEffect(() => {
     // A new target remounts the component (its parents key it); a new revision replaces the map when it arrives.
     let live = true;
-    station.chunkMap(jobId ? { jobId } : { titleId: titleId! }).then((m) => live && (setMap(m), setError(undefined)), (e: unknown) => live && setError(errorText(e)));
+    station.chunkMap(jobId ? { jobId } : { titleId: titleId! }).then(
+      (m) => live && (setMap(m), setError(undefined)),
+      (e: unknown) => live && setError(errorText(e)),
+    );
     return () => {
       live = false;
     };
@@ -73,7 +87,12 @@ export function ChunkMap({ station, jobId, titleId, revision = 0 }: { station: S
     });
   }, [map, columns, CELL, ROW]);
 
-  if (error) return <p className="banner banner--error" data-testid="chunk-map-error">{error}</p>;
+  if (error)
+    return (
+      <p className="banner banner--error" data-testid="chunk-map-error">
+        {error}
+      </p>
+    );
   if (!map) return <p className="empty">Loading the chunk map…</p>;
   const total = CHUNK_STATES.reduce((n, s) => n + map.counts[s], 0);
   const problems = map.rows.flatMap((r) => r.cells.filter((c) => c.state === 'problem' || c.state === 'repaired'));
@@ -92,7 +111,11 @@ export function ChunkMap({ station, jobId, titleId, revision = 0 }: { station: S
             const x = Math.floor((e.clientX - r.left - LABEL) / (CELL + GAP));
             const y = Math.floor((e.clientY - r.top) / ROW);
             const cell = x >= 0 ? map.rows[y]?.cells[x] : undefined;
-            setHover(cell ? `${cell.path}: ${CHUNK_STATE_LABELS[cell.state]}${cell.detail ? ` — ${cell.detail}` : ''}` : undefined);
+            setHover(
+              cell
+                ? `${cell.path}: ${CHUNK_STATE_LABELS[cell.state]}${cell.detail ? ` — ${cell.detail}` : ''}`
+                : undefined,
+            );
           }}
           onMouseLeave={() => setHover(undefined)}
         />
@@ -101,7 +124,8 @@ export function ChunkMap({ station, jobId, titleId, revision = 0 }: { station: S
         <ul className="chunkmap__legend">
           {CHUNK_STATES.map((s) => (
             <li key={s}>
-              <span className={`chunkmap__swatch chunkmap__swatch--${s}`} aria-hidden="true" /> {CHUNK_STATE_LABELS[s]} {map.counts[s]}
+              <span className={`chunkmap__swatch chunkmap__swatch--${s}`} aria-hidden="true" /> {CHUNK_STATE_LABELS[s]}{' '}
+              {map.counts[s]}
             </li>
           ))}
         </ul>

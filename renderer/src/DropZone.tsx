@@ -15,7 +15,8 @@ export function useMasterDrop(station: StationApi, onError: (message: string | u
       onError(errorText(err));
     }
   };
-  const isFiles = (e: DragEvent): boolean => Array.from(e.dataTransfer?.types ?? []).includes('Files') || e.dataTransfer?.files?.length > 0;
+  const isFiles = (e: DragEvent): boolean =>
+    Array.from(e.dataTransfer?.types ?? []).includes('Files') || e.dataTransfer?.files?.length > 0;
   const handlers = {
     onDragEnter: (e: DragEvent) => {
       if (!isFiles(e)) return;
@@ -53,14 +54,20 @@ interface Props {
 /** Where to drop (anywhere in the window), the picker (keyboard: Tab to the button), and "hold". */
 export function DropZone({ station, compact, over, hold, setHold, add }: Props): React.JSX.Element {
   return (
-    <div className={`dropzone${compact ? ' dropzone--compact' : ''}${over ? ' dropzone--over' : ''}`} data-testid="dropzone">
-      <p className="dropzone__title">{compact ? 'Drop masters or folders anywhere in the window' : 'Drop source masters or folders here'}</p>
+    <div
+      className={`dropzone${compact ? ' dropzone--compact' : ''}${over ? ' dropzone--over' : ''}`}
+      data-testid="dropzone"
+    >
+      <p className="dropzone__title">
+        {compact ? 'Drop masters or folders anywhere in the window' : 'Drop source masters or folders here'}
+      </p>
       {!compact && <p className="dropzone__hint">Masters are only read — never moved or modified.</p>}
       <button type="button" onClick={() => void station.pickMasters().then(add)}>
         Choose files…
       </button>
       <label className="dropzone__hold">
-        <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Hold new titles to set their title IDs first
+        <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> Hold new titles to set
+        their title IDs first
       </label>
     </div>
   );

@@ -24,13 +24,21 @@ export function JobActions({ job, station }: { job: JobSnapshot; station: Statio
       )}
       {waiting && (
         <>
-          <button type="button" aria-label={`Move ${job.title} to the top`} onClick={() => void station.moveJob(job.id, 'top')}>
+          <button
+            type="button"
+            aria-label={`Move ${job.title} to the top`}
+            onClick={() => void station.moveJob(job.id, 'top')}
+          >
             ⤒ Top
           </button>
           <button type="button" aria-label={`Move ${job.title} up`} onClick={() => void station.moveJob(job.id, 'up')}>
             ↑
           </button>
-          <button type="button" aria-label={`Move ${job.title} down`} onClick={() => void station.moveJob(job.id, 'down')}>
+          <button
+            type="button"
+            aria-label={`Move ${job.title} down`}
+            onClick={() => void station.moveJob(job.id, 'down')}
+          >
             ↓
           </button>
         </>

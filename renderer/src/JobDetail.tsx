@@ -24,9 +24,11 @@ const QcPlayer = lazy(() => import('./QcPlayer').then((m) => ({ default: m.QcPla
 const NEXT_STEP: Record<StageName, string> = {
   probe: 'Fix or replace the master at its source, then add it again.',
   plan: 'Check the ladder profile in Settings, then retry.',
-  claim: 'Set the platform’s title ID below and retry, or Retry with Replace to publish this master in place of what the ID holds.',
+  claim:
+    'Set the platform’s title ID below and retry, or Retry with Replace to publish this master in place of what the ID holds.',
   transcode: 'Retry. If it fails again, the ffmpeg output below names the cause (disk, codec, hardware).',
-  verify: 'Retry re-transcodes nothing: it checks the package again. If files are damaged, cancel and add the master again.',
+  verify:
+    'Retry re-transcodes nothing: it checks the package again. If files are damaged, cancel and add the master again.',
   uploadOrigin: 'Check the origin in Settings (Test connection), then retry: uploaded parts are kept.',
   uploadArchive: 'Check the archive in Settings (Test connection), then retry: uploaded parts are kept.',
   audit: 'Run the audit again, or Repair from the local package.',
@@ -42,13 +44,32 @@ function stageTime(st: StageProgress): string {
 export const DETAIL_TABS = ['Overview', 'Master', 'Ladder', 'Delivery', 'Audit', 'QC'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
-export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; station: StationApi; tab: DetailTab; onTab(tab: DetailTab): void }): React.JSX.Element {
+export function JobDetail({
+  job,
+  station,
+  tab,
+  onTab,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  tab: DetailTab;
+  onTab(tab: DetailTab): void;
+}): React.JSX.Element {
   const verified = job.stages.verify.state === 'done' && job.packageDir;
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
   const id = (t: DetailTab): string => `detail-${job.id}-${t}`;
   const onKeyDown = (e: React.KeyboardEvent): void => {
     const i = DETAIL_TABS.indexOf(tab);
-    const to = e.key === 'ArrowRight' ? (i + 1) % DETAIL_TABS.length : e.key === 'ArrowLeft' ? (i + DETAIL_TABS.length - 1) % DETAIL_TABS.length : e.key === 'Home' ? 0 : e.key === 'End' ? DETAIL_TABS.length - 1 : -1;
+    const to =
+      e.key === 'ArrowRight'
+        ? (i + 1) % DETAIL_TABS.length
+        : e.key === 'ArrowLeft'
+          ? (i + DETAIL_TABS.length - 1) % DETAIL_TABS.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? DETAIL_TABS.length - 1
+              : -1;
     if (to < 0) return;
     e.preventDefault();
     onTab(DETAIL_TABS[to]!);
@@ -84,54 +105,60 @@ export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; stat
           </button>
         ))}
       </div>
-      <div className="tabs__panel" role="tabpanel" id={id(tab)} aria-labelledby={`${id(tab)}-tab`} data-testid={`detail-tab-${tab.toLowerCase()}`}>
+      <div
+        className="tabs__panel"
+        role="tabpanel"
+        id={id(tab)}
+        aria-labelledby={`${id(tab)}-tab`}
+        data-testid={`detail-tab-${tab.toLowerCase()}`}
+      >
         {tab === 'Overview' && (
           <>
-      <table className="stages" data-testid="stage-table">
-        <tbody>
-          {STAGES.map((s) => {
-            const st = job.stages[s];
-            return (
-              <tr key={s} className={`stages__row stages__row--${st.state}`}>
-                <th scope="row">{STAGE_LABELS[s]}</th>
-                <td>{st.state}</td>
-                <td>{st.state === 'running' ? formatPercent(st.fraction) : ''}</td>
-                <td className="stages__detail">{st.detail ?? ''}</td>
-                <td>{stageTime(st)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+            <table className="stages" data-testid="stage-table">
+              <tbody>
+                {STAGES.map((s) => {
+                  const st = job.stages[s];
+                  return (
+                    <tr key={s} className={`stages__row stages__row--${st.state}`}>
+                      <th scope="row">{STAGE_LABELS[s]}</th>
+                      <td>{st.state}</td>
+                      <td>{st.state === 'running' ? formatPercent(st.fraction) : ''}</td>
+                      <td className="stages__detail">{st.detail ?? ''}</td>
+                      <td>{stageTime(st)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
 
-      {job.error && job.state !== 'cancelled' && (
-        <div className="detail__error" role="alert" data-testid="detail-error">
-          <p>
-            <strong>{STAGE_LABELS[job.error.stage]} failed:</strong> {job.error.message}
-          </p>
-          <p className="detail__next">What to do: {NEXT_STEP[job.error.stage]}</p>
-          {job.error.detail && (
-            <details>
-              <summary>Details</summary>
-              <pre>{job.error.detail}</pre>
-            </details>
-          )}
-        </div>
-      )}
-      {job.error?.problems && job.error.problems.length > 0 && (
-        <details className="job__problems" open data-testid="job-problems">
-          <summary>
-            {job.error.problems.length} bad file{job.error.problems.length > 1 ? 's' : ''} — nothing was uploaded
-          </summary>
-          <ul>
-            {job.error.problems.map((p) => (
-              <li key={`${p.file}:${p.problem}`}>
-                <code>{p.file}</code> <span className="problem">{p.problem}</span> — {p.detail}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
+            {job.error && job.state !== 'cancelled' && (
+              <div className="detail__error" role="alert" data-testid="detail-error">
+                <p>
+                  <strong>{STAGE_LABELS[job.error.stage]} failed:</strong> {job.error.message}
+                </p>
+                <p className="detail__next">What to do: {NEXT_STEP[job.error.stage]}</p>
+                {job.error.detail && (
+                  <details>
+                    <summary>Details</summary>
+                    <pre>{job.error.detail}</pre>
+                  </details>
+                )}
+              </div>
+            )}
+            {job.error?.problems && job.error.problems.length > 0 && (
+              <details className="job__problems" open data-testid="job-problems">
+                <summary>
+                  {job.error.problems.length} bad file{job.error.problems.length > 1 ? 's' : ''} — nothing was uploaded
+                </summary>
+                <ul>
+                  {job.error.problems.map((p) => (
+                    <li key={`${p.file}:${p.problem}`}>
+                      <code>{p.file}</code> <span className="problem">{p.problem}</span> — {p.detail}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
 
             <TitlePanel job={job} station={station} />
           </>
@@ -139,89 +166,92 @@ export function JobDetail({ job, station, tab, onTab }: { job: JobSnapshot; stat
         {tab === 'Master' && <MasterDetails job={job} />}
         {tab === 'Ladder' && (
           <>
-      {job.ladder && (
-        <div className="detail__block" data-testid="ladder">
-          <h3>Ladder</h3>
-          <p>
-            Encoder <code>{job.ladder.encoder}</code> — {job.ladder.encoderReason}
-          </p>
-          <ul>
-            {job.ladder.rungs.map((r) => (
-              <li key={r.name}>
-                {r.name}: {r.width}×{r.height} · {r.videoKbps} kb/s{r.encoder ? ` · ${r.encoder}` : ''}
-              </li>
-            ))}
-            <li>
-              {job.ladder.segmentSeconds} s {job.ladder.segmentFormat === 'fmp4' ? 'fMP4/CMAF' : 'MPEG-TS'} segments
-            </li>
-          </ul>
-        </div>
-      )}
+            {job.ladder && (
+              <div className="detail__block" data-testid="ladder">
+                <h3>Ladder</h3>
+                <p>
+                  Encoder <code>{job.ladder.encoder}</code> — {job.ladder.encoderReason}
+                </p>
+                <ul>
+                  {job.ladder.rungs.map((r) => (
+                    <li key={r.name}>
+                      {r.name}: {r.width}×{r.height} · {r.videoKbps} kb/s{r.encoder ? ` · ${r.encoder}` : ''}
+                    </li>
+                  ))}
+                  <li>
+                    {job.ladder.segmentSeconds} s {job.ladder.segmentFormat === 'fmp4' ? 'fMP4/CMAF' : 'MPEG-TS'}{' '}
+                    segments
+                  </li>
+                </ul>
+              </div>
+            )}
 
-      <Renditions job={job} />
-
+            <Renditions job={job} />
           </>
         )}
         {tab === 'Delivery' && (
           <>
-      {job.verified && (
-        <p className="detail__block" data-testid="verified">
-          Verified: {job.verified.segmentsChecked} segments decoded, {job.verified.fileCount} files ({formatBytes(job.verified.totalBytes)}) hashed · manifest SHA-256{' '}
-          <code>{job.verified.manifestSha256.slice(0, 16)}…</code>
-        </p>
-      )}
+            {job.verified && (
+              <p className="detail__block" data-testid="verified">
+                Verified: {job.verified.segmentsChecked} segments decoded, {job.verified.fileCount} files (
+                {formatBytes(job.verified.totalBytes)}) hashed · manifest SHA-256{' '}
+                <code>{job.verified.manifestSha256.slice(0, 16)}…</code>
+              </p>
+            )}
 
-      {job.delivered && (
-        <ul className="detail__block" data-testid="delivered">
-          {Object.entries(job.delivered).map(([dest, d]) => (
-            <li key={dest}>
-              {dest}: {d.objects} objects, {formatBytes(d.bytes)}
-              {d.skipped ? ` (${d.skipped} already there)` : ''}
-            </li>
-          ))}
-        </ul>
-      )}
+            {job.delivered && (
+              <ul className="detail__block" data-testid="delivered">
+                {Object.entries(job.delivered).map(([dest, d]) => (
+                  <li key={dest}>
+                    {dest}: {d.objects} objects, {formatBytes(d.bytes)}
+                    {d.skipped ? ` (${d.skipped} already there)` : ''}
+                  </li>
+                ))}
+              </ul>
+            )}
 
-      <TitleThroughput job={job} station={station} />
+            <TitleThroughput job={job} station={station} />
 
-      {job.reportPath && (
-        <p className="detail__block" data-testid="report-path">
-          Report: <code>{job.reportPath}</code>
-        </p>
-      )}
-      {job.report && job.report.warnings.length > 0 && (
-        <details className="detail__block" data-testid="report-warnings">
-          <summary>Report: {job.report.warnings.length} warning(s)</summary>
-          <ul>
-            {job.report.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </details>
-      )}
+            {job.reportPath && (
+              <p className="detail__block" data-testid="report-path">
+                Report: <code>{job.reportPath}</code>
+              </p>
+            )}
+            {job.report && job.report.warnings.length > 0 && (
+              <details className="detail__block" data-testid="report-warnings">
+                <summary>Report: {job.report.warnings.length} warning(s)</summary>
+                <ul>
+                  {job.report.warnings.map((w) => (
+                    <li key={w}>{w}</li>
+                  ))}
+                </ul>
+              </details>
+            )}
 
-            {!job.verified && !job.delivered && <p className="empty">Nothing delivered yet: the package is verified, then uploaded, as it is encoded.</p>}
+            {!job.verified && !job.delivered && (
+              <p className="empty">Nothing delivered yet: the package is verified, then uploaded, as it is encoded.</p>
+            )}
           </>
         )}
         {tab === 'Audit' && (
           <>
-      {job.state === 'done' && <AuditPanel job={job} station={station} />}
-      {job.state === 'done' && job.verified && (
-        <section aria-label={`Chunk map of ${job.title}`}>
-          <h3>Chunks</h3>
-          <ChunkMap station={station} jobId={job.id} revision={job.audits?.length ?? 0} />
-        </section>
-      )}
+            {job.state === 'done' && <AuditPanel job={job} station={station} />}
+            {job.state === 'done' && job.verified && (
+              <section aria-label={`Chunk map of ${job.title}`}>
+                <h3>Chunks</h3>
+                <ChunkMap station={station} jobId={job.id} revision={job.audits?.length ?? 0} />
+              </section>
+            )}
             {job.state !== 'done' && <p className="empty">The audit runs once the title is delivered.</p>}
           </>
         )}
         {tab === 'QC' && (
           <>
-      {verified && (
-        <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
-          <QcPlayer job={job} station={station} />
-        </Suspense>
-      )}
+            {verified && (
+              <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
+                <QcPlayer job={job} station={station} />
+              </Suspense>
+            )}
             {!verified && <p className="empty">The player opens once the package is verified.</p>}
           </>
         )}
@@ -243,7 +273,8 @@ function TitleThroughput({ job, station }: { job: JobSnapshot; station: StationA
         <ul data-testid="transfer-stats">
           {transfers.map(([dest, t]) => (
             <li key={dest}>
-              {dest}: {formatBytes(t.bytes)} in {formatDuration(t.seconds)} · average {formatBytes(t.averageBps)}/s · peak {formatBytes(t.peakBps)}/s
+              {dest}: {formatBytes(t.bytes)} in {formatDuration(t.seconds)} · average {formatBytes(t.averageBps)}/s ·
+              peak {formatBytes(t.peakBps)}/s
             </li>
           ))}
         </ul>

@@ -56,7 +56,17 @@ export function stageLines(job: JobSnapshot): StageLine[] {
 }
 
 /** Memoised: a 10 Hz update of one title re-renders that row only (props are the job and stable callbacks). */
-const JobRow = memo(function JobRow({ job, station, selected, onSelect }: { job: JobSnapshot; station: StationApi; selected: boolean; onSelect(id: string): void }): React.JSX.Element {
+const JobRow = memo(function JobRow({
+  job,
+  station,
+  selected,
+  onSelect,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  selected: boolean;
+  onSelect(id: string): void;
+}): React.JSX.Element {
   const lines = stageLines(job);
   return (
     <div
@@ -105,13 +115,31 @@ const JobRow = memo(function JobRow({ job, station, selected, onSelect }: { job:
   );
 });
 
-export function JobList({ jobs, station, selectedId, onSelect }: { jobs: JobSnapshot[]; station: StationApi; selectedId: string | undefined; onSelect(id: string): void }): React.JSX.Element {
+export function JobList({
+  jobs,
+  station,
+  selectedId,
+  onSelect,
+}: {
+  jobs: JobSnapshot[];
+  station: StationApi;
+  selectedId: string | undefined;
+  onSelect(id: string): void;
+}): React.JSX.Element {
   const scrollRef = useRef<HTMLDivElement>(null);
   // The app is not built with the React Compiler, whose memoisation this rule protects.
   // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({ count: jobs.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
+  const virtualizer = useVirtualizer({
+    count: jobs.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+  });
   if (jobs.length === 0) return <p className="empty">No titles yet. Drop source masters above.</p>;
-  const index = Math.max(0, jobs.findIndex((j) => j.id === selectedId));
+  const index = Math.max(
+    0,
+    jobs.findIndex((j) => j.id === selectedId),
+  );
 
   const onKeyDown = (e: React.KeyboardEvent): void => {
     if ((e.target as HTMLElement).tagName === 'BUTTON' && (e.key === 'Enter' || e.key === ' ')) return;
@@ -129,7 +157,11 @@ export function JobList({ jobs, station, selectedId, onSelect }: { jobs: JobSnap
     else if (job && (e.key === 'p' || e.key === 'P')) {
       void (job.state === 'paused' ? station.resumeJob(job.id) : station.pauseJob(job.id)).catch(() => undefined);
       e.preventDefault();
-    } else if (job && e.key === 'Delete' && (job.state === 'queued' || job.state === 'running' || job.state === 'paused')) {
+    } else if (
+      job &&
+      e.key === 'Delete' &&
+      (job.state === 'queued' || job.state === 'running' || job.state === 'paused')
+    ) {
       void station.cancelJob(job.id);
       e.preventDefault();
     }
@@ -141,7 +173,7 @@ export function JobList({ jobs, station, selectedId, onSelect }: { jobs: JobSnap
       className="jobs"
       role="list"
       aria-label={`Titles (${jobs.length}) — arrow keys select, P pauses or resumes, Delete cancels`}
-     
+
       tabIndex={0}
       onKeyDown={onKeyDown}
       data-testid="job-list"
@@ -150,7 +182,11 @@ export function JobList({ jobs, station, selectedId, onSelect }: { jobs: JobSnap
         {virtualizer.getVirtualItems().map((v) => {
           const job = jobs[v.index]!;
           return (
-            <div key={job.id} className="jobs__slot" style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}>
+            <div
+              key={job.id}
+              className="jobs__slot"
+              style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
+            >
               <JobRow job={job} station={station} selected={job.id === selectedId} onSelect={onSelect} />
             </div>
           );

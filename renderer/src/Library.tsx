@@ -19,7 +19,10 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
   const [repair, setRepair] = useState(true);
   const [selected, setSelected] = useState<string>();
 
-  const load = useCallback(() => station.libraryView().then(setView, (e: unknown) => setError(errorText(e))), [station]);
+  const load = useCallback(
+    () => station.libraryView().then(setView, (e: unknown) => setError(errorText(e))),
+    [station],
+  );
   useEffect(() => {
     void load();
   }, [load]);
@@ -48,7 +51,8 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
         <h2 id="library-title">Library</h2>
         <div className="library__actions">
           <label>
-            <input type="checkbox" checked={repair} onChange={(e) => setRepair(e.target.checked)} /> Repair what is wrong (from the archive)
+            <input type="checkbox" checked={repair} onChange={(e) => setRepair(e.target.checked)} /> Repair what is
+            wrong (from the archive)
           </label>
           <button type="button" onClick={() => void start()} disabled={!!view?.running}>
             {view?.running ? `Auditing… ${view.running.done} of ${view.running.total || '?'}` : 'Audit the library now'}
@@ -63,7 +67,9 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
       <p className="library__run" data-testid="library-run">
         {last
           ? `Last run ${time(last.startedAt)}: ${last.audited} of ${last.titles} titles audited in ${formatDuration(last.seconds)}, ${last.withProblems} with problems · ${last.requests.A + last.requests.B + last.requests.C} requests (≈ $${last.costUsd.toFixed(4)} at B2 prices)` +
-            (last.viewers ? ` · viewers' door: ${last.viewers.chunks} of ${last.viewers.chunksTotal} chunks hashed, all within ${last.viewers.runsToCoverAll} runs` : '')
+            (last.viewers
+              ? ` · viewers' door: ${last.viewers.chunks} of ${last.viewers.chunksTotal} chunks hashed, all within ${last.viewers.runsToCoverAll} runs`
+              : '')
           : 'The library has not been audited yet.'}
         {view?.nextDue ? ` Next run: ${time(view.nextDue)}.` : ''}
       </p>
@@ -83,7 +89,12 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
           </thead>
           <tbody>
             {view?.titles.map((t) => (
-              <tr key={t.titleId} className={t.problems.length ? 'library__row--bad' : ''} aria-selected={t.titleId === selected} data-testid="library-title">
+              <tr
+                key={t.titleId}
+                className={t.problems.length ? 'library__row--bad' : ''}
+                aria-selected={t.titleId === selected}
+                data-testid="library-title"
+              >
                 <th scope="row">
                   <button type="button" className="linkish" onClick={() => setSelected(t.titleId)}>
                     {t.titleId}
@@ -93,7 +104,15 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
                   <code>{t.version ?? '—'}</code>
                 </td>
                 <td>{time(t.lastProvenWhole)}</td>
-                <td data-testid="library-problems">{t.restore ? `${t.problems.length} — waiting for the archive (${t.restore.detail})` : t.rebuild ? `${t.problems.length} — ${t.rebuild.detail}` : t.problems.length ? `${t.problems.length}: ${t.problems[0]!.problem} ${t.problems[0]!.key}` : 'none'}</td>
+                <td data-testid="library-problems">
+                  {t.restore
+                    ? `${t.problems.length} — waiting for the archive (${t.restore.detail})`
+                    : t.rebuild
+                      ? `${t.problems.length} — ${t.rebuild.detail}`
+                      : t.problems.length
+                        ? `${t.problems.length}: ${t.problems[0]!.problem} ${t.problems[0]!.key}`
+                        : 'none'}
+                </td>
                 <td>{t.repairs}</td>
                 <td>{t.chunks ?? '—'}</td>
               </tr>
@@ -104,7 +123,12 @@ export function Library({ station }: { station: StationApi }): React.JSX.Element
       {chosen && (
         <section aria-label={`Chunk map of ${chosen.titleId}`}>
           <h3>{chosen.titleId}</h3>
-          <ChunkMap key={chosen.titleId} station={station} titleId={chosen.titleId} revision={Date.parse(chosen.lastAudit)} />
+          <ChunkMap
+            key={chosen.titleId}
+            station={station}
+            titleId={chosen.titleId}
+            revision={Date.parse(chosen.lastAudit)}
+          />
         </section>
       )}
     </section>

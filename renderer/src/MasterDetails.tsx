@@ -9,7 +9,11 @@ export function MasterDetails({ job }: { job: JobSnapshot }): React.JSX.Element 
   if (!m && findings.length === 0) return null;
   const rejected = job.spec && !job.spec.accepted;
   return (
-    <details className="master" open={rejected || findings.some((f) => f.severity === 'warning')} data-testid="master-details">
+    <details
+      className="master"
+      open={rejected || findings.some((f) => f.severity === 'warning')}
+      data-testid="master-details"
+    >
       <summary>
         Master{m ? ` · ${formatDuration(m.durationSec)} · ${formatBytes(m.sizeBytes)}` : ''}
         {job.spec ? ` · ${job.spec.accepted ? 'accepted' : 'rejected'} by “${job.spec.spec}”` : ''}

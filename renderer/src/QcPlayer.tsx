@@ -12,7 +12,13 @@ import type { MediaSource as QcSource, StationApi } from '../../electron/common/
 const levelName = (l: Level): string => `${l.height}p`;
 
 /** Audio or subtitle tracks of the playing copy (hidden when it has none); `off` offers "Off" (-1). */
-function TrackSelect(props: { label: string; testId: string; tracks: MediaPlaylist[]; off?: boolean; onPick(id: number): void }): React.JSX.Element | null {
+function TrackSelect(props: {
+  label: string;
+  testId: string;
+  tracks: MediaPlaylist[];
+  off?: boolean;
+  onPick(id: number): void;
+}): React.JSX.Element | null {
   if (props.tracks.length === 0) return null;
   return (
     <label>
@@ -60,7 +66,10 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
     const video = videoRef.current;
     if (!session || !video || !supported) return;
     const update = (patch: Partial<Loaded>): void =>
-      setLoaded((prev) => ({ ...(prev?.session === session ? prev : { session, levels: [], audio: [], subtitles: [] }), ...patch }));
+      setLoaded((prev) => ({
+        ...(prev?.session === session ? prev : { session, levels: [], audio: [], subtitles: [] }),
+        ...patch,
+      }));
     const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: false, startLevel: -1 });
     hlsRef.current = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
@@ -72,9 +81,12 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
     hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, (_e, data) => update({ audio: data.audioTracks }));
     hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, data) => update({ subtitles: data.subtitleTracks }));
     hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (_e, data) => update({ audioTrack: hls.audioTracks[data.id]?.name }));
-    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) => update({ subtitleTrack: data.id >= 0 ? hls.subtitleTracks[data.id]?.name : '' }));
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, (_e, data) =>
+      update({ subtitleTrack: data.id >= 0 ? hls.subtitleTracks[data.id]?.name : '' }),
+    );
     hls.on(Hls.Events.ERROR, (_e, data) => {
-      if (data.fatal) update({ error: `${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}` });
+      if (data.fatal)
+        update({ error: `${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}` });
     });
     hls.loadSource(station.mediaUrl(job.id, source, 'master.m3u8'));
     hls.attachMedia(video);
@@ -93,7 +105,11 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
   const levels = current?.levels ?? [];
   const playingLevel = current?.playing !== undefined ? levels[current.playing] : undefined;
   return (
-    <details className="qc detail__block" data-testid="qc-player" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+    <details
+      className="qc detail__block"
+      data-testid="qc-player"
+      onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}
+    >
       <summary>QC player</summary>
       <div className="qc__controls">
         <label>
@@ -107,7 +123,11 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
         </label>
         <label>
           Rung{' '}
-          <select value={chosen.session === session ? chosen.level : -1} onChange={(e) => pickLevel(Number(e.target.value))} data-testid="qc-rung">
+          <select
+            value={chosen.session === session ? chosen.level : -1}
+            onChange={(e) => pickLevel(Number(e.target.value))}
+            data-testid="qc-rung"
+          >
             <option value={-1}>Auto</option>
             {levels.map((l, i) => (
               <option key={i} value={i}>
@@ -116,11 +136,37 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
             ))}
           </select>
         </label>
-        <TrackSelect label="Audio" testId="qc-audio" tracks={current?.audio ?? []} onPick={(id) => hlsRef.current && (hlsRef.current.audioTrack = id)} />
-        <TrackSelect label="Subtitles" testId="qc-subtitles" tracks={current?.subtitles ?? []} off onPick={(id) => hlsRef.current && (hlsRef.current.subtitleTrack = id)} />
+        <TrackSelect
+          label="Audio"
+          testId="qc-audio"
+          tracks={current?.audio ?? []}
+          onPick={(id) => hlsRef.current && (hlsRef.current.audioTrack = id)}
+        />
+        <TrackSelect
+          label="Subtitles"
+          testId="qc-subtitles"
+          tracks={current?.subtitles ?? []}
+          off
+          onPick={(id) => hlsRef.current && (hlsRef.current.subtitleTrack = id)}
+        />
       </div>
-      <video ref={videoRef} className="qc__video" controls muted playsInline onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)} data-testid="qc-video" />
-      <p className="qc__status" data-testid="qc-status" data-level={current?.playing ?? ''} data-time={time.toFixed(2)} data-audio={current?.audioTrack ?? ''} data-subtitles={current?.subtitleTrack ?? ''}>
+      <video
+        ref={videoRef}
+        className="qc__video"
+        controls
+        muted
+        playsInline
+        onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)}
+        data-testid="qc-video"
+      />
+      <p
+        className="qc__status"
+        data-testid="qc-status"
+        data-level={current?.playing ?? ''}
+        data-time={time.toFixed(2)}
+        data-audio={current?.audioTrack ?? ''}
+        data-subtitles={current?.subtitleTrack ?? ''}
+      >
         {!supported
           ? 'This display cannot play HLS through MediaSource.'
           : current?.error

@@ -7,11 +7,19 @@ import type { JobSnapshot } from '../../electron/common/jobs';
 import type { ManifestRendition } from '../../electron/common/manifest';
 
 function flags(r: ManifestRendition): string[] {
-  return [r.default ? 'default' : '', r.describesVideo ? 'audio description' : '', r.sdh ? 'SDH' : '', r.forced ? 'forced' : ''].filter(Boolean);
+  return [
+    r.default ? 'default' : '',
+    r.describesVideo ? 'audio description' : '',
+    r.sdh ? 'SDH' : '',
+    r.forced ? 'forced' : '',
+  ].filter(Boolean);
 }
 
 function Row({ r }: { r: ManifestRendition }): React.JSX.Element {
-  const what = r.type === 'audio' ? [r.codec ?? r.group, r.channels ? `${r.channels} ch` : '', r.kbps ? `${r.kbps} kb/s` : ''] : ['WebVTT'];
+  const what =
+    r.type === 'audio'
+      ? [r.codec ?? r.group, r.channels ? `${r.channels} ch` : '', r.kbps ? `${r.kbps} kb/s` : '']
+      : ['WebVTT'];
   return (
     <li data-rendition={r.name}>
       <strong>{r.label ?? r.name}</strong> <code>{r.language ?? 'und'}</code> · {what.filter(Boolean).join(' · ')}
@@ -49,7 +57,8 @@ export function Renditions({ job }: { job: JobSnapshot }): React.JSX.Element | n
       )}
       {job.keyExport && (
         <p data-testid="key-export">
-          AES-128 encrypted · keys exported for the key server to <code>{job.keyExport}</code> (kept on this station, never uploaded)
+          AES-128 encrypted · keys exported for the key server to <code>{job.keyExport}</code> (kept on this station,
+          never uploaded)
         </p>
       )}
     </div>

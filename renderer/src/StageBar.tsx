@@ -22,7 +22,13 @@ export function StageBar({ job }: { job: JobSnapshot }): React.JSX.Element {
         const st = job.stages[s];
         const fill = st.state === 'done' || st.state === 'skipped' ? 1 : st.fraction;
         return (
-          <li key={s} className={`stagebar__seg stagebar__seg--${st.state}`} title={`${STAGE_LABELS[s]}: ${st.state}${st.state === 'running' ? ` ${formatPercent(st.fraction)}` : ''}`} data-stage={s} data-stage-state={st.state}>
+          <li
+            key={s}
+            className={`stagebar__seg stagebar__seg--${st.state}`}
+            title={`${STAGE_LABELS[s]}: ${st.state}${st.state === 'running' ? ` ${formatPercent(st.fraction)}` : ''}`}
+            data-stage={s}
+            data-stage-state={st.state}
+          >
             <span className="stagebar__fill" style={{ transform: `scaleX(${fill})` }} />
             <span className="stagebar__label">{STAGE_SHORT[s]}</span>
           </li>

@@ -7,7 +7,11 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
   const [info, setInfo] = useState<StationInfo>();
   useEffect(() => {
     let live = true;
-    const load = (): void => void station.stationInfo().then((i) => live && setInfo(i), () => undefined);
+    const load = (): void =>
+      void station.stationInfo().then(
+        (i) => live && setInfo(i),
+        () => undefined,
+      );
     load();
     // Saved settings (or a crash) restart the engine: ask again what it now runs with.
     const off = station.onEngineState((s) => s.connected && load());
@@ -23,7 +27,8 @@ export function StationFooter({ station }: { station: StationApi }): React.JSX.E
         <span className="job__error">{info.toolsError}</span>
       ) : (
         <span>
-          ffmpeg {info.ffmpeg?.version} ({info.ffmpeg?.path}) · ffprobe {info.ffprobe?.version} ({info.ffprobe?.path}) · spec “{info.spec}”
+          ffmpeg {info.ffmpeg?.version} ({info.ffmpeg?.path}) · ffprobe {info.ffprobe?.version} ({info.ffprobe?.path}) ·
+          spec “{info.spec}”
         </span>
       )}
       <span>

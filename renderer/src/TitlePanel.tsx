@@ -8,7 +8,12 @@ import type { JobSnapshot } from '../../electron/common/jobs';
 import type { StationApi } from '../../electron/common/api';
 import { errorText } from './errors';
 
-const MODE_TEXT = { new: 'new title', resume: 'resuming this delivery', delivered: 'already live from this master — nothing to send', replace: 'replacing the live version' } as const;
+const MODE_TEXT = {
+  new: 'new title',
+  resume: 'resuming this delivery',
+  delivered: 'already live from this master — nothing to send',
+  replace: 'replacing the live version',
+} as const;
 
 export function TitlePanel({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
   const claimed = job.stages.claim.state === 'done' || job.stages.claim.state === 'skipped';
@@ -44,7 +49,15 @@ export function TitlePanel({ job, station }: { job: JobSnapshot; station: Statio
           </ul>
         </>
       ) : (
-        <p>{job.titleRequest?.titleId ? <>Will be delivered as <code>{job.titleRequest.titleId}</code>.</> : 'Title ID derived from the file name when the title is claimed.'}</p>
+        <p>
+          {job.titleRequest?.titleId ? (
+            <>
+              Will be delivered as <code>{job.titleRequest.titleId}</code>.
+            </>
+          ) : (
+            'Title ID derived from the file name when the title is claimed.'
+          )}
+        </p>
       )}
       {editable && (
         <form
@@ -56,7 +69,12 @@ export function TitlePanel({ job, station }: { job: JobSnapshot; station: Statio
         >
           <label className="field">
             <span>Platform title ID</span>
-            <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="derived from the file name" spellCheck={false} />
+            <input
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              placeholder="derived from the file name"
+              spellCheck={false}
+            />
           </label>
           <button type="submit">{conflict ? 'Retry with this ID' : 'Set title ID'}</button>
           {conflict && (
@@ -66,7 +84,12 @@ export function TitlePanel({ job, station }: { job: JobSnapshot; station: Statio
           )}
         </form>
       )}
-      {conflict && <p className="detail__next">Replace publishes this master in place of what the title ID holds: the new version is uploaded beside the old one, then the playlists switch, then the old version is retired.</p>}
+      {conflict && (
+        <p className="detail__next">
+          Replace publishes this master in place of what the title ID holds: the new version is uploaded beside the old
+          one, then the playlists switch, then the old version is retired.
+        </p>
+      )}
       {error && (
         <p className="banner banner--error" role="alert">
           {error}

@@ -48,7 +48,14 @@ export function useJobs(station: StationApi): StationView {
   return { jobs: [...jobs.values()].sort(queueOrder), engine };
 }
 
-const RANK: Record<JobSnapshot['state'], number> = { running: 0, paused: 1, queued: 1, failed: 2, done: 3, cancelled: 4 };
+const RANK: Record<JobSnapshot['state'], number> = {
+  running: 0,
+  paused: 1,
+  queued: 1,
+  failed: 2,
+  done: 3,
+  cancelled: 4,
+};
 
 /** Running first, then waiting titles in the order they will run, then finished ones (newest first). */
 export function queueOrder(a: JobSnapshot, b: JobSnapshot): number {

@@ -34,7 +34,17 @@ describe('farm throughput', () => {
     const configFor = async (name: string): Promise<string> => {
       const origin = await freshBucket(inject('s3Endpoint'), '', {});
       const path = join(dir, `${name}.json`);
-      await writeFile(path, JSON.stringify({ destinations: { origin: { ...origin.cfg, ...TEST_CREDENTIALS } }, origin: 'origin', workDir: join(dir, `work-${name}`), profile: 'preview', segmentSeconds: 2, activeJobs: 1 }));
+      await writeFile(
+        path,
+        JSON.stringify({
+          destinations: { origin: { ...origin.cfg, ...TEST_CREDENTIALS } },
+          origin: 'origin',
+          workDir: join(dir, `work-${name}`),
+          profile: 'preview',
+          segmentSeconds: 2,
+          activeJobs: 1,
+        }),
+      );
       return path;
     };
     const gaps: number[] = [];
@@ -42,22 +52,38 @@ describe('farm throughput', () => {
       const config = await configFor(name);
       const farm = await FarmQueue.open({ url: redis.url });
       const children: ChildProcess[] = [];
-      for (let w = 0; w < workers; w++) children.push(spawn(process.execPath, [BIN, 'worker', '--queue', redis.url, '--config', config, '--name', `${name}-${w}`], { env: CLI_ENV, stdio: 'ignore' }));
+      for (let w = 0; w < workers; w++)
+        children.push(
+          spawn(process.execPath, [BIN, 'worker', '--queue', redis.url, '--config', config, '--name', `${name}-${w}`], {
+            env: CLI_ENV,
+            stdio: 'ignore',
+          }),
+        );
       // Workers up (connected, station open) before the clock starts, as in a studio.
       await new Promise((r) => setTimeout(r, 3000));
       const t = performance.now();
-      const added = await farm.submit(paths.map((p, i) => ({ id: `${name}-${i}`, masterPath: p, title: `Bench ${i}` })), 'bench');
+      const added = await farm.submit(
+        paths.map((p, i) => ({ id: `${name}-${i}`, masterPath: p, title: `Bench ${i}` })),
+        'bench',
+      );
       const submitted = Date.now() - (performance.now() - t);
-      const ended = await farm.waitForAll(added.map((a) => a.id), 100);
+      const ended = await farm.waitForAll(
+        added.map((a) => a.id),
+        100,
+      );
       const seconds = (performance.now() - t) / 1000;
       // The queue's own time with one worker: submit → first start, and each end → the next start.
       if (workers === 1) {
         const byStart = [...ended].sort((a, b) => a.startedAt! - b.startedAt!);
-        gaps.push(byStart[0]!.startedAt! - submitted, ...byStart.slice(1).map((e, i) => e.startedAt! - byStart[i]!.endedAt!));
+        gaps.push(
+          byStart[0]!.startedAt! - submitted,
+          ...byStart.slice(1).map((e, i) => e.startedAt! - byStart[i]!.endedAt!),
+        );
       }
       for (const c of children) c.kill('SIGTERM');
       await farm.close();
-      if (ended.some((e) => e.state !== 'done')) throw new Error(`${name}: ${ended.map((e) => `${e.title} ${e.state} ${e.error ?? ''}`).join('; ')}`);
+      if (ended.some((e) => e.state !== 'done'))
+        throw new Error(`${name}: ${ended.map((e) => `${e.title} ${e.state} ${e.error ?? ''}`).join('; ')}`);
       return seconds;
     };
     const localConfig = await configFor('local');

@@ -37,7 +37,13 @@ describe('library audit cost', () => {
 
     // Grow the title to 10,000 chunks: synthetic segments at the origin, listed in its manifest.
     const key = `${titleId}/${version}/manifest.json`;
-    const manifest = JSON.parse(Buffer.from(await (await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: key }))).Body!.transformToByteArray()).toString('utf8')) as Manifest;
+    const manifest = JSON.parse(
+      Buffer.from(
+        await (
+          await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: key }))
+        ).Body!.transformToByteArray(),
+      ).toString('utf8'),
+    ) as Manifest;
     const real = manifest.files.filter((f) => f.kind === 'segment').length;
     const pool = pLimit(32);
     const extra = await Promise.all(
@@ -45,17 +51,30 @@ describe('library audit cost', () => {
         pool(async () => {
           const path = `bench/seg_${String(i).padStart(5, '0')}.m4s`;
           const body = Buffer.from(`chunk ${i} `.repeat(20));
-          await origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: `${titleId}/${version}/${path}`, Body: body }));
-          return { path, size: body.length, md5: createHash('md5').update(body).digest('hex'), sha256: createHash('sha256').update(body).digest('hex'), kind: 'segment' as const, rendition: 'bench' };
+          await origin.client.send(
+            new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: `${titleId}/${version}/${path}`, Body: body }),
+          );
+          return {
+            path,
+            size: body.length,
+            md5: createHash('md5').update(body).digest('hex'),
+            sha256: createHash('sha256').update(body).digest('hex'),
+            kind: 'segment' as const,
+            rendition: 'bench',
+          };
         }),
       ),
     );
     manifest.files.push(...extra);
-    await origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: key, Body: JSON.stringify(manifest, null, 2) + '\n' }));
+    await origin.client.send(
+      new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: key, Body: JSON.stringify(manifest, null, 2) + '\n' }),
+    );
 
     const cdnServer = createServer(async (req, res) => {
       try {
-        const out = await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: decodeURIComponent((req.url ?? '/').slice(1)) }));
+        const out = await origin.client.send(
+          new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: decodeURIComponent((req.url ?? '/').slice(1)) }),
+        );
         res.end(Buffer.from(await out.Body!.transformToByteArray()));
       } catch {
         res.writeHead(404).end();
@@ -65,18 +84,33 @@ describe('library audit cost', () => {
     const cdn = `http://127.0.0.1:${(cdnServer.address() as AddressInfo).port}`;
     const { openDestinations } = await import('../../electron/engine/station');
     const { stationConfigSchema } = await import('../../electron/common/config');
-    const dests = openDestinations(stationConfigSchema.parse({ destinations: { origin: origin.cfg }, origin: 'origin' }), dir);
+    const dests = openDestinations(
+      stationConfigSchema.parse({ destinations: { origin: origin.cfg }, origin: 'origin' }),
+      dir,
+    );
     try {
       const lines: string[] = [];
       // The floor: one listing audit of the prefix, counted the same way.
       const floor = new RequestBudget(10_000);
       const t0 = performance.now();
-      const listing = await auditDestination({ destination: metered(dests.get('origin'), floor), prefix: titleId, expected: [] });
-      lines.push(`listing alone: ${listing.objectsListed} objects, ${floor.total} requests (C ${floor.counts.C}), $${b2Cost(floor.counts).toFixed(6)}, ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      const listing = await auditDestination({
+        destination: metered(dests.get('origin'), floor),
+        prefix: titleId,
+        expected: [],
+      });
+      lines.push(
+        `listing alone: ${listing.objectsListed} objects, ${floor.total} requests (C ${floor.counts.C}), $${b2Cost(floor.counts).toFixed(6)}, ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+      );
       for (const viewers of [undefined, { baseUrl: cdn, sampleChunks: 4 }]) {
         const store = await new LibraryStore(join(dir, `lib-${viewers ? 'v' : 'plain'}.jsonl`)).open();
         const t = performance.now();
-        const r = await auditLibrary({ origin: dests.get('origin'), store, requestsPerSecond: 10_000, repair: false, ...(viewers ? { viewers } : {}) });
+        const r = await auditLibrary({
+          origin: dests.get('origin'),
+          store,
+          requestsPerSecond: 10_000,
+          repair: false,
+          ...(viewers ? { viewers } : {}),
+        });
         await store.close();
         expect(r.run.withProblems).toBe(0);
         const n = r.run.requests.A + r.run.requests.B + r.run.requests.C;

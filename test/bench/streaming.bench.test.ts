@@ -23,18 +23,56 @@ import { BIN, CLI_ENV, runCli } from '../helpers/cli';
 import { makeLibraryMaster } from '../helpers/masters';
 
 const run = promisify(execFile);
-const seconds = (s: JobSnapshot['stages'][keyof JobSnapshot['stages']]): number => (s.startedAt && s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : NaN);
+const seconds = (s: JobSnapshot['stages'][keyof JobSnapshot['stages']]): number =>
+  s.startedAt && s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : NaN;
 
 async function master(dir: string): Promise<string> {
   const path = join(dir, 'Bench Film.mp4');
-  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=1920x1080:r=24:d=60', '-f', 'lavfi', '-i', 'sine=f=440:sample_rate=48000:d=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '20M', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path], { timeout: 600_000 });
+  await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=1920x1080:r=24:d=60',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:sample_rate=48000:d=60',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-b:v',
+      '20M',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      path,
+    ],
+    { timeout: 600_000 },
+  );
   return path;
 }
 
 /** One title through a fresh station (fresh buckets) to audited-done; wall time from intake. */
-async function deliver(dir: string, name: string, source: string, bandwidthMBps: number, overlap: boolean): Promise<{ wall: number; job: JobSnapshot }> {
+async function deliver(
+  dir: string,
+  name: string,
+  source: string,
+  bandwidthMBps: number,
+  overlap: boolean,
+): Promise<{ wall: number; job: JobSnapshot }> {
   const origin = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 16, multipartThresholdMiB: 16 });
-  const archive = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 16, multipartThresholdMiB: 16, storageClass: 'DEEP_ARCHIVE' });
+  const archive = await freshBucket(inject('s3Endpoint'), '', {
+    partSizeMiB: 16,
+    multipartThresholdMiB: 16,
+    storageClass: 'DEEP_ARCHIVE',
+  });
   const config = stationConfigSchema.parse({
     destinations: { origin: { ...origin.cfg, ...TEST_CREDENTIALS }, archive: { ...archive.cfg, ...TEST_CREDENTIALS } },
     origin: 'origin',
@@ -90,26 +128,52 @@ describe('streamed stages benchmark', () => {
     const out = join(dir, 'resumed');
     const jobsDir = join(cache, 'ingest-station', 'transcode', 'jobs');
     const earlier = new Set(await readdir(jobsDir).catch(() => [] as string[]));
-    const child = spawn(process.execPath, [BIN, 'transcode', source, '--out', out, '--segment', '6'], { env: CLI_ENV, cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'transcode', source, '--out', out, '--segment', '6'], {
+      env: CLI_ENV,
+      cwd: dir,
+      stdio: 'ignore',
+    });
     const sets = 10;
     let journal = '';
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
       const jobs = (await readdir(jobsDir).catch(() => [] as string[])).filter((j) => !earlier.has(j));
-      const texts = await Promise.all(jobs.map((j) => readFile(join(jobsDir, j, 'chunks.jsonl'), 'utf8').catch(() => '')));
+      const texts = await Promise.all(
+        jobs.map((j) => readFile(join(jobsDir, j, 'chunks.jsonl'), 'utf8').catch(() => '')),
+      );
       journal = texts.find((t) => (t.match(/"t":"published"/g) ?? []).length >= sets * 0.6) ?? '';
       if (journal || child.exitCode !== null) break;
     }
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const published = [...journal.matchAll(/"path":"([^"]+\.m4s)"/g)].map((m) => m[1]!).filter((p) => !p.startsWith('audio/'));
+    const published = [...journal.matchAll(/"path":"([^"]+\.m4s)"/g)]
+      .map((m) => m[1]!)
+      .filter((p) => !p.startsWith('audio/'));
     const rungs = new Set(published.map((p) => p.split('/')[0])).size;
-    const before = new Map(await Promise.all(published.map(async (p) => [p, createHash('sha256').update(await readFile(join(out, p))).digest('hex')] as const)));
+    const before = new Map(
+      await Promise.all(
+        published.map(
+          async (p) =>
+            [
+              p,
+              createHash('sha256')
+                .update(await readFile(join(out, p)))
+                .digest('hex'),
+            ] as const,
+        ),
+      ),
+    );
     const rerun = await runCli(['transcode', source, '--out', out, '--segment', '6'], dir);
     expect(rerun.code, rerun.stderr).toBe(0);
     const rerunEncode = Number(/Transcode · done \(([\d.]+) s\)/.exec(rerun.stderr)![1]);
     let unchanged = 0;
-    for (const [p, sha] of before) if (createHash('sha256').update(await readFile(join(out, p))).digest('hex') === sha) unchanged++;
+    for (const [p, sha] of before)
+      if (
+        createHash('sha256')
+          .update(await readFile(join(out, p)))
+          .digest('hex') === sha
+      )
+        unchanged++;
     console.log(
       `resume: full encode ${fullEncode.toFixed(1)} s; killed with ${before.size / rungs} of ${sets} sets published; rerun's encode ${rerunEncode.toFixed(1)} s → ratio ${(rerunEncode / fullEncode).toFixed(2)}× (target ≤ 0.5×); ` +
         `finished segments unchanged: ${unchanged} of ${before.size}`,
@@ -133,7 +197,9 @@ describe('streamed stages benchmark', () => {
     };
     const one = await time(plain, 'plain');
     const lib = await time(film, 'library');
-    console.log(`library work (60 s 720p, default ladder): one audio, no captions ${one.s.toFixed(2)} s, ${(one.bytes / 1e3).toFixed(0)} KB; two languages + three caption tracks ${lib.s.toFixed(2)} s, ${(lib.bytes / 1e3).toFixed(0)} KB → ${(lib.s / one.s).toFixed(2)}× the time`);
+    console.log(
+      `library work (60 s 720p, default ladder): one audio, no captions ${one.s.toFixed(2)} s, ${(one.bytes / 1e3).toFixed(0)} KB; two languages + three caption tracks ${lib.s.toFixed(2)} s, ${(lib.bytes / 1e3).toFixed(0)} KB → ${(lib.s / one.s).toFixed(2)}× the time`,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -31,12 +31,20 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 describe('transcode benchmark', () => {
   it('station vs bare ffmpeg vs one process per rung', async () => {
     const dir = await tempDir('bench-tc-');
-    const master = await makeMaster({ seconds: 60, width: 1920, height: 1080, codec: 'prores', name: 'bench-prores-1080p-60s.mov' });
+    const master = await makeMaster({
+      seconds: 60,
+      width: 1920,
+      height: 1080,
+      codec: 'prores',
+      name: 'bench-prores-1080p-60s.mov',
+    });
     const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
     const plan = planTranscode(media, { segmentSeconds: 6, profile: ladderProfilesSchema.parse(profiles).default! });
     expect(plan.rungs.map((r) => r.name)).toEqual(['1080p', '720p', '540p', '360p']);
 
-    const station = await timed(() => packageOnly(master, join(dir, 'station'), { profile: 'default', segmentSeconds: 6 }));
+    const station = await timed(() =>
+      packageOnly(master, join(dir, 'station'), { profile: 'default', segmentSeconds: 6 }),
+    );
 
     const bareDir = join(dir, 'bare');
     for (const r of plan.rungs) await mkdir(join(bareDir, r.name), { recursive: true });
@@ -45,8 +53,27 @@ describe('transcode benchmark', () => {
     const a = buildAudioArgs(plan, bareDir);
     const bare = await timed(() =>
       Promise.all([
-        run('ffmpeg', ['-hide_banner', '-nostdin', '-y', ...v.inputOptions, '-i', master, '-loglevel', 'error', ...v.outputOptions, v.output], { maxBuffer: 64 << 20 }),
-        run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-i', master, '-loglevel', 'error', ...a.outputOptions, a.output], { maxBuffer: 64 << 20 }),
+        run(
+          'ffmpeg',
+          [
+            '-hide_banner',
+            '-nostdin',
+            '-y',
+            ...v.inputOptions,
+            '-i',
+            master,
+            '-loglevel',
+            'error',
+            ...v.outputOptions,
+            v.output,
+          ],
+          { maxBuffer: 64 << 20 },
+        ),
+        run(
+          'ffmpeg',
+          ['-hide_banner', '-nostdin', '-y', '-i', master, '-loglevel', 'error', ...a.outputOptions, a.output],
+          { maxBuffer: 64 << 20 },
+        ),
       ]),
     );
 
@@ -55,15 +82,66 @@ describe('transcode benchmark', () => {
         const out = join(dir, 'rung', r.name);
         await mkdir(out, { recursive: true });
         await run('ffmpeg', [
-          '-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', master,
-          '-map', '0:v:0', '-vf', `scale=${r.width}:${r.height},setsar=1,format=yuv420p`, '-c:v', 'libx264', '-preset', 'veryfast',
-          '-b:v', `${r.videoKbps}k`, '-force_key_frames', `expr:gte(t,n_forced*${plan.segmentSeconds})`, '-sc_threshold', '0',
-          '-f', 'hls', '-hls_time', String(plan.segmentSeconds), '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', join(out, 'index.m3u8'),
+          '-hide_banner',
+          '-nostdin',
+          '-y',
+          '-loglevel',
+          'error',
+          '-i',
+          master,
+          '-map',
+          '0:v:0',
+          '-vf',
+          `scale=${r.width}:${r.height},setsar=1,format=yuv420p`,
+          '-c:v',
+          'libx264',
+          '-preset',
+          'veryfast',
+          '-b:v',
+          `${r.videoKbps}k`,
+          '-force_key_frames',
+          `expr:gte(t,n_forced*${plan.segmentSeconds})`,
+          '-sc_threshold',
+          '0',
+          '-f',
+          'hls',
+          '-hls_time',
+          String(plan.segmentSeconds),
+          '-hls_playlist_type',
+          'vod',
+          '-hls_segment_type',
+          'fmp4',
+          join(out, 'index.m3u8'),
         ]);
       }
       const aout = join(dir, 'rung', 'audio');
       await mkdir(aout, { recursive: true });
-      await run('ffmpeg', ['-hide_banner', '-nostdin', '-y', '-loglevel', 'error', '-i', master, '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-f', 'hls', '-hls_time', '6', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4', join(aout, 'index.m3u8')]);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-nostdin',
+        '-y',
+        '-loglevel',
+        'error',
+        '-i',
+        master,
+        '-map',
+        '0:a:0',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+        '-ac',
+        '2',
+        '-f',
+        'hls',
+        '-hls_time',
+        '6',
+        '-hls_playlist_type',
+        'vod',
+        '-hls_segment_type',
+        'fmp4',
+        join(aout, 'index.m3u8'),
+      ]);
     });
 
     console.log(

@@ -23,14 +23,31 @@ const t0 = Date.now();
 function job(i: number, state: JobSnapshot['state']): JobSnapshot {
   const at = new Date(t0 - i * 60_000).toISOString();
   const stages = emptyStages();
-  return { id: `jbench${i}`, title: `Library Film ${String(i).padStart(3, '0')} (restored, 4K master)`, sourcePath: `/masters/film-${i}.mov`, state, stage: 'probe', stages, createdAt: at, updatedAt: at, priority: i };
+  return {
+    id: `jbench${i}`,
+    title: `Library Film ${String(i).padStart(3, '0')} (restored, 4K master)`,
+    sourcePath: `/masters/film-${i}.mov`,
+    state,
+    stage: 'probe',
+    stages,
+    createdAt: at,
+    updatedAt: at,
+    priority: i,
+  };
 }
 
 function bigJob(done: number): JobSnapshot {
   const j = job(0, 'running');
-  for (const s of STAGES.slice(0, 3)) j.stages[s] = { state: 'done', fraction: 1, startedAt: j.createdAt, endedAt: j.createdAt };
+  for (const s of STAGES.slice(0, 3))
+    j.stages[s] = { state: 'done', fraction: 1, startedAt: j.createdAt, endedAt: j.createdAt };
   j.stage = 'verify';
-  j.stages.verify = { state: 'running', fraction: done / CHUNKS, detail: `${done} / ${CHUNKS} segments checked`, etaSeconds: (CHUNKS - done) / 120, startedAt: j.createdAt };
+  j.stages.verify = {
+    state: 'running',
+    fraction: done / CHUNKS,
+    detail: `${done} / ${CHUNKS} segments checked`,
+    etaSeconds: (CHUNKS - done) / 120,
+    startedAt: j.createdAt,
+  };
   j.updatedAt = new Date().toISOString();
   return j;
 }
@@ -53,7 +70,11 @@ describe('UI frame-time benchmark', () => {
     const noop = async (): Promise<never> => undefined as never;
     const handlers = new Proxy({} as Handlers, {
       get: (_t, op: string) =>
-        op === 'listJobs' ? async () => jobs.map((j) => (j.id === current.id ? current : j)) : op === 'stationInfo' ? async () => ({ origin: 's3://films-origin', archive: 's3://films-archive' }) : noop,
+        op === 'listJobs'
+          ? async () => jobs.map((j) => (j.id === current.id ? current : j))
+          : op === 'stationInfo'
+            ? async () => ({ origin: 's3://films-origin', archive: 's3://films-archive' })
+            : noop,
     });
     const server = await startLoopbackServer({
       engine: {
@@ -66,30 +87,53 @@ describe('UI frame-time benchmark', () => {
       indexPath: join(BUILD, 'index.html'),
       dropRoot: '/tmp',
     });
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(server.url);
       await page.locator('[data-testid=job]').first().waitFor();
       const cdp = await page.context().newCDPSession(page);
 
-      const measure = async (label: string, ms: number, load: 'idle' | 'updates' | 'updates+scroll'): Promise<FrameStats> => {
-        const events: Array<{ name: string; ph: string; ts: number; dur?: number; tid: number; pid: number; args?: { name?: string } }> = [];
+      const measure = async (
+        label: string,
+        ms: number,
+        load: 'idle' | 'updates' | 'updates+scroll',
+      ): Promise<FrameStats> => {
+        const events: Array<{
+          name: string;
+          ph: string;
+          ts: number;
+          dur?: number;
+          tid: number;
+          pid: number;
+          args?: { name?: string };
+        }> = [];
         const collect = (e: { value: unknown[] }): void => void events.push(...(e.value as typeof events));
         cdp.on('Tracing.dataCollected', collect);
-        await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,__metadata', transferMode: 'ReportEvents' });
-        const intervals = page.evaluate((dur) => new Promise<number[]>((resolve) => {
-          const out: number[] = [];
-          let last = performance.now();
-          const end = last + dur;
-          const tick = (t: number): void => {
-            out.push(t - last);
-            last = t;
-            if (t < end) requestAnimationFrame(tick);
-            else resolve(out);
-          };
-          requestAnimationFrame(tick);
-        }), ms);
+        await cdp.send('Tracing.start', {
+          categories: 'toplevel,devtools.timeline,__metadata',
+          transferMode: 'ReportEvents',
+        });
+        const intervals = page.evaluate(
+          (dur) =>
+            new Promise<number[]>((resolve) => {
+              const out: number[] = [];
+              let last = performance.now();
+              const end = last + dur;
+              const tick = (t: number): void => {
+                out.push(t - last);
+                last = t;
+                if (t < end) requestAnimationFrame(tick);
+                else resolve(out);
+              };
+              requestAnimationFrame(tick);
+            }),
+          ms,
+        );
         const stopAt = Date.now() + ms;
         let done = 0;
         let timer: NodeJS.Timeout | undefined;
@@ -121,7 +165,9 @@ describe('UI frame-time benchmark', () => {
         // Renderer main thread of the page's process.
         const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
         expect(main, 'no renderer main thread in the trace').toBeDefined();
-        const onMain = events.filter((e) => e.ph === 'X' && e.tid === main!.tid && e.pid === main!.pid && e.dur !== undefined);
+        const onMain = events.filter(
+          (e) => e.ph === 'X' && e.tid === main!.tid && e.pid === main!.pid && e.dur !== undefined,
+        );
         // Top-level tasks of the scheduler: everything the main thread does runs inside one.
         const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask');
         expect(tasks.length, 'no main-thread tasks in the trace').toBeGreaterThan(0);
@@ -139,8 +185,15 @@ describe('UI frame-time benchmark', () => {
         }
         const windows = Math.ceil((Math.max(...tasks.map((t) => t.ts + t.dur!)) - start) / frame);
         const perFrame = Array.from({ length: windows }, (_v, i) => (busy.get(i) ?? 0) / 1000);
-        const stats = { busyP95: p95(perFrame), busyMax: Math.max(...perFrame), intervalP95: p95(rafIntervals), frames: rafIntervals.length };
-        console.log(`${label.padEnd(34)} main-thread work per frame p95 ${stats.busyP95.toFixed(2)} ms (max ${stats.busyMax.toFixed(1)} ms) · rAF interval p95 ${stats.intervalP95.toFixed(1)} ms over ${stats.frames} frames`);
+        const stats = {
+          busyP95: p95(perFrame),
+          busyMax: Math.max(...perFrame),
+          intervalP95: p95(rafIntervals),
+          frames: rafIntervals.length,
+        };
+        console.log(
+          `${label.padEnd(34)} main-thread work per frame p95 ${stats.busyP95.toFixed(2)} ms (max ${stats.busyMax.toFixed(1)} ms) · rAF interval p95 ${stats.intervalP95.toFixed(1)} ms over ${stats.frames} frames`,
+        );
         return stats;
       };
 
@@ -149,7 +202,9 @@ describe('UI frame-time benchmark', () => {
       const loaded = await measure('updating + operator scrolling', 10_000, 'updates+scroll');
       const rendered = await page.locator('[data-testid=job]').count();
       console.log(`rows in the DOM while 51 titles are queued: ${rendered} (virtualised)`);
-      console.log(`ratio loaded/idle p95 work: ${(loaded.busyP95 / Math.max(idle.busyP95, 0.01)).toFixed(2)}× · target p95 ≤ 16 ms: ${loaded.busyP95 <= 16 ? 'met' : 'NOT met'}`);
+      console.log(
+        `ratio loaded/idle p95 work: ${(loaded.busyP95 / Math.max(idle.busyP95, 0.01)).toFixed(2)}× · target p95 ≤ 16 ms: ${loaded.busyP95 <= 16 ? 'met' : 'NOT met'}`,
+      );
       expect(loaded.frames).toBeGreaterThan(100);
       expect(rendered).toBeLessThan(51);
     } finally {

@@ -23,8 +23,12 @@ async function decodeByHand(dir: string, rendition: string): Promise<void> {
   const files = (await readdir(join(dir, rendition))).sort();
   const init = files.find((f) => f.startsWith('init'))!;
   const segs = files.filter((f) => f.endsWith('.m4s'));
-  const ff = spawn('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'null', '-'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  for (const f of [init, ...segs]) for await (const c of createReadStream(join(dir, rendition, f))) if (!ff.stdin.write(c)) await once(ff.stdin, 'drain');
+  const ff = spawn('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'null', '-'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  for (const f of [init, ...segs])
+    for await (const c of createReadStream(join(dir, rendition, f)))
+      if (!ff.stdin.write(c)) await once(ff.stdin, 'drain');
   ff.stdin.end();
   await once(ff, 'close');
 }
@@ -38,13 +42,33 @@ async function manualBaseline(dir: string): Promise<void> {
 describe('verify benchmark', () => {
   it('station verify vs sha256sum + ffmpeg -f null per rendition', async () => {
     const dir = await tempDir('bench-verify-');
-    const master = await makeMaster({ seconds: 60, width: 1920, height: 1080, codec: 'libx264', name: 'bench-1080p-60s.mp4' });
+    const master = await makeMaster({
+      seconds: 60,
+      width: 1920,
+      height: 1080,
+      codec: 'libx264',
+      name: 'bench-1080p-60s.mp4',
+    });
     const media = (await probeMaster(master, { ffprobePath: 'ffprobe' })).media;
     const profile = join(dir, 'bench-profile.json');
-    await writeFile(profile, JSON.stringify({ rungs: [{ height: 1080, kbps: 5000 }, { height: 720, kbps: 3000 }, { height: 360, kbps: 800 }], audioKbps: 128 }));
+    await writeFile(
+      profile,
+      JSON.stringify({
+        rungs: [
+          { height: 1080, kbps: 5000 },
+          { height: 720, kbps: 3000 },
+          { height: 360, kbps: 800 },
+        ],
+        audioKbps: 128,
+      }),
+    );
     const pkg = (await packageOnly(master, join(dir, 'work'), { profile, segmentSeconds: 6 })).packageDir!;
     await rm(join(pkg, 'manifest.json'));
-    const info = { title: 'bench', source: { path: master, size: media.sizeBytes, mtimeMs: 0, durationSec: media.durationSec }, encoder: 'libx264' };
+    const info = {
+      title: 'bench',
+      source: { path: master, size: media.sizeBytes, mtimeMs: 0, durationSec: media.durationSec },
+      encoder: 'libx264',
+    };
 
     // Warm the page cache for both contenders, then alternate them to spread the machine's noise.
     await manualBaseline(pkg);

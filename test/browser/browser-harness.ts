@@ -37,7 +37,16 @@ export async function launchChromium(profileDir: string): Promise<{ context: Bro
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1100, height: 700 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };
@@ -57,8 +66,16 @@ export async function dropFiles(p: Page, names: string[]): Promise<void> {
 }
 
 /** Call an operation of the engine process directly (what the page would call). */
-export async function callApi<K extends InvokeOp>(baseUrl: string, op: K, ...args: InvokeOps[K]['args']): Promise<InvokeOps[K]['result']> {
-  const res = await fetch(new URL(`/api/${INVOKE_CHANNELS[op]}`, baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+export async function callApi<K extends InvokeOp>(
+  baseUrl: string,
+  op: K,
+  ...args: InvokeOps[K]['args']
+): Promise<InvokeOps[K]['result']> {
+  const res = await fetch(new URL(`/api/${INVOKE_CHANNELS[op]}`, baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(args),
+  });
   const body = (await res.json()) as { result?: InvokeOps[K]['result']; error?: string };
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
   return body.result as InvokeOps[K]['result'];
@@ -72,7 +89,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Open one tab of the title's detail pane (Overview · Master · Ladder · Delivery · Audit · QC). */
-export async function openDetailTab(page: Page, name: 'Overview' | 'Master' | 'Ladder' | 'Delivery' | 'Audit' | 'QC'): Promise<void> {
+export async function openDetailTab(
+  page: Page,
+  name: 'Overview' | 'Master' | 'Ladder' | 'Delivery' | 'Audit' | 'QC',
+): Promise<void> {
   const detail = page.getByTestId('job-detail');
   await detail.getByRole('tab', { name, exact: true }).click();
   await detail.getByTestId(`detail-tab-${name.toLowerCase()}`).waitFor();
@@ -82,10 +102,26 @@ let axeSource: Promise<string> | undefined;
 /** axe-core on the page as it is: serious and critical violations, with the nodes they hit. */
 export async function axeViolations(p: Page): Promise<string[]> {
   // Evaluated through the debugger protocol: the app's CSP (rightly) refuses inline scripts.
-  await p.evaluate(await (axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')));
+  await p.evaluate(
+    await (axeSource ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')),
+  );
   const found = await p.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+    const r = await (
+      window as unknown as {
+        axe: {
+          run(
+            o: unknown,
+          ): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
+        };
+      }
+    ).axe.run({ resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+    }));
   });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
+  return found
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
 }

@@ -20,7 +20,11 @@ export interface EngineProcess {
 export async function startEngineProcess(opts: EngineProcessOptions): Promise<EngineProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/browser/engine-process.ts'], {
     cwd: ROOT,
-    env: { ...process.env, INGEST_ENGINE_OPTIONS: JSON.stringify(opts), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      INGEST_ENGINE_OPTIONS: JSON.stringify(opts),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -25,7 +25,8 @@ export interface EngineProcessOptions {
 const opts = JSON.parse(process.env.INGEST_ENGINE_OPTIONS ?? '{}') as EngineProcessOptions;
 /** INGEST_DEBUG_LOG=<file>: the transfer engine's notes (uploads started, resumed, aborted) from every engine life, for a crash test that failed. */
 const transferLog = (m: string): void => {
-  if (process.env.INGEST_DEBUG_LOG) appendFileSync(process.env.INGEST_DEBUG_LOG, `${new Date().toISOString()} ${process.pid} ${m}\n`);
+  if (process.env.INGEST_DEBUG_LOG)
+    appendFileSync(process.env.INGEST_DEBUG_LOG, `${new Date().toISOString()} ${process.pid} ${m}\n`);
 };
 const engine = await openAppEngine({
   userDataDir: opts.userDataDir,
@@ -33,9 +34,17 @@ const engine = await openAppEngine({
   secretBox: testSecretBox(opts.secretKeyHex),
   pickFiles: async () => opts.pickFiles,
   watch: false,
-  ...(opts.fastRetries ? { s3Runtime: { retry: { attempts: 3, baseMs: 50, maxMs: 500 }, idleTimeoutMs: 5_000, log: transferLog } } : {}),
+  ...(opts.fastRetries
+    ? { s3Runtime: { retry: { attempts: 3, baseMs: 50, maxMs: 500 }, idleTimeoutMs: 5_000, log: transferLog } }
+    : {}),
 });
-const server = await startLoopbackServer({ engine, staticDir: opts.staticDir, indexPath: opts.indexPath, dropRoot: opts.dropRoot, ...(opts.port ? { port: opts.port } : {}) });
+const server = await startLoopbackServer({
+  engine,
+  staticDir: opts.staticDir,
+  indexPath: opts.indexPath,
+  dropRoot: opts.dropRoot,
+  ...(opts.port ? { port: opts.port } : {}),
+});
 process.stdout.write(`READY ${server.url}\n`);
 
 const stop = async (): Promise<void> => {

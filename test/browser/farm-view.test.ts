@@ -35,13 +35,30 @@ beforeAll(async () => {
   redis = await startRedis(join(dir, 'redis'), [...FARM_SETTINGS, '--requirepass', PASSWORD]);
   const opts = engineOptions(dir);
   await mkdir(opts.userDataDir, { recursive: true });
-  desktop = stationConfigSchema.parse({ destinations: { output: { type: 'folder', path: join(dir, 'desktop-out') } }, origin: 'output', farm: { url: redis.url } });
+  desktop = stationConfigSchema.parse({
+    destinations: { output: { type: 'folder', path: join(dir, 'desktop-out') } },
+    origin: 'output',
+    farm: { url: redis.url },
+  });
   await writeFile(join(opts.userDataDir, 'settings.json'), JSON.stringify(desktop));
   engine = await startEngineProcess(opts);
   const workerConfig = join(dir, 'worker.json');
-  await writeFile(workerConfig, JSON.stringify({ destinations: { origin: { type: 'folder', path: join(dir, 'farm-out') } }, origin: 'origin', workDir: join(dir, 'farm-work'), profile: 'preview', segmentSeconds: 2, activeJobs: 1 }));
+  await writeFile(
+    workerConfig,
+    JSON.stringify({
+      destinations: { origin: { type: 'folder', path: join(dir, 'farm-out') } },
+      origin: 'origin',
+      workDir: join(dir, 'farm-work'),
+      profile: 'preview',
+      segmentSeconds: 2,
+      activeJobs: 1,
+    }),
+  );
   // The worker takes the password from its environment, never from its command line.
-  worker = spawn(process.execPath, [BIN, 'worker', '--config', workerConfig, '--name', 'render-node-1'], { env: { ...CLI_ENV, INGEST_FARM_URL: withPassword(redis.url) }, stdio: 'ignore' });
+  worker = spawn(process.execPath, [BIN, 'worker', '--config', workerConfig, '--name', 'render-node-1'], {
+    env: { ...CLI_ENV, INGEST_FARM_URL: withPassword(redis.url) },
+    stdio: 'ignore',
+  });
   ({ context, page } = await launchChromium(join(dir, 'profile')));
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(engine.url);
@@ -53,7 +70,6 @@ afterAll(async () => {
   await redis?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
 
 function withPassword(url: string): string {
   const u = new URL(url);
@@ -74,7 +90,9 @@ describe('the farm view', () => {
 
     await page.getByRole('button', { name: 'Farm', exact: true }).click();
     // Without the password the view says why it cannot see the farm.
-    await expect.poll(() => page.getByTestId('farm-error').textContent()).toMatch(/The farm could not be reached: .*(NOAUTH|WRONGPASS|auth)/i);
+    await expect
+      .poll(() => page.getByTestId('farm-error').textContent())
+      .toMatch(/The farm could not be reached: .*(NOAUTH|WRONGPASS|auth)/i);
     // The password through Settings (sealed like credentials): the engine restarts and connects.
     await callApi(engine.url, 'saveSettings', { config: desktop, credentials: {}, farmPassword: PASSWORD });
     expect((await callApi(engine.url, 'getSettings')).farmPasswordStored).toBe(true);
@@ -84,7 +102,9 @@ describe('the farm view', () => {
     expect(await one.getByTestId('farm-worker').textContent()).toBe('render-node-1');
     expect(await one.textContent()).toMatch(/delivered as farm-one/);
     await expect.poll(() => two.getAttribute('data-state')).toBe('paused');
-    expect(await page.getByTestId('farm-summary').textContent()).toMatch(new RegExp(`^redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port}/? · 2 titles`));
+    expect(await page.getByTestId('farm-summary').textContent()).toMatch(
+      new RegExp(`^redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port}/? · 2 titles`),
+    );
     expect(await page.content()).not.toContain(PASSWORD);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

@@ -45,11 +45,23 @@ async function startServer(root: string): Promise<void> {
       res.end(body);
     };
     if (url.pathname.endsWith('.mpd')) {
-      return void readFile(normalize(join(root, decodeURIComponent(url.pathname)))).then((b) => send(200, b, 'application/dash+xml'), () => send(404, 'not found'));
+      return void readFile(normalize(join(root, decodeURIComponent(url.pathname)))).then(
+        (b) => send(200, b, 'application/dash+xml'),
+        () => send(404, 'not found'),
+      );
     }
-    if (url.pathname === '/probe.html') return send(200, '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>', 'text/html');
-    if (url.pathname === '/hls.js') return void readFile(join(ROOT, 'node_modules/hls.js/dist/hls.js')).then((b) => send(200, b, 'text/javascript'));
-    if (url.pathname === '/dash.js') return void readFile(join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')).then((b) => send(200, b, 'text/javascript'));
+    if (url.pathname === '/probe.html')
+      return send(
+        200,
+        '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>',
+        'text/html',
+      );
+    if (url.pathname === '/hls.js')
+      return void readFile(join(ROOT, 'node_modules/hls.js/dist/hls.js')).then((b) => send(200, b, 'text/javascript'));
+    if (url.pathname === '/dash.js')
+      return void readFile(join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')).then((b) =>
+        send(200, b, 'text/javascript'),
+      );
     const key = /^\/keys\/([0-9a-f-]{36})$/.exec(url.pathname);
     if (key) {
       served.keyRequests++;
@@ -59,7 +71,12 @@ async function startServer(root: string): Promise<void> {
     const file = normalize(join(root, decodeURIComponent(url.pathname)));
     if (!file.startsWith(root)) return send(403, 'no');
     readFile(file).then(
-      (b) => send(200, b, file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt' : 'video/mp4'),
+      (b) =>
+        send(
+          200,
+          b,
+          file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt' : 'video/mp4',
+        ),
       () => send(404, 'not found'),
     );
   });
@@ -71,11 +88,40 @@ beforeAll(async () => {
   dir = await tempDir('ingest-playback-');
   await startServer(dir);
   const film = await makeLibraryMaster(join(dir, 'src'));
-  const clear = await runCli(['transcode', film, '--out', join(dir, 'pkg'), '--profile', 'preview', '--segment', '2', '--dash'], dir);
+  const clear = await runCli(
+    ['transcode', film, '--out', join(dir, 'pkg'), '--profile', 'preview', '--segment', '2', '--dash'],
+    dir,
+  );
   expect(clear.code, clear.stderr).toBe(0);
   const config = join(dir, 'enc.json');
-  await writeFile(config, JSON.stringify({ destinations: { none: { type: 'folder', path: join(dir, 'unused') } }, origin: 'none', workDir: join(dir, 'work'), keysDir: join(dir, 'keys') }));
-  const enc = await runCli(['transcode', film, '--out', join(dir, 'enc'), '--config', config, '--profile', 'preview', '--segment', '2', '--encrypt', '--key-uri', `${base}/keys/{keyId}`, '--json'], dir);
+  await writeFile(
+    config,
+    JSON.stringify({
+      destinations: { none: { type: 'folder', path: join(dir, 'unused') } },
+      origin: 'none',
+      workDir: join(dir, 'work'),
+      keysDir: join(dir, 'keys'),
+    }),
+  );
+  const enc = await runCli(
+    [
+      'transcode',
+      film,
+      '--out',
+      join(dir, 'enc'),
+      '--config',
+      config,
+      '--profile',
+      'preview',
+      '--segment',
+      '2',
+      '--encrypt',
+      '--key-uri',
+      `${base}/keys/{keyId}`,
+      '--json',
+    ],
+    dir,
+  );
   expect(enc.code, enc.stderr).toBe(0);
   const keyFile = JSON.parse(await readFile((JSON.parse(enc.stdout) as { keys: string }).keys, 'utf8')) as KeyFile;
   for (const k of keyFile.keys) served.keys.set(k.keyId, Buffer.from(k.key, 'hex'));
@@ -112,12 +158,29 @@ interface Played {
  * Play `src` in a fresh hls.js at rung `level` with subtitle track `subtitle` showing, until its
  * cues are in; optionally switch to audio track `audio`. Runs in the page.
  */
-function play(src: string, opts: { level: number; subtitle: string; audio?: number; boundary?: number; waitMs?: number }): Promise<Played> {
+function play(
+  src: string,
+  opts: { level: number; subtitle: string; audio?: number; boundary?: number; waitMs?: number },
+): Promise<Played> {
   return page.evaluate(
     async ({ src, opts }) => {
       const video = document.getElementById('v') as HTMLVideoElement;
-      const hls = new window.Hls({ enableWorker: false, startLevel: opts.level, capLevelToPlayerSize: false, debug: false });
-      const out: Played = { levels: [], audio: [], subtitles: [], fragLevels: [], cues: [], active: [], audioUrls: [], time: 0 };
+      const hls = new window.Hls({
+        enableWorker: false,
+        startLevel: opts.level,
+        capLevelToPlayerSize: false,
+        debug: false,
+      });
+      const out: Played = {
+        levels: [],
+        audio: [],
+        subtitles: [],
+        fragLevels: [],
+        cues: [],
+        active: [],
+        audioUrls: [],
+        time: 0,
+      };
       const done = new Promise<void>((resolve) => {
         hls.on(window.Hls.Events.ERROR, (_e, d) => {
           if (d.fatal) {
@@ -126,7 +189,10 @@ function play(src: string, opts: { level: number; subtitle: string; audio?: numb
           }
         });
         hls.on(window.Hls.Events.AUDIO_TRACKS_UPDATED, (_e, d) => (out.audio = d.audioTracks.map((t) => t.name)));
-        hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, (_e, d) => (out.subtitles = d.subtitleTracks.map((t) => t.lang ?? '')));
+        hls.on(
+          window.Hls.Events.SUBTITLE_TRACKS_UPDATED,
+          (_e, d) => (out.subtitles = d.subtitleTracks.map((t) => t.lang ?? '')),
+        );
         hls.on(window.Hls.Events.MANIFEST_PARSED, () => {
           out.levels = hls.levels.map((l) => `${l.height}p`);
           hls.currentLevel = opts.level;
@@ -160,7 +226,9 @@ function play(src: string, opts: { level: number; subtitle: string; audio?: numb
       hls.attachMedia(video);
       await done;
       out.time = video.currentTime;
-      const track = Array.from({ length: video.textTracks.length }, (_, i) => video.textTracks[i]!).find((t) => t.label === opts.subtitle);
+      const track = Array.from({ length: video.textTracks.length }, (_, i) => video.textTracks[i]!).find(
+        (t) => t.label === opts.subtitle,
+      );
       if (track?.cues) {
         const seen = new Set<string>();
         for (const c of Array.from(track.cues) as VTTCue[]) {
@@ -195,11 +263,20 @@ const near = (played: Played, expected: Array<[number, number, string]>): void =
   expect(played.firstFrame, 'the first frame was presented').toBeDefined();
   // hls.js says where the video buffer starts (the first frame); dash.js runs are timed from the first frame presented.
   const zero = played.videoStart ?? played.firstFrame!;
-  expect(Math.abs(played.firstFrame! - zero), 'the first frame presented is the first frame of the stream (± one frame)').toBeLessThanOrEqual(FRAME * 3);
+  expect(
+    Math.abs(played.firstFrame! - zero),
+    'the first frame presented is the first frame of the stream (± one frame)',
+  ).toBeLessThanOrEqual(FRAME * 3);
   expect(cues.map((c) => c.text)).toEqual(expected.map((e) => e[2]));
   for (const [i, [start, end]] of expected.entries()) {
-    expect(Math.abs(cues[i]!.start - zero - start), `${cues[i]!.text} starts at ${cues[i]!.start} (first frame at ${zero})`).toBeLessThanOrEqual(FRAME);
-    expect(Math.abs(cues[i]!.end - zero - end), `${cues[i]!.text} ends at ${cues[i]!.end} (first frame at ${zero})`).toBeLessThanOrEqual(FRAME);
+    expect(
+      Math.abs(cues[i]!.start - zero - start),
+      `${cues[i]!.text} starts at ${cues[i]!.start} (first frame at ${zero})`,
+    ).toBeLessThanOrEqual(FRAME);
+    expect(
+      Math.abs(cues[i]!.end - zero - end),
+      `${cues[i]!.text} ends at ${cues[i]!.end} (first frame at ${zero})`,
+    ).toBeLessThanOrEqual(FRAME);
   }
 };
 
@@ -210,17 +287,29 @@ describe('hls.js plays the library package', () => {
       const es = await play(`${base}/pkg/master.m3u8`, { level, subtitle: 'Español', boundary: 2.0 });
       expect(es.error).toBeUndefined();
       expect(es.levels.sort()).toEqual([...levels].sort());
-      expect(es.fragLevels.every((l) => l === level), `${name}: fragments of levels ${es.fragLevels.join(',')}`).toBe(true);
+      expect(
+        es.fragLevels.every((l) => l === level),
+        `${name}: fragments of levels ${es.fragLevels.join(',')}`,
+      ).toBe(true);
       expect(es.audio).toEqual(['Français', 'English (AD)']);
       expect(es.subtitles).toEqual(['de', 'es', 'en']);
       expect(es.videoStart, 'the video buffer start was seen').toBeDefined();
-      near(es, [[1.5, 2.5, 'Cruza el límite'], [4.2, 5.0, 'Otra']]);
+      near(es, [
+        [1.5, 2.5, 'Cruza el límite'],
+        [4.2, 5.0, 'Otra'],
+      ]);
       expect(es.active).toEqual(['Cruza el límite']);
       const sdh = await play(`${base}/pkg/master.m3u8`, { level, subtitle: 'English (SDH)', boundary: 4.0 });
-      near(sdh, [[1.0, 2.5, 'Hello'], [3.5, 4.5, 'Across the boundary']]);
+      near(sdh, [
+        [1.0, 2.5, 'Hello'],
+        [3.5, 4.5, 'Across the boundary'],
+      ]);
       expect(sdh.active).toEqual(['Across the boundary']);
       const de = await play(`${base}/pkg/master.m3u8`, { level, subtitle: 'Deutsch' });
-      near(de, [[0.5, 1.5, 'Hallo'], [2.2, 3.0, 'Zweite']]);
+      near(de, [
+        [0.5, 1.5, 'Hallo'],
+        [2.2, 3.0, 'Zweite'],
+      ]);
     }
   });
 
@@ -241,7 +330,10 @@ describe('hls.js plays the library package', () => {
     expect(ok.error).toBeUndefined();
     expect(ok.time).toBeGreaterThan(1.5);
     expect(served.keyRequests).toBeGreaterThan(0);
-    near(ok, [[1.5, 2.5, 'Cruza el límite'], [4.2, 5.0, 'Otra']]);
+    near(ok, [
+      [1.5, 2.5, 'Cruza el límite'],
+      [4.2, 5.0, 'Otra'],
+    ]);
     served.keysUp = false;
     // hls.js retries the key a few times before it gives up (fatal): under load that takes longer
     // than 8 s; play() returns at the fatal error, so the generous wait costs nothing when it is quick.
@@ -257,7 +349,16 @@ describe('dash.js plays the DASH manifest over the same chunks', () => {
     const r = await page.evaluate(async (src) => {
       const video = document.getElementById('v') as HTMLVideoElement;
       const player = window.dashjs.MediaPlayer().create();
-      const out = { audio: [] as string[], audioRoles: [] as string[], text: [] as string[], showing: '', time: 0, cues: [] as Array<{ start: number; end: number; text: string }>, firstFrame: undefined as number | undefined, error: '' };
+      const out = {
+        audio: [] as string[],
+        audioRoles: [] as string[],
+        text: [] as string[],
+        showing: '',
+        time: 0,
+        cues: [] as Array<{ start: number; end: number; text: string }>,
+        firstFrame: undefined as number | undefined,
+        error: '',
+      };
       player.updateSettings({ streaming: { text: { defaultEnabled: true } } });
       await new Promise<void>((resolve) => {
         player.on(window.dashjs.MediaPlayer.events.ERROR, (e: { error?: { message?: string } }) => {
@@ -267,7 +368,9 @@ describe('dash.js plays the DASH manifest over the same chunks', () => {
         player.on(window.dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
           const audio = player.getTracksFor('audio');
           out.audio = audio.map((t) => t.lang ?? '');
-          out.audioRoles = audio.map((t) => (t.roles ?? []).map((x) => (typeof x === 'string' ? x : x.value)).join(','));
+          out.audioRoles = audio.map((t) =>
+            (t.roles ?? []).map((x) => (typeof x === 'string' ? x : x.value)).join(','),
+          );
           const text = player.getTracksFor('text');
           out.text = text.map((t) => t.lang ?? '');
           video.requestVideoFrameCallback((_n, meta) => (out.firstFrame ??= meta.mediaTime));
@@ -281,7 +384,8 @@ describe('dash.js plays the DASH manifest over the same chunks', () => {
         const t = video.textTracks[i]!;
         if (t.mode !== 'showing' || !t.cues) continue;
         out.showing = t.language;
-        for (const c of Array.from(t.cues) as VTTCue[]) out.cues.push({ start: c.startTime, end: c.endTime, text: c.text });
+        for (const c of Array.from(t.cues) as VTTCue[])
+          out.cues.push({ start: c.startTime, end: c.endTime, text: c.text });
       }
       player.reset();
       return out;
@@ -293,7 +397,10 @@ describe('dash.js plays the DASH manifest over the same chunks', () => {
     expect(r.time).toBeGreaterThan(1);
     // dash.js shows the first text track: the German sidecar, as one WebVTT file.
     expect(r.showing).toBe('de');
-    near({ ...r, levels: [], subtitles: [], fragLevels: [], active: [], audioUrls: [] }, [[0.5, 1.5, 'Hallo'], [2.2, 3.0, 'Zweite']]);
+    near({ ...r, levels: [], subtitles: [], fragLevels: [], active: [], audioUrls: [] }, [
+      [0.5, 1.5, 'Hallo'],
+      [2.2, 3.0, 'Zweite'],
+    ]);
   });
 });
 
@@ -307,7 +414,14 @@ describe("the app's QC player", () => {
     // The platform's key server is not reachable from here: the QC player must not need it.
     await writeFile(
       join(opts.userDataDir, 'settings.json'),
-      JSON.stringify({ destinations: { local: { type: 'folder', path: join(dir, 'origin') } }, origin: 'local', workDir: join(dir, 'app-work'), profile: 'preview', segmentSeconds: 2, encryption: { enabled: true, keyUri: 'https://keys.invalid/{keyId}' } }),
+      JSON.stringify({
+        destinations: { local: { type: 'folder', path: join(dir, 'origin') } },
+        origin: 'local',
+        workDir: join(dir, 'app-work'),
+        profile: 'preview',
+        segmentSeconds: 2,
+        encryption: { enabled: true, keyUri: 'https://keys.invalid/{keyId}' },
+      }),
     );
     engine = await startEngineProcess(opts);
     const app = await context.newPage();
@@ -318,14 +432,27 @@ describe("the app's QC player", () => {
     await row.click();
     const detail = app.getByTestId('job-detail');
     await openDetailTab(app, 'Ladder');
-    await expect(detail.getByTestId('renditions').textContent()).resolves.toMatch(/Français.*default.*English \(AD\).*audio description.*Español.*English \(SDH\).*SDH/s);
+    await expect(detail.getByTestId('renditions').textContent()).resolves.toMatch(
+      /Français.*default.*English \(AD\).*audio description.*Español.*English \(SDH\).*SDH/s,
+    );
     await openDetailTab(app, 'QC');
     const qc = detail.getByTestId('qc-player');
     await qc.locator('summary').click();
     const status = qc.getByTestId('qc-status');
-    await expect.poll(async () => (await qc.locator('[data-testid=qc-audio] option').allTextContents()).join('|'), { timeout: 30_000 }).toBe('Français|English (AD)');
-    expect(await qc.locator('[data-testid=qc-subtitles] option').allTextContents()).toEqual(['Off', 'Deutsch', 'Español', 'English (SDH)']);
-    await expect.poll(async () => Number(await status.getAttribute('data-time')), { timeout: 30_000 }).toBeGreaterThan(1);
+    await expect
+      .poll(async () => (await qc.locator('[data-testid=qc-audio] option').allTextContents()).join('|'), {
+        timeout: 30_000,
+      })
+      .toBe('Français|English (AD)');
+    expect(await qc.locator('[data-testid=qc-subtitles] option').allTextContents()).toEqual([
+      'Off',
+      'Deutsch',
+      'Español',
+      'English (SDH)',
+    ]);
+    await expect
+      .poll(async () => Number(await status.getAttribute('data-time')), { timeout: 30_000 })
+      .toBeGreaterThan(1);
     await qc.getByTestId('qc-audio').selectOption({ label: 'English (AD)' });
     await expect.poll(() => status.getAttribute('data-audio'), { timeout: 15_000 }).toBe('English (AD)');
     await qc.getByTestId('qc-subtitles').selectOption({ label: 'Español' });

@@ -10,7 +10,16 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot, axeViolations } from './browser-harness';
+import {
+  assertTestBuild,
+  callApi,
+  dropFiles,
+  engineOptions,
+  launchChromium,
+  openDetailTab,
+  screenshot,
+  axeViolations,
+} from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -35,7 +44,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-
 async function shots(name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
@@ -57,19 +65,29 @@ describe('the library view', () => {
     await row.click();
     await openDetailTab(page, 'Audit');
     const jobMap = page.getByTestId('job-detail').getByTestId('chunk-map');
-    await expect.poll(async () => JSON.parse((await jobMap.getAttribute('data-counts')) ?? '{}') as Record<string, number>).toMatchObject({ problem: 0, verified: 0 });
+    await expect
+      .poll(async () => JSON.parse((await jobMap.getAttribute('data-counts')) ?? '{}') as Record<string, number>)
+      .toMatchObject({ problem: 0, verified: 0 });
     const counts = JSON.parse((await jobMap.getAttribute('data-counts'))!) as Record<string, number>;
     expect(counts.proven).toBeGreaterThanOrEqual(3);
     // What the upload carried: the title's graph, and the average and peak its report records.
     await openDetailTab(page, 'Delivery');
-    await expect.poll(() => page.getByTestId('transfer-stats').textContent()).toMatch(/^.+: [\d.]+ [kKMG]?B in .+ · average [\d.]+ [kKMG]?B\/s · peak [\d.]+ [kKMG]?B\/s/);
-    expect(await page.getByTestId('title-throughput').getByTestId('throughput-summary').textContent()).toMatch(/^This title: .+\/s now · average .+\/s · peak .+\/s$/);
-    expect(await page.getByTestId('station-info').getByTestId('throughput-summary').textContent()).toMatch(/^Station: .*(requests in flight|nothing sent)/);
+    await expect
+      .poll(() => page.getByTestId('transfer-stats').textContent())
+      .toMatch(/^.+: [\d.]+ [kKMG]?B in .+ · average [\d.]+ [kKMG]?B\/s · peak [\d.]+ [kKMG]?B\/s/);
+    expect(await page.getByTestId('title-throughput').getByTestId('throughput-summary').textContent()).toMatch(
+      /^This title: .+\/s now · average .+\/s · peak .+\/s$/,
+    );
+    expect(await page.getByTestId('station-info').getByTestId('throughput-summary').textContent()).toMatch(
+      /^Station: .*(requests in flight|nothing sent)/,
+    );
     await shots('delivery');
 
     // A chunk vanishes from the origin (a folder here: the app's default output).
     const origin = join(dir, 'documents', 'Ingest Station', 'Output', titleId, version);
-    const manifest = JSON.parse(await readFile(join(origin, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; kind: string }> };
+    const manifest = JSON.parse(await readFile(join(origin, 'manifest.json'), 'utf8')) as {
+      files: Array<{ path: string; kind: string }>;
+    };
     const lost = manifest.files.filter((f) => f.kind === 'segment')[1]!.path;
     const rung = lost.slice(0, lost.lastIndexOf('/'));
     const segment = lost.slice(lost.lastIndexOf('/') + 1);
@@ -80,13 +98,23 @@ describe('the library view', () => {
     await page.getByLabel(/Repair what is wrong/).uncheck();
     await page.getByRole('button', { name: 'Audit the library now' }).click();
     const title = page.getByTestId('library-title').filter({ hasText: titleId });
-    await expect.poll(() => title.getByTestId('library-problems').textContent(), { timeout: 30_000 }).toBe(`1: missing ${titleId}/${version}/${rung}/${segment}`);
-    await expect.poll(() => page.getByTestId('library-run').textContent()).toMatch(/1 of 1 titles audited .* 1 with problems · \d+ requests/);
+    await expect
+      .poll(() => title.getByTestId('library-problems').textContent(), { timeout: 30_000 })
+      .toBe(`1: missing ${titleId}/${version}/${rung}/${segment}`);
+    await expect
+      .poll(() => page.getByTestId('library-run').textContent())
+      .toMatch(/1 of 1 titles audited .* 1 with problems · \d+ requests/);
     await title.getByRole('button', { name: titleId }).click();
     const map = page.getByTestId('library').getByTestId('chunk-map');
-    await expect.poll(async () => JSON.parse((await map.getAttribute('data-counts')) ?? '{}') as Record<string, number>).toMatchObject({ problem: 1, proven: counts.proven! - 1 });
-    await expect.poll(() => map.getByTestId('chunk-map-problems').textContent()).toMatch(new RegExp(`${rung}/${segment} problem — missing`));
-    expect(await map.locator('canvas').getAttribute('aria-label')).toMatch(new RegExp(`${counts.proven} chunks — ${counts.proven! - 1} proven, 1 problem`));
+    await expect
+      .poll(async () => JSON.parse((await map.getAttribute('data-counts')) ?? '{}') as Record<string, number>)
+      .toMatchObject({ problem: 1, proven: counts.proven! - 1 });
+    await expect
+      .poll(() => map.getByTestId('chunk-map-problems').textContent())
+      .toMatch(new RegExp(`${rung}/${segment} problem — missing`));
+    expect(await map.locator('canvas').getAttribute('aria-label')).toMatch(
+      new RegExp(`${counts.proven} chunks — ${counts.proven! - 1} proven, 1 problem`),
+    );
     await shots('library');
 
     await page.getByRole('button', { name: 'Settings' }).click();

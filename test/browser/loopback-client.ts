@@ -3,7 +3,15 @@
  * window.station before the renderer starts. Only the browser-test build includes this file; the
  * production renderer gets the same API from the Electron preload and cannot tell the difference.
  */
-import { API_GLOBAL, INVOKE_CHANNELS, mediaPath, type EngineState, type InvokeOp, type InvokeOps, type StationApi } from '../../electron/common/api';
+import {
+  API_GLOBAL,
+  INVOKE_CHANNELS,
+  mediaPath,
+  type EngineState,
+  type InvokeOp,
+  type InvokeOps,
+  type StationApi,
+} from '../../electron/common/api';
 import type { JobSnapshot } from '../../electron/common/jobs';
 
 async function call<K extends InvokeOp>(op: K, ...args: InvokeOps[K]['args']): Promise<InvokeOps[K]['result']> {

@@ -14,7 +14,12 @@ import { createJobUpdateForwarder } from '../../electron/common/coalesce';
 import { parseInvokeArgs } from '../../electron/common/schemas';
 import type { AppEngine } from '../../electron/engine/app-engine';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
 const OPS = new Map<string, InvokeOp>(Object.entries(INVOKE_CHANNELS).map(([op, ch]) => [ch, op as InvokeOp]));
 
 export interface LoopbackServer {
@@ -67,7 +72,11 @@ export async function startLoopbackServer(opts: LoopbackOptions): Promise<Loopba
         }
       }
       if (url.pathname === '/events') {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         res.write(': connected\n\n');
         clients.add(res);
         req.on('close', () => clients.delete(res));
@@ -84,7 +93,10 @@ export async function startLoopbackServer(opts: LoopbackOptions): Promise<Loopba
         }
       }
       if (url.pathname === '/loopback/config') return json(res, 200, { dropRoot: opts.dropRoot });
-      const file = url.pathname === '/' ? opts.indexPath : join(opts.staticDir, normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
+      const file =
+        url.pathname === '/'
+          ? opts.indexPath
+          : join(opts.staticDir, normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
       try {
         const body = await readFile(file);
         res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });

@@ -15,7 +15,15 @@ import type { S3DestinationConfig } from '../../electron/common/config';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket, TEST_CREDENTIALS } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
+import {
+  assertTestBuild,
+  callApi,
+  dropFiles,
+  engineOptions,
+  launchChromium,
+  openDetailTab,
+  screenshot,
+} from './browser-harness';
 import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 import type { EngineProcessOptions } from './engine-process';
@@ -73,7 +81,12 @@ async function waitForArchiveMB(r: Locator, mb: number, timeout: number): Promis
     .toBeGreaterThanOrEqual(mb);
 }
 
-async function fillDestination(name: string, cfg: S3DestinationConfig, secret: string, storageClass?: string): Promise<Locator> {
+async function fillDestination(
+  name: string,
+  cfg: S3DestinationConfig,
+  secret: string,
+  storageClass?: string,
+): Promise<Locator> {
   const fs = page.getByTestId(`destination-${name}`);
   if (!(await fs.count())) {
     await page.getByLabel('New destination name').fill(name);
@@ -97,7 +110,9 @@ describe('operator workflows in Chromium', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     const originFs = await fillDestination('origin', origin.cfg, 'wrong-secret');
     await originFs.getByRole('button', { name: 'Test connection' }).click();
-    await expect(originFs.getByTestId('connection-test').textContent()).resolves.toMatch(/^✗ List s3:\/\/t-\w+ at http:\/\/127\.0\.0\.1:\d+ \(\d+ ms\) — .*SignatureDoesNotMatch/);
+    await expect(originFs.getByTestId('connection-test').textContent()).resolves.toMatch(
+      /^✗ List s3:\/\/t-\w+ at http:\/\/127\.0\.0\.1:\d+ \(\d+ ms\) — .*SignatureDoesNotMatch/,
+    );
     await originFs.getByLabel('Secret access key').fill(TEST_CREDENTIALS.secretAccessKey);
     await originFs.getByRole('button', { name: 'Test connection' }).click();
     await originFs.locator('[data-testid=connection-test].dest__test--ok').waitFor();
@@ -116,7 +131,9 @@ describe('operator workflows in Chromium', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByTestId('settings-status').textContent()).resolves.toMatch(/^Saved\. The engine restarted/);
     // The footer follows the restarted engine: it now names the S3 destinations.
-    await expect.poll(() => page.getByTestId('station-info').textContent()).toMatch(/origin s3:\/\/t-\w+ at http:\/\/127\.0\.0\.1:\d+ · archive s3:\/\//);
+    await expect
+      .poll(() => page.getByTestId('station-info').textContent())
+      .toMatch(/origin s3:\/\/t-\w+ at http:\/\/127\.0\.0\.1:\d+ · archive s3:\/\//);
     await screenshot(page, 'settings.png');
 
     // Never again in clear: not in the page after a reload, not in any answer, not on disk.
@@ -129,9 +146,16 @@ describe('operator workflows in Chromium', () => {
     const secret = TEST_CREDENTIALS.secretAccessKey;
     expect(await page.content()).not.toContain(secret);
     expect(JSON.stringify(await callApi(engine.url, 'getSettings'))).not.toContain(secret);
-    for (const f of ['settings.json', 'credentials.json']) expect(await readFile(join(opts.userDataDir, f), 'utf8')).not.toContain(secret);
+    for (const f of ['settings.json', 'credentials.json'])
+      expect(await readFile(join(opts.userDataDir, f), 'utf8')).not.toContain(secret);
     const saved = JSON.parse(await readFile(join(opts.userDataDir, 'settings.json'), 'utf8'));
-    expect(saved).toMatchObject({ origin: 'origin', archive: 'archive', profile: 'preview', bandwidthLimitMBps: 2, destinations: { archive: { storageClass: 'DEEP_ARCHIVE', partSizeMiB: 5 } } });
+    expect(saved).toMatchObject({
+      origin: 'origin',
+      archive: 'archive',
+      profile: 'preview',
+      bandwidthLimitMBps: 2,
+      destinations: { archive: { storageClass: 'DEEP_ARCHIVE', partSizeMiB: 5 } },
+    });
     await page.getByRole('button', { name: 'Back to the queue' }).click();
   });
 
@@ -147,7 +171,13 @@ describe('operator workflows in Chromium', () => {
       await qc.getByTestId('qc-source').selectOption(copy);
       // Ready when the master playlist's rungs are listed; otherwise the status says why not.
       await expect
-        .poll(async () => ((await qc.locator('[data-testid=qc-rung] option').count()) > 2 ? 'ready' : `not ready: ${await status.textContent()}`), { timeout: 45_000 })
+        .poll(
+          async () =>
+            (await qc.locator('[data-testid=qc-rung] option').count()) > 2
+              ? 'ready'
+              : `not ready: ${await status.textContent()}`,
+          { timeout: 45_000 },
+        )
         .toBe('ready');
       const rungs = (await qc.locator('[data-testid=qc-rung] option').allTextContents()).slice(1);
       // hls.js lists levels by bandwidth, lowest first.
@@ -155,10 +185,18 @@ describe('operator workflows in Chromium', () => {
       for (const [i, r] of rungs.entries()) {
         await qc.getByTestId('qc-rung').selectOption(String(i));
         const name = r.split(' ')[0]!;
-        await expect.poll(() => status.textContent(), { timeout: 45_000 }).toMatch(new RegExp(`^Playing ${name} \\(\\d+×${name.slice(0, -1)}\\) from the ${copy === 'local' ? 'local package' : 'origin'}`));
+        await expect
+          .poll(() => status.textContent(), { timeout: 45_000 })
+          .toMatch(
+            new RegExp(
+              `^Playing ${name} \\(\\d+×${name.slice(0, -1)}\\) from the ${copy === 'local' ? 'local package' : 'origin'}`,
+            ),
+          );
         // The picture moves: playback time advances while this rung plays.
         const t0 = Number(await status.getAttribute('data-time'));
-        await expect.poll(async () => Number(await status.getAttribute('data-time')), { timeout: 45_000 }).toBeGreaterThan(t0 + 0.5);
+        await expect
+          .poll(async () => Number(await status.getAttribute('data-time')), { timeout: 45_000 })
+          .toBeGreaterThan(t0 + 0.5);
         await expect(status.getAttribute('data-level')).resolves.toBe(String(i));
       }
     }
@@ -173,7 +211,9 @@ describe('operator workflows in Chromium', () => {
     const before = await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }));
     expect(before.Uploads?.length ?? 0).toBe(1);
     await r.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator('[data-testid=job][data-state=cancelled]', { hasText: 'Cancel Film' }).waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid=job][data-state=cancelled]', { hasText: 'Cancel Film' })
+      .waitFor({ timeout: 30_000 });
     const after = await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }));
     expect(after.Uploads ?? []).toEqual([]);
     expect(await readdir(join(opts.userDataDir, 'work', 'uploads')).catch(() => [])).toEqual([]);
@@ -192,29 +232,44 @@ describe('operator workflows in Chromium', () => {
 
     await engine.kill();
     await page.getByTestId('engine-banner').waitFor({ timeout: 15_000 });
-    await expect(page.getByTestId('engine-banner').textContent()).resolves.toMatch(/^Engine unavailable — the engine stopped answering; reconnecting\. Nothing is lost/);
+    await expect(page.getByTestId('engine-banner').textContent()).resolves.toMatch(
+      /^Engine unavailable — the engine stopped answering; reconnecting\. Nothing is lost/,
+    );
     await screenshot(page, 'engine-down.png');
 
     engine = await startEngineProcess({ ...opts, port: engine.port });
     await page.getByTestId('engine-banner').waitFor({ state: 'detached', timeout: 30_000 });
     // The row shows the resumed upload: bytes already at the store are counted, not re-sent.
-    await r.locator('[data-testid=job-progress][data-stage=uploadArchive]').getByTestId('job-meta').filter({ hasText: /resumed: \d+(\.\d)? MB were already at the store/ }).waitFor({ timeout: 30_000 });
+    await r
+      .locator('[data-testid=job-progress][data-stage=uploadArchive]')
+      .getByTestId('job-meta')
+      .filter({ hasText: /resumed: \d+(\.\d)? MB were already at the store/ })
+      .waitFor({ timeout: 30_000 });
     await screenshot(page, 'resumed.png');
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Crash Film' }).waitFor({ timeout: 120_000 });
 
     const done = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Crash Film')!;
     // Nothing done twice: a stage that had finished before the crash was not run again (the encode,
     // verify and the origin upload run beside the archive's; those still running resume).
-    const finished = (['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin'] as const).filter((s) => beforeKill.stages[s].state === 'done');
+    const finished = (['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin'] as const).filter(
+      (s) => beforeKill.stages[s].state === 'done',
+    );
     expect(finished).toEqual(expect.arrayContaining(['probe', 'plan', 'claim']));
     for (const s of finished) expect(done.stages[s].startedAt).toBe(beforeKill.stages[s].startedAt);
     const master = await stat(join(opts.dropRoot, 'Crash Film.mov'));
-    const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: `crash-film/${done.claim!.version}/source/Crash Film.mov` }));
+    const head = await archive.client.send(
+      new HeadObjectCommand({
+        Bucket: archive.cfg.bucket,
+        Key: `crash-film/${done.claim!.version}/source/Crash Film.mov`,
+      }),
+    );
     expect(head.ContentLength).toBe(master.size);
     expect(head.ETag).toMatch(new RegExp(`-${Math.ceil(master.size / (5 * 1024 * 1024))}"$`));
     expect(head.StorageClass).toBe('DEEP_ARCHIVE');
     // The same multipart upload was completed (the journal is gone once it is), none is left open.
-    expect((await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }))).Uploads ?? []).toEqual([]);
+    expect(
+      (await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }))).Uploads ?? [],
+    ).toEqual([]);
     expect(uploadId).toMatch(/\S/);
     expect(consoleErrors).toEqual([]);
   });

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
 import { makeMaster } from '../helpers/masters';
 import { packageOnly, seedJobAtVerify, tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
+import {
+  assertTestBuild,
+  callApi,
+  dropFiles,
+  engineOptions,
+  launchChromium,
+  openDetailTab,
+  screenshot,
+} from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 let dir: string;
@@ -41,7 +49,10 @@ beforeAll(async () => {
   // the bad segment and show that nothing was uploaded.
   const seeder = await packageOnly(join(drops, 'Good Film.mp4'), join(dir, 'work-seed'));
   await seedJobAtVerify({
-    workDir: join(dir, 'work'), id: 'jdamaged', title: 'Damaged Film', from: { workDir: join(dir, 'work-seed'), jobId: seeder.id },
+    workDir: join(dir, 'work'),
+    id: 'jdamaged',
+    title: 'Damaged Film',
+    from: { workDir: join(dir, 'work-seed'), jobId: seeder.id },
     damage: (p) => writeFile(join(p, '360p', 'seg_00001.m4s'), ''),
   });
   await rm(join(dir, 'origin'), { recursive: true, force: true });
@@ -78,36 +89,54 @@ describe('operator UI in Chromium', () => {
     const bad = page.locator('[data-testid=job]', { hasText: 'Broken Film' });
     await bad.locator('[data-state=failed], [data-testid=job-error]').first().waitFor({ timeout: 30_000 });
     await expect(bad.getAttribute('data-state')).resolves.toBe('failed');
-    await expect(bad.getByTestId('job-error').textContent()).resolves.toBe('Probe failed: Not a media file ffprobe can read: Invalid data found when processing input');
+    await expect(bad.getByTestId('job-error').textContent()).resolves.toBe(
+      'Probe failed: Not a media file ffprobe can read: Invalid data found when processing input',
+    );
 
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Good Film' }).waitFor({ timeout: 90_000 });
     await expect(good.getByTestId('job-stage').textContent()).resolves.toBe('Verified and delivered');
     // Every stage of the delivered title is done (no archive configured: that one is skipped).
-    await expect(good.locator('[data-testid=stagebar] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage-state')))).resolves.toEqual([
-      'done', 'done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done',
-    ]);
+    await expect(
+      good
+        .locator('[data-testid=stagebar] li')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-stage-state'))),
+    ).resolves.toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done']);
 
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Second Film' }).waitFor({ timeout: 90_000 });
     await expect(page.locator('[data-testid=job]').count()).resolves.toBe(4);
-    await expect(page.getByTestId('queue-counts').textContent()).resolves.toBe('0 running · 0 waiting · 2 need attention · 2 delivered');
-    await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(/^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//);
+    await expect(page.getByTestId('queue-counts').textContent()).resolves.toBe(
+      '0 running · 0 waiting · 2 need attention · 2 delivered',
+    );
+    await expect(page.getByTestId('station-info').textContent()).resolves.toMatch(
+      /^ffmpeg \S+ \(\S*ffmpeg\) · ffprobe \S+ \(\S*ffprobe\) · spec “Feature film \(default\)” · origin \//,
+    );
     // The job detail shows MediaInfo and the spec's findings.
     await good.click();
     await expect(detail.locator('h2').textContent()).resolves.toBe('Good Film');
     await openDetailTab(page, 'Master');
-    await expect(detail.getByTestId('media-info').textContent()).resolves.toMatch(/Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/);
+    await expect(detail.getByTestId('media-info').textContent()).resolves.toMatch(
+      /Video: h264 \([^)]+\) · 640×360 · 24\/1 fps · DAR 16:9 · yuv420p · 8-bit/,
+    );
     await expect(detail.getByTestId('media-info').textContent()).resolves.toContain('Audio: aac · mono · 48000 Hz');
-    await expect(detail.getByTestId('spec-findings').textContent()).resolves.toMatch(/warning Duration is 5 s, shorter than a feature/);
+    await expect(detail.getByTestId('spec-findings').textContent()).resolves.toMatch(
+      /warning Duration is 5 s, shorter than a feature/,
+    );
     await openDetailTab(page, 'Ladder');
-    await expect(detail.getByTestId('ladder').textContent()).resolves.toMatch(/Encoder libx264 — .*360p: 640×360 .*180p: 320×180/);
+    await expect(detail.getByTestId('ladder').textContent()).resolves.toMatch(
+      /Encoder libx264 — .*360p: 640×360 .*180p: 320×180/,
+    );
     await openDetailTab(page, 'Delivery');
-    await expect(detail.getByTestId('verified').textContent()).resolves.toMatch(/^Verified: \d+ segments decoded, \d+ files/);
+    await expect(detail.getByTestId('verified').textContent()).resolves.toMatch(
+      /^Verified: \d+ segments decoded, \d+ files/,
+    );
     await expect(detail.getByTestId('delivered').textContent()).resolves.toMatch(/^local: \d+ objects/);
     await expect(detail.getByTestId('report-path').textContent()).resolves.toMatch(/^Report: \/.*\/report\.json$/);
 
     // Audit: the title was proven whole after upload; a chunk then disappears from the origin.
     await openDetailTab(page, 'Audit');
-    await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole .* \(\d+ objects\)$/);
+    await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(
+      /^local: proven whole .* \(\d+ objects\)$/,
+    );
     const goodJob = (await callApi(engine.url, 'listJobs')).find((j) => j.title === 'Good Film' && j.state === 'done')!;
     const version = goodJob.claim!.version;
     await openDetailTab(page, 'Overview');
@@ -116,12 +145,16 @@ describe('operator UI in Chromium', () => {
     await rm(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'));
     await detail.getByRole('button', { name: 'Audit now' }).click();
     await detail.getByTestId('audit-problems').waitFor({ timeout: 15_000 });
-    await expect(detail.getByTestId('audit-problems').textContent()).resolves.toBe(`good-film/${version}/180p/seg_00001.m4s missing — the manifest lists ${(await readFile(join(goodJob.packageDir!, '180p', 'seg_00001.m4s'))).length} bytes; the store has nothing`);
+    await expect(detail.getByTestId('audit-problems').textContent()).resolves.toBe(
+      `good-film/${version}/180p/seg_00001.m4s missing — the manifest lists ${(await readFile(join(goodJob.packageDir!, '180p', 'seg_00001.m4s'))).length} bytes; the store has nothing`,
+    );
     await screenshot(page, 'audit-problem.png');
     await detail.getByRole('button', { name: 'Repair' }).click();
     await detail.getByTestId('audit-problems').waitFor({ state: 'detached', timeout: 15_000 });
     await expect(detail.getByTestId('audit-status').first().textContent()).resolves.toMatch(/^local: proven whole/);
-    await expect(readFile(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(Buffer);
+    await expect(readFile(join(dir, 'origin', 'good-film', version, '180p', 'seg_00001.m4s'))).resolves.toBeInstanceOf(
+      Buffer,
+    );
     const shot = await screenshot(page, 'queue.png');
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
 
@@ -162,7 +195,10 @@ describe('operator UI in Chromium', () => {
     const detail = page.getByTestId('job-detail');
     await detail.getByLabel('Platform title ID').fill('tt0046438');
     await detail.getByRole('button', { name: 'Set title ID' }).click();
-    await detail.getByTestId('title-panel').filter({ hasText: 'Will be delivered as tt0046438.' }).waitFor({ timeout: 10_000 });
+    await detail
+      .getByTestId('title-panel')
+      .filter({ hasText: 'Will be delivered as tt0046438.' })
+      .waitFor({ timeout: 10_000 });
     await held.getByRole('button', { name: 'Resume' }).click();
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Tokyo Story' }).waitFor({ timeout: 60_000 });
     await expect(detail.getByTestId('title-id').textContent()).resolves.toBe('tt0046438');
@@ -174,14 +210,25 @@ describe('operator UI in Chromium', () => {
     await restored.click();
     await detail.getByLabel('Platform title ID').fill('tt0046438');
     await detail.getByRole('button', { name: 'Set title ID' }).click();
-    await detail.getByTestId('title-panel').filter({ hasText: 'Will be delivered as tt0046438.' }).waitFor({ timeout: 10_000 });
+    await detail
+      .getByTestId('title-panel')
+      .filter({ hasText: 'Will be delivered as tt0046438.' })
+      .waitFor({ timeout: 10_000 });
     await restored.getByRole('button', { name: 'Resume' }).click();
-    await page.locator('[data-testid=job][data-state=failed]', { hasText: 'Tokyo Story (restored)' }).waitFor({ timeout: 30_000 });
-    await expect(detail.getByTestId('detail-error').textContent()).resolves.toMatch(/Claim title failed: "tt0046438" at local is live with Tokyo Story\.mp4 .*; this title's master is Tokyo Story \(restored\)\.mp4/);
+    await page
+      .locator('[data-testid=job][data-state=failed]', { hasText: 'Tokyo Story (restored)' })
+      .waitFor({ timeout: 30_000 });
+    await expect(detail.getByTestId('detail-error').textContent()).resolves.toMatch(
+      /Claim title failed: "tt0046438" at local is live with Tokyo Story\.mp4 .*; this title's master is Tokyo Story \(restored\)\.mp4/,
+    );
     await screenshot(page, 'title-conflict.png');
     await detail.getByRole('button', { name: 'Retry with Replace' }).click();
-    await page.locator('[data-testid=job][data-state=done]', { hasText: 'Tokyo Story (restored)' }).waitFor({ timeout: 60_000 });
-    await expect(detail.getByTestId('title-panel').textContent()).resolves.toMatch(/Title ID tt0046438 · version v\S+local: replacing the live version \(v\S+ is retired after its grace period\)/);
+    await page
+      .locator('[data-testid=job][data-state=done]', { hasText: 'Tokyo Story (restored)' })
+      .waitFor({ timeout: 60_000 });
+    await expect(detail.getByTestId('title-panel').textContent()).resolves.toMatch(
+      /Title ID tt0046438 · version v\S+local: replacing the live version \(v\S+ is retired after its grace period\)/,
+    );
     await page.getByLabel('Hold new titles to set their title IDs first').uncheck();
   });
 

@@ -19,7 +19,11 @@ export interface FaultProxy {
 }
 
 /** plan(n, req) → the fault for the n-th request (1-based), or undefined to forward it untouched. */
-export async function startFaultProxy(target: string, plan: (n: number, req: IncomingMessage) => Fault | undefined, maxFaults = 20): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  plan: (n: number, req: IncomingMessage) => Fault | undefined,
+  maxFaults = 20,
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const state: FaultProxy = { endpoint: '', injected: [], requests: 0, close: async () => undefined };
 
@@ -31,7 +35,9 @@ export async function startFaultProxy(target: string, plan: (n: number, req: Inc
       req.resume();
       req.on('end', () => {
         res.writeHead(503, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
       });
       return;
     }

@@ -33,15 +33,29 @@ export interface GlacierProxy {
 
 export async function startGlacierProxy(target: string, archived?: (key: string) => boolean): Promise<GlacierProxy> {
   const upstream = new URL(target);
-  const state: GlacierProxy = { endpoint: '', log: [], restores: new Map(), complete: (k) => void state.restores.set(k, 'done'), close: async () => undefined };
-  const xml = (code: string, message: string): string => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  const state: GlacierProxy = {
+    endpoint: '',
+    log: [],
+    restores: new Map(),
+    complete: (k) => void state.restores.set(k, 'done'),
+    close: async () => undefined,
+  };
+  const xml = (code: string, message: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const [, , ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
     const query = url.search.replace(/^\?/, '');
-    const entry: ProxyRequest = { method: req.method ?? '', key, query, ...(req.headers.range ? { range: req.headers.range } : {}), status: 0, bytes: 0 };
+    const entry: ProxyRequest = {
+      method: req.method ?? '',
+      key,
+      query,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      status: 0,
+      bytes: 0,
+    };
     state.log.push(entry);
     const emulate = !!key && !!archived?.(key);
     const answer = (status: number, body: string, headers: Record<string, string> = {}): void => {
@@ -56,7 +70,8 @@ export async function startGlacierProxy(target: string, archived?: (key: string)
       req.on('end', () => {
         entry.body = Buffer.concat(chunks).toString('utf8');
         const s = state.restores.get(key);
-        if (s === 'ongoing') return answer(409, xml('RestoreAlreadyInProgress', 'Object restore is already in progress'));
+        if (s === 'ongoing')
+          return answer(409, xml('RestoreAlreadyInProgress', 'Object restore is already in progress'));
         if (s === 'done') return answer(200, '');
         state.restores.set(key, 'ongoing');
         answer(202, '');
@@ -66,20 +81,25 @@ export async function startGlacierProxy(target: string, archived?: (key: string)
     const restore = state.restores.get(key);
     if (emulate && req.method === 'GET' && restore !== 'done' && !/uploadId|partNumber/.test(query)) {
       req.resume();
-      return answer(403, xml('InvalidObjectState', 'The operation is not valid for the object\'s storage class'));
+      return answer(403, xml('InvalidObjectState', "The operation is not valid for the object's storage class"));
     }
-    const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      const headers = { ...upRes.headers };
-      if (emulate && req.method === 'HEAD' && (upRes.statusCode ?? 0) < 300) {
-        headers['x-amz-storage-class'] = 'DEEP_ARCHIVE';
-        if (restore === 'ongoing') headers['x-amz-restore'] = 'ongoing-request="true"';
-        if (restore === 'done') headers['x-amz-restore'] = `ongoing-request="false", expiry-date="${new Date(Date.now() + 7 * 86_400_000).toUTCString()}"`;
-      }
-      entry.status = upRes.statusCode ?? 0;
-      res.writeHead(upRes.statusCode ?? 502, headers);
-      upRes.on('data', (c: Buffer) => (entry.bytes += c.length));
-      upRes.pipe(res);
-    });
+    const up = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        const headers = { ...upRes.headers };
+        if (emulate && req.method === 'HEAD' && (upRes.statusCode ?? 0) < 300) {
+          headers['x-amz-storage-class'] = 'DEEP_ARCHIVE';
+          if (restore === 'ongoing') headers['x-amz-restore'] = 'ongoing-request="true"';
+          if (restore === 'done')
+            headers['x-amz-restore'] =
+              `ongoing-request="false", expiry-date="${new Date(Date.now() + 7 * 86_400_000).toUTCString()}"`;
+        }
+        entry.status = upRes.statusCode ?? 0;
+        res.writeHead(upRes.statusCode ?? 502, headers);
+        upRes.on('data', (c: Buffer) => (entry.bytes += c.length));
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

@@ -6,7 +6,11 @@ import { createS3Client } from '../../electron/engine/destinations/s3';
 export const TEST_CREDENTIALS = { accessKeyId: 'AKTEST', secretAccessKey: 'SKTEST' };
 
 /** A fresh bucket on the test radosgw, and a destination config pointing at it. */
-export async function freshBucket(endpoint: string, prefix = '', extra: Partial<S3DestinationConfig> = {}): Promise<{ cfg: S3DestinationConfig; client: S3Client }> {
+export async function freshBucket(
+  endpoint: string,
+  prefix = '',
+  extra: Partial<S3DestinationConfig> = {},
+): Promise<{ cfg: S3DestinationConfig; client: S3Client }> {
   const cfg = s3DestinationSchema.parse({
     type: 's3',
     endpoint,

@@ -12,7 +12,12 @@ export async function tempDir(prefix = 'ingest-test-'): Promise<string> {
 }
 
 /** A station on a temp work folder with the given origin (and optional archive) destination. */
-export async function testStation(dir: string, origin: DestinationConfig, archive?: DestinationConfig, extra: Record<string, unknown> = {}): Promise<Station> {
+export async function testStation(
+  dir: string,
+  origin: DestinationConfig,
+  archive?: DestinationConfig,
+  extra: Record<string, unknown> = {},
+): Promise<Station> {
   const config = stationConfigSchema.parse({
     destinations: { origin, ...(archive ? { archive } : {}) },
     origin: 'origin',
@@ -33,11 +38,20 @@ export async function testStation(dir: string, origin: DestinationConfig, archiv
  * opened on `workDir` claims the title and verifies the damaged chunks as if they had just been
  * encoded. The way to feed a damaged package to the streamed verify.
  */
-export async function seedJobAtVerify(opts: { workDir: string; id: string; title: string; from: { workDir: string; jobId: string }; damage: (pkg: string) => Promise<unknown> }): Promise<void> {
+export async function seedJobAtVerify(opts: {
+  workDir: string;
+  id: string;
+  title: string;
+  from: { workDir: string; jobId: string };
+  damage: (pkg: string) => Promise<unknown>;
+}): Promise<void> {
   const { cp, mkdir, readFile, rm, writeFile } = await import('node:fs/promises');
   const { emptyStages } = await import('../../electron/common/jobs');
   const lines = (await readFile(join(opts.from.workDir, 'jobs.jsonl'), 'utf8')).split('\n').filter(Boolean);
-  const source = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { id: string }).filter((r) => r.id === opts.from.jobId).at(-1);
+  const source = lines
+    .map((l) => JSON.parse(l) as Record<string, unknown> & { id: string })
+    .filter((r) => r.id === opts.from.jobId)
+    .at(-1);
   if (!source) throw new Error(`no job ${opts.from.jobId} in ${opts.from.workDir}`);
   const jobDir = join(opts.workDir, 'jobs', opts.id);
   await mkdir(join(opts.workDir, 'jobs'), { recursive: true });
@@ -50,21 +64,46 @@ export async function seedJobAtVerify(opts: { workDir: string; id: string; title
   const pkg = join(jobDir, 'package');
   for (const f of ['manifest.json', 'master.m3u8', '.ingest-station-package']) await rm(join(pkg, f), { force: true });
   const { readdir } = await import('node:fs/promises');
-  for (const f of await readdir(pkg, { recursive: true })) if (String(f).endsWith('.m3u8')) await rm(join(pkg, String(f)), { force: true });
+  for (const f of await readdir(pkg, { recursive: true }))
+    if (String(f).endsWith('.m3u8')) await rm(join(pkg, String(f)), { force: true });
   await opts.damage(pkg);
   const stages = emptyStages();
   for (const s of ['probe', 'plan', 'transcode'] as const) stages[s] = { state: 'done', fraction: 1 };
   const t = new Date().toISOString();
   const record = {
-    id: opts.id, title: opts.title, sourcePath: source.sourcePath, fingerprint: source.fingerprint, state: 'queued', stage: 'claim', stages, createdAt: t, updatedAt: t,
-    media: source.media, plan: source.plan, ladder: source.ladder, packageDir: pkg, uploads: [], warnings: [],
+    id: opts.id,
+    title: opts.title,
+    sourcePath: source.sourcePath,
+    fingerprint: source.fingerprint,
+    state: 'queued',
+    stage: 'claim',
+    stages,
+    createdAt: t,
+    updatedAt: t,
+    media: source.media,
+    plan: source.plan,
+    ladder: source.ladder,
+    packageDir: pkg,
+    uploads: [],
+    warnings: [],
   };
   await writeFile(join(opts.workDir, 'jobs.jsonl'), JSON.stringify(record) + '\n', { flag: 'a' });
 }
 
 /** Package a master through the station's pipeline without delivering it; returns the finished job. */
-export async function packageOnly(master: string, workDir: string, extra: Record<string, unknown> = {}): Promise<JobRecord> {
-  const config = stationConfigSchema.parse({ destinations: { none: { type: 'folder', path: join(workDir, 'unused') } }, origin: 'none', workDir, segmentSeconds: 2, profile: 'preview', ...extra });
+export async function packageOnly(
+  master: string,
+  workDir: string,
+  extra: Record<string, unknown> = {},
+): Promise<JobRecord> {
+  const config = stationConfigSchema.parse({
+    destinations: { none: { type: 'folder', path: join(workDir, 'unused') } },
+    origin: 'none',
+    workDir,
+    segmentSeconds: 2,
+    profile: 'preview',
+    ...extra,
+  });
   const station = await openStation({ config, baseDir: workDir, deliver: false });
   try {
     const [job] = await station.queue.add([master]);

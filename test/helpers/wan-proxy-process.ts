@@ -10,7 +10,10 @@ import { startWanProxy, type LinkProfile, type WanProxy } from './wan-proxy';
 type Message = { endpoint: string } | { stats: WanProxy['stats'] };
 
 export async function startWanProxyProcess(target: string, link: LinkProfile): Promise<WanProxy> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [target, JSON.stringify(link)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [target, JSON.stringify(link)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const stats = { upBytes: 0, connections: 0, peakConnections: 0 };
   const endpoint = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);

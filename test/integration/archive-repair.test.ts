@@ -41,7 +41,10 @@ interface Delivered {
 async function deliver(name: string, archived: boolean): Promise<Delivered> {
   const origin = (await freshBucket(inject('s3Endpoint'))).cfg;
   const bucket = (await freshBucket(inject('s3Endpoint'), '', archived ? { storageClass: 'DEEP_ARCHIVE' } : {})).cfg;
-  const proxy = await startGlacierProxy(inject('s3Endpoint'), archived ? (key) => !key.endsWith('title.json') : undefined);
+  const proxy = await startGlacierProxy(
+    inject('s3Endpoint'),
+    archived ? (key) => !key.endsWith('title.json') : undefined,
+  );
   const archive = { ...bucket, endpoint: proxy.endpoint };
   const work = join(dir, name);
   const station = await testStation(work, origin, archive);
@@ -55,7 +58,9 @@ async function deliver(name: string, archived: boolean): Promise<Delivered> {
 async function damage(d: Delivered): Promise<{ keys: string[]; bytes: number }> {
   const { titleId, version } = d.job.claim!;
   await rm(d.job.packageDir!, { recursive: true, force: true });
-  const manifest = JSON.parse(Buffer.from(await d.station.origin.read(`${titleId}/${version}/manifest.json`)).toString('utf8')) as { files: Array<{ path: string; size: number; kind: string }> };
+  const manifest = JSON.parse(
+    Buffer.from(await d.station.origin.read(`${titleId}/${version}/manifest.json`)).toString('utf8'),
+  ) as { files: Array<{ path: string; size: number; kind: string }> };
   const segments = manifest.files.filter((f) => f.kind === 'segment');
   const hit = [segments[1]!, segments[segments.length - 2]!, segments[Math.floor(segments.length / 2)]!];
   await d.station.origin.delete(`${titleId}/${version}/${hit[0]!.path}`);
@@ -67,10 +72,14 @@ async function damage(d: Delivered): Promise<{ keys: string[]; bytes: number }> 
 /** Every file of the version at the origin hashes to the manifest's SHA-256. */
 async function originMatchesManifest(d: Delivered): Promise<number> {
   const { titleId, version } = d.job.claim!;
-  const manifest = JSON.parse(Buffer.from(await d.station.origin.read(`${titleId}/${version}/manifest.json`)).toString('utf8')) as { files: Array<{ path: string; sha256: string }> };
+  const manifest = JSON.parse(
+    Buffer.from(await d.station.origin.read(`${titleId}/${version}/manifest.json`)).toString('utf8'),
+  ) as { files: Array<{ path: string; sha256: string }> };
   let same = 0;
   for (const f of manifest.files) {
-    const sha = createHash('sha256').update(await d.station.origin.read(`${titleId}/${version}/${f.path}`)).digest('hex');
+    const sha = createHash('sha256')
+      .update(await d.station.origin.read(`${titleId}/${version}/${f.path}`))
+      .digest('hex');
     if (sha === f.sha256) same++;
   }
   expect(same).toBe(manifest.files.length);
@@ -83,16 +92,23 @@ describe('repair from the archive, without the local package', () => {
     try {
       const hit = await damage(d);
       const before = d.proxy.log.length;
-      const records = await d.station.queue.mutate(d.job.id, (j) => auditJob(j, d.station.auditContext, { repair: true }));
+      const records = await d.station.queue.mutate(d.job.id, (j) =>
+        auditJob(j, d.station.auditContext, { repair: true }),
+      );
       const origin = records.filter((r) => r.destination === 'origin');
       expect(origin[0]!.problems.map((p) => p.key).sort()).toEqual(hit.keys);
       expect(origin[1]!.problems).toEqual([]);
       expect(origin[1]!.repaired!.uploaded.sort()).toEqual(hit.keys);
       const reads = d.proxy.log.slice(before).filter((r) => r.method === 'GET' && r.key.endsWith('package.tar'));
       const wire = reads.reduce((n, r) => n + r.bytes, 0);
-      expect(reads.every((r) => r.range), 'every read of the tar is ranged').toBe(true);
+      expect(
+        reads.every((r) => r.range),
+        'every read of the tar is ranged',
+      ).toBe(true);
       const from = origin[1]!.repaired!.fromArchive!;
-      console.log(`archive repair: ${hit.bytes} bytes repaired, ${wire} bytes read from the archive on the wire in ${reads.length} ranged GETs (${(wire / hit.bytes).toFixed(2)}×); the tar is ${(await d.station.archive!.head(`${d.job.claim!.titleId}/${d.job.claim!.version}/package.tar`))!.size} bytes`);
+      console.log(
+        `archive repair: ${hit.bytes} bytes repaired, ${wire} bytes read from the archive on the wire in ${reads.length} ranged GETs (${(wire / hit.bytes).toFixed(2)}×); the tar is ${(await d.station.archive!.head(`${d.job.claim!.titleId}/${d.job.claim!.version}/package.tar`))!.size} bytes`,
+      );
       expect(from.bytesRepaired).toBe(hit.bytes);
       expect(wire).toBe(from.bytesRead);
       expect(wire).toBeLessThanOrEqual(2 * hit.bytes);
@@ -113,7 +129,9 @@ describe('repair from the archive, without the local package', () => {
       const waiting = first.find((r) => r.destination === 'origin')!;
       expect(waiting.problems.map((p) => p.key).sort()).toEqual(hit.keys);
       expect(waiting.restore).toMatchObject({ key: tarKey, storageClass: 'DEEP_ARCHIVE', tier: 'Standard' });
-      expect(waiting.restore!.detail).toMatch(/Standard restore from DEEP_ARCHIVE: readable within 12 hours, about \$[\d.]+ for/);
+      expect(waiting.restore!.detail).toMatch(
+        /Standard restore from DEEP_ARCHIVE: readable within 12 hours, about \$[\d.]+ for/,
+      );
       const asked = d.proxy.log.filter((r) => r.method === 'POST' && /restore/.test(r.query));
       expect(asked).toHaveLength(1);
       expect(asked[0]!.body).toMatch(/<Days>7<\/Days>.*<Tier>Standard<\/Tier>/s);
@@ -121,15 +139,22 @@ describe('repair from the archive, without the local package', () => {
       // The station restarts: the title is still waiting, and checking again asks nothing new.
       await station.close();
       station = await testStation(d.work, d.origin, d.archive);
-      expect(station.queue.get(d.job.id)!.audits!.find((r) => r.destination === 'origin' && r.restore)?.restore?.key).toBe(tarKey);
+      expect(
+        station.queue.get(d.job.id)!.audits!.find((r) => r.destination === 'origin' && r.restore)?.restore?.key,
+      ).toBe(tarKey);
       expect(await station.pollRestores()).toBe(0);
       expect(d.proxy.log.filter((r) => r.method === 'POST' && /restore/.test(r.query))).toHaveLength(1);
-      expect(station.queue.get(d.job.id)!.audits!.filter((r) => r.destination === 'origin' && r.restore)).toHaveLength(1);
+      expect(station.queue.get(d.job.id)!.audits!.filter((r) => r.destination === 'origin' && r.restore)).toHaveLength(
+        1,
+      );
 
       // The restore completes (hours, for real): the next check repairs from the tar and proves it whole.
       d.proxy.complete(tarKey);
       expect(await station.pollRestores()).toBe(1);
-      const after = station.queue.get(d.job.id)!.audits!.filter((r) => r.destination === 'origin').at(-1)!;
+      const after = station.queue
+        .get(d.job.id)!
+        .audits!.filter((r) => r.destination === 'origin')
+        .at(-1)!;
       expect(after.problems).toEqual([]);
       expect(after.restore).toBeUndefined();
       expect(after.repaired!.uploaded.sort()).toEqual(hit.keys);
@@ -149,15 +174,29 @@ describe('repair from the archive, without the local package', () => {
       const hit = await damage(d);
       const { titleId, version } = d.job.claim!;
       await d.station.archive!.delete(`${titleId}/${version}/package.tar`);
-      const records = await d.station.queue.mutate(d.job.id, (j) => auditJob(j, d.station.auditContext, { repair: true }));
+      const records = await d.station.queue.mutate(d.job.id, (j) =>
+        auditJob(j, d.station.auditContext, { repair: true }),
+      );
       const origin = records.find((r) => r.destination === 'origin')!;
       expect(origin.problems.map((p) => p.key).sort()).toEqual(hit.keys);
-      expect(origin.rebuild!.detail).toMatch(/the package tar is gone from the archive: the archived master .* is being transcoded again and will replace the damaged version/);
+      expect(origin.rebuild!.detail).toMatch(
+        /the package tar is gone from the archive: the archived master .* is being transcoded again and will replace the damaged version/,
+      );
       // The read-back master is the one delivered, byte for byte.
       const rebuilt = d.station.queue.get(origin.rebuild!.jobId)!;
-      expect(createHash('sha256').update(await readFile(rebuilt.sourcePath)).digest('hex')).toBe(createHash('sha256').update(await readFile(d.job.sourcePath)).digest('hex'));
+      expect(
+        createHash('sha256')
+          .update(await readFile(rebuilt.sourcePath))
+          .digest('hex'),
+      ).toBe(
+        createHash('sha256')
+          .update(await readFile(d.job.sourcePath))
+          .digest('hex'),
+      );
       // Asked again (the next audit), the same job is returned: nothing is queued twice.
-      const again = await d.station.queue.mutate(d.job.id, (j) => auditJob(j, d.station.auditContext, { repair: true }));
+      const again = await d.station.queue.mutate(d.job.id, (j) =>
+        auditJob(j, d.station.auditContext, { repair: true }),
+      );
       expect(again.find((r) => r.destination === 'origin')!.rebuild!.jobId).toBe(rebuilt.id);
       const done = await d.station.queue.waitFor(rebuilt.id);
       expect(done.state, done.error?.message).toBe('done');

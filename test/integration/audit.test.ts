@@ -66,9 +66,13 @@ describe('audit and repair of a damaged origin', () => {
     const manifest = JSON.parse(await readFile(join(job.packageDir!, 'manifest.json'), 'utf8')) as Manifest;
     const { titleId, version } = job.claim!;
     const slug = `${titleId}/${version}`;
-    const segments = manifest.files.filter((f) => f.kind === 'segment').map((f) => f.path).sort(() => Math.random() - 0.5);
+    const segments = manifest.files
+      .filter((f) => f.kind === 'segment')
+      .map((f) => f.path)
+      .sort(() => Math.random() - 0.5);
     const [del1, del2, same, other] = segments;
-    const put = (key: string, body: Buffer | string) => origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: `titles/${slug}/${key}`, Body: body }));
+    const put = (key: string, body: Buffer | string) =>
+      origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: `titles/${slug}/${key}`, Body: body }));
     const dest = station.origin;
     await dest.delete(`${slug}/${del1}`);
     await dest.delete(`${slug}/${del2}`);
@@ -95,10 +99,15 @@ describe('audit and repair of a damaged origin', () => {
     const [before, after] = await auditJob(job, originOnly(), { repair: true });
     expect(before!.problems).toHaveLength(6);
     expect(after!.problems).toEqual([]);
-    expect(after!.repaired!.uploaded.sort()).toEqual([del1, del2, same, other, '360p/index.m3u8'].map((k) => `${slug}/${k}`).sort());
+    expect(after!.repaired!.uploaded.sort()).toEqual(
+      [del1, del2, same, other, '360p/index.m3u8'].map((k) => `${slug}/${k}`).sort(),
+    );
     expect(after!.repaired!.deleted).toEqual([`${slug}/360p/stray.m4s`]);
     for (const f of [...manifest.files, { path: 'manifest.json' }]) {
-      expect(Buffer.from(await dest.read(`${slug}/${f.path}`)).equals(await readFile(join(job.packageDir!, f.path))), f.path).toBe(true);
+      expect(
+        Buffer.from(await dest.read(`${slug}/${f.path}`)).equals(await readFile(join(job.packageDir!, f.path))),
+        f.path,
+      ).toBe(true);
     }
   });
 
@@ -124,7 +133,10 @@ describe('audit and repair of a damaged origin', () => {
     const slug = `${job.claim!.titleId}/${job.claim!.version}`;
     await station.origin.delete(`${slug}/master.m3u8`);
     const config = join(dir, 'audit.json');
-    await writeFile(config, JSON.stringify({ destinations: { origin: origin.cfg }, origin: 'origin', workDir: join(dir, 'cli-work') }));
+    await writeFile(
+      config,
+      JSON.stringify({ destinations: { origin: origin.cfg }, origin: 'origin', workDir: join(dir, 'cli-work') }),
+    );
     const cli = (args: string[]) => runCli(args);
     const bad = await cli(['audit', job.packageDir!, '--dest', 'origin', '--config', config, '--json']);
     expect(bad.code, bad.stderr).toBe(1);
@@ -140,10 +152,21 @@ describe('audit at scale', () => {
     const { cfg } = await freshBucket(inject('s3Endpoint'));
     const dest = new S3Destination('big', cfg, { journalDir: join(dir, 'j') });
     const pool = pLimit(32);
-    const expected = Array.from({ length: 10_000 }, (_, i) => ({ key: `t/s${String(i).padStart(5, '0')}.m4s`, body: `chunk ${i}` }));
-    await Promise.all(expected.map((e) => pool(() => dest.client.send(new PutObjectCommand({ Bucket: cfg.bucket, Key: e.key, Body: e.body })))));
+    const expected = Array.from({ length: 10_000 }, (_, i) => ({
+      key: `t/s${String(i).padStart(5, '0')}.m4s`,
+      body: `chunk ${i}`,
+    }));
+    await Promise.all(
+      expected.map((e) =>
+        pool(() => dest.client.send(new PutObjectCommand({ Bucket: cfg.bucket, Key: e.key, Body: e.body }))),
+      ),
+    );
     const { createHash } = await import('node:crypto');
-    const want = expected.map((e) => ({ key: e.key, size: Buffer.byteLength(e.body), etag: createHash('md5').update(e.body).digest('hex') }));
+    const want = expected.map((e) => ({
+      key: e.key,
+      size: Buffer.byteLength(e.body),
+      etag: createHash('md5').update(e.body).digest('hex'),
+    }));
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
@@ -153,7 +176,9 @@ describe('audit at scale', () => {
     expect(record.objectsListed).toBe(10_000);
     expect(record.problems).toEqual([]);
     const growthMB = (peak - rssBefore) / 1e6;
-    console.log(`audit of 10,000 objects: ${record.seconds.toFixed(1)} s, peak RSS ${(peak / 1e6).toFixed(0)} MB (+${growthMB.toFixed(0)} MB during the audit)`);
+    console.log(
+      `audit of 10,000 objects: ${record.seconds.toFixed(1)} s, peak RSS ${(peak / 1e6).toFixed(0)} MB (+${growthMB.toFixed(0)} MB during the audit)`,
+    );
     expect(growthMB).toBeLessThan(150);
     dest.close();
   });
@@ -170,9 +195,14 @@ describe('when the local package is gone', () => {
     const [found] = await auditJob(gone as typeof job, originOnly(), {});
     expect(found!.problems).toEqual([expect.objectContaining({ key: `${slug}/master.m3u8`, problem: 'missing' })]);
     // …but repair cannot, and says how to get the title back.
-    await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(/local package of .* is gone and no archive was given to repair the origin from.*re-transcode the title from its master/);
+    await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(
+      /local package of .* is gone and no archive was given to repair the origin from.*re-transcode the title from its master/,
+    );
     const archiveDest = station.archive as S3Destination;
-    const restore = await archiveDest.requestRestore(`${titleId}/${version}/package.tar`).then(() => 'requested', (e: Error) => e.message);
+    const restore = await archiveDest.requestRestore(`${titleId}/${version}/package.tar`).then(
+      () => 'requested',
+      (e: Error) => e.message,
+    );
     // radosgw may refuse restores of objects it does not really archive; the request itself must be well-formed.
     expect(restore).toMatch(/requested|Restore|Invalid|NotImplemented|not/i);
     await auditJob(job, originOnly(), { repair: true });

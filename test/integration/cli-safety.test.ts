@@ -72,12 +72,18 @@ describe('inputs are what they say', () => {
     await writeFile(concat, `ffconcat version 1.0\nfile '${other}'\n`);
     const r = await runCli(['probe', disguised, concat, '--json']);
     expect(r.code).toBe(1);
-    const results = (JSON.parse(r.stdout) as { results: Array<{ path: string; accepted: boolean; findings: Array<{ code: string; message: string }> }> }).results;
+    const results = (
+      JSON.parse(r.stdout) as {
+        results: Array<{ path: string; accepted: boolean; findings: Array<{ code: string; message: string }> }>;
+      }
+    ).results;
     expect(results.map((x) => [x.accepted, x.findings[0]!.code])).toEqual([
       [false, 'not-a-master-format'],
       [false, 'not-a-master-format'],
     ]);
-    expect(results[0]!.findings[0]!.message).toMatch(/^This file is an HLS playlist \(ffmpeg's "hls" format\), not a master/);
+    expect(results[0]!.findings[0]!.message).toMatch(
+      /^This file is an HLS playlist \(ffmpeg's "hls" format\), not a master/,
+    );
     expect(results[1]!.findings[0]!.message).toMatch(/an ffmpeg concat list/);
   });
 
@@ -86,7 +92,20 @@ describe('inputs are what they say', () => {
     await mkdir(join(dir, 'names'), { recursive: true });
     await copyFile(master, evil);
     const config = join(dir, 'names.json');
-    await writeFile(config, JSON.stringify({ destinations: { o: { type: 'folder', path: join(dir, 'names-origin') }, a: { type: 'folder', path: join(dir, 'names-archive') } }, origin: 'o', archive: 'a', workDir: join(dir, 'names-work'), profile: 'preview', segmentSeconds: 2 }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        destinations: {
+          o: { type: 'folder', path: join(dir, 'names-origin') },
+          a: { type: 'folder', path: join(dir, 'names-archive') },
+        },
+        origin: 'o',
+        archive: 'a',
+        workDir: join(dir, 'names-work'),
+        profile: 'preview',
+        segmentSeconds: 2,
+      }),
+    );
     const r = await runCli(['ingest', evil, '--config', config]);
     expect(r.code, r.stderr).toBe(0);
     // eslint-disable-next-line no-control-regex -- the point: no raw ESC reaches the terminal
@@ -103,9 +122,13 @@ describe('the bundled 2018 ffprobe', () => {
     await mkdir(bin);
     await symlink('/usr/bin/ffmpeg', join(bin, 'ffmpeg'));
     const r = await new Promise<{ code: number; stderr: string }>((done) =>
-      execFile(process.execPath, [BIN, 'probe', master], { env: { ...CLI_ENV, PATH: bin } }, (err, _o, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr })),
+      execFile(process.execPath, [BIN, 'probe', master], { env: { ...CLI_ENV, PATH: bin } }, (err, _o, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
     );
-    expect(r.stderr).toMatch(/warning: ffprobe in use is the bundled ffprobe-static 4\.0\.2 from 2018.*sudo apt-get install ffmpeg/);
+    expect(r.stderr).toMatch(
+      /warning: ffprobe in use is the bundled ffprobe-static 4\.0\.2 from 2018.*sudo apt-get install ffmpeg/,
+    );
     expect(r.stderr).toMatch(/ffprobe: .*ffprobe-static/);
   });
 });

@@ -40,7 +40,9 @@ describe('ingest-station CLI', () => {
     expect(v.stdout).toMatch(/^ingest-station \d+\.\d+\.\d+ \(Node v\d+\.\d+\.\d+; supported: Node ≥ 20\.19/);
     // Without the test environment's switch: the launcher keeps the SDK from warning on every run.
     const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _off, ...env } = process.env;
-    const r = await new Promise<string>((done) => execFile(process.execPath, [BIN, 'probe', '/nonexistent.mov'], { env }, (_e, _o, stderr) => done(stderr)));
+    const r = await new Promise<string>((done) =>
+      execFile(process.execPath, [BIN, 'probe', '/nonexistent.mov'], { env }, (_e, _o, stderr) => done(stderr)),
+    );
     expect(r).toMatch(/REJECTED/);
     expect(r).not.toMatch(/NodeVersionSupportWarning|will require node/i);
   });
@@ -66,7 +68,17 @@ describe('ingest-station CLI', () => {
     const out = JSON.parse(r.stdout) as { titles: TitleReport[] };
     const [report] = out.titles;
     expect(report!.state).toBe('done');
-    expect(report!.stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'skipped', 'done', 'done']);
+    expect(report!.stages.map((s) => s.state)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'skipped',
+      'done',
+      'done',
+    ]);
     const files = await readdir(join(dir, 'ingest-output', 'sample-title'), { recursive: true });
     expect(files).toContain('master.m3u8');
     expect(files).toContain('title.json');
@@ -81,7 +93,9 @@ describe('ingest-station CLI', () => {
   });
 
   it('verify: exit 0 on the clean package, exit 1 naming the bad segment after damage', async () => {
-    const pkgDir = (await readdir(join(dir, 'ingest-work', 'jobs'))).map((j) => join(dir, 'ingest-work', 'jobs', j, 'package'))[0]!;
+    const pkgDir = (await readdir(join(dir, 'ingest-work', 'jobs'))).map((j) =>
+      join(dir, 'ingest-work', 'jobs', j, 'package'),
+    )[0]!;
     const ok = await cli(['verify', pkgDir, '--json'], dir);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, problems: [] });

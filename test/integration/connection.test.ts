@@ -16,7 +16,12 @@ describe('test connection', () => {
     const dir = await tempDir();
     const { cfg, client } = await freshBucket(inject('s3Endpoint'), 'films');
     const r = await checkConnection('origin', cfg, dir, join(dir, 'uploads'));
-    expect(r.steps.map((s) => [s.step.split(' ')[0], s.ok])).toEqual([['List', true], ['Write', true], ['Read', true], ['Delete', true]]);
+    expect(r.steps.map((s) => [s.step.split(' ')[0], s.ok])).toEqual([
+      ['List', true],
+      ['Write', true],
+      ['Read', true],
+      ['Delete', true],
+    ]);
     expect(r.ok).toBe(true);
     expect((await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket }))).Contents ?? []).toEqual([]);
   });
@@ -39,7 +44,12 @@ describe('test connection', () => {
       socket.destroy();
     });
     await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', r));
-    const reset = await checkConnection('origin', { ...cfg, endpoint: `http://127.0.0.1:${(dropper.address() as AddressInfo).port}` }, dir, dir);
+    const reset = await checkConnection(
+      'origin',
+      { ...cfg, endpoint: `http://127.0.0.1:${(dropper.address() as AddressInfo).port}` },
+      dir,
+      dir,
+    );
     await new Promise<void>((r) => dropper.close(() => r()));
     expect(reset.ok).toBe(false);
     expect(reset.steps).toHaveLength(1);

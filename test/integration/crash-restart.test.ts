@@ -33,9 +33,14 @@ describe('crash and restart of the whole engine', () => {
     const drops = join(dir, 'drops');
     await mkdir(drops);
     const names = ['Alpha.mov', 'Bravo.mov', 'Charlie.mov'];
-    for (const [i, n] of names.entries()) await copyFile(await makeMaster({ seconds: 8 + i, codec: 'prores' }), join(drops, n));
+    for (const [i, n] of names.entries())
+      await copyFile(await makeMaster({ seconds: 8 + i, codec: 'prores' }), join(drops, n));
     const origin = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 5, multipartThresholdMiB: 5 });
-    const archive = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 5, multipartThresholdMiB: 5, storageClass: 'DEEP_ARCHIVE' });
+    const archive = await freshBucket(inject('s3Endpoint'), '', {
+      partSizeMiB: 5,
+      multipartThresholdMiB: 5,
+      storageClass: 'DEEP_ARCHIVE',
+    });
     const config = stationConfigSchema.parse({
       destinations: { origin: origin.cfg, archive: archive.cfg },
       origin: 'origin',
@@ -51,7 +56,10 @@ describe('crash and restart of the whole engine', () => {
     process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     onTestFinished(() => {
-      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      for (const [k, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -61,7 +69,11 @@ describe('crash and restart of the whole engine', () => {
     await writeFile(join(opts.userDataDir, 'settings.json'), JSON.stringify(withoutCredentials(config)));
 
     engine = await startEngineProcess(opts);
-    await callApi(engine.url, 'addMasters', names.map((n) => join(drops, n)));
+    await callApi(
+      engine.url,
+      'addMasters',
+      names.map((n) => join(drops, n)),
+    );
 
     // What each completed stage looked like the first time it was seen done.
     const firstDone = new Map<string, string>();
@@ -111,19 +123,32 @@ describe('crash and restart of the whole engine', () => {
       engine = await startEngineProcess({ ...opts, port: engine.port });
     }
     let jobs: JobSnapshot[] = [];
-    for (const until = Date.now() + 240_000; Date.now() < until; ) {
+    for (const until = Date.now() + 240_000; Date.now() < until;) {
       jobs = await poll(1000);
       if (jobs.every((j) => j.state === 'done' || j.state === 'failed')) break;
     }
     console.log(`killed at: ${kills.map((k, i) => `#${i + 1} [${k}]`).join('; ')}`);
     expect(kills.length, 'the titles finished before the engine could be killed').toBeGreaterThanOrEqual(3);
-    expect(jobs.map((j) => `${j.title}:${j.state}${j.error ? ` (${j.error.message})` : ''}`).sort()).toEqual(['Alpha:done', 'Bravo:done', 'Charlie:done']);
+    expect(jobs.map((j) => `${j.title}:${j.state}${j.error ? ` (${j.error.message})` : ''}`).sort()).toEqual([
+      'Alpha:done',
+      'Bravo:done',
+      'Charlie:done',
+    ]);
     expect(redone).toEqual([]);
     for (const j of jobs) {
       // The audit after upload proved both copies whole, object by object.
       const audits = j.audits ?? [];
-      expect(audits.filter((a) => a.problems.length === 0).map((a) => a.destination).sort()).toEqual(expect.arrayContaining(['archive', 'origin']));
+      expect(
+        audits
+          .filter((a) => a.problems.length === 0)
+          .map((a) => a.destination)
+          .sort(),
+      ).toEqual(expect.arrayContaining(['archive', 'origin']));
     }
-    for (const b of [origin, archive]) expect((await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.cfg.bucket }))).Uploads ?? [], b.cfg.bucket).toEqual([]);
+    for (const b of [origin, archive])
+      expect(
+        (await b.client.send(new ListMultipartUploadsCommand({ Bucket: b.cfg.bucket }))).Uploads ?? [],
+        b.cfg.bucket,
+      ).toEqual([]);
   });
 });

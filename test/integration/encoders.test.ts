@@ -24,7 +24,9 @@ describe('encoder detection', () => {
     }
     expect(r.probes.find((p) => p.family === 'nvenc')!.reason).toMatch(/Cannot load libcuda/);
     expect(r.chosen).toBe('libx264');
-    expect(r.reason).toMatch(/^software encoder: no hardware encoder passed its trial \(h264_nvenc: .*Cannot load libcuda/);
+    expect(r.reason).toMatch(
+      /^software encoder: no hardware encoder passed its trial \(h264_nvenc: .*Cannot load libcuda/,
+    );
     // Cached: a doctored cache for the same binary and version is returned as is…
     const cached = JSON.parse(await readFile(join(dir, 'encoders.json'), 'utf8')) as EncoderReport;
     await writeFile(join(dir, 'encoders.json'), JSON.stringify({ ...cached, reason: 'from cache' }));
@@ -36,13 +38,17 @@ describe('encoder detection', () => {
 
   it('a hardware encoder failing mid-job: the title is transcoded again in software and the reason recorded', async () => {
     const dir = await tempDir('enc-fallback-');
-    const station = await testStation(dir, { type: 'folder', path: join(dir, 'out') }, undefined, { encoder: 'h264_nvenc' });
+    const station = await testStation(dir, { type: 'folder', path: join(dir, 'out') }, undefined, {
+      encoder: 'h264_nvenc',
+    });
     try {
       const [job] = await station.queue.add([await makeMaster({ seconds: 4 })]);
       const done = await station.queue.waitFor(job!.id);
       expect(done.state, done.error?.message).toBe('done');
       const rec = station.queue.get(job!.id)!;
-      expect(rec.warnings.join('\n')).toMatch(/h264_nvenc failed mid-job and the title was transcoded again with libx264: ffmpeg failed: .*libcuda/);
+      expect(rec.warnings.join('\n')).toMatch(
+        /h264_nvenc failed mid-job and the title was transcoded again with libx264: ffmpeg failed: .*libcuda/,
+      );
       expect(rec.report!.encoder).toBe('libx264');
       expect(rec.report!.encoderReason).toMatch(/^software encoder: h264_nvenc failed during the transcode/);
     } finally {

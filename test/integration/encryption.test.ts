@@ -30,8 +30,36 @@ beforeAll(async () => {
   const master = await makeMaster({ seconds: 8 });
   pkg = join(dir, 'pkg');
   const config = join(dir, 'station.json');
-  await writeFile(config, JSON.stringify({ destinations: { none: { type: 'folder', path: join(dir, 'unused') } }, origin: 'none', workDir: join(dir, 'work'), keysDir: join(dir, 'keys') }));
-  const r = await runCli(['transcode', master, '--out', pkg, '--config', config, '--profile', 'preview', '--segment', '2', '--encrypt', '--key-uri', 'https://keys.example/k/{keyId}', '--rotate-keys', '2', '--json'], dir);
+  await writeFile(
+    config,
+    JSON.stringify({
+      destinations: { none: { type: 'folder', path: join(dir, 'unused') } },
+      origin: 'none',
+      workDir: join(dir, 'work'),
+      keysDir: join(dir, 'keys'),
+    }),
+  );
+  const r = await runCli(
+    [
+      'transcode',
+      master,
+      '--out',
+      pkg,
+      '--config',
+      config,
+      '--profile',
+      'preview',
+      '--segment',
+      '2',
+      '--encrypt',
+      '--key-uri',
+      'https://keys.example/k/{keyId}',
+      '--rotate-keys',
+      '2',
+      '--json',
+    ],
+    dir,
+  );
   expect(r.code, r.stderr).toBe(0);
   out = JSON.parse(r.stdout);
   keyFile = JSON.parse(await readFile(out.keys, 'utf8')) as KeyFile;
@@ -62,7 +90,8 @@ describe('AES-128 packages', () => {
     const all: string[] = [];
     for (const f of await readdir(pkg, { recursive: true })) {
       if (!String(f).endsWith('index.m3u8') || String(f) === 'master.m3u8') continue;
-      for (const m of (await readFile(join(pkg, String(f)), 'utf8')).matchAll(/IV=0x([0-9a-fA-F]{32})/g)) all.push(m[1]!.toLowerCase());
+      for (const m of (await readFile(join(pkg, String(f)), 'utf8')).matchAll(/IV=0x([0-9a-fA-F]{32})/g))
+        all.push(m[1]!.toLowerCase());
     }
     expect(all.length).toBeGreaterThanOrEqual(4 * 3);
     expect(new Set(all).size).toBe(all.length);
@@ -89,12 +118,43 @@ describe('AES-128 packages', () => {
     const first = segments.find((f) => f.path === '360p/seg_00000.m4s')!;
     const key = keyFile.keys.find((k) => k.keyId === first.keyId)!;
     const probe = join(dir, 'first.mp4');
-    await writeFile(probe, Buffer.concat([await readFile(join(pkg, '360p', 'init.mp4')), decrypt(await readFile(join(pkg, first.path)), key.key, first.iv!)]));
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', probe]);
+    await writeFile(
+      probe,
+      Buffer.concat([
+        await readFile(join(pkg, '360p', 'init.mp4')),
+        decrypt(await readFile(join(pkg, first.path)), key.key, first.iv!),
+      ]),
+    );
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      probe,
+    ]);
     expect(Number(stdout.trim())).toBe(48);
     // Encrypted bytes do not decode on their own.
-    await writeFile(probe, Buffer.concat([await readFile(join(pkg, '360p', 'init.mp4')), await readFile(join(pkg, first.path))]));
-    const raw = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', probe]).catch((e: { stdout: string }) => e);
+    await writeFile(
+      probe,
+      Buffer.concat([await readFile(join(pkg, '360p', 'init.mp4')), await readFile(join(pkg, first.path))]),
+    );
+    const raw = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      probe,
+    ]).catch((e: { stdout: string }) => e);
     expect(Number(raw.stdout?.trim()) || 0).toBeLessThan(48);
   });
 
@@ -123,7 +183,9 @@ describe('AES-128 packages', () => {
     expect(blind.problems).toEqual([]);
     expect(blind.segmentsChecked).toBe(0);
     expect(blind.filesHashed).toBeGreaterThan(10);
-    expect(blind.notes).toEqual(['the segments are encrypted and no keys were given: they were checked by size and hash, not decoded']);
+    expect(blind.notes).toEqual([
+      'the segments are encrypted and no keys were given: they were checked by size and hash, not decoded',
+    ]);
     // A keys folder that does not hold them: refused, naming the folder.
     const without = await runCli(['verify', pkg, '--keys', join(dir, 'no-keys-here'), '--json'], dir);
     expect(without.code).toBe(1);
@@ -133,19 +195,38 @@ describe('AES-128 packages', () => {
   it('delivered to an origin and an archive: no key object and no key bytes at either; the audit is clean', async () => {
     const master = await makeMaster({ seconds: 4, name: 'Encrypted Film.mp4' });
     const config = join(dir, 'deliver.json');
-    await writeFile(config, JSON.stringify({
-      destinations: { o: { type: 'folder', path: join(dir, 'origin') }, a: { type: 'folder', path: join(dir, 'archive') } },
-      origin: 'o', archive: 'a', workDir: join(dir, 'deliver-work'), profile: 'preview', segmentSeconds: 2,
-      encryption: { enabled: true, keyUri: 'https://keys.example/{keyId}' },
-    }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        destinations: {
+          o: { type: 'folder', path: join(dir, 'origin') },
+          a: { type: 'folder', path: join(dir, 'archive') },
+        },
+        origin: 'o',
+        archive: 'a',
+        workDir: join(dir, 'deliver-work'),
+        profile: 'preview',
+        segmentSeconds: 2,
+        encryption: { enabled: true, keyUri: 'https://keys.example/{keyId}' },
+      }),
+    );
     const r = await runCli(['ingest', master, '--config', config, '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
-    const report = (JSON.parse(r.stdout) as { titles: Array<{ keyExport?: string; audits: Array<{ destination: string; problems: unknown[] }> }> }).titles[0]!;
+    const report = (
+      JSON.parse(r.stdout) as {
+        titles: Array<{ keyExport?: string; audits: Array<{ destination: string; problems: unknown[] }> }>;
+      }
+    ).titles[0]!;
     expect(report.keyExport).toMatch(/deliver-work\/keys\/encrypted-film--v\d{8}T\d{6}Z-[0-9a-f]{4}\.keys\.json$/);
     const keys = JSON.parse(await readFile(report.keyExport!, 'utf8')) as KeyFile;
     await expectNoKeyIn(join(dir, 'origin'), keys);
     await expectNoKeyIn(join(dir, 'archive'), keys);
-    expect(report.audits.filter((a) => a.problems.length === 0).map((a) => a.destination).sort()).toEqual(['a', 'o']);
+    expect(
+      report.audits
+        .filter((a) => a.problems.length === 0)
+        .map((a) => a.destination)
+        .sort(),
+    ).toEqual(['a', 'o']);
   });
 });
 
@@ -157,7 +238,11 @@ async function expectNoKeyIn(root: string, keys: KeyFile): Promise<void> {
     expect(e.name).not.toMatch(/\.key(s\.json)?$|cpix/i);
     const bytes = await readFile(join(e.parentPath, e.name));
     for (const k of keys.keys) {
-      for (const needle of [Buffer.from(k.key, 'hex'), Buffer.from(k.key), Buffer.from(Buffer.from(k.key, 'hex').toString('base64'))]) {
+      for (const needle of [
+        Buffer.from(k.key, 'hex'),
+        Buffer.from(k.key),
+        Buffer.from(Buffer.from(k.key, 'hex').toString('base64')),
+      ]) {
         expect(bytes.includes(needle), `${e.name} holds key ${k.keyId}`).toBe(false);
       }
     }

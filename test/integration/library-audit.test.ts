@@ -74,7 +74,10 @@ beforeAll(async () => {
   origin = await freshBucket(inject('s3Endpoint'));
   archive = await freshBucket(inject('s3Endpoint'));
   station = await testStation(join(dir, 'ingesting'), origin.cfg, archive.cfg);
-  const added = await station.queue.add([await makeMaster({ seconds: 6, name: 'Tokyo Story.mp4' }, dir), await makeMaster({ seconds: 8, name: 'Kino.mp4' }, dir)]);
+  const added = await station.queue.add([
+    await makeMaster({ seconds: 6, name: 'Tokyo Story.mp4' }, dir),
+    await makeMaster({ seconds: 8, name: 'Kino.mp4' }, dir),
+  ]);
   titles = [];
   for (const a of added) {
     const done = await station.queue.waitFor(a.id);
@@ -83,7 +86,9 @@ beforeAll(async () => {
   }
   await station.close();
   // Another program's files at the origin: not a station title, never touched.
-  await origin.client.send(new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: 'other-app/readme.txt', Body: 'not ours' }));
+  await origin.client.send(
+    new PutObjectCommand({ Bucket: origin.cfg.bucket, Key: 'other-app/readme.txt', Body: 'not ours' }),
+  );
   cdn = await startCdn();
   hook = await startHook();
 }, 240_000);
@@ -111,7 +116,13 @@ async function config(name: string): Promise<string> {
 
 interface CliResult {
   ok: boolean;
-  run: { titles: number; audited: number; withProblems: number; requests: { A: number; B: number; C: number }; viewers?: { chunks: number; chunksTotal: number; runsToCoverAll: number } };
+  run: {
+    titles: number;
+    audited: number;
+    withProblems: number;
+    requests: { A: number; B: number; C: number };
+    viewers?: { chunks: number; chunksTotal: number; runsToCoverAll: number };
+  };
   problems: Array<{ titleId: string; problems: Array<{ key: string; problem: string }> }>;
   repaired: Array<{ titleId: string }>;
 }
@@ -120,24 +131,60 @@ describe('library audit', () => {
   it("a stale chunk at the CDN is caught through the viewers' door while the listing passes; the webhook gets it", async () => {
     const cfg = await config('cron');
     const [a] = titles;
-    const manifest = JSON.parse(Buffer.from(await (await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: `${a!.titleId}/${a!.version}/manifest.json` }))).Body!.transformToByteArray()).toString('utf8')) as { files: Array<{ path: string; kind: string }> };
+    const manifest = JSON.parse(
+      Buffer.from(
+        await (
+          await origin.client.send(
+            new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: `${a!.titleId}/${a!.version}/manifest.json` }),
+          )
+        ).Body!.transformToByteArray(),
+      ).toString('utf8'),
+    ) as { files: Array<{ path: string; kind: string }> };
     const chunk = `${a!.titleId}/${a!.version}/${manifest.files.filter((f) => f.kind === 'segment')[2]!.path}`;
 
-    const clean = await runCli(['audit', '--library', '--dest', 'origin', '--config', cfg, '--sample', '1000', '--json']);
+    const clean = await runCli([
+      'audit',
+      '--library',
+      '--dest',
+      'origin',
+      '--config',
+      cfg,
+      '--sample',
+      '1000',
+      '--json',
+    ]);
     expect(clean.code, clean.stderr).toBe(0);
     const first = JSON.parse(clean.stdout) as CliResult;
     expect(first.run).toMatchObject({ titles: 3, audited: 2, withProblems: 0 });
     expect(first.run.viewers!.chunks).toBe(first.run.viewers!.chunksTotal);
 
     cdn.stale.add(chunk);
-    const caught = await runCli(['audit', '--library', '--dest', 'origin', '--config', cfg, '--sample', '1000', '--json']);
+    const caught = await runCli([
+      'audit',
+      '--library',
+      '--dest',
+      'origin',
+      '--config',
+      cfg,
+      '--sample',
+      '1000',
+      '--json',
+    ]);
     expect(caught.code, caught.stderr).toBe(1);
     const second = JSON.parse(caught.stdout) as CliResult;
-    expect(second.problems.map((t) => [t.titleId, t.problems.map((p) => `${p.key} ${p.problem}`)])).toEqual([[a!.titleId, [`${chunk} viewers-mismatch`]]]);
+    expect(second.problems.map((t) => [t.titleId, t.problems.map((p) => `${p.key} ${p.problem}`)])).toEqual([
+      [a!.titleId, [`${chunk} viewers-mismatch`]],
+    ]);
     expect(caught.stderr).toMatch(/a stale copy at the CDN \(purge this URL\)/);
     expect(caught.stderr).toMatch(/requests \d+ \(A 0, B \d+, C \d+\) ≈ \$[\d.]+ at B2 prices/);
     const alert = hook.posts.at(-1)!;
-    expect(alert).toMatchObject({ kind: 'library-audit', titleId: a!.titleId, keys: [chunk], repair: 'not-repaired', destination: 'origin' });
+    expect(alert).toMatchObject({
+      kind: 'library-audit',
+      titleId: a!.titleId,
+      keys: [chunk],
+      repair: 'not-repaired',
+      destination: 'origin',
+    });
     cdn.stale.clear();
   });
 
@@ -145,12 +192,29 @@ describe('library audit', () => {
     const cfg = await config('repair');
     const [, b] = titles;
     const key = `${b!.titleId}/${b!.version}/manifest.json`;
-    const manifest = JSON.parse(Buffer.from(await (await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: key }))).Body!.transformToByteArray()).toString('utf8')) as { files: Array<{ path: string; kind: string }> };
+    const manifest = JSON.parse(
+      Buffer.from(
+        await (
+          await origin.client.send(new GetObjectCommand({ Bucket: origin.cfg.bucket, Key: key }))
+        ).Body!.transformToByteArray(),
+      ).toString('utf8'),
+    ) as { files: Array<{ path: string; kind: string }> };
     const lost = `${b!.titleId}/${b!.version}/${manifest.files.filter((f) => f.kind === 'segment')[1]!.path}`;
     const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
     await origin.client.send(new DeleteObjectCommand({ Bucket: origin.cfg.bucket, Key: lost }));
     const before = hook.posts.length;
-    const fixed = await runCli(['audit', '--library', '--dest', 'origin', '--config', cfg, '--repair', '--sample', '2', '--json']);
+    const fixed = await runCli([
+      'audit',
+      '--library',
+      '--dest',
+      'origin',
+      '--config',
+      cfg,
+      '--repair',
+      '--sample',
+      '2',
+      '--json',
+    ]);
     expect(fixed.code, fixed.stderr).toBe(0);
     const out = JSON.parse(fixed.stdout) as CliResult;
     expect(out.repaired.map((t) => t.titleId)).toEqual([b!.titleId]);
@@ -161,7 +225,9 @@ describe('library audit', () => {
     expect(hook.posts.slice(before).map((p) => [p.titleId, p.repair])).toEqual([[b!.titleId, 'repaired']]);
     // The other program's object is still there.
     const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-    await expect(origin.client.send(new HeadObjectCommand({ Bucket: origin.cfg.bucket, Key: 'other-app/readme.txt' }))).resolves.toBeDefined();
+    await expect(
+      origin.client.send(new HeadObjectCommand({ Bucket: origin.cfg.bucket, Key: 'other-app/readme.txt' })),
+    ).resolves.toBeDefined();
   });
 
   it('a run stopped after its first title continues with the rest', async () => {
@@ -173,14 +239,29 @@ describe('library audit', () => {
       const stop = new AbortController();
       const seen: string[] = [];
       const store = await new LibraryStore(cfgPath).open();
-      await expect(auditLibrary({ origin: dests.get('origin'), store, requestsPerSecond: 500, repair: false, onTitle: (t) => (seen.push(t.titleId), stop.abort()), signal: stop.signal })).rejects.toThrow();
+      await expect(
+        auditLibrary({
+          origin: dests.get('origin'),
+          store,
+          requestsPerSecond: 500,
+          repair: false,
+          onTitle: (t) => (seen.push(t.titleId), stop.abort()),
+          signal: stop.signal,
+        }),
+      ).rejects.toThrow();
       await store.close();
       expect(seen).toHaveLength(1);
       // As after a kill: the log is read again, the run continues.
       const again = await new LibraryStore(cfgPath).open();
       expect(again.current?.done.size).toBe(1);
       const rest: string[] = [];
-      const result = await auditLibrary({ origin: dests.get('origin'), store: again, requestsPerSecond: 500, repair: false, onTitle: (t) => rest.push(t.titleId) });
+      const result = await auditLibrary({
+        origin: dests.get('origin'),
+        store: again,
+        requestsPerSecond: 500,
+        repair: false,
+        onTitle: (t) => rest.push(t.titleId),
+      });
       await again.close();
       expect(rest).toHaveLength(1);
       expect(new Set([...seen, ...rest])).toEqual(new Set(titles.map((t) => t.titleId)));

@@ -45,7 +45,17 @@ describe('pipeline on real components', () => {
       const done = await station.queue.waitFor(job!.id);
       expect(done.error).toBeUndefined();
       expect(done.state).toBe('done');
-      expect(Object.values(done.stages).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done', 'done', 'done']);
+      expect(Object.values(done.stages).map((s) => s.state)).toEqual([
+        'done',
+        'done',
+        'done',
+        'done',
+        'done',
+        'done',
+        'done',
+        'done',
+        'done',
+      ]);
 
       const packageDir = done.packageDir!;
       const manifest = await readManifest(packageDir);
@@ -60,7 +70,14 @@ describe('pipeline on real components', () => {
       // The title owns <titleId>/: its claim, the public entry point, and the version folder.
       const { titleId, version } = done.claim!;
       expect(titleId).toBe(manifest.titleId);
-      expect(keys).toEqual([...manifest.files.map((f) => `titles/${titleId}/${version}/${f.path}`), `titles/${titleId}/${version}/manifest.json`, `titles/${titleId}/master.m3u8`, `titles/${titleId}/title.json`].sort());
+      expect(keys).toEqual(
+        [
+          ...manifest.files.map((f) => `titles/${titleId}/${version}/${f.path}`),
+          `titles/${titleId}/${version}/manifest.json`,
+          `titles/${titleId}/master.m3u8`,
+          `titles/${titleId}/title.json`,
+        ].sort(),
+      );
 
       const dest = station.origin;
       for (const f of [...manifest.files, { path: 'manifest.json' }]) {
@@ -71,9 +88,20 @@ describe('pipeline on real components', () => {
       // The public master playlist is the version's, every reference moved under the version.
       const entry = Buffer.from(await dest.read(`${titleId}/master.m3u8`)).toString('utf8');
       const own = await readFile(join(packageDir, 'master.m3u8'), 'utf8');
-      expect(entry).toBe(own.split('\n').map((l) => (l && !l.startsWith('#') ? `${version}/${l}` : l.replace(/URI="([^"]+)"/g, `URI="${version}/$1"`))).join('\n'));
+      expect(entry).toBe(
+        own
+          .split('\n')
+          .map((l) =>
+            l && !l.startsWith('#') ? `${version}/${l}` : l.replace(/URI="([^"]+)"/g, `URI="${version}/$1"`),
+          )
+          .join('\n'),
+      );
       const claim = (await readClaim(dest, titleId))!.claim;
-      expect(claim.current).toMatchObject({ version, jobId: job!.id, master: { name: master.split('/').pop(), size: before.size } });
+      expect(claim.current).toMatchObject({
+        version,
+        jobId: job!.id,
+        master: { name: master.split('/').pop(), size: before.size },
+      });
       expect(claim.pending).toBeUndefined();
 
       const report = station.queue.get(job!.id)!.report!;
@@ -87,7 +115,9 @@ describe('pipeline on real components', () => {
       expect(Buffer.from(await station.archive!.read(archived.key)).equals(await readFile(master))).toBe(true);
       // The package went to the archive as one deterministic tar: it extracts to exactly the package.
       const tarUpload = report.uploads.find((u) => u.destination === 'archive' && u.key.endsWith('/package.tar'))!;
-      const tarHead = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: tarUpload.key }));
+      const tarHead = await archive.client.send(
+        new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: tarUpload.key }),
+      );
       expect(tarHead.StorageClass).toBe('DEEP_ARCHIVE');
       expect(tarUpload.key).toBe(`${titleId}/${version}/package.tar`);
       expect(archived.key).toBe(`${titleId}/${version}/source/${master.split('/').pop()}`);
@@ -96,7 +126,10 @@ describe('pipeline on real components', () => {
       await mkdir(join(dir, 'untar'), { recursive: true });
       await promisify(execFile)('tar', ['-xf', tarFile, '-C', join(dir, 'untar')]);
       for (const f of [...manifest.files, { path: 'manifest.json' }]) {
-        expect((await readFile(join(dir, 'untar', titleId, f.path))).equals(await readFile(join(packageDir, f.path))), `tar: ${f.path}`).toBe(true);
+        expect(
+          (await readFile(join(dir, 'untar', titleId, f.path))).equals(await readFile(join(packageDir, f.path))),
+          `tar: ${f.path}`,
+        ).toBe(true);
       }
       const dangling = await origin.client.send(new ListMultipartUploadsCommand({ Bucket: origin.cfg.bucket }));
       expect(dangling.Uploads ?? []).toHaveLength(0);
@@ -142,7 +175,14 @@ describe('pipeline on real components', () => {
       }
       const listed: string[] = [];
       for await (const o of station.origin.list(titleId + '/')) listed.push(o.key);
-      expect(listed.sort()).toEqual([...manifest.files.map((f) => `${titleId}/${version}/${f.path}`), `${titleId}/${version}/manifest.json`, `${titleId}/master.m3u8`, `${titleId}/title.json`].sort());
+      expect(listed.sort()).toEqual(
+        [
+          ...manifest.files.map((f) => `${titleId}/${version}/${f.path}`),
+          `${titleId}/${version}/manifest.json`,
+          `${titleId}/master.m3u8`,
+          `${titleId}/title.json`,
+        ].sort(),
+      );
     } finally {
       await station.close();
     }

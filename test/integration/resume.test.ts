@@ -87,7 +87,10 @@ describe('upload survives kill -9', () => {
     const last = seen.at(-1)!.parts;
     const done = await cliRun(args);
     expect(done.code, done.stderr).toBe(0);
-    const out = JSON.parse(done.stdout) as { size: number; transfer: { parts: number; partsReused: number; partsSent: number; bytesSent: number; resumed: boolean } };
+    const out = JSON.parse(done.stdout) as {
+      size: number;
+      transfer: { parts: number; partsReused: number; partsSent: number; bytesSent: number; resumed: boolean };
+    };
     expect(out.transfer.resumed).toBe(true);
     expect(out.transfer.parts).toBe(parts);
     expect(out.transfer.partsReused).toBeGreaterThanOrEqual(last);
@@ -98,7 +101,12 @@ describe('upload survives kill -9', () => {
     const dest = new S3Destination('arch', cfg, { journalDir: join(workDir, 'uploads') });
     const data = await readFile(file);
     const md5s: string[] = [];
-    for (let o = 0; o < data.length; o += PART) md5s.push(createHash('md5').update(data.subarray(o, o + PART)).digest('hex'));
+    for (let o = 0; o < data.length; o += PART)
+      md5s.push(
+        createHash('md5')
+          .update(data.subarray(o, o + PART))
+          .digest('hex'),
+      );
     expect((await dest.head('master.mov'))?.etag).toBe(multipartEtag(md5s));
     expect(sha256(await dest.read('master.mov'))).toBe(sha256(data));
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: cfg.bucket }))).Uploads ?? []).toHaveLength(0);
@@ -131,13 +139,28 @@ describe('upload survives kill -9', () => {
     await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'stale/two.mov' }));
     const listed = await cliRun(['uploads', 'list', '--dest', 'arch', '--config', config, '--json']);
     expect(listed.code, listed.stderr).toBe(0);
-    expect((JSON.parse(listed.stdout) as { uploads: Array<{ key: string }> }).uploads.map((u) => u.key).sort()).toEqual(['stale/one.mov', 'stale/two.mov']);
-    const young = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--older-than', '24h', '--json']);
+    expect((JSON.parse(listed.stdout) as { uploads: Array<{ key: string }> }).uploads.map((u) => u.key).sort()).toEqual(
+      ['stale/one.mov', 'stale/two.mov'],
+    );
+    const young = await cliRun([
+      'uploads',
+      'abort',
+      '--dest',
+      'arch',
+      '--config',
+      config,
+      '--older-than',
+      '24h',
+      '--json',
+    ]);
     expect((JSON.parse(young.stdout) as { aborted: unknown[] }).aborted).toHaveLength(0);
     // Started by another tool (no journal of this station, no claim): listed, left alone…
     const theirs = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--json']);
     expect(theirs.code).toBe(0);
-    expect(JSON.parse(theirs.stdout)).toMatchObject({ aborted: [], leftAlone: [{ key: 'stale/one.mov' }, { key: 'stale/two.mov' }] });
+    expect(JSON.parse(theirs.stdout)).toMatchObject({
+      aborted: [],
+      leftAlone: [{ key: 'stale/one.mov' }, { key: 'stale/two.mov' }],
+    });
     expect(theirs.stderr).toMatch(/left 2 uploads this station did not start .*--all/);
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: cfg.bucket }))).Uploads ?? []).toHaveLength(2);
     // …unless the operator says so.
@@ -145,25 +168,55 @@ describe('upload survives kill -9', () => {
     expect(aborted.code).toBe(0);
     expect((JSON.parse(aborted.stdout) as { aborted: unknown[] }).aborted).toHaveLength(2);
     expect((await client.send(new ListMultipartUploadsCommand({ Bucket: cfg.bucket }))).Uploads ?? []).toHaveLength(0);
-    expect((await cliRun(['uploads', 'list', '--dest', 'arch', '--config', config, '--older-than', 'soon'])).code).toBe(2);
+    expect((await cliRun(['uploads', 'list', '--dest', 'arch', '--config', config, '--older-than', 'soon'])).code).toBe(
+      2,
+    );
   });
 
-  it("uploads the station can prove are its own — in its part journals, or in a version folder its claim names — are aborted without --all", async () => {
+  it('uploads the station can prove are its own — in its part journals, or in a version folder its claim names — are aborted without --all', async () => {
     const { cfg, client, workDir, config } = await setup('janitor-own');
     const dest = new S3Destination('arch', cfg, { journalDir: join(workDir, 'uploads') });
     // One the station's journal started (as a killed upload leaves it)…
-    const journalled = await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'single/master.mov' }));
+    const journalled = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'single/master.mov' }),
+    );
     await mkdir(join(workDir, 'uploads'), { recursive: true });
-    await writeFile(join(workDir, 'uploads', 'x.jsonl'), JSON.stringify({ version: 1, bucket: cfg.bucket, key: 'single/master.mov', uploadId: journalled.UploadId, size: 1, partSize: PART, source: { size: 1, mtimeMs: 0, fingerprint: 'f' }, createdAt: new Date().toISOString() }) + '\n');
+    await writeFile(
+      join(workDir, 'uploads', 'x.jsonl'),
+      JSON.stringify({
+        version: 1,
+        bucket: cfg.bucket,
+        key: 'single/master.mov',
+        uploadId: journalled.UploadId,
+        size: 1,
+        partSize: PART,
+        source: { size: 1, mtimeMs: 0, fingerprint: 'f' },
+        createdAt: new Date().toISOString(),
+      }) + '\n',
+    );
     // …one inside a version folder an Ingest Station claim names (another station's, say)…
     const master = { name: 'm.mov', size: 1, headTailSha256: 'a'.repeat(64) };
-    await claimAt({ destination: dest, titleId: 'film', master, jobId: 'j1', version: 'v20261201T000000Z-0000', replace: false });
-    await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20261201T000000Z-0000/source/m.mov' }));
+    await claimAt({
+      destination: dest,
+      titleId: 'film',
+      master,
+      jobId: 'j1',
+      version: 'v20261201T000000Z-0000',
+      replace: false,
+    });
+    await client.send(
+      new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20261201T000000Z-0000/source/m.mov' }),
+    );
     // …and one under the same title in a folder the claim does not name.
-    await client.send(new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20990101T000000Z-ffff/source/m.mov' }));
+    await client.send(
+      new CreateMultipartUploadCommand({ Bucket: cfg.bucket, Key: 'film/v20990101T000000Z-ffff/source/m.mov' }),
+    );
     const r = await cliRun(['uploads', 'abort', '--dest', 'arch', '--config', config, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { aborted: Array<{ key: string; ours: string }>; leftAlone: Array<{ key: string }> };
+    const out = JSON.parse(r.stdout) as {
+      aborted: Array<{ key: string; ours: string }>;
+      leftAlone: Array<{ key: string }>;
+    };
     expect(out.aborted.map((u) => [u.key, u.ours]).sort()).toEqual([
       ['film/v20261201T000000Z-0000/source/m.mov', 'claim'],
       ['single/master.mov', 'journal'],

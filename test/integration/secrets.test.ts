@@ -52,20 +52,38 @@ describe('no secret in any text', () => {
     const { cfg } = await freshBucket(endpoint);
     // 1. A syntax error right at the secret: the error names the position, not the text.
     const broken = join(dir, 'broken.json');
-    await writeFile(broken, `{"destinations": {"o": {"type": "s3", "bucket": "${cfg.bucket}", "accessKeyId": "${KEY_ID}", "secretAccessKey": ${SECRET}}}, "origin": "o"}`);
+    await writeFile(
+      broken,
+      `{"destinations": {"o": {"type": "s3", "bucket": "${cfg.bucket}", "accessKeyId": "${KEY_ID}", "secretAccessKey": ${SECRET}}}, "origin": "o"}`,
+    );
     const r1 = await runCli(['ingest', await makeMaster({ seconds: 2 }), '--config', broken]);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/is not valid JSON: \w+ at line 1, column \d+/);
     // 2. Credentials in the endpoint URL are refused without repeating them.
     const userinfo = join(dir, 'userinfo.json');
-    await writeFile(userinfo, JSON.stringify({ destinations: { o: { type: 's3', bucket: cfg.bucket, endpoint: `https://${KEY_ID}:${SECRET}@s3.example.com` } }, origin: 'o' }));
+    await writeFile(
+      userinfo,
+      JSON.stringify({
+        destinations: { o: { type: 's3', bucket: cfg.bucket, endpoint: `https://${KEY_ID}:${SECRET}@s3.example.com` } },
+        origin: 'o',
+      }),
+    );
     const r2 = await runCli(['ingest', await makeMaster({ seconds: 2 }), '--config', userinfo]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/user name or password in the URL/);
     // 3. A failing upload with these (wrong) credentials: the title fails with the store's reason.
     const work = join(dir, 'cli-work');
     const wrong = join(dir, 'wrong.json');
-    await writeFile(wrong, JSON.stringify({ destinations: { o: { ...cfg, accessKeyId: KEY_ID, secretAccessKey: SECRET } }, origin: 'o', workDir: work, profile: 'preview', segmentSeconds: 2 }));
+    await writeFile(
+      wrong,
+      JSON.stringify({
+        destinations: { o: { ...cfg, accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+        origin: 'o',
+        workDir: work,
+        profile: 'preview',
+        segmentSeconds: 2,
+      }),
+    );
     const r3 = await runCli(['ingest', await makeMaster({ seconds: 2 }), '--config', wrong, '--json']);
     expect(r3.code).toBe(1);
     expect(r3.stderr).toMatch(/InvalidAccessKeyId \(HTTP 403\): the access key is not known to the store/);
@@ -88,7 +106,9 @@ describe('no secret in any text', () => {
     it('settings, a failing connection test, a failing title, its journal, report and logs', async () => {
       // Everything logged or printed by the engine while this runs.
       for (const m of ['log', 'warn', 'error', 'info'] as const) {
-        const spy = vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void (printed += a.map(String).join(' ') + '\n'));
+        const spy = vi
+          .spyOn(console, m)
+          .mockImplementation((...a: unknown[]) => void (printed += a.map(String).join(' ') + '\n'));
         restore.push(() => spy.mockRestore());
       }
       for (const s of [process.stdout, process.stderr]) {
@@ -101,14 +121,33 @@ describe('no secret in any text', () => {
       }
       const userDataDir = join(dir, 'app');
       await mkdir(userDataDir, { recursive: true });
-      engine = await openAppEngine({ userDataDir, documentsDir: join(dir, 'docs'), secretBox: testSecretBox(randomBytes(32).toString('hex')), pickFiles: async () => [], watch: false, s3Runtime: { retry: { attempts: 1, baseMs: 0, maxMs: 0 } } });
+      engine = await openAppEngine({
+        userDataDir,
+        documentsDir: join(dir, 'docs'),
+        secretBox: testSecretBox(randomBytes(32).toString('hex')),
+        pickFiles: async () => [],
+        watch: false,
+        s3Runtime: { retry: { attempts: 1, baseMs: 0, maxMs: 0 } },
+      });
       const { cfg } = await freshBucket(inject('s3Endpoint'));
       const { accessKeyId: _a, secretAccessKey: _s, ...dest } = cfg;
-      const config = stationConfigSchema.parse({ destinations: { origin: dest }, origin: 'origin', workDir: join(userDataDir, 'work'), profile: 'preview', segmentSeconds: 2 });
-      await engine.handlers.saveSettings({ config, credentials: { origin: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } });
+      const config = stationConfigSchema.parse({
+        destinations: { origin: dest },
+        origin: 'origin',
+        workDir: join(userDataDir, 'work'),
+        profile: 'preview',
+        segmentSeconds: 2,
+      });
+      await engine.handlers.saveSettings({
+        config,
+        credentials: { origin: { accessKeyId: KEY_ID, secretAccessKey: SECRET } },
+      });
       const view = await engine.handlers.getSettings();
       expect(view.credentials.origin).toEqual({ accessKeyIdHint: `…${KEY_ID.slice(-4)}` });
-      const test = await engine.handlers.testDestination('origin', dest, { accessKeyId: KEY_ID, secretAccessKey: SECRET });
+      const test = await engine.handlers.testDestination('origin', dest, {
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+      });
       expect(test.ok).toBe(false);
       const [job] = await engine.handlers.addMasters([await makeMaster({ seconds: 2 })]);
       const failed = await engine.station().queue.waitFor(job!.id);
@@ -119,15 +158,27 @@ describe('no secret in any text', () => {
       expectNoSecret(JSON.stringify(view), 'the settings view');
       expectNoSecret(JSON.stringify(test), 'the connection test result');
       expectNoSecret(JSON.stringify(failed), 'the failed job');
-      expectNoSecret(await allText(userDataDir), 'the user-data folder (settings, sealed credentials, journals, reports)');
+      expectNoSecret(
+        await allText(userDataDir),
+        'the user-data folder (settings, sealed credentials, journals, reports)',
+      );
       expectNoSecret(printed, 'what the engine printed and logged');
     });
 
     it('a settings.json edited by hand with a syntax error: the error gives the position only', async () => {
       const userDataDir = join(dir, 'app-hand');
       await mkdir(userDataDir, { recursive: true });
-      await writeFile(join(userDataDir, 'settings.json'), `{"destinations": {"o": {"type": "s3", "bucket": "films", "secretAccessKey": ${SECRET}}}}`);
-      const err = await openAppEngine({ userDataDir, documentsDir: dir, secretBox: testSecretBox(randomBytes(32).toString('hex')), pickFiles: async () => [], watch: false }).then(
+      await writeFile(
+        join(userDataDir, 'settings.json'),
+        `{"destinations": {"o": {"type": "s3", "bucket": "films", "secretAccessKey": ${SECRET}}}}`,
+      );
+      const err = await openAppEngine({
+        userDataDir,
+        documentsDir: dir,
+        secretBox: testSecretBox(randomBytes(32).toString('hex')),
+        pickFiles: async () => [],
+        watch: false,
+      }).then(
         () => undefined,
         (e: Error) => e.message,
       );
@@ -156,13 +207,27 @@ describe('credentials are bound to their destination', () => {
     seen = [];
     const userDataDir = join(dir, 'bound');
     await mkdir(userDataDir, { recursive: true });
-    const engine = await openAppEngine({ userDataDir, documentsDir: dir, secretBox: testSecretBox(randomBytes(32).toString('hex')), pickFiles: async () => [], watch: false });
+    const engine = await openAppEngine({
+      userDataDir,
+      documentsDir: dir,
+      secretBox: testSecretBox(randomBytes(32).toString('hex')),
+      pickFiles: async () => [],
+      watch: false,
+    });
     try {
       const { cfg } = await freshBucket(inject('s3Endpoint'));
       const { accessKeyId: _a, secretAccessKey: _s, ...saved } = cfg;
-      const config = stationConfigSchema.parse({ destinations: { origin: saved }, origin: 'origin', workDir: join(userDataDir, 'work') });
+      const config = stationConfigSchema.parse({
+        destinations: { origin: saved },
+        origin: 'origin',
+        workDir: join(userDataDir, 'work'),
+      });
       await engine.handlers.saveSettings({ config, credentials: { origin: TEST_CREDENTIALS } });
-      const hostile: S3DestinationConfig = { ...saved, endpoint: `http://127.0.0.1:${port}`, bucket: 'attacker-bucket' };
+      const hostile: S3DestinationConfig = {
+        ...saved,
+        endpoint: `http://127.0.0.1:${port}`,
+        bucket: 'attacker-bucket',
+      };
       const r = await engine.handlers.testDestination('origin', hostile, null);
       expect(seen).toEqual([]);
       expect(r.ok).toBe(true); // the saved radosgw destination, with its stored credentials
@@ -170,7 +235,10 @@ describe('credentials are bound to their destination', () => {
       expect(r.steps[0]!.step).toContain(saved.bucket);
 
       // Saving the destination pointed elsewhere without typing credentials drops them.
-      await engine.handlers.saveSettings({ config: stationConfigSchema.parse({ ...config, destinations: { origin: hostile } }), credentials: {} });
+      await engine.handlers.saveSettings({
+        config: stationConfigSchema.parse({ ...config, destinations: { origin: hostile } }),
+        credentials: {},
+      });
       expect((await engine.handlers.getSettings()).credentials).toEqual({});
       await engine.handlers.testDestination('origin', hostile, null);
       expect(seen.some((s) => s.includes(TEST_CREDENTIALS.accessKeyId))).toBe(false);
@@ -180,6 +248,11 @@ describe('credentials are bound to their destination', () => {
   });
 
   it('plain http only to this machine', () => {
-    expect(stationConfigSchema.safeParse({ destinations: { o: { type: 's3', bucket: 'films', endpoint: 'http://s3.example.com' } }, origin: 'o' }).success).toBe(false);
+    expect(
+      stationConfigSchema.safeParse({
+        destinations: { o: { type: 's3', bucket: 'films', endpoint: 'http://s3.example.com' } },
+        origin: 'o',
+      }).success,
+    ).toBe(false);
   });
 });

@@ -33,7 +33,9 @@ function pipeInto(args: string[], bytes: Buffer): Promise<{ code: number; stdout
     child.stdin.on('error', () => undefined); // the CLI may stop reading once it has failed
     child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
     void (async () => {
-      for (let o = 0; o < bytes.length; o += 1 << 20) if (!child.stdin.write(bytes.subarray(o, o + (1 << 20)))) await new Promise((r) => child.stdin.once('drain', r));
+      for (let o = 0; o < bytes.length; o += 1 << 20)
+        if (!child.stdin.write(bytes.subarray(o, o + (1 << 20))))
+          await new Promise((r) => child.stdin.once('drain', r));
       child.stdin.end();
     })();
   });
@@ -45,22 +47,43 @@ describe('upload - (stdin)', () => {
     const config = join(dir, 'ok.json');
     await writeFile(config, JSON.stringify({ destinations: { o: cfg }, origin: 'o', workDir: join(dir, 'w1') }));
     const bytes = randomBytes(40 * 1024 * 1024);
-    const r = await pipeInto(['upload', '-', '--dest', 'o', '--config', config, '--key', 'supplier/batch.tar', '--json'], bytes);
+    const r = await pipeInto(
+      ['upload', '-', '--dest', 'o', '--config', config, '--key', 'supplier/batch.tar', '--json'],
+      bytes,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { key: string; size: number; etag: string };
     expect(out.size).toBe(bytes.length);
     expect(out.etag, r.stdout).toMatch(/-5$/);
     const got = await client.send(new GetObjectCommand({ Bucket: cfg.bucket, Key: 'supplier/batch.tar' }));
-    expect(createHash('sha256').update(await got.Body!.transformToByteArray()).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(
+      createHash('sha256')
+        .update(await got.Body!.transformToByteArray())
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(bytes).digest('hex'));
   }, 120_000);
 
   it('parts the store refuses: exit 1, and no multipart upload is left at the store', async () => {
     const { cfg, client } = await freshBucket(inject('s3Endpoint'), '', { partSizeMiB: 8, multipartThresholdMiB: 8 });
-    const proxy = await startFaultProxy(inject('s3Endpoint'), (_n, req) => (req.method === 'PUT' && /partNumber=2/.test(req.url ?? '') ? 'reset' : undefined), 50);
+    const proxy = await startFaultProxy(
+      inject('s3Endpoint'),
+      (_n, req) => (req.method === 'PUT' && /partNumber=2/.test(req.url ?? '') ? 'reset' : undefined),
+      50,
+    );
     try {
       const config = join(dir, 'bad.json');
-      await writeFile(config, JSON.stringify({ destinations: { o: { ...cfg, endpoint: proxy.endpoint } }, origin: 'o', workDir: join(dir, 'w2') }));
-      const r = await pipeInto(['upload', '-', '--dest', 'o', '--config', config, '--key', 'supplier/broken.tar'], randomBytes(24 * 1024 * 1024));
+      await writeFile(
+        config,
+        JSON.stringify({
+          destinations: { o: { ...cfg, endpoint: proxy.endpoint } },
+          origin: 'o',
+          workDir: join(dir, 'w2'),
+        }),
+      );
+      const r = await pipeInto(
+        ['upload', '-', '--dest', 'o', '--config', config, '--key', 'supplier/broken.tar'],
+        randomBytes(24 * 1024 * 1024),
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/Streaming to supplier\/broken\.tar failed/);
       expect(proxy.injected.length).toBeGreaterThan(0);

@@ -17,7 +17,13 @@ describe('throughput in the report', () => {
     const dir = await tempDir('ingest-throughput-');
     const master = join(dir, 'Counted.mp4');
     await copyFile(await makeMaster({ seconds: 6 }), master);
-    const config = stationConfigSchema.parse({ destinations: { local: { type: 'folder', path: join(dir, 'out') } }, origin: 'local', workDir: join(dir, 'work'), profile: 'preview', segmentSeconds: 2 });
+    const config = stationConfigSchema.parse({
+      destinations: { local: { type: 'folder', path: join(dir, 'out') } },
+      origin: 'local',
+      workDir: join(dir, 'work'),
+      profile: 'preview',
+      segmentSeconds: 2,
+    });
     const station = await openStation({ config, baseDir: dir });
     try {
       const [job] = await station.queue.add([master]);

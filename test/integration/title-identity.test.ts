@@ -25,13 +25,16 @@ let station: Station;
 const masters: Record<string, string> = {};
 const jobs: Record<string, JobSnapshot> = {};
 
-const open = (name: string, extra: Record<string, unknown> = {}) => testStation(join(dir, name), origin.cfg, archive.cfg, { retireGraceHours: 0, ...extra });
+const open = (name: string, extra: Record<string, unknown> = {}) =>
+  testStation(join(dir, name), origin.cfg, archive.cfg, { retireGraceHours: 0, ...extra });
 
 async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
     for (const o of page.Contents ?? []) keys.push(o.Key!);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -94,11 +97,17 @@ describe('a title ID that cannot collide', () => {
   it('every title audits clean after all four are delivered (the audit deleted nothing of another title)', async () => {
     for (const [k, j] of Object.entries(jobs)) {
       const records = await auditJob(station.queue.get(j.id)!, station.auditContext, { repair: true });
-      expect(records.map((r) => [r.destination, r.problems.length]), k).toEqual([
+      expect(
+        records.map((r) => [r.destination, r.problems.length]),
+        k,
+      ).toEqual([
         ['origin', 0],
         ['archive', 0],
       ]);
-      expect(records.every((r) => !r.repaired), k).toBe(true);
+      expect(
+        records.every((r) => !r.repaired),
+        k,
+      ).toBe(true);
     }
   });
 
@@ -110,7 +119,12 @@ describe('a title ID that cannot collide', () => {
       expect(done.state, done.error?.message).toBe('done');
       expect(done.claim!.titleId).toBe(jobs['supplier-b/master.mov']!.claim!.titleId);
       expect(Object.values(done.claim!.destinations).map((d) => d.mode)).toEqual(['delivered', 'delivered']);
-      expect([done.stages.transcode.state, done.stages.verify.state, done.stages.uploadOrigin.state, done.stages.uploadArchive.state]).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+      expect([
+        done.stages.transcode.state,
+        done.stages.verify.state,
+        done.stages.uploadOrigin.state,
+        done.stages.uploadArchive.state,
+      ]).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
       expect(done.audits!.map((a) => a.problems.length)).toEqual([0, 0]);
     } finally {
       await again.close();
@@ -130,7 +144,9 @@ describe('a different master under a taken ID', () => {
       const done = await s.queue.waitFor(j!.id);
       expect(done.state).toBe('failed');
       expect(done.error!.stage).toBe('claim');
-      expect(done.error!.message).toMatch(/^"крёстный-отец" at origin is live with Крёстный отец\.mov \(.*\/ru\/Крёстный отец\.mov.*\), delivered \d{4}-\d\d-\d\d; this title's master is Другой\.mov \(.*\/other\/Другой\.mov.*\)\. .*Replace/);
+      expect(done.error!.message).toMatch(
+        /^"крёстный-отец" at origin is live with Крёстный отец\.mov \(.*\/ru\/Крёстный отец\.mov.*\), delivered \d{4}-\d\d-\d\d; this title's master is Другой\.mov \(.*\/other\/Другой\.mov.*\)\. .*Replace/,
+      );
       expect(done.stages.transcode.state).toBe('pending');
     } finally {
       await s.close();
@@ -162,11 +178,15 @@ describe('replacement without a broken moment', () => {
         for (const key of keys.filter((k) => k.endsWith('.m3u8'))) {
           let text: string;
           try {
-            text = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+            text = await (
+              await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+            ).Body!.transformToString();
           } catch {
             continue; // removed after the listing (the old version going): it no longer names anything
           }
-          const refs = [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!).concat(text.split('\n').filter((l) => l.trim() && !l.startsWith('#')));
+          const refs = [...text.matchAll(/URI="([^"]+)"/g)]
+            .map((m) => m[1]!)
+            .concat(text.split('\n').filter((l) => l.trim() && !l.startsWith('#')));
           for (const ref of refs) {
             const target = posix.normalize(posix.join(posix.dirname(key), ref.trim()));
             if (listed.has(target) || (await exists(client, bucket, target))) continue;
@@ -212,7 +232,10 @@ describe('replacement without a broken moment', () => {
     // The other three titles are untouched and still whole.
     for (const k of ['ru/Крёстный отец.mov', 'supplier-a/master.mov', 'supplier-b/master.mov']) {
       const records = await auditJob(station.queue.get(jobs[k]!.id)!, station.auditContext);
-      expect(records.map((r) => r.problems.length), k).toEqual([0, 0]);
+      expect(
+        records.map((r) => r.problems.length),
+        k,
+      ).toEqual([0, 0]);
     }
   });
 });

@@ -29,12 +29,18 @@ describe('transcode', () => {
     const out = join(dir, 'pkg');
     const { stdout } = await cli(['transcode', master, '--out', out, '--segment', '2', '--json'], dir);
     const result = JSON.parse(stdout) as { ladder: { rungs: Array<{ name: string; width: number; height: number }> } };
-    expect(result.ladder.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual(['540p 960x540', '360p 640x360']);
+    expect(result.ladder.rungs.map((r) => `${r.name} ${r.width}x${r.height}`)).toEqual([
+      '540p 960x540',
+      '360p 640x360',
+    ]);
     // verify ran inside the command (alignment, keyframes, EXTINF, durations); and again here:
     await cli(['verify', out], dir);
 
     const masterPl = HLS.parse(await readFile(join(out, 'master.m3u8'), 'utf8')) as HLS.types.MasterPlaylist;
-    expect(masterPl.variants.filter((v) => v.isIFrameOnly).map((v) => v.uri)).toEqual(['540p/iframes.m3u8', '360p/iframes.m3u8']);
+    expect(masterPl.variants.filter((v) => v.isIFrameOnly).map((v) => v.uri)).toEqual([
+      '540p/iframes.m3u8',
+      '360p/iframes.m3u8',
+    ]);
     for (const v of masterPl.variants.filter((x) => !x.isIFrameOnly)) {
       const media = HLS.parse(await readFile(join(out, v.uri), 'utf8')) as HLS.types.MediaPlaylist;
       let bits = 0;
@@ -76,26 +82,68 @@ describe('transcode', () => {
     await cli(['transcode', master, '--out', out, '--segment', '2', '--profile', 'preview', '--dash'], dir);
     const mpd = await readFile(join(out, 'manifest.mpd'), 'utf8');
     expect(mpd).toContain('<SegmentURL media="360p/seg_00000.m4s"/>');
-    const played = await run('ffmpeg', ['-v', 'error', '-i', join(out, 'manifest.mpd'), '-map', '0', '-f', 'null', '-']);
+    const played = await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      join(out, 'manifest.mpd'),
+      '-map',
+      '0',
+      '-f',
+      'null',
+      '-',
+    ]);
     expect(played.stderr).toBe('');
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { files: Array<{ path: string; kind: string }> };
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      files: Array<{ path: string; kind: string }>;
+    };
     expect(manifest.files).toContainEqual(expect.objectContaining({ path: 'manifest.mpd', kind: 'dash-manifest' }));
     // An MPD naming a chunk the HLS package does not hold is caught.
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(out, 'manifest.mpd'), mpd.replace('360p/seg_00001.m4s', '360p/seg_09999.m4s'));
     const bad = await cli(['verify', out, '--json'], dir).catch((e: { stdout: string }) => e);
-    expect(JSON.parse(bad.stdout).problems).toContainEqual(expect.objectContaining({ file: 'manifest.mpd', problem: 'missing' }));
+    expect(JSON.parse(bad.stdout).problems).toContainEqual(
+      expect.objectContaining({ file: 'manifest.mpd', problem: 'missing' }),
+    );
   });
 
   it('an HDR10 master is tone-mapped: every rung is tagged SDR BT.709', async () => {
     const dir = await tempDir('tc-hdr-');
     const master = join(dir, 'hdr.mp4');
-    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=640x360:r=24:d=4', '-f', 'lavfi', '-i', 'sine=d=4', '-vf', 'setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,format=yuv420p10le', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', master]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=640x360:r=24:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=4',
+      '-vf',
+      'setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc,format=yuv420p10le',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      master,
+    ]);
     const out = join(dir, 'pkg');
     const { stderr } = await cli(['transcode', master, '--out', out, '--segment', '2', '--profile', 'preview'], dir);
     expect(stderr).toMatch(/warning: The master is HDR10 .* tone-mapped to SDR BT\.709/);
     for (const rung of ['360p', '180p']) {
-      const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=color_transfer,color_primaries,pix_fmt', '-of', 'json', join(out, rung, 'init.mp4')]);
+      const probe = await run('ffprobe', [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=color_transfer,color_primaries,pix_fmt',
+        '-of',
+        'json',
+        join(out, rung, 'init.mp4'),
+      ]);
       expect(JSON.parse(probe.stdout).streams[0]).toMatchObject({ color_transfer: 'bt709', color_primaries: 'bt709' });
     }
   });
@@ -103,7 +151,13 @@ describe('transcode', () => {
   it('a title cancelled mid-encode leaves no job folder, no package and nothing at the origin', async () => {
     const dir = await tempDir('tc-cancel-');
     const master = await makeMaster({ seconds: 20, width: 1280, height: 720 });
-    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: join(dir, 'origin') } }, origin: 'o', workDir: join(dir, 'work'), segmentSeconds: 2, profile: 'preview' });
+    const config = stationConfigSchema.parse({
+      destinations: { o: { type: 'folder', path: join(dir, 'origin') } },
+      origin: 'o',
+      workDir: join(dir, 'work'),
+      segmentSeconds: 2,
+      profile: 'preview',
+    });
     const station = await openStation({ config, baseDir: dir });
     try {
       const [job] = await station.queue.add([master]);

@@ -18,7 +18,11 @@ let pkg: string;
 let made: { workDir: string; jobId: string };
 let counter = 0;
 const DURATION = 7;
-const info: ManifestInfo = { title: 'T', source: { path: '/src/m.mp4', size: 1, mtimeMs: 0, durationSec: DURATION }, encoder: 'libx264' };
+const info: ManifestInfo = {
+  title: 'T',
+  source: { path: '/src/m.mp4', size: 1, mtimeMs: 0, durationSec: DURATION },
+  encoder: 'libx264',
+};
 
 beforeAll(async () => {
   dir = await tempDir('ingest-verify-');
@@ -39,7 +43,12 @@ async function copyOfPackage(): Promise<string> {
 
 const write = (packageDir: string) => verifyPackage({ packageDir, ffprobePath: 'ffprobe', mode: 'write', info });
 const check = (packageDir: string, expectedManifestSha256?: string) =>
-  verifyPackage({ packageDir, ffprobePath: 'ffprobe', mode: 'check', ...(expectedManifestSha256 ? { expectedManifestSha256 } : {}) });
+  verifyPackage({
+    packageDir,
+    ffprobePath: 'ffprobe',
+    mode: 'check',
+    ...(expectedManifestSha256 ? { expectedManifestSha256 } : {}),
+  });
 
 async function flipBytes(path: string, count: number): Promise<void> {
   const size = (await stat(path)).size;
@@ -56,7 +65,13 @@ describe('verify: clean packages', () => {
   it('verifies clean, decodes every segment and writes a manifest of every file', async () => {
     const copy = await copyOfPackage();
     const progress: number[] = [];
-    const r = await verifyPackage({ packageDir: copy, ffprobePath: 'ffprobe', mode: 'write', info, onProgress: (d) => progress.push(d) });
+    const r = await verifyPackage({
+      packageDir: copy,
+      ffprobePath: 'ffprobe',
+      mode: 'write',
+      info,
+      onProgress: (d) => progress.push(d),
+    });
     expect(r.problems).toEqual([]);
     expect(r.segmentsChecked).toBe(r.manifest!.files.filter((f) => f.kind === 'segment').length);
     expect(progress.at(-1)).toBe(r.segmentsChecked);
@@ -84,15 +99,27 @@ describe('verify: clean packages', () => {
 
 describe('verify: planted faults are named precisely', () => {
   const cases: Array<[string, (d: string) => Promise<unknown>, string, PackageProblemCode[]]> = [
-    ['a segment truncated by half', async (d) => truncate(join(d, '360p/seg_00001.m4s'), Math.floor((await stat(join(d, '360p/seg_00001.m4s'))).size / 2)), '360p/seg_00001.m4s', ['frames-missing', 'undecodable']],
-    ['the last 1 KiB cut from a segment', async (d) => truncate(join(d, '180p/seg_00002.m4s'), (await stat(join(d, '180p/seg_00002.m4s'))).size - 1024), '180p/seg_00002.m4s', ['frames-missing', 'decode-error']],
+    [
+      'a segment truncated by half',
+      async (d) =>
+        truncate(join(d, '360p/seg_00001.m4s'), Math.floor((await stat(join(d, '360p/seg_00001.m4s'))).size / 2)),
+      '360p/seg_00001.m4s',
+      ['frames-missing', 'undecodable'],
+    ],
+    [
+      'the last 1 KiB cut from a segment',
+      async (d) => truncate(join(d, '180p/seg_00002.m4s'), (await stat(join(d, '180p/seg_00002.m4s'))).size - 1024),
+      '180p/seg_00002.m4s',
+      ['frames-missing', 'decode-error'],
+    ],
     ['a zero-length segment', (d) => truncate(join(d, '180p/seg_00000.m4s'), 0), '180p/seg_00000.m4s', ['empty']],
     ['a missing segment', (d) => unlink(join(d, '360p/seg_00002.m4s')), '360p/seg_00002.m4s', ['missing']],
     ['a missing init segment', (d) => unlink(join(d, 'audio/aac-und/init.mp4')), 'audio/aac-und/init.mp4', ['missing']],
     [
       'a playlist referencing a file that does not exist',
       async (d) => {
-        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')]) await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00001.m4s', 'seg_09999.m4s'));
+        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')])
+          await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00001.m4s', 'seg_09999.m4s'));
         await unlink(join(d, '360p/seg_00001.m4s'));
       },
       '360p/seg_09999.m4s',
@@ -111,7 +138,8 @@ describe('verify: planted faults are named precisely', () => {
     [
       'a playlist pointing outside the package',
       async (d) => {
-        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')]) await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00000.m4s', '../../../etc/passwd'));
+        for (const p of [join(d, '360p/index.m3u8'), join(d, '360p/iframes.m3u8')])
+          await writeFile(p, (await readFile(p, 'utf8')).replace('seg_00000.m4s', '../../../etc/passwd'));
         await unlink(join(d, '360p/seg_00000.m4s'));
       },
       '../../../etc/passwd',
@@ -139,7 +167,9 @@ describe('verify: planted faults are named precisely', () => {
     const { manifestSha256 } = await write(copy);
     await flipBytes(join(copy, '360p/seg_00001.m4s'), 16);
     const r = await check(copy, manifestSha256);
-    expect(r.problems.filter((p) => p.problem === 'hash-mismatch')).toEqual([expect.objectContaining({ file: '360p/seg_00001.m4s' })]);
+    expect(r.problems.filter((p) => p.problem === 'hash-mismatch')).toEqual([
+      expect.objectContaining({ file: '360p/seg_00001.m4s' }),
+    ]);
     expect(r.problems.every((p) => p.file === '360p/seg_00001.m4s')).toBe(true);
   });
 
@@ -154,22 +184,40 @@ describe('verify: planted faults are named precisely', () => {
     expect(r.problems).toEqual([expect.objectContaining({ file: MANIFEST_FILE, problem: 'manifest-tampered' })]);
     // Edited into something that is not a manifest at all:
     await writeFile(path, '{"files": 3}');
-    expect((await check(copy)).problems).toContainEqual(expect.objectContaining({ file: MANIFEST_FILE, problem: 'manifest-invalid' }));
+    expect((await check(copy)).problems).toContainEqual(
+      expect.objectContaining({ file: MANIFEST_FILE, problem: 'manifest-invalid' }),
+    );
   });
 });
 
 describe('the streamed verify refuses a bad chunk, and a retry encodes just that set again', () => {
   it('a chunk damaged before verify fails the title there, names the file, sends nothing of its set; retry delivers it whole', async () => {
     const work = join(dir, 'refuse-work');
-    await seedJobAtVerify({ workDir: work, id: 'jrefuse', title: 'Refuse', from: made, damage: (p) => truncate(join(p, '180p', 'seg_00001.m4s'), 0) });
-    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: join(dir, 'refuse-origin') } }, origin: 'o', workDir: work, segmentSeconds: 2, profile: 'preview' });
+    await seedJobAtVerify({
+      workDir: work,
+      id: 'jrefuse',
+      title: 'Refuse',
+      from: made,
+      damage: (p) => truncate(join(p, '180p', 'seg_00001.m4s'), 0),
+    });
+    const config = stationConfigSchema.parse({
+      destinations: { o: { type: 'folder', path: join(dir, 'refuse-origin') } },
+      origin: 'o',
+      workDir: work,
+      segmentSeconds: 2,
+      profile: 'preview',
+    });
     const station = await openStation({ config, baseDir: dir });
     try {
       const failed = await station.queue.waitFor('jrefuse');
       expect(failed.state).toBe('failed');
       expect(failed.error!.stage).toBe('verify');
-      expect(failed.error!.message).toMatch(/^180p\/seg_00001\.m4s failed verification: empty — file is 0 bytes \(retry encodes this segment set again\)/);
-      expect(failed.error!.problems).toEqual([{ file: '180p/seg_00001.m4s', problem: 'empty', detail: 'file is 0 bytes' }]);
+      expect(failed.error!.message).toMatch(
+        /^180p\/seg_00001\.m4s failed verification: empty — file is 0 bytes \(retry encodes this segment set again\)/,
+      );
+      expect(failed.error!.problems).toEqual([
+        { file: '180p/seg_00001.m4s', problem: 'empty', detail: 'file is 0 bytes' },
+      ]);
       // The bad chunk never reached the origin, and no playlist did: the origin names no chunk it
       // lacks. Chunks proven before it stay in the title's pending version for the retry.
       const left = (await readdir(join(dir, 'refuse-origin'), { recursive: true })).map(String);
@@ -180,13 +228,21 @@ describe('the streamed verify refuses a bad chunk, and a retry encodes just that
       const done = await station.queue.waitFor('jrefuse');
       expect(done.state, done.error?.message).toBe('done');
       // Only the rejected set was encoded again: the journal shows one more publication of set 1, no other.
-      const journal = (await readFile(join(work, 'jobs', 'jrefuse', 'chunks.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; set?: number });
+      const journal = (await readFile(join(work, 'jobs', 'jrefuse', 'chunks.jsonl'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { t: string; set?: number });
       const published = journal.filter((r) => r.t === 'published').map((r) => r.set);
       expect(published.filter((s) => s === 1)).toHaveLength(2);
       expect(published.filter((s) => s === 0)).toHaveLength(1);
       expect(published.filter((s) => s === 2)).toHaveLength(1);
       expect(done.audits?.at(-1)?.problems ?? []).toEqual([]);
-      const v = await verifyPackage({ packageDir: join(work, 'jobs', 'jrefuse', 'package'), ffprobePath: 'ffprobe', mode: 'check', expectedManifestSha256: done.verified!.manifestSha256 });
+      const v = await verifyPackage({
+        packageDir: join(work, 'jobs', 'jrefuse', 'package'),
+        ffprobePath: 'ffprobe',
+        mode: 'check',
+        expectedManifestSha256: done.verified!.manifestSha256,
+      });
       expect(v.problems).toEqual([]);
     } finally {
       await station.close();

@@ -11,9 +11,13 @@ const MIB = 1024 * 1024;
 
 /** Drive `parts` requests of `bytes` through the limiter over a fluid-model link; returns the limit's trace. */
 const clock = { now: 0 };
-const limiter = (o: Omit<ConstructorParameters<typeof AdaptiveLimit>[0], 'now'>): AdaptiveLimit => new AdaptiveLimit({ ...o, now: () => clock.now * 1000 });
+const limiter = (o: Omit<ConstructorParameters<typeof AdaptiveLimit>[0], 'now'>): AdaptiveLimit =>
+  new AdaptiveLimit({ ...o, now: () => clock.now * 1000 });
 
-async function simulate(limit: AdaptiveLimit, o: { parts: number; bytes: number; per: number; link: number }): Promise<{ seconds: number; trace: number[] }> {
+async function simulate(
+  limit: AdaptiveLimit,
+  o: { parts: number; bytes: number; per: number; link: number },
+): Promise<{ seconds: number; trace: number[] }> {
   clock.now = 0;
   let now = 0;
   const trace: number[] = [];
@@ -101,17 +105,29 @@ describe('what the station learns of a link', () => {
     expect(partSizeForLink(20e9, { configured, concurrency: 16, memoryBudget: 24 * configured })).toBe(16 * MIB);
     const fat = new LinkEstimate();
     fat.learn(3, 60e6); // one request carries 60 MB/s
-    expect(partSizeForLink(20e9, { link: fat, configured, concurrency: 3, memoryBudget: 24 * configured })).toBe(128 * MIB);
+    expect(partSizeForLink(20e9, { link: fat, configured, concurrency: 3, memoryBudget: 24 * configured })).toBe(
+      128 * MIB,
+    );
     const thin = new LinkEstimate();
     thin.learn(16, 2e6);
-    expect(partSizeForLink(20e9, { link: thin, configured, concurrency: 16, memoryBudget: 24 * configured })).toBe(16 * MIB);
+    expect(partSizeForLink(20e9, { link: thin, configured, concurrency: 16, memoryBudget: 24 * configured })).toBe(
+      16 * MIB,
+    );
     // A short file stays at the configured size: six rounds of parts would need smaller ones.
-    expect(partSizeForLink(512 * MIB, { link: fat, configured, concurrency: 24, memoryBudget: 24 * configured })).toBe(16 * MIB);
-    expect(partSizeForLink(2e9, { link: fat, configured, concurrency: 4, memoryBudget: 24 * configured })).toBe(64 * MIB);
+    expect(partSizeForLink(512 * MIB, { link: fat, configured, concurrency: 24, memoryBudget: 24 * configured })).toBe(
+      16 * MIB,
+    );
+    expect(partSizeForLink(2e9, { link: fat, configured, concurrency: 4, memoryBudget: 24 * configured })).toBe(
+      64 * MIB,
+    );
     // Memory: 3 in flight of a 96 MiB budget → 32 MiB parts at most.
     expect(partSizeForLink(20e9, { link: fat, configured, concurrency: 3, memoryBudget: 96 * MIB })).toBe(32 * MIB);
     // 10,000 parts at most: a 2 TB file needs > 128 MiB parts whatever the link.
-    expect(Math.ceil(2e12 / partSizeForLink(2e12, { link: thin, configured, concurrency: 16, memoryBudget: 24 * configured }))).toBeLessThanOrEqual(10_000);
+    expect(
+      Math.ceil(
+        2e12 / partSizeForLink(2e12, { link: thin, configured, concurrency: 16, memoryBudget: 24 * configured }),
+      ),
+    ).toBeLessThanOrEqual(10_000);
   });
 
   it('every size the station cuts into is a candidate the audit recomputes the ETag from', () => {

@@ -23,7 +23,11 @@ describe('bandwidth schedule', () => {
     expect(ruleCovers(night, at(5, 3))).toBe(false); // Friday 03:00 is Thursday night
   });
   it('a bad time is a config error with a sentence', () => {
-    const r = stationConfigSchema.safeParse({ destinations: { o: { type: 'folder', path: '/o' } }, origin: 'o', bandwidthSchedule: [{ from: '8am', to: '18:00' }] });
+    const r = stationConfigSchema.safeParse({
+      destinations: { o: { type: 'folder', path: '/o' } },
+      origin: 'o',
+      bandwidthSchedule: [{ from: '8am', to: '18:00' }],
+    });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error!.issues)).toMatch(/a time as HH:MM/);
   });

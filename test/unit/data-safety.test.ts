@@ -39,7 +39,9 @@ describe('package folders the station may write into', () => {
     const out = join(dir, 'out');
     await mkdir(out);
     await writeFile(join(out, 'thesis.docx'), 'years of work');
-    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j1')).rejects.toThrow(/not empty \(thesis\.docx\) and Ingest Station did not make it/);
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j1')).rejects.toThrow(
+      /not empty \(thesis\.docx\) and Ingest Station did not make it/,
+    );
     expect(await readdir(out)).toEqual(['thesis.docx']);
   });
 
@@ -53,7 +55,9 @@ describe('package folders the station may write into', () => {
     await claimOutputDir(out, '/elsewhere/m.mov', 'j1');
     expect(await readFile(join(out, '360p', 'a.m4s'), 'utf8')).toBe('v1');
     // Another job while j1's package is unfinished: refused, nothing deleted.
-    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j2')).rejects.toThrow(/unfinished package of another job \(j1\)/);
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j2')).rejects.toThrow(
+      /unfinished package of another job \(j1\)/,
+    );
     expect(await readFile(join(out, '360p', 'a.m4s'), 'utf8')).toBe('v1');
 
     await writeFile(join(out, 'master.m3u8'), 'v1');
@@ -68,7 +72,9 @@ describe('package folders the station may write into', () => {
     await writeFile(join(out, 'master.m3u8'), 'v2');
     await finishOutputDir(out, ['master.m3u8']);
     await writeFile(join(out, 'edit-notes.txt'), 'keep me');
-    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j3')).rejects.toThrow(/also holds files Ingest Station cannot account for \(edit-notes\.txt\)/);
+    await expect(claimOutputDir(out, '/elsewhere/m.mov', 'j3')).rejects.toThrow(
+      /also holds files Ingest Station cannot account for \(edit-notes\.txt\)/,
+    );
     expect(await readFile(join(out, 'edit-notes.txt'), 'utf8')).toBe('keep me');
   });
 
@@ -112,7 +118,17 @@ describe('symlinks never lead out', () => {
     await writeFile(join(pkg, '360p', 'seg_00000.m4s'), 'chunk');
     await symlink(join(dir, 'secret.txt'), join(pkg, '360p', 'seg_00001.m4s'));
     await symlink(dir, join(pkg, 'up'));
-    const job = { id: 'j1', title: 't', sourcePath: '/m.mov', state: 'done', stage: 'report', stages: emptyStages(), createdAt: '', updatedAt: '', packageDir: pkg } as JobSnapshot;
+    const job = {
+      id: 'j1',
+      title: 't',
+      sourcePath: '/m.mov',
+      state: 'done',
+      stage: 'report',
+      stages: emptyStages(),
+      createdAt: '',
+      updatedAt: '',
+      packageDir: pkg,
+    } as JobSnapshot;
     const origin = new FolderDestination('o', dir);
     const ok = await serveMedia({ jobId: 'j1', where: 'local', path: '360p/seg_00000.m4s' }, job, origin);
     expect(ok.status).toBe(200);
@@ -134,13 +150,19 @@ describe('symlinks never lead out', () => {
     const dest = new FolderDestination('origin', root);
     const src = join(dir, 'chunk.m4s');
     await writeFile(src, 'chunk');
-    await expect(dest.put({ localPath: src, key: 'title/new.m4s', size: 5 })).rejects.toThrow(/outside the folder destination/);
-    await expect(dest.writeObject('title/title.json', Buffer.from('{}'))).rejects.toThrow(/outside the folder destination/);
+    await expect(dest.put({ localPath: src, key: 'title/new.m4s', size: 5 })).rejects.toThrow(
+      /outside the folder destination/,
+    );
+    await expect(dest.writeObject('title/title.json', Buffer.from('{}'))).rejects.toThrow(
+      /outside the folder destination/,
+    );
     await expect(dest.read('title/precious.bin')).rejects.toThrow(/outside the folder destination/);
     await expect(dest.delete('title/precious.bin')).rejects.toThrow(/outside the folder destination/);
-    await expect((async () => {
-      for await (const _o of dest.list('title/')) break;
-    })()).rejects.toThrow(/outside the folder destination/);
+    await expect(
+      (async () => {
+        for await (const _o of dest.list('title/')) break;
+      })(),
+    ).rejects.toThrow(/outside the folder destination/);
     expect(await readdir(outside)).toEqual(['precious.bin']);
   });
 
@@ -153,7 +175,12 @@ describe('symlinks never lead out', () => {
     process.on('uncaughtException', onUncaught);
     try {
       const stop = new AbortController();
-      const put = dest.put({ localPath: join(dir, 'chunk.m4s'), key: 't/chunk.m4s', size: 4 << 20, signal: stop.signal });
+      const put = dest.put({
+        localPath: join(dir, 'chunk.m4s'),
+        key: 't/chunk.m4s',
+        size: 4 << 20,
+        signal: stop.signal,
+      });
       stop.abort();
       await expect(put).rejects.toThrow(/abort|cancel/i);
       await new Promise((r) => setTimeout(r, 50));
@@ -167,8 +194,12 @@ describe('symlinks never lead out', () => {
   it('a folder destination creates only when absent and swaps only an unchanged object', async () => {
     const dest = new FolderDestination('origin', join(await tmp(), 'root'));
     const first = await dest.writeObject('t/title.json', Buffer.from('one'), { ifAbsent: true });
-    await expect(dest.writeObject('t/title.json', Buffer.from('two'), { ifAbsent: true })).rejects.toThrow(/changed at the store/);
-    await expect(dest.writeObject('t/title.json', Buffer.from('two'), { ifEtag: 'f'.repeat(32) })).rejects.toThrow(/changed at the store/);
+    await expect(dest.writeObject('t/title.json', Buffer.from('two'), { ifAbsent: true })).rejects.toThrow(
+      /changed at the store/,
+    );
+    await expect(dest.writeObject('t/title.json', Buffer.from('two'), { ifEtag: 'f'.repeat(32) })).rejects.toThrow(
+      /changed at the store/,
+    );
     await dest.writeObject('t/title.json', Buffer.from('three'), { ifEtag: first.etag! });
     expect((await dest.getObject('t/title.json'))!.body.toString()).toBe('three');
     expect(await dest.getObject('t/none.json')).toBeUndefined();
@@ -206,11 +237,19 @@ describe('endpoints that would leak', () => {
     ['https://s3.example.com/?x=1', /no query/],
   ])('refuses %s', (url, why) => {
     expect(endpointProblem(url)).toMatch(why);
-    const r = stationConfigSchema.safeParse({ destinations: { o: { type: 's3', bucket: 'films', endpoint: url } }, origin: 'o' });
+    const r = stationConfigSchema.safeParse({
+      destinations: { o: { type: 's3', bucket: 'films', endpoint: url } },
+      origin: 'o',
+    });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).not.toContain('SECRET');
   });
-  it.each(['https://s3.us-west-004.backblazeb2.com', 'http://127.0.0.1:17480', 'http://localhost:9000', 'http://[::1]:9000'])('accepts %s', (url) => {
+  it.each([
+    'https://s3.us-west-004.backblazeb2.com',
+    'http://127.0.0.1:17480',
+    'http://localhost:9000',
+    'http://[::1]:9000',
+  ])('accepts %s', (url) => {
     expect(endpointProblem(url)).toBeUndefined();
   });
 });
@@ -218,7 +257,11 @@ describe('endpoints that would leak', () => {
 describe('no secret in any text', () => {
   it('a JSON syntax error is reported by position only', () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET';
-    for (const text of [`{"secretAccessKey": ${secret}}`, `{"secretAccessKey": "${secret}" "x": 1}`, `{"a": "${secret}`]) {
+    for (const text of [
+      `{"secretAccessKey": ${secret}}`,
+      `{"secretAccessKey": "${secret}" "x": 1}`,
+      `{"a": "${secret}`,
+    ]) {
       let message = '';
       try {
         parseJsonText(text, 'Config file /x.json');

@@ -33,7 +33,9 @@ describe('-progress pipe:1 parser', () => {
 
 describe('ffmpeg failures surface ffmpeg’s own words', () => {
   it('names the component’s own complaint (the root cause), not the summary line', () => {
-    const s = summariseStderr('Input #0, lavfi\n  Stream #0:0: Video\n[libx264 @ 0x1f] Error: bad preset\nConversion failed!\n');
+    const s = summariseStderr(
+      'Input #0, lavfi\n  Stream #0:0: Video\n[libx264 @ 0x1f] Error: bad preset\nConversion failed!\n',
+    );
     expect(s.message).toBe('[libx264] Error: bad preset');
     expect(s.tail).toContain('Conversion failed!');
     expect(summariseStderr('x.mov: No such file or directory\n').message).toBe('x.mov: No such file or directory');
@@ -71,7 +73,9 @@ describe('ffmpeg failures surface ffmpeg’s own words', () => {
 
 describe('locating ffmpeg and ffprobe', () => {
   it('a configured path that does not exist is a clear error', () => {
-    expect(() => locateTools({ ffmpegPath: '/nope/ffmpeg' })).toThrow(/configured ffmpeg \(\/nope\/ffmpeg\) does not exist/);
+    expect(() => locateTools({ ffmpegPath: '/nope/ffmpeg' })).toThrow(
+      /configured ffmpeg \(\/nope\/ffmpeg\) does not exist/,
+    );
   });
 
   it('no ffmpeg anywhere names where it looked and how to install it', () => {

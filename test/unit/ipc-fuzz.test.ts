@@ -16,14 +16,24 @@ type Handler = (event: unknown, ...args: unknown[]) => Promise<unknown>;
 
 function setup(): { registered: Map<string, Handler>; handlers: Handlers } {
   const registered = new Map<string, Handler>();
-  const handlers = Object.fromEntries(Object.keys(INVOKE_CHANNELS).map((op) => [op, vi.fn(async () => undefined)])) as unknown as Handlers;
+  const handlers = Object.fromEntries(
+    Object.keys(INVOKE_CHANNELS).map((op) => [op, vi.fn(async () => undefined)]),
+  ) as unknown as Handlers;
   registerIpc({ handle: (ch: string, fn: Handler) => void registered.set(ch, fn) } as never, handlers, APP_URL);
   return { registered, handlers };
 }
 
 const nastyPath = fc.constantFrom(
-  '/a/b\0.mov', '../../etc/passwd', 'film.mov', '\\\\attacker\\share\\film.mov', '//attacker/share/film.mov', '\\\\?\\C:\\film.mov',
-  `/${'x'.repeat(5000)}`, '', 'C:film.mov', '/ok/../../../etc/shadow\0',
+  '/a/b\0.mov',
+  '../../etc/passwd',
+  'film.mov',
+  '\\\\attacker\\share\\film.mov',
+  '//attacker/share/film.mov',
+  '\\\\?\\C:\\film.mov',
+  `/${'x'.repeat(5000)}`,
+  '',
+  'C:film.mov',
+  '/ok/../../../etc/shadow\0',
 );
 const polluted = fc.constantFrom(
   JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
@@ -33,7 +43,14 @@ const polluted = fc.constantFrom(
   JSON.parse('{"titleId": "tt1", "__proto__": {"replace": true}}') as unknown,
 );
 const huge = fc.constantFrom('x'.repeat(1_000_000), 'j'.repeat(65), '\u0000'.repeat(100));
-const value = fc.oneof(fc.anything(), nastyPath, polluted, huge, fc.array(nastyPath, { maxLength: 3 }), fc.constant(undefined));
+const value = fc.oneof(
+  fc.anything(),
+  nastyPath,
+  polluted,
+  huge,
+  fc.array(nastyPath, { maxLength: 3 }),
+  fc.constant(undefined),
+);
 const args = fc.array(value, { maxLength: 4 });
 
 describe('IPC handlers under malformed arguments', () => {

@@ -18,35 +18,93 @@ describe('layer rule', () => {
   it.each([
     ['engine → electron', 'electron/engine/planted.ts', "import { app } from 'electron';\nexport const a = app;"],
     ['engine → react', 'electron/engine/planted.ts', "import { useState } from 'react';\nexport const a = useState;"],
-    ['engine → main', 'electron/engine/planted.ts', "import { registerIpc } from '../main/ipc.js';\nexport const a = registerIpc;"],
-    ['renderer → node:fs', 'renderer/src/planted.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;"],
+    [
+      'engine → main',
+      'electron/engine/planted.ts',
+      "import { registerIpc } from '../main/ipc.js';\nexport const a = registerIpc;",
+    ],
+    [
+      'renderer → node:fs',
+      'renderer/src/planted.ts',
+      "import { readFile } from 'node:fs';\nexport const a = readFile;",
+    ],
     ['renderer → fs (bare)', 'renderer/src/planted.ts', "import fs from 'fs';\nexport const a = fs;"],
-    ['renderer → engine', 'renderer/src/planted.ts', "import { openStation } from '../../electron/engine/station';\nexport const a = openStation;"],
-    ['renderer → electron', 'renderer/src/planted.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;"],
-    ['preload → engine', 'electron/preload/planted.ts', "import { openStation } from '../engine/station.js';\nexport const a = openStation;"],
+    [
+      'renderer → engine',
+      'renderer/src/planted.ts',
+      "import { openStation } from '../../electron/engine/station';\nexport const a = openStation;",
+    ],
+    [
+      'renderer → electron',
+      'renderer/src/planted.ts',
+      "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;",
+    ],
+    [
+      'preload → engine',
+      'electron/preload/planted.ts',
+      "import { openStation } from '../engine/station.js';\nexport const a = openStation;",
+    ],
     ['preload → node:path', 'electron/preload/planted.ts', "import { join } from 'node:path';\nexport const a = join;"],
-    ['common → node:crypto', 'electron/common/planted.ts', "import { createHash } from 'node:crypto';\nexport const a = createHash;"],
-    ['common → engine', 'electron/common/planted.ts', "import { hashFile } from '../engine/util/hash-file.js';\nexport const a = hashFile;"],
+    [
+      'common → node:crypto',
+      'electron/common/planted.ts',
+      "import { createHash } from 'node:crypto';\nexport const a = createHash;",
+    ],
+    [
+      'common → engine',
+      'electron/common/planted.ts',
+      "import { hashFile } from '../engine/util/hash-file.js';\nexport const a = hashFile;",
+    ],
     ['cli → electron', 'electron/cli/planted.ts', "import { app } from 'electron';\nexport const a = app;"],
-    ['main → renderer', 'electron/main/planted.ts', "import { App } from '../../renderer/src/App';\nexport const a = App;"],
-    ['type-only import still counts', 'renderer/src/planted.ts', "import type { Station } from '../../electron/engine/station';\nexport type A = Station;"],
+    [
+      'main → renderer',
+      'electron/main/planted.ts',
+      "import { App } from '../../renderer/src/App';\nexport const a = App;",
+    ],
+    [
+      'type-only import still counts',
+      'renderer/src/planted.ts',
+      "import type { Station } from '../../electron/engine/station';\nexport type A = Station;",
+    ],
   ])('catches %s', async (_name, file, code) => {
     expect(await layerErrors(file, code)).toHaveLength(1);
   });
 
   it.each([
-    ['renderer → common', 'renderer/src/ok.ts', "import { STAGES } from '../../electron/common/jobs';\nexport const a = STAGES;"],
-    ['main → engine and electron', 'electron/main/ok.ts', "import { app } from 'electron';\nimport { openStation } from '../engine/station.js';\nexport const a = [app, openStation];"],
-    ['preload → electron and common', 'electron/preload/ok.ts', "import { contextBridge } from 'electron';\nimport { API_GLOBAL } from '../common/api.js';\nexport const a = [contextBridge, API_GLOBAL];"],
-    ['engine → node and AWS SDK', 'electron/engine/ok.ts', "import { readFile } from 'node:fs/promises';\nimport { S3Client } from '@aws-sdk/client-s3';\nexport const a = [readFile, S3Client];"],
-    ['cli → engine', 'electron/cli/ok.ts', "import { openStation } from '../engine/station.js';\nexport const a = openStation;"],
+    [
+      'renderer → common',
+      'renderer/src/ok.ts',
+      "import { STAGES } from '../../electron/common/jobs';\nexport const a = STAGES;",
+    ],
+    [
+      'main → engine and electron',
+      'electron/main/ok.ts',
+      "import { app } from 'electron';\nimport { openStation } from '../engine/station.js';\nexport const a = [app, openStation];",
+    ],
+    [
+      'preload → electron and common',
+      'electron/preload/ok.ts',
+      "import { contextBridge } from 'electron';\nimport { API_GLOBAL } from '../common/api.js';\nexport const a = [contextBridge, API_GLOBAL];",
+    ],
+    [
+      'engine → node and AWS SDK',
+      'electron/engine/ok.ts',
+      "import { readFile } from 'node:fs/promises';\nimport { S3Client } from '@aws-sdk/client-s3';\nexport const a = [readFile, S3Client];",
+    ],
+    [
+      'cli → engine',
+      'electron/cli/ok.ts',
+      "import { openStation } from '../engine/station.js';\nexport const a = openStation;",
+    ],
   ])('allows %s', async (_name, file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);
   });
 
   it('the tree as committed has no violations', async () => {
     const results = await eslint.lintFiles(['electron', 'renderer']);
-    const violations = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`));
+    const violations = results.flatMap((r) =>
+      r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`),
+    );
     expect(violations).toEqual([]);
   });
 });

@@ -13,9 +13,19 @@ import { FolderDestination } from '../../electron/engine/destinations/folder';
 describe('library audit schedule', () => {
   it('due ten minutes after opening, then every everyHours; one run at a time', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lib-svc-'));
-    const config = stationConfigSchema.parse({ destinations: { o: { type: 'folder', path: join(dir, 'o') } }, origin: 'o', libraryAudit: { everyHours: 6 } });
+    const config = stationConfigSchema.parse({
+      destinations: { o: { type: 'folder', path: join(dir, 'o') } },
+      origin: 'o',
+      libraryAudit: { everyHours: 6 },
+    });
     let clock = Date.parse('2026-12-01T02:00:00Z');
-    const svc = createLibraryService({ config, origin: new FolderDestination('o', join(dir, 'o')), workDir: join(dir, 'w'), stationName: 'test', now: () => clock });
+    const svc = createLibraryService({
+      config,
+      origin: new FolderDestination('o', join(dir, 'o')),
+      workDir: join(dir, 'w'),
+      stationName: 'test',
+      now: () => clock,
+    });
     try {
       expect((await svc.view()).nextDue).toBe('2026-12-01T02:10:00.000Z');
       clock += 11 * 60_000;

@@ -14,7 +14,9 @@ describe('the app log', () => {
     target.info('line one\nline two');
     expect(seen).toEqual(['upload of x failed: SlowDown']);
     const text = await readFile(path, 'utf8');
-    expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR upload of x failed: SlowDown\n\S+ INFO line one\n {4}line two\n$/);
+    expect(text).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR upload of x failed: SlowDown\n\S+ INFO line one\n {4}line two\n$/,
+    );
     await writeFile(path, Buffer.alloc(5 * 1024 * 1024 + 1, 'x'));
     target.warn('after the roll');
     expect((await readdir(dir)).sort()).toEqual(['main.1.log', 'main.log']);

@@ -33,15 +33,27 @@ function setup() {
     setTitle: vi.fn(async () => ({}) as never),
     pauseAll: vi.fn(async () => undefined),
     resumeAll: vi.fn(async () => undefined),
-    getSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
-    saveSettings: vi.fn(async () => ({ config: {} as never, credentials: {}, secretStorage: { available: true, backend: 'test' } })),
+    getSettings: vi.fn(async () => ({
+      config: {} as never,
+      credentials: {},
+      secretStorage: { available: true, backend: 'test' },
+    })),
+    saveSettings: vi.fn(async () => ({
+      config: {} as never,
+      credentials: {},
+      secretStorage: { available: true, backend: 'test' },
+    })),
     testDestination: vi.fn(async () => ({ ok: true, steps: [] })),
     libraryView: vi.fn(async () => ({ titles: [] })),
     auditLibrary: vi.fn(async () => undefined),
     farmView: vi.fn(async () => ({ titles: [], problems: [] })),
     farmControl: vi.fn(async () => undefined),
     throughput: vi.fn(async () => ({ station: { startMs: 0, bucketSeconds: 1, bytes: [], inFlight: [] } })),
-    chunkMap: vi.fn(async () => ({ titleId: 't', rows: [], counts: { verified: 0, origin: 0, proven: 0, problem: 0, repaired: 0 } })),
+    chunkMap: vi.fn(async () => ({
+      titleId: 't',
+      rows: [],
+      counts: { verified: 0, origin: 0, proven: 0, problem: 0, repaired: 0 },
+    })),
   };
   registerIpc(ipcMain, handlers, APP_URL);
   const fromApp = { senderFrame: { url: APP_URL, parent: null } };
@@ -66,7 +78,12 @@ describe('IPC registration', () => {
 
   it.each([
     ['a relative path', 'jobs:add', [['film.mov']], /not an absolute path/],
-    ['a UNC path (Windows would connect to the named host)', 'jobs:add', [['\\\\attacker\\share\\film.mov']], /network \(UNC\) path/],
+    [
+      'a UNC path (Windows would connect to the named host)',
+      'jobs:add',
+      [['\\\\attacker\\share\\film.mov']],
+      /network \(UNC\) path/,
+    ],
     ['a //host path', 'jobs:add', [['//attacker/share/film.mov']], /network \(UNC\) path/],
     ['a path with NUL', 'jobs:add', [['/a\0b']], /NUL/],
     ['a string instead of an array', 'jobs:add', ['/a.mov'], /Invalid arguments for addMasters/],
@@ -74,7 +91,12 @@ describe('IPC registration', () => {
     ['extra arguments', 'jobs:list', [1], /Invalid arguments for listJobs/],
     ['a job id with path characters', 'jobs:cancel', ['../../etc'], /not a job id/],
     ['an object as job id', 'jobs:cancel', [{ id: 1 }], /Invalid arguments for cancelJob/],
-    ['audit options with an unknown key', 'jobs:audit', ['j1', { repair: true, deep: false, rm: '-rf' }], /Invalid arguments for auditJob/],
+    [
+      'audit options with an unknown key',
+      'jobs:audit',
+      ['j1', { repair: true, deep: false, rm: '-rf' }],
+      /Invalid arguments for auditJob/,
+    ],
     ['audit without options', 'jobs:audit', ['j1'], /Invalid arguments for auditJob/],
     ['a move to nowhere', 'jobs:move', ['j1', 'sideways'], /Invalid arguments for moveJob/],
   ])('rejects %s before reaching the engine', async (_name, channel, args, message) => {

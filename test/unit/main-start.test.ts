@@ -23,8 +23,19 @@ const electron = vi.hoisted(() => {
     dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn() },
     ipcMain: { handle: vi.fn() },
     protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    safeStorage: { isEncryptionAvailable: () => true, getSelectedStorageBackend: () => 'gnome_libsecret', encryptString: vi.fn(), decryptString: vi.fn() },
-    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: vi.fn(),
+      decryptString: vi.fn(),
+    },
+    session: {
+      defaultSession: {
+        webRequest: { onHeadersReceived: vi.fn() },
+        setPermissionRequestHandler: vi.fn(),
+        setPermissionCheckHandler: vi.fn(),
+      },
+    },
     BrowserWindow: vi.fn(),
     Notification: vi.fn(),
     shell: { openExternal: vi.fn() },
@@ -34,7 +45,9 @@ vi.mock('electron', () => ({ ...electron, default: electron }));
 vi.mock('../../electron/engine/app-engine', () => ({
   openAppEngine: vi.fn(async () => {
     calls.push('openAppEngine');
-    throw new Error('Settings file /home/op/.config/Ingest Station/settings.json is invalid: destinations.origin.bucket: Too small');
+    throw new Error(
+      'Settings file /home/op/.config/Ingest Station/settings.json is invalid: destinations.origin.bucket: Too small',
+    );
   }),
 }));
 
@@ -46,7 +59,9 @@ describe('Electron main start-up failure', () => {
     expect(electron.dialog.showErrorBox).toHaveBeenCalledTimes(1);
     const [title, body] = electron.dialog.showErrorBox.mock.calls[0]!;
     expect(title).toBe('Ingest Station could not start');
-    expect(body).toMatch(/^Settings file .*settings\.json is invalid: destinations\.origin\.bucket: Too small\n\nNothing was changed/);
+    expect(body).toMatch(
+      /^Settings file .*settings\.json is invalid: destinations\.origin\.bucket: Too small\n\nNothing was changed/,
+    );
     expect(electron.app.releaseSingleInstanceLock).toHaveBeenCalled();
     expect(electron.app.exit).toHaveBeenCalledWith(1);
     expect(electron.BrowserWindow).not.toHaveBeenCalled();
@@ -54,10 +69,14 @@ describe('Electron main start-up failure', () => {
     // Before anything else: both custom schemes in the one call Electron allows, and the app-wide
     // guard every web contents gets (checklist items 13, 14, 18).
     expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
-    expect(electron.protocol.registerSchemesAsPrivileged.mock.calls[0]![0].map((s: { scheme: string }) => s.scheme)).toEqual(['app', 'station-media']);
+    expect(
+      electron.protocol.registerSchemesAsPrivileged.mock.calls[0]![0].map((s: { scheme: string }) => s.scheme),
+    ).toEqual(['app', 'station-media']);
     expect(electron.app.on.mock.calls.map((c) => c[0])).toContain('web-contents-created');
     // The reason is in the app's log too.
     const { readFile } = await import('node:fs/promises');
-    expect(await readFile('/tmp/ingest-main-start-test/logs/main.log', 'utf8')).toMatch(/ERROR start-up failed: Settings file .* is invalid/);
+    expect(await readFile('/tmp/ingest-main-start-test/logs/main.log', 'utf8')).toMatch(
+      /ERROR start-up failed: Settings file .* is invalid/,
+    );
   });
 });

@@ -23,11 +23,16 @@ describe('electron-builder config', () => {
     const files = (config.files as Array<{ filter: string[] }>).flatMap((f) => f.filter);
     for (const needed of ['out/main/**', 'out/preload/**', 'out/renderer/**']) expect(files).toContain(needed);
     // …and the validation is real: a misspelt key fails it.
-    await expect(validateConfiguration({ ...config, asarUnpak: [] }, new DebugLogger(false))).rejects.toThrow(/asarUnpak/);
+    await expect(validateConfiguration({ ...config, asarUnpak: [] }, new DebugLogger(false))).rejects.toThrow(
+      /asarUnpak/,
+    );
   });
 
   it('package.json points Electron at the built main and the CLI bin at its launcher', async () => {
-    const pkg = JSON.parse(await readFile(resolve(ROOT, 'package.json'), 'utf8')) as { main: string; bin: Record<string, string> };
+    const pkg = JSON.parse(await readFile(resolve(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      bin: Record<string, string>;
+    };
     expect(pkg.main).toBe('out/main/index.js');
     expect(pkg.bin['ingest-station']).toBe('bin/ingest-station.js');
   });

@@ -22,7 +22,8 @@ const media = (width: number, height: number, audio = true): MediaInfo => ({
 });
 
 const DEFAULT = ladderProfilesSchema.parse(profiles).default!;
-const ladder = (m: MediaInfo) => planTranscode(m, { segmentSeconds: 6, profile: DEFAULT }).rungs.map((r) => `${r.width}x${r.height}`);
+const ladder = (m: MediaInfo) =>
+  planTranscode(m, { segmentSeconds: 6, profile: DEFAULT }).rungs.map((r) => `${r.width}x${r.height}`);
 
 describe('plan (default profile)', () => {
   it('1080p source → 1080p, 720p, 540p, 360p; 16:9 kept, even sizes; no 2160p', () => {
@@ -62,7 +63,9 @@ describe('plan (default profile)', () => {
     const plan = planTranscode(hdr, { segmentSeconds: 6, profile: DEFAULT });
     expect(plan).toMatchObject({ tonemap: true, deinterlace: true });
     const a = buildVideoArgs({ ...plan, frameRate: { num: 60000, den: 1001 } }, '/w').outputOptions;
-    expect(a[a.indexOf('-filter_complex') + 1]).toMatch(/^\[0:0\]yadif=mode=send_frame,zscale=t=linear.*tonemap=tonemap=hable.*zscale=t=bt709:m=bt709:r=tv,fps=60000\/1001,split=4/);
+    expect(a[a.indexOf('-filter_complex') + 1]).toMatch(
+      /^\[0:0\]yadif=mode=send_frame,zscale=t=linear.*tonemap=tonemap=hable.*zscale=t=bt709:m=bt709:r=tv,fps=60000\/1001,split=4/,
+    );
   });
 });
 
@@ -118,7 +121,9 @@ describe('ladder arguments', () => {
     const plan = planTranscode(m, { segmentSeconds: 6, profile: PREVIEW });
     const { outputOptions: a } = buildAudioArgs(plan, '/w/audio');
     expect(a.filter((x) => x === '-map')).toHaveLength(2);
-    expect(a).toEqual(expect.arrayContaining(['-map', '0:1', '-c:a:0', 'aac', '-ac:a:0', '2', '-map', '0:2', '-c:a:1', 'aac']));
+    expect(a).toEqual(
+      expect.arrayContaining(['-map', '0:1', '-c:a:0', 'aac', '-ac:a:0', '2', '-map', '0:2', '-c:a:1', 'aac']),
+    );
     expect(a[a.indexOf('-var_stream_map') + 1]).toBe('a:0,name:aac-fr a:1,name:aac-en');
     expect(buildVideoArgs(plan, '/w').outputOptions).not.toContain('-c:a');
   });
@@ -131,32 +136,63 @@ describe('ladder arguments', () => {
 describe('hardware encoders in the ladder', () => {
   const choice = (chosen: string) => ({ chosen, reason: `${chosen} passed its trial encode` });
   it('VAAPI: device opened before the input, frames uploaded at the end of every rung chain', () => {
-    const { inputOptions, outputOptions: a } = buildVideoArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_vaapi') }), '/w');
+    const { inputOptions, outputOptions: a } = buildVideoArgs(
+      planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_vaapi') }),
+      '/w',
+    );
     // Devices first, then the guard every input of a master gets (only files, only master demuxers).
     expect(inputOptions).toEqual(['-vaapi_device', '/dev/dri/renderD128', ...masterInputOptions()]);
-    expect(a[a.indexOf('-filter_complex') + 1]).toContain('[s0]scale=1280:720,setsar=1,format=yuv420p,format=nv12,hwupload[v0]');
+    expect(a[a.indexOf('-filter_complex') + 1]).toContain(
+      '[s0]scale=1280:720,setsar=1,format=yuv420p,format=nv12,hwupload[v0]',
+    );
     expect(a.slice(a.indexOf('-c:v:0'), a.indexOf('-c:v:0') + 2)).toEqual(['-c:v:0', 'h264_vaapi']);
   });
   it('QSV: a device and an upload filter; NVENC: per-rung options, no upload', () => {
-    const qsv = buildVideoArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_qsv') }), '/w');
+    const qsv = buildVideoArgs(
+      planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_qsv') }),
+      '/w',
+    );
     expect(qsv.inputOptions).toEqual(['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw', ...masterInputOptions()]);
-    const nv = buildVideoArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }), '/w');
+    const nv = buildVideoArgs(
+      planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }),
+      '/w',
+    );
     expect(nv.inputOptions).toEqual(masterInputOptions());
-    expect(nv.outputOptions).toEqual(expect.arrayContaining(['-c:v:1', 'h264_nvenc', '-preset:v:1', 'p5', '-rc:v:1', 'vbr']));
+    expect(nv.outputOptions).toEqual(
+      expect.arrayContaining(['-c:v:1', 'h264_nvenc', '-preset:v:1', 'p5', '-rc:v:1', 'vbr']),
+    );
     expect(nv.outputOptions.join(' ')).not.toContain('hwupload');
   });
   it('NVENC session cap: rungs beyond it are planned in software, and the reason says so', () => {
-    const rungs: Rung[] = [1080, 720, 540, 360].map((h) => ({ name: `${h}p`, width: (h * 16) / 9, height: h, videoKbps: 1000 }));
+    const rungs: Rung[] = [1080, 720, 540, 360].map((h) => ({
+      name: `${h}p`,
+      width: (h * 16) / 9,
+      height: h,
+      videoKbps: 1000,
+    }));
     const reason = applyNvencCap(rungs, choice('h264_nvenc'));
     expect(rungs.map((r) => r.encoder)).toEqual([undefined, undefined, undefined, 'libx264']);
-    expect(reason).toBe(`h264_nvenc passed its trial encode; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`);
-    const plan = { ...planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }), rungs };
+    expect(reason).toBe(
+      `h264_nvenc passed its trial encode; rungs beyond the first ${NVENC_SESSION_CAP} use libx264 (consumer NVENC session cap)`,
+    );
+    const plan = {
+      ...planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW, encoder: choice('h264_nvenc') }),
+      rungs,
+    };
     const a = buildVideoArgs(plan, '/w').outputOptions;
     expect(a.slice(a.indexOf('-c:v:3'), a.indexOf('-c:v:3') + 2)).toEqual(['-c:v:3', 'libx264']);
-    expect(applyNvencCap(rungs.slice(0, 3).map((r) => ({ ...r, encoder: undefined })), choice('h264_vaapi'))).toBe('h264_vaapi passed its trial encode');
+    expect(
+      applyNvencCap(
+        rungs.slice(0, 3).map((r) => ({ ...r, encoder: undefined })),
+        choice('h264_vaapi'),
+      ),
+    ).toBe('h264_vaapi passed its trial encode');
   });
   it('libx264 keeps its preset per rung', () => {
-    const { outputOptions: a } = buildVideoArgs(planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW }), '/w');
+    const { outputOptions: a } = buildVideoArgs(
+      planTranscode(media(1920, 1080), { segmentSeconds: 6, profile: PREVIEW }),
+      '/w',
+    );
     expect(a).toEqual(expect.arrayContaining(['-c:v:0', 'libx264', '-preset:v:0', 'veryfast']));
   });
 });
@@ -167,9 +203,33 @@ describe('ffprobe JSON → MediaInfo', () => {
       {
         format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '7.000000', bit_rate: '512000' },
         streams: [
-          { index: 0, codec_type: 'video', codec_name: 'h264', profile: 'High', width: 1920, height: 1080, avg_frame_rate: '24000/1001', pix_fmt: 'yuv420p' },
-          { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 2, channel_layout: 'stereo', sample_rate: '48000', tags: { language: 'eng' } },
-          { index: 2, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } },
+          {
+            index: 0,
+            codec_type: 'video',
+            codec_name: 'h264',
+            profile: 'High',
+            width: 1920,
+            height: 1080,
+            avg_frame_rate: '24000/1001',
+            pix_fmt: 'yuv420p',
+          },
+          {
+            index: 1,
+            codec_type: 'audio',
+            codec_name: 'aac',
+            channels: 2,
+            channel_layout: 'stereo',
+            sample_rate: '48000',
+            tags: { language: 'eng' },
+          },
+          {
+            index: 2,
+            codec_type: 'video',
+            codec_name: 'mjpeg',
+            width: 600,
+            height: 600,
+            disposition: { attached_pic: 1 },
+          },
         ],
       },
       1234,
@@ -179,7 +239,18 @@ describe('ffprobe JSON → MediaInfo', () => {
       durationSec: 7,
       sizeBytes: 1234,
       bitRate: 512000,
-      video: [{ index: 0, codec: 'h264', profile: 'High', width: 1920, height: 1080, frameRate: { num: 24000, den: 1001 }, pixelFormat: 'yuv420p', bitDepth: 8 }],
+      video: [
+        {
+          index: 0,
+          codec: 'h264',
+          profile: 'High',
+          width: 1920,
+          height: 1080,
+          frameRate: { num: 24000, den: 1001 },
+          pixelFormat: 'yuv420p',
+          bitDepth: 8,
+        },
+      ],
       audio: [{ index: 1, codec: 'aac', channels: 2, channelLayout: 'stereo', sampleRate: 48000, language: 'eng' }],
       subtitles: [],
     });
@@ -187,7 +258,10 @@ describe('ffprobe JSON → MediaInfo', () => {
 
   it('the default spec gives one reason for an unusable master', () => {
     const spec = deliverySpecSchema.parse(defaultSpec);
-    const codes = (m: MediaInfo) => checkSpec(m, spec).findings.filter((f) => f.severity === 'error').map((f) => f.code);
+    const codes = (m: MediaInfo) =>
+      checkSpec(m, spec)
+        .findings.filter((f) => f.severity === 'error')
+        .map((f) => f.code);
     expect(codes({ ...media(1920, 1080), video: [] })).toEqual(['no-video']);
     expect(codes({ ...media(1920, 1080), durationSec: 0 })).toEqual(['zero-duration']);
     expect(codes(media(1920, 1080, false))).toEqual(['no-audio']);
@@ -201,21 +275,40 @@ describe('library packages: audio, captions, the SD top rung', () => {
     audio: [
       { index: 1, codec: 'pcm_s24le', channels: 6, sampleRate: 48000, language: 'fre' },
       { index: 2, codec: 'pcm_s24le', channels: 2, sampleRate: 48000, language: 'eng' },
-      { index: 3, codec: 'pcm_s24le', channels: 2, sampleRate: 48000, language: 'fra', flags: { visualImpaired: true } },
+      {
+        index: 3,
+        codec: 'pcm_s24le',
+        channels: 2,
+        sampleRate: 48000,
+        language: 'fra',
+        flags: { visualImpaired: true },
+      },
       { index: 4, codec: 'pcm_s24le', channels: 2, sampleRate: 48000 },
     ],
   });
 
   it('every tagged audio stream once: BCP 47, its own name, DEFAULT on the primary language, VI marked', () => {
-    const plan = planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, spec: { audioSelection: 'tagged', primaryLanguage: 'eng' } });
-    expect(plan.audio.map((a) => [a.name, a.language, a.label, a.default, a.describesVideo ?? false, a.channels])).toEqual([
+    const plan = planTranscode(film(), {
+      segmentSeconds: 6,
+      profile: DEFAULT,
+      spec: { audioSelection: 'tagged', primaryLanguage: 'eng' },
+    });
+    expect(
+      plan.audio.map((a) => [a.name, a.language, a.label, a.default, a.describesVideo ?? false, a.channels]),
+    ).toEqual([
       ['aac-fr', 'fr', 'Français', false, false, 2],
       ['aac-en', 'en', 'English', true, false, 2],
       ['aac-fr-ad', 'fr', 'Français (AD)', false, true, 2],
     ]);
     // No primary language: the first main (not described) track is the default.
-    expect(planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT }).audio.find((a) => a.default)?.name).toBe('aac-fr');
-    expect(planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, spec: { audioSelection: 'all' } }).audio.map((a) => a.label)).toEqual(['Français', 'English', 'Français (AD)', 'Audio 4']);
+    expect(planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT }).audio.find((a) => a.default)?.name).toBe(
+      'aac-fr',
+    );
+    expect(
+      planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, spec: { audioSelection: 'all' } }).audio.map(
+        (a) => a.label,
+      ),
+    ).toEqual(['Français', 'English', 'Français (AD)', 'Audio 4']);
   });
 
   it('5.1 in the master and a surround bit rate in the profile: an AC-3 group with the same names', () => {
@@ -223,7 +316,9 @@ describe('library packages: audio, captions, the SD top rung', () => {
     const groups = (g: string) => plan.audio.filter((a) => a.group === g);
     expect(groups('ac3').map((a) => a.label)).toEqual(groups('aac').map((a) => a.label));
     expect(groups('ac3').map((a) => a.channels)).toEqual([6, 2, 2]);
-    expect(planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT }).audio.every((a) => a.group === 'aac')).toBe(true);
+    expect(planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT }).audio.every((a) => a.group === 'aac')).toBe(
+      true,
+    );
   });
 
   it('captions: files that read cleanly and text streams, SDH and forced flags; image subtitles are not planned', () => {
@@ -261,9 +356,19 @@ describe('library packages: audio, captions, the SD top rung', () => {
   });
 
   it('encryption needs a key URI and turns off DASH and I-frame playlists', () => {
-    expect(() => planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, encryption: { enabled: true } })).toThrow(/key URI/);
-    const plan = planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, dash: true, encryption: { enabled: true, keyUri: 'https://keys.example/{keyId}', rotateEvery: 10 } });
-    expect(plan).toMatchObject({ encryption: { keyUri: 'https://keys.example/{keyId}', rotateEvery: 10 }, iframes: false });
+    expect(() => planTranscode(film(), { segmentSeconds: 6, profile: DEFAULT, encryption: { enabled: true } })).toThrow(
+      /key URI/,
+    );
+    const plan = planTranscode(film(), {
+      segmentSeconds: 6,
+      profile: DEFAULT,
+      dash: true,
+      encryption: { enabled: true, keyUri: 'https://keys.example/{keyId}', rotateEvery: 10 },
+    });
+    expect(plan).toMatchObject({
+      encryption: { keyUri: 'https://keys.example/{keyId}', rotateEvery: 10 },
+      iframes: false,
+    });
     expect(plan.dash).toBeUndefined();
   });
 });

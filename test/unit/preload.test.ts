@@ -26,7 +26,9 @@ beforeAll(async () => {
 describe('preload bridge', () => {
   it('exposes one object with exactly the contract operations, all functions', () => {
     expect([...exposed.keys()]).toEqual([API_GLOBAL]);
-    expect(Object.keys(api).sort()).toEqual([...Object.keys(INVOKE_CHANNELS), 'onJobUpdate', 'onEngineState', 'pathsForFiles', 'mediaUrl'].sort());
+    expect(Object.keys(api).sort()).toEqual(
+      [...Object.keys(INVOKE_CHANNELS), 'onJobUpdate', 'onEngineState', 'pathsForFiles', 'mediaUrl'].sort(),
+    );
     for (const v of Object.values(api)) expect(typeof v).toBe('function');
     expect(Object.values(api)).not.toContain(ipcRenderer.invoke);
   });
@@ -47,7 +49,12 @@ describe('preload bridge', () => {
     await api.auditJob('j2', { repair: false, deep: true });
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.auditJob, 'j2', { repair: false, deep: true });
     await api.testDestination('origin', { type: 'folder', path: '/out' }, null);
-    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.testDestination, 'origin', { type: 'folder', path: '/out' }, null);
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(
+      INVOKE_CHANNELS.testDestination,
+      'origin',
+      { type: 'folder', path: '/out' },
+      null,
+    );
   });
 
   it('QC media goes through the station-media: protocol, never file://', () => {

@@ -31,14 +31,20 @@ afterEach(async () => {
   for (const q of opened.splice(0)) await q.close();
 });
 
-async function openQueue(dir: string, log: string[], behaviour?: Behaviour, options?: Parameters<typeof JobQueue.open>[2]): Promise<JobQueue> {
+async function openQueue(
+  dir: string,
+  log: string[],
+  behaviour?: Behaviour,
+  options?: Parameters<typeof JobQueue.open>[2],
+): Promise<JobQueue> {
   const q = await JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), runners(log, behaviour), options);
   opened.push(q);
   return q;
 }
 
 /** A stage that runs until it is aborted (cancel, pause or the queue closing). */
-const untilAborted = (signal: AbortSignal): Promise<never> => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }));
+const untilAborted = (signal: AbortSignal): Promise<never> =>
+  new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }));
 
 /** A promise the test resolves when it chooses: stages wait on these instead of on the clock. */
 function gate(): { promise: Promise<void>; open(): void } {
@@ -75,7 +81,11 @@ describe('job queue', () => {
     const [job] = await q.add(['/m/x.mov']);
     const done = await q.waitFor(job!.id);
     expect(done.state).toBe('failed');
-    expect(done.error).toEqual({ stage: 'transcode', message: 'ffmpeg failed: Conversion failed!', detail: 'stderr tail' });
+    expect(done.error).toEqual({
+      stage: 'transcode',
+      message: 'ffmpeg failed: Conversion failed!',
+      detail: 'stderr tail',
+    });
     expect(done.stages.transcode.state).toBe('failed');
     expect(done.stages.verify.state).toBe('pending');
     expect(log).not.toContain('x:verify');
@@ -86,7 +96,9 @@ describe('job queue', () => {
     const log: string[] = [];
     const q = await openQueue(await tmp(), log, {
       transcode: (signal) =>
-        new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true })),
+        new Promise((_r, reject) =>
+          signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }),
+        ),
     });
     const [job] = await q.add(['/m/c.mov']);
     await vi.waitFor(() => expect(log).toContain('c:transcode'));
@@ -159,10 +171,20 @@ describe('queue controls', () => {
     await vi.waitFor(() => expect(log).toContain('a:probe')); // a is running (forever), b c d wait
     await q.move(d!.id, 'top');
     await q.move(b!.id, 'down');
-    const order = q.list().filter((j) => j.state === 'queued').sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0)).map((j) => j.title);
+    const order = q
+      .list()
+      .filter((j) => j.state === 'queued')
+      .sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0))
+      .map((j) => j.title);
     expect(order).toEqual(['d', 'c', 'b']);
     await q.move(b!.id, 'up');
-    expect(q.list().filter((j) => j.state === 'queued').sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0)).map((j) => j.title)).toEqual(['d', 'b', 'c']);
+    expect(
+      q
+        .list()
+        .filter((j) => j.state === 'queued')
+        .sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0))
+        .map((j) => j.title),
+    ).toEqual(['d', 'b', 'c']);
     await expect(q.move(a!.id, 'top')).rejects.toThrow(/only waiting titles can be reordered/);
     expect(c!.title).toBe('c');
   });
@@ -173,7 +195,9 @@ describe('queue controls', () => {
     const q = await openQueue(await tmp(), log, {
       transcode: (signal) =>
         first
-          ? new Promise((_r, reject) => signal.addEventListener('abort', () => ((first = false), reject(new CancelledError())), { once: true }))
+          ? new Promise((_r, reject) =>
+              signal.addEventListener('abort', () => ((first = false), reject(new CancelledError())), { once: true }),
+            )
           : Promise.resolve('done'),
     });
     const [job] = await q.add(['/m/p.mov']);
@@ -275,7 +299,11 @@ describe('stages side by side', () => {
       uploadArchive: ['claim'],
       audit: ['transcode', 'verify', 'uploadOrigin', 'uploadArchive'],
     };
-    return runners(log, behaviour).map((r) => ({ ...r, ...(after[r.name] ? { after: after[r.name] } : {}), ...(r.name === 'verify' ? { alsoRetry: () => ['transcode'] as StageName[] } : {}) }));
+    return runners(log, behaviour).map((r) => ({
+      ...r,
+      ...(after[r.name] ? { after: after[r.name] } : {}),
+      ...(r.name === 'verify' ? { alsoRetry: () => ['transcode'] as StageName[] } : {}),
+    }));
   }
   async function open(dir: string, log: string[], behaviour?: Behaviour): Promise<JobQueue> {
     const q = await JobQueue.open(new JobStore<JobRecord>(join(dir, 'jobs.jsonl')), streamed(log, behaviour));
@@ -286,9 +314,14 @@ describe('stages side by side', () => {
   it('runs the stages that only need the claim at the same time, and the audit after all of them', async () => {
     const log: string[] = [];
     const gates = { transcode: gate(), verify: gate() };
-    const q = await open(await tmp(), log, { transcode: async () => (await gates.transcode.promise, 'done'), verify: async () => (await gates.verify.promise, 'done') });
+    const q = await open(await tmp(), log, {
+      transcode: async () => (await gates.transcode.promise, 'done'),
+      verify: async () => (await gates.verify.promise, 'done'),
+    });
     const [job] = await q.add(['/m/s.mov']);
-    await vi.waitFor(() => expect(log).toEqual(expect.arrayContaining(['s:transcode', 's:verify', 's:uploadOrigin', 's:uploadArchive'])));
+    await vi.waitFor(() =>
+      expect(log).toEqual(expect.arrayContaining(['s:transcode', 's:verify', 's:uploadOrigin', 's:uploadArchive'])),
+    );
     const snap = q.get(job!.id)!;
     expect(snap.stages.transcode.state).toBe('running');
     expect(snap.stages.verify.state).toBe('running');
@@ -299,10 +332,14 @@ describe('stages side by side', () => {
     expect(log.indexOf('s:audit')).toBeGreaterThan(log.indexOf('s:verify'));
   });
 
-  it('overlap off (the benchmark\'s baseline): the same runners one after another, in STAGES order', async () => {
+  it("overlap off (the benchmark's baseline): the same runners one after another, in STAGES order", async () => {
     const log: string[] = [];
     const gates = { transcode: gate() };
-    const q = await JobQueue.open(new JobStore<JobRecord>(join(await tmp(), 'jobs.jsonl')), streamed(log, { transcode: async () => (await gates.transcode.promise, 'done') }), { overlap: false });
+    const q = await JobQueue.open(
+      new JobStore<JobRecord>(join(await tmp(), 'jobs.jsonl')),
+      streamed(log, { transcode: async () => (await gates.transcode.promise, 'done') }),
+      { overlap: false },
+    );
     opened.push(q);
     const [job] = await q.add(['/m/q.mov']);
     await vi.waitFor(() => expect(log).toContain('q:transcode'));
@@ -310,7 +347,17 @@ describe('stages side by side', () => {
     expect(log).not.toContain('q:verify');
     gates.transcode.open();
     expect((await q.waitFor(job!.id)).state).toBe('done');
-    expect(log).toEqual(['q:probe', 'q:plan', 'q:claim', 'q:transcode', 'q:verify', 'q:uploadOrigin', 'q:uploadArchive', 'q:audit', 'q:report']);
+    expect(log).toEqual([
+      'q:probe',
+      'q:plan',
+      'q:claim',
+      'q:transcode',
+      'q:verify',
+      'q:uploadOrigin',
+      'q:uploadArchive',
+      'q:audit',
+      'q:report',
+    ]);
   });
 
   it('a failing stage stops its siblings (back to pending, their state kept) and a retry runs them again', async () => {
@@ -347,7 +394,11 @@ describe('stages side by side', () => {
     await q.pause(job!.id);
     const paused = q.get(job!.id)!;
     expect(paused.state).toBe('paused');
-    expect([paused.stages.transcode.state, paused.stages.verify.state, paused.stages.uploadOrigin.state]).toEqual(['pending', 'pending', 'done']);
+    expect([paused.stages.transcode.state, paused.stages.verify.state, paused.stages.uploadOrigin.state]).toEqual([
+      'pending',
+      'pending',
+      'done',
+    ]);
     await q.resume(job!.id);
     await vi.waitFor(() => expect(log.filter((l) => l === 'p:verify')).toHaveLength(2));
     // "kill -9" now: the next queue on the same journal resumes both, nothing else.

@@ -14,14 +14,28 @@ vi.mock('electron', () => ({
 }));
 
 import { shell } from 'electron';
-import { CONTENT_SECURITY_POLICY, EXTERNAL_ALLOW_LIST, guardWebContents, installCsp, isAllowedExternal, rendererUrl, secureWebPreferences } from '../../electron/main/window';
+import {
+  CONTENT_SECURITY_POLICY,
+  EXTERNAL_ALLOW_LIST,
+  guardWebContents,
+  installCsp,
+  isAllowedExternal,
+  rendererUrl,
+  secureWebPreferences,
+} from '../../electron/main/window';
 import { APP_URL, appFile, handleAppProtocol } from '../../electron/main/app-protocol';
 
 type Listener = (...a: unknown[]) => void;
 function guarded() {
   const listeners = new Map<string, Listener>();
   let openHandler: ((d: { url: string }) => { action: string }) | undefined;
-  guardWebContents({ on: (ev: string, fn: Listener) => listeners.set(ev, fn), setWindowOpenHandler: (fn: typeof openHandler) => (openHandler = fn) } as never, APP_URL);
+  guardWebContents(
+    {
+      on: (ev: string, fn: Listener) => listeners.set(ev, fn),
+      setWindowOpenHandler: (fn: typeof openHandler) => (openHandler = fn),
+    } as never,
+    APP_URL,
+  );
   const fire = (ev: string, ...args: unknown[]): boolean => {
     const e = { preventDefault: vi.fn(), ...(typeof args[0] === 'object' ? (args.shift() as object) : {}) };
     listeners.get(ev)!(e, ...args);
@@ -34,7 +48,9 @@ describe('Electron security checklist', () => {
   it('1. only secure content: the app page is app://; a packaged build ignores ELECTRON_RENDERER_URL; dev only on loopback', () => {
     expect(APP_URL).toBe('app://station/index.html');
     expect(rendererUrl(true, { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, APP_URL)).toBe(APP_URL);
-    expect(rendererUrl(false, { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, APP_URL)).toBe('http://localhost:5173/');
+    expect(rendererUrl(false, { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, APP_URL)).toBe(
+      'http://localhost:5173/',
+    );
     expect(rendererUrl(false, { ELECTRON_RENDERER_URL: 'https://evil.example/' }, APP_URL)).toBe(APP_URL);
     expect(rendererUrl(false, {}, APP_URL)).toBe(APP_URL);
   });
@@ -73,10 +89,16 @@ describe('Electron security checklist', () => {
 
   it('7. a strict CSP as a header, in the page, and on every app:// response', async () => {
     let headerHook: ((d: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void) | undefined;
-    installCsp({ webRequest: { onHeadersReceived: (fn: typeof headerHook) => (headerHook = fn) }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } as never);
+    installCsp({
+      webRequest: { onHeadersReceived: (fn: typeof headerHook) => (headerHook = fn) },
+      setPermissionRequestHandler: vi.fn(),
+      setPermissionCheckHandler: vi.fn(),
+    } as never);
     const cb = vi.fn();
     headerHook!({ responseHeaders: { 'X-Other': ['1'] } }, cb);
-    expect(cb).toHaveBeenCalledWith({ responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    expect(cb).toHaveBeenCalledWith({
+      responseHeaders: { 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
     const html = await readFile(new URL('../../renderer/index.html', import.meta.url), 'utf8');
@@ -104,7 +126,15 @@ describe('Electron security checklist', () => {
   it('14–15. no new windows; only allow-listed https links open in the browser', () => {
     const g = guarded();
     vi.mocked(shell.openExternal).mockClear();
-    for (const url of ['https://evil.example/x', 'http://ffmpeg.org/download.html', 'file:///etc/passwd', 'javascript:alert(1)', 'https://user:pw@ffmpeg.org/', 'smb://nas/share', 'https://ffmpeg.org.evil.example/']) {
+    for (const url of [
+      'https://evil.example/x',
+      'http://ffmpeg.org/download.html',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'https://user:pw@ffmpeg.org/',
+      'smb://nas/share',
+      'https://ffmpeg.org.evil.example/',
+    ]) {
       expect(g.open(url), url).toEqual({ action: 'deny' });
       expect(isAllowedExternal(url), url).toBe(false);
     }
@@ -115,7 +145,9 @@ describe('Electron security checklist', () => {
   });
 
   it('16. a current Electron', async () => {
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     expect(Number(pkg.devDependencies.electron!.split('.')[0])).toBeGreaterThanOrEqual(45);
   });
 
@@ -132,8 +164,22 @@ describe('Electron security checklist', () => {
     let handler: ((r: Request) => Promise<Response>) | undefined;
     handleAppProtocol({ handle: (_s: string, h: typeof handler) => void (handler = h) } as never, renderer);
     const ok = await handler!(new Request('app://station/index.html'));
-    expect([ok.status, ok.headers.get('content-type'), ok.headers.get('content-security-policy'), ok.headers.get('x-content-type-options')]).toEqual([200, 'text/html; charset=utf-8', CONTENT_SECURITY_POLICY, 'nosniff']);
-    for (const url of ['app://station/../secret.txt', 'app://station/%2e%2e/secret.txt', 'app://station/assets/%2e%2e%2f..%2fsecret.txt', 'app://station/assets/..%5c..%5csecret.txt', 'app://station/assets/link.js', 'app://elsewhere/index.html', 'app://station/%00', 'app://station/%E0%A4%A']) {
+    expect([
+      ok.status,
+      ok.headers.get('content-type'),
+      ok.headers.get('content-security-policy'),
+      ok.headers.get('x-content-type-options'),
+    ]).toEqual([200, 'text/html; charset=utf-8', CONTENT_SECURITY_POLICY, 'nosniff']);
+    for (const url of [
+      'app://station/../secret.txt',
+      'app://station/%2e%2e/secret.txt',
+      'app://station/assets/%2e%2e%2f..%2fsecret.txt',
+      'app://station/assets/..%5c..%5csecret.txt',
+      'app://station/assets/link.js',
+      'app://elsewhere/index.html',
+      'app://station/%00',
+      'app://station/%E0%A4%A',
+    ]) {
       const file = await appFile(renderer, url);
       expect(file === undefined || file.startsWith(renderer + '/'), `${url} → ${file}`).toBe(true);
       const r = await handler!(new Request(url));

@@ -18,7 +18,10 @@ const KEY_ID = 'AKIAEXAMPLEKEY4321';
 
 function s3Config(): StationConfig {
   return stationConfigSchema.parse({
-    destinations: { b2: { type: 's3', preset: 'b2', region: 'us-west-004', bucket: 'films-origin' }, local: { type: 'folder', path: '/srv/out' } },
+    destinations: {
+      b2: { type: 's3', preset: 'b2', region: 'us-west-004', bucket: 'films-origin' },
+      local: { type: 'folder', path: '/srv/out' },
+    },
     origin: 'b2',
   });
 }
@@ -68,7 +71,9 @@ describe('settings store', () => {
     expect(view.farmPasswordStored).toBe(true);
     expect(JSON.stringify(view)).not.toContain(encodeURIComponent(PASSWORD));
     // The station connects with it in the URL; nothing else sees it.
-    const url = new URL((await new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir)).load()).farm!.url);
+    const url = new URL(
+      (await new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir)).load()).farm!.url,
+    );
     expect(decodeURIComponent(url.password)).toBe(PASSWORD);
     // Kept across a save that does not touch it; not handed to another farm; forgotten with null or with the farm.
     await store.save({ config: withFarm('redis://farm-redis:6379/0'), credentials: {} });
@@ -83,32 +88,51 @@ describe('settings store', () => {
     await store.save({ config: s3Config(), credentials: {} });
     expect(await readFile(join(dir, 'credentials.json'), 'utf8')).not.toContain('@farm');
     // The URL in settings can never carry a password of its own.
-    expect(stationConfigSchema.safeParse({ ...s3Config(), farm: { url: 'redis://:secret@farm-redis:6379' } }).success).toBe(false);
+    expect(
+      stationConfigSchema.safeParse({ ...s3Config(), farm: { url: 'redis://:secret@farm-redis:6379' } }).success,
+    ).toBe(false);
   });
 
   it('refuses credentials when the platform has no secure storage, and writes nothing', async () => {
     const dir = await tempDir();
-    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex'), false), () => defaultAppConfig(dir, dir));
-    await expect(store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } })).rejects.toThrow(
-      /Credentials for "b2" were not saved: this system offers no secure storage \(basic_text\)/,
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex'), false), () =>
+      defaultAppConfig(dir, dir),
     );
+    await expect(
+      store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } }),
+    ).rejects.toThrow(/Credentials for "b2" were not saved: this system offers no secure storage \(basic_text\)/);
     await expect(readFile(join(dir, 'settings.json'))).rejects.toThrow(/ENOENT/);
   });
 
   it('moves clear-text credentials out of a hand-written settings.json', async () => {
     const dir = await tempDir();
     const cfg = s3Config();
-    await writeFile(join(dir, 'settings.json'), JSON.stringify({ ...cfg, destinations: { ...cfg.destinations, b2: { ...cfg.destinations.b2, accessKeyId: KEY_ID, secretAccessKey: SECRET } } }));
-    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    await writeFile(
+      join(dir, 'settings.json'),
+      JSON.stringify({
+        ...cfg,
+        destinations: {
+          ...cfg.destinations,
+          b2: { ...cfg.destinations.b2, accessKeyId: KEY_ID, secretAccessKey: SECRET },
+        },
+      }),
+    );
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () =>
+      defaultAppConfig(dir, dir),
+    );
     expect((await store.load()).destinations.b2).toMatchObject({ secretAccessKey: SECRET });
     expect(await allFiles(dir)).not.toContain(SECRET);
   });
 
   it('credentials sealed for another machine count as not stored; a removed destination forgets its own', async () => {
     const dir = await tempDir();
-    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    const store = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () =>
+      defaultAppConfig(dir, dir),
+    );
     await store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } });
-    const other = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () => defaultAppConfig(dir, dir));
+    const other = new SettingsStore(dir, testSecretBox(randomBytes(32).toString('hex')), () =>
+      defaultAppConfig(dir, dir),
+    );
     expect((await other.view()).credentials).toEqual({});
     const { b2: _gone, ...rest } = s3Config().destinations;
     await store.save({ config: { ...s3Config(), destinations: rest, origin: 'local' }, credentials: {} });
@@ -117,7 +141,13 @@ describe('settings store', () => {
 
   it('the IPC schema rejects credentials smuggled inside the config', () => {
     const cfg = s3Config();
-    const bad = { config: { ...cfg, destinations: { ...cfg.destinations, b2: { ...cfg.destinations.b2, secretAccessKey: SECRET } } }, credentials: {} };
+    const bad = {
+      config: {
+        ...cfg,
+        destinations: { ...cfg.destinations, b2: { ...cfg.destinations.b2, secretAccessKey: SECRET } },
+      },
+      credentials: {},
+    };
     const r = settingsUpdateSchema.safeParse(bad);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toBe('credentials go in "credentials", never in the config');

@@ -13,13 +13,19 @@ import { s3DestinationSchema, stationConfigSchema, describeZodError } from '../.
 import { createS3Client } from '../../electron/engine/destinations/s3';
 import { RETRY_AFTER_CAP_MS, retryAfterMs, withRetry } from '../../electron/engine/transfer/retry';
 
-const config = (dest: Record<string, unknown>) => stationConfigSchema.safeParse({ destinations: { o: { type: 's3', bucket: 'films', accessKeyId: 'k', secretAccessKey: 's', ...dest } }, origin: 'o' });
+const config = (dest: Record<string, unknown>) =>
+  stationConfigSchema.safeParse({
+    destinations: { o: { type: 's3', bucket: 'films', accessKeyId: 'k', secretAccessKey: 's', ...dest } },
+    origin: 'o',
+  });
 
 describe('storage classes at config time', () => {
   it('refuses DEEP_ARCHIVE on the b2 preset and a typo anywhere, with a sentence', () => {
     const b2 = config({ preset: 'b2', region: 'us-west-004', storageClass: 'DEEP_ARCHIVE' });
     expect(b2.success).toBe(false);
-    expect(describeZodError(b2.error!)).toMatch(/destinations\.o\.storageClass: Backblaze B2 stores everything in one class and answers NotImplemented to DEEP_ARCHIVE/);
+    expect(describeZodError(b2.error!)).toMatch(
+      /destinations\.o\.storageClass: Backblaze B2 stores everything in one class and answers NotImplemented to DEEP_ARCHIVE/,
+    );
     const typo = config({ preset: 'aws', storageClass: 'DEEP_ARCHVE' });
     expect(describeZodError(typo.error!)).toMatch(/"DEEP_ARCHVE" is not an S3 storage class/);
     expect(config({ preset: 'aws', storageClass: 'DEEP_ARCHIVE' }).success).toBe(true);
@@ -31,7 +37,9 @@ describe('storage classes at config time', () => {
 describe('Retry-After', () => {
   it('seconds or an HTTP date; capped', () => {
     expect(retryAfterMs({ $response: { headers: { 'retry-after': '3' } } })).toBe(3000);
-    expect(retryAfterMs({ $response: { headers: { 'retry-after': new Date(10_000 + 5000).toUTCString() } } }, 10_000)).toBeGreaterThanOrEqual(4000);
+    expect(
+      retryAfterMs({ $response: { headers: { 'retry-after': new Date(10_000 + 5000).toUTCString() } } }, 10_000),
+    ).toBeGreaterThanOrEqual(4000);
     expect(retryAfterMs({ $response: { headers: {} } })).toBeUndefined();
     expect(retryAfterMs(new Error('x'))).toBeUndefined();
     expect(RETRY_AFTER_CAP_MS).toBe(120_000);
@@ -40,12 +48,20 @@ describe('Retry-After', () => {
   it('a SlowDown with Retry-After: 1 waits about a second, not the policy backoff', async () => {
     const delays: number[] = [];
     let calls = 0;
-    const slow = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 }, $response: { headers: { 'retry-after': '1' } } });
+    const slow = Object.assign(new Error('Please reduce your request rate.'), {
+      name: 'SlowDown',
+      $metadata: { httpStatusCode: 503 },
+      $response: { headers: { 'retry-after': '1' } },
+    });
     const t = performance.now();
-    await withRetry('PUT x', async () => {
-      if (++calls === 1) throw slow;
-      return 'ok';
-    }, { policy: { attempts: 3, baseMs: 1, maxMs: 1 }, onRetry: (_e, _a, d) => delays.push(d) });
+    await withRetry(
+      'PUT x',
+      async () => {
+        if (++calls === 1) throw slow;
+        return 'ok';
+      },
+      { policy: { attempts: 3, baseMs: 1, maxMs: 1 }, onRetry: (_e, _a, d) => delays.push(d) },
+    );
     expect(delays).toEqual([1000]);
     expect(performance.now() - t).toBeGreaterThanOrEqual(950);
   });
@@ -65,7 +81,18 @@ describe('payload signing', () => {
     const md5 = createHash('md5').update(body).digest('base64');
     try {
       for (const preset of ['b2', 'generic'] as const) {
-        const client = createS3Client(s3DestinationSchema.parse({ type: 's3', preset, endpoint, region: 'us-west-004', bucket: 'films', forcePathStyle: true, accessKeyId: 'k', secretAccessKey: 's' }));
+        const client = createS3Client(
+          s3DestinationSchema.parse({
+            type: 's3',
+            preset,
+            endpoint,
+            region: 'us-west-004',
+            bucket: 'films',
+            forcePathStyle: true,
+            accessKeyId: 'k',
+            secretAccessKey: 's',
+          }),
+        );
         await client.send(new PutObjectCommand({ Bucket: 'films', Key: 'c.m4s', Body: body, ContentMD5: md5 }));
         client.destroy();
       }
@@ -85,14 +112,30 @@ describe('B2 "no tomes available"', () => {
       req.resume();
       req.on('end', () => {
         if (ports.length === 2) {
-          res.writeHead(503, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>no tomes available</Message></Error>');
+          res
+            .writeHead(503, { 'content-type': 'application/xml' })
+            .end(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>no tomes available</Message></Error>',
+            );
         } else res.writeHead(200, { etag: '"x"' }).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createS3Client(s3DestinationSchema.parse({ type: 's3', preset: 'b2', endpoint, region: 'us-west-004', bucket: 'films', forcePathStyle: true, accessKeyId: 'k', secretAccessKey: 's' }));
-    const put = (): Promise<unknown> => client.send(new PutObjectCommand({ Bucket: 'films', Key: 'c.m4s', Body: Buffer.from('x') }));
+    const client = createS3Client(
+      s3DestinationSchema.parse({
+        type: 's3',
+        preset: 'b2',
+        endpoint,
+        region: 'us-west-004',
+        bucket: 'films',
+        forcePathStyle: true,
+        accessKeyId: 'k',
+        secretAccessKey: 's',
+      }),
+    );
+    const put = (): Promise<unknown> =>
+      client.send(new PutObjectCommand({ Bucket: 'films', Key: 'c.m4s', Body: Buffer.from('x') }));
     try {
       await put(); // opens the keep-alive connection
       await withRetry('PUT c.m4s', put, { policy: { attempts: 3, baseMs: 1, maxMs: 1 } });

@@ -8,14 +8,26 @@ import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FIRST_HEADER_BYTES, TarSource, firstMember, tarLayout, type TarMember } from '../../electron/engine/transfer/tar-source';
+import {
+  FIRST_HEADER_BYTES,
+  TarSource,
+  firstMember,
+  tarLayout,
+  type TarMember,
+} from '../../electron/engine/transfer/tar-source';
 
 const run = promisify(execFile);
 
 async function fixture(): Promise<{ dir: string; members: TarMember[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'tar-'));
   const longName = `${'deep/'.repeat(30)}segment_with_a_long_name.m4s`;
-  const specs: Array<[string, number]> = [['master.m3u8', 300], ['720p/seg_00000.m4s', 70_001], ['720p/empty.m4s', 0], [longName, 1024], ['audio/init.mp4', 512]];
+  const specs: Array<[string, number]> = [
+    ['master.m3u8', 300],
+    ['720p/seg_00000.m4s', 70_001],
+    ['720p/empty.m4s', 0],
+    [longName, 1024],
+    ['audio/init.mp4', 512],
+  ];
   const members: TarMember[] = [];
   for (const [name, size] of specs) {
     const path = join(dir, 'src', name);
@@ -35,7 +47,8 @@ describe('TarSource', () => {
     expect(stdout.trim().split('\n')).toEqual(members.map((m) => m.name));
     await mkdir(join(dir, 'out'));
     await run('tar', ['-xf', join(dir, 'a.tar'), '-C', join(dir, 'out')]);
-    for (const m of members) expect((await readFile(join(dir, 'out', m.name))).equals(await readFile(m.path)), m.name).toBe(true);
+    for (const m of members)
+      expect((await readFile(join(dir, 'out', m.name))).equals(await readFile(m.path)), m.name).toBe(true);
     expect(tar.size % 512).toBe(0);
   });
 
@@ -70,7 +83,10 @@ describe('the tar index (ranged reads of one member)', () => {
       const r = ranges.get(m.name)!;
       expect(whole.subarray(r.start, r.end).equals(await readFile(m.path)), m.name).toBe(true);
     }
-    expect(firstMember(whole.subarray(0, FIRST_HEADER_BYTES))).toEqual({ name: members[0]!.name, size: members[0]!.size });
+    expect(firstMember(whole.subarray(0, FIRST_HEADER_BYTES))).toEqual({
+      name: members[0]!.name,
+      size: members[0]!.size,
+    });
     // A long first name goes through a pax header.
     const long = [members[3]!, ...members.slice(0, 3)];
     const tar2 = new TarSource('t2', long);

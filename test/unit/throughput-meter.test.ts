@@ -43,7 +43,14 @@ describe('throughput meter', () => {
     expect(graph.bytes).toBe(200e6);
     expect(graph.averageBps).toBe(20e6);
     expect(graph.peakBps).toBe(Math.max(20e6, (10e6 * 5 + 50e6) / 5));
-    expect(seriesSummary({ startMs: 0, bucketSeconds: 1, bytes: [0, 0], inFlight: [] })).toEqual({ nowBps: 0, averageBps: 0, peakBps: 0, bytes: 0 });
-    expect(smoothedRates({ startMs: 0, bucketSeconds: 1, bytes: [10, 0, 20, 30, 0, 0], inFlight: [] }, 2)).toEqual([10, 5, 10, 25, 15, 0]);
+    expect(seriesSummary({ startMs: 0, bucketSeconds: 1, bytes: [0, 0], inFlight: [] })).toEqual({
+      nowBps: 0,
+      averageBps: 0,
+      peakBps: 0,
+      bytes: 0,
+    });
+    expect(smoothedRates({ startMs: 0, bucketSeconds: 1, bytes: [10, 0, 20, 30, 0, 0], inFlight: [] }, 2)).toEqual([
+      10, 5, 10, 25, 15, 0,
+    ]);
   });
 });

@@ -96,7 +96,10 @@ describe('entry points', () => {
   });
 
   it('gives a DASH MPD one BaseURL so its relative URLs resolve inside the version', () => {
-    const out = rewriteMpdForVersion('<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">\n  <Period/>\n</MPD>\n', 'v1');
+    const out = rewriteMpdForVersion(
+      '<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">\n  <Period/>\n</MPD>\n',
+      'v1',
+    );
     expect(out).toMatch(/<MPD [^>]*>\n {2}<BaseURL>v1\/<\/BaseURL>\n {2}<Period\/>/);
   });
 });
@@ -104,7 +107,10 @@ describe('entry points', () => {
 describe('title sheets (titles.csv)', () => {
   it('maps masters to platform IDs by relative path or file name, and names unmatched rows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sheet-'));
-    await writeFile(join(dir, 'titles.csv'), '\uFEFFfile,title_id,replace\r\n"Tokyo Story.mov",tt0046438,\r\nreel/b.mov,東京物語-b,yes\r\nnope.mov,tt1,\r\n');
+    await writeFile(
+      join(dir, 'titles.csv'),
+      '\uFEFFfile,title_id,replace\r\n"Tokyo Story.mov",tt0046438,\r\nreel/b.mov,東京物語-b,yes\r\nnope.mov,tt1,\r\n',
+    );
     const sheet = await TitleSheet.read(join(dir, 'titles.csv'));
     expect(sheet.requestFor(join(dir, 'Tokyo Story.mov'))).toEqual({ titleId: 'tt0046438' });
     expect(sheet.requestFor(join(dir, 'reel', 'b.mov'))).toEqual({ titleId: '東京物語-b', replace: true });
@@ -116,7 +122,10 @@ describe('title sheets (titles.csv)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sheet-'));
     const bad = async (text: string) => {
       await writeFile(join(dir, 'titles.csv'), text);
-      return TitleSheet.read(join(dir, 'titles.csv')).then(() => 'accepted', (e: Error) => e.message);
+      return TitleSheet.read(join(dir, 'titles.csv')).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
     };
     expect(await bad('file,title_id\na.mov,a/b\n')).toMatch(/row 2: "a\/b" cannot be a title ID/);
     expect(await bad('file,title,x\na.mov,t,1\n')).toMatch(/unknown column title, x/);

@@ -19,7 +19,11 @@ describe('watch folder', () => {
     const dir = await mkdtemp(join(tmpdir(), 'watch-'));
     const arrived: Array<{ path: string; at: number }> = [];
     let now = 0;
-    const watcher = new WatchFolder({ path: dir, stableMs: 600, onArrived: (path) => void arrived.push({ path, at: now }) });
+    const watcher = new WatchFolder({
+      path: dir,
+      stableMs: 600,
+      onArrived: (path) => void arrived.push({ path, at: now }),
+    });
     const file = join(dir, 'Incoming Film.mov');
     await writeFile(file, 'x');
     await writeFile(join(dir, 'readme.txt'), 'not media');

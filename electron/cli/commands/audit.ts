@@ -25,7 +25,8 @@ interface AuditCliOptions {
 /** `audit <packageDir|manifest...>`: prove a destination holds exactly what each manifest says. */
 export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
-  if (opts.sample !== undefined && !(Number.isInteger(opts.sample) && opts.sample > 0)) throw new StationError('--sample takes a positive whole number', 'config-sample');
+  if (opts.sample !== undefined && !(Number.isInteger(opts.sample) && opts.sample > 0))
+    throw new StationError('--sample takes a positive whole number', 'config-sample');
   const destinations = openDestinations(config, baseDir);
   const dest = destinations.get(opts.dest);
   const role = opts.dest === config.archive ? 'archive' : 'origin';
@@ -55,8 +56,12 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
       const last = records.at(-1)!;
       if (last.problems.length > 0) clean = false;
       for (const r of records) {
-        const what = r.repaired ? `after repair (${r.repaired.uploaded.length} re-uploaded, ${r.repaired.deleted.length} deleted)` : 'audit';
-        io.stderr(`${manifest.title} (${r.prefix}${r.version ? `/${r.version}` : ''}) @ ${r.destination}: ${what} — ${r.objectsListed} listed, ${r.objectsExpected} expected, ${r.problems.length} problem(s)${r.deepChecked ? `, ${r.deepChecked} hashed` : ''} in ${r.seconds.toFixed(1)} s`);
+        const what = r.repaired
+          ? `after repair (${r.repaired.uploaded.length} re-uploaded, ${r.repaired.deleted.length} deleted)`
+          : 'audit';
+        io.stderr(
+          `${manifest.title} (${r.prefix}${r.version ? `/${r.version}` : ''}) @ ${r.destination}: ${what} — ${r.objectsListed} listed, ${r.objectsExpected} expected, ${r.problems.length} problem(s)${r.deepChecked ? `, ${r.deepChecked} hashed` : ''} in ${r.seconds.toFixed(1)} s`,
+        );
         for (const p of r.problems) io.stderr(`  ${p.key}: ${p.problem} — ${p.detail}`);
       }
     }
@@ -65,19 +70,27 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
   }
   if (opts.requestRestore) {
     // The archive copy is the way back when both the local package and the master are gone.
-    if (!config.archive) throw new StationError('--request-restore needs an archive destination in the config', 'config-no-archive');
+    if (!config.archive)
+      throw new StationError('--request-restore needs an archive destination in the config', 'config-no-archive');
     const archive = openDestinations(config, baseDir).get(config.archive);
-    if (!(archive instanceof S3Destination)) throw new StationError('--request-restore needs an S3 archive destination', 'config-not-s3');
+    if (!(archive instanceof S3Destination))
+      throw new StationError('--request-restore needs an S3 archive destination', 'config-not-s3');
     for (const target of targets) {
       const path = resolve(io.cwd, target);
       const manifestPath = (await stat(path)).isDirectory() ? join(path, MANIFEST_FILE) : path;
       const manifest = manifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
       const where = await findTitle(archive, manifest, opts.titleId);
-      if (!where.version) throw new StationError(`"${where.titleId}" at ${archive.name} does not hold this master live: nothing to restore`, 'not-live');
+      if (!where.version)
+        throw new StationError(
+          `"${where.titleId}" at ${archive.name} does not hold this master live: nothing to restore`,
+          'not-live',
+        );
       const keys = archiveKeys(where.titleId, where.version, manifest.source.path);
       for (const key of [keys.source, keys.tar]) {
         await archive.requestRestore(key);
-        io.stderr(`restore requested: ${archive.locate(key)} — Deep Archive restores take up to 12 hours; run the audit again with --repair once it is readable`);
+        io.stderr(
+          `restore requested: ${archive.locate(key)} — Deep Archive restores take up to 12 hours; run the audit again with --repair once it is readable`,
+        );
       }
     }
     archive.close();

@@ -3,12 +3,18 @@ import { locateTools } from '../../engine/ffmpeg/locate.js';
 import { EXIT_OK, type CliIo } from '../io.js';
 
 /** `encoders`: which hardware encoders this ffmpeg lists, which pass a real trial encode, and why not. */
-export async function encoders(opts: { json?: boolean; refresh?: boolean; cacheDir?: string }, io: CliIo): Promise<number> {
+export async function encoders(
+  opts: { json?: boolean; refresh?: boolean; cacheDir?: string },
+  io: CliIo,
+): Promise<number> {
   const { ffmpeg } = locateTools();
   const report = await detectEncoders(ffmpeg, opts.cacheDir, { refresh: opts.refresh ?? false });
   if (opts.json) io.stdout(JSON.stringify(report, null, 2));
-  io.stderr(`ffmpeg ${report.version} (${report.ffmpeg}) lists: ${report.listed.join(', ') || 'no hardware H.264 encoders'}`);
-  for (const p of report.probes) io.stderr(`  ${p.encoder}: ${p.usable ? 'usable' : `unusable — ${p.reason}`} (${p.ms} ms)`);
+  io.stderr(
+    `ffmpeg ${report.version} (${report.ffmpeg}) lists: ${report.listed.join(', ') || 'no hardware H.264 encoders'}`,
+  );
+  for (const p of report.probes)
+    io.stderr(`  ${p.encoder}: ${p.usable ? 'usable' : `unusable — ${p.reason}`} (${p.ms} ms)`);
   io.stderr(`chosen: ${report.chosen} — ${report.reason}`);
   return EXIT_OK;
 }

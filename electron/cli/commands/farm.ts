@@ -21,33 +21,68 @@ import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 export function farmUrl(opt: string | undefined): string {
   const url = opt ?? process.env.INGEST_FARM_URL;
-  if (!url) throw new StationError('No farm queue: give --queue redis://host:6379 or set INGEST_FARM_URL', 'config-farm-url');
+  if (!url)
+    throw new StationError('No farm queue: give --queue redis://host:6379 or set INGEST_FARM_URL', 'config-farm-url');
   return url;
 }
 
 /** A title's farm id: the same master (path, size and first/last MiB) with the same request is the same title. */
 export async function farmTitleId(path: string, request: unknown): Promise<string> {
   const fp = await fingerprintFile(path);
-  return `f${createHash('sha256').update(`${path}\n${fp.size}:${fp.headTailSha256}\n${JSON.stringify(request ?? {})}`).digest('hex').slice(0, 24)}`;
+  return `f${createHash('sha256')
+    .update(`${path}\n${fp.size}:${fp.headTailSha256}\n${JSON.stringify(request ?? {})}`)
+    .digest('hex')
+    .slice(0, 24)}`;
 }
 
 function line(t: FarmTitle): string {
   const s = t.snapshot;
-  const stage = s && t.state === 'running' ? ` · ${STAGE_LABELS[s.stage]} ${formatPercent(s.stages[s.stage].fraction)}${s.stages[s.stage].detail ? ` (${s.stages[s.stage].detail})` : ''}` : '';
+  const stage =
+    s && t.state === 'running'
+      ? ` · ${STAGE_LABELS[s.stage]} ${formatPercent(s.stages[s.stage].fraction)}${s.stages[s.stage].detail ? ` (${s.stages[s.stage].detail})` : ''}`
+      : '';
   return `${t.id}  ${t.state.padEnd(9)} ${t.title}${t.worker ? ` @ ${t.worker}` : ''}${stage}${t.error ? ` — ${t.error}` : ''}`;
 }
 
-export async function submit(files: string[], opts: { queue?: string; priority?: number; titleId?: string; titles?: string; replace?: boolean; wait?: boolean; json?: boolean }, io: CliIo): Promise<number> {
+export async function submit(
+  files: string[],
+  opts: {
+    queue?: string;
+    priority?: number;
+    titleId?: string;
+    titles?: string;
+    replace?: boolean;
+    wait?: boolean;
+    json?: boolean;
+  },
+  io: CliIo,
+): Promise<number> {
   const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
   try {
-    const intake = await expandSources(files.map((f) => resolve(io.cwd, f)), opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {});
+    const intake = await expandSources(
+      files.map((f) => resolve(io.cwd, f)),
+      opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {},
+    );
     for (const s of intake.skipped) io.stderr(`skipped ${s.path}: ${s.reason}`);
-    if (opts.titleId && intake.files.length !== 1) throw new StationError(`--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`, 'config-title-id');
+    if (opts.titleId && intake.files.length !== 1)
+      throw new StationError(
+        `--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`,
+        'config-title-id',
+      );
     const titles = [];
     for (const f of intake.files) {
-      const request = { ...intake.requests[f], ...(opts.titleId ? { titleId: opts.titleId } : {}), ...(opts.replace ? { replace: true } : {}) };
+      const request = {
+        ...intake.requests[f],
+        ...(opts.titleId ? { titleId: opts.titleId } : {}),
+        ...(opts.replace ? { replace: true } : {}),
+      };
       const hasRequest = Object.keys(request).length > 0;
-      titles.push({ id: await farmTitleId(f, hasRequest ? request : undefined), masterPath: f, title: basename(f, extname(f)), ...(hasRequest ? { request } : {}) });
+      titles.push({
+        id: await farmTitleId(f, hasRequest ? request : undefined),
+        masterPath: f,
+        title: basename(f, extname(f)),
+        ...(hasRequest ? { request } : {}),
+      });
     }
     const added = await farm.submit(titles, hostname(), opts.priority);
     for (const t of added) io.stderr(`${t.title}: ${t.state} in the farm at ${farm.describe()} (${t.id})`);
@@ -64,7 +99,10 @@ export async function submit(files: string[], opts: { queue?: string; priority?:
   }
 }
 
-export async function worker(opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number }, io: CliIo): Promise<number> {
+export async function worker(
+  opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number },
+  io: CliIo,
+): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
   const url = farmUrl(opts.queue);
   const name = opts.name ?? `${hostname()}-${process.pid}`;
@@ -75,7 +113,9 @@ export async function worker(opts: { queue?: string; config: string; name?: stri
     baseDir,
     pathMap: (opts.pathMap ?? []).map(parsePathRule),
     ...(opts.titles !== undefined ? { titles: opts.titles } : {}),
-    ...(opts.lockSeconds ? { lockMs: opts.lockSeconds * 1000, stalledCheckMs: Math.max(1000, (opts.lockSeconds * 1000) / 2) } : {}),
+    ...(opts.lockSeconds
+      ? { lockMs: opts.lockSeconds * 1000, stalledCheckMs: Math.max(1000, (opts.lockSeconds * 1000) / 2) }
+      : {}),
     log: (l) => io.stderr(l),
   });
   io.stderr(`${name}: connected to ${describeRedisUrl(url)}`);
@@ -89,7 +129,12 @@ export async function worker(opts: { queue?: string; config: string; name?: stri
   return EXIT_OK;
 }
 
-export async function farmCommand(action: string, id: string | undefined, opts: { queue?: string; json?: boolean }, io: CliIo): Promise<number> {
+export async function farmCommand(
+  action: string,
+  id: string | undefined,
+  opts: { queue?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
   try {
     const need = (): string => {
@@ -111,7 +156,8 @@ export async function farmCommand(action: string, id: string | undefined, opts: 
         return c.problems.length ? EXIT_FAILED : EXIT_OK;
       }
       default:
-        if (!(FARM_ACTIONS as readonly string[]).includes(action)) throw new StationError(`farm ${action}: not an action (list, check, ${FARM_ACTIONS.join(', ')})`, 'usage');
+        if (!(FARM_ACTIONS as readonly string[]).includes(action))
+          throw new StationError(`farm ${action}: not an action (list, check, ${FARM_ACTIONS.join(', ')})`, 'usage');
         await farm.control(need(), action as FarmAction);
         return EXIT_OK;
     }

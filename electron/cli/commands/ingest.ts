@@ -21,17 +21,35 @@ interface IngestOptions {
 /** `ingest <file...>`: the whole pipeline, headless. */
 export async function ingest(files: string[], opts: IngestOptions, io: CliIo): Promise<number> {
   const loaded = opts.config ? await loadConfigFile(resolve(io.cwd, opts.config)) : defaultConfig(io.cwd);
-  const intake = await expandSources(files.map((f) => resolve(io.cwd, f)), opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {});
+  const intake = await expandSources(
+    files.map((f) => resolve(io.cwd, f)),
+    opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {},
+  );
   for (const s of intake.skipped) io.stderr(`skipped ${s.path}: ${s.reason}`);
   for (const n of intake.notes) io.stderr(`note: ${n}`);
   if (opts.titleId || opts.replace) {
-    if (opts.titleId && intake.files.length !== 1) throw new StationError(`--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`, 'config-title-id');
-    for (const f of intake.files) intake.requests[f] = { ...intake.requests[f], ...(opts.titleId ? { titleId: opts.titleId } : {}), ...(opts.replace ? { replace: true } : {}) };
+    if (opts.titleId && intake.files.length !== 1)
+      throw new StationError(
+        `--title-id names one title, but ${intake.files.length} masters were given: use --titles <sheet.csv> for a batch`,
+        'config-title-id',
+      );
+    for (const f of intake.files)
+      intake.requests[f] = {
+        ...intake.requests[f],
+        ...(opts.titleId ? { titleId: opts.titleId } : {}),
+        ...(opts.replace ? { replace: true } : {}),
+      };
   }
   // The CLI runs only the titles it was given; other unfinished jobs in the work folder wait.
   const mine = new Set(intake.files);
-  const station = await openStation({ config: loaded.config, baseDir: loaded.baseDir, eligible: (j) => mine.has(j.sourcePath) });
-  io.stderr(`origin: ${station.origin.describe()}${station.archive ? ` · archive: ${station.archive.describe()}` : ''}`);
+  const station = await openStation({
+    config: loaded.config,
+    baseDir: loaded.baseDir,
+    eligible: (j) => mine.has(j.sourcePath),
+  });
+  io.stderr(
+    `origin: ${station.origin.describe()}${station.archive ? ` · archive: ${station.archive.describe()}` : ''}`,
+  );
   const ffprobeWarning = (() => {
     try {
       return station.tools().ffprobeWarning;
@@ -55,7 +73,10 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
   }
   for (const r of reports) {
     const entry = r.titleId ? station.origin.locate(`${r.titleId}/master.m3u8`) : '?';
-    if (r.state === 'done') io.stderr(`${r.title}: done as ${r.titleId ?? '?'} — ${r.uploads.length} objects delivered; master playlist at ${entry}`);
+    if (r.state === 'done')
+      io.stderr(
+        `${r.title}: done as ${r.titleId ?? '?'} — ${r.uploads.length} objects delivered; master playlist at ${entry}`,
+      );
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
   }
   if (opts.json) io.stdout(JSON.stringify({ titles: reports, skipped: intake.skipped }, null, 2));

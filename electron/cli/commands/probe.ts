@@ -10,9 +10,10 @@ import { MasterRejected, probeMaster } from '../../engine/stages/probe.js';
 import { errorMessage } from '../../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
-
 function mediaLines(m: MediaInfo): string[] {
-  const lines = [`  container ${m.container} · ${formatDuration(m.durationSec)} (${m.durationSec.toFixed(3)} s) · ${formatBytes(m.sizeBytes)}${m.bitRate ? ` · ${(m.bitRate / 1e6).toFixed(1)} Mb/s` : ''}${m.startTimecode ? ` · TC ${m.startTimecode}` : ''}`];
+  const lines = [
+    `  container ${m.container} · ${formatDuration(m.durationSec)} (${m.durationSec.toFixed(3)} s) · ${formatBytes(m.sizeBytes)}${m.bitRate ? ` · ${(m.bitRate / 1e6).toFixed(1)} Mb/s` : ''}${m.startTimecode ? ` · TC ${m.startTimecode}` : ''}`,
+  ];
   for (const v of m.video) lines.push(`  video #${v.index}: ${describeVideo(v)}`);
   for (const a of m.audio) lines.push(`  audio #${a.index}: ${describeAudio(a)}`);
   for (const s of m.subtitles) lines.push(`  subtitle #${s.index}: ${s.codec}${s.language ? ` · ${s.language}` : ''}`);
@@ -24,15 +25,31 @@ export async function probe(files: string[], opts: { json?: boolean; spec?: stri
   const tools = cliTools(io);
   const spec = await loadSpec(opts.spec ? resolve(io.cwd, opts.spec) : `${DEFAULT_RESOURCES}/delivery-spec.json`);
   io.stderr(`ffprobe: ${tools.ffprobe} (${await toolVersion(tools.ffprobe)}) · spec: ${spec.name}`);
-  const results: Array<{ path: string; accepted: boolean; media?: MediaInfo; spec?: SpecResult; findings: SpecFinding[] }> = [];
+  const results: Array<{
+    path: string;
+    accepted: boolean;
+    media?: MediaInfo;
+    spec?: SpecResult;
+    findings: SpecFinding[];
+  }> = [];
   for (const file of files) {
     const path = resolve(io.cwd, file);
     try {
       const r = await probeMaster(path, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec });
-      results.push({ path, accepted: true, media: r.media, ...(r.spec ? { spec: r.spec } : {}), findings: r.spec?.findings ?? [] });
+      results.push({
+        path,
+        accepted: true,
+        media: r.media,
+        ...(r.spec ? { spec: r.spec } : {}),
+        findings: r.spec?.findings ?? [],
+      });
     } catch (err) {
       if (!(err instanceof MasterRejected)) {
-        results.push({ path, accepted: false, findings: [{ code: 'unreadable', severity: 'error', message: errorMessage(err) }] });
+        results.push({
+          path,
+          accepted: false,
+          findings: [{ code: 'unreadable', severity: 'error', message: errorMessage(err) }],
+        });
         continue;
       }
       const media = (err as MasterRejected & { media?: MediaInfo }).media;

@@ -36,9 +36,12 @@ export function parseCaptionArg(arg: string, cwd: string): { path: string; langu
 
 /** The station config for an offline package: the config file's (or the defaults) with the flags on top. */
 function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): StationConfig {
-  if (opts.format && opts.format !== 'fmp4' && opts.format !== 'ts') throw new StationError('--format is fmp4 or ts', 'config-format');
-  if (opts.segment !== undefined && !(opts.segment >= 1 && opts.segment <= 30)) throw new StationError('--segment takes 1 to 30 seconds', 'config-segment');
-  if (opts.rotateKeys !== undefined && !(Number.isInteger(opts.rotateKeys) && opts.rotateKeys >= 0)) throw new StationError('--rotate-keys takes a whole number of segments (0: one key)', 'config-rotate');
+  if (opts.format && opts.format !== 'fmp4' && opts.format !== 'ts')
+    throw new StationError('--format is fmp4 or ts', 'config-format');
+  if (opts.segment !== undefined && !(opts.segment >= 1 && opts.segment <= 30))
+    throw new StationError('--segment takes 1 to 30 seconds', 'config-segment');
+  if (opts.rotateKeys !== undefined && !(Number.isInteger(opts.rotateKeys) && opts.rotateKeys >= 0))
+    throw new StationError('--rotate-keys takes a whole number of segments (0: one key)', 'config-rotate');
   if (opts.keyUri) {
     const problem = keyUriProblem(opts.keyUri);
     if (problem) throw new StationError(`--key-uri ${opts.keyUri}: ${problem}`, 'config-key-uri');
@@ -49,7 +52,11 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
     ...(opts.keyUri ? { keyUri: opts.keyUri } : {}),
     ...(opts.rotateKeys !== undefined ? { rotateEvery: opts.rotateKeys } : {}),
   };
-  if (encryption.enabled && !encryption.keyUri) throw new StationError('--encrypt needs the URI players fetch keys from: --key-uri "https://keys.example/{keyId}" (or encryption.keyUri in --config)', 'config-key-uri');
+  if (encryption.enabled && !encryption.keyUri)
+    throw new StationError(
+      '--encrypt needs the URI players fetch keys from: --key-uri "https://keys.example/{keyId}" (or encryption.keyUri in --config)',
+      'config-key-uri',
+    );
   return stationConfigSchema.parse({
     ...base,
     ...(opts.profile ? { profile: opts.profile } : {}),
@@ -68,7 +75,12 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
   const out = resolve(io.cwd, opts.out);
   const captions = (opts.captions ?? []).map((c) => parseCaptionArg(c, io.cwd));
   // Only this master into this folder: other unfinished packages in the work folder wait for their own run.
-  const station = await openStation({ config, baseDir: loaded.baseDir, deliver: false, eligible: (j) => j.sourcePath === source && j.packageTarget === out });
+  const station = await openStation({
+    config,
+    baseDir: loaded.baseDir,
+    deliver: false,
+    eligible: (j) => j.sourcePath === source && j.packageTarget === out,
+  });
   let rec;
   try {
     const ffprobeWarning = (() => {
@@ -80,7 +92,11 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     })();
     if (ffprobeWarning) io.stderr(`warning: ${ffprobeWarning}`);
     const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
-    const [job] = await station.queue.add([source], {}, { packageTarget: out, ...(captions.length ? { extraCaptions: captions } : {}) });
+    const [job] = await station.queue.add(
+      [source],
+      {},
+      { packageTarget: out, ...(captions.length ? { extraCaptions: captions } : {}) },
+    );
     await station.queue.waitFor(job!.id);
     off();
     rec = station.queue.get(job!.id)!;
@@ -94,14 +110,31 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     if (opts.json) io.stdout(JSON.stringify({ state: rec.state, error: rec.error, report: buildReport(rec) }, null, 2));
     return EXIT_FAILED;
   }
-  io.stderr(`${out}: verified package — ${rec.verified?.fileCount ?? 0} files, manifest SHA-256 ${rec.verified?.manifestSha256 ?? '?'}`);
-  if (rec.ladder) io.stderr(`ladder: ${rec.ladder.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${rec.ladder.encoder} (${rec.ladder.encoderReason})`);
-  for (const r of rec.renditions ?? []) if (r.type !== 'video') io.stderr(`${r.type}: ${r.name} · ${r.label ?? ''}${r.language ? ` (${r.language})` : ''}${r.default ? ' · default' : ''}`);
+  io.stderr(
+    `${out}: verified package — ${rec.verified?.fileCount ?? 0} files, manifest SHA-256 ${rec.verified?.manifestSha256 ?? '?'}`,
+  );
+  if (rec.ladder)
+    io.stderr(
+      `ladder: ${rec.ladder.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${rec.ladder.encoder} (${rec.ladder.encoderReason})`,
+    );
+  for (const r of rec.renditions ?? [])
+    if (r.type !== 'video')
+      io.stderr(
+        `${r.type}: ${r.name} · ${r.label ?? ''}${r.language ? ` (${r.language})` : ''}${r.default ? ' · default' : ''}`,
+      );
   if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
   if (opts.json) {
     io.stdout(
       JSON.stringify(
-        { state: rec.state, package: out, ladder: rec.ladder, renditions: rec.renditions ?? [], manifestSha256: rec.verified?.manifestSha256, ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}), warnings: rec.warnings },
+        {
+          state: rec.state,
+          package: out,
+          ladder: rec.ladder,
+          renditions: rec.renditions ?? [],
+          manifestSha256: rec.verified?.manifestSha256,
+          ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
+          warnings: rec.warnings,
+        },
         null,
         2,
       ),

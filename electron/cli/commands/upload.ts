@@ -50,12 +50,19 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
     if (st.isDirectory()) {
       // A package goes under its title ID, claimed at the store like the pipeline claims it: the
       // same prefix every other command derives for this manifest.
-      if (opts.prefix) throw new StationError('--prefix is for single files: a package goes under its title ID (set it with --title-id)', 'config-prefix');
+      if (opts.prefix)
+        throw new StationError(
+          '--prefix is for single files: a package goes under its title ID (set it with --title-id)',
+          'config-prefix',
+        );
       const text = await readFile(join(path, MANIFEST_FILE), 'utf8');
       const manifest = manifestSchema.parse(JSON.parse(text));
       const claim = await claimTitle({
         destinations: [dest],
-        request: { ...(opts.titleId ?? manifest.titleId ? { titleId: opts.titleId ?? manifest.titleId } : {}), ...(opts.replace ? { replace: true } : {}) },
+        request: {
+          ...((opts.titleId ?? manifest.titleId) ? { titleId: opts.titleId ?? manifest.titleId } : {}),
+          ...(opts.replace ? { replace: true } : {}),
+        },
         name: manifest.title,
         master: masterFromManifest(manifest),
         jobId: packageOwner(manifest, text),
@@ -64,12 +71,24 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       io.stderr(`${manifest.title}: ${describeClaim(claim)}`);
       if (claim.destinations[dest.name]?.mode === 'delivered') {
         io.stderr(`${claim.titleId} is already live at ${dest.describe()} from this master: nothing to send`);
-        if (opts.json) io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: [] }, null, 2));
+        if (opts.json)
+          io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: [] }, null, 2));
         return EXIT_OK;
       }
-      const uploaded = await deliverPackage({ destination: dest, packageDir: path, manifest, titleId: claim.titleId, version: claim.version, jobId: packageOwner(manifest, text), retireGraceMs: config.retireGraceHours * 3_600_000 });
-      io.stderr(`${uploaded.length} objects → ${dest.describe()} under ${claim.titleId}/ (${uploaded.filter((u) => u.skipped).length} already there)`);
-      if (opts.json) io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: uploaded }, null, 2));
+      const uploaded = await deliverPackage({
+        destination: dest,
+        packageDir: path,
+        manifest,
+        titleId: claim.titleId,
+        version: claim.version,
+        jobId: packageOwner(manifest, text),
+        retireGraceMs: config.retireGraceHours * 3_600_000,
+      });
+      io.stderr(
+        `${uploaded.length} objects → ${dest.describe()} under ${claim.titleId}/ (${uploaded.filter((u) => u.skipped).length} already there)`,
+      );
+      if (opts.json)
+        io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: uploaded }, null, 2));
       return EXIT_OK;
     }
     // Small files get an MD5 up front (Content-MD5); large ones are hashed part by part as they go.
@@ -90,8 +109,24 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       },
     });
     const seconds = (Date.now() - started) / 1000;
-    io.stderr(`${key}: ${result.skipped ? 'already there' : 'uploaded'} — ${formatBytes(digest.size)} in ${seconds.toFixed(1)} s → ${dest.locate(key)}`);
-    if (opts.json) io.stdout(JSON.stringify({ key, size: digest.size, ...(digest.md5 ? { md5: digest.md5 } : {}), skipped: result.skipped, seconds, ...(result.transfer ? { transfer: result.transfer } : {}) }, null, 2));
+    io.stderr(
+      `${key}: ${result.skipped ? 'already there' : 'uploaded'} — ${formatBytes(digest.size)} in ${seconds.toFixed(1)} s → ${dest.locate(key)}`,
+    );
+    if (opts.json)
+      io.stdout(
+        JSON.stringify(
+          {
+            key,
+            size: digest.size,
+            ...(digest.md5 ? { md5: digest.md5 } : {}),
+            skipped: result.skipped,
+            seconds,
+            ...(result.transfer ? { transfer: result.transfer } : {}),
+          },
+          null,
+          2,
+        ),
+      );
     return EXIT_OK;
   } finally {
     destinations.close();
@@ -136,7 +171,11 @@ export async function uploadsList(opts: JanitorOptions, io: CliIo): Promise<numb
   try {
     const found = await find();
     if (opts.json) io.stdout(JSON.stringify({ uploads: found }, null, 2));
-    else for (const u of found) io.stdout(`${u.initiated ?? '?'}  ${u.key}  ${u.uploadId}  ${u.ours ? `ours (${u.ours})` : 'not started by this station'}`);
+    else
+      for (const u of found)
+        io.stdout(
+          `${u.initiated ?? '?'}  ${u.key}  ${u.uploadId}  ${u.ours ? `ours (${u.ours})` : 'not started by this station'}`,
+        );
     io.stderr(`${found.length} unfinished upload${found.length === 1 ? '' : 's'} at ${dest.describe()}`);
     return EXIT_OK;
   } finally {
@@ -153,7 +192,10 @@ export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<num
     await abortUploads(dest.client, dest.bucket, chosen);
     if (opts.json) io.stdout(JSON.stringify({ aborted: chosen, leftAlone: left }, null, 2));
     io.stderr(`aborted ${chosen.length} unfinished upload${chosen.length === 1 ? '' : 's'} at ${dest.describe()}`);
-    if (left.length) io.stderr(`left ${left.length} upload${left.length === 1 ? '' : 's'} this station did not start (another tool's?): abort them too with --all`);
+    if (left.length)
+      io.stderr(
+        `left ${left.length} upload${left.length === 1 ? '' : 's'} this station did not start (another tool's?): abort them too with --all`,
+      );
     return EXIT_OK;
   } finally {
     destinations.close();
@@ -161,9 +203,17 @@ export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<num
 }
 
 /** `upload - --key <key>`: stdin (e.g. `tar c … |`) as one object; not resumable — a pipe cannot be read twice. */
-async function uploadStdin(dest: ReturnType<ReturnType<typeof openDestinations>['get']>, opts: UploadOptions, io: CliIo): Promise<number> {
+async function uploadStdin(
+  dest: ReturnType<ReturnType<typeof openDestinations>['get']>,
+  opts: UploadOptions,
+  io: CliIo,
+): Promise<number> {
   if (!opts.key) throw new StationError('upload - reads stdin: name the object with --key <key>', 'usage');
-  if (!(dest instanceof S3Destination)) throw new StationError(`upload - streams to S3 destinations; ${dest.name} is a folder (copy the file there instead)`, 'config-not-s3');
+  if (!(dest instanceof S3Destination))
+    throw new StationError(
+      `upload - streams to S3 destinations; ${dest.name} is a folder (copy the file there instead)`,
+      'config-not-s3',
+    );
   const key = joinKey(opts.prefix ?? '', opts.key);
   const started = Date.now();
   let last = 0;
@@ -174,10 +224,14 @@ async function uploadStdin(dest: ReturnType<ReturnType<typeof openDestinations>[
     onProgress: (bytes) => {
       if (Date.now() - last < 1000) return;
       last = Date.now();
-      io.stderr(`${key}: ${formatBytes(bytes)} acknowledged (${(bytes / 1e6 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s) — a stream cannot resume: an interrupted upload is aborted and must be sent again`);
+      io.stderr(
+        `${key}: ${formatBytes(bytes)} acknowledged (${(bytes / 1e6 / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1)} MB/s) — a stream cannot resume: an interrupted upload is aborted and must be sent again`,
+      );
     },
   });
-  io.stderr(`${key}: ${formatBytes(result.size)} → ${dest.locate(key)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  io.stderr(
+    `${key}: ${formatBytes(result.size)} → ${dest.locate(key)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (opts.json) io.stdout(JSON.stringify({ key, size: result.size, etag: result.etag }, null, 2));
   return EXIT_OK;
 }

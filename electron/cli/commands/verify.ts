@@ -7,7 +7,11 @@ import { verifyPackage } from '../../engine/stages/verify.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 /** `verify <packageDir>`: check a package against its manifest. */
-export async function verify(packageDir: string, opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean; keys?: string }, io: CliIo): Promise<number> {
+export async function verify(
+  packageDir: string,
+  opts: { json?: boolean; manifestSha256?: string; noDecode?: boolean; keys?: string },
+  io: CliIo,
+): Promise<number> {
   const { ffprobe } = cliTools(io);
   const dir = resolve(io.cwd, packageDir);
   // An encrypted package decodes through its keys: --keys, else the folder `transcode` keeps them in.
@@ -30,9 +34,25 @@ export async function verify(packageDir: string, opts: { json?: boolean; manifes
     },
   });
   for (const n of result.notes ?? []) io.stderr(`note: ${n}`);
-  if (opts.json) io.stdout(JSON.stringify({ packageDir: dir, ok: result.problems.length === 0, segmentsChecked: result.segmentsChecked, filesHashed: result.filesHashed, problems: result.problems, notes: result.notes ?? [] }, null, 2));
+  if (opts.json)
+    io.stdout(
+      JSON.stringify(
+        {
+          packageDir: dir,
+          ok: result.problems.length === 0,
+          segmentsChecked: result.segmentsChecked,
+          filesHashed: result.filesHashed,
+          problems: result.problems,
+          notes: result.notes ?? [],
+        },
+        null,
+        2,
+      ),
+    );
   if (result.problems.length === 0) {
-    io.stderr(`${dir}: verified — ${result.filesHashed} files match the manifest, ${result.segmentsChecked} segments decoded`);
+    io.stderr(
+      `${dir}: verified — ${result.filesHashed} files match the manifest, ${result.segmentsChecked} segments decoded`,
+    );
     return EXIT_OK;
   }
   io.stderr(`${dir}: ${result.problems.length} problem${result.problems.length > 1 ? 's' : ''}`);

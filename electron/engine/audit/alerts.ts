@@ -23,8 +23,19 @@ export interface AuditAlert {
   detail: string;
 }
 
-export function alertFor(t: LibraryTitle, ctx: { station: string; destination: string; repaired: boolean; repairAsked: boolean }): AuditAlert {
-  const repair: AuditAlert['repair'] = t.restore ? 'waiting-for-restore' : t.rebuild ? 'rebuilding' : t.problems.length === 0 ? 'repaired' : ctx.repairAsked ? 'problems-remain' : 'not-repaired';
+export function alertFor(
+  t: LibraryTitle,
+  ctx: { station: string; destination: string; repaired: boolean; repairAsked: boolean },
+): AuditAlert {
+  const repair: AuditAlert['repair'] = t.restore
+    ? 'waiting-for-restore'
+    : t.rebuild
+      ? 'rebuilding'
+      : t.problems.length === 0
+        ? 'repaired'
+        : ctx.repairAsked
+          ? 'problems-remain'
+          : 'not-repaired';
   const detail =
     repair === 'repaired'
       ? `${t.titleId}: problems found and repaired; proven whole again`
@@ -32,7 +43,7 @@ export function alertFor(t: LibraryTitle, ctx: { station: string; destination: s
         ? `${t.titleId}: ${t.problems.length} problem(s); the repair waits for the archive copy (${t.restore!.detail})`
         : repair === 'rebuilding'
           ? `${t.titleId}: ${t.problems.length} problem(s); ${t.rebuild!.detail}`
-        : `${t.titleId}: ${t.problems.length} problem(s) at ${ctx.destination} (first: ${t.problems[0]!.key} ${t.problems[0]!.problem} — ${t.problems[0]!.detail})`;
+          : `${t.titleId}: ${t.problems.length} problem(s) at ${ctx.destination} (first: ${t.problems[0]!.key} ${t.problems[0]!.problem} — ${t.problems[0]!.detail})`;
   return {
     kind: 'library-audit',
     station: ctx.station,
@@ -49,13 +60,22 @@ export function alertFor(t: LibraryTitle, ctx: { station: string; destination: s
 }
 
 /** POST the alert; resolves with what happened (never throws: an alert must not break the audit). */
-export async function postWebhook(url: string, alert: AuditAlert, opts: { attempts?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<{ ok: boolean; detail: string }> {
+export async function postWebhook(
+  url: string,
+  alert: AuditAlert,
+  opts: { attempts?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<{ ok: boolean; detail: string }> {
   const attempts = opts.attempts ?? 3;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let last = '';
   for (let i = 0; i < attempts; i++) {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'IngestStation-alert' }, body: JSON.stringify(alert), signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'IngestStation-alert' },
+        body: JSON.stringify(alert),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
       if (res.ok) return { ok: true, detail: `HTTP ${res.status}` };
       last = `HTTP ${res.status}`;
       if (res.status < 500 && res.status !== 429) break; // the receiver refuses it: retrying will not help

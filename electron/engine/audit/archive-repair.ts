@@ -69,7 +69,12 @@ export class ArchiveTarMissing extends StationError {
  * Is this archived object readable now? If its class needs a restore, ask for it (once) and say
  * what the title waits on; undefined when it can be read.
  */
-export async function readableNow(archive: Destination, key: string, restore: { tier: RestoreTier; days: number }, what: string): Promise<RestoreState | undefined> {
+export async function readableNow(
+  archive: Destination,
+  key: string,
+  restore: { tier: RestoreTier; days: number },
+  what: string,
+): Promise<RestoreState | undefined> {
   const head = await archive.head(key);
   if (!head) throw new StationError(`${archive.locate(key)} is gone from the archive`, 'archive-object-missing');
   if (!needsRestore(head.storageClass)) return undefined;
@@ -77,11 +82,29 @@ export async function readableNow(archive: Destination, key: string, restore: { 
   const tier = tierFor(head.storageClass!, restore.tier);
   const estimate = restoreEstimate(head.storageClass!, tier, head.size);
   if (!head.restore) {
-    if (!archive.requestRestore) throw new StationError(`${archive.locate(key)} is in ${head.storageClass} and ${archive.name} cannot restore objects`, 'archive-not-restorable');
+    if (!archive.requestRestore)
+      throw new StationError(
+        `${archive.locate(key)} is in ${head.storageClass} and ${archive.name} cannot restore objects`,
+        'archive-not-restorable',
+      );
     await archive.requestRestore(key, { days: restore.days, tier });
-    return { key, destination: archive.name, storageClass: head.storageClass!, tier, requestedAt: new Date().toISOString(), detail: `restore requested: ${estimate}; then ${what}` };
+    return {
+      key,
+      destination: archive.name,
+      storageClass: head.storageClass!,
+      tier,
+      requestedAt: new Date().toISOString(),
+      detail: `restore requested: ${estimate}; then ${what}`,
+    };
   }
-  return { key, destination: archive.name, storageClass: head.storageClass!, tier, requestedAt: '', detail: `restore under way: ${estimate}; then ${what}` };
+  return {
+    key,
+    destination: archive.name,
+    storageClass: head.storageClass!,
+    tier,
+    requestedAt: '',
+    detail: `restore under way: ${estimate}; then ${what}`,
+  };
 }
 
 /** Is the archive's tar there and readable now? If not, ask for (or wait on) its restore. */
@@ -116,8 +139,15 @@ export async function repairFromArchive(o: ArchiveRepairOptions): Promise<Archiv
   let bytesRead = head.length;
   const first = firstMember(head);
   const manifestName = `${o.titleId}/${MANIFEST_FILE}`;
-  if (first.name !== manifestName) throw new StationError(`${o.archive.locate(tarKey)} does not start with ${manifestName} (it starts with ${first.name}): not this title's package tar`, 'archive-tar-foreign');
-  const ranges = tarLayout([{ name: manifestName, size: first.size }, ...o.manifest.files.map((f) => ({ name: `${o.titleId}/${f.path}`, size: f.size }))]);
+  if (first.name !== manifestName)
+    throw new StationError(
+      `${o.archive.locate(tarKey)} does not start with ${manifestName} (it starts with ${first.name}): not this title's package tar`,
+      'archive-tar-foreign',
+    );
+  const ranges = tarLayout([
+    { name: manifestName, size: first.size },
+    ...o.manifest.files.map((f) => ({ name: `${o.titleId}/${f.path}`, size: f.size })),
+  ]);
 
   const limit: Pool = o.pool ?? pLimit(8);
   const uploaded: string[] = [];
@@ -130,20 +160,34 @@ export async function repairFromArchive(o: ArchiveRepairOptions): Promise<Archiv
     const f = byPath.get(path);
     if (f) {
       const sha = createHash('sha256').update(body).digest('hex');
-      if (sha !== f.sha256) throw new StationError(`${path} read back from ${o.archive.locate(tarKey)} has SHA-256 ${sha}, not the manifest's ${f.sha256}: the archive copy is damaged too`, 'archive-damaged');
+      if (sha !== f.sha256)
+        throw new StationError(
+          `${path} read back from ${o.archive.locate(tarKey)} has SHA-256 ${sha}, not the manifest's ${f.sha256}: the archive copy is damaged too`,
+          'archive-damaged',
+        );
     } else {
       // The archived manifest must be the one this audit holds (same title, same files).
       const archived = JSON.parse(body.toString('utf8')) as Manifest;
-      if (archived.files.length !== o.manifest.files.length || archived.files.some((a, i) => a.sha256 !== o.manifest.files[i]!.sha256)) {
-        throw new StationError(`The manifest in ${o.archive.locate(tarKey)} lists other files than the one audited: not restoring it`, 'archive-damaged');
+      if (
+        archived.files.length !== o.manifest.files.length ||
+        archived.files.some((a, i) => a.sha256 !== o.manifest.files[i]!.sha256)
+      ) {
+        throw new StationError(
+          `The manifest in ${o.archive.locate(tarKey)} lists other files than the one audited: not restoring it`,
+          'archive-damaged',
+        );
       }
     }
     const key = versionKey(o.titleId, o.version, path);
-    await o.origin.writeObject(key, body, { contentType: contentTypeFor(path), ...(o.signal ? { signal: o.signal } : {}) });
+    await o.origin.writeObject(key, body, {
+      contentType: contentTypeFor(path),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
     uploaded.push(key);
     bytesRepaired += body.length;
   };
   const order = [...new Set(o.paths)].sort((a, b) => rank(a, o.manifest) - rank(b, o.manifest));
-  for (const r of [0, 1, 2]) await Promise.all(order.filter((p) => rank(p, o.manifest) === r).map((p) => limit(() => restoreOne(p))));
+  for (const r of [0, 1, 2])
+    await Promise.all(order.filter((p) => rank(p, o.manifest) === r).map((p) => limit(() => restoreOne(p))));
   return { state: 'repaired', uploaded, bytesRead, bytesRepaired, requests };
 }

@@ -73,7 +73,12 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
     if (p) problems.push(p);
     else present.push(e);
   }
-  for (const e of expected.values()) problems.push({ key: e.key, problem: 'missing', detail: `the manifest lists ${e.size ?? 'this'} ${e.size !== undefined ? 'bytes' : 'object'}; the store has nothing` });
+  for (const e of expected.values())
+    problems.push({
+      key: e.key,
+      problem: 'missing',
+      detail: `the manifest lists ${e.size ?? 'this'} ${e.size !== undefined ? 'bytes' : 'object'}; the store has nothing`,
+    });
 
   let deepChecked = 0;
   if (opts.deep) {
@@ -86,7 +91,12 @@ export async function auditDestination(opts: AuditOptions): Promise<AuditRecord>
           const bytes = await opts.destination.read(e.key);
           deepChecked++;
           const sha = createHash('sha256').update(bytes).digest('hex');
-          if (sha !== e.sha256) problems.push({ key: e.key, problem: 'content-mismatch', detail: `SHA-256 ${sha} differs from the manifest's ${e.sha256}` });
+          if (sha !== e.sha256)
+            problems.push({
+              key: e.key,
+              problem: 'content-mismatch',
+              detail: `SHA-256 ${sha} differs from the manifest's ${e.sha256}`,
+            });
         }),
       ),
     );
@@ -110,10 +120,20 @@ async function withEtag(e: ExpectedObject, stored: string): Promise<{ etag?: str
 }
 
 function compare(e: ExpectedObject, o: RemoteObject, storageClass: string | undefined): AuditProblem | undefined {
-  if (e.size !== undefined && o.size !== e.size) return { key: e.key, problem: 'size-mismatch', detail: `${o.size} bytes at the store; the manifest says ${e.size}` };
-  if (e.etag && o.etag && o.etag !== e.etag) return { key: e.key, problem: 'etag-mismatch', detail: `ETag ${o.etag} at the store; expected ${e.etag}` };
+  if (e.size !== undefined && o.size !== e.size)
+    return {
+      key: e.key,
+      problem: 'size-mismatch',
+      detail: `${o.size} bytes at the store; the manifest says ${e.size}`,
+    };
+  if (e.etag && o.etag && o.etag !== e.etag)
+    return { key: e.key, problem: 'etag-mismatch', detail: `ETag ${o.etag} at the store; expected ${e.etag}` };
   if (storageClass && !e.ignoreStorageClass && o.storageClass && o.storageClass !== storageClass) {
-    return { key: e.key, problem: 'wrong-storage-class', detail: `stored as ${o.storageClass}; the archive needs ${storageClass}` };
+    return {
+      key: e.key,
+      problem: 'wrong-storage-class',
+      detail: `stored as ${o.storageClass}; the archive needs ${storageClass}`,
+    };
   }
   return undefined;
 }

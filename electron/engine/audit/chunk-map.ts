@@ -22,10 +22,20 @@ export function chunkMapOf(manifest: Manifest, e: ChunkEvidence): ChunkMap {
   const repaired = new Set(e.audit?.repaired ?? []);
   const key = (path: string): string => (e.version ? versionKey(e.titleId, e.version, path) : path);
   const rows = new Map<string, ChunkMap['rows'][number]['cells']>();
-  for (const f of [...manifest.files].filter(isMediaSegment).sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))) {
+  for (const f of [...manifest.files]
+    .filter(isMediaSegment)
+    .sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))) {
     const rendition = f.rendition ?? f.path.slice(0, f.path.lastIndexOf('/'));
     const p = problems.get(key(f.path));
-    const state: ChunkState = p ? 'problem' : repaired.has(key(f.path)) ? 'repaired' : e.audit ? 'proven' : e.delivered ? 'origin' : 'verified';
+    const state: ChunkState = p
+      ? 'problem'
+      : repaired.has(key(f.path))
+        ? 'repaired'
+        : e.audit
+          ? 'proven'
+          : e.delivered
+            ? 'origin'
+            : 'verified';
     if (!rows.has(rendition)) rows.set(rendition, []);
     rows.get(rendition)!.push({ path: f.path, state, ...(p ? { detail: `${p.problem} — ${p.detail}` } : {}) });
   }

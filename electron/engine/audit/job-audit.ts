@@ -34,7 +34,12 @@ export interface JobAuditContext {
 const KEEP_AUDITS = 20;
 
 /** The title's manifest: the local package's, else the version's copy at the origin. */
-export async function manifestFor(job: JobRecord, ctx: Pick<JobAuditContext, 'origin'>, titleId: string, version: string): Promise<Manifest> {
+export async function manifestFor(
+  job: JobRecord,
+  ctx: Pick<JobAuditContext, 'origin'>,
+  titleId: string,
+  version: string,
+): Promise<Manifest> {
   if (job.packageDir) {
     try {
       return manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8')));
@@ -43,14 +48,27 @@ export async function manifestFor(job: JobRecord, ctx: Pick<JobAuditContext, 'or
     }
   }
   try {
-    return manifestSchema.parse(JSON.parse(Buffer.from(await ctx.origin.read(versionKey(titleId, version, MANIFEST_FILE))).toString('utf8')));
+    return manifestSchema.parse(
+      JSON.parse(Buffer.from(await ctx.origin.read(versionKey(titleId, version, MANIFEST_FILE))).toString('utf8')),
+    );
   } catch (err) {
-    throw new StationError(`"${job.title}" has no manifest locally or at the origin (${(err as Error).message}): nothing to audit against`, 'no-manifest');
+    throw new StationError(
+      `"${job.title}" has no manifest locally or at the origin (${(err as Error).message}): nothing to audit against`,
+      'no-manifest',
+    );
   }
 }
 
-export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { repair?: boolean; deep?: boolean | number; signal?: AbortSignal } = {}): Promise<AuditRecord[]> {
-  if (!job.claim) throw new StationError(`"${job.title}" has no title claim (it was delivered by an older version of the station): deliver it again to audit it`, 'no-claim');
+export async function auditJob(
+  job: JobRecord,
+  ctx: JobAuditContext,
+  opts: { repair?: boolean; deep?: boolean | number; signal?: AbortSignal } = {},
+): Promise<AuditRecord[]> {
+  if (!job.claim)
+    throw new StationError(
+      `"${job.title}" has no title claim (it was delivered by an older version of the station): deliver it again to audit it`,
+      'no-claim',
+    );
   const { titleId, version } = job.claim;
   const manifest = await manifestFor(job, ctx, titleId, version);
   const common = {
@@ -59,13 +77,34 @@ export async function auditJob(job: JobRecord, ctx: JobAuditContext, opts: { rep
     version,
     retireGraceMs: ctx.retireGraceMs,
     ...(job.packageDir ? { packageDir: job.packageDir } : {}),
-    ...(opts.repair ? { repair: true, ffprobePath: ctx.ffprobePath(), ...(ctx.keys ? { keys: ctx.keys } : {}), ...(ctx.pool ? { pool: ctx.pool } : {}) } : {}),
+    ...(opts.repair
+      ? {
+          repair: true,
+          ffprobePath: ctx.ffprobePath(),
+          ...(ctx.keys ? { keys: ctx.keys } : {}),
+          ...(ctx.pool ? { pool: ctx.pool } : {}),
+        }
+      : {}),
     ...(opts.deep !== undefined ? { deep: opts.deep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
-  const records = await auditTitle({ ...common, destination: ctx.origin, role: 'origin', ...(ctx.archive ? { archive: ctx.archive } : {}), ...(ctx.restore ? { restore: ctx.restore } : {}), ...(ctx.rebuild ? { rebuild: ctx.rebuild } : {}) });
+  const records = await auditTitle({
+    ...common,
+    destination: ctx.origin,
+    role: 'origin',
+    ...(ctx.archive ? { archive: ctx.archive } : {}),
+    ...(ctx.restore ? { restore: ctx.restore } : {}),
+    ...(ctx.rebuild ? { rebuild: ctx.rebuild } : {}),
+  });
   if (ctx.archive) {
-    records.push(...(await auditTitle({ ...common, destination: ctx.archive, role: 'archive', ...(ctx.archive.storageClass ? { storageClass: ctx.archive.storageClass } : {}) })));
+    records.push(
+      ...(await auditTitle({
+        ...common,
+        destination: ctx.archive,
+        role: 'archive',
+        ...(ctx.archive.storageClass ? { storageClass: ctx.archive.storageClass } : {}),
+      })),
+    );
   }
   // A title waiting on a restore is audited again and again: keep one waiting record, not a trail of them.
   const kept = (job.audits ?? []).filter((r) => !(r.restore && records.some((n) => n.destination === r.destination)));

@@ -11,7 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import { MANIFEST_FILE, isMediaSegment, manifestSchema, type AuditProblem, type AuditRecord, type Manifest } from '../../common/manifest.js';
+import {
+  MANIFEST_FILE,
+  isMediaSegment,
+  manifestSchema,
+  type AuditProblem,
+  type AuditRecord,
+  type Manifest,
+} from '../../common/manifest.js';
 import type { LibraryRun, LibraryTitle } from '../../common/library.js';
 import { claimKey, versionKey } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
@@ -66,14 +73,34 @@ async function liveManifest(origin: Destination, titleId: string, signal?: Abort
   }
   if (!read) return { skip: 'no title claim: not a station title' };
   const live = read.claim.current;
-  if (!live) return { problem: { key: claimKey(titleId), problem: 'not-live', detail: 'the claim names no live version (never committed, or withdrawn)' } };
+  if (!live)
+    return {
+      problem: {
+        key: claimKey(titleId),
+        problem: 'not-live',
+        detail: 'the claim names no live version (never committed, or withdrawn)',
+      },
+    };
   const key = versionKey(titleId, live.version, MANIFEST_FILE);
   const got = await origin.getObject(key, signal);
-  if (!got) return { problem: { key, problem: 'missing', detail: `the live version ${live.version}'s manifest is gone from the origin: nothing to prove the title against (repair needs it; the archive's tar holds a copy)` } };
+  if (!got)
+    return {
+      problem: {
+        key,
+        problem: 'missing',
+        detail: `the live version ${live.version}'s manifest is gone from the origin: nothing to prove the title against (repair needs it; the archive's tar holds a copy)`,
+      },
+    };
   try {
-    return { manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))), version: live.version, claim: read };
+    return {
+      manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))),
+      version: live.version,
+      claim: read,
+    };
   } catch (err) {
-    return { problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` } };
+    return {
+      problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` },
+    };
   }
 }
 
@@ -84,7 +111,17 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
   const archive = o.archive ? metered(o.archive, budget) : undefined;
   // Continue the run a kill interrupted, else start one.
   const resumed = o.store.current;
-  const run: LibraryRun = resumed?.run ?? { id: `lib-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`, number: (o.store.last?.number ?? 0) + 1, startedAt: new Date().toISOString(), titles: 0, audited: 0, withProblems: 0, requests: { A: 0, B: 0, C: 0 }, costUsd: 0, seconds: 0 };
+  const run: LibraryRun = resumed?.run ?? {
+    id: `lib-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`,
+    number: (o.store.last?.number ?? 0) + 1,
+    startedAt: new Date().toISOString(),
+    titles: 0,
+    audited: 0,
+    withProblems: 0,
+    requests: { A: 0, B: 0, C: 0 },
+    costUsd: 0,
+    seconds: 0,
+  };
   if (!resumed) await o.store.startRun(run);
   const done = o.store.current!.done;
   // The viewers' sample rotates with the run number: every chunk within ceil(chunks / sample) runs.
@@ -119,13 +156,36 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         ...(o.rebuild ? { rebuild: o.rebuild } : {}),
         ...(o.retireGraceMs !== undefined ? { retireGraceMs: o.retireGraceMs } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
-      }).catch((err: unknown) => [{ at, destination: o.origin.name, prefix: titleId, version: found.version, objectsExpected: 0, objectsListed: 0, deepChecked: 0, problems: [{ key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` }], seconds: 0 }]);
+      }).catch((err: unknown) => [
+        {
+          at,
+          destination: o.origin.name,
+          prefix: titleId,
+          version: found.version,
+          objectsExpected: 0,
+          objectsListed: 0,
+          deepChecked: 0,
+          problems: [
+            { key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` },
+          ],
+          seconds: 0,
+        },
+      ]);
       const last = records.at(-1)!;
       const segments = found.manifest.files.filter(isMediaSegment).length;
       let viewerProblems: AuditProblem[] = [];
       let checked = 0;
       if (o.viewers) {
-        const v = await auditViewers({ baseUrl: o.viewers.baseUrl, titleId, version: found.version, manifest: found.manifest, sample: o.viewers.sampleChunks, runIndex, budget, ...(o.signal ? { signal: o.signal } : {}) });
+        const v = await auditViewers({
+          baseUrl: o.viewers.baseUrl,
+          titleId,
+          version: found.version,
+          manifest: found.manifest,
+          sample: o.viewers.sampleChunks,
+          runIndex,
+          budget,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
         viewerProblems = v.problems;
         checked = v.chunks;
         viewerChunks += v.chunks;
@@ -150,14 +210,21 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
     o.onTitle?.(entry, done.size, ids.length);
   }
   // The run's titles with problems — those audited before a kill included.
-  const problems = ids.filter((id) => done.has(id)).map((id) => o.store.titles.get(id)!).filter((t) => t && t.problems.length > 0);
+  const problems = ids
+    .filter((id) => done.has(id))
+    .map((id) => o.store.titles.get(id)!)
+    .filter((t) => t && t.problems.length > 0);
   const ended: LibraryRun = {
     ...run,
     endedAt: new Date().toISOString(),
     titles: ids.length,
     audited: done.size,
     withProblems: problems.length,
-    requests: { A: run.requests.A + budget.counts.A, B: run.requests.B + budget.counts.B, C: run.requests.C + budget.counts.C },
+    requests: {
+      A: run.requests.A + budget.counts.A,
+      B: run.requests.B + budget.counts.B,
+      C: run.requests.C + budget.counts.C,
+    },
     costUsd: 0,
     seconds: (resumed ? resumed.run.seconds : 0) + (Date.now() - started) / 1000,
     ...(o.viewers ? { viewers: { chunks: viewerChunks, chunksTotal, runsToCoverAll: minRuns } } : {}),

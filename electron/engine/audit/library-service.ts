@@ -16,7 +16,6 @@ import { auditLibrary, type LibraryAuditResult } from './library-audit.js';
 import { LibraryStore } from './library-store.js';
 import type { Rebuild } from './title-audit.js';
 
-
 export interface LibraryServiceOptions {
   config: StationConfig;
   origin: Destination;
@@ -65,7 +64,11 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
   };
 
   const run: LibraryService['run'] = async (opts = {}) => {
-    if (running) throw new StationError(`A library audit is already running (since ${running.startedAt}, ${running.done} of ${running.total} titles)`, 'library-audit-running');
+    if (running)
+      throw new StationError(
+        `A library audit is already running (since ${running.startedAt}, ${running.done} of ${running.total} titles)`,
+        'library-audit-running',
+      );
     const repair = opts.repair ?? settings.repair;
     const state = { startedAt: new Date(now()).toISOString(), done: 0, total: 0 };
     // Marked as running before the first await: a second call in the same tick is refused too.
@@ -77,7 +80,9 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
         requestsPerSecond: settings.requestsPerSecond,
         repair,
         restore: o.config.restore,
-        ...(publicBaseUrl ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } } : {}),
+        ...(publicBaseUrl
+          ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } }
+          : {}),
         retireGraceMs: o.config.retireGraceHours * 3_600_000,
         ...(o.pool ? { pool: o.pool } : {}),
         ...(o.rebuild ? { rebuild: o.rebuild } : {}),
@@ -114,7 +119,9 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
       const s = await ready();
       const due = nextDue(s);
       return {
-        titles: [...s.titles.values()].sort((a, b) => b.problems.length - a.problems.length || a.titleId.localeCompare(b.titleId)),
+        titles: [...s.titles.values()].sort(
+          (a, b) => b.problems.length - a.problems.length || a.titleId.localeCompare(b.titleId),
+        ),
         ...(s.last ? { last: s.last } : {}),
         ...(running ? { running: { startedAt: running.startedAt, done: running.done, total: running.total } } : {}),
         ...(due !== undefined ? { nextDue: new Date(due).toISOString() } : {}),

@@ -87,7 +87,21 @@ export class LibraryStore {
 }
 
 /** A title's entry after an audit: last proven whole carried forward when this one found problems. */
-export function nextTitleEntry(prev: LibraryTitle | undefined, now: { titleId: string; version?: string; at: string; problems: AuditProblem[]; repaired?: number; repairedKeys?: string[]; restore?: RestoreState; rebuild?: { jobId: string; detail: string }; chunks?: number; viewersChecked?: number }): LibraryTitle {
+export function nextTitleEntry(
+  prev: LibraryTitle | undefined,
+  now: {
+    titleId: string;
+    version?: string;
+    at: string;
+    problems: AuditProblem[];
+    repaired?: number;
+    repairedKeys?: string[];
+    restore?: RestoreState;
+    rebuild?: { jobId: string; detail: string };
+    chunks?: number;
+    viewersChecked?: number;
+  },
+): LibraryTitle {
   const whole = now.problems.length === 0;
   return {
     titleId: now.titleId,

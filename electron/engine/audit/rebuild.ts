@@ -32,14 +32,24 @@ export function createRebuild(o: RebuildOptions): Rebuild {
     const dir = join(o.dir, safeFileName(titleId));
     await mkdir(dir, { recursive: true });
     const path = join(dir, safeFileName(basename(manifest.source.path)) || 'master');
-    const have = await stat(path).then((s) => s.size === manifest.source.size, () => false);
+    const have = await stat(path).then(
+      (s) => s.size === manifest.source.size,
+      () => false,
+    );
     if (!have) await o.archive.downloadTo(masterKey, path, signal);
     const got = await fingerprintFile(path);
     if (!sameMaster(got, manifest.source)) {
       await rm(path, { force: true });
-      throw new StationError(`${o.archive.locate(masterKey)} is not the master "${manifest.title}" was made from (size or content differs): not transcoding it`, 'archive-master-differs');
+      throw new StationError(
+        `${o.archive.locate(masterKey)} is not the master "${manifest.title}" was made from (size or content differs): not transcoding it`,
+        'archive-master-differs',
+      );
     }
     const jobId = await o.enqueue(path, { titleId, replace: true });
-    return { state: 'queued', jobId, detail: `the package tar is gone from the archive: the archived master ${o.archive.locate(masterKey)} is being transcoded again and will replace the damaged version (job ${jobId})` };
+    return {
+      state: 'queued',
+      jobId,
+      detail: `the package tar is gone from the archive: the archived master ${o.archive.locate(masterKey)} is being transcoded again and will replace the damaged version (job ${jobId})`,
+    };
   };
 }

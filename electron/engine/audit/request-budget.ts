@@ -57,10 +57,12 @@ export function metered(dest: Destination, budget: RequestBudget): Destination {
       yield item;
     }
   };
-  const b = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, cls: RequestClass) => async (...a: A): Promise<R> => {
-    await budget.take(cls);
-    return fn(...a);
-  };
+  const b =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>, cls: RequestClass) =>
+    async (...a: A): Promise<R> => {
+      await budget.take(cls);
+      return fn(...a);
+    };
   return {
     name: dest.name,
     kind: dest.kind,
@@ -73,11 +75,26 @@ export function metered(dest: Destination, budget: RequestBudget): Destination {
     list: (prefix) => pages(dest.list(prefix)),
     listPrefixes: (prefix) => pages(dest.listPrefixes(prefix)),
     read: b((key: string) => dest.read(key), 'B'),
-    readRange: b((key: string, start: number, end: number, signal?: AbortSignal) => dest.readRange(key, start, end, signal), 'B'),
-    ...(dest.requestRestore ? { requestRestore: b((key: string, opts: Parameters<NonNullable<Destination['requestRestore']>>[1]) => dest.requestRestore!(key, opts), 'A') } : {}),
+    readRange: b(
+      (key: string, start: number, end: number, signal?: AbortSignal) => dest.readRange(key, start, end, signal),
+      'B',
+    ),
+    ...(dest.requestRestore
+      ? {
+          requestRestore: b(
+            (key: string, opts: Parameters<NonNullable<Destination['requestRestore']>>[1]) =>
+              dest.requestRestore!(key, opts),
+            'A',
+          ),
+        }
+      : {}),
     getObject: b((key: string, signal?: AbortSignal) => dest.getObject(key, signal), 'B'),
     downloadTo: b((key: string, path: string, signal?: AbortSignal) => dest.downloadTo(key, path, signal), 'B'),
-    writeObject: b((key: string, body: Buffer, opts?: Parameters<Destination['writeObject']>[2]) => dest.writeObject(key, body, opts), 'A'),
+    writeObject: b(
+      (key: string, body: Buffer, opts?: Parameters<Destination['writeObject']>[2]) =>
+        dest.writeObject(key, body, opts),
+      'A',
+    ),
     delete: b((key: string) => dest.delete(key), 'A'),
     expectedEtag: (source, size, md5, stored) => dest.expectedEtag(source, size, md5, stored),
     close: () => undefined,

@@ -15,7 +15,13 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../transfer/adaptive-limit.js';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, type AuditProblem, type AuditRecord, type Manifest, type RestoreState } from '../../common/manifest.js';
+import {
+  MANIFEST_FILE,
+  type AuditProblem,
+  type AuditRecord,
+  type Manifest,
+  type RestoreState,
+} from '../../common/manifest.js';
 import { claimKey, sameMaster, versionKey, type TitleClaim } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
 import { ArchiveTarMissing, repairFromArchive } from './archive-repair.js';
@@ -64,7 +70,13 @@ export interface TitleAuditOptions {
 }
 
 /** Transcode a title again from its archived master, published as a replacement of the damaged version. */
-export type Rebuild = (r: { titleId: string; version: string; masterKey: string; manifest: Manifest; signal?: AbortSignal }) => Promise<{ state: 'waiting'; restore: RestoreState } | { state: 'queued'; jobId: string; detail: string }>;
+export type Rebuild = (r: {
+  titleId: string;
+  version: string;
+  masterKey: string;
+  manifest: Manifest;
+  signal?: AbortSignal;
+}) => Promise<{ state: 'waiting'; restore: RestoreState } | { state: 'queued'; jobId: string; detail: string }>;
 
 async function exists(path: string | undefined): Promise<boolean> {
   if (!path) return false;
@@ -87,20 +99,45 @@ async function ownership(o: TitleAuditOptions): Promise<Ownership> {
   try {
     read = o.claim ?? (await readClaim(o.destination, o.titleId, o.signal));
   } catch (err) {
-    if (err instanceof ForeignClaim) return { owned: false, problem: { key, problem: 'claimed-by-other', detail: err.message } };
+    if (err instanceof ForeignClaim)
+      return { owned: false, problem: { key, problem: 'claimed-by-other', detail: err.message } };
     throw err;
   }
-  if (!read) return { owned: false, ...(o.version ? { version: o.version } : {}), problem: { key, problem: 'missing', detail: 'the title has no claim at this store, so nothing under its prefix is provably its own' } };
+  if (!read)
+    return {
+      owned: false,
+      ...(o.version ? { version: o.version } : {}),
+      problem: {
+        key,
+        problem: 'missing',
+        detail: 'the title has no claim at this store, so nothing under its prefix is provably its own',
+      },
+    };
   const { claim } = read;
   const live = claim.current;
   const version = o.version ?? (live && sameMaster(live.master, o.manifest.source) ? live.version : undefined);
-  if (live && version === live.version && sameMaster(live.master, o.manifest.source)) return { owned: true, claim, version };
-  const what = live ? `the live version is ${live.version} from ${live.master.name} (${live.at.slice(0, 10)})` : 'nothing is live';
-  return { owned: false, claim, ...(version ? { version } : {}), problem: { key, problem: 'not-live', detail: `${version ? `version ${version} of this manifest is not the title's live version` : "this manifest's master is not the title's"}: ${what}` } };
+  if (live && version === live.version && sameMaster(live.master, o.manifest.source))
+    return { owned: true, claim, version };
+  const what = live
+    ? `the live version is ${live.version} from ${live.master.name} (${live.at.slice(0, 10)})`
+    : 'nothing is live';
+  return {
+    owned: false,
+    claim,
+    ...(version ? { version } : {}),
+    problem: {
+      key,
+      problem: 'not-live',
+      detail: `${version ? `version ${version} of this manifest is not the title's live version` : "this manifest's master is not the title's"}: ${what}`,
+    },
+  };
 }
 
 /** The entry points as they must be, from the local package or the version's own copies at the store. */
-async function expectedEntryPoints(o: TitleAuditOptions, version: string): Promise<Map<string, EntryPoint | undefined>> {
+async function expectedEntryPoints(
+  o: TitleAuditOptions,
+  version: string,
+): Promise<Map<string, EntryPoint | undefined>> {
   const out = new Map<string, EntryPoint | undefined>();
   for (const name of entryPointNames(o.manifest)) {
     const listed = o.manifest.files.find((f) => f.path === name);
@@ -122,27 +159,57 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
     for (const f of o.manifest.files) {
       const path = join(o.packageDir ?? '/nonexistent', ...f.path.split('/'));
       // Single-part ETags come from the manifest's MD5; multipart ones need the local file.
-      out.push({ key: versionKey(o.titleId, version, f.path), size: f.size, sha256: f.sha256, etagFor: (stored: string) => o.destination.expectedEtag(new FileSource(path), f.size, f.md5, stored) });
+      out.push({
+        key: versionKey(o.titleId, version, f.path),
+        size: f.size,
+        sha256: f.sha256,
+        etagFor: (stored: string) => o.destination.expectedEtag(new FileSource(path), f.size, f.md5, stored),
+      });
     }
     if (local) {
       const bytes = await readFile(join(o.packageDir!, MANIFEST_FILE));
-      const etag = await o.destination.expectedEtag(new FileSource(join(o.packageDir!, MANIFEST_FILE)), bytes.length, md5(bytes));
-      out.push({ key: versionKey(o.titleId, version, MANIFEST_FILE), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...(etag ? { etag } : {}) });
+      const etag = await o.destination.expectedEtag(
+        new FileSource(join(o.packageDir!, MANIFEST_FILE)),
+        bytes.length,
+        md5(bytes),
+      );
+      out.push({
+        key: versionKey(o.titleId, version, MANIFEST_FILE),
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(etag ? { etag } : {}),
+      });
     } else {
       out.push({ key: versionKey(o.titleId, version, MANIFEST_FILE) }); // the copy the audit itself was read from
     }
     for (const [name, e] of await expectedEntryPoints(o, version)) {
-      out.push({ key: joinKey(o.titleId, name), ignoreStorageClass: true, ...(e ? { size: e.body.length, etag: md5(e.body), sha256: createHash('sha256').update(e.body).digest('hex') } : {}) });
+      out.push({
+        key: joinKey(o.titleId, name),
+        ignoreStorageClass: true,
+        ...(e
+          ? { size: e.body.length, etag: md5(e.body), sha256: createHash('sha256').update(e.body).digest('hex') }
+          : {}),
+      });
     }
     return out;
   }
   const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
   const sourceThere = await exists(o.manifest.source.path);
   const source = new FileSource(o.manifest.source.path);
-  out.push({ key: keys.source, size: o.manifest.source.size, ...(sourceThere ? { etagFor: (stored: string) => o.destination.expectedEtag(source, o.manifest.source.size, undefined, stored) } : {}) });
+  out.push({
+    key: keys.source,
+    size: o.manifest.source.size,
+    ...(sourceThere
+      ? { etagFor: (stored: string) => o.destination.expectedEtag(source, o.manifest.source.size, undefined, stored) }
+      : {}),
+  });
   if (local) {
     const tar = await packageTar(o.packageDir!, o.manifest, o.titleId);
-    out.push({ key: keys.tar, size: tar.size, etagFor: (stored: string) => o.destination.expectedEtag(tar, tar.size, undefined, stored) });
+    out.push({
+      key: keys.tar,
+      size: tar.size,
+      etagFor: (stored: string) => o.destination.expectedEtag(tar, tar.size, undefined, stored),
+    });
   } else {
     out.push({ key: keys.tar });
   }
@@ -158,7 +225,10 @@ function missingPackage(o: TitleAuditOptions): StationError {
   );
 }
 
-type Repaired = NonNullable<AuditRecord['repaired']> & { waiting?: RestoreState; rebuilding?: NonNullable<AuditRecord['rebuild']> };
+type Repaired = NonNullable<AuditRecord['repaired']> & {
+  waiting?: RestoreState;
+  rebuilding?: NonNullable<AuditRecord['rebuild']>;
+};
 
 async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<Repaired> {
   const wrong = new Set(first.problems.filter((p) => p.problem !== 'unexpected').map((p) => p.key));
@@ -183,18 +253,41 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
     }).catch(async (err: unknown) => {
       // No tar to read from: the archived master, transcoded again, is the way back.
       if (!(err instanceof ArchiveTarMissing && err.masterThere && o.rebuild)) throw err;
-      return { state: 'rebuild' as const, rebuild: await o.rebuild({ titleId: o.titleId, version, masterKey: err.masterKey, manifest: o.manifest, ...(o.signal ? { signal: o.signal } : {}) }), masterKey: err.masterKey };
+      return {
+        state: 'rebuild' as const,
+        rebuild: await o.rebuild({
+          titleId: o.titleId,
+          version,
+          masterKey: err.masterKey,
+          manifest: o.manifest,
+          ...(o.signal ? { signal: o.signal } : {}),
+        }),
+        masterKey: err.masterKey,
+      };
     });
     if (r.state === 'rebuild') {
       if (r.rebuild.state === 'waiting') return { uploaded, deleted, waiting: r.rebuild.restore };
-      return { uploaded, deleted, rebuilding: { jobId: r.rebuild.jobId, masterKey: r.masterKey, detail: r.rebuild.detail } };
+      return {
+        uploaded,
+        deleted,
+        rebuilding: { jobId: r.rebuild.jobId, masterKey: r.masterKey, detail: r.rebuild.detail },
+      };
     }
     if (r.state === 'waiting') return { uploaded, deleted, waiting: r.restore };
     uploaded.push(...r.uploaded);
     fromArchive = { bytesRead: r.bytesRead, bytesRepaired: r.bytesRepaired, requests: r.requests };
   } else if (dataWrong && !local && o.role === 'origin') throw missingPackage(o);
   // The local copy must itself be whole before it is used to repair anything.
-  if (dataWrong && local && o.ffprobePath) assertVerified(await verifyPackage({ packageDir: o.packageDir!, ffprobePath: o.ffprobePath, mode: 'check', ...(o.keys ? { keys: o.keys } : {}), ...(o.signal ? { signal: o.signal } : {}) }));
+  if (dataWrong && local && o.ffprobePath)
+    assertVerified(
+      await verifyPackage({
+        packageDir: o.packageDir!,
+        ffprobePath: o.ffprobePath,
+        mode: 'check',
+        ...(o.keys ? { keys: o.keys } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      }),
+    );
   if (o.role === 'origin' && dataWrong && !fromArchive) {
     // The upload's own code: data before the playlists that name it, through the shared pool; the entry points last.
     const repaired = await uploadPackage({
@@ -213,22 +306,46 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
     for (const [name, e] of await expectedEntryPoints(o, version)) {
       const key = joinKey(o.titleId, name);
       if (!wrong.has(key)) continue;
-      if (!e) throw new StationError(`${key} cannot be rebuilt: the version's own ${name} is gone from the store and from the station`, 'package-missing');
-      await o.destination.writeObject(key, e.body, { contentType: contentTypeFor(name), ...(o.signal ? { signal: o.signal } : {}) });
+      if (!e)
+        throw new StationError(
+          `${key} cannot be rebuilt: the version's own ${name} is gone from the store and from the station`,
+          'package-missing',
+        );
+      await o.destination.writeObject(key, e.body, {
+        contentType: contentTypeFor(name),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       uploaded.push(key);
     }
   } else {
     const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
     if (wrong.has(keys.source)) {
-      if (!(await exists(o.manifest.source.path))) throw new StationError(`The master ${o.manifest.source.path} is gone: the archive copy of it cannot be re-uploaded`, 'source-missing');
+      if (!(await exists(o.manifest.source.path)))
+        throw new StationError(
+          `The master ${o.manifest.source.path} is gone: the archive copy of it cannot be re-uploaded`,
+          'source-missing',
+        );
       const d = await hashFile(o.manifest.source.path, o.signal);
-      await o.destination.put({ localPath: o.manifest.source.path, key: keys.source, size: d.size, md5: d.md5, force: true, ...(o.signal ? { signal: o.signal } : {}) });
+      await o.destination.put({
+        localPath: o.manifest.source.path,
+        key: keys.source,
+        size: d.size,
+        md5: d.md5,
+        force: true,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       uploaded.push(keys.source);
     }
     // Without the local package the tar cannot be made again; it stands as a problem (the origin's
     // repair transcodes the archived master again, and the new version brings its own tar).
     if (wrong.has(keys.tar) && local) {
-      await o.destination.putSource({ source: await packageTar(o.packageDir!, o.manifest, o.titleId), key: keys.tar, contentType: 'application/x-tar', force: true, ...(o.signal ? { signal: o.signal } : {}) });
+      await o.destination.putSource({
+        source: await packageTar(o.packageDir!, o.manifest, o.titleId),
+        key: keys.tar,
+        contentType: 'application/x-tar',
+        force: true,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       uploaded.push(keys.tar);
     }
   }
@@ -261,7 +378,9 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
       },
     ];
   }
-  const others = [...new Set([own.claim.pending?.version, ...own.claim.retired.map((r) => r.version)])].filter((v): v is string => !!v && v !== own.version);
+  const others = [...new Set([own.claim.pending?.version, ...own.claim.retired.map((r) => r.version)])].filter(
+    (v): v is string => !!v && v !== own.version,
+  );
   const run = async (): Promise<AuditRecord> =>
     auditDestination({
       destination: o.destination,
@@ -279,5 +398,8 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
   if (waiting) return [{ ...first, version: own.version, restore: waiting }];
   if (rebuilding) return [{ ...first, version: own.version, rebuild: rebuilding }];
   const second = await run();
-  return [{ ...first, version: own.version }, { ...second, version: own.version, repaired }];
+  return [
+    { ...first, version: own.version },
+    { ...second, version: own.version, repaired },
+  ];
 }

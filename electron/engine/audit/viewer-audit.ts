@@ -50,7 +50,10 @@ export async function auditViewers(o: ViewerAuditOptions): Promise<ViewerAuditRe
   const fetchOne = async (key: string): Promise<Buffer | string> => {
     await o.budget?.take('B', o.signal);
     try {
-      const res = await fetch(url(key), { ...(o.signal ? { signal: o.signal } : {}), headers: { 'user-agent': 'IngestStation-audit' } });
+      const res = await fetch(url(key), {
+        ...(o.signal ? { signal: o.signal } : {}),
+        headers: { 'user-agent': 'IngestStation-audit' },
+      });
       if (!res.ok) return `HTTP ${res.status}`;
       const body = Buffer.from(await res.arrayBuffer());
       bytes += body.length;
@@ -63,12 +66,20 @@ export async function auditViewers(o: ViewerAuditOptions): Promise<ViewerAuditRe
     const key = versionKey(o.titleId, o.version, path);
     const got = await fetchOne(key);
     if (typeof got === 'string') {
-      problems.push({ key, problem: 'viewers-missing', detail: `${url(key)} answers ${got} to viewers; the store holds it` });
+      problems.push({
+        key,
+        problem: 'viewers-missing',
+        detail: `${url(key)} answers ${got} to viewers; the store holds it`,
+      });
       return;
     }
     const sha = createHash('sha256').update(got).digest('hex');
     if (got.length !== expect.size || sha !== expect.sha256) {
-      problems.push({ key, problem: 'viewers-mismatch', detail: `${url(key)} serves ${got.length} bytes with SHA-256 ${sha.slice(0, 16)}…; the manifest says ${expect.size} bytes, ${expect.sha256.slice(0, 16)}… — a stale copy at the CDN (purge this URL)` });
+      problems.push({
+        key,
+        problem: 'viewers-mismatch',
+        detail: `${url(key)} serves ${got.length} bytes with SHA-256 ${sha.slice(0, 16)}…; the manifest says ${expect.size} bytes, ${expect.sha256.slice(0, 16)}… — a stale copy at the CDN (purge this URL)`,
+      });
     }
   };
   const playlists = o.manifest.files.filter((f) => PLAYLIST.test(f.kind));
@@ -79,8 +90,14 @@ export async function auditViewers(o: ViewerAuditOptions): Promise<ViewerAuditRe
   const entry = `${o.titleId}/master.m3u8`;
   if (playlists.some((f) => f.path === 'master.m3u8')) {
     const got = await fetchOne(entry);
-    if (typeof got === 'string') problems.push({ key: entry, problem: 'viewers-missing', detail: `${url(entry)} answers ${got} to viewers` });
-    else if (!got.toString('utf8').includes(`${o.version}/`)) problems.push({ key: entry, problem: 'viewers-mismatch', detail: `${url(entry)} does not lead into the live version ${o.version}: a stale entry point at the CDN (purge this URL)` });
+    if (typeof got === 'string')
+      problems.push({ key: entry, problem: 'viewers-missing', detail: `${url(entry)} answers ${got} to viewers` });
+    else if (!got.toString('utf8').includes(`${o.version}/`))
+      problems.push({
+        key: entry,
+        problem: 'viewers-mismatch',
+        detail: `${url(entry)} does not lead into the live version ${o.version}: a stale entry point at the CDN (purge this URL)`,
+      });
   }
   return { problems, playlists: playlists.length + 1, chunks: chosen.length, chunksTotal: segments.length, bytes };
 }

@@ -11,12 +11,22 @@ import type { CaptionFile } from '../../common/media.js';
 const FORMATS = new Set(['srt', 'vtt', 'scc']);
 
 /** What a caption file's name says about it, relative to its master's stem; undefined when it is not one. */
-export function captionFromName(masterStem: string, fileName: string, defaultLanguage: string): Omit<CaptionFile, 'path'> | undefined {
+export function captionFromName(
+  masterStem: string,
+  fileName: string,
+  defaultLanguage: string,
+): Omit<CaptionFile, 'path'> | undefined {
   const ext = extname(fileName).slice(1).toLowerCase();
   if (!FORMATS.has(ext)) return undefined;
   const stem = fileName.slice(0, -ext.length - 1);
   if (stem !== masterStem && !stem.startsWith(`${masterStem}.`)) return undefined;
-  const tokens = stem === masterStem ? [] : stem.slice(masterStem.length + 1).split('.').map((t) => t.toLowerCase());
+  const tokens =
+    stem === masterStem
+      ? []
+      : stem
+          .slice(masterStem.length + 1)
+          .split('.')
+          .map((t) => t.toLowerCase());
   let language: string | undefined;
   let sdh = false;
   let forced = false;

@@ -22,8 +22,17 @@ function bufferSource(body: Buffer): ByteSource {
   };
 }
 
-export async function checkConnection(name: string, cfg: DestinationConfig, baseDir: string, journalDir: string): Promise<ConnectionTest> {
-  const dest = createDestination(name, cfg, baseDir, { journalDir, retry: { attempts: 1, baseMs: 0, maxMs: 0 }, idleTimeoutMs: 10_000 });
+export async function checkConnection(
+  name: string,
+  cfg: DestinationConfig,
+  baseDir: string,
+  journalDir: string,
+): Promise<ConnectionTest> {
+  const dest = createDestination(name, cfg, baseDir, {
+    journalDir,
+    retry: { attempts: 1, baseMs: 0, maxMs: 0 },
+    idleTimeoutMs: 10_000,
+  });
   const steps: ConnectionStep[] = [];
   const key = `${CHECK_PREFIX}/${Date.now()}-${randomBytes(4).toString('hex')}.txt`;
   const body = Buffer.from(`Ingest Station connection check ${new Date().toISOString()}\n`);
@@ -34,7 +43,12 @@ export async function checkConnection(name: string, cfg: DestinationConfig, base
       steps.push({ step: label, ok: true, ms: Math.round(performance.now() - t0), ...(detail ? { detail } : {}) });
       return true;
     } catch (err) {
-      steps.push({ step: label, ok: false, ms: Math.round(performance.now() - t0), detail: describeTransferError(err, label).message });
+      steps.push({
+        step: label,
+        ok: false,
+        ms: Math.round(performance.now() - t0),
+        detail: describeTransferError(err, label).message,
+      });
       return false;
     }
   };

@@ -127,7 +127,11 @@ export interface Destination {
    * the destination's archive class: these objects must stay readable. Returns the new ETag.
    * Stores that ignore the headers are caught by the callers' read-back (engine/title/claim.ts).
    */
-  writeObject(key: string, body: Buffer, opts?: WriteCondition & { contentType?: string; signal?: AbortSignal }): Promise<{ etag?: string }>;
+  writeObject(
+    key: string,
+    body: Buffer,
+    opts?: WriteCondition & { contentType?: string; signal?: AbortSignal },
+  ): Promise<{ etag?: string }>;
   delete(key: string): Promise<void>;
   /**
    * The ETag this destination reports for these bytes when this station uploads them (MD5, or the
@@ -154,7 +158,13 @@ export function contentTypeFor(key: string): string {
 
 /** Keys are slash-separated and may not climb out of the destination root. */
 export function assertSafeKey(key: string): void {
-  if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '') || key.includes('\\') || key.includes('\0')) {
+  if (
+    !key ||
+    key.startsWith('/') ||
+    key.split('/').some((p) => p === '..' || p === '') ||
+    key.includes('\\') ||
+    key.includes('\0')
+  ) {
     throw new Error(`Unsafe object key: ${JSON.stringify(key)}`);
   }
 }

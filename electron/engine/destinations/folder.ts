@@ -12,7 +12,16 @@ import { dirname, join, relative, sep } from 'node:path';
 import { PreconditionFailed, StationError, throwIfAborted } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
 import { assertInside } from '../util/contained-path.js';
-import { assertSafeKey, type Destination, type PutRequest, type PutResult, type PutSourceRequest, type RemoteObject, type StoredObject, type WriteCondition } from './destination.js';
+import {
+  assertSafeKey,
+  type Destination,
+  type PutRequest,
+  type PutResult,
+  type PutSourceRequest,
+  type RemoteObject,
+  type StoredObject,
+  type WriteCondition,
+} from './destination.js';
 
 const CHUNK = 8 * 1024 * 1024;
 
@@ -45,7 +54,11 @@ export class FolderDestination implements Destination {
   }
 
   /** Write chunks to a temp name beside the target, fsync, then rename: whole file or none. */
-  private async writeAtomically(target: string, chunks: AsyncIterable<Buffer>, onProgress?: (b: number) => void): Promise<{ tmp: string; md5: string; written: number; commit(): Promise<void>; discard(): Promise<void> }> {
+  private async writeAtomically(
+    target: string,
+    chunks: AsyncIterable<Buffer>,
+    onProgress?: (b: number) => void,
+  ): Promise<{ tmp: string; md5: string; written: number; commit(): Promise<void>; discard(): Promise<void> }> {
     await mkdir(this.root, { recursive: true });
     await mkdir(dirname(target), { recursive: true });
     // mkdir follows a symlinked folder: check again now that the parents exist.
@@ -68,7 +81,13 @@ export class FolderDestination implements Destination {
       throw err;
     }
     await out.close();
-    return { tmp, md5: md5.digest('hex'), written, commit: () => rename(tmp, target), discard: () => rm(tmp, { force: true }) };
+    return {
+      tmp,
+      md5: md5.digest('hex'),
+      written,
+      commit: () => rename(tmp, target),
+      discard: () => rm(tmp, { force: true }),
+    };
   }
 
   async put(req: PutRequest): Promise<PutResult> {
@@ -84,7 +103,10 @@ export class FolderDestination implements Destination {
     // preparation would make it emit an AbortError nobody listens to yet (an uncaught exception).
     const { localPath, signal } = req;
     const read = async function* (): AsyncIterable<Buffer> {
-      yield* createReadStream(localPath, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>;
+      yield* createReadStream(localPath, {
+        highWaterMark: 1 << 20,
+        ...(signal ? { signal } : {}),
+      }) as AsyncIterable<Buffer>;
     };
     const w = await this.writeAtomically(target, read(), req.onProgress);
     if ((req.md5 && w.md5 !== req.md5) || w.written !== req.size) {
@@ -153,7 +175,8 @@ export class FolderDestination implements Destination {
     try {
       const out = Buffer.alloc(end - start);
       const { bytesRead } = await fh.read(out, 0, out.length, start);
-      if (bytesRead !== out.length) throw new StationError(`${this.locate(key)} is shorter than ${end} bytes`, 'short-read');
+      if (bytesRead !== out.length)
+        throw new StationError(`${this.locate(key)} is shorter than ${end} bytes`, 'short-read');
       return out;
     } finally {
       await fh.close();
@@ -187,12 +210,19 @@ export class FolderDestination implements Destination {
    * ifAbsent: the temp file is hard-linked to the key, which fails if anything is there (atomic);
    * ifEtag: compared, then renamed (atomic within one station, whose claims run one at a time).
    */
-  async writeObject(key: string, body: Buffer, opts: WriteCondition & { signal?: AbortSignal } = {}): Promise<{ etag?: string }> {
+  async writeObject(
+    key: string,
+    body: Buffer,
+    opts: WriteCondition & { signal?: AbortSignal } = {},
+  ): Promise<{ etag?: string }> {
     throwIfAborted(opts.signal);
     const target = await this.checkedPath(key);
-    const w = await this.writeAtomically(target, (async function* () {
-      yield body;
-    })());
+    const w = await this.writeAtomically(
+      target,
+      (async function* () {
+        yield body;
+      })(),
+    );
     try {
       if (opts.ifAbsent) {
         await link(w.tmp, target).catch((err: NodeJS.ErrnoException) => {

@@ -5,7 +5,12 @@ import { FolderDestination } from './folder.js';
 import { S3Destination, type S3Runtime } from './s3.js';
 
 /** Build a destination from its config; relative folder paths resolve against baseDir. */
-export function createDestination(name: string, cfg: DestinationConfig, baseDir: string, runtime: S3Runtime): Destination {
+export function createDestination(
+  name: string,
+  cfg: DestinationConfig,
+  baseDir: string,
+  runtime: S3Runtime,
+): Destination {
   switch (cfg.type) {
     case 's3':
       return new S3Destination(name, cfg, runtime);

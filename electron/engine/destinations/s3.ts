@@ -9,7 +9,17 @@
  * Retries are the station's own (transfer/retry.ts): the SDK's are off so a request is never
  * retried twice over, and every request has connection and idle timeouts so a stall cannot hang.
  */
-import { DeleteObjectCommand, GetObjectCommand, RestoreObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  RestoreObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -29,7 +39,20 @@ import type { TokenBucket } from '../transfer/token-bucket.js';
 import type { ThroughputMeter } from '../transfer/throughput-meter.js';
 import { Agent as HttpAgent, type Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { assertSafeKey, contentTypeFor, joinKey, type Destination, type PutRequest, type PutResult, type ProgressCallback, type PutSourceRequest, type RemoteObject, type RestoreTier, type StoredObject, type WriteCondition } from './destination.js';
+import {
+  assertSafeKey,
+  contentTypeFor,
+  joinKey,
+  type Destination,
+  type PutRequest,
+  type PutResult,
+  type ProgressCallback,
+  type PutSourceRequest,
+  type RemoteObject,
+  type RestoreTier,
+  type StoredObject,
+  type WriteCondition,
+} from './destination.js';
 
 const MIB = 1024 * 1024;
 
@@ -51,17 +74,18 @@ export interface S3Runtime {
   log?: (message: string) => void;
 }
 
-
 /**
  * Bodies are signed as UNSIGNED-PAYLOAD. The SDK otherwise SHA-256-hashes every Buffer body on the
  * main thread to sign it (~3 CPU-s per GiB, measured as the bottleneck on 2 cores); integrity is
  * already enforced end to end by the Content-MD5 every data request carries, which the store checks.
  */
-const unsignedPayload = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
-  const req = args.request as { headers?: Record<string, string>; body?: unknown };
-  if (req.headers && req.body instanceof Uint8Array && req.headers['content-md5']) req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-  return next(args);
-};
+const unsignedPayload =
+  (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+    const req = args.request as { headers?: Record<string, string>; body?: unknown };
+    if (req.headers && req.body instanceof Uint8Array && req.headers['content-md5'])
+      req.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    return next(args);
+  };
 
 /**
  * B2 answers 503 "no tomes available" when the storage pod behind a connection is full; its advice
@@ -69,34 +93,55 @@ const unsignedPayload = (next: (args: { request: unknown }) => Promise<unknown>)
  * soon as its answer is read, so the retry would take it again: every idle connection is closed,
  * and the retry opens a fresh one (requests in flight keep theirs).
  */
-const freshConnectionAfterNoTomes = (agents: Agent[]) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-  try {
-    return await next(args);
-  } catch (err) {
-    if (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 503 && /no tomes available/i.test(err.message)) dropIdleConnections(agents);
-    throw err;
-  }
-};
+const freshConnectionAfterNoTomes =
+  (agents: Agent[]) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    try {
+      return await next(args);
+    } catch (err) {
+      if (
+        err instanceof S3ServiceException &&
+        err.$metadata?.httpStatusCode === 503 &&
+        /no tomes available/i.test(err.message)
+      )
+        dropIdleConnections(agents);
+      throw err;
+    }
+  };
 
 function dropIdleConnections(agents: Agent[]): void {
-  for (const agent of agents) for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
+  for (const agent of agents)
+    for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
 }
 
 /** Every request to the store counted in and out, for the station's in-flight graph. */
-const countRequests = (meter: ThroughputMeter) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-  meter.request(1);
-  try {
-    return await next(args);
-  } finally {
-    meter.request(-1);
-  }
-};
+const countRequests =
+  (meter: ThroughputMeter) => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    meter.request(1);
+    try {
+      return await next(args);
+    } finally {
+      meter.request(-1);
+    }
+  };
 
-export function createS3Client(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs' | 'meter'> = {}): S3Client {
-  const agents = [new HttpAgent({ keepAlive: true, maxSockets: 64 }), new HttpsAgent({ keepAlive: true, maxSockets: 64 })];
+export function createS3Client(
+  cfg: S3DestinationConfig,
+  runtime: Pick<S3Runtime, 'idleTimeoutMs' | 'meter'> = {},
+): S3Client {
+  const agents = [
+    new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  ];
   const client = makeClient(cfg, runtime, agents);
-  client.middlewareStack.add(freshConnectionAfterNoTomes(agents) as never, { step: 'finalizeRequest', name: 'ingestStationFreshConnection' });
-  if (runtime.meter) client.middlewareStack.add(countRequests(runtime.meter) as never, { step: 'finalizeRequest', name: 'ingestStationCountRequests' });
+  client.middlewareStack.add(freshConnectionAfterNoTomes(agents) as never, {
+    step: 'finalizeRequest',
+    name: 'ingestStationFreshConnection',
+  });
+  if (runtime.meter)
+    client.middlewareStack.add(countRequests(runtime.meter) as never, {
+      step: 'finalizeRequest',
+      name: 'ingestStationCountRequests',
+    });
   // B2 insists that x-amz-content-sha256 is signed, and nothing in its documentation says it
   // accepts UNSIGNED-PAYLOAD: a wrong guess would fail every upload at the real origin, and no store
   // here can tell. So the b2 preset signs each body's SHA-256 (cheap next to a WAN); others do not.
@@ -110,13 +155,19 @@ export function signsPayload(cfg: Pick<S3DestinationConfig, 'preset'>): boolean 
   return cfg.preset === 'b2';
 }
 
-function makeClient(cfg: S3DestinationConfig, runtime: Pick<S3Runtime, 'idleTimeoutMs'>, [httpAgent, httpsAgent]: Agent[]): S3Client {
+function makeClient(
+  cfg: S3DestinationConfig,
+  runtime: Pick<S3Runtime, 'idleTimeoutMs'>,
+  [httpAgent, httpsAgent]: Agent[],
+): S3Client {
   const endpoint = endpointFor(cfg);
   return new S3Client({
     region: cfg.region,
     ...(endpoint ? { endpoint } : {}),
     forcePathStyle: cfg.forcePathStyle,
-    ...(cfg.accessKeyId && cfg.secretAccessKey ? { credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } } : {}),
+    ...(cfg.accessKeyId && cfg.secretAccessKey
+      ? { credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } }
+      : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 1,
@@ -135,7 +186,11 @@ const unquote = (etag: string | undefined): string | undefined => etag?.replace(
 async function expectedMultipartEtag(source: ByteSource, size: number, partSize: number): Promise<string> {
   const md5s: string[] = [];
   for (let offset = 0; offset < size; offset += partSize) {
-    md5s.push(createHash('md5').update(await source.read(offset, Math.min(partSize, size - offset))).digest('hex'));
+    md5s.push(
+      createHash('md5')
+        .update(await source.read(offset, Math.min(partSize, size - offset)))
+        .digest('hex'),
+    );
   }
   return multipartEtag(md5s);
 }
@@ -167,7 +222,10 @@ export class S3Destination implements Destination {
 
   describe(): string {
     const endpoint = endpointFor(this.cfg);
-    return `s3://${this.cfg.bucket}${this.cfg.prefix ? '/' + this.cfg.prefix.replace(/^\/+|\/+$/g, '') : ''}` + (endpoint ? ` at ${endpoint}` : '');
+    return (
+      `s3://${this.cfg.bucket}${this.cfg.prefix ? '/' + this.cfg.prefix.replace(/^\/+|\/+$/g, '') : ''}` +
+      (endpoint ? ` at ${endpoint}` : '')
+    );
   }
 
   locate(key: string): string {
@@ -189,7 +247,10 @@ export class S3Destination implements Destination {
   }
 
   private journalPath(fullKey: string): string {
-    const id = createHash('sha256').update(`${this.endpointId()}\n${this.cfg.bucket}\n${fullKey}`).digest('hex').slice(0, 32);
+    const id = createHash('sha256')
+      .update(`${this.endpointId()}\n${this.cfg.bucket}\n${fullKey}`)
+      .digest('hex')
+      .slice(0, 32);
     return join(this.runtime.journalDir, `${id}.jsonl`);
   }
 
@@ -198,7 +259,14 @@ export class S3Destination implements Destination {
   }
 
   /** `size`: the caller's (known already; the source's identity is read by the upload itself, once). */
-  private multipart(source: ByteSource, size: number, Key: string, contentType: string, signal: AbortSignal | undefined, onProgress: ProgressCallback | undefined) {
+  private multipart(
+    source: ByteSource,
+    size: number,
+    Key: string,
+    contentType: string,
+    signal: AbortSignal | undefined,
+    onProgress: ProgressCallback | undefined,
+  ) {
     return uploadMultipart({
       client: this.client,
       bucket: this.cfg.bucket,
@@ -227,35 +295,46 @@ export class S3Destination implements Destination {
     return this.runtime.retry ? { policy: this.runtime.retry } : {};
   }
 
-  private async putBuffer(Key: string, body: Buffer, md5: string, contentType: string, signal: AbortSignal | undefined, condition: WriteCondition = {}, storageClass = this.cfg.storageClass): Promise<string | undefined> {
+  private async putBuffer(
+    Key: string,
+    body: Buffer,
+    md5: string,
+    contentType: string,
+    signal: AbortSignal | undefined,
+    condition: WriteCondition = {},
+    storageClass = this.cfg.storageClass,
+  ): Promise<string | undefined> {
     await this.runtime.bandwidth?.take(body.length, signal);
     const abort = linkedAbort(signal);
     try {
       const out = await withRetry(
         `Upload of ${Key} to ${this.name}`,
         () =>
-          this.client.send(
-            new PutObjectCommand({
-              // radosgw compares If-Match with the unquoted ETag only; AWS accepts it unquoted too.
-              ...(condition.ifAbsent ? { IfNoneMatch: '*' } : {}),
-              ...(condition.ifEtag ? { IfMatch: condition.ifEtag } : {}),
-              Bucket: this.cfg.bucket,
-              Key,
-              Body: body,
-              ContentLength: body.length,
-              ContentMD5: md5HexToBase64(md5),
-              ...(this.checksum ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
-              ContentType: contentType,
-              ...(storageClass ? { StorageClass: storageClass as StorageClass } : {}),
+          this.client
+            .send(
+              new PutObjectCommand({
+                // radosgw compares If-Match with the unquoted ETag only; AWS accepts it unquoted too.
+                ...(condition.ifAbsent ? { IfNoneMatch: '*' } : {}),
+                ...(condition.ifEtag ? { IfMatch: condition.ifEtag } : {}),
+                Bucket: this.cfg.bucket,
+                Key,
+                Body: body,
+                ContentLength: body.length,
+                ContentMD5: md5HexToBase64(md5),
+                ...(this.checksum ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
+                ContentType: contentType,
+                ...(storageClass ? { StorageClass: storageClass as StorageClass } : {}),
+              }),
+              { abortSignal: abort.signal },
+            )
+            .catch((err: unknown) => {
+              // 412: the precondition failed; 409 ConditionalRequestConflict: a concurrent conditional
+              // write won. Either way the caller reads again and decides; neither is worth a retry.
+              const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
+              if ((condition.ifAbsent || condition.ifEtag) && (status === 412 || status === 409))
+                throw new PreconditionFailed(`${this.name}:${Key}`);
+              throw err;
             }),
-            { abortSignal: abort.signal },
-          ).catch((err: unknown) => {
-            // 412: the precondition failed; 409 ConditionalRequestConflict: a concurrent conditional
-            // write won. Either way the caller reads again and decides; neither is worth a retry.
-            const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
-            if ((condition.ifAbsent || condition.ifEtag) && (status === 412 || status === 409)) throw new PreconditionFailed(`${this.name}:${Key}`);
-            throw err;
-          }),
         { signal: abort.signal, ...this.retryContext() },
       );
       // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
@@ -273,20 +352,36 @@ export class S3Destination implements Destination {
     throwIfAborted(req.signal);
     const Key = this.fullKey(req.key);
     const contentType = req.contentType ?? contentTypeFor(req.key);
-    const existing = req.force ? undefined : req.existing !== undefined ? (req.existing ?? undefined) : await this.head(req.key);
-    if (existing && existing.size === req.size && existing.etag === (await this.expectedEtag(new FileSource(req.localPath), req.size, req.md5, existing.etag))) {
+    const existing = req.force
+      ? undefined
+      : req.existing !== undefined
+        ? (req.existing ?? undefined)
+        : await this.head(req.key);
+    if (
+      existing &&
+      existing.size === req.size &&
+      existing.etag === (await this.expectedEtag(new FileSource(req.localPath), req.size, req.md5, existing.etag))
+    ) {
       // Already there: acknowledged, but not by this run.
       req.onProgress?.(req.size, { inFlight: 0, reused: req.size });
       return { skipped: true };
     }
     if (req.size <= this.threshold) {
       const body = await readFile(req.localPath);
-      if (body.length !== req.size) throw new StationError(`${req.localPath} changed since it was verified`, 'source-changed');
+      if (body.length !== req.size)
+        throw new StationError(`${req.localPath} changed since it was verified`, 'source-changed');
       await this.putBuffer(Key, body, req.md5 ?? createHash('md5').update(body).digest('hex'), contentType, req.signal);
       req.onProgress?.(req.size);
       return { skipped: false };
     }
-    const { parts, partsReused, partsSent, bytesSent, resumed } = await this.multipart(new FileSource(req.localPath), req.size, Key, contentType, req.signal, req.onProgress);
+    const { parts, partsReused, partsSent, bytesSent, resumed } = await this.multipart(
+      new FileSource(req.localPath),
+      req.size,
+      Key,
+      contentType,
+      req.signal,
+      req.onProgress,
+    );
     return { skipped: false, transfer: { parts, partsReused, partsSent, bytesSent, resumed } };
   }
 
@@ -310,12 +405,26 @@ export class S3Destination implements Destination {
 
   async head(key: string): Promise<RemoteObject | undefined> {
     try {
-      const out = await withRetry(`HEAD ${key} on ${this.name}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
+      const out = await withRetry(
+        `HEAD ${key} on ${this.name}`,
+        () => this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })),
+        this.retryContext(),
+      );
       const etag = unquote(out.ETag);
       const restore = parseRestore(out.Restore);
-      return { key, size: out.ContentLength ?? 0, ...(etag ? { etag } : {}), ...(out.StorageClass ? { storageClass: out.StorageClass } : {}), ...(restore ? { restore } : {}) };
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        ...(etag ? { etag } : {}),
+        ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
+        ...(restore ? { restore } : {}),
+      };
     } catch (err) {
-      if (/NotFound|NoSuchKey|\(HTTP 404\)/.test((err as Error).message) || (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404)) return undefined;
+      if (
+        /NotFound|NoSuchKey|\(HTTP 404\)/.test((err as Error).message) ||
+        (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 404)
+      )
+        return undefined;
       throw err;
     }
   }
@@ -324,13 +433,27 @@ export class S3Destination implements Destination {
     const base = this.keyPrefix();
     let ContinuationToken: string | undefined;
     do {
-      const page = await withRetry(`Listing ${prefix} on ${this.name}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, ...(ContinuationToken ? { ContinuationToken } : {}) })), this.retryContext(),
+      const page = await withRetry(
+        `Listing ${prefix} on ${this.name}`,
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.cfg.bucket,
+              Prefix: base + prefix,
+              ...(ContinuationToken ? { ContinuationToken } : {}),
+            }),
+          ),
+        this.retryContext(),
       );
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
         const etag = unquote(o.ETag);
-        yield { key: o.Key.slice(base.length), size: o.Size ?? 0, ...(etag ? { etag } : {}), ...(o.StorageClass ? { storageClass: o.StorageClass } : {}) };
+        yield {
+          key: o.Key.slice(base.length),
+          size: o.Size ?? 0,
+          ...(etag ? { etag } : {}),
+          ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
+        };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
@@ -338,7 +461,11 @@ export class S3Destination implements Destination {
 
   async read(key: string): Promise<Uint8Array> {
     try {
-      const out = await withRetry(`Reading ${key} from ${this.name}`, () => this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
+      const out = await withRetry(
+        `Reading ${key} from ${this.name}`,
+        () => this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })),
+        this.retryContext(),
+      );
       if (!out.Body) throw new Error('empty body');
       return await out.Body.transformToByteArray();
     } catch (err) {
@@ -347,7 +474,13 @@ export class S3Destination implements Destination {
   }
 
   /** A stream of unknown length (stdin): lib-storage, bounded memory, aborted on failure; not resumable. */
-  async putStream(req: { stream: Readable; key: string; contentType?: string; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<{ etag?: string; size: number }> {
+  async putStream(req: {
+    stream: Readable;
+    key: string;
+    contentType?: string;
+    signal?: AbortSignal;
+    onProgress?: (bytes: number) => void;
+  }): Promise<{ etag?: string; size: number }> {
     assertSafeKey(req.key);
     const sent = await uploadStream({
       client: this.client,
@@ -363,27 +496,43 @@ export class S3Destination implements Destination {
     });
     // Read back what the store holds (some stores' Complete answers carry no ETag).
     const held = await this.head(req.key);
-    if (!held || held.size !== sent.size) throw new StationError(`${this.locate(req.key)}: the store holds ${held ? `${held.size} bytes` : 'nothing'} after ${sent.size} bytes were streamed`, 'size-mismatch');
-    return { size: sent.size, ...(held.etag ?? sent.etag ? { etag: held.etag ?? sent.etag } : {}) };
+    if (!held || held.size !== sent.size)
+      throw new StationError(
+        `${this.locate(req.key)}: the store holds ${held ? `${held.size} bytes` : 'nothing'} after ${sent.size} bytes were streamed`,
+        'size-mismatch',
+      );
+    return { size: sent.size, ...((held.etag ?? sent.etag) ? { etag: held.etag ?? sent.etag } : {}) };
   }
 
   async readRange(key: string, start: number, end: number, signal?: AbortSignal): Promise<Buffer> {
-    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start)) throw new RangeError(`readRange(${key}): bad range [${start}, ${end})`);
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start))
+      throw new RangeError(`readRange(${key}): bad range [${start}, ${end})`);
     const what = `Reading bytes ${start}–${end - 1} of ${key} from ${this.name}`;
     try {
       const body = await withRetry(
         what,
         async () => {
-          const r = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), Range: `bytes=${start}-${end - 1}` }), signal ? { abortSignal: signal } : {});
+          const r = await this.client.send(
+            new GetObjectCommand({
+              Bucket: this.cfg.bucket,
+              Key: this.fullKey(key),
+              Range: `bytes=${start}-${end - 1}`,
+            }),
+            signal ? { abortSignal: signal } : {},
+          );
           return Buffer.from(r.Body ? await r.Body.transformToByteArray() : new Uint8Array());
         },
         { ...(signal ? { signal } : {}), ...this.retryContext() },
       );
-      if (body.length !== end - start) throw new StationError(`${what}: the store sent ${body.length} bytes, not ${end - start}`, 'short-read');
+      if (body.length !== end - start)
+        throw new StationError(`${what}: the store sent ${body.length} bytes, not ${end - start}`, 'short-read');
       return body;
     } catch (err) {
       if (/InvalidObjectState/.test((err as Error).name + (err as Error).message)) {
-        throw new StationError(`${this.locate(key)} is in an archive class and not restored: request a restore first`, 'archive-not-restored');
+        throw new StationError(
+          `${this.locate(key)} is in an archive class and not restored: request a restore first`,
+          'archive-not-restored',
+        );
       }
       throw describeTransferError(err, what);
     }
@@ -392,13 +541,20 @@ export class S3Destination implements Destination {
   async downloadTo(key: string, localPath: string, signal?: AbortSignal): Promise<void> {
     const partial = `${localPath}.downloading`;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) }),
+        signal ? { abortSignal: signal } : {},
+      );
       if (!out.Body) throw new Error('empty body');
       await pipeline(out.Body as Readable, createWriteStream(partial), signal ? { signal } : {});
       await rename(partial, localPath);
     } catch (err) {
       await rm(partial, { force: true });
-      if (/InvalidObjectState/.test((err as Error).name + (err as Error).message)) throw new StationError(`${this.locate(key)} is in an archive class and not restored: request a restore first`, 'archive-not-restored');
+      if (/InvalidObjectState/.test((err as Error).name + (err as Error).message))
+        throw new StationError(
+          `${this.locate(key)} is in an archive class and not restored: request a restore first`,
+          'archive-not-restored',
+        );
       throw describeTransferError(err, `Downloading ${key} from ${this.name}`);
     }
   }
@@ -407,10 +563,21 @@ export class S3Destination implements Destination {
     const base = this.keyPrefix();
     let ContinuationToken: string | undefined;
     do {
-      const page = await withRetry(`Listing the titles under ${prefix || '/'} on ${this.name}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: base + prefix, Delimiter: '/', ...(ContinuationToken ? { ContinuationToken } : {}) })), this.retryContext(),
+      const page = await withRetry(
+        `Listing the titles under ${prefix || '/'} on ${this.name}`,
+        () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.cfg.bucket,
+              Prefix: base + prefix,
+              Delimiter: '/',
+              ...(ContinuationToken ? { ContinuationToken } : {}),
+            }),
+          ),
+        this.retryContext(),
       );
-      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield p.Prefix.slice(base.length + prefix.length).replace(/\/$/, '');
+      for (const p of page.CommonPrefixes ?? [])
+        if (p.Prefix) yield p.Prefix.slice(base.length + prefix.length).replace(/\/$/, '');
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
   }
@@ -421,8 +588,14 @@ export class S3Destination implements Destination {
       const out = await withRetry(
         `Reading ${key} from ${this.name}`,
         async () => {
-          const r = await this.client.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key }), signal ? { abortSignal: signal } : {});
-          return { body: Buffer.from(r.Body ? await r.Body.transformToByteArray() : new Uint8Array()), etag: unquote(r.ETag) };
+          const r = await this.client.send(
+            new GetObjectCommand({ Bucket: this.cfg.bucket, Key }),
+            signal ? { abortSignal: signal } : {},
+          );
+          return {
+            body: Buffer.from(r.Body ? await r.Body.transformToByteArray() : new Uint8Array()),
+            etag: unquote(r.ETag),
+          };
         },
         { ...(signal ? { signal } : {}), ...this.retryContext() },
       );
@@ -433,20 +606,40 @@ export class S3Destination implements Destination {
     }
   }
 
-  async writeObject(key: string, body: Buffer, opts: WriteCondition & { contentType?: string; signal?: AbortSignal } = {}): Promise<{ etag?: string }> {
+  async writeObject(
+    key: string,
+    body: Buffer,
+    opts: WriteCondition & { contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<{ etag?: string }> {
     const md5 = createHash('md5').update(body).digest('hex');
     // Claims and entry points are read often and must stay readable: never in an archive class.
-    const etag = await this.putBuffer(this.fullKey(key), body, md5, opts.contentType ?? contentTypeFor(key), opts.signal, opts, undefined);
+    const etag = await this.putBuffer(
+      this.fullKey(key),
+      body,
+      md5,
+      opts.contentType ?? contentTypeFor(key),
+      opts.signal,
+      opts,
+      undefined,
+    );
     return etag ? { etag } : {};
   }
 
   async expectedEtag(source: ByteSource, size: number, md5?: string, stored?: string): Promise<string | undefined> {
-    if (size <= this.threshold) return md5 ?? createHash('md5').update(await source.read(0, size)).digest('hex');
+    if (size <= this.threshold)
+      return (
+        md5 ??
+        createHash('md5')
+          .update(await source.read(0, size))
+          .digest('hex')
+      );
     // The part size was chosen for the link when the object was written: the stored ETag's part
     // count says which of the sizes this station cuts into it was.
     const count = Number(/-(\d+)$/.exec(stored ?? '')?.[1] ?? NaN);
     const configured = choosePartSize(size, this.cfg.partSizeMiB * MIB);
-    const sizes = Number.isInteger(count) ? partSizeCandidates(size, configured).filter((p) => Math.ceil(size / p) === count) : [];
+    const sizes = Number.isInteger(count)
+      ? partSizeCandidates(size, configured).filter((p) => Math.ceil(size / p) === count)
+      : [];
     let first: string | undefined;
     for (const p of sizes.length ? sizes : [configured]) {
       const etag = await expectedMultipartEtag(source, size, p);
@@ -461,17 +654,34 @@ export class S3Destination implements Destination {
     const configured = this.cfg.partSizeMiB * MIB;
     if (this.runtime.adaptive === false) return configured;
     const inFlight = this.runtime.maxPartsPerFile ?? this.runtime.partsPerFile ?? 4;
-    return partSizeForLink(size, { link: this.link, configured, concurrency: this.link.concurrency ?? inFlight, memoryBudget: configured * inFlight });
+    return partSizeForLink(size, {
+      link: this.link,
+      configured,
+      concurrency: this.link.concurrency ?? inFlight,
+      memoryBudget: configured * inFlight,
+    });
   }
 
   /**
    * Ask the store to restore an archived (DEEP_ARCHIVE) object for `days`. Deep Archive restores
    * take up to 12 hours (Standard tier; Bulk up to 48 h) before the object can be read.
    */
-  async requestRestore(key: string, opts: { days: number; tier: RestoreTier } = { days: 7, tier: 'Standard' }): Promise<void> {
+  async requestRestore(
+    key: string,
+    opts: { days: number; tier: RestoreTier } = { days: 7, tier: 'Standard' },
+  ): Promise<void> {
     try {
-      await withRetry(`Requesting the restore of ${key} from ${this.name}`, () =>
-        this.client.send(new RestoreObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key), RestoreRequest: { Days: opts.days, GlacierJobParameters: { Tier: opts.tier } } })), this.retryContext(),
+      await withRetry(
+        `Requesting the restore of ${key} from ${this.name}`,
+        () =>
+          this.client.send(
+            new RestoreObjectCommand({
+              Bucket: this.cfg.bucket,
+              Key: this.fullKey(key),
+              RestoreRequest: { Days: opts.days, GlacierJobParameters: { Tier: opts.tier } },
+            }),
+          ),
+        this.retryContext(),
       );
     } catch (err) {
       // Asked twice: the first request stands (S3 answers 409 while it runs).
@@ -481,7 +691,11 @@ export class S3Destination implements Destination {
   }
 
   async delete(key: string): Promise<void> {
-    await withRetry(`Deleting ${key} from ${this.name}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })), this.retryContext());
+    await withRetry(
+      `Deleting ${key} from ${this.name}`,
+      () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })),
+      this.retryContext(),
+    );
   }
 
   close(): void {

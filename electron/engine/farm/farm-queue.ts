@@ -57,7 +57,8 @@ type ControlFlag = 'pause' | 'cancel';
 /** ioredis options from a Redis URL; workers need maxRetriesPerRequest null (commands wait through a reconnect). */
 export function redisOptions(url: string): RedisOptions {
   const u = new URL(url);
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`the farm's queue is a redis:// or rediss:// URL, not ${u.protocol}`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new Error(`the farm's queue is a redis:// or rediss:// URL, not ${u.protocol}`);
   return {
     host: u.hostname,
     port: Number(u.port || 6379),
@@ -74,7 +75,8 @@ export function redisOptions(url: string): RedisOptions {
 /** The same options as BullMQ's connection type (its own RedisOptions, structurally the same). */
 const bullConnection = (url: string): ConnectionOptions => redisOptions(url) as ConnectionOptions;
 
-const openTitleQueue = (url: string) => new Queue<FarmJobData>(FARM_QUEUE, { connection: bullConnection(url), prefix: PREFIX });
+const openTitleQueue = (url: string) =>
+  new Queue<FarmJobData>(FARM_QUEUE, { connection: bullConnection(url), prefix: PREFIX });
 type TitleQueue = ReturnType<typeof openTitleQueue>;
 
 /** The URL as it may be printed: never the password. */
@@ -121,7 +123,10 @@ export class FarmQueue {
       await Promise.race([
         redis.ping(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_MS / 1000} s${last ? ` (${last.message})` : ''}`)), CONNECT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${CONNECT_MS / 1000} s${last ? ` (${last.message})` : ''}`)),
+            CONNECT_MS,
+          );
         }),
       ]);
     } catch (err) {
@@ -145,12 +150,28 @@ export class FarmQueue {
   }
 
   /** Add titles. The same master submitted again returns the job it already has. */
-  async submit(titles: Array<{ id: string; masterPath: string; title: string; request?: TitleRequest }>, submittedBy: string, priority = DEFAULT_PRIORITY): Promise<FarmTitle[]> {
+  async submit(
+    titles: Array<{ id: string; masterPath: string; title: string; request?: TitleRequest }>,
+    submittedBy: string,
+    priority = DEFAULT_PRIORITY,
+  ): Promise<FarmTitle[]> {
     const out: FarmTitle[] = [];
     for (const t of titles) {
-      const data: FarmJobData = { masterPath: t.masterPath, title: t.title, submittedBy, submittedAt: new Date().toISOString(), ...(t.request ? { request: t.request } : {}) };
+      const data: FarmJobData = {
+        masterPath: t.masterPath,
+        title: t.title,
+        submittedBy,
+        submittedAt: new Date().toISOString(),
+        ...(t.request ? { request: t.request } : {}),
+      };
       // Kept when done or failed: the farm's history, the same master recognised, retry from the failed stage.
-      await this.queue.add('title', data, { jobId: t.id, priority, removeOnComplete: false, removeOnFail: false, attempts: 1 });
+      await this.queue.add('title', data, {
+        jobId: t.id,
+        priority,
+        removeOnComplete: false,
+        removeOnFail: false,
+        attempts: 1,
+      });
       out.push((await this.get(t.id))!);
     }
     return out;
@@ -164,7 +185,10 @@ export class FarmQueue {
 
   private async describeJob(job: Job<FarmJobData>, bull: string): Promise<FarmTitle> {
     const control = (await this.redis.hgetall(controlKey(job.id!))) as Partial<Record<ControlFlag, string>>;
-    const progress = typeof job.progress === 'object' && job.progress && 'snapshot' in job.progress ? (job.progress as unknown as FarmProgress) : undefined;
+    const progress =
+      typeof job.progress === 'object' && job.progress && 'snapshot' in job.progress
+        ? (job.progress as unknown as FarmProgress)
+        : undefined;
     return {
       id: job.id!,
       title: job.data.title,
@@ -183,7 +207,8 @@ export class FarmQueue {
   async list(): Promise<FarmTitle[]> {
     const out: FarmTitle[] = [];
     for (const bull of ['active', 'prioritized', 'waiting', 'delayed', 'failed', 'completed'] as const) {
-      for (const job of await this.queue.getJobs([bull], 0, -1, bull === 'prioritized' || bull === 'waiting')) if (job) out.push(await this.describeJob(job, bull));
+      for (const job of await this.queue.getJobs([bull], 0, -1, bull === 'prioritized' || bull === 'waiting'))
+        if (job) out.push(await this.describeJob(job, bull));
     }
     return out;
   }
@@ -224,7 +249,8 @@ export class FarmQueue {
   async retry(id: string): Promise<void> {
     const job = await this.queue.getJob(id);
     if (!job) throw new Error(`No title with id ${id} in the farm`);
-    if ((await job.getState()) !== 'failed') throw new Error(`"${job.data.title}" has not failed: only failed titles can be retried`);
+    if ((await job.getState()) !== 'failed')
+      throw new Error(`"${job.data.title}" has not failed: only failed titles can be retried`);
     await this.redis.del(controlKey(id));
     await job.retry('failed');
   }
@@ -255,7 +281,8 @@ export class FarmQueue {
     const events = new QueueEvents(FARM_QUEUE, { connection: bullConnection(this.url), prefix: PREFIX });
     events.on('error', () => undefined); // reconnects by itself
     await events.waitUntilReady();
-    for (const e of ['progress', 'completed', 'failed', 'active', 'waiting', 'delayed', 'removed'] as const) events.on(e, ({ jobId }: { jobId: string }) => onChange(jobId));
+    for (const e of ['progress', 'completed', 'failed', 'active', 'waiting', 'delayed', 'removed'] as const)
+      events.on(e, ({ jobId }: { jobId: string }) => onChange(jobId));
     return () => events.close();
   }
 
@@ -263,7 +290,8 @@ export class FarmQueue {
   async waitForAll(ids: string[], pollMs = 1000): Promise<FarmTitle[]> {
     for (;;) {
       const titles = await Promise.all(ids.map((id) => this.get(id)));
-      if (titles.every((t) => t && (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled'))) return titles as FarmTitle[];
+      if (titles.every((t) => t && (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled')))
+        return titles as FarmTitle[];
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -311,7 +339,10 @@ export interface FarmWorkerOptions extends FarmConnection {
 }
 
 /** A BullMQ worker taking titles; `run` is one attempt. Returns a stop function (waits for running attempts to stop). */
-export async function startFarmWorker(o: FarmWorkerOptions, run: (a: FarmAttempt) => Promise<unknown>): Promise<{ stop(): Promise<void>; redis: Redis; check(): Promise<RedisCheck> }> {
+export async function startFarmWorker(
+  o: FarmWorkerOptions,
+  run: (a: FarmAttempt) => Promise<unknown>,
+): Promise<{ stop(): Promise<void>; redis: Redis; check(): Promise<RedisCheck> }> {
   const redis = new Redis(redisOptions(o.url)).on('error', (err) => o.onError?.(err));
   const lockMs = o.lockMs ?? 60_000;
   const processor = async (job: Job<FarmJobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -362,14 +393,17 @@ export async function startFarmWorker(o: FarmWorkerOptions, run: (a: FarmAttempt
   });
   worker.on('completed', (job) => renewed.delete(job.id!));
   worker.on('failed', (job) => job && renewed.delete(job.id!));
-  const watchdog = setInterval(() => {
-    for (const [id, at] of renewed) {
-      if (Date.now() - at > lockMs * 0.75) {
-        renewed.delete(id);
-        worker.cancelJob(id, `lock not renewed for ${Math.round((Date.now() - at) / 1000)} s (Redis unreachable)`);
+  const watchdog = setInterval(
+    () => {
+      for (const [id, at] of renewed) {
+        if (Date.now() - at > lockMs * 0.75) {
+          renewed.delete(id);
+          worker.cancelJob(id, `lock not renewed for ${Math.round((Date.now() - at) / 1000)} s (Redis unreachable)`);
+        }
       }
-    }
-  }, Math.min(1000, lockMs / 8));
+    },
+    Math.min(1000, lockMs / 8),
+  );
   watchdog.unref();
   worker.on('error', (err) => o.onError?.(err));
   await worker.waitUntilReady();

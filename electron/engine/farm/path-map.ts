@@ -18,7 +18,8 @@ const trimmed = (p: string): string => (p.length > 1 ? p.replace(/[\\/]+$/, '') 
 /** Parse `--path-map /Volumes/Masters=/mnt/masters` (repeatable). */
 export function parsePathRule(text: string): PathRule {
   const at = text.indexOf('=');
-  if (at <= 0 || at === text.length - 1) throw new Error(`a path map is FROM=TO (e.g. /Volumes/Masters=/mnt/masters), not "${text}"`);
+  if (at <= 0 || at === text.length - 1)
+    throw new Error(`a path map is FROM=TO (e.g. /Volumes/Masters=/mnt/masters), not "${text}"`);
   return { from: trimmed(text.slice(0, at)), to: trimmed(text.slice(at + 1)) };
 }
 

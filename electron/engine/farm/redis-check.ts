@@ -27,7 +27,8 @@ export async function checkRedis(redis: Redis): Promise<RedisCheck> {
   const version = field(server, 'redis_version') ?? '?';
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (!atLeast(version, [6, 2])) problems.push(`Redis ${version} is too old for the farm's queue: BullMQ needs Redis 6.2 or newer.`);
+  if (!atLeast(version, [6, 2]))
+    problems.push(`Redis ${version} is too old for the farm's queue: BullMQ needs Redis 6.2 or newer.`);
   const config = async (name: string): Promise<string | undefined> => {
     try {
       const got = (await redis.config('GET', name)) as string[];
@@ -39,13 +40,19 @@ export async function checkRedis(redis: Redis): Promise<RedisCheck> {
   const policy = await config('maxmemory-policy');
   const aof = await config('appendonly');
   if (policy === undefined || aof === undefined) {
-    warnings.push('This Redis does not let the station read its configuration (CONFIG GET): make sure maxmemory-policy is noeviction and AOF (appendonly yes) is on, or titles can be lost.');
+    warnings.push(
+      'This Redis does not let the station read its configuration (CONFIG GET): make sure maxmemory-policy is noeviction and AOF (appendonly yes) is on, or titles can be lost.',
+    );
   }
   if (policy !== undefined && policy !== 'noeviction') {
-    problems.push(`Redis evicts keys under memory pressure (maxmemory-policy ${policy}): a title's job could vanish from the queue. Set maxmemory-policy noeviction.`);
+    problems.push(
+      `Redis evicts keys under memory pressure (maxmemory-policy ${policy}): a title's job could vanish from the queue. Set maxmemory-policy noeviction.`,
+    );
   }
   if (aof !== undefined && aof !== 'yes') {
-    problems.push('Redis keeps no append-only file (appendonly no): a restart would lose the titles queued since its last snapshot. Set appendonly yes (appendfsync everysec or always).');
+    problems.push(
+      'Redis keeps no append-only file (appendonly no): a restart would lose the titles queued since its last snapshot. Set appendonly yes (appendfsync everysec or always).',
+    );
   }
   return { version, problems, warnings };
 }

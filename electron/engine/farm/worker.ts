@@ -18,7 +18,13 @@ import type { StationConfig } from '../../common/config.js';
 import { isFinal, type JobSnapshot } from '../../common/jobs.js';
 import { openStation, resolveWorkDir, type Station } from '../station.js';
 import { toSnapshot } from '../queue/job-queue.js';
-import { FARM_PAUSED_FOR_MS, startFarmWorker, type FarmAttempt, type FarmConnection, type FarmProgress } from './farm-queue.js';
+import {
+  FARM_PAUSED_FOR_MS,
+  startFarmWorker,
+  type FarmAttempt,
+  type FarmConnection,
+  type FarmProgress,
+} from './farm-queue.js';
 import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
 import { errorMessage } from '../util/errors.js';
@@ -51,7 +57,11 @@ const UNSEEN_LIMIT = 10;
 /** A title set aside for another worker waits this long before any worker takes it again. */
 const SET_ASIDE_MS = 2000;
 
-const readable = (path: string): Promise<boolean> => access(path, constants.R_OK).then(() => true, () => false);
+const readable = (path: string): Promise<boolean> =>
+  access(path, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
 const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'worker';
 
 export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker> {
@@ -79,7 +89,8 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     const local = station.queue.get(id);
     if (control.cancel) {
       if (local && !isFinal(local.state)) await station.queue.cancel(id);
-      else if (!local) await releaseClaims(station, id, (job.progress as Partial<FarmProgress> | undefined)?.snapshot?.claim?.titleId);
+      else if (!local)
+        await releaseClaims(station, id, (job.progress as Partial<FarmProgress> | undefined)?.snapshot?.claim?.titleId);
       a.fail(`cancelled by the operator (${control.cancel})`);
     }
     if (control.pause) return a.setAside(FARM_PAUSED_FOR_MS);
@@ -88,7 +99,10 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
       const unseenBy = [...(job.data.unseenBy ?? []), o.name];
       const why = `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
       o.log(`${job.data.title}: ${why} — leaving it for another worker`);
-      if (unseenBy.length >= UNSEEN_LIMIT) a.fail(`No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`);
+      if (unseenBy.length >= UNSEEN_LIMIT)
+        a.fail(
+          `No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`,
+        );
       await job.updateData({ ...job.data, unseenBy });
       return a.setAside(SET_ASIDE_MS);
     }
@@ -107,20 +121,27 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     const off = station.queue.onUpdate((s) => s.id === id && publish(s));
     let operator: 'pause' | 'cancel' | undefined;
     const poll = setInterval(() => {
-      void a.control().then(async (c) => {
-        if (operator) return;
-        if (c.cancel) {
-          operator = 'cancel';
-          await station.queue.cancel(id);
-        } else if (c.pause) {
-          operator = 'pause';
-          await station.queue.pause(id);
-        }
-      }, () => undefined);
+      void a.control().then(
+        async (c) => {
+          if (operator) return;
+          if (c.cancel) {
+            operator = 'cancel';
+            await station.queue.cancel(id);
+          } else if (c.pause) {
+            operator = 'pause';
+            await station.queue.pause(id);
+          }
+        },
+        () => undefined,
+      );
     }, o.controlPollMs ?? 1000);
     // The farm took the title away (lock lost) or the worker is stopping: interrupt, undo nothing.
     const interrupted = new Promise<'interrupted'>((resolve) => {
-      const stop = (): void => void station.queue.pause(id).catch(() => undefined).then(() => resolve('interrupted'));
+      const stop = (): void =>
+        void station.queue
+          .pause(id)
+          .catch(() => undefined)
+          .then(() => resolve('interrupted'));
       if (a.signal.aborted) stop();
       else a.signal.addEventListener('abort', stop, { once: true });
     });
@@ -135,14 +156,17 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
       if (outcome === 'interrupted') {
         // Given back to the queue (not failed): the next worker resumes it. With the lock already
         // lost this move is refused, and the title is simply the other attempt's.
-        o.log(`${job.data.title}: ${o.name} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`);
+        o.log(
+          `${job.data.title}: ${o.name} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`,
+        );
         return await a.setAside(0);
       }
       // Paused by the operator: set aside (the flag stays, so every desktop shows it paused).
       if (outcome === 'paused') return await a.setAside(FARM_PAUSED_FOR_MS);
       ended++;
       if (outcome.state === 'cancelled') a.fail(`cancelled by the operator`);
-      if (outcome.state === 'failed') a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');
+      if (outcome.state === 'failed')
+        a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');
       return { titleId: outcome.claim?.titleId, version: outcome.claim?.version, worker: o.name };
     } finally {
       clearInterval(poll);
@@ -154,13 +178,22 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
   };
 
   const farm = await startFarmWorker(
-    { url: o.url, name: o.name, concurrency: o.config.activeJobs, ...(o.lockMs ? { lockMs: o.lockMs } : {}), ...(o.stalledCheckMs ? { stalledCheckMs: o.stalledCheckMs } : {}), onError: (err) => o.log(`farm: ${errorMessage(err)}`) },
+    {
+      url: o.url,
+      name: o.name,
+      concurrency: o.config.activeJobs,
+      ...(o.lockMs ? { lockMs: o.lockMs } : {}),
+      ...(o.stalledCheckMs ? { stalledCheckMs: o.stalledCheckMs } : {}),
+      onError: (err) => o.log(`farm: ${errorMessage(err)}`),
+    },
     attempt,
   );
   const check = await farm.check();
   for (const p of check.problems) o.log(`farm: ${p}`);
   for (const w of check.warnings) o.log(`farm: ${w}`);
-  o.log(`${o.name}: taking titles from the farm (Redis ${check.version}), ${o.config.activeJobs} at a time, work folder ${workDir}`);
+  o.log(
+    `${o.name}: taking titles from the farm (Redis ${check.version}), ${o.config.activeJobs} at a time, work folder ${workDir}`,
+  );
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -177,11 +210,16 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
  */
 async function releaseClaims(station: Station, id: string, titleId: string | undefined): Promise<void> {
   if (!titleId) return;
-  for (const d of station.archive ? [station.origin, station.archive] : [station.origin]) await releaseAt(d, titleId, id);
+  for (const d of station.archive ? [station.origin, station.archive] : [station.origin])
+    await releaseAt(d, titleId, id);
 }
 
 /** Resolves 'paused' once the operator's pause has stopped the title here. */
-function operatorPaused(station: Station, id: string, operator: () => 'pause' | 'cancel' | undefined): { promise: Promise<'paused'>; off(): void } {
+function operatorPaused(
+  station: Station,
+  id: string,
+  operator: () => 'pause' | 'cancel' | undefined,
+): { promise: Promise<'paused'>; off(): void } {
   let off = (): void => undefined;
   const promise = new Promise<'paused'>((resolve) => {
     off = station.queue.onUpdate((s) => {

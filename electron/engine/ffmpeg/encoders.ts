@@ -29,8 +29,20 @@ export interface EncoderFamilyDef {
 
 export const FAMILIES: EncoderFamilyDef[] = [
   { family: 'nvenc', encoder: 'h264_nvenc', inputArgs: [], encoderArgs: ['-preset', 'p5', '-rc', 'vbr'] },
-  { family: 'qsv', encoder: 'h264_qsv', inputArgs: ['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw'], uploadFilter: 'hwupload=extra_hw_frames=64', encoderArgs: ['-preset', 'medium'] },
-  { family: 'vaapi', encoder: 'h264_vaapi', inputArgs: ['-vaapi_device', '/dev/dri/renderD128'], uploadFilter: 'format=nv12,hwupload', encoderArgs: [] },
+  {
+    family: 'qsv',
+    encoder: 'h264_qsv',
+    inputArgs: ['-init_hw_device', 'qsv=hw', '-filter_hw_device', 'hw'],
+    uploadFilter: 'hwupload=extra_hw_frames=64',
+    encoderArgs: ['-preset', 'medium'],
+  },
+  {
+    family: 'vaapi',
+    encoder: 'h264_vaapi',
+    inputArgs: ['-vaapi_device', '/dev/dri/renderD128'],
+    uploadFilter: 'format=nv12,hwupload',
+    encoderArgs: [],
+  },
   { family: 'videotoolbox', encoder: 'h264_videotoolbox', inputArgs: [], encoderArgs: ['-allow_sw', '0'] },
   { family: 'amf', encoder: 'h264_amf', inputArgs: [], encoderArgs: ['-quality', 'balanced'] },
   { family: 'v4l2m2m', encoder: 'h264_v4l2m2m', inputArgs: [], encoderArgs: [] },
@@ -64,7 +76,10 @@ export interface EncoderReport {
 
 /** The most telling line of a failed trial: the encoder's own complaint, else the first line. */
 export function trialReason(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']')).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
+    .filter(Boolean);
   return lines.find((l) => /^\[(h264|hevc)_\w+\]/.test(l)) ?? lines[0] ?? 'the trial encode failed without a message';
 }
 
@@ -76,10 +91,23 @@ export function listedFamilies(encodersOutput: string): EncoderFamily[] {
 /** The trial: 0.2 s of 256×144 through the family's device pipeline, as 8-bit 4:2:0 like production. */
 export function trialArgs(def: EncoderFamilyDef): string[] {
   return [
-    '-hide_banner', '-nostdin', '-v', 'error', ...def.inputArgs,
-    '-f', 'lavfi', '-i', 'testsrc2=s=256x144:r=25:d=0.2',
-    '-vf', def.uploadFilter ? `format=nv12,${def.uploadFilter}` : 'format=yuv420p',
-    '-c:v', def.encoder, ...def.encoderArgs, '-f', 'null', '-',
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    ...def.inputArgs,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=256x144:r=25:d=0.2',
+    '-vf',
+    def.uploadFilter ? `format=nv12,${def.uploadFilter}` : 'format=yuv420p',
+    '-c:v',
+    def.encoder,
+    ...def.encoderArgs,
+    '-f',
+    'null',
+    '-',
   ];
 }
 
@@ -95,7 +123,10 @@ async function trial(ffmpeg: string, def: EncoderFamilyDef): Promise<EncoderProb
   }
 }
 
-export function chooseEncoder(probes: EncoderProbe[], platform: string = process.platform): { chosen: string; reason: string } {
+export function chooseEncoder(
+  probes: EncoderProbe[],
+  platform: string = process.platform,
+): { chosen: string; reason: string } {
   for (const family of PREFERENCE[platform] ?? []) {
     const p = probes.find((x) => x.family === family);
     if (p?.usable) return { chosen: p.encoder, reason: `${p.encoder} passed its trial encode (${p.ms} ms)` };
@@ -103,12 +134,18 @@ export function chooseEncoder(probes: EncoderProbe[], platform: string = process
   const failed = probes.filter((p) => !p.usable).map((p) => `${p.encoder}: ${p.reason}`);
   return {
     chosen: 'libx264',
-    reason: failed.length ? `software encoder: no hardware encoder passed its trial (${failed.join('; ')})` : 'software encoder: this ffmpeg lists no hardware H.264 encoder',
+    reason: failed.length
+      ? `software encoder: no hardware encoder passed its trial (${failed.join('; ')})`
+      : 'software encoder: this ffmpeg lists no hardware H.264 encoder',
   };
 }
 
 /** Detect (or read from the cache for this ffmpeg binary and version). */
-export async function detectEncoders(ffmpeg: string, cacheDir?: string, opts: { refresh?: boolean } = {}): Promise<EncoderReport> {
+export async function detectEncoders(
+  ffmpeg: string,
+  cacheDir?: string,
+  opts: { refresh?: boolean } = {},
+): Promise<EncoderReport> {
   const version = await toolVersion(ffmpeg);
   const cachePath = cacheDir ? join(cacheDir, 'encoders.json') : undefined;
   if (cachePath && !opts.refresh) {
@@ -122,7 +159,13 @@ export async function detectEncoders(ffmpeg: string, cacheDir?: string, opts: { 
   const { stdout } = await run(ffmpeg, ['-hide_banner', '-encoders'], { timeout: 20_000, maxBuffer: 8 << 20 });
   const listed = listedFamilies(stdout);
   const probes: EncoderProbe[] = [];
-  for (const family of listed) probes.push(await trial(ffmpeg, FAMILIES.find((f) => f.family === family)!));
+  for (const family of listed)
+    probes.push(
+      await trial(
+        ffmpeg,
+        FAMILIES.find((f) => f.family === family)!,
+      ),
+    );
   const report: EncoderReport = { ffmpeg, version, listed, probes, ...chooseEncoder(probes) };
   if (cachePath) await writeFileAtomic(cachePath, JSON.stringify(report, null, 2) + '\n');
   return report;

@@ -8,7 +8,23 @@
  */
 
 /** Demuxers of master formats (ffmpeg matches any comma-separated element of a demuxer's name). */
-export const MASTER_DEMUXERS = ['mov', 'mp4', 'matroska', 'webm', 'mxf', 'avi', 'mpegts', 'mpeg', 'dv', 'gxf', 'asf', 'yuv4mpegpipe', 'wav', 'w64', 'aiff'] as const;
+export const MASTER_DEMUXERS = [
+  'mov',
+  'mp4',
+  'matroska',
+  'webm',
+  'mxf',
+  'avi',
+  'mpegts',
+  'mpeg',
+  'dv',
+  'gxf',
+  'asf',
+  'yuv4mpegpipe',
+  'wav',
+  'w64',
+  'aiff',
+] as const;
 
 export function masterInputOptions(): string[] {
   return ['-protocol_whitelist', 'file', '-format_whitelist', MASTER_DEMUXERS.join(',')];
@@ -35,7 +51,9 @@ const KINDS: Record<string, string> = {
  * whitelist …"), with what it means in words; undefined when stderr says something else.
  */
 export function demuxerRefused(stderr: string): { demuxer: string; kind: string } | undefined {
-  const m = /\[([a-z0-9_,]+) @ [^\]]*\] Format not on whitelist/i.exec(stderr) ?? /\[([a-z0-9_,]+)\] Format not on whitelist/i.exec(stderr);
+  const m =
+    /\[([a-z0-9_,]+) @ [^\]]*\] Format not on whitelist/i.exec(stderr) ??
+    /\[([a-z0-9_,]+)\] Format not on whitelist/i.exec(stderr);
   if (!m) return undefined;
   const demuxer = m[1]!;
   const kind = KINDS[demuxer.split(',')[0]!] ?? (/_pipe$/.test(demuxer) ? 'a single image' : `"${demuxer}" data`);

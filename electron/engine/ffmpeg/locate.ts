@@ -59,7 +59,8 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
  * from a checkout it is the module's own.
  */
 function ffprobeStatic(resourcesDir: string | undefined): string | undefined {
-  const packaged = resourcesDir && join(resourcesDir, 'ffprobe-static', `${process.platform}-${process.arch}`, 'ffprobe' + EXE);
+  const packaged =
+    resourcesDir && join(resourcesDir, 'ffprobe-static', `${process.platform}-${process.arch}`, 'ffprobe' + EXE);
   if (packaged && isExecutable(packaged)) return packaged;
   try {
     const require = createRequire(import.meta.url);
@@ -85,25 +86,42 @@ export function locateTools(opts: LocateOptions = {}): ToolPaths {
   };
 
   if (opts.ffmpegPath && !isExecutable(opts.ffmpegPath)) {
-    throw new StationError(`The configured ffmpeg (${opts.ffmpegPath}) does not exist or is not executable.`, 'ffmpeg-missing');
+    throw new StationError(
+      `The configured ffmpeg (${opts.ffmpegPath}) does not exist or is not executable.`,
+      'ffmpeg-missing',
+    );
   }
-  const bundledDir = opts.resourcesDir ? join(opts.resourcesDir, 'bin', `${process.platform}-${process.arch}`) : undefined;
+  const bundledDir = opts.resourcesDir
+    ? join(opts.resourcesDir, 'bin', `${process.platform}-${process.arch}`)
+    : undefined;
   const ffmpeg =
     check('setting', opts.ffmpegPath) ??
     check('bundled', bundledDir && join(bundledDir, 'ffmpeg' + EXE)) ??
     onPath('ffmpeg', env);
   if (!ffmpeg) {
-    throw new StationError(`ffmpeg was not found (looked at: ${[...tried, 'PATH'].join(', ')}). ${INSTALL_HINT}`, 'ffmpeg-missing');
+    throw new StationError(
+      `ffmpeg was not found (looked at: ${[...tried, 'PATH'].join(', ')}). ${INSTALL_HINT}`,
+      'ffmpeg-missing',
+    );
   }
 
   if (opts.ffprobePath && !isExecutable(opts.ffprobePath)) {
-    throw new StationError(`The configured ffprobe (${opts.ffprobePath}) does not exist or is not executable.`, 'ffprobe-missing');
+    throw new StationError(
+      `The configured ffprobe (${opts.ffprobePath}) does not exist or is not executable.`,
+      'ffprobe-missing',
+    );
   }
-  const found = check('setting', opts.ffprobePath) ?? check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ?? onPath('ffprobe', env);
+  const found =
+    check('setting', opts.ffprobePath) ??
+    check('beside ffmpeg', join(dirname(ffmpeg), 'ffprobe' + EXE)) ??
+    onPath('ffprobe', env);
   const bundled = found ? undefined : ffprobeStatic(opts.resourcesDir);
   const ffprobe = found ?? bundled;
   if (!ffprobe) {
-    throw new StationError(`ffprobe was not found next to ${ffmpeg}, on PATH, or in ffprobe-static. ${INSTALL_HINT}`, 'ffprobe-missing');
+    throw new StationError(
+      `ffprobe was not found next to ${ffmpeg}, on PATH, or in ffprobe-static. ${INSTALL_HINT}`,
+      'ffprobe-missing',
+    );
   }
   return { ffmpeg, ffprobe, ...(bundled ? { ffprobeWarning: BUNDLED_FFPROBE_WARNING } : {}) };
 }

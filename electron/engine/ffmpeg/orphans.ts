@@ -40,7 +40,16 @@ async function commandLine(pid: number): Promise<string | undefined> {
   try {
     if (process.platform === 'linux') return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
     if (process.platform === 'win32') {
-      const { stdout } = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-CimInstance Win32_Process -Filter "ProcessId=${pid}").CommandLine`], { timeout: 10_000, windowsHide: true });
+      const { stdout } = await run(
+        'powershell.exe',
+        [
+          '-NoProfile',
+          '-NonInteractive',
+          '-Command',
+          `(Get-CimInstance Win32_Process -Filter "ProcessId=${pid}").CommandLine`,
+        ],
+        { timeout: 10_000, windowsHide: true },
+      );
       return stdout.trim() || undefined;
     }
     const { stdout } = await run('ps', ['-o', 'command=', '-p', String(pid)], { timeout: 10_000 });
@@ -69,8 +78,18 @@ export async function reapOrphans(dir: string): Promise<number[]> {
   for (const e of entries) {
     if (!e.isFile() || !RECORD.test(e.name)) continue;
     const path = join(e.parentPath, e.name);
-    const rec = await readFile(path, 'utf8').then((t) => JSON.parse(t) as ChildRecord, () => undefined);
-    if (rec && Number.isInteger(rec.pid) && rec.pid > 1 && typeof rec.tag === 'string' && rec.tag.length > 0 && rec.pid !== process.pid) {
+    const rec = await readFile(path, 'utf8').then(
+      (t) => JSON.parse(t) as ChildRecord,
+      () => undefined,
+    );
+    if (
+      rec &&
+      Number.isInteger(rec.pid) &&
+      rec.pid > 1 &&
+      typeof rec.tag === 'string' &&
+      rec.tag.length > 0 &&
+      rec.pid !== process.pid
+    ) {
       const cmd = await commandLine(rec.pid);
       if (cmd?.includes(rec.tag)) {
         try {
@@ -78,7 +97,8 @@ export async function reapOrphans(dir: string): Promise<number[]> {
         } catch {
           /* gone meanwhile */
         }
-        for (let i = 0; i < 100 && alive(rec.pid) && (await commandLine(rec.pid))?.includes(rec.tag); i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && alive(rec.pid) && (await commandLine(rec.pid))?.includes(rec.tag); i++)
+          await new Promise((r) => setTimeout(r, 50));
         stopped.push(rec.pid);
       }
     }

@@ -38,7 +38,10 @@ const ERRORISH = /error|invalid|no such|not found|unsupported|failed|cannot|coul
  * else the last error-like line ("…: No such file or directory"), else the last line.
  */
 export function summariseStderr(stderr: string): { message: string; tail: string } {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']')).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
+    .filter(Boolean);
   const tail = lines.slice(-STDERR_LINES).join('\n');
   const message =
     lines.find((l) => /^\[[^\]]+\] /.test(l) && ERRORISH.test(l)) ??
@@ -56,7 +59,9 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     // Passed as separate arguments (≥ 2 always): fluent-ffmpeg splits a lone "-opt value" string on its space,
     // which would break values that contain spaces (-var_stream_map).
     cmd.inputOptions(...inputOptions);
-    cmd.output(job.output).outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
+    cmd
+      .output(job.output)
+      .outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
 
     let cancelled = false;
     const onAbort = (): void => {
@@ -67,13 +72,18 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
     const done = (): void => {
       job.signal?.removeEventListener('abort', onAbort);
-      if (job.recordIn) void recorded.then((pid) => (pid ? forgetChild(job.recordIn!, pid) : undefined)).catch(() => undefined);
+      if (job.recordIn)
+        void recorded.then((pid) => (pid ? forgetChild(job.recordIn!, pid) : undefined)).catch(() => undefined);
     };
 
     cmd.on('start', () => {
       const proc = (cmd as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
       const pid = proc?.pid;
-      if (job.recordIn && pid) recorded = recordChild(job.recordIn, { pid, tag: job.recordIn }).then(() => pid, () => undefined);
+      if (job.recordIn && pid)
+        recorded = recordChild(job.recordIn, { pid, tag: job.recordIn }).then(
+          () => pid,
+          () => undefined,
+        );
       const parser = new ProgressParser((p) => job.onProgress?.(p));
       proc?.stdout?.setEncoding('utf8');
       proc?.stdout?.on('data', (chunk: string) => parser.push(chunk));

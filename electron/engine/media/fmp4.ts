@@ -72,7 +72,13 @@ export function initTracks(bytes: Uint8Array): InitTrack[] {
 const isSync = (flags: number): boolean => ((flags >> 16) & 1) === 0;
 
 interface TrafLike {
-  tfhd: { track_id: number; flags: number; default_sample_duration?: number; default_sample_size?: number; default_sample_flags?: number };
+  tfhd: {
+    track_id: number;
+    flags: number;
+    default_sample_duration?: number;
+    default_sample_size?: number;
+    default_sample_flags?: number;
+  };
   tfdt: { baseMediaDecodeTime: number; start: number; version: number };
   truns: Array<{
     flags: number;
@@ -88,15 +94,21 @@ interface TrafLike {
 
 export function segmentInfo(bytes: Uint8Array): SegmentInfo {
   const file = parse(bytes);
-  const moof = file.boxes.find((b) => b.type === 'moof') as unknown as { start: number; mfhd: { sequence_number: number; start: number }; trafs: TrafLike[] } | undefined;
-  if (!moof || moof.trafs.length !== 1) throw new Error('not a single-track CMAF media segment (no moof with one traf)');
+  const moof = file.boxes.find((b) => b.type === 'moof') as unknown as
+    { start: number; mfhd: { sequence_number: number; start: number }; trafs: TrafLike[] } | undefined;
+  if (!moof || moof.trafs.length !== 1)
+    throw new Error('not a single-track CMAF media segment (no moof with one traf)');
   const traf = moof.trafs[0]!;
   const samples: FragmentSample[] = [];
   let firstDataOffset: number | undefined;
   for (const trun of traf.truns) {
     if (firstDataOffset === undefined && trun.data_offset !== undefined) firstDataOffset = trun.data_offset;
     for (let i = 0; i < trun.sample_count; i++) {
-      const flags = trun.sample_flags?.[i] ?? (i === 0 && trun.first_sample_flags !== undefined ? trun.first_sample_flags : traf.tfhd.default_sample_flags ?? 0);
+      const flags =
+        trun.sample_flags?.[i] ??
+        (i === 0 && trun.first_sample_flags !== undefined
+          ? trun.first_sample_flags
+          : (traf.tfhd.default_sample_flags ?? 0));
       samples.push({
         size: trun.sample_size?.[i] ?? traf.tfhd.default_sample_size ?? 0,
         duration: trun.sample_duration?.[i] ?? traf.tfhd.default_sample_duration ?? 0,
@@ -132,7 +144,11 @@ export function retimeSegment(bytes: Uint8Array, to: { sequence: number; baseDec
   out.writeUInt32BE(to.sequence, moof.mfhd.start + 12);
   if (tfdt.version === 1) out.writeBigUInt64BE(BigInt(to.baseDecodeTime), tfdt.start + 12);
   else out.writeUInt32BE(to.baseDecodeTime, tfdt.start + 12);
-  for (const sidx of file.boxes.filter((b) => b.type === 'sidx') as unknown as Array<{ start: number; version: number; earliest_presentation_time: number }>) {
+  for (const sidx of file.boxes.filter((b) => b.type === 'sidx') as unknown as Array<{
+    start: number;
+    version: number;
+    earliest_presentation_time: number;
+  }>) {
     // sidx: header, version/flags, reference_ID (4), timescale (4), earliest_presentation_time.
     const at = sidx.start + 20;
     const ept = sidx.earliest_presentation_time + shift;

@@ -31,19 +31,27 @@ export interface MediaRequest {
 
 /** "<jobId>/<local|origin>/<path…>" (URL-decoded per segment) → request, or undefined. */
 export function parseMediaPath(pathname: string): MediaRequest | undefined {
-  const parts = pathname.replace(/^\/+/, '').split('/').map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return '';
-    }
-  });
+  const parts = pathname
+    .replace(/^\/+/, '')
+    .split('/')
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return '';
+      }
+    });
   const [jobId, where, ...rest] = parts;
-  if (!jobId || !/^[A-Za-z0-9_-]{1,64}$/.test(jobId) || (where !== 'local' && where !== 'origin') || rest.length === 0) return undefined;
+  if (!jobId || !/^[A-Za-z0-9_-]{1,64}$/.test(jobId) || (where !== 'local' && where !== 'origin') || rest.length === 0)
+    return undefined;
   return { jobId, where, path: rest.join('/') };
 }
 
-const text = (status: number, body: string): MediaResponse => ({ status, contentType: 'text/plain; charset=utf-8', body });
+const text = (status: number, body: string): MediaResponse => ({
+  status,
+  contentType: 'text/plain; charset=utf-8',
+  body,
+});
 
 const KEY_PATH = /^@key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -66,7 +74,11 @@ function localKeys(playlist: string, path: string): string {
   });
 }
 
-export async function serveMedia(req: MediaRequest, job: JobSnapshot | undefined, origin: Destination): Promise<MediaResponse> {
+export async function serveMedia(
+  req: MediaRequest,
+  job: JobSnapshot | undefined,
+  origin: Destination,
+): Promise<MediaResponse> {
   if (!job) return text(404, 'no such title');
   const key = KEY_PATH.exec(req.path);
   if (key) return serveKey(job, key[1]!);
@@ -101,7 +113,11 @@ async function serveFile(req: MediaRequest, job: JobSnapshot, origin: Destinatio
   }
   if (job.stages.uploadOrigin.state !== 'done' || !job.claim) return text(404, 'this title is not on the origin yet');
   try {
-    return { status: 200, contentType, body: await origin.read(versionKey(job.claim.titleId, job.claim.version, req.path)) };
+    return {
+      status: 200,
+      contentType,
+      body: await origin.read(versionKey(job.claim.titleId, job.claim.version, req.path)),
+    };
   } catch (err) {
     return text(502, `origin: ${(err as Error).message}`);
   }

@@ -25,7 +25,8 @@ import { TS_CLOCK_OFFSET, segmentExt } from './video-encoder.js';
 import { writeWhole } from './package-files.js';
 
 /** See runInitName in video-encoder.ts: ffmpeg numbers the init of each variant when there are several. */
-const audioInitName = (plan: Pick<TranscodePlan, 'audio'>, j: number): string => (plan.audio.length > 1 ? `init_${j}.mp4` : 'init.mp4');
+const audioInitName = (plan: Pick<TranscodePlan, 'audio'>, j: number): string =>
+  plan.audio.length > 1 ? `init_${j}.mp4` : 'init.mp4';
 
 export const audioDir = (a: Pick<AudioRendition, 'name'>): string => `audio/${a.name}`;
 
@@ -43,18 +44,38 @@ export function audioShift(videoOffsetSec: number, group: AudioRendition['group'
 export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOptions: string[]; output: string } {
   const args: string[] = [];
   plan.audio.forEach((a, j) => {
-    args.push('-map', `0:${a.streamIndex}`, `-c:a:${j}`, a.group === 'ac3' ? 'ac3' : 'aac', `-b:a:${j}`, `${a.kbps}k`, `-ac:a:${j}`, String(a.channels), `-ar:a:${j}`, '48000');
+    args.push(
+      '-map',
+      `0:${a.streamIndex}`,
+      `-c:a:${j}`,
+      a.group === 'ac3' ? 'ac3' : 'aac',
+      `-b:a:${j}`,
+      `${a.kbps}k`,
+      `-ac:a:${j}`,
+      String(a.channels),
+      `-ar:a:${j}`,
+      '48000',
+    );
   });
   const ext = segmentExt(plan);
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(plan.segmentSeconds),
-    '-hls_list_size', '0',
-    '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
-    '-hls_flags', 'temp_file+independent_segments',
-    ...(plan.segmentFormat === 'ts' ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)] : ['-hls_fmp4_init_filename', 'init.mp4']),
-    '-hls_segment_filename', join(outDir, '%v', `seg_%05d.${ext}`),
-    '-var_stream_map', plan.audio.map((a, j) => `a:${j},name:${a.name}`).join(' '),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(plan.segmentSeconds),
+    '-hls_list_size',
+    '0',
+    '-hls_segment_type',
+    plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
+    '-hls_flags',
+    'temp_file+independent_segments',
+    ...(plan.segmentFormat === 'ts'
+      ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)]
+      : ['-hls_fmp4_init_filename', 'init.mp4']),
+    '-hls_segment_filename',
+    join(outDir, '%v', `seg_%05d.${ext}`),
+    '-var_stream_map',
+    plan.audio.map((a, j) => `a:${j},name:${a.name}`).join(' '),
   );
   return { outputOptions: args, output: join(outDir, '%v', 'run.m3u8') };
 }
@@ -71,7 +92,10 @@ export interface AudioEncodeOptions {
   durationSec: number;
 }
 
-const hashes = (b: Uint8Array) => ({ md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') });
+const hashes = (b: Uint8Array) => ({
+  md5: createHash('md5').update(b).digest('hex'),
+  sha256: createHash('sha256').update(b).digest('hex'),
+});
 
 export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
   if (o.plan.audio.length === 0 || o.journal.audio) return;
@@ -104,11 +128,23 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
       const [track] = initTracks(init);
       timescale = track?.timescale ?? 48000;
       await writeWhole(join(o.packageDir, dir, 'init.mp4'), init, 'encoding');
-      await o.journal.append({ t: 'init', r: dir, path: `${dir}/init.mp4`, size: init.length, ...hashes(init), codec: track?.codec ?? (a.group === 'ac3' ? 'ac-3' : 'mp4a.40.2'), timescale });
+      await o.journal.append({
+        t: 'init',
+        r: dir,
+        path: `${dir}/init.mp4`,
+        size: init.length,
+        ...hashes(init),
+        codec: track?.codec ?? (a.group === 'ac3' ? 'ac-3' : 'mp4a.40.2'),
+        timescale,
+      });
     }
     const names = (await readdir(join(runDir, a.name))).filter((n) => /^seg_\d+\.(m4s|ts)$/.test(n)).sort();
     // TS carries no fragment index: its durations come from the muxer's own playlist.
-    const extinf = ts ? [...(await readFile(join(runDir, a.name, 'run.m3u8'), 'utf8')).matchAll(/#EXTINF:([\d.]+)/g)].map((m) => Number(m[1])) : [];
+    const extinf = ts
+      ? [...(await readFile(join(runDir, a.name, 'run.m3u8'), 'utf8')).matchAll(/#EXTINF:([\d.]+)/g)].map((m) =>
+          Number(m[1]),
+        )
+      : [];
     const shift = ts ? 0 : audioShift(videoOffset, a.group, timescale);
     let at = 0;
     for (const [i, n] of names.entries()) {
@@ -119,7 +155,10 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
       if (!ts) {
         let info = segmentInfo(bytes);
         if (shift !== 0) {
-          bytes = retimeSegment(bytes, { sequence: info.sequence, baseDecodeTime: Math.max(0, info.baseDecodeTime + shift) });
+          bytes = retimeSegment(bytes, {
+            sequence: info.sequence,
+            baseDecodeTime: Math.max(0, info.baseDecodeTime + shift),
+          });
           info = segmentInfo(bytes);
         }
         duration = info.duration / timescale;
@@ -144,16 +183,31 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
 export async function realignAudio(o: Pick<AudioEncodeOptions, 'plan' | 'packageDir' | 'journal'>): Promise<boolean> {
   const { journal } = o;
   const now = journal.inits.get(o.plan.rungs[0]!.name)?.presentationOffset;
-  if (o.plan.segmentFormat === 'ts' || !journal.audio || now === undefined || journal.audioVideoOffset === undefined || Math.abs(now - journal.audioVideoOffset) < 1e-6) return false;
+  if (
+    o.plan.segmentFormat === 'ts' ||
+    !journal.audio ||
+    now === undefined ||
+    journal.audioVideoOffset === undefined ||
+    Math.abs(now - journal.audioVideoOffset) < 1e-6
+  )
+    return false;
   const moved: PublishedChunk[] = [];
   for (const c of journal.audio) {
     const delta = Math.round((now - journal.audioVideoOffset) * (c.timescale ?? 48000));
     const file = join(o.packageDir, c.path);
     const info = segmentInfo(await readFile(file));
-    const bytes = retimeSegment(await readFile(file), { sequence: info.sequence, baseDecodeTime: Math.max(0, info.baseDecodeTime + delta) });
+    const bytes = retimeSegment(await readFile(file), {
+      sequence: info.sequence,
+      baseDecodeTime: Math.max(0, info.baseDecodeTime + delta),
+    });
     await writeWhole(file, bytes, 'encoding');
     const tfdt = Math.max(0, info.baseDecodeTime + delta);
-    moved.push({ ...c, tfdt, start: tfdt / (c.timescale ?? 48000) - now, end: tfdt / (c.timescale ?? 48000) - now + (c.end - c.start) });
+    moved.push({
+      ...c,
+      tfdt,
+      start: tfdt / (c.timescale ?? 48000) - now,
+      end: tfdt / (c.timescale ?? 48000) - now + (c.end - c.start),
+    });
   }
   await journal.append({ t: 'audio', chunks: moved, videoOffset: now });
   return true;

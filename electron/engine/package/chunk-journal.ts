@@ -236,7 +236,12 @@ export class ChunkJournal {
 
   /** The video encode, the audio pass and the captions have all published everything. */
   complete(expect: { audio: boolean; subs: boolean }): boolean {
-    return this.encodedSets !== undefined && this.sets.size === this.encodedSets && (!expect.audio || this.audio !== undefined) && (!expect.subs || this.subs !== undefined);
+    return (
+      this.encodedSets !== undefined &&
+      this.sets.size === this.encodedSets &&
+      (!expect.audio || this.audio !== undefined) &&
+      (!expect.subs || this.subs !== undefined)
+    );
   }
 
   close(): Promise<void> {

@@ -29,53 +29,109 @@ export interface ChunkVerifyContext {
 
 export type ChunkVerdict = { ok: true; verified: VerifiedChunk } | { ok: false; problem: PackageProblem };
 
-const digest = (b: Uint8Array) => ({ size: b.length, md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') });
+const digest = (b: Uint8Array) => ({
+  size: b.length,
+  md5: createHash('md5').update(b).digest('hex'),
+  sha256: createHash('sha256').update(b).digest('hex'),
+});
 
-async function checkMedia(c: ChunkVerifyContext, chunk: PublishedChunk, kind: 'video' | 'audio'): Promise<PackageProblem | undefined> {
+async function checkMedia(
+  c: ChunkVerifyContext,
+  chunk: PublishedChunk,
+  kind: 'video' | 'audio',
+): Promise<PackageProblem | undefined> {
   const init = c.journal.inits.get(chunk.r);
-  const run = await decodeStream(c.ffprobePath, c.packageDir, init?.path || undefined, [{ path: chunk.path, durationSec: chunk.end - chunk.start, size: chunk.size }], c.signal);
+  const run = await decodeStream(
+    c.ffprobePath,
+    c.packageDir,
+    init?.path || undefined,
+    [{ path: chunk.path, durationSec: chunk.end - chunk.start, size: chunk.size }],
+    c.signal,
+  );
   const d = run.segments[0]!;
   const why = run.errors[0] ? `: ${run.errors[0]}` : '';
   if (d.frames === 0) return { file: chunk.path, problem: 'undecodable', detail: `no ${kind} frames decoded${why}` };
-  if (chunk.samples !== undefined && d.frames < chunk.samples) return { file: chunk.path, problem: 'frames-missing', detail: `decoded ${d.frames} of the ${chunk.samples} samples its fragment lists${why}` };
-  if (kind === 'video' && d.firstIsKey === false) return { file: chunk.path, problem: 'no-keyframe-start', detail: 'the first frame is not a keyframe' };
+  if (chunk.samples !== undefined && d.frames < chunk.samples)
+    return {
+      file: chunk.path,
+      problem: 'frames-missing',
+      detail: `decoded ${d.frames} of the ${chunk.samples} samples its fragment lists${why}`,
+    };
+  if (kind === 'video' && d.firstIsKey === false)
+    return { file: chunk.path, problem: 'no-keyframe-start', detail: 'the first frame is not a keyframe' };
   if (run.errors.length > 0) return { file: chunk.path, problem: 'decode-error', detail: run.errors[0]! };
   return undefined;
 }
 
 async function checkWebvtt(path: string, text: string): Promise<PackageProblem | undefined> {
   if (!text.startsWith('WEBVTT')) return { file: path, problem: 'unparsable', detail: 'does not start with WEBVTT' };
-  if (!/^X-TIMESTAMP-MAP=MPEGTS:\d+,LOCAL:/m.test(text) && !path.endsWith('full.vtt')) return { file: path, problem: 'unparsable', detail: 'has no X-TIMESTAMP-MAP' };
+  if (!/^X-TIMESTAMP-MAP=MPEGTS:\d+,LOCAL:/m.test(text) && !path.endsWith('full.vtt'))
+    return { file: path, problem: 'unparsable', detail: 'has no X-TIMESTAMP-MAP' };
   const parsed = await parseText(text, { type: 'vtt' });
   const timings = (text.match(/-->/g) ?? []).length;
-  if (parsed.cues.length !== timings) return { file: path, problem: 'unparsable', detail: `${timings - parsed.cues.length} cue(s) do not parse` };
+  if (parsed.cues.length !== timings)
+    return { file: path, problem: 'unparsable', detail: `${timings - parsed.cues.length} cue(s) do not parse` };
   return undefined;
 }
 
 /** Prove one published chunk and record it (encrypting it when the title is encrypted). */
-export async function verifyChunk(c: ChunkVerifyContext, chunk: PublishedChunk, kind: 'video' | 'audio' | 'subtitles'): Promise<ChunkVerdict> {
+export async function verifyChunk(
+  c: ChunkVerifyContext,
+  chunk: PublishedChunk,
+  kind: 'video' | 'audio' | 'subtitles',
+): Promise<ChunkVerdict> {
   const file = join(c.packageDir, chunk.path);
   let clear: Buffer;
   try {
     clear = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problem: { file: chunk.path, problem: 'missing', detail: 'published by the encoder but gone from the package' } };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return {
+        ok: false,
+        problem: { file: chunk.path, problem: 'missing', detail: 'published by the encoder but gone from the package' },
+      };
     throw err;
   }
   // What the encoder published is what is proven: a chunk changed in between is not decoded as if new.
-  if (clear.length === 0) return { ok: false, problem: { file: chunk.path, problem: 'empty', detail: 'file is 0 bytes' } };
-  if (clear.length !== chunk.size) return { ok: false, problem: { file: chunk.path, problem: 'size-mismatch', detail: `${clear.length} bytes; the encoder published ${chunk.size}` } };
-  const problem = kind === 'subtitles' ? await checkWebvtt(chunk.path, clear.toString('utf8')) : await checkMedia(c, chunk, kind);
+  if (clear.length === 0)
+    return { ok: false, problem: { file: chunk.path, problem: 'empty', detail: 'file is 0 bytes' } };
+  if (clear.length !== chunk.size)
+    return {
+      ok: false,
+      problem: {
+        file: chunk.path,
+        problem: 'size-mismatch',
+        detail: `${clear.length} bytes; the encoder published ${chunk.size}`,
+      },
+    };
+  const problem =
+    kind === 'subtitles' ? await checkWebvtt(chunk.path, clear.toString('utf8')) : await checkMedia(c, chunk, kind);
   if (problem) return { ok: false, problem };
   const plain = digest(clear);
-  let verified: VerifiedChunk = { path: chunk.path, r: chunk.r, i: chunk.i, size: plain.size, md5: plain.md5, sha256: plain.sha256, ...(chunk.samples !== undefined ? { frames: chunk.samples } : {}) };
+  let verified: VerifiedChunk = {
+    path: chunk.path,
+    r: chunk.r,
+    i: chunk.i,
+    size: plain.size,
+    md5: plain.md5,
+    sha256: plain.sha256,
+    ...(chunk.samples !== undefined ? { frames: chunk.samples } : {}),
+  };
   // Subtitles stay clear: players fetch WebVTT without a key, and they carry no picture or sound.
   if (c.encryption && kind !== 'subtitles') {
     const key = await c.encryption.store.keyFor(c.encryption.ctx, chunk.i);
     const iv = newIv();
     const enc = encryptSegment(clear, key.key, iv);
     const e = digest(enc);
-    verified = { ...verified, size: e.size, md5: e.md5, sha256: e.sha256, clear: { size: plain.size, sha256: plain.sha256 }, keyId: key.keyId, iv };
+    verified = {
+      ...verified,
+      size: e.size,
+      md5: e.md5,
+      sha256: e.sha256,
+      clear: { size: plain.size, sha256: plain.sha256 },
+      keyId: key.keyId,
+      iv,
+    };
     // Encrypted bytes beside the chunk, the record, then the swap — before the uploads hear of it.
     // A kill before the record: verified again. After it: restoreEncryption encrypts identically.
     await writeFile(`${file}.${ENCRYPTING}`, enc);
@@ -97,7 +153,10 @@ export async function restoreEncryption(c: ChunkVerifyContext): Promise<number> 
   for (const v of c.journal.verified.values()) {
     if (!v.clear || !v.keyId || !v.iv) continue;
     const file = join(c.packageDir, v.path);
-    const size = await stat(file).then((s) => s.size, () => -1);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== v.clear.size) continue;
     const key = await c.encryption.store.byId(c.encryption.ctx.titleId, c.encryption.ctx.version, v.keyId);
     if (!key) continue;

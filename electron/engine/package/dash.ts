@@ -23,7 +23,12 @@ const iso = (seconds: number): string => `PT${seconds.toFixed(3)}S`;
 function segmentList(r: RenditionFiles, zeroSec: number): string[] {
   const exact = r.chunks.every((c) => c.timescale && c.duration !== undefined && c.tfdt !== undefined);
   const timescale = exact ? r.chunks[0]!.timescale! : 1000;
-  const timeline = r.chunks.map((c, i) => `<S${i === 0 && exact ? ` t="${c.tfdt}"` : ''} d="${exact ? c.duration : Math.round((c.end - c.start) * 1000)}"/>`).join('');
+  const timeline = r.chunks
+    .map(
+      (c, i) =>
+        `<S${i === 0 && exact ? ` t="${c.tfdt}"` : ''} d="${exact ? c.duration : Math.round((c.end - c.start) * 1000)}"/>`,
+    )
+    .join('');
   // The Period starts with the first frame (presented after the B-frame delay): the side-loaded
   // WebVTT cues, on the Period's clock, then meet the picture they were written for.
   const pto = exact ? Math.round(zeroSec * timescale) : 0;
@@ -36,7 +41,12 @@ function segmentList(r: RenditionFiles, zeroSec: number): string[] {
   ];
 }
 
-export async function writeDashManifest(o: { plan: TranscodePlan; journal: ChunkJournal; packageDir: string; frameRate?: number }): Promise<string> {
+export async function writeDashManifest(o: {
+  plan: TranscodePlan;
+  journal: ChunkJournal;
+  packageDir: string;
+  frameRate?: number;
+}): Promise<string> {
   const { plan } = o;
   const files = renditionFiles(plan, o.journal);
   const duration = Math.max(...[...files.video.values()].map((r) => r.chunks.at(-1)?.end ?? 0));
@@ -49,7 +59,11 @@ export async function writeDashManifest(o: { plan: TranscodePlan; journal: Chunk
   ];
   for (const r of plan.rungs) {
     const v = files.video.get(r.name)!;
-    out.push(`      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`, ...segmentList(v, zero), '      </Representation>');
+    out.push(
+      `      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`,
+      ...segmentList(v, zero),
+      '      </Representation>',
+    );
   }
   out.push('    </AdaptationSet>');
   for (const a of plan.audio) {
@@ -58,7 +72,9 @@ export async function writeDashManifest(o: { plan: TranscodePlan; journal: Chunk
       `    <AdaptationSet id="${xml(a.name)}" contentType="audio" mimeType="audio/mp4"${a.language ? ` lang="${xml(a.language)}"` : ''} segmentAlignment="true" startWithSAP="1">`,
       `      <Label>${xml(a.label)}</Label>`,
       `      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${a.default ? 'main' : a.describesVideo ? 'description' : 'alternate'}"/>`,
-      ...(a.describesVideo ? ['      <Accessibility schemeIdUri="urn:tva:metadata:cs:AudioPurposeCS:2007" value="1"/>'] : []),
+      ...(a.describesVideo
+        ? ['      <Accessibility schemeIdUri="urn:tva:metadata:cs:AudioPurposeCS:2007" value="1"/>']
+        : []),
       `      <Representation id="${xml(a.name)}" bandwidth="${rates(f).average}" codecs="${xml(f.init!.codec)}" audioSamplingRate="48000">`,
       `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
       ...segmentList(f, zero),

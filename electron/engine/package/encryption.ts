@@ -68,13 +68,19 @@ export function cpixDocument(f: KeyFile): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<cpix:CPIX xmlns:cpix="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc" contentId="${xml(`${f.titleId}/${f.version}`)}" version="2.3">`,
     '  <cpix:ContentKeyList>',
-    ...f.keys.map((k) => `    <cpix:ContentKey kid="${k.keyId}"><cpix:Data><pskc:Secret><pskc:PlainValue>${Buffer.from(k.key, 'hex').toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>`),
+    ...f.keys.map(
+      (k) =>
+        `    <cpix:ContentKey kid="${k.keyId}"><cpix:Data><pskc:Secret><pskc:PlainValue>${Buffer.from(k.key, 'hex').toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>`,
+    ),
     '  </cpix:ContentKeyList>',
     '  <cpix:ContentKeyPeriodList>',
     ...periods,
     '  </cpix:ContentKeyPeriodList>',
     '  <cpix:ContentKeyUsageRuleList>',
-    ...f.keys.map((k, i) => `    <cpix:ContentKeyUsageRule kid="${k.keyId}"><cpix:KeyPeriodFilter periodId="period-${i}"/></cpix:ContentKeyUsageRule>`),
+    ...f.keys.map(
+      (k, i) =>
+        `    <cpix:ContentKeyUsageRule kid="${k.keyId}"><cpix:KeyPeriodFilter periodId="period-${i}"/></cpix:ContentKeyUsageRule>`,
+    ),
     '  </cpix:ContentKeyUsageRuleList>',
     '</cpix:CPIX>',
     '',
@@ -96,7 +102,10 @@ export class KeyStore {
     const path = this.fileFor(titleId, version);
     let p = this.cache.get(path);
     if (!p) {
-      p = readFile(path, 'utf8').then((t) => JSON.parse(t) as KeyFile, () => undefined);
+      p = readFile(path, 'utf8').then(
+        (t) => JSON.parse(t) as KeyFile,
+        () => undefined,
+      );
       this.cache.set(path, p);
     }
     return p;
@@ -112,8 +121,15 @@ export class KeyStore {
     const period = ctx.rotateEvery > 0 ? Math.floor(index / ctx.rotateEvery) : 0;
     const known = await this.load(ctx.titleId, ctx.version);
     if (known && known.keys.length > period) return known.keys[period]!;
-    const file: KeyFile = known ? { ...known, keys: [...known.keys] } : { ...ctx, keys: [], createdAt: new Date().toISOString() };
-    while (file.keys.length <= period) file.keys.push({ keyId: randomUUID(), key: randomBytes(16).toString('hex'), fromSegment: file.keys.length * Math.max(1, ctx.rotateEvery) });
+    const file: KeyFile = known
+      ? { ...known, keys: [...known.keys] }
+      : { ...ctx, keys: [], createdAt: new Date().toISOString() };
+    while (file.keys.length <= period)
+      file.keys.push({
+        keyId: randomUUID(),
+        key: randomBytes(16).toString('hex'),
+        fromSegment: file.keys.length * Math.max(1, ctx.rotateEvery),
+      });
     await this.save(file);
     return file.keys[period]!;
   }

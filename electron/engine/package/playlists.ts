@@ -27,16 +27,45 @@ export interface RenditionFiles {
 }
 
 /** Every rendition's chunks in order, each with what verify recorded of it. */
-export function renditionFiles(plan: TranscodePlan, journal: ChunkJournal): { video: Map<string, RenditionFiles>; audio: Map<string, RenditionFiles>; subs: Map<string, RenditionFiles> } {
+export function renditionFiles(
+  plan: TranscodePlan,
+  journal: ChunkJournal,
+): { video: Map<string, RenditionFiles>; audio: Map<string, RenditionFiles>; subs: Map<string, RenditionFiles> } {
   const withV = (c: PublishedChunk) => {
     const verified = journal.verified.get(c.path);
     if (!verified) throw new Error(`${c.path} was never verified`);
     return { ...c, verified };
   };
   const sets = [...journal.sets.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
-  const video = new Map(plan.rungs.map((r, k) => [r.name, { dir: r.name, ...(journal.inits.get(r.name)?.path ? { init: journal.inits.get(r.name)! } : {}), chunks: sets.map((s) => withV(s[k]!)) }]));
-  const audio = new Map(plan.audio.map((a) => [a.name, { dir: audioDir(a), ...(journal.inits.get(audioDir(a)) ? { init: journal.inits.get(audioDir(a))! } : {}), chunks: (journal.audio ?? []).filter((c) => c.r === audioDir(a)).map(withV) }]));
-  const subs = new Map(plan.subtitles.map((s) => [s.name, { dir: subtitleDir(s), chunks: (journal.subs ?? []).filter((c) => c.r === subtitleDir(s) && c.i >= 0).map(withV) }]));
+  const video = new Map(
+    plan.rungs.map((r, k) => [
+      r.name,
+      {
+        dir: r.name,
+        ...(journal.inits.get(r.name)?.path ? { init: journal.inits.get(r.name)! } : {}),
+        chunks: sets.map((s) => withV(s[k]!)),
+      },
+    ]),
+  );
+  const audio = new Map(
+    plan.audio.map((a) => [
+      a.name,
+      {
+        dir: audioDir(a),
+        ...(journal.inits.get(audioDir(a)) ? { init: journal.inits.get(audioDir(a))! } : {}),
+        chunks: (journal.audio ?? []).filter((c) => c.r === audioDir(a)).map(withV),
+      },
+    ]),
+  );
+  const subs = new Map(
+    plan.subtitles.map((s) => [
+      s.name,
+      {
+        dir: subtitleDir(s),
+        chunks: (journal.subs ?? []).filter((c) => c.r === subtitleDir(s) && c.i >= 0).map(withV),
+      },
+    ]),
+  );
   return { video, audio, subs };
 }
 
@@ -67,11 +96,19 @@ export function rates(r: RenditionFiles): Rates {
 }
 
 function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: string }): string {
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${opts.version}`, `#EXT-X-TARGETDURATION:${target(r)}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${opts.version}`,
+    `#EXT-X-TARGETDURATION:${target(r)}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+  ];
   if (r.init) lines.push(`#EXT-X-MAP:URI="${posix.basename(r.init.path)}"`);
   for (const c of r.chunks) {
     // After EXT-X-MAP: the init segment stays clear; each segment has its own IV.
-    if (c.verified.iv && c.verified.keyId && opts.keyUri) lines.push(`#EXT-X-KEY:METHOD=AES-128,URI="${keyUri(opts.keyUri, c.verified.keyId)}",IV=0x${c.verified.iv}`);
+    if (c.verified.iv && c.verified.keyId && opts.keyUri)
+      lines.push(`#EXT-X-KEY:METHOD=AES-128,URI="${keyUri(opts.keyUri, c.verified.keyId)}",IV=0x${c.verified.iv}`);
     lines.push(`#EXTINF:${dur(c).toFixed(6)},`, posix.basename(c.path));
   }
   lines.push('#EXT-X-ENDLIST', '');
@@ -79,21 +116,35 @@ function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: stri
 }
 
 function iframePlaylist(r: RenditionFiles): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target(r)}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-I-FRAMES-ONLY'];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target(r)}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-I-FRAMES-ONLY',
+  ];
   if (r.init) lines.push(`#EXT-X-MAP:URI="${posix.basename(r.init.path)}"`);
-  for (const c of r.chunks) lines.push(`#EXTINF:${dur(c).toFixed(6)},`, `#EXT-X-BYTERANGE:${c.firstSampleEnd}@0`, posix.basename(c.path));
+  for (const c of r.chunks)
+    lines.push(`#EXTINF:${dur(c).toFixed(6)},`, `#EXT-X-BYTERANGE:${c.firstSampleEnd}@0`, posix.basename(c.path));
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
 }
 
 function iframeRates(r: RenditionFiles): Rates {
   const per = r.chunks.filter((c) => dur(c) > 0).map((c) => (c.firstSampleEnd! * 8) / dur(c));
-  const total = r.chunks.reduce((n, c) => n + c.firstSampleEnd! * 8, 0) / Math.max(1e-9, r.chunks.reduce((n, c) => n + dur(c), 0));
+  const total =
+    r.chunks.reduce((n, c) => n + c.firstSampleEnd! * 8, 0) /
+    Math.max(
+      1e-9,
+      r.chunks.reduce((n, c) => n + dur(c), 0),
+    );
   return { peak: Math.ceil(Math.max(total, ...per)), average: Math.ceil(total) };
 }
 
 const attr = (s: string): string => s.replace(/"/g, "'");
-const audioCodec = (a: AudioRendition, init?: InitRecord): string => init?.codec || (a.group === 'ac3' ? 'ac-3' : 'mp4a.40.2');
+const audioCodec = (a: AudioRendition, init?: InitRecord): string =>
+  init?.codec || (a.group === 'ac3' ? 'ac-3' : 'mp4a.40.2');
 
 function audioMedia(a: AudioRendition): string {
   const characteristics = a.describesVideo ? ',CHARACTERISTICS="public.accessibility.describes-video"' : '';
@@ -101,7 +152,9 @@ function audioMedia(a: AudioRendition): string {
 }
 
 function subtitleMedia(s: SubtitleRendition): string {
-  const characteristics = s.sdh ? ',CHARACTERISTICS="public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"' : '';
+  const characteristics = s.sdh
+    ? ',CHARACTERISTICS="public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"'
+    : '';
   return `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="${s.language}",NAME="${attr(s.label)}",DEFAULT=${s.default ? 'YES' : 'NO'},AUTOSELECT=YES,FORCED=${s.forced ? 'YES' : 'NO'}${characteristics},URI="${subtitleDir(s)}/${MEDIA_PLAYLIST}"`;
 }
 
@@ -126,7 +179,11 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
     written.push(rel);
   };
   const keyTemplate = plan.encryption?.keyUri;
-  for (const r of [...files.video.values(), ...files.audio.values()]) await put(`${r.dir}/${MEDIA_PLAYLIST}`, mediaPlaylist(r, { version, ...(keyTemplate ? { keyUri: keyTemplate } : {}) }));
+  for (const r of [...files.video.values(), ...files.audio.values()])
+    await put(
+      `${r.dir}/${MEDIA_PLAYLIST}`,
+      mediaPlaylist(r, { version, ...(keyTemplate ? { keyUri: keyTemplate } : {}) }),
+    );
   for (const r of files.subs.values()) await put(`${r.dir}/${MEDIA_PLAYLIST}`, mediaPlaylist(r, { version }));
   if (plan.iframes) for (const r of files.video.values()) await put(`${r.dir}/${IFRAME_PLAYLIST}`, iframePlaylist(r));
 
@@ -143,7 +200,10 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
     const peak = vr.peak + Math.max(0, ...ar.map((x) => x.peak));
     const average = vr.average + Math.max(0, ...ar.map((x) => x.average));
     const vcodec = v.init?.codec || o.tsVideoCodec || 'avc1.640028';
-    const codecs = [vcodec, ...(members[0] ? [audioCodec(members[0], files.audio.get(members[0].name)!.init)] : [])].join(',');
+    const codecs = [
+      vcodec,
+      ...(members[0] ? [audioCodec(members[0], files.audio.get(members[0].name)!.init)] : []),
+    ].join(',');
     return [
       `#EXT-X-STREAM-INF:BANDWIDTH=${peak},AVERAGE-BANDWIDTH=${average},CODECS="${codecs}",RESOLUTION=${r.width}x${r.height}`,
       o.frameRate ? `,FRAME-RATE=${o.frameRate.toFixed(3)}` : '',
@@ -159,7 +219,9 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
     for (const r of plan.rungs) {
       const v = files.video.get(r.name)!;
       const ir = iframeRates(v);
-      lines.push(`#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${ir.peak},AVERAGE-BANDWIDTH=${ir.average},CODECS="${v.init?.codec ?? 'avc1.640028'}",RESOLUTION=${r.width}x${r.height},URI="${r.name}/${IFRAME_PLAYLIST}"`);
+      lines.push(
+        `#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=${ir.peak},AVERAGE-BANDWIDTH=${ir.average},CODECS="${v.init?.codec ?? 'avc1.640028'}",RESOLUTION=${r.width}x${r.height},URI="${r.name}/${IFRAME_PLAYLIST}"`,
+      );
     }
   }
   lines.push('');

@@ -27,7 +27,9 @@ export interface SubtitleWriteOptions {
 
 /** The video's segments on the master's clock (the first rung: every rung cuts at the same instants). */
 export function videoSpans(journal: Pick<ChunkJournal, 'sets'>): SegmentSpan[] {
-  return [...journal.sets.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => ({ start: c[0]!.start, end: c[0]!.end }));
+  return [...journal.sets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, c]) => ({ start: c[0]!.start, end: c[0]!.end }));
 }
 
 export async function writeSubtitles(o: SubtitleWriteOptions): Promise<void> {
@@ -38,9 +40,13 @@ export async function writeSubtitles(o: SubtitleWriteOptions): Promise<void> {
   const mpegts = (o.journal.inits.get(firstRung)?.presentationOffset ?? 0) * 90_000;
   const chunks: PublishedChunk[] = [];
   for (const s of o.plan.subtitles) {
-    const read = s.source.kind === 'file' ? await readCaptionFile(s.source, o.durationSec, o.ffmpegPath) : await readSubtitleStream(o.sourcePath, s.source.index, o.durationSec, o.ffmpegPath);
+    const read =
+      s.source.kind === 'file'
+        ? await readCaptionFile(s.source, o.durationSec, o.ffmpegPath)
+        : await readSubtitleStream(o.sourcePath, s.source.index, o.durationSec, o.ffmpegPath);
     const unreadable = read.problems.find((p) => p.code === 'caption-unreadable');
-    if (unreadable && read.cues.length === 0) throw new StationError(`Subtitles ${s.name} cannot be made: ${unreadable.message}`, 'caption-unreadable');
+    if (unreadable && read.cues.length === 0)
+      throw new StationError(`Subtitles ${s.name} cannot be made: ${unreadable.message}`, 'caption-unreadable');
     const dir = subtitleDir(s);
     await mkdir(join(o.packageDir, dir), { recursive: true });
     const texts = segmentCues(read.cues, spans, mpegts);
@@ -51,7 +57,14 @@ export async function writeSubtitles(o: SubtitleWriteOptions): Promise<void> {
     }
     const full = fullVtt(read.cues);
     await writeWhole(join(o.packageDir, dir, FULL_VTT), full, 'encoding');
-    chunks.push({ r: dir, i: -1, path: `${dir}/${FULL_VTT}`, size: Buffer.byteLength(full), start: 0, end: spans.at(-1)?.end ?? o.durationSec });
+    chunks.push({
+      r: dir,
+      i: -1,
+      path: `${dir}/${FULL_VTT}`,
+      size: Buffer.byteLength(full),
+      start: 0,
+      end: spans.at(-1)?.end ?? o.durationSec,
+    });
   }
   await o.journal.append({ t: 'subs', chunks });
 }

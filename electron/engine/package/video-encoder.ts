@@ -34,7 +34,8 @@ import { writeWhole } from './package-files.js';
  * HDR (PQ or HLG) → SDR BT.709: to linear light, Hable tone curve, back to BT.709 limited range.
  * Chosen over an HEVC Main10 rung because every player of the platform plays H.264 SDR.
  */
-export const TONEMAP_TO_BT709 = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
+export const TONEMAP_TO_BT709 =
+  'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
 
 export interface FfmpegArgs {
   inputOptions: string[];
@@ -48,14 +49,16 @@ export interface FfmpegArgs {
  */
 export const TS_CLOCK_OFFSET = 1;
 
-export const segmentExt = (plan: Pick<TranscodePlan, 'segmentFormat'>): string => (plan.segmentFormat === 'ts' ? 'ts' : 'm4s');
+export const segmentExt = (plan: Pick<TranscodePlan, 'segmentFormat'>): string =>
+  plan.segmentFormat === 'ts' ? 'ts' : 'm4s';
 export const segmentName = (i: number, ext: string): string => `seg_${String(i).padStart(5, '0')}.${ext}`;
 
 /**
  * The init segment's name in a run folder: with more than one variant stream ffmpeg's HLS muxer
  * appends the stream's index to an init file name that has no %v ("init_1.mp4").
  */
-export const runInitName = (plan: Pick<TranscodePlan, 'rungs'>, rung: string): string => (plan.rungs.length > 1 ? `init_${plan.rungs.findIndex((r) => r.name === rung)}.mp4` : 'init.mp4');
+export const runInitName = (plan: Pick<TranscodePlan, 'rungs'>, rung: string): string =>
+  plan.rungs.length > 1 ? `init_${plan.rungs.findIndex((r) => r.name === rung)}.mp4` : 'init.mp4';
 
 /** Where one encode run starts (set index and master time) and, for a gap, how long it lasts. */
 export interface RunWindow {
@@ -93,9 +96,20 @@ export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWind
     const enc = encoderOf(r);
     args.push('-map', `[v${i}]`, `-c:v:${i}`, enc);
     const family = familyOf(enc);
-    if (family) for (let k = 0; k < family.encoderArgs.length; k += 2) args.push(`${family.encoderArgs[k]}:v:${i}`, family.encoderArgs[k + 1]!);
+    if (family)
+      for (let k = 0; k < family.encoderArgs.length; k += 2)
+        args.push(`${family.encoderArgs[k]}:v:${i}`, family.encoderArgs[k + 1]!);
     else args.push(`-preset:v:${i}`, 'veryfast');
-    args.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`, `-g:v:${i}`, gop);
+    args.push(
+      `-b:v:${i}`,
+      `${r.videoKbps}k`,
+      `-maxrate:v:${i}`,
+      `${Math.round(r.videoKbps * 1.2)}k`,
+      `-bufsize:v:${i}`,
+      `${r.videoKbps * 2}k`,
+      `-g:v:${i}`,
+      gop,
+    );
   });
   // Keyframes at the same absolute instants in every run: t counts from the run's seek point.
   const at = win.seek > 0 ? `t+${win.seek.toFixed(6)}` : 't';
@@ -106,19 +120,33 @@ export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWind
   args.push('-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709');
   const ext = segmentExt(plan);
   args.push(
-    '-f', 'hls',
+    '-f',
+    'hls',
     // Cut at every keyframe (only the forced ones exist); the playlists are the station's own.
-    '-hls_time', String(Math.min(0.5, plan.segmentSeconds / 4)),
-    '-hls_list_size', '0',
-    '-hls_segment_type', plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
-    '-hls_flags', 'temp_file+independent_segments',
-    '-start_number', String(win.from),
-    ...(plan.segmentFormat === 'ts' ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)] : ['-hls_fmp4_init_filename', 'init.mp4']),
-    '-hls_segment_filename', join(outDir, '%v', `seg_%05d.${ext}`),
-    '-var_stream_map', plan.rungs.map((r, i) => `v:${i},name:${r.name}`).join(' '),
+    '-hls_time',
+    String(Math.min(0.5, plan.segmentSeconds / 4)),
+    '-hls_list_size',
+    '0',
+    '-hls_segment_type',
+    plan.segmentFormat === 'ts' ? 'mpegts' : 'fmp4',
+    '-hls_flags',
+    'temp_file+independent_segments',
+    '-start_number',
+    String(win.from),
+    ...(plan.segmentFormat === 'ts'
+      ? ['-output_ts_offset', String(TS_CLOCK_OFFSET)]
+      : ['-hls_fmp4_init_filename', 'init.mp4']),
+    '-hls_segment_filename',
+    join(outDir, '%v', `seg_%05d.${ext}`),
+    '-var_stream_map',
+    plan.rungs.map((r, i) => `v:${i},name:${r.name}`).join(' '),
   );
   const devices = new Set(plan.rungs.map((r) => familyOf(encoderOf(r))).filter((f) => f !== undefined));
-  const inputOptions = [...[...devices].flatMap((f) => f.inputArgs), ...masterInputOptions(), ...(win.seek > 0 ? ['-ss', win.seek.toFixed(6)] : [])];
+  const inputOptions = [
+    ...[...devices].flatMap((f) => f.inputArgs),
+    ...masterInputOptions(),
+    ...(win.seek > 0 ? ['-ss', win.seek.toFixed(6)] : []),
+  ];
   return { inputOptions, outputOptions: args, output: join(outDir, '%v', 'run.m3u8') };
 }
 
@@ -145,7 +173,10 @@ export function videoGaps(journal: Pick<ChunkJournal, 'sets' | 'encodedSets'>): 
 
 export class InitChanged extends StationError {
   constructor(rung: string, why: string) {
-    super(`${rung}: the encoder's output changed since the earlier run (${why}): the rungs are encoded again from the start`, 'init-changed');
+    super(
+      `${rung}: the encoder's output changed since the earlier run (${why}): the rungs are encoded again from the start`,
+      'init-changed',
+    );
   }
 }
 
@@ -170,7 +201,11 @@ const md5 = (b: Uint8Array): string => createHash('md5').update(b).digest('hex')
 
 /** Duration of an MPEG-TS segment and its first PTS (ffprobe): TS carries no fragment index. */
 async function tsTimes(ffprobe: string, path: string): Promise<{ start: number; duration: number }> {
-  const { stdout } = await promisify(execFile)(ffprobe, ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', path], { timeout: 30_000 });
+  const { stdout } = await promisify(execFile)(
+    ffprobe,
+    ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', path],
+    { timeout: 30_000 },
+  );
   const f = (JSON.parse(stdout) as { format: { start_time?: string; duration?: string } }).format;
   return { start: Number(f.start_time ?? 0), duration: Number(f.duration ?? 0) };
 }
@@ -189,7 +224,10 @@ export async function encodeVideo(o: VideoEncodeOptions): Promise<void> {
 }
 
 /** Throw every published set and init away (their files are the station's, under the package). */
-export async function resetVideo(o: Pick<VideoEncodeOptions, 'journal' | 'packageDir' | 'plan'>, why: string): Promise<void> {
+export async function resetVideo(
+  o: Pick<VideoEncodeOptions, 'journal' | 'packageDir' | 'plan'>,
+  why: string,
+): Promise<void> {
   await o.journal.append({ t: 'video-reset', why });
   for (const r of o.plan.rungs) await rm(join(o.packageDir, r.name), { recursive: true, force: true });
 }
@@ -205,7 +243,11 @@ async function fillGaps(o: VideoEncodeOptions): Promise<void> {
     const before = gap.from > 0 ? o.journal.sets.get(gap.from - 1) : undefined;
     const after = gap.to !== undefined ? o.journal.sets.get(gap.to) : undefined;
     const seek = before ? before[0]!.end : 0;
-    const win: RunWindow = { from: gap.from, seek, ...(after ? { frames: Math.round((after[0]!.start - seek) * o.frameRate) } : {}) };
+    const win: RunWindow = {
+      from: gap.from,
+      seek,
+      ...(after ? { frames: Math.round((after[0]!.start - seek) * o.frameRate) } : {}),
+    };
     await runWindow(o, win, before);
   }
 }
@@ -218,14 +260,24 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
   const ext = segmentExt(o.plan);
   // Half a frame early: the seek lands before the boundary frame whatever the master's time base.
   const half = win.seek > 0 ? 0.5 / o.frameRate : 0;
-  const run: RunWindow = { from: win.from, seek: Math.max(0, win.seek - half), ...(win.frames !== undefined ? { frames: win.frames } : {}) };
+  const run: RunWindow = {
+    from: win.from,
+    seek: Math.max(0, win.seek - half),
+    ...(win.frames !== undefined ? { frames: win.frames } : {}),
+  };
   const { inputOptions, outputOptions, output } = buildVideoArgs(o.plan, runDir, run);
   // Where each rung's timeline continues: the decode time after the set before this run.
-  const nextTfdt = new Map<string, number>(o.plan.rungs.map((r, k) => [r.name, before ? before[k]!.tfdt! + before[k]!.duration! : 0]));
+  const nextTfdt = new Map<string, number>(
+    o.plan.rungs.map((r, k) => [r.name, before ? before[k]!.tfdt! + before[k]!.duration! : 0]),
+  );
   const local = linkedAbort(o.signal);
   let failure: unknown;
   let next = win.from;
-  const isFile = (p: string): Promise<boolean> => stat(p).then((st) => st.isFile(), () => false);
+  const isFile = (p: string): Promise<boolean> =>
+    stat(p).then(
+      (st) => st.isFile(),
+      () => false,
+    );
   // Set `next` is closed once every rung holds it under its final name (temp_file renames on close).
   const publishClosed = async (): Promise<void> => {
     for (;;) {
@@ -256,7 +308,11 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
       recordIn: runDir,
       onProgress: (p) => {
         const done = run.seek + p.outTimeSec;
-        o.onProgress?.({ fraction: Math.min(0.999, done / o.durationSec), ...(p.speed ? { speed: p.speed } : {}), detail: `${o.journal.sets.size} segment sets encoded${win.from > 0 ? ` (resumed at set ${win.from})` : ''}` });
+        o.onProgress?.({
+          fraction: Math.min(0.999, done / o.durationSec),
+          ...(p.speed ? { speed: p.speed } : {}),
+          detail: `${o.journal.sets.size} segment sets encoded${win.from > 0 ? ` (resumed at set ${win.from})` : ''}`,
+        });
       },
     });
   } catch (err) {
@@ -267,13 +323,20 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
   }
   await publishing;
   // Sets ffmpeg closed before it stopped are whole: keep them, so the next run resumes after them.
-  if (!o.signal?.aborted && !(failure instanceof InitChanged)) await publishClosed().catch((err: unknown) => (failure ??= err));
+  if (!o.signal?.aborted && !(failure instanceof InitChanged))
+    await publishClosed().catch((err: unknown) => (failure ??= err));
   if (failure) throw failure;
   if (win.frames === undefined) await o.journal.append({ t: 'encoded', sets: next });
   await rm(runDir, { recursive: true, force: true });
 }
 
-async function publishSet(o: VideoEncodeOptions, runDir: string, set: number, win: RunWindow, nextTfdt: Map<string, number>): Promise<void> {
+async function publishSet(
+  o: VideoEncodeOptions,
+  runDir: string,
+  set: number,
+  win: RunWindow,
+  nextTfdt: Map<string, number>,
+): Promise<void> {
   const ext = segmentExt(o.plan);
   const chunks: PublishedChunk[] = [];
   for (const r of o.plan.rungs) {
@@ -283,7 +346,17 @@ async function publishSet(o: VideoEncodeOptions, runDir: string, set: number, wi
       const t = await tsTimes(o.ffprobePath, join(runDir, r.name, segmentName(set, ext)));
       if (set === 0 && !o.journal.inits.has(r.name)) {
         // No init segment in TS; the record keeps where the picture starts on the 90 kHz clock (for X-TIMESTAMP-MAP).
-        await o.journal.append({ t: 'init', r: r.name, path: '', size: 0, md5: '', sha256: '', codec: '', timescale: 90000, presentationOffset: t.start });
+        await o.journal.append({
+          t: 'init',
+          r: r.name,
+          path: '',
+          size: 0,
+          md5: '',
+          sha256: '',
+          codec: '',
+          timescale: 90000,
+          presentationOffset: t.start,
+        });
       }
       // One uninterrupted run (see fillGaps): the muxer's clock less where the picture started.
       const start = t.start - (o.journal.inits.get(r.name)?.presentationOffset ?? 0);
@@ -292,14 +365,31 @@ async function publishSet(o: VideoEncodeOptions, runDir: string, set: number, wi
       continue;
     }
     const init = await publishInit(o, runDir, r.name, set, set === win.from);
-    if (win.from > 0 || win.seek > 0) bytes = retimeSegment(bytes, { sequence: set + 1, baseDecodeTime: nextTfdt.get(r.name)! });
+    if (win.from > 0 || win.seek > 0)
+      bytes = retimeSegment(bytes, { sequence: set + 1, baseDecodeTime: nextTfdt.get(r.name)! });
     const info = segmentInfo(bytes);
-    if (!info.samples[0]?.sync) throw new StationError(`${rel} does not start with a keyframe: the encoder did not honour the forced keyframes`, 'encode-keyframes');
+    if (!info.samples[0]?.sync)
+      throw new StationError(
+        `${rel} does not start with a keyframe: the encoder did not honour the forced keyframes`,
+        'encode-keyframes',
+      );
     nextTfdt.set(r.name, info.baseDecodeTime + info.duration);
     const offset = Math.round((init.presentationOffset ?? 0) * init.timescale);
     const start = (info.baseDecodeTime + info.samples[0].compositionOffset - offset) / init.timescale;
     await writeWhole(join(o.packageDir, rel), bytes, 'encoding');
-    chunks.push({ r: r.name, i: set, path: rel, size: bytes.length, start, end: start + info.duration / init.timescale, tfdt: info.baseDecodeTime, duration: info.duration, timescale: init.timescale, samples: info.samples.length, firstSampleEnd: info.firstSampleEnd });
+    chunks.push({
+      r: r.name,
+      i: set,
+      path: rel,
+      size: bytes.length,
+      start,
+      end: start + info.duration / init.timescale,
+      tfdt: info.baseDecodeTime,
+      duration: info.duration,
+      timescale: init.timescale,
+      samples: info.samples.length,
+      firstSampleEnd: info.firstSampleEnd,
+    });
   }
   await o.journal.append({ t: 'published', set, chunks });
 }
@@ -308,7 +398,13 @@ async function publishSet(o: VideoEncodeOptions, runDir: string, set: number, wi
  * The rung's init segment: published with the first set ever, else checked to be the same encoder
  * output (byte for byte, else codec, timescale and size) — a resumed run's own init is dropped.
  */
-async function publishInit(o: VideoEncodeOptions, runDir: string, rung: string, set: number, check: boolean): Promise<{ timescale: number; presentationOffset?: number }> {
+async function publishInit(
+  o: VideoEncodeOptions,
+  runDir: string,
+  rung: string,
+  set: number,
+  check: boolean,
+): Promise<{ timescale: number; presentationOffset?: number }> {
   const known = o.journal.inits.get(rung);
   if (known && !check) return known;
   const bytes = await readFile(join(runDir, rung, runInitName(o.plan, rung)));
@@ -316,7 +412,8 @@ async function publishInit(o: VideoEncodeOptions, runDir: string, rung: string, 
     if (sha(bytes) === known.sha256) return known;
     const [a] = initTracks(bytes);
     const same = a && a.codec === known.codec && a.timescale === known.timescale;
-    if (!same) throw new InitChanged(rung, `codec ${a?.codec}/${a?.timescale} instead of ${known.codec}/${known.timescale}`);
+    if (!same)
+      throw new InitChanged(rung, `codec ${a?.codec}/${a?.timescale} instead of ${known.codec}/${known.timescale}`);
     return known;
   }
   const [track] = initTracks(bytes);
@@ -325,7 +422,16 @@ async function publishInit(o: VideoEncodeOptions, runDir: string, rung: string, 
   const first = segmentInfo(await readFile(join(runDir, rung, segmentName(set, 'm4s'))));
   const presentationOffset = (first.samples[0]?.compositionOffset ?? 0) / track.timescale;
   await writeWhole(join(o.packageDir, rung, 'init.mp4'), bytes, 'encoding');
-  const rec = { r: rung, path: `${rung}/init.mp4`, size: bytes.length, md5: md5(bytes), sha256: sha(bytes), codec: track.codec, timescale: track.timescale, presentationOffset };
+  const rec = {
+    r: rung,
+    path: `${rung}/init.mp4`,
+    size: bytes.length,
+    md5: md5(bytes),
+    sha256: sha(bytes),
+    codec: track.codec,
+    timescale: track.timescale,
+    presentationOffset,
+  };
   await o.journal.append({ t: 'init', ...rec });
   return rec;
 }

@@ -32,7 +32,11 @@ export interface CaptionCheck {
   findings: SpecFinding[];
 }
 
-export async function checkCaptions(media: MediaInfo, spec: DeliverySpec, opts: { masterPath: string; ffmpegPath: string; extra?: NamedCaption[] }): Promise<CaptionCheck> {
+export async function checkCaptions(
+  media: MediaInfo,
+  spec: DeliverySpec,
+  opts: { masterPath: string; ffmpegPath: string; extra?: NamedCaption[] },
+): Promise<CaptionCheck> {
   const findings: SpecFinding[] = [];
   const add = (code: SpecFinding['code'], severity: 'error' | 'warning' | 'off', message: string): void => {
     if (severity !== 'off') findings.push({ code, severity, message });
@@ -40,7 +44,12 @@ export async function checkCaptions(media: MediaInfo, spec: DeliverySpec, opts: 
   const files: CaptionFile[] = [];
   for (const c of opts.extra ?? []) {
     const f = namedCaption(c, spec.defaultCaptionLanguage);
-    if (!f) add('caption-unreadable', 'error', `${basename(c.path)}: not a caption file the station reads (.srt, .vtt or .scc)`);
+    if (!f)
+      add(
+        'caption-unreadable',
+        'error',
+        `${basename(c.path)}: not a caption file the station reads (.srt, .vtt or .scc)`,
+      );
     else files.push(f);
   }
   for (const f of await findCaptionFiles(opts.masterPath, spec.defaultCaptionLanguage)) {
@@ -50,17 +59,26 @@ export async function checkCaptions(media: MediaInfo, spec: DeliverySpec, opts: 
     const read = await readCaptionFile(f, media.durationSec, opts.ffmpegPath);
     const unreadable = read.problems.filter((p) => p.code === 'caption-unreadable');
     for (const p of unreadable) add('caption-unreadable', spec.captionUnreadable, p.message);
-    for (const p of read.problems.filter((x) => x.code === 'caption-cues')) add('caption-cues', spec.captionCues, p.message);
+    for (const p of read.problems.filter((x) => x.code === 'caption-cues'))
+      add('caption-cues', spec.captionCues, p.message);
     // A file with no readable cue is left out of the package (if the spec lets the master through).
     if (read.cues.length > 0) f.cues = read.cues.length;
   }
   const text = media.subtitles.filter((s) => TEXT_SUBTITLE_CODECS.includes(s.codec));
   const image = media.subtitles.filter((s) => IMAGE_SUBTITLE_CODECS.includes(s.codec));
   if (image.length) {
-    add('image-subtitles', spec.imageSubtitles, `${image.length} image subtitle stream(s) (${[...new Set(image.map((s) => s.codec))].join(', ')}) are not converted: the package carries only text captions; deliver them as .srt or .vtt beside the master.`);
+    add(
+      'image-subtitles',
+      spec.imageSubtitles,
+      `${image.length} image subtitle stream(s) (${[...new Set(image.map((s) => s.codec))].join(', ')}) are not converted: the package carries only text captions; deliver them as .srt or .vtt beside the master.`,
+    );
   }
   if (!files.some((f) => f.cues) && text.length === 0) {
-    add('captions-missing', spec.captionsMissing, 'No captions: no caption file beside the master (Film.en.srt, Film.fr.vtt, Film.scc) and no text subtitle stream in it.');
+    add(
+      'captions-missing',
+      spec.captionsMissing,
+      'No captions: no caption file beside the master (Film.en.srt, Film.fr.vtt, Film.scc) and no text subtitle stream in it.',
+    );
   }
   return { files, findings };
 }

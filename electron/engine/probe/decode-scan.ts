@@ -28,13 +28,27 @@ function decodeWindow(o: ScanOptions, start: number | undefined, length: number 
   if (length !== undefined) args.push('-t', length.toFixed(3));
   args.push(...masterInputOptions(), '-i', masterInput(o.path), '-map', '0:v:0?', '-map', '0:a?', '-f', 'null', '-');
   return new Promise((resolve, reject) => {
-    execFile(o.ffmpegPath, args, { timeout: o.timeoutMs ?? 120_000, killSignal: 'SIGKILL', maxBuffer: 8 << 20, ...(o.signal ? { signal: o.signal } : {}) }, (err, _stdout, stderr) => {
-      if (o.signal?.aborted) return reject(new CancelledError());
-      const lines = stderr.split(/\r?\n/).map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']')).filter(Boolean);
-      if (err && (err as { killed?: boolean }).killed) lines.unshift(`the decoder did not finish within ${Math.round((o.timeoutMs ?? 120_000) / 1000)} s`);
-      else if (err && lines.length === 0) lines.push(`ffmpeg exited with code ${(err as { code?: number }).code}`);
-      resolve(lines);
-    });
+    execFile(
+      o.ffmpegPath,
+      args,
+      {
+        timeout: o.timeoutMs ?? 120_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 8 << 20,
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+      (err, _stdout, stderr) => {
+        if (o.signal?.aborted) return reject(new CancelledError());
+        const lines = stderr
+          .split(/\r?\n/)
+          .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
+          .filter(Boolean);
+        if (err && (err as { killed?: boolean }).killed)
+          lines.unshift(`the decoder did not finish within ${Math.round((o.timeoutMs ?? 120_000) / 1000)} s`);
+        else if (err && lines.length === 0) lines.push(`ffmpeg exited with code ${(err as { code?: number }).code}`);
+        resolve(lines);
+      },
+    );
   });
 }
 
@@ -47,7 +61,10 @@ export async function scanMaster(o: ScanOptions): Promise<SpecFinding | undefine
     ? [[undefined, undefined]]
     : [
         [0, w],
-        ...Array.from({ length: o.spec.sampleWindows }, (_, i): [number, number] => [((i + 0.5) * o.durationSec) / o.spec.sampleWindows - w / 2, w]),
+        ...Array.from({ length: o.spec.sampleWindows }, (_, i): [number, number] => [
+          ((i + 0.5) * o.durationSec) / o.spec.sampleWindows - w / 2,
+          w,
+        ]),
         [Math.max(0, o.durationSec - w), undefined],
       ];
   for (const [start, length] of windows) {
@@ -55,9 +72,17 @@ export async function scanMaster(o: ScanOptions): Promise<SpecFinding | undefine
     if (errors.length === 0) continue;
     const where = start === undefined ? '' : ` at about ${Math.max(0, start).toFixed(1)} s`;
     if (errors.some((e) => TRUNCATION.test(e))) {
-      return { code: 'truncated', severity: 'error', message: `The file is incomplete: its data ends before its index says it should${where} (${errors.find((e) => TRUNCATION.test(e))}). It was probably cut off in transfer.` };
+      return {
+        code: 'truncated',
+        severity: 'error',
+        message: `The file is incomplete: its data ends before its index says it should${where} (${errors.find((e) => TRUNCATION.test(e))}). It was probably cut off in transfer.`,
+      };
     }
-    return { code: 'corrupt', severity: 'error', message: `The picture or sound does not decode cleanly${where}: ${errors[0]}` };
+    return {
+      code: 'corrupt',
+      severity: 'error',
+      message: `The picture or sound does not decode cleanly${where}: ${errors[0]}`,
+    };
   }
   return undefined;
 }

@@ -18,6 +18,7 @@ export async function loadSpec(path: string): Promise<DeliverySpec> {
     throw new StationError(`The delivery spec ${path} is not valid JSON: ${(err as Error).message}`, 'config-spec');
   }
   const parsed = deliverySpecSchema.safeParse(raw);
-  if (!parsed.success) throw new StationError(`The delivery spec ${path} is invalid: ${describeZodError(parsed.error)}`, 'config-spec');
+  if (!parsed.success)
+    throw new StationError(`The delivery spec ${path} is invalid: ${describeZodError(parsed.error)}`, 'config-spec');
   return parsed.data;
 }

@@ -1,5 +1,13 @@
 /** ffprobe's JSON → MediaInfo: a pure mapping, unit-tested without ffprobe. */
-import type { AudioStreamInfo, HdrFormat, MediaInfo, Rational, StreamFlags, SubtitleStreamInfo, VideoStreamInfo } from '../../common/media.js';
+import type {
+  AudioStreamInfo,
+  HdrFormat,
+  MediaInfo,
+  Rational,
+  StreamFlags,
+  SubtitleStreamInfo,
+  VideoStreamInfo,
+} from '../../common/media.js';
 
 export interface FfprobeStream {
   index: number;
@@ -78,7 +86,8 @@ function flagsOf(s: FfprobeStream): { flags?: StreamFlags } {
 }
 
 /** "und" (undetermined) is no language. */
-const languageTag = (s: FfprobeStream): string | undefined => (s.tags?.language && s.tags.language !== 'und' ? s.tags.language : undefined);
+const languageTag = (s: FfprobeStream): string | undefined =>
+  s.tags?.language && s.tags.language !== 'und' ? s.tags.language : undefined;
 
 export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
   const streams = out.streams ?? [];
@@ -126,7 +135,13 @@ export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
     }));
   const subtitles: SubtitleStreamInfo[] = streams
     .filter((s) => s.codec_type === 'subtitle')
-    .map((s) => ({ index: s.index, codec: s.codec_name ?? 'unknown', ...opt('language', languageTag(s)), ...opt('title', s.tags?.title), ...flagsOf(s) }));
+    .map((s) => ({
+      index: s.index,
+      codec: s.codec_name ?? 'unknown',
+      ...opt('language', languageTag(s)),
+      ...opt('title', s.tags?.title),
+      ...flagsOf(s),
+    }));
   const timecode = out.format?.tags?.timecode ?? streams.map((s) => s.tags?.timecode).find(Boolean);
   const bitRate = Number(out.format?.bit_rate);
   return {

@@ -9,11 +9,28 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { basename, extname } from 'node:path';
-import { STAGES, emptyStages, isFinal, type JobSnapshot, type StageName, type StageProgress, type TitleRequest } from '../../common/jobs.js';
+import {
+  STAGES,
+  emptyStages,
+  isFinal,
+  type JobSnapshot,
+  type StageName,
+  type StageProgress,
+  type TitleRequest,
+} from '../../common/jobs.js';
 import type { TransferStats } from '../../common/throughput.js';
 import type { UploadedObject } from '../../common/report.js';
 import type { TranscodePlan } from '../stages/plan.js';
-import { CancelledError, PauseError, ShutdownError, StationError, VerificationError, errorMessage, isCancelled, linkedAbort } from '../util/errors.js';
+import {
+  CancelledError,
+  PauseError,
+  ShutdownError,
+  StationError,
+  VerificationError,
+  errorMessage,
+  isCancelled,
+  linkedAbort,
+} from '../util/errors.js';
 
 /** Why a stage was stopped: another stage of the same job failed (its resumable state is kept). */
 class SiblingStopped extends ShutdownError {
@@ -34,7 +51,11 @@ function checkedRequest(request: TitleRequest | undefined): TitleRequest | undef
   const out: TitleRequest = {};
   if (request.titleId) {
     const parsed = titleIdSchema.safeParse(request.titleId);
-    if (!parsed.success) throw new StationError(`"${request.titleId}" cannot be a title ID: ${describeZodError(parsed.error)}`, 'bad-title-id');
+    if (!parsed.success)
+      throw new StationError(
+        `"${request.titleId}" cannot be a title ID: ${describeZodError(parsed.error)}`,
+        'bad-title-id',
+      );
     out.titleId = parsed.data;
   }
   if (request.replace) out.replace = true;
@@ -55,7 +76,8 @@ export interface JobRecord extends JobSnapshot {
   warnings: string[];
 }
 
-const sameRequest = (a: TitleRequest | undefined, b: TitleRequest | undefined): boolean => (a?.titleId ?? '') === (b?.titleId ?? '') && !!a?.replace === !!b?.replace;
+const sameRequest = (a: TitleRequest | undefined, b: TitleRequest | undefined): boolean =>
+  (a?.titleId ?? '') === (b?.titleId ?? '') && !!a?.replace === !!b?.replace;
 
 export interface StageContext {
   job: JobRecord;
@@ -176,7 +198,8 @@ export class JobQueue {
         rec.state = 'queued';
         for (const s of STAGES) {
           const st = rec.stages[s];
-          if (st.state === 'running') rec.stages[s] = { state: 'pending', fraction: 0, detail: 'resuming after restart' };
+          if (st.state === 'running')
+            rec.stages[s] = { state: 'pending', fraction: 0, detail: 'resuming after restart' };
         }
         await store.save(rec);
       }
@@ -193,7 +216,9 @@ export class JobQueue {
 
   /** Jobs in the order they will run: priority, then age. */
   private ordered(): JobRecord[] {
-    return [...this.jobs.values()].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0) || a.createdAt.localeCompare(b.createdAt));
+    return [...this.jobs.values()].sort(
+      (a, b) => (a.priority ?? 0) - (b.priority ?? 0) || a.createdAt.localeCompare(b.createdAt),
+    );
   }
 
   /** Move a waiting job up or down one place among waiting jobs, or to the top. */
@@ -201,7 +226,8 @@ export class JobQueue {
     const rec = this.must(id);
     const waiting = this.ordered().filter((j) => j.state === 'queued' || j.state === 'paused');
     const i = waiting.indexOf(rec);
-    if (i < 0) throw new StationError(`"${rec.title}" is ${rec.state}: only waiting titles can be reordered`, 'not-waiting');
+    if (i < 0)
+      throw new StationError(`"${rec.title}" is ${rec.state}: only waiting titles can be reordered`, 'not-waiting');
     const order = waiting.filter((j) => j !== rec);
     const to = where === 'top' ? 0 : where === 'up' ? Math.max(0, i - 1) : Math.min(order.length, i + 1);
     order.splice(to, 0, rec);
@@ -239,11 +265,13 @@ export class JobQueue {
   /** Retry a failed job from the stage that failed; stages before it are not redone. */
   async retry(id: string): Promise<void> {
     const rec = this.must(id);
-    if (rec.state !== 'failed') throw new StationError(`"${rec.title}" is ${rec.state}: only failed titles can be retried`, 'not-failed');
+    if (rec.state !== 'failed')
+      throw new StationError(`"${rec.title}" is ${rec.state}: only failed titles can be retried`, 'not-failed');
     const failed = rec.error?.stage;
     if (failed) {
       rec.stages[failed] = { state: 'pending', fraction: 0, detail: 'retrying' };
-      for (const s of this.stages.find((r) => r.name === failed)?.alsoRetry?.(rec) ?? []) rec.stages[s] = { state: 'pending', fraction: 0, detail: 'retrying' };
+      for (const s of this.stages.find((r) => r.name === failed)?.alsoRetry?.(rec) ?? [])
+        rec.stages[s] = { state: 'pending', fraction: 0, detail: 'retrying' };
     }
     delete rec.error;
     rec.state = 'queued';
@@ -278,7 +306,11 @@ export class JobQueue {
    * platform's, replace). A source that already has an unfinished job (e.g. interrupted by a crash)
    * gets that job back instead of a new one, so its completed stages are kept.
    */
-  async add(sourcePaths: string[], requests: Record<string, TitleRequest> = {}, opts: AddOptions = {}): Promise<JobSnapshot[]> {
+  async add(
+    sourcePaths: string[],
+    requests: Record<string, TitleRequest> = {},
+    opts: AddOptions = {},
+  ): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
     if (opts.id !== undefined) {
@@ -296,14 +328,20 @@ export class JobQueue {
       const request = checkedRequest(requests[sourcePath]);
       // The same master dropped twice (same path, or same size + first/last MiB anywhere) with the
       // same title request is recognised: an unfinished or delivered job is returned instead.
-      const fingerprint = await fingerprintFile(sourcePath).then((f) => `${f.size}:${f.headTailSha256}`, () => undefined);
+      const fingerprint = await fingerprintFile(sourcePath).then(
+        (f) => `${f.size}:${f.headTailSha256}`,
+        () => undefined,
+      );
       // A package for a folder (`transcode --out`) is the same job only for the same folder, and a
       // finished one is made again (the operator may have moved it away).
       const existing = [...this.jobs.values()].find(
         (j) =>
           sameRequest(j.titleRequest, request) &&
           j.packageTarget === opts.packageTarget &&
-          ((j.sourcePath === sourcePath && !isFinal(j.state)) || (fingerprint && j.fingerprint === fingerprint && ((j.state === 'done' && !opts.packageTarget) || !isFinal(j.state)))),
+          ((j.sourcePath === sourcePath && !isFinal(j.state)) ||
+            (fingerprint &&
+              j.fingerprint === fingerprint &&
+              ((j.state === 'done' && !opts.packageTarget) || !isFinal(j.state)))),
       );
       if (existing && opts.id === undefined) {
         created.push(toSnapshot(existing));
@@ -316,7 +354,12 @@ export class JobQueue {
         sourcePath,
         state: opts.hold ? 'paused' : 'queued',
         stage: STAGES[0],
-        stages: opts.hold ? { ...emptyStages(), probe: { state: 'pending', fraction: 0, detail: 'held: set its title ID, then Resume' } } : emptyStages(),
+        stages: opts.hold
+          ? {
+              ...emptyStages(),
+              probe: { state: 'pending', fraction: 0, detail: 'held: set its title ID, then Resume' },
+            }
+          : emptyStages(),
         createdAt: t,
         updatedAt: t,
         ...(fingerprint ? { fingerprint } : {}),
@@ -343,7 +386,10 @@ export class JobQueue {
     const rec = this.must(id);
     const claimed = rec.stages.claim.state === 'done' || rec.stages.claim.state === 'skipped';
     if (rec.state === 'running' || (isFinal(rec.state) && rec.state !== 'failed') || claimed) {
-      throw new StationError(`The title ID of "${rec.title}" can no longer change: ${claimed ? `it is claimed as ${rec.claim?.titleId ?? '…'} at the stores` : `the title is ${rec.state}`}. Cancel it and add the master again to deliver it under another ID.`, 'title-fixed');
+      throw new StationError(
+        `The title ID of "${rec.title}" can no longer change: ${claimed ? `it is claimed as ${rec.claim?.titleId ?? '…'} at the stores` : `the title is ${rec.state}`}. Cancel it and add the master again to deliver it under another ID.`,
+        'title-fixed',
+      );
     }
     const checked = checkedRequest(request);
     if (checked) rec.titleRequest = checked;
@@ -373,13 +419,15 @@ export class JobQueue {
     const rec = this.jobs.get(id);
     if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
     const prev = this.mutations.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(async () => {
-      try {
-        return await fn(rec);
-      } finally {
-        await this.persist(rec);
-      }
-    });
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        try {
+          return await fn(rec);
+        } finally {
+          await this.persist(rec);
+        }
+      });
     this.mutations.set(id, next);
     return next;
   }
@@ -423,7 +471,9 @@ export class JobQueue {
   private pump(): void {
     if (this.closed) return;
     const max = this.options.activeJobs ?? 1;
-    const waiting = this.ordered().filter((j) => j.state === 'queued' && !this.active.has(j.id) && (this.options.eligible?.(j) ?? true));
+    const waiting = this.ordered().filter(
+      (j) => j.state === 'queued' && !this.active.has(j.id) && (this.options.eligible?.(j) ?? true),
+    );
     for (const next of waiting) {
       if (this.active.size >= max) return;
       const ac = new AbortController();
@@ -460,7 +510,8 @@ export class JobQueue {
     const running = new Map<StageName, Promise<void>>();
     let failure: { stage: StageName; err: unknown } | undefined;
     const finished = (s: StageName): boolean => rec.stages[s].state === 'done' || rec.stages[s].state === 'skipped';
-    const ready = (r: StageRunner): boolean => !finished(r.name) && !running.has(r.name) && this.depsOf(r).every(finished);
+    const ready = (r: StageRunner): boolean =>
+      !finished(r.name) && !running.has(r.name) && this.depsOf(r).every(finished);
     try {
       for (;;) {
         if (!failure && !siblings.signal.aborted) {
@@ -523,7 +574,11 @@ export class JobQueue {
     let release: (() => void) | undefined;
     try {
       if (!this.slots.free(runner.name)) {
-        rec.stages[runner.name] = { state: 'pending', fraction: 0, detail: `waiting for a ${runner.name} slot (${this.slots.limit(runner.name)} at a time)` };
+        rec.stages[runner.name] = {
+          state: 'pending',
+          fraction: 0,
+          detail: `waiting for a ${runner.name} slot (${this.slots.limit(runner.name)} at a time)`,
+        };
         this.emit(rec);
       }
       release = await this.slots.acquire(runner.name, rec.id, signal);
@@ -543,7 +598,12 @@ export class JobQueue {
         checkpoint: () => this.persist(rec),
       });
       const started = rec.stages[runner.name].startedAt;
-      rec.stages[runner.name] = { state: result, fraction: 1, ...(started ? { startedAt: started } : {}), endedAt: now() };
+      rec.stages[runner.name] = {
+        state: result,
+        fraction: 1,
+        ...(started ? { startedAt: started } : {}),
+        endedAt: now(),
+      };
       release();
       release = undefined;
       rec.stage = this.currentStage(rec, runner.name);

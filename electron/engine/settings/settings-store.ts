@@ -11,16 +11,26 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { credentialBinding, describeZodError, stationConfigSchema, type DestinationConfig, type StationConfig } from '../../common/config.js';
+import {
+  credentialBinding,
+  describeZodError,
+  stationConfigSchema,
+  type DestinationConfig,
+  type StationConfig,
+} from '../../common/config.js';
 import { parseJsonText } from '../util/json-text.js';
 import { keyHint, type Credentials, type SettingsUpdate, type SettingsView } from '../../common/settings.js';
 import { StationError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { SecretBox } from './secret-box.js';
 
-type SealedStore = Record<string, { accessKeyId: string; secretAccessKey: string; /** credentialBinding() when sealed. */ boundTo?: string }>;
+type SealedStore = Record<
+  string,
+  { accessKeyId: string; secretAccessKey: string; /** credentialBinding() when sealed. */ boundTo?: string }
+>;
 
-const bindingOf = (d: DestinationConfig | undefined): string | undefined => (d?.type === 's3' ? credentialBinding(d) : undefined);
+const bindingOf = (d: DestinationConfig | undefined): string | undefined =>
+  d?.type === 's3' ? credentialBinding(d) : undefined;
 
 /** Where the farm's password is sealed (not a destination name: those cannot start with "@"). */
 const FARM = '@farm';
@@ -45,7 +55,9 @@ export function destinationWithoutCredentials(d: DestinationConfig): Destination
 }
 
 export function withoutCredentials(config: StationConfig): StationConfig {
-  const destinations = Object.fromEntries(Object.entries(config.destinations).map(([name, d]) => [name, destinationWithoutCredentials(d)]));
+  const destinations = Object.fromEntries(
+    Object.entries(config.destinations).map(([name, d]) => [name, destinationWithoutCredentials(d)]),
+  );
   return { ...config, destinations };
 }
 
@@ -70,7 +82,8 @@ export class SettingsStore {
     // Migrate clear-text credentials out of settings.json.
     const clear: Record<string, Credentials> = {};
     for (const [name, d] of Object.entries(config.destinations)) {
-      if (d.type === 's3' && d.accessKeyId && d.secretAccessKey) clear[name] = { accessKeyId: d.accessKeyId, secretAccessKey: d.secretAccessKey };
+      if (d.type === 's3' && d.accessKeyId && d.secretAccessKey)
+        clear[name] = { accessKeyId: d.accessKeyId, secretAccessKey: d.secretAccessKey };
     }
     if (Object.keys(clear).length > 0 && this.box.isAvailable()) {
       await this.save({ config: withoutCredentials(config), credentials: clear });
@@ -79,37 +92,60 @@ export class SettingsStore {
     const destinations = Object.fromEntries(
       Object.entries(config.destinations).map(([name, d]) => {
         const c = creds[name];
-        return [name, d.type === 's3' && c && c.boundTo === credentialBinding(d) ? { ...d, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } : d];
+        return [
+          name,
+          d.type === 's3' && c && c.boundTo === credentialBinding(d)
+            ? { ...d, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }
+            : d,
+        ];
       }),
     );
     const farm = creds[FARM];
     const withDestinations = { ...config, destinations };
-    return farm && config.farm && farm.boundTo === farmBinding(config) ? withFarmPassword(withDestinations, farm.secretAccessKey) : withDestinations;
+    return farm && config.farm && farm.boundTo === farmBinding(config)
+      ? withFarmPassword(withDestinations, farm.secretAccessKey)
+      : withDestinations;
   }
 
   async view(): Promise<SettingsView> {
     const config = withoutCredentials(await this.readConfig());
     const sealed = await this.readSealed();
     const credentials: SettingsView['credentials'] = {};
-    const farmStored = sealed[FARM] !== undefined && sealed[FARM].boundTo === farmBinding(config) && this.open(FARM, sealed) !== undefined;
+    const farmStored =
+      sealed[FARM] !== undefined &&
+      sealed[FARM].boundTo === farmBinding(config) &&
+      this.open(FARM, sealed) !== undefined;
     for (const name of Object.keys(sealed)) {
       if (!(name in config.destinations)) continue;
       const c = this.open(name, sealed);
       const boundTo = sealed[name]!.boundTo;
-      if (c) credentials[name] = { accessKeyIdHint: keyHint(c.accessKeyId), ...(boundTo !== undefined && boundTo !== bindingOf(config.destinations[name]) ? { unbound: true } : {}) };
+      if (c)
+        credentials[name] = {
+          accessKeyIdHint: keyHint(c.accessKeyId),
+          ...(boundTo !== undefined && boundTo !== bindingOf(config.destinations[name]) ? { unbound: true } : {}),
+        };
     }
-    return { config, credentials, ...(farmStored ? { farmPasswordStored: true } : {}), secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() } };
+    return {
+      config,
+      credentials,
+      ...(farmStored ? { farmPasswordStored: true } : {}),
+      secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() },
+    };
   }
 
   /**
    * The saved destination and its stored credentials, only where they are bound to it: what
    * "Test connection" without typed credentials tests (never an endpoint the renderer names).
    */
-  async savedDestination(name: string): Promise<{ destination: DestinationConfig; credentials?: Credentials } | undefined> {
+  async savedDestination(
+    name: string,
+  ): Promise<{ destination: DestinationConfig; credentials?: Credentials } | undefined> {
     const destination = (await this.readConfig()).destinations[name];
     if (!destination) return undefined;
     const c = (await this.readCredentials())[name];
-    return c && c.boundTo === bindingOf(destination) ? { destination, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } } : { destination };
+    return c && c.boundTo === bindingOf(destination)
+      ? { destination, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } }
+      : { destination };
   }
 
   async save(update: SettingsUpdate): Promise<void> {
@@ -118,14 +154,36 @@ export class SettingsStore {
     // A destination pointed at another store or bucket loses the credentials sealed for the old one.
     for (const [name, s] of Object.entries(sealed)) {
       if (name === FARM) continue;
-      if (update.credentials[name] === undefined && s.boundTo !== undefined && s.boundTo !== bindingOf(config.destinations[name])) delete sealed[name];
+      if (
+        update.credentials[name] === undefined &&
+        s.boundTo !== undefined &&
+        s.boundTo !== bindingOf(config.destinations[name])
+      )
+        delete sealed[name];
     }
     // The farm's password: kept only for the same farm; replaced, forgotten, or dropped with the farm.
-    if (update.farmPassword === null || !config.farm || (update.farmPassword === undefined && sealed[FARM]?.boundTo !== farmBinding(config))) delete sealed[FARM];
+    if (
+      update.farmPassword === null ||
+      !config.farm ||
+      (update.farmPassword === undefined && sealed[FARM]?.boundTo !== farmBinding(config))
+    )
+      delete sealed[FARM];
     if (typeof update.farmPassword === 'string') {
-      if (!config.farm) throw new StationError('A farm password was given but no farm URL: set the farm in Settings first', 'config-farm-password');
-      if (!this.box.isAvailable()) throw new StationError(`The farm password was not saved: this system offers no secure storage (${this.box.backend()}).`, 'no-secret-storage');
-      sealed[FARM] = { accessKeyId: this.box.encrypt('-').toString('base64'), secretAccessKey: this.box.encrypt(update.farmPassword).toString('base64'), boundTo: farmBinding(config)! };
+      if (!config.farm)
+        throw new StationError(
+          'A farm password was given but no farm URL: set the farm in Settings first',
+          'config-farm-password',
+        );
+      if (!this.box.isAvailable())
+        throw new StationError(
+          `The farm password was not saved: this system offers no secure storage (${this.box.backend()}).`,
+          'no-secret-storage',
+        );
+      sealed[FARM] = {
+        accessKeyId: this.box.encrypt('-').toString('base64'),
+        secretAccessKey: this.box.encrypt(update.farmPassword).toString('base64'),
+        boundTo: farmBinding(config)!,
+      };
     }
     for (const [name, c] of Object.entries(update.credentials)) {
       if (c === null) {
@@ -160,7 +218,11 @@ export class SettingsStore {
     }
     const raw = parseJsonText(text, `Settings file ${this.settingsFile}`);
     const parsed = stationConfigSchema.safeParse(raw);
-    if (!parsed.success) throw new StationError(`Settings file ${this.settingsFile} is invalid: ${describeZodError(parsed.error)}`, 'config-invalid');
+    if (!parsed.success)
+      throw new StationError(
+        `Settings file ${this.settingsFile} is invalid: ${describeZodError(parsed.error)}`,
+        'config-invalid',
+      );
     return parsed.data;
   }
 

@@ -12,10 +12,20 @@ export function auditStage(ctx: JobAuditContext & { deliver: boolean }): StageRu
       if (!ctx.deliver) return 'skipped';
       progress({ fraction: 0, detail: 'listing the origin' });
       const records = await auditJob(job, ctx, { repair: true, signal });
-      const remaining = latestAudits(records).flatMap((r) => r.problems.map((p) => `${r.destination}: ${p.key} ${p.problem}`));
-      if (remaining.length > 0) throw new StationError(`The audit after upload still finds ${remaining.length} problem(s) after a repair: ${remaining.slice(0, 3).join('; ')}`, 'audit-failed', remaining.join('\n'));
+      const remaining = latestAudits(records).flatMap((r) =>
+        r.problems.map((p) => `${r.destination}: ${p.key} ${p.problem}`),
+      );
+      if (remaining.length > 0)
+        throw new StationError(
+          `The audit after upload still finds ${remaining.length} problem(s) after a repair: ${remaining.slice(0, 3).join('; ')}`,
+          'audit-failed',
+          remaining.join('\n'),
+        );
       const repaired = records.filter((r) => r.repaired).flatMap((r) => r.repaired!.uploaded);
-      if (repaired.length > 0) job.warnings.push(`the audit after upload found and repaired ${repaired.length} object(s): ${repaired.slice(0, 5).join(', ')}`);
+      if (repaired.length > 0)
+        job.warnings.push(
+          `the audit after upload found and repaired ${repaired.length} object(s): ${repaired.slice(0, 5).join(', ')}`,
+        );
       return 'done';
     },
   };

@@ -13,13 +13,26 @@ import { fingerprintFile } from '../util/fingerprint.js';
 import { titleDestinations, type PipelineContext } from './context.js';
 
 /** The master as a claim names it; refuses a master whose bytes changed since the job was made. */
-export async function masterRef(sourcePath: string, expectedFingerprint: string | undefined, station?: string): Promise<MasterRef> {
+export async function masterRef(
+  sourcePath: string,
+  expectedFingerprint: string | undefined,
+  station?: string,
+): Promise<MasterRef> {
   const fp = await fingerprintFile(sourcePath);
   const now = `${fp.size}:${fp.headTailSha256}`;
   if (expectedFingerprint && now !== expectedFingerprint) {
-    throw new StationError(`The master ${sourcePath} changed since it was added (size or content of its first/last MiB): add it again to deliver the new file`, 'source-changed');
+    throw new StationError(
+      `The master ${sourcePath} changed since it was added (size or content of its first/last MiB): add it again to deliver the new file`,
+      'source-changed',
+    );
   }
-  return { name: basename(sourcePath), size: fp.size, headTailSha256: fp.headTailSha256!, path: sourcePath, ...(station ? { station } : {}) };
+  return {
+    name: basename(sourcePath),
+    size: fp.size,
+    headTailSha256: fp.headTailSha256!,
+    path: sourcePath,
+    ...(station ? { station } : {}),
+  };
 }
 
 export function claimStage(ctx: PipelineContext): StageRunner {
@@ -28,7 +41,12 @@ export function claimStage(ctx: PipelineContext): StageRunner {
     async run({ job, signal, progress }) {
       // Packaging only (`transcode --out`): the title is not delivered, so nothing is claimed.
       if (!ctx.deliver) return 'skipped';
-      progress({ fraction: 0, detail: `reading the title's claim at ${titleDestinations(ctx).map((d) => d.name).join(' and ')}` });
+      progress({
+        fraction: 0,
+        detail: `reading the title's claim at ${titleDestinations(ctx)
+          .map((d) => d.name)
+          .join(' and ')}`,
+      });
       job.claim = await claimTitle({
         destinations: titleDestinations(ctx),
         request: job.titleRequest ?? {},

@@ -8,7 +8,13 @@
  * AC-3 too when the profile asks for surround and the master has it. Subtitles: every caption file
  * beside the master that reads cleanly and every embedded text subtitle stream, as WebVTT.
  */
-import { IMAGE_SUBTITLE_CODECS, TEXT_SUBTITLE_CODECS, isInterlaced, type AudioStreamInfo, type MediaInfo } from '../../common/media.js';
+import {
+  IMAGE_SUBTITLE_CODECS,
+  TEXT_SUBTITLE_CODECS,
+  isInterlaced,
+  type AudioStreamInfo,
+  type MediaInfo,
+} from '../../common/media.js';
 import { bcp47, endonym, sameLanguage } from '../../common/languages.js';
 import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
@@ -74,7 +80,8 @@ export interface AudioRendition {
   describesVideo?: true;
 }
 
-export type SubtitleSource = { kind: 'file'; path: string; format: 'srt' | 'vtt' | 'scc' } | { kind: 'stream'; index: number };
+export type SubtitleSource =
+  { kind: 'file'; path: string; format: 'srt' | 'vtt' | 'scc' } | { kind: 'stream'; index: number };
 
 export interface SubtitleRendition {
   /** Folder under subs/: "en", "en-sdh", "fr-forced". */
@@ -146,7 +153,7 @@ function planAudio(info: MediaInfo, profile: LadderProfile, spec: PlanOptions['s
     for (const [i, a] of streams.entries()) {
       const language = bcp47(a.language);
       const described = !!a.flags?.visualImpaired;
-      const base = language ? endonym(language) : a.title ?? `Audio ${i + 1}`;
+      const base = language ? endonym(language) : (a.title ?? `Audio ${i + 1}`);
       const channels = group === 'ac3' && a.channels >= 6 ? 6 : 2;
       out.push({
         name: unique(names, `${group}-${language ?? 'und'}${described ? '-ad' : ''}`),
@@ -156,7 +163,12 @@ function planAudio(info: MediaInfo, profile: LadderProfile, spec: PlanOptions['s
         label: described ? `${base} (AD)` : base,
         group,
         channels,
-        kbps: group === 'aac' ? profile.audioKbps : channels === 6 ? profile.surroundKbps! : Math.min(profile.surroundKbps!, 192),
+        kbps:
+          group === 'aac'
+            ? profile.audioKbps
+            : channels === 6
+              ? profile.surroundKbps!
+              : Math.min(profile.surroundKbps!, 192),
         default: a === chosen,
         ...(described ? { describesVideo: true as const } : {}),
       });
@@ -184,11 +196,19 @@ function planSubtitles(info: MediaInfo, defaultAudio: AudioRendition | undefined
   };
   for (const f of info.captionFiles ?? []) {
     if (f.cues === undefined) continue; // could not be read: the probe said why
-    add(f.language, { ...(f.sdh ? { sdh: true } : {}), ...(f.forced ? { forced: true } : {}) }, { kind: 'file', path: f.path, format: f.format });
+    add(
+      f.language,
+      { ...(f.sdh ? { sdh: true } : {}), ...(f.forced ? { forced: true } : {}) },
+      { kind: 'file', path: f.path, format: f.format },
+    );
   }
   for (const s of info.subtitles) {
     if (!TEXT_SUBTITLE_CODECS.includes(s.codec)) continue;
-    add(bcp47(s.language) ?? 'und', { ...(s.flags?.hearingImpaired ? { sdh: true } : {}), ...(s.flags?.forced ? { forced: true } : {}) }, { kind: 'stream', index: s.index });
+    add(
+      bcp47(s.language) ?? 'und',
+      { ...(s.flags?.hearingImpaired ? { sdh: true } : {}), ...(s.flags?.forced ? { forced: true } : {}) },
+      { kind: 'stream', index: s.index },
+    );
   }
   return out;
 }
@@ -205,7 +225,7 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
   // auto-rotates when decoding, so a 90° master arrives as a portrait picture).
   const sar = video.sar && video.sar.num > 0 && video.sar.den > 0 ? video.sar.num / video.sar.den : 1;
   const turned = video.rotation === 90 || video.rotation === 270;
-  const displayWidth = (turned ? video.height : video.width * sar);
+  const displayWidth = turned ? video.height : video.width * sar;
   const displayHeight = turned ? video.width * sar : video.height;
   // Never upscale: only rungs at or below the source (with a little slack for 1078/1088-line
   // masters); a source below every rung gets one rung at its own size.
@@ -215,20 +235,35 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     if (r.height > displayHeight * 1.02) continue;
     const height = even(Math.min(r.height, displayHeight));
     if (rungs.some((x) => x.height === height)) continue;
-    rungs.push({ name: `${r.height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: r.kbps });
+    rungs.push({
+      name: `${r.height}p`,
+      width: even((displayWidth * height) / displayHeight),
+      height,
+      videoKbps: r.kbps,
+    });
   }
   // A master between two rungs keeps its lines: a top rung at its own size (never above it), its
   // bit rate interpolated between the profile's neighbours.
   // A master above the profile's top rung is capped by it (the profile says how high to go).
   const topHeight = rungs.reduce((m, r) => Math.max(m, r.height), 0);
-  const between = opts.profile.rungs.some((r) => r.height > displayHeight * 1.02 && !(r.onlyFromHeight && displayHeight < r.onlyFromHeight * 0.98));
+  const between = opts.profile.rungs.some(
+    (r) => r.height > displayHeight * 1.02 && !(r.onlyFromHeight && displayHeight < r.onlyFromHeight * 0.98),
+  );
   if (displayHeight > topHeight * 1.02 && (between || rungs.length === 0)) {
     const height = even(displayHeight);
     const sorted = [...opts.profile.rungs].sort((a, b) => a.height - b.height);
     const below = [...sorted].reverse().find((r) => r.height <= height);
     const above = sorted.find((r) => r.height > height);
-    const kbps = below && above ? below.kbps + ((above.kbps - below.kbps) * (height - below.height)) / (above.height - below.height) : ((below ?? above)!.kbps * height) / (below ?? above)!.height;
-    rungs.unshift({ name: `${height}p`, width: even((displayWidth * height) / displayHeight), height, videoKbps: Math.max(150, Math.round(kbps)) });
+    const kbps =
+      below && above
+        ? below.kbps + ((above.kbps - below.kbps) * (height - below.height)) / (above.height - below.height)
+        : ((below ?? above)!.kbps * height) / (below ?? above)!.height;
+    rungs.unshift({
+      name: `${height}p`,
+      width: even((displayWidth * height) / displayHeight),
+      height,
+      videoKbps: Math.max(150, Math.round(kbps)),
+    });
   }
   // Above 60 fps the ladder runs at half the rate (120 → 60, 119.88 → 59.94): players and bit budgets expect ≤ 60.
   const fps = video.frameRate.den ? video.frameRate.num / video.frameRate.den : 0;
@@ -238,7 +273,10 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
   const audio = planAudio(info, opts.profile, opts.spec);
   const segmentFormat = opts.segmentFormat ?? 'fmp4';
   const encrypt = opts.encryption?.enabled || opts.profile.encrypt;
-  if (encrypt && !opts.encryption?.keyUri) throw new Error('encryption is on but no key URI template is set (encryption.keyUri, e.g. "https://keys.example/{keyId}")');
+  if (encrypt && !opts.encryption?.keyUri)
+    throw new Error(
+      'encryption is on but no key URI template is set (encryption.keyUri, e.g. "https://keys.example/{keyId}")',
+    );
   return {
     videoStreamIndex: video.index,
     ...(isInterlaced(video) ? { deinterlace: true } : {}),
@@ -249,12 +287,17 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     ...(opts.dash && segmentFormat === 'fmp4' && !encrypt ? { dash: true } : {}),
     rungs,
     audio,
-    subtitles: planSubtitles(info, audio.find((a) => a.default)),
+    subtitles: planSubtitles(
+      info,
+      audio.find((a) => a.default),
+    ),
     audioKbps: opts.profile.audioKbps,
     segmentSeconds: opts.segmentSeconds,
     encoder: encoder.chosen,
     encoderReason,
-    ...(encrypt ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } } : {}),
+    ...(encrypt
+      ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } }
+      : {}),
     iframes: segmentFormat === 'fmp4' && !encrypt,
   };
 }
@@ -264,7 +307,13 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
   return {
     encoder: plan.encoder,
     encoderReason: plan.encoderReason,
-    rungs: plan.rungs.map(({ name, width, height, videoKbps, encoder }) => ({ name, width, height, videoKbps, ...(encoder ? { encoder } : {}) })),
+    rungs: plan.rungs.map(({ name, width, height, videoKbps, encoder }) => ({
+      name,
+      width,
+      height,
+      videoKbps,
+      ...(encoder ? { encoder } : {}),
+    })),
     audioKbps: plan.audioKbps,
     segmentSeconds: plan.segmentSeconds,
     segmentFormat: plan.segmentFormat,

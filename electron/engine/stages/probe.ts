@@ -47,34 +47,75 @@ export class MasterRejected extends StationError {
   }
 }
 
-const reject = (code: SpecFinding['code'], message: string): MasterRejected => new MasterRejected([{ code, severity: 'error', message }]);
+const reject = (code: SpecFinding['code'], message: string): MasterRejected =>
+  new MasterRejected([{ code, severity: 'error', message }]);
 
 function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
   // Only the file protocol and master demuxers (ffmpeg/input-guard.ts); "file:" keeps a name that
   // starts with "-" from being read as an option.
-  const args = ['-v', 'error', ...masterInputOptions(), '-print_format', 'json', '-show_format', '-show_streams', masterInput(path)];
+  const args = [
+    '-v',
+    'error',
+    ...masterInputOptions(),
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    masterInput(path),
+  ];
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, rejectP) => {
-    execFile(opts.ffprobePath, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 32 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if ((err as { killed?: boolean }).killed && !opts.signal?.aborted) {
-        return rejectP(reject('probe-timeout', `ffprobe did not answer within ${Math.round(timeoutMs / 1000)} s: the file may be on a stalled mount or be pathological.`));
-      }
-      const refused = demuxerRefused(stderr);
-      if (refused) {
-        return rejectP(reject('not-a-master-format', `This file is ${refused.kind} (ffmpeg's "${refused.demuxer}" format), not a master: files that point at other files are refused whatever their name.`));
-      }
-      // ffprobe prefixes its message with the path; the operator already knows which file it is.
-      const { message, tail } = summariseStderr(stderr.split(`${masterInput(path)}: `).join('').split(`${path}: `).join(''));
-      if (/moov atom not found/i.test(stderr) && looksLikeIsoMedia(path)) {
-        return rejectP(reject('truncated', 'The file is incomplete: its index (moov atom) is missing, so it was probably cut off in transfer.'));
-      }
-      // ffprobe's last line is its verdict on the file ("Invalid data found when processing input");
-      // a demuxer's complaint before it (e.g. "moov atom not found" for a text file named .mov) misleads.
-      const verdict = tail.split('\n').at(-1) || message;
-      const e = reject('not-media', `Not a media file ffprobe can read: ${verdict}`);
-      rejectP(Object.assign(e, { detail: tail }));
-    });
+    execFile(
+      opts.ffprobePath,
+      args,
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 32 << 20,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        if ((err as { killed?: boolean }).killed && !opts.signal?.aborted) {
+          return rejectP(
+            reject(
+              'probe-timeout',
+              `ffprobe did not answer within ${Math.round(timeoutMs / 1000)} s: the file may be on a stalled mount or be pathological.`,
+            ),
+          );
+        }
+        const refused = demuxerRefused(stderr);
+        if (refused) {
+          return rejectP(
+            reject(
+              'not-a-master-format',
+              `This file is ${refused.kind} (ffmpeg's "${refused.demuxer}" format), not a master: files that point at other files are refused whatever their name.`,
+            ),
+          );
+        }
+        // ffprobe prefixes its message with the path; the operator already knows which file it is.
+        const { message, tail } = summariseStderr(
+          stderr
+            .split(`${masterInput(path)}: `)
+            .join('')
+            .split(`${path}: `)
+            .join(''),
+        );
+        if (/moov atom not found/i.test(stderr) && looksLikeIsoMedia(path)) {
+          return rejectP(
+            reject(
+              'truncated',
+              'The file is incomplete: its index (moov atom) is missing, so it was probably cut off in transfer.',
+            ),
+          );
+        }
+        // ffprobe's last line is its verdict on the file ("Invalid data found when processing input");
+        // a demuxer's complaint before it (e.g. "moov atom not found" for a text file named .mov) misleads.
+        const verdict = tail.split('\n').at(-1) || message;
+        const e = reject('not-media', `Not a media file ffprobe can read: ${verdict}`);
+        rejectP(Object.assign(e, { detail: tail }));
+      },
+    );
   });
 }
 
@@ -109,7 +150,8 @@ async function checkFile(path: string): Promise<number> {
     if (code === 'ENOENT') throw reject('gone', 'The master is gone: it was moved or deleted after it was added.');
     throw reject('unreadable', `The master cannot be read: ${(err as Error).message}`);
   }
-  if (st.isDirectory()) throw reject('not-a-file', 'This is a folder, not a media file (even if its name ends like one).');
+  if (st.isDirectory())
+    throw reject('not-a-file', 'This is a folder, not a media file (even if its name ends like one).');
   if (!st.isFile()) throw reject('not-a-file', 'This is not a regular file.');
   if (st.size === 0) throw reject('zero-bytes', 'The file is empty (0 bytes).');
   return st.size;
@@ -131,13 +173,23 @@ export async function probeMaster(path: string, opts: ProbeOptions): Promise<Pro
   }
   const spec = checkSpec(media, opts.spec);
   if (opts.ffmpegPath && media.video[0]) {
-    const captions = await checkCaptions(media, opts.spec, { masterPath: path, ffmpegPath: opts.ffmpegPath, ...(opts.extraCaptions ? { extra: opts.extraCaptions } : {}) });
+    const captions = await checkCaptions(media, opts.spec, {
+      masterPath: path,
+      ffmpegPath: opts.ffmpegPath,
+      ...(opts.extraCaptions ? { extra: opts.extraCaptions } : {}),
+    });
     if (captions.files.length) media.captionFiles = captions.files;
     spec.findings.push(...captions.findings);
     spec.accepted = !spec.findings.some((f) => f.severity === 'error');
   }
   if (spec.accepted && opts.ffmpegPath && media.video[0]) {
-    const damage = await scanMaster({ ffmpegPath: opts.ffmpegPath, path, durationSec: media.durationSec, spec: opts.spec, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const damage = await scanMaster({
+      ffmpegPath: opts.ffmpegPath,
+      path,
+      durationSec: media.durationSec,
+      spec: opts.spec,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (damage) spec.findings.unshift(damage);
     spec.accepted = !spec.findings.some((f) => f.severity === 'error');
   }
@@ -152,7 +204,13 @@ export function probeStage(ctx: PipelineContext): StageRunner {
       const tools = ctx.tools();
       const spec = await ctx.spec();
       try {
-        const result = await probeMaster(job.sourcePath, { ffprobePath: tools.ffprobe, ffmpegPath: tools.ffmpeg, spec, signal, ...(job.extraCaptions ? { extraCaptions: job.extraCaptions } : {}) });
+        const result = await probeMaster(job.sourcePath, {
+          ffprobePath: tools.ffprobe,
+          ffmpegPath: tools.ffmpeg,
+          spec,
+          signal,
+          ...(job.extraCaptions ? { extraCaptions: job.extraCaptions } : {}),
+        });
         job.media = result.media;
         if (result.spec) {
           job.spec = result.spec;

@@ -21,12 +21,24 @@ export async function loadProfile(nameOrFile: string, bundledFile: string, baseD
   if (/[/\\]|\.json$/i.test(nameOrFile)) {
     const path = resolve(baseDir, nameOrFile);
     const parsed = ladderProfileSchema.safeParse(await readJson(path));
-    if (!parsed.success) throw new StationError(`The ladder profile ${path} is invalid: ${describeZodError(parsed.error)}`, 'config-profile');
+    if (!parsed.success)
+      throw new StationError(
+        `The ladder profile ${path} is invalid: ${describeZodError(parsed.error)}`,
+        'config-profile',
+      );
     return parsed.data;
   }
   const parsed = ladderProfilesSchema.safeParse(await readJson(bundledFile));
-  if (!parsed.success) throw new StationError(`The ladder profiles in ${bundledFile} are invalid: ${describeZodError(parsed.error)}`, 'config-profile');
+  if (!parsed.success)
+    throw new StationError(
+      `The ladder profiles in ${bundledFile} are invalid: ${describeZodError(parsed.error)}`,
+      'config-profile',
+    );
   const profile = parsed.data[nameOrFile];
-  if (!profile) throw new StationError(`No ladder profile "${nameOrFile}" (known: ${Object.keys(parsed.data).join(', ')})`, 'config-profile');
+  if (!profile)
+    throw new StationError(
+      `No ladder profile "${nameOrFile}" (known: ${Object.keys(parsed.data).join(', ')})`,
+      'config-profile',
+    );
   return profile;
 }

@@ -31,7 +31,10 @@ export function buildReport(rec: JobRecord): TitleReport {
   };
 }
 
-export function reportStage(ctx: { jobDir(jobId: string): string; fence?: (jobId: string) => Promise<void> }): StageRunner {
+export function reportStage(ctx: {
+  jobDir(jobId: string): string;
+  fence?: (jobId: string) => Promise<void>;
+}): StageRunner {
   return {
     name: 'report',
     async run({ job }) {

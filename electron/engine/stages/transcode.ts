@@ -30,7 +30,12 @@ export function usesHardware(plan: TranscodePlan): boolean {
 
 /** The same plan encoded in software, with the reason recorded. */
 export function softwarePlan(plan: TranscodePlan, why: string): TranscodePlan {
-  return { ...plan, encoder: 'libx264', encoderReason: `software encoder: ${plan.encoder} failed during the transcode (${why})`, rungs: plan.rungs.map(({ encoder: _e, ...r }) => r) };
+  return {
+    ...plan,
+    encoder: 'libx264',
+    encoderReason: `software encoder: ${plan.encoder} failed during the transcode (${why})`,
+    rungs: plan.rungs.map(({ encoder: _e, ...r }) => r),
+  };
 }
 
 /** Frames per second of the rungs. */
@@ -51,7 +56,14 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
         // First run of this job: room for the package (before anything is made), and a folder
         // that is the station's to write into.
         const plan = need(job, 'plan', job.plan);
-        await assertDiskSpace(packageDir, estimatePackageBytes(media.durationSec, [...plan.rungs.map((r) => r.videoKbps * 1.2), ...plan.audio.map((a) => a.kbps)]), 'the package');
+        await assertDiskSpace(
+          packageDir,
+          estimatePackageBytes(media.durationSec, [
+            ...plan.rungs.map((r) => r.videoKbps * 1.2),
+            ...plan.audio.map((a) => a.kbps),
+          ]),
+          'the package',
+        );
         await claimOutputDir(packageDir, job.sourcePath, job.id);
         job.packageDir = packageDir;
         await checkpoint();
@@ -60,13 +72,17 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
       // A station killed under its encoders leaves them running (orphans.ts): stop them before
       // anything is written again, then take back what a kill -9 left half-written beside its name.
       const stopped = await reapOrphans(scratchDir);
-      if (stopped.length) job.warnings.push(`stopped ${stopped.length} encoder process(es) the killed run left running (pid ${stopped.join(', ')})`);
+      if (stopped.length)
+        job.warnings.push(
+          `stopped ${stopped.length} encoder process(es) the killed run left running (pid ${stopped.join(', ')})`,
+        );
       await removePartials(packageDir, 'encoding');
       const tools = ctx.tools();
       const producers = linkedAbort(signal);
       let audio = job.plan!.audio.length ? 'audio: encoding' : '';
       let last = { fraction: 0, detail: '' };
-      const report = (): void => progress({ fraction: last.fraction, detail: [last.detail, audio].filter(Boolean).join(' · ') });
+      const report = (): void =>
+        progress({ fraction: last.fraction, detail: [last.detail, audio].filter(Boolean).join(' · ') });
       const video = async (plan: TranscodePlan): Promise<void> =>
         encodeVideo({
           ffmpegPath: tools.ffmpeg,
@@ -80,7 +96,10 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
           frameRate: outputFrameRate(plan, media.video[0]?.frameRate),
           signal: producers.signal,
           onProgress: (p) => {
-            last = { fraction: p.fraction, detail: `${p.speed ? `${p.speed.toFixed(1)}× realtime · ` : ''}${p.detail}` };
+            last = {
+              fraction: p.fraction,
+              detail: `${p.speed ? `${p.speed.toFixed(1)}× realtime · ` : ''}${p.detail}`,
+            };
             report();
           },
         });
@@ -95,7 +114,10 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
           job.ladder = ladderSummary(job.plan);
           job.warnings.push(`${plan.encoder} failed mid-job and the title was transcoded again with libx264: ${why}`);
           await checkpoint();
-          await resetVideo({ journal, packageDir, plan: job.plan }, `${plan.encoder} failed: the rungs are encoded again with libx264`);
+          await resetVideo(
+            { journal, packageDir, plan: job.plan },
+            `${plan.encoder} failed: the rungs are encoded again with libx264`,
+          );
           await video(job.plan);
         }
       };
@@ -117,14 +139,26 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
       });
       try {
         // One producer failing stops the other (what it published stays for the next run).
-        const settled = await Promise.allSettled([videoWithFallback(), audioPass].map((p) => p.catch((err: unknown) => (producers.controller.abort(err), Promise.reject(err)))));
+        const settled = await Promise.allSettled(
+          [videoWithFallback(), audioPass].map((p) =>
+            p.catch((err: unknown) => (producers.controller.abort(err), Promise.reject(err))),
+          ),
+        );
         const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
         if (failed) throw signal.aborted ? (signal.reason ?? failed.reason) : failed.reason;
       } finally {
         producers.dispose();
       }
-      if (await realignAudio({ plan: job.plan!, packageDir, journal })) job.warnings.push('the audio was moved onto the clock of the re-encoded picture');
-      await writeSubtitles({ ffmpegPath: tools.ffmpeg, sourcePath: job.sourcePath, durationSec: media.durationSec, plan: job.plan!, packageDir, journal });
+      if (await realignAudio({ plan: job.plan!, packageDir, journal }))
+        job.warnings.push('the audio was moved onto the clock of the re-encoded picture');
+      await writeSubtitles({
+        ffmpegPath: tools.ffmpeg,
+        sourcePath: job.sourcePath,
+        durationSec: media.durationSec,
+        plan: job.plan!,
+        packageDir,
+        journal,
+      });
       await rm(scratchDir, { recursive: true, force: true });
       return 'done';
     },
@@ -132,7 +166,10 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
       const journal = await journalOf(ctx, job).catch(() => undefined);
       // A package in the operator's folder: only the files this job wrote go.
       if (job.packageTarget && journal) {
-        await discardOutput(job.packageTarget, [...[...journal.inits.values()].map((i) => i.path).filter(Boolean), ...journal.published().map((c) => c.path)]);
+        await discardOutput(job.packageTarget, [
+          ...[...journal.inits.values()].map((i) => i.path).filter(Boolean),
+          ...journal.published().map((c) => c.path),
+        ]);
       }
       await ctx.journals.release(job.id);
       await reapOrphans(ctx.jobDir(job.id));

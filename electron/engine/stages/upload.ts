@@ -88,7 +88,8 @@ function recordTransfer(ctx: PipelineContext, job: JobRecord, destination: strin
 
 /** Order in which package files must reach the origin: data before the playlists that name it. */
 export function uploadWaves(files: ManifestFile[]): ManifestFile[][] {
-  const rank = (f: ManifestFile): number => (f.kind === 'media-playlist' ? 1 : f.kind === 'master-playlist' || f.kind === 'dash-manifest' ? 2 : 0);
+  const rank = (f: ManifestFile): number =>
+    f.kind === 'media-playlist' ? 1 : f.kind === 'master-playlist' || f.kind === 'dash-manifest' ? 2 : 0;
   return [0, 1, 2].map((r) => files.filter((f) => rank(f) === r)).filter((w) => w.length > 0);
 }
 
@@ -141,7 +142,13 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
         ...(opts.signal ? { signal: opts.signal } : {}),
         onProgress: (b, d) => progress.update(key, b, d),
       });
-      results.push({ destination: opts.destination.name, key, size: f.size, md5: f.md5, ...(r.skipped ? { skipped: true } : {}) });
+      results.push({
+        destination: opts.destination.name,
+        key,
+        size: f.size,
+        md5: f.md5,
+        ...(r.skipped ? { skipped: true } : {}),
+      });
     });
   if (waves.length === 0 && sendManifest) waves.push([]);
   for (const [i, wave] of waves.entries()) {
@@ -171,7 +178,13 @@ async function commitRows(dest: Destination, t: DeliveryTarget, names: string[])
   const rows: UploadedObject[] = [];
   for (const key of [...names.map((n) => joinKey(t.titleId, n)), claimKey(t.titleId)]) {
     const o = await dest.getObject(key);
-    if (o) rows.push({ destination: dest.name, key, size: o.body.length, md5: createHash('md5').update(o.body).digest('hex') });
+    if (o)
+      rows.push({
+        destination: dest.name,
+        key,
+        size: o.body.length,
+        md5: createHash('md5').update(o.body).digest('hex'),
+      });
   }
   return rows;
 }
@@ -181,7 +194,9 @@ async function commitRows(dest: Destination, t: DeliveryTarget, names: string[])
  * and the claim made current (only while it still names this delivery), then retired versions
  * past their grace period removed.
  */
-export async function deliverPackage(opts: Omit<UploadPackageOptions, 'keyPrefix'> & DeliveryTarget): Promise<UploadedObject[]> {
+export async function deliverPackage(
+  opts: Omit<UploadPackageOptions, 'keyPrefix'> & DeliveryTarget,
+): Promise<UploadedObject[]> {
   const uploaded = await uploadPackage({ ...opts, keyPrefix: `${opts.titleId}/${opts.version}` });
   const entries = await entryPointsFromPackage(opts.packageDir, opts.manifest, opts.version);
   await opts.fence?.();
@@ -192,11 +207,22 @@ export async function deliverPackage(opts: Omit<UploadPackageOptions, 'keyPrefix
     version: opts.version,
     ...(opts.signal ? { signal: opts.signal } : {}),
     publish: async () => {
-      for (const e of entries) await opts.destination.writeObject(joinKey(opts.titleId, e.name), e.body, { contentType: contentTypeFor(e.name), ...(opts.signal ? { signal: opts.signal } : {}) });
+      for (const e of entries)
+        await opts.destination.writeObject(joinKey(opts.titleId, e.name), e.body, {
+          contentType: contentTypeFor(e.name),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
     },
   });
   await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
-  return [...uploaded, ...(await commitRows(opts.destination, opts, entries.map((e) => e.name)))].sort((a, b) => a.key.localeCompare(b.key));
+  return [
+    ...uploaded,
+    ...(await commitRows(
+      opts.destination,
+      opts,
+      entries.map((e) => e.name),
+    )),
+  ].sort((a, b) => a.key.localeCompare(b.key));
 }
 
 export interface UploadArchiveOptions extends DeliveryTarget {
@@ -214,7 +240,10 @@ export interface UploadArchiveOptions extends DeliveryTarget {
  * or a control character in a POSIX file name becomes "_") and `<titleId>/<version>/package.tar`.
  */
 export function archiveKeys(titleId: string, version: string, sourcePath: string): { source: string; tar: string } {
-  return { source: versionKey(titleId, version, `source/${safeFileName(basename(sourcePath))}`), tar: versionKey(titleId, version, 'package.tar') };
+  return {
+    source: versionKey(titleId, version, `source/${safeFileName(basename(sourcePath))}`),
+    tar: versionKey(titleId, version, 'package.tar'),
+  };
 }
 
 /** The package as one deterministic tar: manifest.json first, then every file in manifest order. */
@@ -222,7 +251,11 @@ export async function packageTar(packageDir: string, manifest: Manifest, titleId
   const manifestSize = (await stat(join(packageDir, MANIFEST_FILE))).size;
   const members = [
     { name: `${titleId}/${MANIFEST_FILE}`, path: join(packageDir, MANIFEST_FILE), size: manifestSize },
-    ...manifest.files.map((f) => ({ name: `${titleId}/${f.path}`, path: join(packageDir, ...f.path.split('/')), size: f.size })),
+    ...manifest.files.map((f) => ({
+      name: `${titleId}/${f.path}`,
+      path: join(packageDir, ...f.path.split('/')),
+      size: f.size,
+    })),
   ];
   return new TarSource(`package tar of ${titleId}`, members);
 }
@@ -232,7 +265,9 @@ export async function packageTar(packageDir: string, manifest: Manifest, titleId
  * is still being encoded. Large masters go multipart (resumable, part by part); no whole-file hash
  * first (that would read 500 GB twice): the store's ETag is what the report records.
  */
-export async function uploadArchiveMaster(opts: Omit<UploadArchiveOptions, 'packageDir' | 'manifest'>): Promise<UploadedObject> {
+export async function uploadArchiveMaster(
+  opts: Omit<UploadArchiveOptions, 'packageDir' | 'manifest'>,
+): Promise<UploadedObject> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const size = (await stat(opts.sourcePath)).size;
   const progress = new ByteProgress(size, opts.onProgress, opts.onAcked);
@@ -244,7 +279,13 @@ export async function uploadArchiveMaster(opts: Omit<UploadArchiveOptions, 'pack
     onProgress: (b, d) => progress.update(keys.source, b, d),
   });
   const head = await opts.destination.head(keys.source);
-  return { destination: opts.destination.name, key: keys.source, size, md5: head?.etag ?? '', ...(sent.skipped ? { skipped: true } : {}) };
+  return {
+    destination: opts.destination.name,
+    key: keys.source,
+    size,
+    md5: head?.etag ?? '',
+    ...(sent.skipped ? { skipped: true } : {}),
+  };
 }
 
 /**
@@ -263,10 +304,22 @@ export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<
     onProgress: (b, d) => progress.update(keys.tar, b, d),
   });
   await opts.fence?.();
-  await commitAt({ destination: opts.destination, titleId: opts.titleId, jobId: opts.jobId, version: opts.version, ...(opts.signal ? { signal: opts.signal } : {}) });
+  await commitAt({
+    destination: opts.destination,
+    titleId: opts.titleId,
+    jobId: opts.jobId,
+    version: opts.version,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
   return [
-    { destination: opts.destination.name, key: keys.tar, size: tar.size, md5: tarResult.etag ?? '', ...(tarResult.skipped ? { skipped: true } : {}) },
+    {
+      destination: opts.destination.name,
+      key: keys.tar,
+      size: tar.size,
+      md5: tarResult.etag ?? '',
+      ...(tarResult.skipped ? { skipped: true } : {}),
+    },
     ...(await commitRows(opts.destination, opts, [])),
   ];
 }
@@ -280,7 +333,9 @@ export async function loadManifest(packageDir: string): Promise<Manifest> {
   return manifestSchema.parse(JSON.parse(await readFile(join(packageDir, MANIFEST_FILE), 'utf8')));
 }
 
-function deliveredSummary(uploads: UploadedObject[]): Record<string, { objects: number; bytes: number; skipped: number }> {
+function deliveredSummary(
+  uploads: UploadedObject[],
+): Record<string, { objects: number; bytes: number; skipped: number }> {
   const out: Record<string, { objects: number; bytes: number; skipped: number }> = {};
   for (const u of uploads) {
     const d = (out[u.destination] ??= { objects: 0, bytes: 0, skipped: 0 });
@@ -294,7 +349,13 @@ function deliveredSummary(uploads: UploadedObject[]): Record<string, { objects: 
 function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['job']): DeliveryTarget {
   const claim = need(job, 'title claim', job.claim);
   const fence = ctx.fence;
-  return { titleId: claim.titleId, version: claim.version, jobId: job.id, retireGraceMs: ctx.retireGraceMs, ...(fence ? { fence: () => fence(job.id) } : {}) };
+  return {
+    titleId: claim.titleId,
+    version: claim.version,
+    jobId: job.id,
+    retireGraceMs: ctx.retireGraceMs,
+    ...(fence ? { fence: () => fence(job.id) } : {}),
+  };
 }
 
 /**
@@ -325,18 +386,29 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
         rate.add(bytes);
         const r = rate.rate();
         const total = journal.encodedSets !== undefined ? ` of ${journal.publishedCount()}` : '';
-        progress({ fraction: Math.min(0.95, acked() / Math.max(1, journal.publishedCount())), detail: `${acked()}${total} chunks acknowledged by ${dest.name} · ${formatBytes(bytes)} sent this run${r ? ` · ${formatBytes(r)}/s` : ''}` });
+        progress({
+          fraction: Math.min(0.95, acked() / Math.max(1, journal.publishedCount())),
+          detail: `${acked()}${total} chunks acknowledged by ${dest.name} · ${formatBytes(bytes)} sent this run${r ? ` · ${formatBytes(r)}/s` : ''}`,
+        });
       };
       const send = (v: VerifiedChunk): void => {
         flying.set(
           v.path,
-          ctx.objectsPool(async () => {
-            const put = await dest.put({ localPath: join(job.packageDir!, ...v.path.split('/')), key: joinKey(prefix, v.path), size: v.size, md5: v.md5, existing: null, signal: local.signal });
-            if (!put.skipped) ctx.meter?.acknowledged(job.id, dest.name, v.size);
-            await journal.append({ t: 'sent', d: dest.name, path: v.path, md5: v.md5 });
-            bytes += v.size;
-            report();
-          })
+          ctx
+            .objectsPool(async () => {
+              const put = await dest.put({
+                localPath: join(job.packageDir!, ...v.path.split('/')),
+                key: joinKey(prefix, v.path),
+                size: v.size,
+                md5: v.md5,
+                existing: null,
+                signal: local.signal,
+              });
+              if (!put.skipped) ctx.meter?.acknowledged(job.id, dest.name, v.size);
+              await journal.append({ t: 'sent', d: dest.name, path: v.path, md5: v.md5 });
+              bytes += v.size;
+              report();
+            })
             .catch((err: unknown) => {
               // Withdrawn while it was sent (verify rejected its set, which is encoded again): not ours to fail on.
               if (!journal.isVerified(v) && !local.signal.aborted) return;
@@ -352,7 +424,13 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
         while (!journal.packaged && !failure && !local.signal.aborted) {
           while (cursor < journal.verifiedLog.length) {
             const v = journal.verifiedLog[cursor++]!;
-            if (v.i >= 0 && journal.isVerified(v) && journal.sent.get(dest.name)?.get(v.path) !== v.md5 && !flying.has(v.path)) send(v);
+            if (
+              v.i >= 0 &&
+              journal.isVerified(v) &&
+              journal.sent.get(dest.name)?.get(v.path) !== v.md5 &&
+              !flying.has(v.path)
+            )
+              send(v);
           }
           await journal.changed(local.signal).catch(() => undefined);
         }
@@ -364,11 +442,22 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
       signal.throwIfAborted();
       const packageDir = need(job, 'package', job.packageDir);
       await ctx.fence?.(job.id);
-      const delivered = await deliverPackage({ destination: dest, packageDir, manifest: await loadManifest(packageDir), ...t, pool: ctx.objectsPool, signal, onProgress: progress, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b) });
+      const delivered = await deliverPackage({
+        destination: dest,
+        packageDir,
+        manifest: await loadManifest(packageDir),
+        ...t,
+        pool: ctx.objectsPool,
+        signal,
+        onProgress: progress,
+        onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
+      });
       // A chunk this job sent while the title was encoding is found at the store now, but it was
       // uploaded by this delivery, not skipped: the report says so.
       const streamed = journal.sent.get(dest.name);
-      const uploaded = delivered.map(({ skipped, ...u }) => (skipped && !streamed?.has(u.key.slice(prefix.length + 1)) ? { ...u, skipped } : u));
+      const uploaded = delivered.map(({ skipped, ...u }) =>
+        skipped && !streamed?.has(u.key.slice(prefix.length + 1)) ? { ...u, skipped } : u,
+      );
       job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
       recordTransfer(ctx, job, dest.name);
@@ -391,9 +480,18 @@ export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
       const journal = await journalOf(ctx, job);
       const t = target(ctx, job);
       const SOURCE = '@source';
-      let master = job.uploads.find((u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source);
+      let master = job.uploads.find(
+        (u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source,
+      );
       if (!journal.sent.get(dest.name)?.has(SOURCE) || !master) {
-        master = await uploadArchiveMaster({ destination: dest, sourcePath: job.sourcePath, ...t, signal, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b), onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }) });
+        master = await uploadArchiveMaster({
+          destination: dest,
+          sourcePath: job.sourcePath,
+          ...t,
+          signal,
+          onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
+          onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }),
+        });
         job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master];
         await journal.append({ t: 'sent', d: dest.name, path: SOURCE, md5: master.md5 });
       }
@@ -401,7 +499,16 @@ export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
       await journal.until(() => journal.packaged !== undefined, signal);
       const packageDir = need(job, 'package', job.packageDir);
       await ctx.fence?.(job.id);
-      const uploaded = await uploadArchivePackage({ destination: dest, sourcePath: job.sourcePath, packageDir, manifest: await loadManifest(packageDir), ...t, signal, onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b), onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }) });
+      const uploaded = await uploadArchivePackage({
+        destination: dest,
+        sourcePath: job.sourcePath,
+        packageDir,
+        manifest: await loadManifest(packageDir),
+        ...t,
+        signal,
+        onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
+        onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }),
+      });
       job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master, ...uploaded];
       job.delivered = deliveredSummary(job.uploads);
       recordTransfer(ctx, job, dest.name);

@@ -14,7 +14,16 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, PACKAGE_MARKER, type Manifest, type ManifestFile, type ManifestRendition, type PackageProblem, type SourceFingerprint } from '../../common/manifest.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA_VERSION,
+  PACKAGE_MARKER,
+  type Manifest,
+  type ManifestFile,
+  type ManifestRendition,
+  type PackageProblem,
+  type SourceFingerprint,
+} from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
 import { slugTitle } from '../../common/title.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
@@ -38,7 +47,13 @@ import { alreadyDelivered, journalOf, need, type PipelineContext } from './conte
 export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
-export function manifestInfo(title: string, fingerprint: SourceFingerprint, media: MediaInfo, plan: TranscodePlan, identity: { titleId?: string; jobId?: string } = {}): ManifestInfo {
+export function manifestInfo(
+  title: string,
+  fingerprint: SourceFingerprint,
+  media: MediaInfo,
+  plan: TranscodePlan,
+  identity: { titleId?: string; jobId?: string } = {},
+): ManifestInfo {
   const v = media.video[0];
   const a = media.audio[0];
   return {
@@ -60,30 +75,75 @@ export function manifestInfo(title: string, fingerprint: SourceFingerprint, medi
 /** The renditions a package offers, for the manifest, the UI and the QC player. */
 export function renditionsOf(plan: TranscodePlan, journal: ChunkJournal): ManifestRendition[] {
   return [
-    ...plan.rungs.map((r) => ({ type: 'video' as const, name: r.name, playlist: `${r.name}/${MEDIA_PLAYLIST}`, width: r.width, height: r.height, kbps: r.videoKbps, ...(journal.inits.get(r.name)?.codec ? { codec: journal.inits.get(r.name)!.codec } : {}) })),
-    ...plan.audio.map((a) => ({ type: 'audio' as const, name: a.name, playlist: `${audioDir(a)}/${MEDIA_PLAYLIST}`, label: a.label, group: a.group, channels: a.channels, kbps: a.kbps, default: a.default, ...(a.language ? { language: a.language } : {}), ...(a.describesVideo ? { describesVideo: true } : {}), ...(journal.inits.get(audioDir(a))?.codec ? { codec: journal.inits.get(audioDir(a))!.codec } : {}) })),
-    ...plan.subtitles.map((s) => ({ type: 'subtitles' as const, name: s.name, playlist: `${subtitleDir(s)}/${MEDIA_PLAYLIST}`, label: s.label, language: s.language, default: s.default, ...(s.forced ? { forced: true } : {}), ...(s.sdh ? { sdh: true } : {}), codec: 'wvtt' })),
+    ...plan.rungs.map((r) => ({
+      type: 'video' as const,
+      name: r.name,
+      playlist: `${r.name}/${MEDIA_PLAYLIST}`,
+      width: r.width,
+      height: r.height,
+      kbps: r.videoKbps,
+      ...(journal.inits.get(r.name)?.codec ? { codec: journal.inits.get(r.name)!.codec } : {}),
+    })),
+    ...plan.audio.map((a) => ({
+      type: 'audio' as const,
+      name: a.name,
+      playlist: `${audioDir(a)}/${MEDIA_PLAYLIST}`,
+      label: a.label,
+      group: a.group,
+      channels: a.channels,
+      kbps: a.kbps,
+      default: a.default,
+      ...(a.language ? { language: a.language } : {}),
+      ...(a.describesVideo ? { describesVideo: true } : {}),
+      ...(journal.inits.get(audioDir(a))?.codec ? { codec: journal.inits.get(audioDir(a))!.codec } : {}),
+    })),
+    ...plan.subtitles.map((s) => ({
+      type: 'subtitles' as const,
+      name: s.name,
+      playlist: `${subtitleDir(s)}/${MEDIA_PLAYLIST}`,
+      label: s.label,
+      language: s.language,
+      default: s.default,
+      ...(s.forced ? { forced: true } : {}),
+      ...(s.sdh ? { sdh: true } : {}),
+      codec: 'wvtt',
+    })),
   ];
 }
 
-const kindOf = (r: string): 'video' | 'audio' | 'subtitles' => (r.startsWith('audio/') ? 'audio' : r.startsWith('subs/') ? 'subtitles' : 'video');
+const kindOf = (r: string): 'video' | 'audio' | 'subtitles' =>
+  r.startsWith('audio/') ? 'audio' : r.startsWith('subs/') ? 'subtitles' : 'video';
 
 /** The timeline, from the journal: rungs aligned, no gap or jump, durations that add up. */
-export function timelineProblems(plan: TranscodePlan, journal: ChunkJournal, sourceDurationSec: number): PackageProblem[] {
+export function timelineProblems(
+  plan: TranscodePlan,
+  journal: ChunkJournal,
+  sourceDurationSec: number,
+): PackageProblem[] {
   const problems: PackageProblem[] = [];
   const sets = [...journal.sets.entries()].sort((a, b) => a[0] - b[0]);
   const tolerance = 1 / 120; // well under one frame at any delivery frame rate
   for (const [k, chunks] of sets) {
     const ref = chunks[0]!;
     for (const c of chunks.slice(1)) {
-      if (Math.abs(c.start - ref.start) > tolerance) problems.push({ file: c.path, problem: 'misaligned', detail: `set ${k} starts at ${c.start.toFixed(3)} s; ${ref.r} starts at ${ref.start.toFixed(3)} s` });
+      if (Math.abs(c.start - ref.start) > tolerance)
+        problems.push({
+          file: c.path,
+          problem: 'misaligned',
+          detail: `set ${k} starts at ${c.start.toFixed(3)} s; ${ref.r} starts at ${ref.start.toFixed(3)} s`,
+        });
     }
   }
   // fMP4 timelines are exact (sample durations): a seam in a resumed encode would show here.
   const continuous = (list: PublishedChunk[]): void => {
     for (let i = 1; i < list.length; i++) {
       const gap = list[i]!.start - list[i - 1]!.end;
-      if (Math.abs(gap) > 0.001) problems.push({ file: list[i]!.path, problem: 'timestamp-gap', detail: `starts ${(gap * 1000).toFixed(1)} ms ${gap > 0 ? 'after' : 'before'} the segment before it ends` });
+      if (Math.abs(gap) > 0.001)
+        problems.push({
+          file: list[i]!.path,
+          problem: 'timestamp-gap',
+          detail: `starts ${(gap * 1000).toFixed(1)} ms ${gap > 0 ? 'after' : 'before'} the segment before it ends`,
+        });
     }
   };
   if (plan.segmentFormat === 'fmp4') {
@@ -92,19 +152,37 @@ export function timelineProblems(plan: TranscodePlan, journal: ChunkJournal, sou
   }
   const videoEnd = sets.at(-1)?.[1][0]?.end ?? 0;
   if (Math.abs(videoEnd - sourceDurationSec) > plan.segmentSeconds) {
-    problems.push({ file: `${plan.rungs[0]!.name}/${MEDIA_PLAYLIST}`, problem: 'duration-mismatch', detail: `segments add up to ${videoEnd.toFixed(3)} s; the source is ${sourceDurationSec.toFixed(3)} s (allowed: one segment)` });
+    problems.push({
+      file: `${plan.rungs[0]!.name}/${MEDIA_PLAYLIST}`,
+      problem: 'duration-mismatch',
+      detail: `segments add up to ${videoEnd.toFixed(3)} s; the source is ${sourceDurationSec.toFixed(3)} s (allowed: one segment)`,
+    });
   }
   for (const a of plan.audio) {
     const end = (journal.audio ?? []).filter((c) => c.r === audioDir(a)).at(-1)?.end ?? 0;
-    if (Math.abs(end - videoEnd) > plan.segmentSeconds) problems.push({ file: `${audioDir(a)}/${MEDIA_PLAYLIST}`, problem: 'duration-mismatch', detail: `audio lasts ${end.toFixed(3)} s; the picture ${videoEnd.toFixed(3)} s` });
+    if (Math.abs(end - videoEnd) > plan.segmentSeconds)
+      problems.push({
+        file: `${audioDir(a)}/${MEDIA_PLAYLIST}`,
+        problem: 'duration-mismatch',
+        detail: `audio lasts ${end.toFixed(3)} s; the picture ${videoEnd.toFixed(3)} s`,
+      });
   }
   return problems;
 }
 
-const digest = (b: Uint8Array) => ({ size: b.length, md5: createHash('md5').update(b).digest('hex'), sha256: createHash('sha256').update(b).digest('hex') });
+const digest = (b: Uint8Array) => ({
+  size: b.length,
+  md5: createHash('md5').update(b).digest('hex'),
+  sha256: createHash('sha256').update(b).digest('hex'),
+});
 
 /** Playlists, DASH and the manifest for a package whose chunks are all proven; returns the manifest's SHA-256. */
-async function writePackage(ctx: PipelineContext, job: JobRecord, journal: ChunkJournal, packageDir: string): Promise<{ manifest: Manifest; sha256: string }> {
+async function writePackage(
+  ctx: PipelineContext,
+  job: JobRecord,
+  journal: ChunkJournal,
+  packageDir: string,
+): Promise<{ manifest: Manifest; sha256: string }> {
   const plan = job.plan!;
   const media = job.media!;
   const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
@@ -112,7 +190,15 @@ async function writePackage(ctx: PipelineContext, job: JobRecord, journal: Chunk
   const dash = plan.dash ? [await writeDashManifest({ plan, journal, packageDir, frameRate })] : [];
   const files: ManifestFile[] = [];
   for (const init of journal.inits.values()) {
-    if (init.path) files.push({ path: init.path, size: init.size, md5: init.md5, sha256: init.sha256, rendition: init.r, kind: 'init-segment' });
+    if (init.path)
+      files.push({
+        path: init.path,
+        size: init.size,
+        md5: init.md5,
+        sha256: init.sha256,
+        rendition: init.r,
+        kind: 'init-segment',
+      });
   }
   for (const c of journal.published()) {
     const v = journal.verified.get(c.path)!;
@@ -135,15 +221,32 @@ async function writePackage(ctx: PipelineContext, job: JobRecord, journal: Chunk
     });
   }
   for (const rel of [...playlists, ...dash]) {
-    const kind = rel === 'master.m3u8' ? 'master-playlist' : rel.endsWith('.mpd') ? 'dash-manifest' : rel.endsWith('iframes.m3u8') ? 'iframe-playlist' : 'media-playlist';
-    files.push({ path: rel, ...digest(await readFile(join(packageDir, rel))), kind, ...(kind === 'media-playlist' || kind === 'iframe-playlist' ? { rendition: rel.slice(0, rel.lastIndexOf('/')) } : {}) });
+    const kind =
+      rel === 'master.m3u8'
+        ? 'master-playlist'
+        : rel.endsWith('.mpd')
+          ? 'dash-manifest'
+          : rel.endsWith('iframes.m3u8')
+            ? 'iframe-playlist'
+            : 'media-playlist';
+    files.push({
+      path: rel,
+      ...digest(await readFile(join(packageDir, rel))),
+      kind,
+      ...(kind === 'media-playlist' || kind === 'iframe-playlist'
+        ? { rendition: rel.slice(0, rel.lastIndexOf('/')) }
+        : {}),
+    });
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
   const keyIds = [...new Set(files.map((f) => f.keyId).filter((k): k is string => !!k))];
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
-    ...manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan, { ...(job.claim ? { titleId: job.claim.titleId } : {}), jobId: job.id }),
+    ...manifestInfo(job.title, await fingerprintFile(job.sourcePath), media, plan, {
+      ...(job.claim ? { titleId: job.claim.titleId } : {}),
+      jobId: job.id,
+    }),
     renditions: renditionsOf(plan, journal),
     ...(plan.encryption ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } } : {}),
     files,
@@ -154,9 +257,18 @@ async function writePackage(ctx: PipelineContext, job: JobRecord, journal: Chunk
 }
 
 /** The key context of an encrypted title: its keys are named after its title ID and version. */
-export function keyContext(job: JobRecord, plan: TranscodePlan): { titleId: string; version: string; jobId: string; keyUri: string; rotateEvery: number } | undefined {
+export function keyContext(
+  job: JobRecord,
+  plan: TranscodePlan,
+): { titleId: string; version: string; jobId: string; keyUri: string; rotateEvery: number } | undefined {
   if (!plan.encryption) return undefined;
-  return { titleId: job.claim?.titleId ?? slugTitle(job.title), version: job.claim?.version ?? job.id, jobId: job.id, keyUri: plan.encryption.keyUri, rotateEvery: plan.encryption.rotateEvery };
+  return {
+    titleId: job.claim?.titleId ?? slugTitle(job.title),
+    version: job.claim?.version ?? job.id,
+    jobId: job.id,
+    keyUri: plan.encryption.keyUri,
+    rotateEvery: plan.encryption.rotateEvery,
+  };
 }
 
 function recordVerified(job: JobRecord, manifest: Manifest, sha256: string): void {
@@ -182,10 +294,17 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       const journal = await journalOf(ctx, job);
       const keys = keyContext(job, plan);
       const expect = { audio: plan.audio.length > 0, subs: plan.subtitles.length > 0 };
-      const verify = (): ChunkVerifyContext => ({ ffprobePath: ctx.tools().ffprobe, packageDir: job.packageDir!, journal, ...(keys ? { encryption: { store: ctx.keys, ctx: keys } } : {}), signal });
+      const verify = (): ChunkVerifyContext => ({
+        ffprobePath: ctx.tools().ffprobe,
+        packageDir: job.packageDir!,
+        journal,
+        ...(keys ? { encryption: { store: ctx.keys, ctx: keys } } : {}),
+        signal,
+      });
       // Rough count for the bar until the encode knows: sets × rungs + audio segments + subtitle segments.
       const sets = Math.ceil(media.durationSec / plan.segmentSeconds);
-      const estimate = (): number => (journal.encodedSets ?? sets) * plan.rungs.length + sets * (plan.audio.length + plan.subtitles.length);
+      const estimate = (): number =>
+        (journal.encodedSets ?? sets) * plan.rungs.length + sets * (plan.audio.length + plan.subtitles.length);
       const rate = new RateEstimator(estimate());
       const checkOne = async (c: PublishedChunk): Promise<void> => {
         const verdict = await verifyChunk(verify(), c, kindOf(c.r));
@@ -197,14 +316,25 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
             // breaks then sees its chunk withdrawn, not a failure of its own.
             const files = [...(journal.sets.get(set) ?? [])];
             await journal.append({ t: 'rejected', set, problem: verdict.problem });
-            await journal.append({ t: 'unpublished', set, why: `${verdict.problem.problem}: ${verdict.problem.detail}` });
+            await journal.append({
+              t: 'unpublished',
+              set,
+              why: `${verdict.problem.problem}: ${verdict.problem.detail}`,
+            });
             for (const x of files) await rm(join(job.packageDir!, x.path), { force: true });
           }
-          throw new VerificationError(`${c.path} failed verification: ${verdict.problem.problem} — ${verdict.problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`, [verdict.problem]);
+          throw new VerificationError(
+            `${c.path} failed verification: ${verdict.problem.problem} — ${verdict.problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`,
+            [verdict.problem],
+          );
         }
         rate.add(journal.verified.size);
         const eta = rate.etaSeconds();
-        progress({ fraction: Math.min(0.99, journal.verified.size / Math.max(1, estimate())), detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys ? ' and encrypted' : ''}`, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
+        progress({
+          fraction: Math.min(0.99, journal.verified.size / Math.max(1, estimate())),
+          detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys ? ' and encrypted' : ''}`,
+          ...(eta !== undefined ? { etaSeconds: eta } : {}),
+        });
       };
       await journal.until(() => job.packageDir !== undefined, signal);
       await restoreEncryption(verify());
@@ -220,14 +350,20 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         await journal.changed(signal);
       }
       // Killed after the package was written but before the stage was recorded done: it stands as written.
-      const written = journal.packaged ? await readFile(join(job.packageDir!, MANIFEST_FILE), 'utf8').catch(() => undefined) : undefined;
+      const written = journal.packaged
+        ? await readFile(join(job.packageDir!, MANIFEST_FILE), 'utf8').catch(() => undefined)
+        : undefined;
       if (written !== undefined && createHash('sha256').update(written).digest('hex') === journal.packaged) {
         recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
         return 'done';
       }
       progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
       const timeline = timelineProblems(plan, journal, media.durationSec);
-      if (timeline.length) throw new VerificationError(`The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`, timeline);
+      if (timeline.length)
+        throw new VerificationError(
+          `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
+          timeline,
+        );
       const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);

@@ -43,9 +43,15 @@ export class TitleConflict extends StationError {
 }
 
 /** The derived candidates for a master: its slug, then the slug with its fingerprint. */
-export function derivedTitleIds(name: string, master: { size: number; headTailSha256?: string | undefined }): [string, string] {
+export function derivedTitleIds(
+  name: string,
+  master: { size: number; headTailSha256?: string | undefined },
+): [string, string] {
   const slug = slugTitle(name);
-  const tag = createHash('sha256').update(`${master.size}:${master.headTailSha256 ?? ''}`).digest('hex').slice(0, 8);
+  const tag = createHash('sha256')
+    .update(`${master.size}:${master.headTailSha256 ?? ''}`)
+    .digest('hex')
+    .slice(0, 8);
   return [slug, `${slug}-${tag}`];
 }
 
@@ -56,7 +62,9 @@ async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: stri
   const base = { titleId, master: o.master, jobId: o.jobId, replace, ...(o.signal ? { signal: o.signal } : {}) };
   // Look everywhere before writing anywhere.
   const seen = await Promise.all(o.destinations.map((d) => inspectClaim({ ...base, destination: d, version })));
-  const refused = seen.filter((s) => s.verdict.mode === 'conflict').map((s) => (s.verdict as { message: string }).message);
+  const refused = seen
+    .filter((s) => s.verdict.mode === 'conflict')
+    .map((s) => (s.verdict as { message: string }).message);
   if (refused.length > 0) return { ok: false, messages: refused };
   const delivered = seen.filter((s) => s.verdict.mode === 'delivered').length;
   if (delivered > 0 && delivered < seen.length) {
@@ -82,7 +90,12 @@ async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: stri
       summary.version = verdict.version;
       v = verdict.version;
     }
-    summary.destinations[d.name] = { mode: verdict.mode, ...((verdict.mode === 'replace' || verdict.mode === 'resume') && verdict.replaced ? { replaced: verdict.replaced } : {}) };
+    summary.destinations[d.name] = {
+      mode: verdict.mode,
+      ...((verdict.mode === 'replace' || verdict.mode === 'resume') && verdict.replaced
+        ? { replaced: verdict.replaced }
+        : {}),
+    };
   }
   return { ok: true, summary };
 }
@@ -92,8 +105,16 @@ async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: stri
  * given ID, else the manifest's, else the derived candidates — the first whose claim makes this
  * master live (else the first candidate, whose audit then says what is wrong).
  */
-export async function findTitle(dest: Destination, manifest: Manifest, override?: string): Promise<{ titleId: string; version?: string }> {
-  const candidates = override ? [override] : manifest.titleId ? [manifest.titleId] : derivedTitleIds(manifest.title, manifest.source);
+export async function findTitle(
+  dest: Destination,
+  manifest: Manifest,
+  override?: string,
+): Promise<{ titleId: string; version?: string }> {
+  const candidates = override
+    ? [override]
+    : manifest.titleId
+      ? [manifest.titleId]
+      : derivedTitleIds(manifest.title, manifest.source);
   for (const titleId of candidates) {
     const read = await readClaim(dest, titleId).catch(() => undefined);
     const live = read?.claim.current;
@@ -104,8 +125,17 @@ export async function findTitle(dest: Destination, manifest: Manifest, override?
 
 /** The master as a claim names it, from what a manifest recorded of it. */
 export function masterFromManifest(manifest: Manifest): MasterRef {
-  if (!manifest.source.headTailSha256) throw new StationError(`The manifest of "${manifest.title}" does not fingerprint its master: transcode it again with this station`, 'manifest-old');
-  return { name: basename(manifest.source.path), size: manifest.source.size, headTailSha256: manifest.source.headTailSha256, path: manifest.source.path };
+  if (!manifest.source.headTailSha256)
+    throw new StationError(
+      `The manifest of "${manifest.title}" does not fingerprint its master: transcode it again with this station`,
+      'manifest-old',
+    );
+  return {
+    name: basename(manifest.source.path),
+    size: manifest.source.size,
+    headTailSha256: manifest.source.headTailSha256,
+    path: manifest.source.path,
+  };
 }
 
 /** The owner of an offline package's claims: its job, else a name stable for that manifest. */

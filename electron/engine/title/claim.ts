@@ -19,7 +19,14 @@
  */
 import { StationError, PreconditionFailed } from '../util/errors.js';
 import type { Destination } from '../destinations/destination.js';
-import { claimKey, sameMaster, titleClaimSchema, type MasterRef, type TitleClaim, type VersionRef } from '../../common/title.js';
+import {
+  claimKey,
+  sameMaster,
+  titleClaimSchema,
+  type MasterRef,
+  type TitleClaim,
+  type VersionRef,
+} from '../../common/title.js';
 import { formatBytes } from '../../common/format.js';
 import { describeZodError } from '../../common/config.js';
 
@@ -34,11 +41,18 @@ export interface ReadClaim {
 /** A title.json that is not an Ingest Station claim: the prefix is not provably ours. */
 export class ForeignClaim extends StationError {
   constructor(destination: string, titleId: string, why: string) {
-    super(`"${titleId}" at ${destination} holds a title.json that is not an Ingest Station claim (${why}): the station will not write there`, 'title-foreign');
+    super(
+      `"${titleId}" at ${destination} holds a title.json that is not an Ingest Station claim (${why}): the station will not write there`,
+      'title-foreign',
+    );
   }
 }
 
-export async function readClaim(dest: Destination, titleId: string, signal?: AbortSignal): Promise<ReadClaim | undefined> {
+export async function readClaim(
+  dest: Destination,
+  titleId: string,
+  signal?: AbortSignal,
+): Promise<ReadClaim | undefined> {
   const got = await dest.getObject(claimKey(titleId), signal);
   if (!got) return undefined;
   let json: unknown;
@@ -49,7 +63,8 @@ export async function readClaim(dest: Destination, titleId: string, signal?: Abo
   }
   const parsed = titleClaimSchema.safeParse(json);
   if (!parsed.success) throw new ForeignClaim(dest.name, titleId, describeZodError(parsed.error));
-  if (parsed.data.titleId !== titleId) throw new ForeignClaim(dest.name, titleId, `it names title "${parsed.data.titleId}"`);
+  if (parsed.data.titleId !== titleId)
+    throw new ForeignClaim(dest.name, titleId, `it names title "${parsed.data.titleId}"`);
   return { claim: parsed.data, ...(got.etag ? { etag: got.etag } : {}) };
 }
 
@@ -57,10 +72,19 @@ export async function readClaim(dest: Destination, titleId: string, signal?: Abo
 const canonical = (claim: TitleClaim): string => JSON.stringify(titleClaimSchema.parse(claim), null, 2) + '\n';
 
 /** Write the claim under a precondition and read it back (a store may ignore the precondition). */
-async function writeClaim(dest: Destination, claim: TitleClaim, prev: ReadClaim | undefined, signal?: AbortSignal): Promise<void> {
+async function writeClaim(
+  dest: Destination,
+  claim: TitleClaim,
+  prev: ReadClaim | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const key = claimKey(claim.titleId);
   const text = canonical(claim);
-  await dest.writeObject(key, Buffer.from(text), { contentType: 'application/json', ...(prev ? (prev.etag ? { ifEtag: prev.etag } : {}) : { ifAbsent: true }), ...(signal ? { signal } : {}) });
+  await dest.writeObject(key, Buffer.from(text), {
+    contentType: 'application/json',
+    ...(prev ? (prev.etag ? { ifEtag: prev.etag } : {}) : { ifAbsent: true }),
+    ...(signal ? { signal } : {}),
+  });
   const back = await readClaim(dest, claim.titleId, signal);
   if (!back || canonical(back.claim) !== text) throw new PreconditionFailed(`${dest.name}:${key}`);
 }
@@ -88,10 +112,13 @@ export type ClaimVerdict =
   | { mode: 'delivered'; version: string }
   | { mode: 'conflict'; message: string };
 
-const describeMaster = (m: MasterRef): string => `${m.name} (${formatBytes(m.size)}${m.path ? `, ${m.path}` : ''}${m.station ? ` on ${m.station}` : ''})`;
+const describeMaster = (m: MasterRef): string =>
+  `${m.name} (${formatBytes(m.size)}${m.path ? `, ${m.path}` : ''}${m.station ? ` on ${m.station}` : ''})`;
 
 function conflictSentence(req: ClaimRequest, holder: VersionRef, live: boolean): string {
-  const what = live ? `is live with ${describeMaster(holder.master)}, delivered ${holder.at.slice(0, 10)}` : `is being delivered from ${describeMaster(holder.master)} by job ${holder.jobId} since ${holder.at.slice(0, 16).replace('T', ' ')}`;
+  const what = live
+    ? `is live with ${describeMaster(holder.master)}, delivered ${holder.at.slice(0, 10)}`
+    : `is being delivered from ${describeMaster(holder.master)} by job ${holder.jobId} since ${holder.at.slice(0, 16).replace('T', ' ')}`;
   return `"${req.titleId}" at ${req.destination.name} ${what}; this title's master is ${describeMaster(req.master)}.`;
 }
 
@@ -100,15 +127,31 @@ export async function inspectClaim(req: ClaimRequest): Promise<{ verdict: ClaimV
   const read = await readClaim(req.destination, req.titleId, req.signal);
   if (!read) {
     if (!(await prefixIsEmpty(req.destination, req.titleId))) {
-      return { read, verdict: { mode: 'conflict', message: `"${req.titleId}" at ${req.destination.name} already holds objects that no Ingest Station claim accounts for: they are not this station's to overwrite.` } };
+      return {
+        read,
+        verdict: {
+          mode: 'conflict',
+          message: `"${req.titleId}" at ${req.destination.name} already holds objects that no Ingest Station claim accounts for: they are not this station's to overwrite.`,
+        },
+      };
     }
     return { read, verdict: { mode: 'new', version: req.version } };
   }
   const { current, pending } = read.claim;
-  if (pending?.jobId === req.jobId && sameMaster(pending.master, req.master)) return { read, verdict: { mode: 'resume', version: pending.version, ...(current ? { replaced: current.version } : {}) } };
-  if (current && current.jobId === req.jobId && sameMaster(current.master, req.master)) return { read, verdict: { mode: 'delivered', version: current.version } };
-  if (req.replace) return { read, verdict: { mode: 'replace', version: req.version, ...(current ? { replaced: current.version } : {}) } };
-  if (current && sameMaster(current.master, req.master)) return { read, verdict: { mode: 'delivered', version: current.version } };
+  if (pending?.jobId === req.jobId && sameMaster(pending.master, req.master))
+    return {
+      read,
+      verdict: { mode: 'resume', version: pending.version, ...(current ? { replaced: current.version } : {}) },
+    };
+  if (current && current.jobId === req.jobId && sameMaster(current.master, req.master))
+    return { read, verdict: { mode: 'delivered', version: current.version } };
+  if (req.replace)
+    return {
+      read,
+      verdict: { mode: 'replace', version: req.version, ...(current ? { replaced: current.version } : {}) },
+    };
+  if (current && sameMaster(current.master, req.master))
+    return { read, verdict: { mode: 'delivered', version: current.version } };
   if (current) return { read, verdict: { mode: 'conflict', message: conflictSentence(req, current, true) } };
   if (pending) return { read, verdict: { mode: 'conflict', message: conflictSentence(req, pending, false) } };
   // A claim with nothing live and nothing pending (every version retired): free to take.
@@ -127,7 +170,10 @@ export async function claimAt(req: ClaimRequest): Promise<ClaimVerdict> {
           ...read.claim,
           pending: mine,
           // Another job's unfinished delivery that a replacement takes over: its objects go too.
-          retired: [...read.claim.retired, ...(read.claim.pending ? [{ ...read.claim.pending, retiredAt: now() }] : [])],
+          retired: [
+            ...read.claim.retired,
+            ...(read.claim.pending ? [{ ...read.claim.pending, retiredAt: now() }] : []),
+          ],
         }
       : { kind: 'ingest-station-title', schemaVersion: 1, titleId: req.titleId, pending: mine, retired: [] };
     try {
@@ -199,9 +245,15 @@ export async function commitAt(req: CommitRequest): Promise<{ retired?: string }
 }
 
 /** Entry points first, so no playlist outlives the chunks it names. */
-const playlistFirst = (a: string, b: string): number => Number(!/\.(m3u8|mpd)$/.test(a)) - Number(!/\.(m3u8|mpd)$/.test(b)) || a.localeCompare(b);
+const playlistFirst = (a: string, b: string): number =>
+  Number(!/\.(m3u8|mpd)$/.test(a)) - Number(!/\.(m3u8|mpd)$/.test(b)) || a.localeCompare(b);
 
-async function removeVersion(dest: Destination, titleId: string, version: string, signal?: AbortSignal): Promise<number> {
+async function removeVersion(
+  dest: Destination,
+  titleId: string,
+  version: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const keys: string[] = [];
   for await (const o of dest.list(`${titleId}/${version}/`)) keys.push(o.key);
   keys.sort(playlistFirst);
@@ -216,7 +268,12 @@ async function removeVersion(dest: Destination, titleId: string, version: string
  * Remove the retired versions whose grace period is over (a viewer mid-title keeps the version it
  * started with until then). Returns the versions removed.
  */
-export async function sweepRetired(dest: Destination, titleId: string, graceMs: number, opts: { now?: () => Date; signal?: AbortSignal } = {}): Promise<string[]> {
+export async function sweepRetired(
+  dest: Destination,
+  titleId: string,
+  graceMs: number,
+  opts: { now?: () => Date; signal?: AbortSignal } = {},
+): Promise<string[]> {
   const now = opts.now?.() ?? new Date();
   for (let attempt = 1; ; attempt++) {
     const read = await readClaim(dest, titleId, opts.signal);
@@ -239,7 +296,12 @@ export async function sweepRetired(dest: Destination, titleId: string, graceMs: 
  * prefix it created (nothing live, nothing retired) is left empty again. A claim that no longer
  * names this job is left alone.
  */
-export async function releaseAt(dest: Destination, titleId: string, jobId: string, signal?: AbortSignal): Promise<void> {
+export async function releaseAt(
+  dest: Destination,
+  titleId: string,
+  jobId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const read = await readClaim(dest, titleId, signal);
     const pending = read?.claim.pending;

@@ -39,10 +39,23 @@ export function entryPointNames(manifest: Manifest): string[] {
 
 export function entryPointFrom(name: string, versionCopy: Buffer, version: string): EntryPoint {
   const text = versionCopy.toString('utf8');
-  return { name, body: Buffer.from(name === DASH_MANIFEST ? rewriteMpdForVersion(text, version) : rewritePlaylistForVersion(text, version)) };
+  return {
+    name,
+    body: Buffer.from(
+      name === DASH_MANIFEST ? rewriteMpdForVersion(text, version) : rewritePlaylistForVersion(text, version),
+    ),
+  };
 }
 
 /** The entry points of a version, built from the package on disk. */
-export async function entryPointsFromPackage(packageDir: string, manifest: Manifest, version: string): Promise<EntryPoint[]> {
-  return Promise.all(entryPointNames(manifest).map(async (name) => entryPointFrom(name, await readFile(join(packageDir, name)), version)));
+export async function entryPointsFromPackage(
+  packageDir: string,
+  manifest: Manifest,
+  version: string,
+): Promise<EntryPoint[]> {
+  return Promise.all(
+    entryPointNames(manifest).map(async (name) =>
+      entryPointFrom(name, await readFile(join(packageDir, name)), version),
+    ),
+  );
 }

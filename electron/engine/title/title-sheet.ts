@@ -30,23 +30,39 @@ export class TitleSheet {
   static async read(path: string): Promise<TitleSheet> {
     let records: Array<Record<string, string>>;
     try {
-      records = parse(await readFile(path), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true });
+      records = parse(await readFile(path), {
+        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+        bom: true,
+        skip_empty_lines: true,
+        trim: true,
+      });
     } catch (err) {
-      throw new StationError(`${path} is not a readable CSV sheet of title IDs: ${(err as Error).message}`, 'title-sheet');
+      throw new StationError(
+        `${path} is not a readable CSV sheet of title IDs: ${(err as Error).message}`,
+        'title-sheet',
+      );
     }
     const rows: Row[] = [];
     const seen = new Set<string>();
     records.forEach((r, i) => {
       const where = `${path} row ${i + 2}`;
       const unknown = Object.keys(r).filter((k) => !['file', 'title_id', 'replace'].includes(k));
-      if (unknown.length) throw new StationError(`${where}: unknown column ${unknown.join(', ')} (columns: file, title_id, replace)`, 'title-sheet');
+      if (unknown.length)
+        throw new StationError(
+          `${where}: unknown column ${unknown.join(', ')} (columns: file, title_id, replace)`,
+          'title-sheet',
+        );
       if (!r.file) throw new StationError(`${where}: no file`, 'title-sheet');
       if (seen.has(r.file)) throw new StationError(`${where}: ${r.file} is named twice`, 'title-sheet');
       seen.add(r.file);
       const request: TitleRequest = {};
       if (r.title_id) {
         const id = titleIdSchema.safeParse(r.title_id);
-        if (!id.success) throw new StationError(`${where}: "${r.title_id}" cannot be a title ID: ${describeZodError(id.error)}`, 'title-sheet');
+        if (!id.success)
+          throw new StationError(
+            `${where}: "${r.title_id}" cannot be a title ID: ${describeZodError(id.error)}`,
+            'title-sheet',
+          );
         request.titleId = id.data;
       }
       if (r.replace && /^(yes|true|1|y)$/i.test(r.replace)) request.replace = true;

@@ -54,7 +54,9 @@ export class AdaptiveLimit {
 
   /** The level that paid best so far and what one request carried there (for the next file on this link). */
   learned(): { concurrency: number; perRequestBps: number } | undefined {
-    return this.best.concurrency ? { concurrency: this.best.concurrency, perRequestBps: this.best.rate / this.best.concurrency } : undefined;
+    return this.best.concurrency
+      ? { concurrency: this.best.concurrency, perRequestBps: this.best.rate / this.best.concurrency }
+      : undefined;
   }
 
   /** Run `fn` when a slot is free. */
@@ -127,7 +129,10 @@ export class AdaptiveLimit {
       this.slowStart = false;
       this.ceiling = Math.max(this.o.min, before - 1);
       this.setLimit(Math.max(this.best.concurrency, this.o.min));
-      if (before !== this.limit) this.o.log?.(`transfer: the link is full at ~${(this.best.rate / 1e6).toFixed(1)} MB/s — requests in flight ${before} → ${this.limit}`);
+      if (before !== this.limit)
+        this.o.log?.(
+          `transfer: the link is full at ~${(this.best.rate / 1e6).toFixed(1)} MB/s — requests in flight ${before} → ${this.limit}`,
+        );
     }
   }
 

@@ -47,12 +47,16 @@ export class FileSource implements ByteSource {
     try {
       const st = await fh.stat();
       if (this.expected && (st.size !== this.expected.size || st.mtimeMs !== this.expected.mtimeMs)) {
-        throw new StationError(`${this.path} changed while it was being uploaded (size or modification time differs)`, 'source-changed');
+        throw new StationError(
+          `${this.path} changed while it was being uploaded (size or modification time differs)`,
+          'source-changed',
+        );
       }
       let got = 0;
       while (got < length) {
         const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) throw new StationError(`${this.path} is shorter than when the upload started`, 'source-changed');
+        if (bytesRead === 0)
+          throw new StationError(`${this.path} is shorter than when the upload started`, 'source-changed');
         got += bytesRead;
       }
       return buf;

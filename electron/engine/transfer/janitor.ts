@@ -43,19 +43,32 @@ async function journalledUploads(journalDir: string): Promise<{ ids: Set<string>
  * Mark each upload with how the station knows it is its own. `keyPrefix` is the destination's
  * configured prefix (keys from the listing are full keys).
  */
-export async function attributeUploads(uploads: StaleUpload[], opts: { journalDir: string; destination: Destination; keyPrefix: string }): Promise<StaleUpload[]> {
+export async function attributeUploads(
+  uploads: StaleUpload[],
+  opts: { journalDir: string; destination: Destination; keyPrefix: string },
+): Promise<StaleUpload[]> {
   const journalled = await journalledUploads(opts.journalDir);
   const claims = new Map<string, Set<string> | undefined>();
   const out: StaleUpload[] = [];
   for (const u of uploads) {
     const since = journalled.intents.get(u.key);
-    if (journalled.ids.has(u.uploadId) || (since !== undefined && u.initiated !== undefined && Date.parse(u.initiated) >= since)) {
+    if (
+      journalled.ids.has(u.uploadId) ||
+      (since !== undefined && u.initiated !== undefined && Date.parse(u.initiated) >= since)
+    ) {
       out.push({ ...u, ours: 'journal' });
       continue;
     }
     const [titleId, version] = u.key.slice(opts.keyPrefix.length).split('/');
     if (titleId && version) {
-      if (!claims.has(titleId)) claims.set(titleId, await readClaim(opts.destination, titleId).then((r) => (r ? knownVersions(r.claim) : undefined), () => undefined));
+      if (!claims.has(titleId))
+        claims.set(
+          titleId,
+          await readClaim(opts.destination, titleId).then(
+            (r) => (r ? knownVersions(r.claim) : undefined),
+            () => undefined,
+          ),
+        );
       if (claims.get(titleId)?.has(version)) {
         out.push({ ...u, ours: 'claim' });
         continue;
@@ -66,7 +79,12 @@ export async function attributeUploads(uploads: StaleUpload[], opts: { journalDi
   return out;
 }
 
-export async function listUploads(client: S3Client, bucket: string, prefix = '', olderThanMs = 0): Promise<StaleUpload[]> {
+export async function listUploads(
+  client: S3Client,
+  bucket: string,
+  prefix = '',
+  olderThanMs = 0,
+): Promise<StaleUpload[]> {
   const out: StaleUpload[] = [];
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;

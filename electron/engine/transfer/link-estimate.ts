@@ -52,7 +52,10 @@ function legal(size: number, partSize: number): number {
  * few seconds of one request's rate, a sixth of the file over the parts in flight, and the memory
  * budget over the parts in flight — never below the configured size. Unknown link: the configured size.
  */
-export function partSizeForLink(size: number, o: { link?: LinkEstimate; configured: number; concurrency: number; memoryBudget: number }): number {
+export function partSizeForLink(
+  size: number,
+  o: { link?: LinkEstimate; configured: number; concurrency: number; memoryBudget: number },
+): number {
   const want = o.link?.perRequestBps ? o.link.perRequestBps * SECONDS_PER_PART : o.configured;
   const rounds = size / (ROUNDS * Math.max(1, o.concurrency));
   const memory = o.memoryBudget / Math.max(1, o.concurrency);

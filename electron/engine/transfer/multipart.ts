@@ -54,7 +54,8 @@ export function multipartEtag(partMd5Hex: string[]): string {
 const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
 const md5Hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const sha256Base64 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
-const sameIdentity = (a: SourceIdentity, b: SourceIdentity): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.fingerprint === b.fingerprint;
+const sameIdentity = (a: SourceIdentity, b: SourceIdentity): boolean =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.fingerprint === b.fingerprint;
 
 export interface MultipartProgress {
   /** Bytes of parts the store acknowledged (including parts reused from before a restart). */
@@ -103,16 +104,31 @@ export interface MultipartResult {
   resumed: boolean;
 }
 
-async function listAllParts(client: S3Client, bucket: string, key: string, uploadId: string, signal?: AbortSignal): Promise<Map<number, { etag: string; size: number }>> {
+async function listAllParts(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<Map<number, { etag: string; size: number }>> {
   const parts = new Map<number, { etag: string; size: number }>();
   let marker: string | undefined;
   for (;;) {
     const page = await withRetry(
       `Listing parts of ${key}`,
-      () => client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) })),
+      () =>
+        client.send(
+          new ListPartsCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            ...(marker ? { PartNumberMarker: marker } : {}),
+          }),
+        ),
       signal ? { signal } : {},
     );
-    for (const p of page.Parts ?? []) if (p.PartNumber) parts.set(p.PartNumber, { etag: unquote(p.ETag), size: p.Size ?? 0 });
+    for (const p of page.Parts ?? [])
+      if (p.PartNumber) parts.set(p.PartNumber, { etag: unquote(p.ETag), size: p.Size ?? 0 });
     if (!page.IsTruncated || !page.NextPartNumberMarker) return parts;
     marker = String(page.NextPartNumberMarker);
   }
@@ -125,7 +141,9 @@ function uploadIsGone(err: unknown): boolean {
 }
 
 export async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
-  await withRetry(`Aborting the multipart upload of ${key}`, () => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))).catch((err) => {
+  await withRetry(`Aborting the multipart upload of ${key}`, () =>
+    client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })),
+  ).catch((err) => {
     if (!uploadIsGone(err)) throw err;
   });
 }
@@ -139,19 +157,36 @@ export const CLOCK_SLACK_MS = 5 * 60_000;
  * a request whose answer it never recorded: a process killed in between, a retried Create (not
  * idempotent), or a dead process's request the store only got to later. They are aborted.
  */
-async function abortUnrecorded(client: S3Client, h: Pick<UploadHeader, 'bucket' | 'key'> & { since: string }, log: (m: string) => void, signal?: AbortSignal, keep?: string): Promise<void> {
+async function abortUnrecorded(
+  client: S3Client,
+  h: Pick<UploadHeader, 'bucket' | 'key'> & { since: string },
+  log: (m: string) => void,
+  signal?: AbortSignal,
+  keep?: string,
+): Promise<void> {
   const since = Date.parse(h.since) - CLOCK_SLACK_MS;
   let keyMarker: string | undefined;
   let idMarker: string | undefined;
   for (;;) {
     const page = await withRetry(
       `Listing unfinished uploads of ${h.key}`,
-      () => client.send(new ListMultipartUploadsCommand({ Bucket: h.bucket, Prefix: h.key, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(idMarker ? { UploadIdMarker: idMarker } : {}) })),
+      () =>
+        client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: h.bucket,
+            Prefix: h.key,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(idMarker ? { UploadIdMarker: idMarker } : {}),
+          }),
+        ),
       signal ? { signal } : {},
     );
     for (const u of page.Uploads ?? []) {
-      if (u.Key !== h.key || !u.UploadId || u.UploadId === keep || (u.Initiated && u.Initiated.getTime() < since)) continue;
-      log(`aborting upload ${u.UploadId} of ${h.key}: started for this station by a request whose answer it never recorded`);
+      if (u.Key !== h.key || !u.UploadId || u.UploadId === keep || (u.Initiated && u.Initiated.getTime() < since))
+        continue;
+      log(
+        `aborting upload ${u.UploadId} of ${h.key}: started for this station by a request whose answer it never recorded`,
+      );
       await abortUpload(client, h.bucket, h.key, u.UploadId);
     }
     if (!page.IsTruncated) return;
@@ -167,7 +202,12 @@ async function abortUnrecorded(client: S3Client, h: Pick<UploadHeader, 'bucket' 
  * on the next run). Create is not idempotent: when an attempt timed out or failed after the store
  * had acted, the retry made a second upload — the extra ones are aborted here, at once.
  */
-async function createUpload(opts: MultipartOptions, journal: PartJournal, h: Pick<UploadHeader, 'size' | 'partSize' | 'source' | 'checksum' | 'intentSince'>, log: (m: string) => void): Promise<{ uploadId: string; intentAt: string }> {
+async function createUpload(
+  opts: MultipartOptions,
+  journal: PartJournal,
+  h: Pick<UploadHeader, 'size' | 'partSize' | 'source' | 'checksum' | 'intentSince'>,
+  log: (m: string) => void,
+): Promise<{ uploadId: string; intentAt: string }> {
   const { client, bucket, key } = opts;
   const header: UploadHeader = { version: 1, bucket, key, ...h, createdAt: new Date().toISOString() };
   await journal.create(header);
@@ -197,7 +237,8 @@ async function createUpload(opts: MultipartOptions, journal: PartJournal, h: Pic
     if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
     await journal.started(created.UploadId);
     log(`started upload ${created.UploadId} of ${key}`);
-    if (retried) await abortUnrecorded(client, { bucket, key, since: header.createdAt }, log, opts.signal, created.UploadId);
+    if (retried)
+      await abortUnrecorded(client, { bucket, key, since: header.createdAt }, log, opts.signal, created.UploadId);
     return { uploadId: created.UploadId, intentAt: header.intentSince ?? header.createdAt };
   } catch (err) {
     // The header stays: the next run looks for an upload the store made but never told us about.
@@ -223,7 +264,13 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   // The first moment this station meant to write the key (kept across a kill in the window).
   const since = loaded?.header.intentSince ?? loaded?.header.createdAt;
   intentAt = since;
-  if (loaded?.state === 'pending') await abortUnrecorded(client, { bucket: loaded.header.bucket, key: loaded.header.key, since: since! }, log, opts.signal);
+  if (loaded?.state === 'pending')
+    await abortUnrecorded(
+      client,
+      { bucket: loaded.header.bucket, key: loaded.header.key, since: since! },
+      log,
+      opts.signal,
+    );
   const previous = loaded?.state === 'started' ? loaded : undefined;
   if (previous) {
     const h = { ...previous.header, uploadId: previous.uploadId };
@@ -231,7 +278,9 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
       log(`journal ${opts.journalPath} belongs to ${h.bucket}/${h.key}; aborting that upload and starting clean`);
       await abortUpload(client, h.bucket, h.key, h.uploadId);
     } else if (!sameIdentity(h.source, identity)) {
-      log(`${source.description} changed since its upload started (size, modification time or fingerprint); aborting the old upload and starting clean`);
+      log(
+        `${source.description} changed since its upload started (size, modification time or fingerprint); aborting the old upload and starting clean`,
+      );
       await abortUpload(client, bucket, key, h.uploadId);
     } else {
       try {
@@ -252,7 +301,14 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
           if (len !== l.size) continue;
           const bytes = await source.read(offset, len);
           const md5 = md5Hex(bytes);
-          if (md5 === l.etag) done.set(n, { part: n, etag: l.etag, size: len, md5, ...(checksum ? { sha256: sha256Base64(bytes) } : {}) });
+          if (md5 === l.etag)
+            done.set(n, {
+              part: n,
+              etag: l.etag,
+              size: len,
+              md5,
+              ...(checksum ? { sha256: sha256Base64(bytes) } : {}),
+            });
         }
         // Complete must name every part's checksum: fill in any the journal lacks.
         if (checksum) {
@@ -269,13 +325,25 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   }
 
   const partCount = Math.max(1, Math.ceil(identity.size / partSize));
-  if (partCount > MAX_PARTS) throw new StationError(`${key}: ${partCount} parts exceed the store's limit of ${MAX_PARTS}`, 'too-many-parts');
+  if (partCount > MAX_PARTS)
+    throw new StationError(`${key}: ${partCount} parts exceed the store's limit of ${MAX_PARTS}`, 'too-many-parts');
 
   if (uploadId) {
     await journal.reopen();
     for (const rec of done.values()) if (!previous?.parts.has(rec.part)) await journal.append(rec);
   } else {
-    ({ uploadId, intentAt } = await createUpload(opts, journal, { size: identity.size, partSize, source: identity, ...(checksum ? { checksum } : {}), ...(loaded?.state === 'pending' && since ? { intentSince: since } : {}) }, log));
+    ({ uploadId, intentAt } = await createUpload(
+      opts,
+      journal,
+      {
+        size: identity.size,
+        partSize,
+        source: identity,
+        ...(checksum ? { checksum } : {}),
+        ...(loaded?.state === 'pending' && since ? { intentSince: since } : {}),
+      },
+      log,
+    ));
   }
   const id = uploadId;
 
@@ -293,8 +361,18 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   // Every part in flight listens on it (up to the adaptive limit): not a leak.
   setMaxListeners(512, local.signal);
   const adaptive = opts.adaptive !== false;
-  const known = adaptive && opts.link?.concurrency && opts.link.perRequestBps ? { concurrency: opts.link.concurrency, perRequestBps: opts.link.perRequestBps } : undefined;
-  const perFile = new AdaptiveLimit({ min: 1, initial: opts.concurrency ?? 4, max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32), fixed: !adaptive, ...(known ? { known } : {}), log });
+  const known =
+    adaptive && opts.link?.concurrency && opts.link.perRequestBps
+      ? { concurrency: opts.link.concurrency, perRequestBps: opts.link.perRequestBps }
+      : undefined;
+  const perFile = new AdaptiveLimit({
+    min: 1,
+    initial: opts.concurrency ?? 4,
+    max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32),
+    fixed: !adaptive,
+    ...(known ? { known } : {}),
+    log,
+  });
   const learn = (): void => {
     const l = perFile.learned();
     if (l && adaptive) opts.link?.learn(l.concurrency, l.perRequestBps);
@@ -311,7 +389,11 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     const len = Math.min(partSize, identity.size - offset);
     const held = source.readInto ? (free.pop() ?? Buffer.allocUnsafeSlow(partSize)) : undefined;
     try {
-      await sendPartBody(n, len, held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len));
+      await sendPartBody(
+        n,
+        len,
+        held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len),
+      );
     } finally {
       if (held) free.push(held);
     }
@@ -350,16 +432,27 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
           onRetry: (err, attempt) => {
             log(`part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`);
             // The store pushing back, or a request that timed out: fewer in flight.
-            if (/SlowDown|Throttl|TimeoutError|RequestTimeout|503/.test(`${(err as Error).name} ${(err as Error).message}`)) perFile.throttled(`${(err as Error).name} on part ${n}`);
+            if (
+              /SlowDown|Throttl|TimeoutError|RequestTimeout|503/.test(
+                `${(err as Error).name} ${(err as Error).message}`,
+              )
+            )
+              perFile.throttled(`${(err as Error).name} on part ${n}`);
           },
         },
       );
       const etag = unquote(out.ETag);
       if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
-        throw new StationError(`${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`, 'etag-mismatch');
+        throw new StationError(
+          `${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`,
+          'etag-mismatch',
+        );
       }
       if (sha256 && out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256) {
-        throw new StationError(`${key} part ${n}: the store's SHA-256 ${out.ChecksumSHA256} differs from the part's ${sha256}`, 'checksum-mismatch');
+        throw new StationError(
+          `${key} part ${n}: the store's SHA-256 ${out.ChecksumSHA256} differs from the part's ${sha256}`,
+          'checksum-mismatch',
+        );
       }
       const rec: PartRecord = { part: n, etag: etag || md5, size: len, md5, ...(sha256 ? { sha256 } : {}) };
       done.set(n, rec);
@@ -388,11 +481,14 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
         ),
       ),
     );
-    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    const failures = settled
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((s) => s.reason as unknown);
     if (failures.length > 0) throw failures.find((e) => !isCancelled(e)) ?? failures[0];
 
     const now = await source.identity();
-    if (!sameIdentity(now, identity)) throw new StationError(`${source.description} changed while it was being uploaded`, 'source-changed');
+    if (!sameIdentity(now, identity))
+      throw new StationError(`${source.description} changed while it was being uploaded`, 'source-changed');
 
     const ordered = Array.from({ length: partCount }, (_, i) => done.get(i + 1)!);
     await withRetry(
@@ -403,7 +499,13 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
             Bucket: bucket,
             Key: key,
             UploadId: id,
-            MultipartUpload: { Parts: ordered.map((p) => ({ PartNumber: p.part, ETag: `"${p.etag}"`, ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}) })) },
+            MultipartUpload: {
+              Parts: ordered.map((p) => ({
+                PartNumber: p.part,
+                ETag: `"${p.etag}"`,
+                ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}),
+              })),
+            },
           }),
         ),
       opts.signal ? { signal: opts.signal } : {},
@@ -416,7 +518,9 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
     // station is shutting down (the job resumes on the next start).
     if ((err instanceof TransientError && !opts.signal?.aborted) || isShutdown(opts.signal)) throw err;
     log(`aborting upload ${id} of ${key}: ${(err as Error).message}`);
-    await abortUpload(client, bucket, key, id).catch((e: unknown) => log(`could not abort upload ${id} of ${key}: ${(e as Error).message}`));
+    await abortUpload(client, bucket, key, id).catch((e: unknown) =>
+      log(`could not abort upload ${id} of ${key}: ${(e as Error).message}`),
+    );
     await journal.remove();
     throw opts.signal?.aborted ? new CancelledError() : err;
   }
@@ -430,13 +534,26 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
 
   // radosgw returns an empty ETag from Complete; HEAD is the authority on what was stored.
   const expected = multipartEtag(Array.from({ length: partCount }, (_, i) => done.get(i + 1)!.md5));
-  const head = await withRetry(`Checking ${key} after upload`, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+  const head = await withRetry(`Checking ${key} after upload`, () =>
+    client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+  );
   const stored = unquote(head.ETag);
   if (head.ContentLength !== identity.size) {
-    throw new StationError(`${key}: the store holds ${head.ContentLength} bytes after upload; expected ${identity.size}`, 'size-mismatch');
+    throw new StationError(
+      `${key}: the store holds ${head.ContentLength} bytes after upload; expected ${identity.size}`,
+      'size-mismatch',
+    );
   }
   if (/^[0-9a-f]{32}-\d+$/.test(stored) && stored !== expected) {
     throw new StationError(`${key}: the store's ETag ${stored} differs from the expected ${expected}`, 'etag-mismatch');
   }
-  return { etag: stored || expected, size: identity.size, parts: partCount, partsReused, partsSent, bytesSent, resumed };
+  return {
+    etag: stored || expected,
+    size: identity.size,
+    parts: partCount,
+    partsReused,
+    partsSent,
+    bytesSent,
+    resumed,
+  };
 }

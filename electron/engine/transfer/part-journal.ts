@@ -67,7 +67,8 @@ export class PartJournal {
         continue; // torn line from a crash mid-append
       }
       if (i === 0) header = rec as UploadHeader;
-      else if (typeof (rec as { uploadId?: unknown }).uploadId === 'string') uploadId = (rec as { uploadId: string }).uploadId;
+      else if (typeof (rec as { uploadId?: unknown }).uploadId === 'string')
+        uploadId = (rec as { uploadId: string }).uploadId;
       else {
         const p = rec as PartRecord;
         if (Number.isInteger(p.part) && typeof p.etag === 'string') parts.set(p.part, p);

@@ -16,10 +16,21 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 250, maxMs: 20_000 };
 
 const RETRYABLE_CODES = new Set([
-  'SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError',
-  'ServiceUnavailable', 'TooManyRequests', 'RequestTimeoutException', 'BadDigest', 'IncompleteBody', 'TimeoutError',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
+  'TooManyRequests',
+  'RequestTimeoutException',
+  'BadDigest',
+  'IncompleteBody',
+  'TimeoutError',
 ]);
-const RETRYABLE_NET = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|aborted|TimeoutError|timed out|closed before/i;
+const RETRYABLE_NET =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|aborted|TimeoutError|timed out|closed before/i;
 
 /** Plain-language reasons for the failures that no retry can fix. */
 const FATAL_SENTENCES: Record<string, string> = {
@@ -70,7 +81,11 @@ export interface RetryContext {
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
-export async function withRetry<T>(action: string, fn: (attempt: number) => Promise<T>, ctx: RetryContext = {}): Promise<T> {
+export async function withRetry<T>(
+  action: string,
+  fn: (attempt: number) => Promise<T>,
+  ctx: RetryContext = {},
+): Promise<T> {
   const policy = ctx.policy ?? DEFAULT_RETRY;
   for (let attempt = 1; ; attempt++) {
     if (ctx.signal?.aborted) throw new CancelledError();
@@ -84,7 +99,10 @@ export async function withRetry<T>(action: string, fn: (attempt: number) => Prom
       }
       // A store that says when to come back (503 SlowDown with Retry-After) is taken at its word — within reason.
       const asked = retryAfterMs(err);
-      const delay = asked !== undefined ? Math.min(asked, RETRY_AFTER_CAP_MS) : Math.round(Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
+      const delay =
+        asked !== undefined
+          ? Math.min(asked, RETRY_AFTER_CAP_MS)
+          : Math.round(Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)));
       ctx.onRetry?.(err, attempt, delay);
       await sleep(delay, undefined, ctx.signal ? { signal: ctx.signal } : {}).catch(() => {
         throw new CancelledError();

@@ -27,7 +27,13 @@ export async function uploadStream(o: StreamUploadOptions): Promise<{ etag?: str
   let size = 0;
   const upload = new Upload({
     client: o.client,
-    params: { Bucket: o.bucket, Key: o.key, Body: o.body, ...(o.contentType ? { ContentType: o.contentType } : {}), ...(o.storageClass ? { StorageClass: o.storageClass as StorageClass } : {}) },
+    params: {
+      Bucket: o.bucket,
+      Key: o.key,
+      Body: o.body,
+      ...(o.contentType ? { ContentType: o.contentType } : {}),
+      ...(o.storageClass ? { StorageClass: o.storageClass as StorageClass } : {}),
+    },
     partSize: o.partSize,
     queueSize: o.partsInFlight,
     // A failed stream upload leaves nothing behind at the store.

@@ -65,7 +65,12 @@ function headerFor(m: TarMember, mtime: number): Buffer {
   if (Buffer.byteLength(m.name) <= 100) return ustarHeader(m.name, m.size, mtime, '0');
   const pax = paxRecord('path', m.name);
   const short = `PaxHeaders/${createHash('sha1').update(m.name).digest('hex')}`;
-  return Buffer.concat([ustarHeader(short, pax.length, mtime, 'x'), pax, Buffer.alloc(pad(pax.length)), ustarHeader(short, m.size, mtime, '0')]);
+  return Buffer.concat([
+    ustarHeader(short, pax.length, mtime, 'x'),
+    pax,
+    Buffer.alloc(pad(pax.length)),
+    ustarHeader(short, m.size, mtime, '0'),
+  ]);
 }
 
 /** Where one member's bytes lie in the archive: [start, end). */
@@ -79,7 +84,15 @@ export interface MemberRange {
  * writes — so one chunk can be read back from the archived tar with a ranged GET.
  */
 export function tarLayout(members: Array<Pick<TarMember, 'name' | 'size'>>, mtime = 0): Map<string, MemberRange> {
-  return new Map(layout(members.map((m) => ({ ...m, path: '' })), mtime).map((e) => [e.member.name, { start: e.offset + e.header.length, end: e.offset + e.header.length + e.member.size }]));
+  return new Map(
+    layout(
+      members.map((m) => ({ ...m, path: '' })),
+      mtime,
+    ).map((e) => [
+      e.member.name,
+      { start: e.offset + e.header.length, end: e.offset + e.header.length + e.member.size },
+    ]),
+  );
 }
 
 /** Headers and offsets of every member, in order: the one layout both the archive and its index use. */
@@ -100,10 +113,15 @@ export const FIRST_HEADER_BYTES = 3 * BLOCK;
 
 /** The first member of an archive from its first bytes: its name and size (ustar, or pax for a long name). */
 export function firstMember(head: Buffer): { name: string; size: number } {
-  const field = (b: Buffer, at: number, len: number): string => b.subarray(at, at + len).toString('utf8').replace(/\0.*$/s, '');
+  const field = (b: Buffer, at: number, len: number): string =>
+    b
+      .subarray(at, at + len)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
   const sizeOf = (b: Buffer): number => parseInt(field(b, 124, 12).trim() || 'NaN', 8);
   const checked = (b: Buffer): Buffer => {
-    if (b.length < BLOCK || field(b, 257, 6) !== 'ustar') throw new StationError('not a ustar archive (no header where the first member should be)', 'not-a-tar');
+    if (b.length < BLOCK || field(b, 257, 6) !== 'ustar')
+      throw new StationError('not a ustar archive (no header where the first member should be)', 'not-a-tar');
     return b;
   };
   const h = checked(head.subarray(0, BLOCK));
@@ -112,7 +130,7 @@ export function firstMember(head: Buffer): { name: string; size: number } {
   const pax = head.subarray(BLOCK, BLOCK + paxLen).toString('utf8');
   const name = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(pax)?.[1];
   const next = checked(head.subarray(BLOCK + paxLen + pad(paxLen), BLOCK + paxLen + pad(paxLen) + BLOCK));
-  if (!name) throw new StationError('the archive\'s first pax header names no path', 'not-a-tar');
+  if (!name) throw new StationError("the archive's first pax header names no path", 'not-a-tar');
   return { name, size: sizeOf(next) };
 }
 
@@ -163,7 +181,8 @@ export class TarSource implements ByteSource {
         const fh = await open(e.member.path, 'r');
         try {
           const st = await fh.stat();
-          if (st.size !== e.member.size) throw new StationError(`${e.member.path} changed since the archive was planned`, 'source-changed');
+          if (st.size !== e.member.size)
+            throw new StationError(`${e.member.path} changed since the archive was planned`, 'source-changed');
           let got = 0;
           while (got < de - ds) {
             const { bytesRead } = await fh.read(out, ds - offset + got, de - ds - got, ds - dataStart + got);

@@ -5,7 +5,12 @@
  * second; a graph of the last `keepSeconds`; the peak is the best `PEAK_WINDOW`-second average
  * (multipart parts are acknowledged in bursts: one second can hold a whole round of parts).
  */
-import { averageAndPeak, PEAK_WINDOW_SECONDS as PEAK_WINDOW, type ThroughputSeries, type TransferStats } from '../../common/throughput.js';
+import {
+  averageAndPeak,
+  PEAK_WINDOW_SECONDS as PEAK_WINDOW,
+  type ThroughputSeries,
+  type TransferStats,
+} from '../../common/throughput.js';
 
 const MAX_TITLES = 200;
 
@@ -49,7 +54,10 @@ class Buckets {
 }
 
 interface TitleStats {
-  byDest: Map<string, { bytes: number; first: number; last: number; window: number[]; windowStart: number; peakBps: number }>;
+  byDest: Map<
+    string,
+    { bytes: number; first: number; last: number; window: number[]; windowStart: number; peakBps: number }
+  >;
   buckets: Buckets;
 }
 
@@ -82,7 +90,11 @@ export class ThroughputMeter {
     }
     t.buckets.add(s, bytes);
     let d = t.byDest.get(destination);
-    if (!d) t.byDest.set(destination, (d = { bytes: 0, first: this.now(), last: this.now(), window: [], windowStart: s, peakBps: 0 }));
+    if (!d)
+      t.byDest.set(
+        destination,
+        (d = { bytes: 0, first: this.now(), last: this.now(), window: [], windowStart: s, peakBps: 0 }),
+      );
     d.bytes += bytes;
     d.last = this.now();
     // The peak: the best PEAK_WINDOW consecutive seconds.

@@ -6,7 +6,11 @@ import { randomBytes } from 'node:crypto';
  * Write a file so that a crash leaves either the old or the new content, never a torn one:
  * temp file in the same folder → fsync → rename → fsync the folder.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: { mode?: number } = {},
+): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`); // see isLeftoverOf
@@ -35,7 +39,11 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /** Whether `name` is the temp file a killed `writeFileAtomic(…/target)` left behind (`.target.<12 hex>.tmp`). */
 export function isLeftoverOf(name: string, target: string): boolean {
-  return name.length === target.length + 18 && name.startsWith(`.${target}.`) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(target.length + 2));
+  return (
+    name.length === target.length + 18 &&
+    name.startsWith(`.${target}.`) &&
+    /^[0-9a-f]{12}\.tmp$/.test(name.slice(target.length + 2))
+  );
 }
 
 /**

@@ -10,7 +10,8 @@ async function realOrNull(p: string): Promise<string | null> {
   try {
     return await realpath(p);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return null;
     throw err;
   }
 }
@@ -39,7 +40,10 @@ export async function assertInside(root: string, path: string, what: string): Pr
   const realRoot = await resolveExisting(root);
   const real = await resolveExisting(path);
   if (!isWithin(realRoot, real)) {
-    throw new StationError(`Refused: ${path} resolves to ${real}, outside ${what} (${realRoot}) — a symbolic link points out of it`, 'outside-folder');
+    throw new StationError(
+      `Refused: ${path} resolves to ${real}, outside ${what} (${realRoot}) — a symbolic link points out of it`,
+      'outside-folder',
+    );
   }
   return real;
 }

@@ -8,13 +8,16 @@ export async function assertDiskSpace(dir: string, neededBytes: number, what: st
   const st = await statfsNearest(dir);
   const free = Number(st.bavail) * Number(st.bsize);
   if (free < neededBytes) {
-    throw new StationError(`Not enough disk space for ${what}: it needs about ${formatBytes(neededBytes)}; ${formatBytes(free)} is free on ${dir}. Free some space or move the work folder (workDir).`, 'disk-full');
+    throw new StationError(
+      `Not enough disk space for ${what}: it needs about ${formatBytes(neededBytes)}; ${formatBytes(free)} is free on ${dir}. Free some space or move the work folder (workDir).`,
+      'disk-full',
+    );
   }
 }
 
 /** A package's likely size: every rung's and the audio's bit rate over the duration, plus 25 % headroom. */
 export function estimatePackageBytes(durationSec: number, kbps: number[]): number {
-  return Math.ceil((durationSec * kbps.reduce((a, b) => a + b, 0) * 1000) / 8 * 1.25);
+  return Math.ceil(((durationSec * kbps.reduce((a, b) => a + b, 0) * 1000) / 8) * 1.25);
 }
 
 /** statfs of the folder, or of its nearest existing parent (a package folder not made yet). */

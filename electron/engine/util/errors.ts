@@ -89,7 +89,11 @@ export function errorMessage(err: unknown): string {
  * A child AbortSignal for one request, linked to a long-lived parent (a job's signal). Disposing
  * removes the link, so thousands of requests over a job's life never pile listeners on the parent.
  */
-export function linkedAbort(parent: AbortSignal | undefined): { controller: AbortController; signal: AbortSignal; dispose(): void } {
+export function linkedAbort(parent: AbortSignal | undefined): {
+  controller: AbortController;
+  signal: AbortSignal;
+  dispose(): void;
+} {
   const ac = new AbortController();
   if (!parent) return { controller: ac, signal: ac.signal, dispose() {} };
   const onAbort = (): void => ac.abort(parent.reason);

@@ -21,7 +21,12 @@ export function parseJsonText(text: string, what: string): unknown {
     parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
     const where = first ? lineColumn(text, first.offset) : undefined;
-    const why = first ? `${printParseErrorCode(first.error)} at line ${where!.line}, column ${where!.column}` : 'a syntax error';
-    throw new StationError(`${what} is not valid JSON: ${why} (its text is not shown here because it may hold credentials)`, 'config-invalid');
+    const why = first
+      ? `${printParseErrorCode(first.error)} at line ${where!.line}, column ${where!.column}`
+      : 'a syntax error';
+    throw new StationError(
+      `${what} is not valid JSON: ${why} (its text is not shown here because it may hold credentials)`,
+      'config-invalid',
+    );
   }
 }

@@ -33,7 +33,11 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
 }
 
 async function writeMarker(dir: string, marker: Omit<Marker, 'createdBy'>): Promise<void> {
-  const m: Marker = { createdBy: 'ingest-station', ...(marker.job ? { job: marker.job } : {}), files: [...marker.files].sort() };
+  const m: Marker = {
+    createdBy: 'ingest-station',
+    ...(marker.job ? { job: marker.job } : {}),
+    files: [...marker.files].sort(),
+  };
   await writeFileAtomic(join(dir, PACKAGE_MARKER), JSON.stringify(m, null, 2) + '\n');
 }
 
@@ -57,7 +61,9 @@ export async function claimOutputDir(dir: string, sourcePath: string, jobId: str
   const realSource = await realpath(sourcePath).catch(() => sourcePath);
   const realDir = await realpath(dir).catch(() => undefined);
   if (realDir && isWithin(realDir, dirname(realSource))) {
-    throw refuse(`Refused to write the package into ${dir}: it holds the source master ${sourcePath}. Choose an empty folder of its own.`);
+    throw refuse(
+      `Refused to write the package into ${dir}: it holds the source master ${sourcePath}. Choose an empty folder of its own.`,
+    );
   }
   let st;
   try {
@@ -74,7 +80,9 @@ export async function claimOutputDir(dir: string, sourcePath: string, jobId: str
   if (!marker) {
     const present = (await readdir(dir)).filter((n) => n !== PACKAGE_MARKER);
     if (present.length > 0) {
-      throw refuse(`Refused to write the package into ${dir}: the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}) and Ingest Station did not make it. Choose an empty folder; nothing was deleted.`);
+      throw refuse(
+        `Refused to write the package into ${dir}: the folder is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}) and Ingest Station did not make it. Choose an empty folder; nothing was deleted.`,
+      );
     }
     await writeMarker(dir, { job: jobId, files: [] });
     return;
@@ -85,7 +93,9 @@ export async function claimOutputDir(dir: string, sourcePath: string, jobId: str
   const foreign = (await listFiles(dir)).filter((f) => f !== PACKAGE_MARKER && !ours.has(f));
   if (foreign.length > 0) {
     const why = marker.job ? `an unfinished package of another job (${marker.job}) or files` : 'files';
-    throw refuse(`Refused to replace the package in ${dir}: it also holds ${why} Ingest Station cannot account for (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}). Move those away or choose another folder; nothing was deleted.`);
+    throw refuse(
+      `Refused to replace the package in ${dir}: it also holds ${why} Ingest Station cannot account for (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}). Move those away or choose another folder; nothing was deleted.`,
+    );
   }
   for (const f of ours) {
     const path = join(dir, ...f.split('/'));
@@ -106,7 +116,10 @@ export async function finishOutputDir(dir: string, files: string[]): Promise<voi
 export async function discardOutput(dir: string, files: string[]): Promise<void> {
   for (const f of files) {
     const path = join(dir, ...f.split('/'));
-    await assertInside(dir, path, `the package folder ${dir}`).then(() => rm(path, { force: true }), () => undefined);
+    await assertInside(dir, path, `the package folder ${dir}`).then(
+      () => rm(path, { force: true }),
+      () => undefined,
+    );
   }
   await removeEmptyFolders(dir).catch(() => undefined);
   const left = await readdir(dir).catch(() => ['?']);

@@ -34,11 +34,23 @@ export type ChunkReader = (path: string) => Promise<Uint8Array>;
 const MAX_ERROR_LINES = 50;
 
 /** Decode init + the given segments in one ffprobe process; frames are attributed by byte offset. */
-export async function decodeStream(ffprobe: string, dir: string, init: string | undefined, segments: SegmentRef[], signal?: AbortSignal, onSegment?: (i: number) => void, read?: ChunkReader): Promise<DecodeRun> {
-  const proc = spawn(ffprobe, ['-v', 'error', '-show_entries', 'frame=key_frame,pts_time,pkt_pos', '-of', 'compact=p=0', '-i', 'pipe:0'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    ...(signal ? { signal } : {}),
-  });
+export async function decodeStream(
+  ffprobe: string,
+  dir: string,
+  init: string | undefined,
+  segments: SegmentRef[],
+  signal?: AbortSignal,
+  onSegment?: (i: number) => void,
+  read?: ChunkReader,
+): Promise<DecodeRun> {
+  const proc = spawn(
+    ffprobe,
+    ['-v', 'error', '-show_entries', 'frame=key_frame,pts_time,pkt_pos', '-of', 'compact=p=0', '-i', 'pipe:0'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(signal ? { signal } : {}),
+    },
+  );
   const result: DecodeRun = { segments: segments.map(() => ({ frames: 0 })), errors: [] };
   // Byte offset where each segment starts in the concatenated stream.
   const starts: number[] = [];
@@ -99,7 +111,9 @@ export async function decodeStream(ffprobe: string, dir: string, init: string | 
   try {
     for (const [k, file] of files.entries()) {
       if (init ? k > 0 : true) starts.push(offset);
-      const source = read ? [await read(file.path)] : (createReadStream(join(dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+      const source = read
+        ? [await read(file.path)]
+        : (createReadStream(join(dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
       for await (const chunk of source) {
         offset += chunk.length;
         if (!proc.stdin.write(chunk)) await Promise.race([once(proc.stdin, 'drain'), exited]);
@@ -121,7 +135,8 @@ export async function decodeStream(ffprobe: string, dir: string, init: string | 
       .filter(Boolean)
       .slice(0, MAX_ERROR_LINES),
   );
-  if (proc.exitCode !== 0 && result.errors.length === 0) result.errors.push(`ffprobe exited with code ${proc.exitCode}`);
+  if (proc.exitCode !== 0 && result.errors.length === 0)
+    result.errors.push(`ffprobe exited with code ${proc.exitCode}`);
   return result;
 }
 
@@ -148,7 +163,11 @@ export interface RenditionDecodeResult {
  */
 function frameRate(r: Rendition, decoded: SegmentDecode[]): number {
   const ratios = r.segments
-    .map((seg, i) => (seg.durationSec >= r.targetDuration / 2 && decoded[i]!.frames > 0 ? decoded[i]!.frames / seg.durationSec : undefined))
+    .map((seg, i) =>
+      seg.durationSec >= r.targetDuration / 2 && decoded[i]!.frames > 0
+        ? decoded[i]!.frames / seg.durationSec
+        : undefined,
+    )
     .filter((x): x is number => x !== undefined)
     .sort((a, b) => a - b);
   if (ratios.length > 0) return ratios[Math.floor(ratios.length / 2)]!;
@@ -161,19 +180,37 @@ function frameRate(r: Rendition, decoded: SegmentDecode[]): number {
  * known (so a wrong EXTINF is not mistaken for lost frames), else its EXTINF.
  */
 function mediaSpan(seg: SegmentRef, d: SegmentDecode, next: SegmentDecode | undefined): number {
-  if (d.firstPts !== undefined && next?.firstPts !== undefined && next.firstPts > d.firstPts) return next.firstPts - d.firstPts;
+  if (d.firstPts !== undefined && next?.firstPts !== undefined && next.firstPts > d.firstPts)
+    return next.firstPts - d.firstPts;
   return seg.durationSec;
 }
 
 /** What is wrong with one decoded segment, if anything. */
-function classify(r: Rendition, seg: SegmentRef, d: SegmentDecode, expected: number, errors: string[] = []): PackageProblem | undefined {
+function classify(
+  r: Rendition,
+  seg: SegmentRef,
+  d: SegmentDecode,
+  expected: number,
+  errors: string[] = [],
+): PackageProblem | undefined {
   const why = errors[0] ? `: ${errors[0]}` : '';
-  if (d.frames === 0) return { file: seg.path, problem: 'undecodable', detail: `no ${r.kind} frames decoded (expected about ${expected})${why}` };
+  if (d.frames === 0)
+    return {
+      file: seg.path,
+      problem: 'undecodable',
+      detail: `no ${r.kind} frames decoded (expected about ${expected})${why}`,
+    };
   // MPEG-TS audio packs several AAC frames per PES packet and cuts segments between packets, so its
   // per-segment frame count is too coarse to judge; its damage still shows as 0 frames or errors.
   const coarse = r.kind === 'audio' && seg.path.endsWith('.ts');
-  if (!coarse && d.frames < expected - 1) return { file: seg.path, problem: 'frames-missing', detail: `decoded ${d.frames} of about ${expected} frames for EXTINF ${seg.durationSec} s${why}` };
-  if (r.kind === 'video' && d.firstIsKey === false) return { file: seg.path, problem: 'no-keyframe-start', detail: 'the first frame is not a keyframe' };
+  if (!coarse && d.frames < expected - 1)
+    return {
+      file: seg.path,
+      problem: 'frames-missing',
+      detail: `decoded ${d.frames} of about ${expected} frames for EXTINF ${seg.durationSec} s${why}`,
+    };
+  if (r.kind === 'video' && d.firstIsKey === false)
+    return { file: seg.path, problem: 'no-keyframe-start', detail: 'the first frame is not a keyframe' };
   if (errors.length > 0) return { file: seg.path, problem: 'decode-error', detail: errors[0]! };
   return undefined;
 }
@@ -224,31 +261,49 @@ export async function decodeCheckRendition(r: Rendition, opts: DecodeCheckOption
     };
     await bisect(0, r.segments.length, whole.errors);
     if (problems.size === 0) {
-      problems.set(-1, { file: r.playlist, problem: 'decode-error', detail: `decoding the whole rendition logs errors no single segment reproduces: ${whole.errors[0]}` });
+      problems.set(-1, {
+        file: r.playlist,
+        problem: 'decode-error',
+        detail: `decoding the whole rendition logs errors no single segment reproduces: ${whole.errors[0]}`,
+      });
     }
   }
-  return { rendition: r.name, byPath: new Map(r.segments.map((seg, i) => [seg.path, whole.segments[i]!])), problems: [...problems.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p) };
+  return {
+    rendition: r.name,
+    byPath: new Map(r.segments.map((seg, i) => [seg.path, whole.segments[i]!])),
+    problems: [...problems.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p),
+  };
 }
 
 /**
  * Video rungs must cut at the same instants so players can switch between them at any boundary.
  * Renditions are compared as the playlists list them; segments that could not be decoded are skipped.
  */
-export function checkAlignment(video: Array<{ rendition: Rendition; decode: RenditionDecodeResult }>): PackageProblem[] {
+export function checkAlignment(
+  video: Array<{ rendition: Rendition; decode: RenditionDecodeResult }>,
+): PackageProblem[] {
   const [ref, ...others] = video.filter((v) => v.rendition.kind === 'video');
   if (!ref) return [];
   const problems: PackageProblem[] = [];
   const tolerance = 1 / 120; // well under one frame at any delivery frame rate
   for (const o of others) {
     if (o.rendition.segments.length !== ref.rendition.segments.length) {
-      problems.push({ file: o.rendition.playlist, problem: 'misaligned', detail: `${o.rendition.segments.length} segments; ${ref.rendition.name} has ${ref.rendition.segments.length}` });
+      problems.push({
+        file: o.rendition.playlist,
+        problem: 'misaligned',
+        detail: `${o.rendition.segments.length} segments; ${ref.rendition.name} has ${ref.rendition.segments.length}`,
+      });
       continue;
     }
     o.rendition.segments.forEach((seg, i) => {
       const a = ref.decode.byPath.get(ref.rendition.segments[i]!.path)?.firstPts;
       const b = o.decode.byPath.get(seg.path)?.firstPts;
       if (a !== undefined && b !== undefined && Math.abs(a - b) > tolerance) {
-        problems.push({ file: seg.path, problem: 'misaligned', detail: `starts at ${b.toFixed(3)} s; ${ref.rendition.name} starts at ${a.toFixed(3)} s` });
+        problems.push({
+          file: seg.path,
+          problem: 'misaligned',
+          detail: `starts at ${b.toFixed(3)} s; ${ref.rendition.name} starts at ${a.toFixed(3)} s`,
+        });
       }
     });
   }

@@ -9,7 +9,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import HLS from 'hls-parser';
 import { listFiles } from '../util/list-files.js';
-import { DASH_MANIFEST, MANIFEST_FILE, MASTER_PLAYLIST, PACKAGE_MARKER, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+import {
+  DASH_MANIFEST,
+  MANIFEST_FILE,
+  MASTER_PLAYLIST,
+  PACKAGE_MARKER,
+  type ManifestFile,
+  type PackageProblem,
+} from '../../common/manifest.js';
 
 export interface SegmentRef {
   path: string;
@@ -78,7 +85,10 @@ function parsePlaylistText(text: string): { playlist?: HLS.types.Playlist; viola
   }
 }
 
-export async function inspectPackage(dir: string, opts: { sourceDurationSec?: number } = {}): Promise<PackageStructure> {
+export async function inspectPackage(
+  dir: string,
+  opts: { sourceDurationSec?: number } = {},
+): Promise<PackageStructure> {
   const problems: PackageProblem[] = [];
   const entries = new Map<string, PackageEntry>();
   const renditions: Rendition[] = [];
@@ -107,7 +117,11 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
   const master = await load(MASTER_PLAYLIST, 'master playlist');
   if (!master) return { entries: [], renditions, problems };
   if (!master.isMasterPlaylist) {
-    problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'is a media playlist, expected a master playlist' });
+    problems.push({
+      file: MASTER_PLAYLIST,
+      problem: 'unparsable',
+      detail: 'is a media playlist, expected a master playlist',
+    });
     return { entries: [], renditions, problems };
   }
   add({ path: MASTER_PLAYLIST, kind: 'master-playlist' });
@@ -123,12 +137,17 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     for (const a of v.audio) if (a.uri && !media.has(a.uri)) media.set(a.uri, 'audio');
     for (const t of v.subtitles) if (t.uri && !media.has(t.uri)) media.set(t.uri, 'subtitles');
   }
-  if (media.size === 0) problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'the master playlist lists no variants' });
+  if (media.size === 0)
+    problems.push({ file: MASTER_PLAYLIST, problem: 'unparsable', detail: 'the master playlist lists no variants' });
 
   for (const [uri, kind] of media) {
     const rel = resolveUri(MASTER_PLAYLIST, uri);
     if (!rel) {
-      problems.push({ file: uri, problem: 'outside-package', detail: 'master playlist references a file outside the package' });
+      problems.push({
+        file: uri,
+        problem: 'outside-package',
+        detail: 'master playlist references a file outside the package',
+      });
       continue;
     }
     const name = posix.dirname(rel) === '.' ? posix.basename(rel, '.m3u8') : posix.dirname(rel);
@@ -146,16 +165,29 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     let total = 0;
     for (const seg of mp.segments) {
       if (expectedSeq !== undefined && seg.mediaSequenceNumber !== expectedSeq) {
-        problems.push({ file: rel, problem: 'sequence-gap', detail: `media sequence jumps from ${expectedSeq - 1} to ${seg.mediaSequenceNumber}` });
+        problems.push({
+          file: rel,
+          problem: 'sequence-gap',
+          detail: `media sequence jumps from ${expectedSeq - 1} to ${seg.mediaSequenceNumber}`,
+        });
       }
       expectedSeq = seg.mediaSequenceNumber + 1;
       if (Math.round(seg.duration) > mp.targetDuration) {
-        problems.push({ file: rel, problem: 'extinf-over-target', detail: `${seg.uri}: EXTINF ${seg.duration} s exceeds TARGETDURATION ${mp.targetDuration} s` });
+        problems.push({
+          file: rel,
+          problem: 'extinf-over-target',
+          detail: `${seg.uri}: EXTINF ${seg.duration} s exceeds TARGETDURATION ${mp.targetDuration} s`,
+        });
       }
       total += seg.duration;
       if (seg.map?.uri) {
         const init = resolveUri(rel, seg.map.uri);
-        if (!init) problems.push({ file: seg.map.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
+        if (!init)
+          problems.push({
+            file: seg.map.uri,
+            problem: 'outside-package',
+            detail: `${rel} references a file outside the package`,
+          });
         else {
           rendition.init ??= init;
           add({ path: init, kind: 'init-segment', rendition: name });
@@ -163,7 +195,11 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
       }
       const target = resolveUri(rel, seg.uri);
       if (!target) {
-        problems.push({ file: seg.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
+        problems.push({
+          file: seg.uri,
+          problem: 'outside-package',
+          detail: `${rel} references a file outside the package`,
+        });
         // Kept in the list (and skipped by the decoder) so renditions still compare segment by segment.
         rendition.segments.push({ path: seg.uri, durationSec: seg.duration, size: 0 });
         continue;
@@ -187,7 +223,11 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
   for (const uri of iframes) {
     const rel = resolveUri(MASTER_PLAYLIST, uri);
     if (!rel) {
-      problems.push({ file: uri, problem: 'outside-package', detail: 'master playlist references a file outside the package' });
+      problems.push({
+        file: uri,
+        problem: 'outside-package',
+        detail: 'master playlist references a file outside the package',
+      });
       continue;
     }
     const playlist = await load(rel, 'I-frame playlist');
@@ -195,9 +235,16 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     add({ path: rel, kind: 'iframe-playlist', rendition: posix.dirname(rel) });
     for (const seg of (playlist as HLS.types.MediaPlaylist).segments) {
       const target = resolveUri(rel, seg.uri);
-      if (!target) problems.push({ file: seg.uri, problem: 'outside-package', detail: `${rel} references a file outside the package` });
-      else if (!entries.has(target)) problems.push({ file: target, problem: 'missing', detail: `named by ${rel} but by no media playlist` });
-      else if (!seg.byterange) problems.push({ file: rel, problem: 'unparsable', detail: `${seg.uri} has no EXT-X-BYTERANGE` });
+      if (!target)
+        problems.push({
+          file: seg.uri,
+          problem: 'outside-package',
+          detail: `${rel} references a file outside the package`,
+        });
+      else if (!entries.has(target))
+        problems.push({ file: target, problem: 'missing', detail: `named by ${rel} but by no media playlist` });
+      else if (!seg.byterange)
+        problems.push({ file: rel, problem: 'unparsable', detail: `${seg.uri} has no EXT-X-BYTERANGE` });
     }
   }
 
@@ -207,25 +254,43 @@ export async function inspectPackage(dir: string, opts: { sourceDurationSec?: nu
     add({ path: DASH_MANIFEST, kind: 'dash-manifest' });
     for (const m of mpd.matchAll(/(?:sourceURL|media)="([^"]+)"/g)) {
       const ref = resolveUri(DASH_MANIFEST, m[1]!.replace(/&amp;/g, '&'));
-      if (!ref || !entries.has(ref)) problems.push({ file: DASH_MANIFEST, problem: 'missing', detail: `references ${m[1]}, which no HLS playlist names` });
+      if (!ref || !entries.has(ref))
+        problems.push({
+          file: DASH_MANIFEST,
+          problem: 'missing',
+          detail: `references ${m[1]}, which no HLS playlist names`,
+        });
     }
     // Subtitle tracks: one WebVTT file each, for DASH only.
     for (const m of mpd.matchAll(/<BaseURL>([^<]+)<\/BaseURL>/g)) {
       const ref = resolveUri(DASH_MANIFEST, m[1]!.replace(/&amp;/g, '&'));
-      if (!ref) problems.push({ file: DASH_MANIFEST, problem: 'outside-package', detail: `references ${m[1]} outside the package` });
+      if (!ref)
+        problems.push({
+          file: DASH_MANIFEST,
+          problem: 'outside-package',
+          detail: `references ${m[1]} outside the package`,
+        });
       else if (ref.endsWith('.vtt')) add({ path: ref, kind: 'subtitle-track', rendition: posix.dirname(ref) });
     }
   }
 
   for (const e of entries.values()) {
-    if (e.kind === 'master-playlist' || e.kind === 'media-playlist' || e.kind === 'iframe-playlist' || e.kind === 'dash-manifest') continue;
+    if (
+      e.kind === 'master-playlist' ||
+      e.kind === 'media-playlist' ||
+      e.kind === 'iframe-playlist' ||
+      e.kind === 'dash-manifest'
+    )
+      continue;
     const size = await sizeOf(join(dir, e.path));
-    if (size === undefined) problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
+    if (size === undefined)
+      problems.push({ file: e.path, problem: 'missing', detail: 'referenced by a playlist but does not exist' });
     else if (size === 0) problems.push({ file: e.path, problem: 'empty', detail: 'file is 0 bytes' });
     for (const ref of segmentsByPath.get(e.path) ?? []) ref.size = size ?? 0;
   }
   for (const f of await listFiles(dir)) {
-    if (f !== MANIFEST_FILE && f !== PACKAGE_MARKER && !entries.has(f)) problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
+    if (f !== MANIFEST_FILE && f !== PACKAGE_MARKER && !entries.has(f))
+      problems.push({ file: f, problem: 'stray', detail: 'no playlist references this file' });
   }
   return { entries: [...entries.values()], renditions, problems };
 }

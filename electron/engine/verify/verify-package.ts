@@ -15,7 +15,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestFile, type PackageProblem } from '../../common/manifest.js';
+import {
+  MANIFEST_FILE,
+  MANIFEST_SCHEMA_VERSION,
+  manifestSchema,
+  type Manifest,
+  type ManifestFile,
+  type PackageProblem,
+} from '../../common/manifest.js';
 import { describeZodError } from '../../common/config.js';
 import { VerificationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
@@ -58,7 +65,11 @@ export interface VerifyResult {
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
-async function readManifest(dir: string, expectedSha256: string | undefined, problems: PackageProblem[]): Promise<Manifest | undefined> {
+async function readManifest(
+  dir: string,
+  expectedSha256: string | undefined,
+  problems: PackageProblem[],
+): Promise<Manifest | undefined> {
   let raw: Buffer;
   try {
     raw = await readFile(join(dir, MANIFEST_FILE));
@@ -67,7 +78,11 @@ async function readManifest(dir: string, expectedSha256: string | undefined, pro
     return undefined;
   }
   if (expectedSha256 && sha256(raw) !== expectedSha256) {
-    problems.push({ file: MANIFEST_FILE, problem: 'manifest-tampered', detail: `SHA-256 ${sha256(raw)} differs from the ${expectedSha256} recorded when it was written` });
+    problems.push({
+      file: MANIFEST_FILE,
+      problem: 'manifest-tampered',
+      detail: `SHA-256 ${sha256(raw)} differs from the ${expectedSha256} recorded when it was written`,
+    });
   }
   let json: unknown;
   try {
@@ -92,10 +107,14 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
   const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
   problems.push(...structure.problems);
 
-  const unusable = new Set(structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file));
+  const unusable = new Set(
+    structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file),
+  );
   // Decode what exists; alignment still compares the renditions as their playlists list them.
   // Subtitles are text (checked by structure and hash); pictures and sound are decoded.
-  const renditions = structure.renditions.filter((r) => r.kind !== 'subtitles').map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
+  const renditions = structure.renditions
+    .filter((r) => r.kind !== 'subtitles')
+    .map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
   // An encrypted segment is decoded through its key, when this station holds it; without the keys
   // its bytes are still proven against the manifest, and the result says what was not decoded.
   const read = existing?.encryption && opts.keys ? decryptingReader(dir, existing, opts.keys) : undefined;
@@ -103,13 +122,30 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
   if (existing?.encryption && opts.keys) {
     const missing = [];
     for (const id of existing.encryption.keyIds) if (!(await opts.keys.find(id))) missing.push(id);
-    if (missing.length) return { problems: [{ file: MANIFEST_FILE, problem: 'undecodable', detail: `the package is encrypted and ${missing.length} of its ${existing.encryption.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})` }], segmentsChecked: 0, filesHashed: 0, manifest: existing };
+    if (missing.length)
+      return {
+        problems: [
+          {
+            file: MANIFEST_FILE,
+            problem: 'undecodable',
+            detail: `the package is encrypted and ${missing.length} of its ${existing.encryption.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})`,
+          },
+        ],
+        segmentsChecked: 0,
+        filesHashed: 0,
+        manifest: existing,
+      };
   }
   const encryptedUndecoded = !!existing?.encryption && !read;
-  if (encryptedUndecoded) notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
+  if (encryptedUndecoded)
+    notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
   const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
   const done = new Map<string, number>();
-  const report = (): void => opts.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+  const report = (): void =>
+    opts.onProgress?.(
+      [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
 
   const decodeLimit = pLimit(Math.max(1, availableParallelism()));
   const decodes =
@@ -156,26 +192,60 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
     const expected = new Map(existing.files.map((f) => [f.path, f]));
     for (const f of files) {
       const m = expected.get(f.path);
-      if (!m) problems.push({ file: f.path, problem: 'not-in-manifest', detail: 'the package has this file; the manifest does not list it' });
-      else if (m.size !== f.size) problems.push({ file: f.path, problem: 'size-mismatch', detail: `${f.size} bytes; the manifest says ${m.size}` });
-      else if (m.sha256 !== f.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}` });
+      if (!m)
+        problems.push({
+          file: f.path,
+          problem: 'not-in-manifest',
+          detail: 'the package has this file; the manifest does not list it',
+        });
+      else if (m.size !== f.size)
+        problems.push({
+          file: f.path,
+          problem: 'size-mismatch',
+          detail: `${f.size} bytes; the manifest says ${m.size}`,
+        });
+      else if (m.sha256 !== f.sha256)
+        problems.push({
+          file: f.path,
+          problem: 'hash-mismatch',
+          detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}`,
+        });
       else if (m.clear && read) {
         // Encrypted: the bytes the origin holds match; the clear segment behind them must too.
-        const clear = await read(f.path).then((b) => createHash('sha256').update(b).digest('hex'), (e: Error) => `unreadable (${e.message})`);
-        if (clear !== m.clear.sha256) problems.push({ file: f.path, problem: 'hash-mismatch', detail: `decrypted, SHA-256 ${clear} differs from the clear segment's ${m.clear.sha256}` });
+        const clear = await read(f.path).then(
+          (b) => createHash('sha256').update(b).digest('hex'),
+          (e: Error) => `unreadable (${e.message})`,
+        );
+        if (clear !== m.clear.sha256)
+          problems.push({
+            file: f.path,
+            problem: 'hash-mismatch',
+            detail: `decrypted, SHA-256 ${clear} differs from the clear segment's ${m.clear.sha256}`,
+          });
       }
       expected.delete(f.path);
     }
     for (const m of expected.values()) {
-      if (!problems.some((p) => p.file === m.path)) problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
+      if (!problems.some((p) => p.file === m.path))
+        problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
     }
   }
 
-  const result: VerifyResult = { problems, segmentsChecked: opts.decode === false || encryptedUndecoded ? 0 : total, filesHashed: files.length, ...(notes.length ? { notes } : {}) };
+  const result: VerifyResult = {
+    problems,
+    segmentsChecked: opts.decode === false || encryptedUndecoded ? 0 : total,
+    filesHashed: files.length,
+    ...(notes.length ? { notes } : {}),
+  };
   if (existing) result.manifest = existing;
   if (opts.mode === 'write' && problems.length === 0) {
     if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
-    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, createdAt: new Date().toISOString(), ...opts.info, files };
+    const manifest: Manifest = {
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      createdAt: new Date().toISOString(),
+      ...opts.info,
+      files,
+    };
     const text = JSON.stringify(manifest, null, 2) + '\n';
     await writeFileAtomic(join(dir, MANIFEST_FILE), text);
     result.manifest = manifest;
@@ -202,6 +272,8 @@ export function assertVerified(result: VerifyResult): void {
   const n = result.problems.length;
   if (n === 0) return;
   const first = result.problems[0]!;
-  throw new VerificationError(`Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`, result.problems);
+  throw new VerificationError(
+    `Package failed verification: ${n} problem${n > 1 ? 's' : ''} (first: ${first.file} ${first.problem} — ${first.detail})`,
+    result.problems,
+  );
 }
-
