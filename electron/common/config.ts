@@ -29,6 +29,11 @@ function bareUrlProblem(raw: string, noun: string, credentialsHint: string): str
   return undefined;
 }
 
+/** Why a key provider's URL (SPEKE) is refused (see bareUrlProblem). */
+export function keyProviderUrlProblem(raw: string): string | undefined {
+  return bareUrlProblem(raw, 'a key provider URL', "put the provider's credentials in its headers, never in the URL");
+}
+
 /** Why an S3 endpoint URL is refused (see bareUrlProblem). */
 export function endpointProblem(raw: string): string | undefined {
   return bareUrlProblem(raw, 'an endpoint', 'put credentials in the credentials fields, never in the endpoint');

@@ -26,6 +26,7 @@ import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { KeyedMutex } from './util/keyed-mutex.js';
+import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
 import { isFinal } from '../common/jobs.js';
@@ -239,7 +240,8 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     tools: getTools,
     origin,
     ...(archive ? { archive } : {}),
-    jobDir: (id) => join(workDir, 'jobs', id),
+    jobsDir: join(workDir, 'jobs'),
+    jobDir: (id) => childPath(join(workDir, 'jobs'), id, 'the job id'),
     segmentSeconds: config.segmentSeconds,
     objectsPool,
     meter,
