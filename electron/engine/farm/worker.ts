@@ -75,6 +75,7 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     jobStoreFile: join(childPath(join(workDir, 'workers'), o.name, 'the worker name'), 'jobs.jsonl'),
     fence: async (id) => fences.get(id)?.(),
     stationName: o.name,
+    warn: (s) => o.log(`warning: ${s}`),
     ...o.stationOverrides,
   });
   let ended = 0;
