@@ -112,6 +112,18 @@ function constantIvOf(c: TrackCrypto): Buffer {
   return c.constantIv;
 }
 
+/** The bytes with the given boxes cut out (the sizes of their ancestors are the caller's to fix). */
+function withoutBoxes(src: Buffer, boxes: BoxSpan[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const b of [...boxes].sort((x, y) => x.start - y.start)) {
+    parts.push(src.subarray(at, b.start));
+    at = b.start + b.size;
+  }
+  parts.push(src.subarray(at));
+  return Buffer.concat(parts);
+}
+
 /** Add `delta` to the 32-bit size field of each box (a 64-bit size is refused: CMAF headers never need one). */
 function grow(out: Buffer, boxes: BoxSpan[], delta: number): void {
   for (const b of boxes) {
@@ -154,16 +166,7 @@ export function unprotectInit(init: Uint8Array): Buffer {
   const l = initLayout(init);
   const sinf = l.entryChildren.find((b) => b.type === 'sinf');
   if (!l.protection || !sinf) return Buffer.from(init);
-  const src = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
-  const cut = [sinf, ...l.pssh].sort((a, b) => a.start - b.start);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(src.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(src.subarray(at));
-  const out = Buffer.concat(parts);
+  const out = withoutBoxes(Buffer.from(init.buffer, init.byteOffset, init.byteLength), [sinf, ...l.pssh]);
   const psshBytes = l.pssh.reduce((n, b) => n + b.size, 0);
   // Every box before the cuts keeps its position: shrink the chain, then the moov by the pssh too.
   grow(out, [...l.ancestors.slice(1), l.entry], -sinf.size);
@@ -477,14 +480,7 @@ function readSeig(seg: Buffer, children: BoxSpan[]): { kid: string; ivSize: numb
 function removeFromTraf(seg: Buffer, l: ReturnType<typeof segmentLayout>, types: Set<string>): Buffer {
   const cut = l.trafChildren.filter((b) => types.has(b.type));
   const removed = cut.reduce((n, b) => n + b.size, 0);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(seg.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(seg.subarray(at));
-  const out = Buffer.concat(parts);
+  const out = withoutBoxes(seg, cut);
   grow(out, [l.moof, l.traf], -removed);
   // Boxes before the traf end did not move unless they followed a removed one: read the layout again.
   const again = segmentLayout(out);
