@@ -39,7 +39,7 @@ let base: string;
 let speke: SpekeServer;
 let context: BrowserContext;
 let page: Page;
-const pkgs: Record<'cbcs' | 'cenc' | 'rotated', DrmPackage> = {} as never;
+const pkgs: Record<'cbcs' | 'cenc' | 'rotated' | 'lead', DrmPackage> = {} as never;
 
 beforeAll(async () => {
   dir = await tempDir('ingest-drm-play-');
@@ -63,6 +63,13 @@ beforeAll(async () => {
     join(dir, 'pkg', 'rotated'),
     new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
     { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd', rotateEvery: 1 },
+  );
+  // A clear lead of one segment (the operator's option): clear, then encrypted, in one track.
+  pkgs.lead = await encryptPackage(
+    clear,
+    join(dir, 'pkg', 'lead'),
+    new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
+    { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd', clearLead: 1 },
   );
   server = await startPlayerServer(join(dir, 'pkg'), { '/shaka.js': 'shaka-player/dist/shaka-player.compiled.js' });
   base = server.base;
@@ -118,14 +125,14 @@ function play(url: string, clearKeys: Record<string, string> | undefined, waitMs
 const keysOf = (p: DrmPackage): Record<string, string> => p.encryptor.clearKeysForPlayer();
 
 describe('Shaka Player plays the DRM package through ClearKey', () => {
-  for (const scheme of ['cbcs', 'cenc', 'rotated'] as const)
+  for (const scheme of ['cbcs', 'cenc', 'rotated', 'lead'] as const)
     for (const manifest of ['manifest.mpd', 'master.m3u8'])
       it(`${scheme} ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'}: plays with the keys`, async () => {
         if (scheme === 'rotated') expect(new Set(pkgs.rotated.plan.slots.map((s) => s.kid)).size).toBeGreaterThan(3);
         const r = await play(`${base}/${scheme}/${manifest}`, keysOf(pkgs[scheme]));
         expect(r.error).toBeUndefined();
         // Past the first segment: with rotation, the second segment's key came from its seig group.
-        expect(r.time).toBeGreaterThanOrEqual(scheme === 'rotated' ? 2.5 : 2);
+        expect(r.time).toBeGreaterThanOrEqual(scheme === 'rotated' || scheme === 'lead' ? 2.5 : 2);
         expect(r.width).toBeGreaterThan(0);
       });
 
