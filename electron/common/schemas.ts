@@ -8,6 +8,7 @@ import type { InvokeOp, InvokeOps } from './api.js';
 import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
 import { localPathProblem } from './paths.js';
 import { titleIdSchema } from './title.js';
+import { safeSegment } from './segment.js';
 
 const MAX_PATH = 4096;
 
@@ -21,7 +22,8 @@ export const absolutePath = z
     if (problem) ctx.addIssue({ code: 'custom', message: `path refused: ${problem}` });
   });
 
-export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
+/** A job id names the job's folder: the one path-segment rule. */
+export const jobId = safeSegment;
 
 export const invokeArgSchemas = {
   addMasters: z.tuple([

@@ -143,10 +143,12 @@ export async function farmCommand(
     };
     switch (action) {
       case 'list': {
-        const titles = await farm.list();
-        if (opts.json) io.stdout(JSON.stringify({ titles }, null, 2));
+        // A damaged job is named beside the others, never in their way.
+        const { titles, unreadable } = await farm.listAll();
+        if (opts.json) io.stdout(JSON.stringify({ titles, unreadable }, null, 2));
         else for (const t of titles) io.stdout(line(t));
-        return EXIT_OK;
+        for (const u of unreadable) io.stderr(`${u.id}: unreadable job — ${u.problem}`);
+        return unreadable.length ? EXIT_FAILED : EXIT_OK;
       }
       case 'check': {
         const c = await farm.check();

@@ -28,6 +28,7 @@ import {
 import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
 import { errorMessage } from '../util/errors.js';
+import { childPath } from '../util/owned-folder.js';
 
 export interface FarmWorkerConfig extends FarmConnection {
   name: string;
@@ -62,7 +63,6 @@ const readable = (path: string): Promise<boolean> =>
     () => true,
     () => false,
   );
-const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'worker';
 
 export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker> {
   const assigned = new Set<string>();
@@ -72,9 +72,10 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     config: o.config,
     baseDir: o.baseDir,
     eligible: (j) => assigned.has(j.id),
-    jobStoreFile: join(workDir, 'workers', safeName(o.name), 'jobs.jsonl'),
+    jobStoreFile: join(childPath(join(workDir, 'workers'), o.name, 'the worker name'), 'jobs.jsonl'),
     fence: async (id) => fences.get(id)?.(),
     stationName: o.name,
+    warn: (s) => o.log(`warning: ${s}`),
     ...o.stationOverrides,
   });
   let ended = 0;
@@ -121,19 +122,22 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     const off = station.queue.onUpdate((s) => s.id === id && publish(s));
     let operator: 'pause' | 'cancel' | undefined;
     const poll = setInterval(() => {
-      void a.control().then(
-        async (c) => {
-          if (operator) return;
-          if (c.cancel) {
-            operator = 'cancel';
-            await station.queue.cancel(id);
-          } else if (c.pause) {
-            operator = 'pause';
-            await station.queue.pause(id);
-          }
-        },
-        () => undefined,
-      );
+      void a
+        .control()
+        .then(async (c) => {
+          // Not in this station's queue yet (still being added): the next poll acts on it.
+          if (operator || !station.queue.get(id)) return;
+          const action = c.cancel ? 'cancel' : c.pause ? 'pause' : undefined;
+          if (!action) return;
+          // Set first: the queue announces the paused title before pause() returns (operatorPaused).
+          operator = action;
+          await station.queue[action](id).catch((err: unknown) => {
+            operator = undefined;
+            throw err;
+          });
+        })
+        // Redis unreachable, or the title gone from this station's queue: said, never a crash.
+        .catch((err: unknown) => o.log(`${job.data.title}: the operator's control failed: ${errorMessage(err)}`));
     }, o.controlPollMs ?? 1000);
     // The farm took the title away (lock lost) or the worker is stopping: interrupt, undo nothing.
     const interrupted = new Promise<'interrupted'>((resolve) => {

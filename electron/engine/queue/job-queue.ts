@@ -43,6 +43,7 @@ import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { StageSlots } from './stage-slots.js';
 import { titleIdSchema } from '../../common/title.js';
+import { segmentProblem } from '../../common/segment.js';
 import { describeZodError } from '../../common/config.js';
 
 /** A title request as the engine keeps it: a valid title ID (NFC) or none. */
@@ -315,6 +316,8 @@ export class JobQueue {
     const created: JobSnapshot[] = [];
     if (opts.id !== undefined) {
       if (sourcePaths.length !== 1) throw new Error('a job id names one master');
+      const problem = segmentProblem(opts.id);
+      if (problem) throw new StationError(`"${opts.id.slice(0, 80)}" cannot be a job id: ${problem}`, 'unsafe-name');
       const held = this.jobs.get(opts.id);
       // Cancelled here and submitted again (the farm's retry): a new job under the same id.
       if (held?.state === 'cancelled') this.jobs.delete(held.id);

@@ -1,0 +1,17 @@
+/** Detail → QC: the player, once the package is verified. */
+import { lazy, Suspense } from 'react';
+import type { StationApi } from '../../../electron/common/api';
+import type { JobSnapshot } from '../../../electron/common/jobs';
+
+// hls.js is most of the renderer's weight: loaded when a title's detail first needs the player.
+const QcPlayer = lazy(() => import('../QcPlayer').then((m) => ({ default: m.QcPlayer })));
+
+export function QcTab({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+  if (!(job.stages.verify.state === 'done' && job.packageDir))
+    return <p className="empty">The player opens once the package is verified.</p>;
+  return (
+    <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
+      <QcPlayer job={job} station={station} />
+    </Suspense>
+  );
+}

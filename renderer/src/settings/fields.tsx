@@ -1,0 +1,66 @@
+/** The settings screen's form fields and what every section receives: the draft and a patch setter. */
+import type { StationConfig } from '../../../electron/common/config';
+
+/** What each settings section edits: the whole draft, changed by patches (Save sends the draft as one). */
+export interface SectionProps {
+  draft: StationConfig;
+  set(patch: Partial<StationConfig>): void;
+}
+
+export function NumberField({
+  label,
+  value,
+  onChange,
+  min,
+  step,
+  optional,
+}: {
+  label: string;
+  value: number | undefined;
+  onChange(v: number | undefined): void;
+  min?: number;
+  step?: number;
+  optional?: boolean;
+}): React.JSX.Element {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        type="number"
+        value={value ?? ''}
+        min={min}
+        step={step ?? 1}
+        placeholder={optional ? 'unlimited' : undefined}
+        onChange={(e) => onChange(e.target.value === '' ? (optional ? undefined : 0) : Number(e.target.value))}
+      />
+    </label>
+  );
+}
+
+export function TextField({
+  label,
+  value,
+  onChange,
+  placeholder,
+  type,
+}: {
+  label: string;
+  value: string | undefined;
+  onChange(v: string | undefined): void;
+  placeholder?: string;
+  type?: string;
+}): React.JSX.Element {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        type={type ?? 'text'}
+        value={value ?? ''}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
+      />
+    </label>
+  );
+}

@@ -1,0 +1,169 @@
+/// <reference lib="dom" />
+/**
+ * What a viewer's player makes of a DRM package: Shaka Player in Debian's Chromium plays the DASH
+ * and the HLS of the encrypted tiny package through ClearKey (`org.w3.clearkey`, the only key system
+ * Chromium has here) — cbcs with keys from the SPEKE v2 test provider and the provider's own
+ * signalling, cenc with local keys and the station's — and fails without the keys (no key system it
+ * can use) and with a wrong key (the picture does not decode).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, rm } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { LocalKeyProvider, fileKeySeal } from '../../electron/engine/drm/local-keys';
+import { SpekeProvider } from '../../electron/engine/drm/speke';
+import { makeCmafPackage } from '../helpers/cmaf';
+import { encryptPackage, type DrmPackage } from '../helpers/drm-package';
+import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
+import { tempDir } from '../helpers/station';
+import { ROOT, launchChromium } from './browser-harness';
+
+declare global {
+  interface Window {
+    shaka: {
+      polyfill: { installAll(): void };
+      Player: new () => {
+        attach(v: HTMLVideoElement): Promise<void>;
+        configure(c: unknown): void;
+        load(url: string): Promise<void>;
+        addEventListener(t: string, f: (e: { detail: { code: number } }) => void): void;
+      };
+    };
+  }
+}
+
+let dir: string;
+let server: Server;
+let base: string;
+let speke: SpekeServer;
+let context: BrowserContext;
+let page: Page;
+const pkgs: Record<'cbcs' | 'cenc', DrmPackage> = {} as never;
+
+async function startServer(root: string): Promise<void> {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (status: number, body: Buffer | string, type = 'application/octet-stream'): void => {
+      res.writeHead(status, { 'content-type': type, 'access-control-allow-origin': '*' });
+      res.end(body);
+    };
+    if (url.pathname === '/probe.html')
+      return send(
+        200,
+        '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>',
+        'text/html',
+      );
+    if (url.pathname === '/shaka.js')
+      return void readFile(join(ROOT, 'node_modules/shaka-player/dist/shaka-player.compiled.js')).then((b) =>
+        send(200, b, 'text/javascript'),
+      );
+    const file = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(root)) return send(403, 'no');
+    const type = file.endsWith('.m3u8')
+      ? 'application/vnd.apple.mpegurl'
+      : file.endsWith('.mpd')
+        ? 'application/dash+xml'
+        : 'video/mp4';
+    readFile(file).then(
+      (b) => send(200, b, type),
+      () => send(404, 'not found'),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  dir = await tempDir('ingest-drm-play-');
+  speke = await startSpekeServer();
+  const clear = await makeCmafPackage(join(dir, 'clear'), 4);
+  pkgs.cbcs = await encryptPackage(
+    clear,
+    join(dir, 'pkg', 'cbcs'),
+    new SpekeProvider({ url: speke.url, headers: { 'x-api-key': speke.apiKey }, ca: speke.ca }),
+    { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd' },
+  );
+  pkgs.cenc = await encryptPackage(
+    clear,
+    join(dir, 'pkg', 'cenc'),
+    new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
+    { scheme: 'cenc', systems: ['widevine', 'playready'], trackKeys: 'audio-sd-hd' },
+  );
+  await startServer(join(dir, 'pkg'));
+  ({ context, page } = await launchChromium(join(dir, 'profile')));
+  await page.goto(`${base}/probe.html`);
+  await page.addScriptTag({ url: `${base}/shaka.js` });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await speke?.close();
+  await new Promise((r) => server?.close(r));
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Played {
+  time: number;
+  error?: number;
+  width: number;
+}
+
+/** Load a manifest in Shaka Player with the given ClearKey keys (none: Shaka's own choice), play up to 2 s. */
+function play(url: string, clearKeys: Record<string, string> | undefined): Promise<Played> {
+  return page.evaluate(
+    async ({ url, clearKeys }) => {
+      const video = document.getElementById('v') as HTMLVideoElement;
+      window.shaka.polyfill.installAll();
+      const player = new window.shaka.Player();
+      await player.attach(video);
+      let error: number | undefined;
+      player.addEventListener('error', (e) => (error ??= e.detail.code));
+      player.configure({
+        streaming: { retryParameters: { maxAttempts: 1 } },
+        drm: clearKeys ? { clearKeys } : {},
+      });
+      try {
+        await player.load(url);
+        await video.play();
+      } catch (e) {
+        error ??= (e as { code?: number }).code ?? -1;
+      }
+      const start = performance.now();
+      while (error === undefined && video.currentTime < 2 && performance.now() - start < 20_000)
+        await new Promise((r) => setTimeout(r, 100));
+      const out = { time: video.currentTime, width: video.videoWidth, ...(error !== undefined ? { error } : {}) };
+      await (player as unknown as { destroy(): Promise<void> }).destroy();
+      return out;
+    },
+    { url, clearKeys },
+  );
+}
+
+const keysOf = (p: DrmPackage): Record<string, string> => p.encryptor.clearKeysForPlayer();
+
+describe('Shaka Player plays the DRM package through ClearKey', () => {
+  for (const scheme of ['cbcs', 'cenc'] as const)
+    for (const manifest of ['manifest.mpd', 'master.m3u8'])
+      it(`${scheme} ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'}: plays with the keys`, async () => {
+        const r = await play(`${base}/${scheme}/${manifest}`, keysOf(pkgs[scheme]));
+        expect(r.error).toBeUndefined();
+        expect(r.time).toBeGreaterThanOrEqual(2);
+        expect(r.width).toBeGreaterThan(0);
+      });
+
+  it('fails without the keys (no key system it can use: 6001) and with a wrong key (the decoder fails: 3016)', async () => {
+    for (const manifest of ['manifest.mpd', 'master.m3u8']) {
+      const none = await play(`${base}/cbcs/${manifest}`, undefined);
+      // 6001: REQUESTED_KEY_SYSTEM_CONFIG_UNAVAILABLE (Widevine, PlayReady, FairPlay: none in this Chromium).
+      expect(none.error, manifest).toBe(6001);
+      expect(none.time).toBe(0);
+      const wrong = Object.fromEntries(Object.keys(keysOf(pkgs.cbcs)).map((kid) => [kid, 'ff'.repeat(16)]));
+      const bad = await play(`${base}/cbcs/${manifest}`, wrong);
+      // 3016: VIDEO_ERROR — the decoder got garbage.
+      expect(bad.error, manifest).toBe(3016);
+      expect(bad.time, manifest).toBeLessThan(2);
+    }
+  });
+});
