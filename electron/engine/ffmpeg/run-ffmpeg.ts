@@ -4,7 +4,11 @@
  * Two things fluent-ffmpeg does badly are done here instead:
  *  - errors: its message is little more than "ffmpeg exited with code 1"; we surface the tail of
  *    ffmpeg's stderr as the failure detail and its last error line as the message;
- *  - progress: read from `-progress pipe:1` on stdout (see progress.ts), not from its percent.
+ *  - progress: read from `-progress pipe:1` on stdout (see progress.ts), not from its percent;
+ *  - stalls: a decoder that hangs on a damaged master prints no progress; with `stallTimeoutMs`
+ *    the run is killed and fails with its own code instead of holding its stage forever.
+ * Filters that report at the end of a run (idet, ebur128) print at info level: `logLevel: 'info'`
+ * and `onStderrLine` hand those lines to the caller.
  */
 import ffmpeg from 'fluent-ffmpeg';
 import type { ChildProcess } from 'node:child_process';
@@ -26,6 +30,12 @@ export interface FfmpegJob {
    * so a later run of the job can stop it if the station is killed under it (orphans.ts).
    */
   recordIn?: string;
+  /** Kill the run when ffmpeg reports no progress for this long (ms); it then fails as 'ffmpeg-stalled'. */
+  stallTimeoutMs?: number;
+  /** ffmpeg's log level: 'warning' (default) or 'info' for filters that report their results there. */
+  logLevel?: 'warning' | 'info';
+  /** Every stderr line as ffmpeg prints it. */
+  onStderrLine?: (line: string) => void;
 }
 
 const STDERR_LINES = 60;
@@ -61,7 +71,9 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     cmd.inputOptions(...inputOptions);
     cmd
       .output(job.output)
-      .outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
+      .outputOptions(
+        ...['-progress', 'pipe:1', '-nostats', '-loglevel', job.logLevel ?? 'warning', ...job.outputOptions],
+      );
 
     let cancelled = false;
     const onAbort = (): void => {
@@ -69,8 +81,19 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
       cmd.kill('SIGKILL');
     };
     job.signal?.addEventListener('abort', onAbort, { once: true });
+    let stalled = false;
+    let stallTimer: NodeJS.Timeout | undefined;
+    const armStall = (): void => {
+      if (!job.stallTimeoutMs) return;
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        cmd.kill('SIGKILL');
+      }, job.stallTimeoutMs);
+    };
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
     const done = (): void => {
+      clearTimeout(stallTimer);
       job.signal?.removeEventListener('abort', onAbort);
       if (job.recordIn)
         void recorded.then((pid) => (pid ? forgetChild(job.recordIn!, pid) : undefined)).catch(() => undefined);
@@ -84,13 +107,26 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
           () => pid,
           () => undefined,
         );
-      const parser = new ProgressParser((p) => job.onProgress?.(p));
+      armStall();
+      const parser = new ProgressParser((p) => {
+        armStall();
+        job.onProgress?.(p);
+      });
       proc?.stdout?.setEncoding('utf8');
       proc?.stdout?.on('data', (chunk: string) => parser.push(chunk));
     });
+    if (job.onStderrLine) cmd.on('stderr', (line: string) => job.onStderrLine?.(line));
     cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
       done();
       if (cancelled) return reject(new CancelledError());
+      if (stalled)
+        return reject(
+          new StationError(
+            `ffmpeg stopped making progress for ${Math.round(job.stallTimeoutMs! / 1000)} s and was stopped`,
+            'ffmpeg-stalled',
+            summariseStderr(stderr ?? '').tail,
+          ),
+        );
       const { message, tail } = summariseStderr(stderr ?? '');
       const spawnFailed = /spawn|ENOENT|EACCES/.test(err.message) && !stderr;
       reject(
