@@ -11,6 +11,21 @@ import type { ChildProcess } from 'node:child_process';
 import { CancelledError, StationError } from '../util/errors.js';
 import { forgetChild, recordChild } from './orphans.js';
 import { ProgressParser, type FfmpegProgress } from './progress.js';
+import { STALL_MS, childEnv, stalledMessage, watchStall } from './child.js';
+
+type Spawner = (args: string[], options: object, processCB: unknown, endCB: unknown) => unknown;
+
+/**
+ * fluent-ffmpeg spawns with whatever options it builds and no `env`; its (archived, unchanging)
+ * `_spawnFfmpeg` is wrapped on this one command so ffmpeg gets the scrubbed environment (child.ts).
+ */
+function withScrubbedEnv(cmd: ffmpeg.FfmpegCommand): void {
+  const c = cmd as unknown as { _spawnFfmpeg: Spawner };
+  const spawnFfmpeg = c._spawnFfmpeg;
+  c._spawnFfmpeg = function (this: unknown, args, options, processCB, endCB) {
+    return spawnFfmpeg.call(this, args, { ...options, env: childEnv() }, processCB, endCB);
+  };
+}
 
 export interface FfmpegJob {
   ffmpegPath: string;
@@ -26,6 +41,10 @@ export interface FfmpegJob {
    * so a later run of the job can stop it if the station is killed under it (orphans.ts).
    */
   recordIn?: string;
+  /** No progress and no output for this long: the run is killed as stalled (default STALL_MS). */
+  stallMs?: number;
+  /** What the run does, for the stall's sentence ("encoding the video of Film.mov"). */
+  what?: string;
 }
 
 const STDERR_LINES = 60;
@@ -55,6 +74,7 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
   return new Promise((resolve, reject) => {
     if (job.signal?.aborted) return reject(new CancelledError());
     const cmd = ffmpeg({ stdoutLines: STDERR_LINES, cwd: job.cwd }).setFfmpegPath(job.ffmpegPath).input(job.input);
+    withScrubbedEnv(cmd);
     const inputOptions = ['-hide_banner', '-nostdin', ...(job.inputOptions ?? [])];
     // Passed as separate arguments (≥ 2 always): fluent-ffmpeg splits a lone "-opt value" string on its space,
     // which would break values that contain spaces (-var_stream_map).
@@ -64,13 +84,20 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
       .outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
 
     let cancelled = false;
+    let stalled: string | undefined;
     const onAbort = (): void => {
       cancelled = true;
       cmd.kill('SIGKILL');
     };
+    // Progress lines and stderr are its signs of life; silence for stallMs means it is stuck.
+    const stall = watchStall(cmd, job.stallMs ?? STALL_MS, (ms) => {
+      stalled = stalledMessage('ffmpeg', job.what ?? `reading ${job.input}`, ms);
+    });
+    cmd.on('stderr', () => stall.alive());
     job.signal?.addEventListener('abort', onAbort, { once: true });
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
     const done = (): void => {
+      stall.stop();
       job.signal?.removeEventListener('abort', onAbort);
       if (job.recordIn)
         void recorded.then((pid) => (pid ? forgetChild(job.recordIn!, pid) : undefined)).catch(() => undefined);
@@ -86,11 +113,15 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
         );
       const parser = new ProgressParser((p) => job.onProgress?.(p));
       proc?.stdout?.setEncoding('utf8');
-      proc?.stdout?.on('data', (chunk: string) => parser.push(chunk));
+      proc?.stdout?.on('data', (chunk: string) => {
+        stall.alive();
+        parser.push(chunk);
+      });
     });
     cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
       done();
       if (cancelled) return reject(new CancelledError());
+      if (stalled) return reject(new StationError(stalled, 'child-stalled', stderr ?? undefined));
       const { message, tail } = summariseStderr(stderr ?? '');
       const spawnFailed = /spawn|ENOENT|EACCES/.test(err.message) && !stderr;
       reject(
