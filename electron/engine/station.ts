@@ -129,6 +129,7 @@ export function openDestinations(
 ): DestinationSet {
   const runtime: S3Runtime = {
     journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
+    stateDir: resolveWorkDir(config, baseDir),
     partsPool: pLimit(config.partsInFlight),
     partsPerFile: config.partsPerFile,
     adaptive: config.transferConcurrency === 'adaptive',

@@ -40,7 +40,7 @@ let base: string;
 let speke: SpekeServer;
 let context: BrowserContext;
 let page: Page;
-const pkgs: Record<'cbcs' | 'cenc', DrmPackage> = {} as never;
+const pkgs: Record<'cbcs' | 'cenc' | 'rotated', DrmPackage> = {} as never;
 
 async function startServer(root: string): Promise<void> {
   server = createServer((req, res) => {
@@ -91,6 +91,13 @@ beforeAll(async () => {
     new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
     { scheme: 'cenc', systems: ['widevine', 'playready'], trackKeys: 'audio-sd-hd' },
   );
+  // Key rotation: a new key every segment, named in each fragment (seig) and in HLS per period.
+  pkgs.rotated = await encryptPackage(
+    clear,
+    join(dir, 'pkg', 'rotated'),
+    new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
+    { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd', rotateEvery: 1 },
+  );
   await startServer(join(dir, 'pkg'));
   ({ context, page } = await launchChromium(join(dir, 'profile')));
   await page.goto(`${base}/probe.html`);
@@ -111,9 +118,9 @@ interface Played {
 }
 
 /** Load a manifest in Shaka Player with the given ClearKey keys (none: Shaka's own choice), play up to 2 s. */
-function play(url: string, clearKeys: Record<string, string> | undefined): Promise<Played> {
+function play(url: string, clearKeys: Record<string, string> | undefined, waitMs = 20_000): Promise<Played> {
   return page.evaluate(
-    async ({ url, clearKeys }) => {
+    async ({ url, clearKeys, waitMs }) => {
       const video = document.getElementById('v') as HTMLVideoElement;
       window.shaka.polyfill.installAll();
       const player = new window.shaka.Player();
@@ -131,27 +138,40 @@ function play(url: string, clearKeys: Record<string, string> | undefined): Promi
         error ??= (e as { code?: number }).code ?? -1;
       }
       const start = performance.now();
-      while (error === undefined && video.currentTime < 2 && performance.now() - start < 20_000)
+      while (error === undefined && video.currentTime < 2.6 && performance.now() - start < waitMs)
         await new Promise((r) => setTimeout(r, 100));
       const out = { time: video.currentTime, width: video.videoWidth, ...(error !== undefined ? { error } : {}) };
       await (player as unknown as { destroy(): Promise<void> }).destroy();
       return out;
     },
-    { url, clearKeys },
+    { url, clearKeys, waitMs },
   );
 }
 
 const keysOf = (p: DrmPackage): Record<string, string> => p.encryptor.clearKeysForPlayer();
 
 describe('Shaka Player plays the DRM package through ClearKey', () => {
-  for (const scheme of ['cbcs', 'cenc'] as const)
+  for (const scheme of ['cbcs', 'cenc', 'rotated'] as const)
     for (const manifest of ['manifest.mpd', 'master.m3u8'])
       it(`${scheme} ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'}: plays with the keys`, async () => {
+        if (scheme === 'rotated') expect(new Set(pkgs.rotated.plan.slots.map((s) => s.kid)).size).toBeGreaterThan(3);
         const r = await play(`${base}/${scheme}/${manifest}`, keysOf(pkgs[scheme]));
         expect(r.error).toBeUndefined();
-        expect(r.time).toBeGreaterThanOrEqual(2);
+        // Past the first segment: with rotation, the second segment's key came from its seig group.
+        expect(r.time).toBeGreaterThanOrEqual(scheme === 'rotated' ? 2.5 : 2);
         expect(r.width).toBeGreaterThan(0);
       });
+
+  it("rotated: with only the first period's keys playback stops at the second segment", async () => {
+    const all = keysOf(pkgs.rotated);
+    const first = new Set(pkgs.rotated.plan.slots.filter((s) => s.period === 0).map((s) => s.kid.replace(/-/g, '')));
+    const r = await play(
+      `${base}/rotated/manifest.mpd`,
+      Object.fromEntries(Object.entries(all).filter(([k]) => first.has(k))),
+      6000,
+    );
+    expect(r.time).toBeLessThan(2.5);
+  });
 
   it('fails without the keys (no key system it can use: 6001) and with a wrong key (the decoder fails: 3016)', async () => {
     for (const manifest of ['manifest.mpd', 'master.m3u8']) {

@@ -15,7 +15,7 @@ import {
   hlsMediaKeyTags,
   hlsSessionKeyTags,
 } from '../../electron/engine/drm/signalling';
-import { TitleEncryptor, type RenditionInfo } from '../../electron/engine/drm/title-encryptor';
+import { TitleEncryptor, periodOf, type RenditionInfo } from '../../electron/engine/drm/title-encryptor';
 import { initTracks, segmentInfo } from '../../electron/engine/media/fmp4';
 import type { CmafRendition } from './cmaf';
 
@@ -64,8 +64,9 @@ export async function encryptPackage(
 async function writeHls(p: DrmPackage): Promise<void> {
   const session = new Set<string>();
   for (const r of p.renditions) {
-    const signal = p.encryptor.signalling(r.info);
-    for (const t of hlsSessionKeyTags(signal)) session.add(t);
+    const period = (i: number): number => periodOf(p.plan.options, i);
+    for (let k = 0; k <= period(r.segments.length - 1); k++)
+      for (const t of hlsSessionKeyTags(p.encryptor.signalling(r.info, k))) session.add(t);
     const lines = [
       '#EXTM3U',
       '#EXT-X-VERSION:6',
@@ -73,8 +74,12 @@ async function writeHls(p: DrmPackage): Promise<void> {
       '#EXT-X-PLAYLIST-TYPE:VOD',
       '#EXT-X-INDEPENDENT-SEGMENTS',
       '#EXT-X-MAP:URI="init.mp4"',
-      ...hlsMediaKeyTags(signal),
-      ...r.segments.flatMap((s, i) => [`#EXTINF:${r.durations[i]!.toFixed(6)},`, basename(s)]),
+      ...r.segments.flatMap((s, i) => [
+        // A key period's tags before its first segment (rotation); without rotation, once.
+        ...(i === 0 || period(i) !== period(i - 1) ? hlsMediaKeyTags(p.encryptor.signalling(r.info, period(i))) : []),
+        `#EXTINF:${r.durations[i]!.toFixed(6)},`,
+        basename(s),
+      ]),
       '#EXT-X-ENDLIST',
       '',
     ];

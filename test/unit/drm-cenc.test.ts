@@ -210,6 +210,33 @@ describe('CENC encryptor for the streamed pipeline', () => {
     }
   });
 
+  it('key rotation: a fragment under a later key names it in a seig sample group; decrypted with that key only', async () => {
+    for (const scheme of ['cbcs', 'cenc'] as const) {
+      const r = video();
+      const init = await readFile(r.init);
+      const first = crypto(r, scheme);
+      const later: TrackCrypto = {
+        ...first,
+        kid: KEYS.audio.kid,
+        key: KEYS.audio.key,
+        constantIv: cbcsIv(KEYS.audio.kid),
+      };
+      const clear = await readFile(r.segments[1]!);
+      const enc = encryptFragment(clear, trackSetup(init), later, { iv: IV8, seig: true });
+      const types = segmentLayout(enc).trafChildren.map((b) => b.type);
+      expect(types).toEqual(expect.arrayContaining(['senc', 'sgpd', 'sbgp']));
+      const pinit = protectInit(init, first);
+      const keys = new Map([
+        [first.kid, first.key],
+        [later.kid, later.key],
+      ]);
+      expect(decryptFragment(enc, pinit, (kid) => keys.get(kid)).equals(clear)).toBe(true);
+      expect(() => decryptFragment(enc, pinit, (kid) => (kid === first.kid ? first.key : undefined))).toThrow(
+        new RegExp(`no key for key ID ${later.kid}`),
+      );
+    }
+  });
+
   it('a damaged H.264 sample is refused with a sentence, not encrypted wrongly', async () => {
     const r = video();
     const clear = Buffer.from(await readFile(r.segments[0]!));

@@ -20,7 +20,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { initLayout, segmentLayout, type BoxSpan } from '../media/fmp4.js';
 import { SliceHeaderParser, nalType } from './h264.js';
-import { DrmError, kidBytes, type DrmScheme } from './keys.js';
+import { DrmError, kidBytes, kidString, type DrmScheme } from './keys.js';
 
 /** What the encryptor needs to know of a track, read once from its clear init segment. */
 export interface TrackSetup {
@@ -294,6 +294,28 @@ function sampleIv(iv: Buffer, i: number): Buffer {
 export interface FragmentOptions {
   /** cenc: the chunk's 8-byte IV (cencChunkIv). cbcs: unused (the constant IV is the track's). */
   iv?: Buffer;
+  /**
+   * The key is not the one the init's tenc names (key rotation): the fragment says which key it
+   * uses with a 'seig' sample group (sgpd + sbgp, ISO/IEC 23001-7 §6), as players expect.
+   */
+  seig?: boolean;
+}
+
+/** CencSampleEncryptionInformationGroupEntry: the fragment's key ID (and cbcs pattern and constant IV). */
+function seigEntry(c: TrackCrypto, kind: TrackSetup['kind']): Buffer {
+  const { crypt, skip } = patternOf(c.scheme, kind);
+  const head = Buffer.concat([u8(0), u8((crypt << 4) | skip), u8(1), u8(c.scheme === 'cenc' ? 8 : 0), kidBytes(c.kid)]);
+  return c.scheme === 'cbcs' ? Buffer.concat([head, u8(16), constantIvOf(c)]) : head;
+}
+
+/** sgpd + sbgp: every sample of the fragment in the fragment-local group 1 (index 0x10001). */
+function seigBoxes(c: TrackCrypto, kind: TrackSetup['kind'], samples: number): Buffer {
+  const entry = seigEntry(c, kind);
+  const seig = Buffer.from('seig', 'latin1');
+  return Buffer.concat([
+    fullBox('sgpd', 1, 0, seig, u32(entry.length), u32(1), entry),
+    fullBox('sbgp', 0, 0, seig, u32(1), u32(samples), u32(0x10001)),
+  ]);
 }
 
 /**
@@ -330,13 +352,20 @@ export function encryptFragment(
     );
     p += size;
   });
-  return appendToTraf(out, l, aux, subsFlag(parser !== undefined));
+  const groups = opts.seig ? seigBoxes(c, setup.kind, l.sampleSizes.length) : Buffer.alloc(0);
+  return appendToTraf(out, l, aux, subsFlag(parser !== undefined), groups);
 }
 
 const subsFlag = (subsamples: boolean): number => (subsamples ? 2 : 0);
 
 /** saiz + saio + senc at the end of the traf; sizes and offsets that follow moved by what was added. */
-function appendToTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, aux: Buffer[], flags: number): Buffer {
+function appendToTraf(
+  out: Buffer,
+  l: ReturnType<typeof segmentLayout>,
+  aux: Buffer[],
+  flags: number,
+  groups: Buffer,
+): Buffer {
   const senc = fullBox('senc', 0, flags, u32(aux.length), ...aux);
   const sizes = aux.map((a) => a.length);
   let info = Buffer.alloc(0);
@@ -357,7 +386,8 @@ function appendToTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, aux: Buf
     const saio = fullBox('saio', 0, 0, u32(1), u32(sencAt - l.moof.start + 16));
     info = Buffer.concat([saiz, saio]);
   }
-  const added = Buffer.concat([info, senc]);
+  // Sample groups after senc: the saio offset above stays right.
+  const added = Buffer.concat([info, senc, groups]);
   const at = l.traf.start + l.traf.size;
   const result = Buffer.concat([out.subarray(0, at), added, out.subarray(at)]);
   grow(result, [l.moof, l.traf], added.length);
@@ -398,7 +428,7 @@ function readSenc(seg: Buffer, senc: BoxSpan, ivSize: number): SencEntry[] {
  * The clear segment back from an encrypted one: the samples decrypted and the boxes encryption
  * added (saiz, saio, senc) removed — for a segment this module encrypted, the exact clear bytes.
  */
-export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, key: Buffer): Buffer {
+export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, keys: Buffer | KeyLookup): Buffer {
   const il = initLayout(protectedInit);
   const pr = il.protection;
   if (!pr) return Buffer.from(segment);
@@ -409,18 +439,39 @@ export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, 
   const l = segmentLayout(seg);
   const senc = l.trafChildren.find((b) => b.type === 'senc');
   if (!senc) throw new DrmError('an encrypted segment has no senc box', 'drm-box');
-  const entries = readSenc(seg, senc, pr.ivSize);
+  const group = readSeig(seg, l.trafChildren);
+  const ivSize = group?.ivSize ?? pr.ivSize;
+  const constantIv = group?.constantIv ?? pr.constantIv;
+  const kid = group?.kid ?? kidString(pr.kid);
+  const key = Buffer.isBuffer(keys) ? keys : keys(kid);
+  if (!key) throw new DrmError(`no key for key ID ${kid}, which the segment is encrypted with`, 'drm-missing');
+  const entries = readSenc(seg, senc, ivSize);
   if (entries.length !== l.sampleSizes.length)
     throw new DrmError(`senc lists ${entries.length} samples; the fragment has ${l.sampleSizes.length}`, 'drm-box');
   let p = l.dataStart;
   l.sampleSizes.forEach((size, i) => {
     const e = entries[i]!;
-    const iv = scheme === 'cenc' ? e.iv : pr.constantIv!;
+    const iv = scheme === 'cenc' ? e.iv : constantIv!;
     const groups = protectedRanges(p, size, e.subs, scheme, { crypt: pr.crypt, skip: pr.skip });
     cryptRanges(seg, groups, 'decrypt', scheme, key, iv);
     p += size;
   });
-  return removeFromTraf(seg, l, new Set(['senc', 'saiz', 'saio']));
+  return removeFromTraf(seg, l, new Set(['senc', 'saiz', 'saio', ...(group ? ['sgpd', 'sbgp'] : [])]));
+}
+
+/** A fragment's 'seig' sample group entry (key rotation), if it has one. */
+function readSeig(seg: Buffer, children: BoxSpan[]): { kid: string; ivSize: number; constantIv?: Buffer } | undefined {
+  const sgpd = children.find((b) => b.type === 'sgpd' && seg.toString('latin1', b.start + 12, b.start + 16) === 'seig');
+  if (!sgpd) return undefined;
+  // FullBox v1: grouping_type, default_length, entry_count, then the entry.
+  const e = sgpd.start + 12 + 4 + 4 + 4;
+  const ivSize = seg[e + 3]!;
+  const kid = kidString(seg.subarray(e + 4, e + 20));
+  return {
+    kid,
+    ivSize,
+    ...(ivSize === 0 ? { constantIv: Buffer.from(seg.subarray(e + 21, e + 21 + seg[e + 20]!)) } : {}),
+  };
 }
 
 function removeFromTraf(seg: Buffer, l: ReturnType<typeof segmentLayout>, types: Set<string>): Buffer {

@@ -32,8 +32,8 @@ export function childOptions(): { env: NodeJS.ProcessEnv; windowsHide: true } {
 export const STALL_MS = 120_000;
 
 /**
- * Kill `proc` (SIGKILL) when `alive()` has not been called for `ms`; `onStall` runs first, so the
- * caller can say what stalled. Call `stop()` once the child has ended.
+ * Kill `proc` (SIGKILL) when `alive()` has not been called for `ms`; `onStall(ms)` runs first, so
+ * the caller can say what stalled. Call `stop()` once the child has ended.
  */
 export function watchStall(
   proc: { kill(signal: 'SIGKILL'): unknown },
@@ -43,10 +43,9 @@ export function watchStall(
   let last = Date.now();
   const timer = setInterval(
     () => {
-      const silent = Date.now() - last;
-      if (silent < ms) return;
+      if (Date.now() - last < ms) return;
       clearInterval(timer);
-      onStall(silent);
+      onStall(ms);
       proc.kill('SIGKILL');
     },
     Math.max(50, Math.min(1000, ms / 4)),
@@ -60,5 +59,5 @@ export function watchStall(
 
 /** The sentence for a child killed by `watchStall`. */
 export function stalledMessage(tool: string, what: string, silentMs: number): string {
-  return `${tool} gave no sign of progress for ${Math.round(silentMs / 1000)} s while ${what} and was stopped: its input may be on a mount that stopped answering, or not a file it can read.`;
+  return `${tool} stopped making progress for ${Math.round(silentMs / 1000)} s while ${what} and was killed: its input may be on a mount that stopped answering, or not a file it can read.`;
 }

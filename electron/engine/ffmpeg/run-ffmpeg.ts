@@ -4,7 +4,14 @@
  * Two things fluent-ffmpeg does badly are done here instead:
  *  - errors: its message is little more than "ffmpeg exited with code 1"; we surface the tail of
  *    ffmpeg's stderr as the failure detail and its last error line as the message;
- *  - progress: read from `-progress pipe:1` on stdout (see progress.ts), not from its percent.
+ *  - progress: read from `-progress pipe:1` on stdout (see progress.ts), not from its percent;
+ *  - stalls: a decoder that hangs on a damaged master, or on a master on a mount that stopped
+ *    answering, prints nothing; after `stallTimeoutMs` without a sign of life (default
+ *    child.ts's STALL_MS) the run is killed and fails as 'ffmpeg-stalled' instead of holding its
+ *    stage forever;
+ *  - its environment: ffmpeg gets the station's without secrets (child.ts).
+ * Filters that report at the end of a run (idet, ebur128) print at info level: `logLevel: 'info'`
+ * and `onStderrLine` hand those lines to the caller.
  */
 import ffmpeg from 'fluent-ffmpeg';
 import type { ChildProcess } from 'node:child_process';
@@ -41,10 +48,17 @@ export interface FfmpegJob {
    * so a later run of the job can stop it if the station is killed under it (orphans.ts).
    */
   recordIn?: string;
-  /** No progress and no output for this long: the run is killed as stalled (default STALL_MS). */
-  stallMs?: number;
-  /** What the run does, for the stall's sentence ("encoding the video of Film.mov"). */
+  /**
+   * Kill the run when ffmpeg gives no sign of life (progress, output) for this long (ms; default
+   * STALL_MS); it then fails as 'ffmpeg-stalled' with a sentence naming what stalled.
+   */
+  stallTimeoutMs?: number;
+  /** What the run does, for that sentence (default: "reading <input>"). */
   what?: string;
+  /** ffmpeg's log level: 'warning' (default) or 'info' for filters that report their results there. */
+  logLevel?: 'warning' | 'info';
+  /** Every stderr line as ffmpeg prints it. */
+  onStderrLine?: (line: string) => void;
 }
 
 const STDERR_LINES = 60;
@@ -81,20 +95,21 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
     cmd.inputOptions(...inputOptions);
     cmd
       .output(job.output)
-      .outputOptions(...['-progress', 'pipe:1', '-nostats', '-loglevel', 'warning', ...job.outputOptions]);
+      .outputOptions(
+        ...['-progress', 'pipe:1', '-nostats', '-loglevel', job.logLevel ?? 'warning', ...job.outputOptions],
+      );
 
     let cancelled = false;
-    let stalled: string | undefined;
     const onAbort = (): void => {
       cancelled = true;
       cmd.kill('SIGKILL');
     };
-    // Progress lines and stderr are its signs of life; silence for stallMs means it is stuck.
-    const stall = watchStall(cmd, job.stallMs ?? STALL_MS, (ms) => {
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    // Progress lines and stderr are its signs of life; silence for the stall timeout means it is stuck.
+    let stalled: string | undefined;
+    const stall = watchStall(cmd, job.stallTimeoutMs ?? STALL_MS, (ms) => {
       stalled = stalledMessage('ffmpeg', job.what ?? `reading ${job.input}`, ms);
     });
-    cmd.on('stderr', () => stall.alive());
-    job.signal?.addEventListener('abort', onAbort, { once: true });
     let recorded: Promise<number | undefined> = Promise.resolve(undefined);
     const done = (): void => {
       stall.stop();
@@ -118,10 +133,14 @@ export function runFfmpeg(job: FfmpegJob): Promise<void> {
         parser.push(chunk);
       });
     });
+    cmd.on('stderr', (line: string) => {
+      stall.alive();
+      job.onStderrLine?.(line);
+    });
     cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
       done();
       if (cancelled) return reject(new CancelledError());
-      if (stalled) return reject(new StationError(stalled, 'child-stalled', stderr ?? undefined));
+      if (stalled) return reject(new StationError(stalled, 'ffmpeg-stalled', summariseStderr(stderr ?? '').tail));
       const { message, tail } = summariseStderr(stderr ?? '');
       const spawnFailed = /spawn|ENOENT|EACCES/.test(err.message) && !stderr;
       reject(

@@ -92,8 +92,8 @@ interface TrafLike {
   }>;
 }
 
-export function segmentInfo(bytes: Uint8Array): SegmentInfo {
-  const file = parse(bytes);
+export function segmentInfo(bytes: Uint8Array, parsed?: ISOFile): SegmentInfo {
+  const file = parsed ?? parse(bytes);
   const moof = file.boxes.find((b) => b.type === 'moof') as unknown as
     { start: number; mfhd: { sequence_number: number; start: number }; trafs: TrafLike[] } | undefined;
   if (!moof || moof.trafs.length !== 1)
@@ -191,7 +191,7 @@ export interface InitLayout {
   /** pssh boxes directly in moov. */
   pssh: BoxSpan[];
   /** A protected entry's scheme (schm) and track encryption defaults (tenc). */
-  protection?: { scheme: string; ivSize: number; crypt: number; skip: number; constantIv?: Buffer };
+  protection?: { scheme: string; kid: string; ivSize: number; crypt: number; skip: number; constantIv?: Buffer };
 }
 
 export function initLayout(bytes: Uint8Array): InitLayout {
@@ -225,6 +225,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
             default_skip_byte_block?: number;
             default_Per_Sample_IV_Size: number;
             default_constant_IV?: Uint8Array;
+            default_KID?: string;
           };
         };
       }
@@ -251,6 +252,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
           protection: {
             scheme: sinf.schm.scheme_type,
             ivSize: tenc.default_Per_Sample_IV_Size,
+            kid: tenc.default_KID ?? '',
             crypt: tenc.default_crypt_byte_block ?? 0,
             skip: tenc.default_skip_byte_block ?? 0,
             ...(tenc.default_constant_IV ? { constantIv: Buffer.from(tenc.default_constant_IV) } : {}),
@@ -286,7 +288,7 @@ export function segmentLayout(bytes: Uint8Array): SegmentLayout {
     throw new Error('not a single-track CMAF media segment (no moof with one traf)');
   const traf = moof.trafs[0]!;
   const truns = traf.truns as Array<{ start: number; flags: number }>;
-  const info = segmentInfo(bytes);
+  const info = segmentInfo(bytes, file);
   const sidx = file.boxes.filter((b) => b.type === 'sidx') as unknown as Array<{ start: number; version: number }>;
   return {
     moof: span(moof),
