@@ -16,6 +16,7 @@
  * Black and silence within `headTailSec` of either end are the film's own (fades, leaders); a
  * freeze inside black is the black's (black does not move).
  */
+import { join } from 'node:path';
 import type { QcFinding, QcKind } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
 import { clock } from './decide.js';
@@ -270,6 +271,25 @@ export function durationFindings(videoEndSec: number, audioEnds: Map<number, num
 export interface QcFiles {
   video?: VideoQcFiles;
   audio: Array<{ streamIndex: number; sampleRate: number; file: string }>;
+}
+
+/**
+ * The files one QC run writes, relative to ffmpeg's cwd: the picture's pair and one per audio
+ * stream. `tag` keeps runs apart (an encode resumed at a seek writes its own, read with its offset).
+ */
+export function qcFiles(audio: Array<{ index: number; sampleRate: number }>, tag = 'qc', video = true): QcFiles {
+  return {
+    ...(video ? { video: { events: `${tag}-video-events.txt`, levels: `${tag}-video-levels.txt` } } : {}),
+    audio: audio.map((a) => ({ streamIndex: a.index, sampleRate: a.sampleRate, file: `${tag}-audio-${a.index}.txt` })),
+  };
+}
+
+/** The same files as paths inside `dir`. */
+export function qcFilesIn(dir: string, f: QcFiles): QcFiles {
+  return {
+    ...(f.video ? { video: { events: join(dir, f.video.events), levels: join(dir, f.video.levels) } } : {}),
+    audio: f.audio.map((a) => ({ ...a, file: join(dir, a.file) })),
+  };
 }
 
 export interface QcResult {
