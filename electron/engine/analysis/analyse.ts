@@ -18,7 +18,7 @@ import type {
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { parseMetadataLog, type MetadataFrame } from './metadata-log.js';
-import { SCAN_OUTPUT, combedOrder, matchedScanGraph, rawScanGraph, scanSlices, summariseScan } from './scan.js';
+import { SCAN_OUTPUT, matchPlan, matchedScanGraph, rawScanGraph, scanSlices, summariseScan } from './scan.js';
 import { CROP_OUTPUT, cropExtents, cropGraph, summariseCrop, type FrameExtent } from './crop.js';
 import { LoudnessSummaryParser, loudnessGraph, settleLimitedGains, type SettleOptions } from './loudness.js';
 import { decideContent, type DecideInput } from './decide.js';
@@ -100,22 +100,13 @@ async function analyseWindow(
   await decodeWindow(o, w, whole, first, [SCAN_OUTPUT, CROP_OUTPUT], onFraction);
   const [raw, crop] = [await take(o, `w${n}-raw.txt`), await take(o, `w${n}-crop.txt`)];
   let slices = scanSlices({ raw, tff: [], bff: [] }, w.start, w.duration);
-  const order = combedOrder(raw, slices);
-  if (order) {
-    await decodeWindow(
-      o,
-      w,
-      whole,
-      matchedScanGraph(input, width, order, `w${n}-${order}.txt`),
-      [SCAN_OUTPUT],
-      () => {},
-    );
-    const matched = await take(o, `w${n}-${order}.txt`);
-    slices = scanSlices(
-      { raw, tff: order === 'tff' ? matched : [], bff: order === 'bff' ? matched : [] },
-      w.start,
-      w.duration,
-    );
+  const match = matchPlan(raw, slices);
+  if (match) {
+    const file = `w${n}-matched.txt`;
+    await decodeWindow(o, w, whole, matchedScanGraph(input, width, match, file), [SCAN_OUTPUT], () => {});
+    const matched = await take(o, file);
+    const mine = match.order === 'tff' ? { tff: matched, bff: [] } : { tff: [], bff: matched };
+    slices = scanSlices({ raw, ...mine }, w.start, w.duration);
   }
   return { slices, extents: cropExtents(crop, w.start), frames: crop.length };
 }

@@ -6,13 +6,11 @@
  *  - `idet` on the picture as it is (beside the crop measurement, one decode): is each frame combed
  *    (its multi-frame decision, TFF/BFF), and which field repeats the previous frame's (a 3:2
  *    pull-down repeats one field in two of every five frames: N N T N B);
- *  - for a window with combed slices, `fieldmatch` in the field order idet saw, `decimate`, then
- *    `idet` again: does matching fields across frames remove the combing? It does for telecine and
- *    for field-shifted progressive (2:2 with a one-field offset); it cannot for video shot a field
- *    at a time. The duplicates are dropped before measuring: idet compares each frame with its
- *    neighbours, and a repeated neighbour reads as combing (measured: 42 of 180 matched frames
- *    "BFF" without decimate, none with it). A progressive film never pays for field matching (on
- *    1080p ProRes it costs as much CPU as the decode itself).
+ *  - for a window with combed slices, `fieldmatch` in the field order idet saw (and `decimate`
+ *    where fields repeat), then `idet` again: does matching fields across frames remove the
+ *    combing? It does for telecine and for field-shifted progressive (2:2 with a one-field
+ *    offset); it cannot for video shot a field at a time. A progressive film never pays for field
+ *    matching (on 1080p ProRes it costs as much CPU as the decode itself).
  * idet measures the luma only (`extractplanes=y`, its values untouched): cheaper, and immune to
  * chroma that an earlier conversion smeared across fields. Wide pictures are narrowed to 720
  * columns first — a horizontal scale keeps every line, so the fields survive it.
@@ -38,16 +36,33 @@ export function rawScanGraph(input: string, width: number, file: string): string
 /**
  * The second measurement's fragment: the fields matched in `order` on the colour picture — as the
  * encode's own inverse telecine will match them (luma alone mismatched 30 of 144 frames of a
- * generated telecine that colour matching got right) — the duplicates dropped, idet on the luma.
+ * generated telecine that colour matching got right) — then idet on the luma. A pulled-down window
+ * drops its duplicates first (`decimate`: idet compares each frame with its neighbours, and a
+ * repeated one reads as combing — 42 of 180 matched frames "BFF" without it, none with it); a
+ * window without repeats must not (a dropped frame is a jump, which reads as combing too: 85 % of a
+ * generated 2:2 field-shifted window).
  */
-export function matchedScanGraph(input: string, width: number, order: 'tff' | 'bff', file: string): string {
+export function matchedScanGraph(
+  input: string,
+  width: number,
+  m: { order: 'tff' | 'bff'; pulledDown: boolean },
+  file: string,
+): string {
   const narrow = width > SCAN_WIDTH ? `scale=${SCAN_WIDTH}:ih:flags=area,` : '';
-  return `${input}${narrow}fieldmatch=order=${order}:combmatch=full,decimate,extractplanes=y,idet,metadata=print:file=${file}[${SCAN_OUTPUT}]`;
+  const decimate = m.pulledDown ? 'decimate,' : '';
+  return `${input}${narrow}fieldmatch=order=${m.order}:combmatch=full,${decimate}extractplanes=y,idet,metadata=print:file=${file}[${SCAN_OUTPUT}]`;
 }
 
-/** The field order most combed frames of a window show, when any slice of it is combed. */
-export function combedOrder(raw: MetadataFrame[], slices: ScanSlice[]): 'tff' | 'bff' | undefined {
-  if (!slices.some((s) => s.frames >= MIN_JUDGED && s.combed >= COMBED_SLICE)) return undefined;
+/**
+ * Whether a window needs the second measurement: any combed slice. Then the field order most combed
+ * frames show, and whether fields repeat in a 3:2 cadence (so the matched frames hold duplicates).
+ */
+export function matchPlan(
+  raw: MetadataFrame[],
+  slices: ScanSlice[],
+): { order: 'tff' | 'bff'; pulledDown: boolean } | undefined {
+  const combed = slices.filter((s) => s.frames >= MIN_JUDGED && s.combed >= COMBED_SLICE);
+  if (combed.length === 0) return undefined;
   let tff = 0;
   let bff = 0;
   for (const f of raw) {
@@ -55,7 +70,7 @@ export function combedOrder(raw: MetadataFrame[], slices: ScanSlice[]): 'tff' | 
     if (d === 'tff') tff++;
     if (d === 'bff') bff++;
   }
-  return tff >= bff ? 'tff' : 'bff';
+  return { order: tff >= bff ? 'tff' : 'bff', pulledDown: combed.some((s) => s.cadence >= CADENCE_SLICE) };
 }
 
 export interface ScanFrames {
