@@ -19,7 +19,7 @@
 import { join } from 'node:path';
 import type { QcFinding, QcKind } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
-import { clock } from './decide.js';
+import { formatDuration } from '../../common/format.js';
 import { num, readMetadataLog, type MetadataFrame } from './metadata-log.js';
 
 export interface VideoQcFiles {
@@ -177,7 +177,13 @@ function describe(kind: QcKind, [a, b]: Interval, durationSec: number, stream?: 
   const head = a <= 0.5;
   const tail = b >= durationSec - 0.5;
   const where =
-    head && tail ? 'throughout' : head ? 'at the start' : tail ? `at the end (from ${clock(a)})` : `at ${clock(a)}`;
+    head && tail
+      ? 'throughout'
+      : head
+        ? 'at the start'
+        : tail
+          ? `at the end (from ${formatDuration(a)})`
+          : `at ${formatDuration(a)}`;
   switch (kind) {
     case 'black':
       return head && !tail ? `the film opens with ${len} of black` : `${len} of black picture ${where}`;
