@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
  * same master dropped twice, and a master that changed since a job or upload started, without
  * reading hundreds of gigabytes. Opened read-only.
  */
-export async function fingerprintFile(path: string): Promise<SourceFingerprint> {
+export async function fingerprintFile(path: string): Promise<SourceFingerprint & { path: string }> {
   const st = await stat(path);
   const hash = createHash('sha256');
   const fh = await open(path, 'r');
