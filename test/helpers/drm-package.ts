@@ -4,7 +4,7 @@
  * key provider, with HLS playlists and a DASH manifest whose key signalling comes from
  * drm/signalling.ts (the playlist writers' own wiring is the next step; these are minimal writers).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fetchKeys, type KeyProvider } from '../../electron/engine/drm/key-provider';
@@ -15,7 +15,7 @@ import {
   hlsMediaKeyTags,
   hlsSessionKeyTags,
 } from '../../electron/engine/drm/signalling';
-import { TitleEncryptor, type RenditionInfo } from '../../electron/engine/drm/title-encryptor';
+import { TitleEncryptor, periodOf, type RenditionInfo } from '../../electron/engine/drm/title-encryptor';
 import { initTracks, segmentInfo } from '../../electron/engine/media/fmp4';
 import type { CmafRendition } from './cmaf';
 
@@ -64,8 +64,9 @@ export async function encryptPackage(
 async function writeHls(p: DrmPackage): Promise<void> {
   const session = new Set<string>();
   for (const r of p.renditions) {
-    const signal = p.encryptor.signalling(r.info);
-    for (const t of hlsSessionKeyTags(signal)) session.add(t);
+    const period = (i: number): number => periodOf(p.plan.options, i);
+    for (let k = 0; k <= period(r.segments.length - 1); k++)
+      for (const t of hlsSessionKeyTags(p.encryptor.signalling(r.info, k))) session.add(t);
     const lines = [
       '#EXTM3U',
       '#EXT-X-VERSION:6',
@@ -73,8 +74,12 @@ async function writeHls(p: DrmPackage): Promise<void> {
       '#EXT-X-PLAYLIST-TYPE:VOD',
       '#EXT-X-INDEPENDENT-SEGMENTS',
       '#EXT-X-MAP:URI="init.mp4"',
-      ...hlsMediaKeyTags(signal),
-      ...r.segments.flatMap((s, i) => [`#EXTINF:${r.durations[i]!.toFixed(6)},`, basename(s)]),
+      ...r.segments.flatMap((s, i) => [
+        // A key period's tags before its first segment (rotation); without rotation, once.
+        ...(i === 0 || period(i) !== period(i - 1) ? hlsMediaKeyTags(p.encryptor.signalling(r.info, period(i))) : []),
+        `#EXTINF:${r.durations[i]!.toFixed(6)},`,
+        basename(s),
+      ]),
       '#EXT-X-ENDLIST',
       '',
     ];
@@ -125,4 +130,18 @@ async function writeDash(p: DrmPackage): Promise<void> {
     '',
   ];
   await writeFile(join(p.dir, 'manifest.mpd'), mpd.join('\n'));
+}
+
+/** Files under `root` holding any of the keys — raw, hex or base64 (what "no key bytes" means). */
+export async function keyBytesIn(root: string, keys: Buffer[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const name of await readdir(root, { recursive: true })) {
+    const path = join(root, name);
+    if (!(await stat(path)).isFile()) continue;
+    const bytes = await readFile(path);
+    for (const k of keys)
+      for (const enc of [k, Buffer.from(k.toString('hex')), Buffer.from(k.toString('base64'))])
+        if (bytes.includes(enc)) hits.push(name);
+  }
+  return hits;
 }

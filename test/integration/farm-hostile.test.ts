@@ -6,11 +6,16 @@
  *    with a sentence; its cancel is refused too; the folders it named are untouched.
  *  - A job whose data is not JSON is named by `farm list` beside the good titles and failed by the
  *    worker with a sentence (it does not sit active for ever); the good title is delivered.
+ *  - Named pipes as masters fail at once with a sentence (they once filled a worker's slots for
+ *    ever and froze it, SIGTERM included); `farm cancel` of an unknown title is a sentence; the
+ *    worker stops on SIGTERM; a title that shows no sign of progress is stopped and failed, naming
+ *    the stage that stalled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FARM_QUEUE, FarmQueue } from '../../electron/engine/farm/farm-queue';
 import { makeMaster } from '../helpers/masters';
@@ -150,6 +155,91 @@ describe('the farm against hostile jobs (real Redis, real worker)', () => {
       } finally {
         await farm.close();
       }
+    },
+  );
+
+  it(
+    'named pipes as masters fail at once and leave the worker free; cancel of an unknown title is a sentence; SIGTERM stops the worker',
+    { timeout: 180_000 },
+    async () => {
+      const pipes = ['pipe1', 'pipe2', 'pipe3'];
+      for (const p of pipes) {
+        execFileSync('mkfifo', [join(masters, `${p}.mov`)]);
+        await raw.add('title', data(join(masters, `${p}.mov`), p), { jobId: p });
+      }
+      const good = join(masters, 'Good2.mp4');
+      await copyFile(await makeMaster({ seconds: 2 }), good);
+      expect((await runCli(['submit', good, '--queue', redis.url])).code).toBe(0);
+      await until(
+        'the pipes to fail',
+        async () => (await Promise.all(pipes.map(state))).every((s) => s.state === 'failed'),
+        60_000,
+      ).catch(async (e: unknown) => {
+        throw new Error(`${(e as Error).message}: ${JSON.stringify(await Promise.all(pipes.map(state)))}`);
+      });
+      for (const p of pipes)
+        expect((await state(p)).reason).toMatch(
+          /is a named pipe \(FIFO\), not a regular file; nothing was read from it/,
+        );
+      const farm = await FarmQueue.open({ url: redis.url });
+      try {
+        await until(
+          'the good title after them delivered',
+          async () => (await farm.list()).some((t) => t.title === 'Good2' && t.state === 'done'),
+          90_000,
+        );
+      } finally {
+        await farm.close();
+      }
+
+      const unknown = await runCli(['farm', 'cancel', 'no-such-title', '--queue', redis.url]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/No title with id no-such-title in the farm \(see farm list\)/);
+      expect(worker!.child.exitCode).toBeNull();
+
+      worker!.child.kill('SIGTERM');
+      const code = await Promise.race([
+        worker!.exited,
+        new Promise((r) => setTimeout(() => r('still running'), 20_000)),
+      ]);
+      expect(code, worker!.log.slice(-5).join(' | ')).toBe(0);
+      worker = undefined;
+    },
+  );
+
+  it(
+    'a title that shows no sign of progress is stopped and failed, naming the stage that stalled',
+    { timeout: 120_000 },
+    async () => {
+      // An ffmpeg that never answers: what a master on a mount that stopped answering looks like to the station.
+      const stuck = join(dir, 'stuck-ffmpeg');
+      await writeFile(stuck, '#!/bin/sh\nexec sleep 300\n');
+      await chmod(stuck, 0o755);
+      const stallConfig = join(dir, 'stall.json');
+      const base = JSON.parse(await readFile(config, 'utf8')) as Record<string, unknown>;
+      const ffprobe = execFileSync('sh', ['-c', 'command -v ffprobe']).toString().trim();
+      await writeFile(stallConfig, JSON.stringify({ ...base, ffmpegPath: stuck, ffprobePath: ffprobe }));
+      const master = join(masters, 'Slow.mp4');
+      await copyFile(await makeMaster({ seconds: 2 }), master);
+      const sub = await runCli(['submit', master, '--queue', redis.url, '--json']);
+      const id = (JSON.parse(sub.stdout) as { titles: Array<{ id: string }> }).titles[0]!.id;
+      worker = startCliWorker([
+        '--queue',
+        redis.url,
+        '--config',
+        stallConfig,
+        '--name',
+        'stall-1',
+        '--stall-seconds',
+        '3',
+      ]);
+      await until('the stalled title to fail', async () => (await state(id)).state === 'failed', 60_000);
+      expect((await state(id)).reason).toMatch(
+        /no sign of progress for \d+ s in Probe: stall-1 stopped it \(nothing undone\)/,
+      );
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      worker = undefined;
     },
   );
 });

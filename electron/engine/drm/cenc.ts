@@ -20,7 +20,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { initLayout, segmentLayout, type BoxSpan } from '../media/fmp4.js';
 import { SliceHeaderParser, nalType } from './h264.js';
-import { DrmError, kidBytes, type DrmScheme } from './keys.js';
+import { DrmError, kidBytes, kidString, type DrmScheme } from './keys.js';
 
 /** What the encryptor needs to know of a track, read once from its clear init segment. */
 export interface TrackSetup {
@@ -112,6 +112,18 @@ function constantIvOf(c: TrackCrypto): Buffer {
   return c.constantIv;
 }
 
+/** The bytes with the given boxes cut out (the sizes of their ancestors are the caller's to fix). */
+function withoutBoxes(src: Buffer, boxes: BoxSpan[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const b of [...boxes].sort((x, y) => x.start - y.start)) {
+    parts.push(src.subarray(at, b.start));
+    at = b.start + b.size;
+  }
+  parts.push(src.subarray(at));
+  return Buffer.concat(parts);
+}
+
 /** Add `delta` to the 32-bit size field of each box (a 64-bit size is refused: CMAF headers never need one). */
 function grow(out: Buffer, boxes: BoxSpan[], delta: number): void {
   for (const b of boxes) {
@@ -125,7 +137,7 @@ function grow(out: Buffer, boxes: BoxSpan[], delta: number): void {
  * pssh boxes go at the end of moov. Deterministic: the same clear init, key ID, IV and pssh give
  * the same bytes.
  */
-export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = []): Buffer {
+export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = [], clearLead = false): Buffer {
   const l = initLayout(init);
   if (l.protection) throw new DrmError('the init segment is already protected', 'drm-box');
   const setup = trackSetup(init);
@@ -134,17 +146,23 @@ export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = [
   const moov = l.ancestors[0]!;
   const moovEnd = moov.start + moov.size;
   const src = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
+  // With a clear lead, the clear entry follows the protected one: clear fragments point at it (index 2).
+  const clearEntry = clearLead ? src.subarray(l.entry.start, entryEnd) : Buffer.alloc(0);
   const psshAll = Buffer.concat(pssh);
   const out = Buffer.concat([
     src.subarray(0, entryEnd),
     sinf,
+    clearEntry,
     src.subarray(entryEnd, moovEnd),
     psshAll,
     src.subarray(moovEnd),
   ]);
-  // Sizes: everything from stsd down grows by the sinf; moov also by the pssh boxes.
-  grow(out, [...l.ancestors.slice(1), l.entry], sinf.length);
-  grow(out, [moov], sinf.length + psshAll.length);
+  // Sizes: the entry grows by the sinf; stsd and up also by the clear entry; moov also by the pssh boxes.
+  grow(out, [l.entry], sinf.length);
+  grow(out, l.ancestors.slice(1), sinf.length + clearEntry.length);
+  grow(out, [moov], sinf.length + clearEntry.length + psshAll.length);
+  if (clearLead)
+    out.writeUInt32BE(out.readUInt32BE(l.ancestors.at(-1)!.start + 12) + 1, l.ancestors.at(-1)!.start + 12);
   out.write(setup.kind === 'video' ? 'encv' : 'enca', l.entry.start + 4, 'latin1');
   return out;
 }
@@ -154,20 +172,15 @@ export function unprotectInit(init: Uint8Array): Buffer {
   const l = initLayout(init);
   const sinf = l.entryChildren.find((b) => b.type === 'sinf');
   if (!l.protection || !sinf) return Buffer.from(init);
-  const src = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
-  const cut = [sinf, ...l.pssh].sort((a, b) => a.start - b.start);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(src.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(src.subarray(at));
-  const out = Buffer.concat(parts);
+  const extra = l.entries.slice(1);
+  const out = withoutBoxes(Buffer.from(init.buffer, init.byteOffset, init.byteLength), [sinf, ...extra, ...l.pssh]);
   const psshBytes = l.pssh.reduce((n, b) => n + b.size, 0);
+  const extraBytes = extra.reduce((n, b) => n + b.size, 0);
+  if (extra.length) out.writeUInt32BE(1, l.ancestors.at(-1)!.start + 12);
   // Every box before the cuts keeps its position: shrink the chain, then the moov by the pssh too.
-  grow(out, [...l.ancestors.slice(1), l.entry], -sinf.size);
-  grow(out, [l.ancestors[0]!], -sinf.size - psshBytes);
+  grow(out, [l.entry], -sinf.size);
+  grow(out, l.ancestors.slice(1), -sinf.size - extraBytes);
+  grow(out, [l.ancestors[0]!], -sinf.size - extraBytes - psshBytes);
   out.write(l.format, l.entry.start + 4, 'latin1');
   return out;
 }
@@ -294,6 +307,28 @@ function sampleIv(iv: Buffer, i: number): Buffer {
 export interface FragmentOptions {
   /** cenc: the chunk's 8-byte IV (cencChunkIv). cbcs: unused (the constant IV is the track's). */
   iv?: Buffer;
+  /**
+   * The key is not the one the init's tenc names (key rotation): the fragment says which key it
+   * uses with a 'seig' sample group (sgpd + sbgp, ISO/IEC 23001-7 §6), as players expect.
+   */
+  seig?: boolean;
+}
+
+/** CencSampleEncryptionInformationGroupEntry: the fragment's key ID (and cbcs pattern and constant IV). */
+function seigEntry(c: TrackCrypto, kind: TrackSetup['kind']): Buffer {
+  const { crypt, skip } = patternOf(c.scheme, kind);
+  const head = Buffer.concat([u8(0), u8((crypt << 4) | skip), u8(1), u8(c.scheme === 'cenc' ? 8 : 0), kidBytes(c.kid)]);
+  return c.scheme === 'cbcs' ? Buffer.concat([head, u8(16), constantIvOf(c)]) : head;
+}
+
+/** sgpd + sbgp: every sample of the fragment in the fragment-local group 1 (index 0x10001). */
+function seigBoxes(c: TrackCrypto, kind: TrackSetup['kind'], samples: number): Buffer {
+  const entry = seigEntry(c, kind);
+  const seig = Buffer.from('seig', 'latin1');
+  return Buffer.concat([
+    fullBox('sgpd', 1, 0, seig, u32(entry.length), u32(1), entry),
+    fullBox('sbgp', 0, 0, seig, u32(1), u32(samples), u32(0x10001)),
+  ]);
 }
 
 /**
@@ -330,13 +365,49 @@ export function encryptFragment(
     );
     p += size;
   });
-  return appendToTraf(out, l, aux, subsFlag(parser !== undefined));
+  const groups = opts.seig ? seigBoxes(c, setup.kind, l.sampleSizes.length) : Buffer.alloc(0);
+  return appendToTraf(out, l, aux, subsFlag(parser !== undefined), groups);
 }
 
 const subsFlag = (subsamples: boolean): number => (subsamples ? 2 : 0);
 
+/**
+ * A clear-lead fragment of a protected track: its samples stay clear and its tfhd points at the
+ * init's clear sample entry (index 2, written by protectInit with `clearLead`), as shaka-packager
+ * does — the form every player and ffmpeg read.
+ */
+export function clearFragment(segment: Uint8Array): Buffer {
+  return withDescriptionIndex(Buffer.from(segment), 2);
+}
+
+/** The tfhd's sample_description_index set (the field added when the tfhd had none). */
+function withDescriptionIndex(seg: Buffer, index: number): Buffer {
+  const l = segmentLayout(seg);
+  const tfhd = l.trafChildren.find((b) => b.type === 'tfhd')!;
+  const flags = seg.readUInt32BE(tfhd.start + 8) & 0xffffff;
+  // tfhd: header, version/flags, track_ID, [base_data_offset (8) if 0x1], [sample_description_index if 0x2].
+  const at = tfhd.start + 16 + (flags & 1 ? 8 : 0);
+  if (flags & 2) {
+    seg.writeUInt32BE(index, at);
+    return seg;
+  }
+  const out = Buffer.concat([seg.subarray(0, at), u32(index), seg.subarray(at)]);
+  out.writeUInt32BE((seg.readUInt32BE(tfhd.start + 8) | 2) >>> 0, tfhd.start + 8);
+  grow(out, [l.moof, l.traf, tfhd], 4);
+  // Everything after the tfhd moved by 4: the trun data-offset fields too (they follow it in the traf).
+  for (const pos of l.dataOffsetAt) out.writeInt32BE(out.readInt32BE(pos + 4) + 4, pos + 4);
+  for (const pos of l.sidxSizeAt) out.writeUInt32BE(out.readUInt32BE(pos) + 4, pos);
+  return out;
+}
+
 /** saiz + saio + senc at the end of the traf; sizes and offsets that follow moved by what was added. */
-function appendToTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, aux: Buffer[], flags: number): Buffer {
+function appendToTraf(
+  out: Buffer,
+  l: ReturnType<typeof segmentLayout>,
+  aux: Buffer[],
+  flags: number,
+  groups: Buffer,
+): Buffer {
   const senc = fullBox('senc', 0, flags, u32(aux.length), ...aux);
   const sizes = aux.map((a) => a.length);
   let info = Buffer.alloc(0);
@@ -357,7 +428,12 @@ function appendToTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, aux: Buf
     const saio = fullBox('saio', 0, 0, u32(1), u32(sencAt - l.moof.start + 16));
     info = Buffer.concat([saiz, saio]);
   }
-  const added = Buffer.concat([info, senc]);
+  // Sample groups after senc: the saio offset above stays right.
+  return insertIntoTraf(out, l, Buffer.concat([info, senc, groups]));
+}
+
+/** Boxes added at the end of the traf; the moof/traf sizes, trun data offsets and sidx size move with them. */
+function insertIntoTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, added: Buffer): Buffer {
   const at = l.traf.start + l.traf.size;
   const result = Buffer.concat([out.subarray(0, at), added, out.subarray(at)]);
   grow(result, [l.moof, l.traf], added.length);
@@ -398,7 +474,7 @@ function readSenc(seg: Buffer, senc: BoxSpan, ivSize: number): SencEntry[] {
  * The clear segment back from an encrypted one: the samples decrypted and the boxes encryption
  * added (saiz, saio, senc) removed — for a segment this module encrypted, the exact clear bytes.
  */
-export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, key: Buffer): Buffer {
+export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, keys: Buffer | KeyLookup): Buffer {
   const il = initLayout(protectedInit);
   const pr = il.protection;
   if (!pr) return Buffer.from(segment);
@@ -408,32 +484,53 @@ export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, 
   const seg = Buffer.from(segment);
   const l = segmentLayout(seg);
   const senc = l.trafChildren.find((b) => b.type === 'senc');
+  // A clear-lead fragment: nothing to decrypt; pointed back at the (clear init's only) first entry.
+  if (!senc && il.entries.length > 1) return withDescriptionIndex(seg, 1);
+  const group = readSeig(seg, l.trafChildren);
   if (!senc) throw new DrmError('an encrypted segment has no senc box', 'drm-box');
-  const entries = readSenc(seg, senc, pr.ivSize);
+  const ivSize = group?.ivSize ?? pr.ivSize;
+  const constantIv = group?.constantIv ?? pr.constantIv;
+  const kid = group?.kid ?? kidString(pr.kid);
+  const key = Buffer.isBuffer(keys) ? keys : keys(kid);
+  if (!key) throw new DrmError(`no key for key ID ${kid}, which the segment is encrypted with`, 'drm-missing');
+  const entries = readSenc(seg, senc, ivSize);
   if (entries.length !== l.sampleSizes.length)
     throw new DrmError(`senc lists ${entries.length} samples; the fragment has ${l.sampleSizes.length}`, 'drm-box');
   let p = l.dataStart;
   l.sampleSizes.forEach((size, i) => {
     const e = entries[i]!;
-    const iv = scheme === 'cenc' ? e.iv : pr.constantIv!;
+    const iv = scheme === 'cenc' ? e.iv : constantIv!;
     const groups = protectedRanges(p, size, e.subs, scheme, { crypt: pr.crypt, skip: pr.skip });
     cryptRanges(seg, groups, 'decrypt', scheme, key, iv);
     p += size;
   });
-  return removeFromTraf(seg, l, new Set(['senc', 'saiz', 'saio']));
+  return removeFromTraf(seg, l, new Set(['senc', 'saiz', 'saio', ...(group ? ['sgpd', 'sbgp'] : [])]));
+}
+
+/** A fragment's 'seig' sample group entry (key rotation, clear lead), if it has one. */
+function readSeig(
+  seg: Buffer,
+  children: BoxSpan[],
+): { kid: string; isProtected: boolean; ivSize: number; constantIv?: Buffer } | undefined {
+  const sgpd = children.find((b) => b.type === 'sgpd' && seg.toString('latin1', b.start + 12, b.start + 16) === 'seig');
+  if (!sgpd) return undefined;
+  // FullBox v1: grouping_type, default_length, entry_count, then the entry.
+  const e = sgpd.start + 12 + 4 + 4 + 4;
+  const ivSize = seg[e + 3]!;
+  const kid = kidString(seg.subarray(e + 4, e + 20));
+  const isProtected = seg[e + 2] === 1;
+  return {
+    kid,
+    isProtected,
+    ivSize,
+    ...(isProtected && ivSize === 0 ? { constantIv: Buffer.from(seg.subarray(e + 21, e + 21 + seg[e + 20]!)) } : {}),
+  };
 }
 
 function removeFromTraf(seg: Buffer, l: ReturnType<typeof segmentLayout>, types: Set<string>): Buffer {
   const cut = l.trafChildren.filter((b) => types.has(b.type));
   const removed = cut.reduce((n, b) => n + b.size, 0);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(seg.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(seg.subarray(at));
-  const out = Buffer.concat(parts);
+  const out = withoutBoxes(seg, cut);
   grow(out, [l.moof, l.traf], -removed);
   // Boxes before the traf end did not move unless they followed a removed one: read the layout again.
   const again = segmentLayout(out);

@@ -92,8 +92,8 @@ interface TrafLike {
   }>;
 }
 
-export function segmentInfo(bytes: Uint8Array): SegmentInfo {
-  const file = parse(bytes);
+export function segmentInfo(bytes: Uint8Array, parsed?: ISOFile): SegmentInfo {
+  const file = parsed ?? parse(bytes);
   const moof = file.boxes.find((b) => b.type === 'moof') as unknown as
     { start: number; mfhd: { sequence_number: number; start: number }; trafs: TrafLike[] } | undefined;
   if (!moof || moof.trafs.length !== 1)
@@ -182,6 +182,8 @@ export interface InitLayout {
   /** moov, trak, mdia, minf, stbl, stsd — each contains the next; the sample entry is in the last. */
   ancestors: BoxSpan[];
   entry: BoxSpan;
+  /** Every sample entry of the stsd (a protected track with a clear lead has a clear one after the first). */
+  entries: BoxSpan[];
   /** The codec's four-character code ('avc1', 'mp4a'; for a protected entry, the original's from frma). */
   format: string;
   /** AVC: NAL length size and the parameter sets from avcC. */
@@ -191,7 +193,7 @@ export interface InitLayout {
   /** pssh boxes directly in moov. */
   pssh: BoxSpan[];
   /** A protected entry's scheme (schm) and track encryption defaults (tenc). */
-  protection?: { scheme: string; ivSize: number; crypt: number; skip: number; constantIv?: Buffer };
+  protection?: { scheme: string; kid: string; ivSize: number; crypt: number; skip: number; constantIv?: Buffer };
 }
 
 export function initLayout(bytes: Uint8Array): InitLayout {
@@ -225,6 +227,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
             default_skip_byte_block?: number;
             default_Per_Sample_IV_Size: number;
             default_constant_IV?: Uint8Array;
+            default_KID?: string;
           };
         };
       }
@@ -236,6 +239,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
   return {
     ancestors: [span({ ...moov, type: 'moov' }), ...chain.map((b) => span(b))],
     entry: span(entry),
+    entries: (trak.mdia.minf.stbl.stsd.entries as Array<{ type: string; start: number; size: number }>).map(span),
     format: frma ?? entry.type,
     ...(avcC
       ? {
@@ -251,6 +255,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
           protection: {
             scheme: sinf.schm.scheme_type,
             ivSize: tenc.default_Per_Sample_IV_Size,
+            kid: tenc.default_KID ?? '',
             crypt: tenc.default_crypt_byte_block ?? 0,
             skip: tenc.default_skip_byte_block ?? 0,
             ...(tenc.default_constant_IV ? { constantIv: Buffer.from(tenc.default_constant_IV) } : {}),
@@ -286,7 +291,7 @@ export function segmentLayout(bytes: Uint8Array): SegmentLayout {
     throw new Error('not a single-track CMAF media segment (no moof with one traf)');
   const traf = moof.trafs[0]!;
   const truns = traf.truns as Array<{ start: number; flags: number }>;
-  const info = segmentInfo(bytes);
+  const info = segmentInfo(bytes, file);
   const sidx = file.boxes.filter((b) => b.type === 'sidx') as unknown as Array<{ start: number; version: number }>;
   return {
     moof: span(moof),

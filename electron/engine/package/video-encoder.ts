@@ -18,6 +18,7 @@
  */
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
+import { childOptions } from '../ffmpeg/child.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -205,7 +206,7 @@ async function tsTimes(ffprobe: string, path: string): Promise<{ start: number; 
   const { stdout } = await promisify(execFile)(
     ffprobe,
     ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', path],
-    { timeout: 30_000 },
+    { timeout: 30_000, ...childOptions() },
   );
   const f = (JSON.parse(stdout) as { format: { start_time?: string; duration?: string } }).format;
   return { start: Number(f.start_time ?? 0), duration: Number(f.duration ?? 0) };

@@ -41,6 +41,7 @@ class SiblingStopped extends ShutdownError {
 }
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
+import { notAFile, notRegularFile } from '../util/regular-file.js';
 import { StageSlots } from './stage-slots.js';
 import { titleIdSchema } from '../../common/title.js';
 import { segmentProblem } from '../../common/segment.js';
@@ -326,6 +327,11 @@ export class JobQueue {
         else if (held.state === 'paused') await this.resume(held.id);
         return [toSnapshot(held)];
       }
+    }
+    // Before anything opens them: a named pipe would block the opener for ever (util/regular-file.ts).
+    for (const sourcePath of sourcePaths) {
+      const problem = await notRegularFile(sourcePath);
+      if (problem) throw notAFile(problem);
     }
     for (const sourcePath of sourcePaths) {
       const request = checkedRequest(requests[sourcePath]);
