@@ -12,7 +12,6 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
-  ListObjectsV2Command,
   PutBucketPolicyCommand,
   PutObjectRetentionCommand,
   type S3Client,
@@ -21,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket, keyWithDocumentedPolicy } from '../helpers/s3';
+import { freshBucket, keyWithDocumentedPolicy, listKeys } from '../helpers/s3';
 import { runCli } from '../helpers/cli';
 import { tempDir, testStation } from '../helpers/station';
 import { createS3Client } from '../../electron/engine/destinations/s3';
@@ -36,11 +35,6 @@ let archiveCfg: S3DestinationConfig;
 /** The station's keys: on radosgw an object belongs to the user who wrote it, so the checks read with them. */
 let asOrigin: S3Client;
 let asArchive: S3Client;
-
-async function keys(client: S3Client, bucket: string, prefix = ''): Promise<string[]> {
-  const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
 
 async function body(client: S3Client, bucket: string, key: string): Promise<Buffer> {
   const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -99,14 +93,14 @@ describe('ransomware drill', () => {
     }
     // What the origin held, byte for byte; and every archive object under COMPLIANCE retention.
     const delivered = new Map<string, string>();
-    for (const key of await keys(asOrigin, origin.cfg.bucket, 'titles/drill/'))
+    for (const key of await listKeys(asOrigin, origin.cfg.bucket, 'titles/drill/'))
       delivered.set(
         key,
         createHash('sha256')
           .update(await body(asOrigin, origin.cfg.bucket, key))
           .digest('hex'),
       );
-    const archived = await keys(asArchive, archive.cfg.bucket, 'drill/');
+    const archived = await listKeys(asArchive, archive.cfg.bucket, 'drill/');
     expect(archived).toEqual([
       'drill/title.json',
       `drill/${version}/package.tar`,
@@ -128,7 +122,7 @@ describe('ransomware drill', () => {
     const stolenArchive = createS3Client(archiveCfg);
     for (const v of await versions(stolenOrigin, originCfg.bucket))
       await stolenOrigin.send(new DeleteObjectCommand({ Bucket: originCfg.bucket, Key: v.key, VersionId: v.id }));
-    expect(await keys(asOrigin, origin.cfg.bucket)).toEqual([]);
+    expect(await listKeys(asOrigin, origin.cfg.bucket)).toEqual([]);
     const archiveVersions = await versions(stolenArchive, archiveCfg.bucket);
     expect(archiveVersions.length).toBeGreaterThanOrEqual(3);
     const outcomes: string[] = [];
@@ -214,7 +208,7 @@ describe('ransomware drill', () => {
     };
     expect(claim.current.version).toBe(version);
     expect(claim.current.master).not.toHaveProperty('path');
-    expect(await keys(asOrigin, origin.cfg.bucket, 'titles/drill/')).toEqual([...delivered.keys()].sort());
+    expect(await listKeys(asOrigin, origin.cfg.bucket, 'titles/drill/')).toEqual([...delivered.keys()].sort());
   });
 
   it('audit --dest archive --extend-retention: each copy’s retention reported, and extended where less than half its term is left', async () => {
@@ -238,7 +232,7 @@ describe('ransomware drill', () => {
     const r = await runCli(['audit', '--dest', 'archive', '--config', config, '--extend-retention']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/retention at .*: 1 titles, 3 copies, 3 extended, 0 problem\(s\)/);
-    for (const key of await keys(asArchive, archive.cfg.bucket, 'drill/')) {
+    for (const key of await listKeys(asArchive, archive.cfg.bucket, 'drill/')) {
       const head = await asArchive.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: key }));
       expect(head.ObjectLockRetainUntilDate!.getTime(), key).toBeGreaterThan(Date.now() + 2.9 * 86_400_000);
     }

@@ -12,7 +12,6 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -20,7 +19,7 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { hostname, homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket } from '../helpers/s3';
+import { freshBucket, listKeys } from '../helpers/s3';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { tempDir, testStation } from '../helpers/station';
 import type { Station } from '../../electron/engine/station';
@@ -39,19 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function keys(client: S3Client, bucket: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-    );
-    out.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out.sort();
-}
 
 const text = async (client: S3Client, bucket: string, key: string): Promise<string> =>
   (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
@@ -109,9 +95,9 @@ describe('#22.2 a retried title keeps its title ID', () => {
       const open = await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }));
       expect(open.Uploads ?? []).toEqual([]);
       // One prefix only; the library audit finds it whole (no "not-live" leftovers).
-      expect(new Set((await keys(origin.client, origin.cfg.bucket, 'titles/')).map((k) => k.split('/')[1]))).toEqual(
-        new Set(['film-e']),
-      );
+      expect(
+        new Set((await listKeys(origin.client, origin.cfg.bucket, 'titles/')).map((k) => k.split('/')[1])),
+      ).toEqual(new Set(['film-e']));
       const lib = await station.library.run({ repair: false });
       expect(lib.problems).toEqual([]);
       await station.close();
@@ -156,13 +142,13 @@ describe('#22.3 and #22.10: one delivered title', () => {
   }, 120_000);
   afterAll(async () => station?.close());
 
-  const versionKeys = async () => keys(origin.client, origin.cfg.bucket, `titles/trusted/${job.claim!.version}/`);
+  const versionKeys = async () => listKeys(origin.client, origin.cfg.bucket, `titles/trusted/${job.claim!.version}/`);
 
   it('#22.10 nothing about the station’s machine is in anything at the origin; the archive keeps where the master came from', async () => {
     // Fails on the old code: manifest.json carried source.path, title.json the path and the host name.
     const secrets = [dirname(film), film, hostname(), homedir()];
     const user = userInfo().username;
-    const texts = (await keys(origin.client, origin.cfg.bucket, 'titles/trusted/')).filter((k) =>
+    const texts = (await listKeys(origin.client, origin.cfg.bucket, 'titles/trusted/')).filter((k) =>
       /\.(json|m3u8|mpd|vtt)$/.test(k),
     );
     expect(texts.length).toBeGreaterThan(5);

@@ -33,7 +33,7 @@ import { ensureRetention, lockConfiguration, lockHeaders, putRetention, retentio
 import { probeConditionalWrites } from './write-probe.js';
 import { abortUploads, attributeUploads, listUploads } from '../transfer/janitor.js';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
+import { checksumFor, credentialBinding, endpointFor, type S3DestinationConfig } from '../../common/config.js';
 import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
@@ -240,7 +240,7 @@ export class S3Destination implements Destination {
     if (opts.refresh) this.known = undefined;
     return (this.known ??= (async () => {
       const file = this.runtime.stateDir ? new FactsFile(join(this.runtime.stateDir, 'stores.json')) : undefined;
-      const id = `${this.endpointId()} ${this.cfg.bucket}`;
+      const id = credentialBinding(this.cfg);
       const remembered = opts.refresh ? undefined : await file?.get(id);
       if (remembered) return remembered;
       const probed = await probeConditionalWrites(this, opts.signal);
