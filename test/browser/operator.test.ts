@@ -126,7 +126,7 @@ describe('operator workflows in Chromium', () => {
       ),
       expect.stringMatching(/^✓ Object Lock \(\d+ ms\) — no Object Lock on this bucket/),
     ]);
-    await originFs.getByLabel('Removals on a versioned bucket').selectOption('delete-own');
+    await originFs.getByLabel('Removals (versioned store)').selectOption('delete-own');
     await fillDestination('archive', archive.cfg, TEST_CREDENTIALS.secretAccessKey, 'DEEP_ARCHIVE');
     await page.getByLabel('Origin (HLS package)').selectOption('origin');
     await page.getByLabel('Archive (master + package tar)').selectOption('archive');

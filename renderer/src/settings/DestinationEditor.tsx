@@ -210,7 +210,7 @@ function S3VersionFields({ dest, onChange }: S3FieldsProps): React.JSX.Element {
   return (
     <>
       <label className="field">
-        <span>Removals on a versioned bucket</span>
+        <span>Removals (versioned store)</span>
         <select
           value={dest.noncurrentVersions ?? 'lifecycle'}
           onChange={(e) => set({ noncurrentVersions: e.target.value === 'delete-own' ? 'delete-own' : undefined })}
