@@ -25,7 +25,7 @@ export function versionText(nodeVersion = process.version): string {
 import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
-import { audit } from './commands/audit.js';
+import { audit, auditArchiveRetention } from './commands/audit.js';
 import { auditLibraryCli } from './commands/audit-library.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
@@ -288,6 +288,14 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       '--repair',
       're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again',
     )
+    .option(
+      '--confirm-deletes',
+      'with --repair: delete what the manifest does not list even when that is a playlist of the live version or more than a tenth of it (otherwise the repair stops and asks)',
+    )
+    .option(
+      '--extend-retention',
+      "with the archive: extend each copy's Object Lock retention that has less than half its term left to the full term from now",
+    )
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
     .option(
       '--sample <K>',
@@ -316,6 +324,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
           requestRestore?: boolean;
           titleId?: string;
           library?: boolean;
+          confirmDeletes?: boolean;
+          extendRetention?: boolean;
         },
       ) => {
         if (opts.library && targets.length)
@@ -323,9 +333,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
             '--library audits every title at the origin: give no package folders with it',
             'usage',
           );
-        if (!opts.library && !targets.length)
-          throw new StationError('audit needs package folders or manifest.json files (or --library)', 'usage');
-        exitCode = opts.library ? await auditLibraryCli(opts, io) : await audit(targets, opts, io);
+        exitCode = opts.library
+          ? await auditLibraryCli(opts, io)
+          : targets.length
+            ? await audit(targets, opts, io)
+            : await auditArchiveRetention(opts, io);
       },
     );
 

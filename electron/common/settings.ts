@@ -4,6 +4,7 @@
  * an update carries new credentials separately from the config, to be encrypted by the platform's
  * secret store (Electron safeStorage) and written apart from settings.json.
  */
+import type { StoreFacts } from './store-facts.js';
 import { z } from 'zod';
 import { destinationSchema, stationConfigSchema, type StationConfig } from './config.js';
 
@@ -51,6 +52,8 @@ export interface SettingsView {
   farmPasswordStored?: boolean;
   /** Whether secrets can be stored encrypted here, and by what. */
   secretStorage: { available: boolean; backend: string };
+  /** Per destination: what its store proved (conditional writes, versions) when last probed — the claim protocol in use. */
+  stores?: Record<string, StoreFacts>;
 }
 
 export const destinationTestArgs = z.tuple([

@@ -94,7 +94,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
             `"${job.title}" has no package yet: the chunk map appears once it is verified`,
             'not-verified',
           );
-        const manifest = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
+        const { manifest } = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
         const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
         return chunkMapOf(manifest, {
           titleId: job.claim.titleId,

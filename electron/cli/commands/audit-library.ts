@@ -13,6 +13,7 @@ interface LibraryCliOptions {
   repair?: boolean;
   sample?: number;
   json?: boolean;
+  confirmDeletes?: boolean;
 }
 
 /**
@@ -47,6 +48,7 @@ export async function auditLibraryCli(opts: LibraryCliOptions, io: CliIo): Promi
     const result = await service.run({
       ...(opts.repair !== undefined ? { repair: opts.repair } : { repair: false }),
       ...(opts.sample !== undefined ? { sampleChunks: opts.sample } : {}),
+      ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
     });
     const { run } = result;
     for (const t of result.problems) {
