@@ -1,11 +1,12 @@
 /** Ladder profiles (resources/ladder-profiles.json): which rungs to make, at what bit rates. */
 import { z } from 'zod';
+import { strictObject } from './strict.js';
 
-export const ladderProfileSchema = z.strictObject({
+export const ladderProfileSchema = strictObject({
   description: z.string().default(''),
   rungs: z
     .array(
-      z.strictObject({
+      strictObject({
         height: z.number().int().min(90).max(4320),
         kbps: z.number().int().positive(),
         /** Only when the source is at least this tall (e.g. 2160p only from 2160p masters). */

@@ -90,6 +90,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
   const handlers = createHandlers({
     station: current,
     pickFiles: opts.pickFiles,
+    notices: () => settings.notices,
     settings: {
       view: () => settings.view(),
       async save(update) {
