@@ -7,10 +7,8 @@
  * can use) and with a wrong key (the picture does not decode).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFile, rm } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LocalKeyProvider, fileKeySeal } from '../../electron/engine/drm/local-keys';
 import { SpekeProvider } from '../../electron/engine/drm/speke';
@@ -18,7 +16,8 @@ import { makeCmafPackage } from '../helpers/cmaf';
 import { encryptPackage, type DrmPackage } from '../helpers/drm-package';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
-import { ROOT, launchChromium } from './browser-harness';
+import { launchChromium } from './browser-harness';
+import { startPlayerServer, type PlayerServer } from './player-server';
 
 declare global {
   interface Window {
@@ -35,45 +34,12 @@ declare global {
 }
 
 let dir: string;
-let server: Server;
+let server: PlayerServer | undefined;
 let base: string;
 let speke: SpekeServer;
 let context: BrowserContext;
 let page: Page;
-const pkgs: Record<'cbcs' | 'cenc' | 'rotated', DrmPackage> = {} as never;
-
-async function startServer(root: string): Promise<void> {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const send = (status: number, body: Buffer | string, type = 'application/octet-stream'): void => {
-      res.writeHead(status, { 'content-type': type, 'access-control-allow-origin': '*' });
-      res.end(body);
-    };
-    if (url.pathname === '/probe.html')
-      return send(
-        200,
-        '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>',
-        'text/html',
-      );
-    if (url.pathname === '/shaka.js')
-      return void readFile(join(ROOT, 'node_modules/shaka-player/dist/shaka-player.compiled.js')).then((b) =>
-        send(200, b, 'text/javascript'),
-      );
-    const file = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(root)) return send(403, 'no');
-    const type = file.endsWith('.m3u8')
-      ? 'application/vnd.apple.mpegurl'
-      : file.endsWith('.mpd')
-        ? 'application/dash+xml'
-        : 'video/mp4';
-    readFile(file).then(
-      (b) => send(200, b, type),
-      () => send(404, 'not found'),
-    );
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const pkgs: Record<'cbcs' | 'cenc' | 'rotated' | 'lead', DrmPackage> = {} as never;
 
 beforeAll(async () => {
   dir = await tempDir('ingest-drm-play-');
@@ -98,7 +64,15 @@ beforeAll(async () => {
     new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
     { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd', rotateEvery: 1 },
   );
-  await startServer(join(dir, 'pkg'));
+  // A clear lead of one segment (the operator's option): clear, then encrypted, in one track.
+  pkgs.lead = await encryptPackage(
+    clear,
+    join(dir, 'pkg', 'lead'),
+    new LocalKeyProvider(join(dir, 'keys'), fileKeySeal(join(dir, 'keys', 'station.key'))),
+    { scheme: 'cbcs', systems: ['widevine', 'playready', 'fairplay'], trackKeys: 'audio-sd-hd', clearLead: 1 },
+  );
+  server = await startPlayerServer(join(dir, 'pkg'), { '/shaka.js': 'shaka-player/dist/shaka-player.compiled.js' });
+  base = server.base;
   ({ context, page } = await launchChromium(join(dir, 'profile')));
   await page.goto(`${base}/probe.html`);
   await page.addScriptTag({ url: `${base}/shaka.js` });
@@ -107,7 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await speke?.close();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -151,14 +125,14 @@ function play(url: string, clearKeys: Record<string, string> | undefined, waitMs
 const keysOf = (p: DrmPackage): Record<string, string> => p.encryptor.clearKeysForPlayer();
 
 describe('Shaka Player plays the DRM package through ClearKey', () => {
-  for (const scheme of ['cbcs', 'cenc', 'rotated'] as const)
+  for (const scheme of ['cbcs', 'cenc', 'rotated', 'lead'] as const)
     for (const manifest of ['manifest.mpd', 'master.m3u8'])
       it(`${scheme} ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'}: plays with the keys`, async () => {
         if (scheme === 'rotated') expect(new Set(pkgs.rotated.plan.slots.map((s) => s.kid)).size).toBeGreaterThan(3);
         const r = await play(`${base}/${scheme}/${manifest}`, keysOf(pkgs[scheme]));
         expect(r.error).toBeUndefined();
         // Past the first segment: with rotation, the second segment's key came from its seig group.
-        expect(r.time).toBeGreaterThanOrEqual(scheme === 'rotated' ? 2.5 : 2);
+        expect(r.time).toBeGreaterThanOrEqual(scheme === 'rotated' || scheme === 'lead' ? 2.5 : 2);
         expect(r.width).toBeGreaterThan(0);
       });
 

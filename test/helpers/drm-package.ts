@@ -4,7 +4,7 @@
  * key provider, with HLS playlists and a DASH manifest whose key signalling comes from
  * drm/signalling.ts (the playlist writers' own wiring is the next step; these are minimal writers).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fetchKeys, type KeyProvider } from '../../electron/engine/drm/key-provider';
@@ -130,4 +130,18 @@ async function writeDash(p: DrmPackage): Promise<void> {
     '',
   ];
   await writeFile(join(p.dir, 'manifest.mpd'), mpd.join('\n'));
+}
+
+/** Files under `root` holding any of the keys — raw, hex or base64 (what "no key bytes" means). */
+export async function keyBytesIn(root: string, keys: Buffer[]): Promise<string[]> {
+  const hits: string[] = [];
+  for (const name of await readdir(root, { recursive: true })) {
+    const path = join(root, name);
+    if (!(await stat(path)).isFile()) continue;
+    const bytes = await readFile(path);
+    for (const k of keys)
+      for (const enc of [k, Buffer.from(k.toString('hex')), Buffer.from(k.toString('base64'))])
+        if (bytes.includes(enc)) hits.push(name);
+  }
+  return hits;
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cbcsIv,
   cencChunkIv,
+  clearFragment,
   decryptFragment,
   encryptFragment,
   protectInit,
@@ -235,6 +236,40 @@ describe('CENC encryptor for the streamed pipeline', () => {
         new RegExp(`no key for key ID ${later.kid}`),
       );
     }
+  });
+
+  it("clear lead: a chunk left clear points at the init's clear sample entry; ffmpeg decodes it; decrypt points it back", async () => {
+    const r = video();
+    const init = await readFile(r.init);
+    const c = crypto(r, 'cbcs');
+    const clear = await readFile(r.segments[0]!);
+    const lead = clearFragment(clear);
+    expect(segmentLayout(lead).trafChildren.map((b) => b.type)).not.toContain('senc');
+    expect(segmentInfo(lead).samples).toEqual(segmentInfo(clear).samples);
+    const pinit = protectInit(init, c, [], true);
+    expect(initLayout(pinit).entries.map((e) => e.type)).toEqual(['encv', 'avc1']);
+    expect(unprotectInit(pinit).equals(init)).toBe(true);
+    // Decrypted, it decodes behind the clear init like the original (frames compared below).
+    const back = decryptFragment(lead, pinit, c.key);
+    const file = join(dir, 'lead.mp4');
+    await writeFile(file, Buffer.concat([pinit, lead]));
+    const { stdout, stderr } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-decryption_key', c.key.toString('hex'), '-i', file, '-f', 'framemd5', '-'],
+      {
+        maxBuffer: 1 << 24,
+      },
+    );
+    const clearFile = join(dir, 'lead-clear.mp4');
+    await writeFile(clearFile, Buffer.concat([init, clear]));
+    const want = await run('ffmpeg', ['-v', 'error', '-i', clearFile, '-f', 'framemd5', '-'], { maxBuffer: 1 << 24 });
+    expect(stderr).toBe('');
+    const frames = (t: string) => t.split('\n').filter((x) => x && !x.startsWith('#'));
+    expect(frames(stdout)).toEqual(frames(want.stdout));
+    const backFile = join(dir, 'lead-back.mp4');
+    await writeFile(backFile, Buffer.concat([init, back]));
+    const again = await run('ffmpeg', ['-v', 'error', '-i', backFile, '-f', 'framemd5', '-'], { maxBuffer: 1 << 24 });
+    expect(frames(again.stdout)).toEqual(frames(want.stdout));
   });
 
   it('a damaged H.264 sample is refused with a sentence, not encrypted wrongly', async () => {

@@ -6,26 +6,30 @@
  * written but the sealed store, the same keys on resume, a seal that refuses a swapped entry).
  */
 import { execFile } from 'node:child_process';
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpixExport, cpixRequest, parseCpix } from '../../electron/engine/drm/cpix';
 import { CpixFileProvider } from '../../electron/engine/drm/cpix-file';
 import { fetchKeys } from '../../electron/engine/drm/key-provider';
-import { DrmError, planKeys, slotFor, type DrmOptions, type KeyPlan } from '../../electron/engine/drm/keys';
+import {
+  DrmError,
+  planKeys,
+  slotFor,
+  DRM_DEFAULTS,
+  type DrmOptions,
+  type KeyPlan,
+} from '../../electron/engine/drm/keys';
 import { LocalKeyProvider, fileKeySeal, secretBoxSeal } from '../../electron/engine/drm/local-keys';
 import { SpekeProvider } from '../../electron/engine/drm/speke';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
+import { keyBytesIn } from '../helpers/drm-package';
 import { testSecretBox } from '../helpers/test-secret-box';
 
 const run = promisify(execFile);
-const OPTIONS: DrmOptions = {
-  scheme: 'cbcs',
-  systems: ['widevine', 'playready', 'fairplay'],
-  trackKeys: 'audio-sd-hd',
-};
+const OPTIONS: DrmOptions = DRM_DEFAULTS;
 
 let dir: string;
 let speke: SpekeServer;
@@ -45,20 +49,6 @@ async function failure(p: Promise<unknown>, secrets: Buffer[] = []): Promise<Drm
   for (const s of [...secrets, Buffer.from(speke.apiKey)])
     for (const enc of [s.toString('hex'), s.toString('base64'), s.toString('latin1')]) expect(text).not.toContain(enc);
   return err as DrmError;
-}
-
-/** Every key in any encoding, in any file under `root` but the ones allowed. */
-async function keyBytesIn(root: string, keys: Buffer[], allowed: (name: string) => boolean): Promise<string[]> {
-  const hits: string[] = [];
-  for (const name of await readdir(root, { recursive: true })) {
-    const path = join(root, name);
-    if (!(await stat(path)).isFile() || allowed(name)) continue;
-    const bytes = await readFile(path);
-    for (const k of keys)
-      for (const enc of [k, Buffer.from(k.toString('hex')), Buffer.from(k.toString('base64'))])
-        if (bytes.includes(enc)) hits.push(name);
-  }
-  return hits;
 }
 
 beforeAll(async () => {
@@ -231,7 +221,7 @@ describe('local keys', () => {
     const keys = [...first.keys.keys.values()].map((k) => k.key);
     const exported = await p.exportCpix(plan, first.keys, []);
     expect(parseCpix(await readFile(exported, 'utf8')).keys.every((k) => !k.key && !k.encrypted)).toBe(true);
-    expect(await keyBytesIn(keysDir, keys, () => false)).toEqual([]);
+    expect(await keyBytesIn(keysDir, keys)).toEqual([]);
     // The sealed store really holds them: opened with the station key, each entry is its key.
     const store = JSON.parse(await readFile(p.fileFor(plan.contentId), 'utf8')) as {
       keys: Array<{ kid: string; sealed: string }>;

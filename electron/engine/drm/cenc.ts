@@ -112,6 +112,18 @@ function constantIvOf(c: TrackCrypto): Buffer {
   return c.constantIv;
 }
 
+/** The bytes with the given boxes cut out (the sizes of their ancestors are the caller's to fix). */
+function withoutBoxes(src: Buffer, boxes: BoxSpan[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const b of [...boxes].sort((x, y) => x.start - y.start)) {
+    parts.push(src.subarray(at, b.start));
+    at = b.start + b.size;
+  }
+  parts.push(src.subarray(at));
+  return Buffer.concat(parts);
+}
+
 /** Add `delta` to the 32-bit size field of each box (a 64-bit size is refused: CMAF headers never need one). */
 function grow(out: Buffer, boxes: BoxSpan[], delta: number): void {
   for (const b of boxes) {
@@ -125,7 +137,7 @@ function grow(out: Buffer, boxes: BoxSpan[], delta: number): void {
  * pssh boxes go at the end of moov. Deterministic: the same clear init, key ID, IV and pssh give
  * the same bytes.
  */
-export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = []): Buffer {
+export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = [], clearLead = false): Buffer {
   const l = initLayout(init);
   if (l.protection) throw new DrmError('the init segment is already protected', 'drm-box');
   const setup = trackSetup(init);
@@ -134,17 +146,23 @@ export function protectInit(init: Uint8Array, c: TrackCrypto, pssh: Buffer[] = [
   const moov = l.ancestors[0]!;
   const moovEnd = moov.start + moov.size;
   const src = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
+  // With a clear lead, the clear entry follows the protected one: clear fragments point at it (index 2).
+  const clearEntry = clearLead ? src.subarray(l.entry.start, entryEnd) : Buffer.alloc(0);
   const psshAll = Buffer.concat(pssh);
   const out = Buffer.concat([
     src.subarray(0, entryEnd),
     sinf,
+    clearEntry,
     src.subarray(entryEnd, moovEnd),
     psshAll,
     src.subarray(moovEnd),
   ]);
-  // Sizes: everything from stsd down grows by the sinf; moov also by the pssh boxes.
-  grow(out, [...l.ancestors.slice(1), l.entry], sinf.length);
-  grow(out, [moov], sinf.length + psshAll.length);
+  // Sizes: the entry grows by the sinf; stsd and up also by the clear entry; moov also by the pssh boxes.
+  grow(out, [l.entry], sinf.length);
+  grow(out, l.ancestors.slice(1), sinf.length + clearEntry.length);
+  grow(out, [moov], sinf.length + clearEntry.length + psshAll.length);
+  if (clearLead)
+    out.writeUInt32BE(out.readUInt32BE(l.ancestors.at(-1)!.start + 12) + 1, l.ancestors.at(-1)!.start + 12);
   out.write(setup.kind === 'video' ? 'encv' : 'enca', l.entry.start + 4, 'latin1');
   return out;
 }
@@ -154,20 +172,15 @@ export function unprotectInit(init: Uint8Array): Buffer {
   const l = initLayout(init);
   const sinf = l.entryChildren.find((b) => b.type === 'sinf');
   if (!l.protection || !sinf) return Buffer.from(init);
-  const src = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
-  const cut = [sinf, ...l.pssh].sort((a, b) => a.start - b.start);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(src.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(src.subarray(at));
-  const out = Buffer.concat(parts);
+  const extra = l.entries.slice(1);
+  const out = withoutBoxes(Buffer.from(init.buffer, init.byteOffset, init.byteLength), [sinf, ...extra, ...l.pssh]);
   const psshBytes = l.pssh.reduce((n, b) => n + b.size, 0);
+  const extraBytes = extra.reduce((n, b) => n + b.size, 0);
+  if (extra.length) out.writeUInt32BE(1, l.ancestors.at(-1)!.start + 12);
   // Every box before the cuts keeps its position: shrink the chain, then the moov by the pssh too.
-  grow(out, [...l.ancestors.slice(1), l.entry], -sinf.size);
-  grow(out, [l.ancestors[0]!], -sinf.size - psshBytes);
+  grow(out, [l.entry], -sinf.size);
+  grow(out, l.ancestors.slice(1), -sinf.size - extraBytes);
+  grow(out, [l.ancestors[0]!], -sinf.size - extraBytes - psshBytes);
   out.write(l.format, l.entry.start + 4, 'latin1');
   return out;
 }
@@ -358,6 +371,35 @@ export function encryptFragment(
 
 const subsFlag = (subsamples: boolean): number => (subsamples ? 2 : 0);
 
+/**
+ * A clear-lead fragment of a protected track: its samples stay clear and its tfhd points at the
+ * init's clear sample entry (index 2, written by protectInit with `clearLead`), as shaka-packager
+ * does — the form every player and ffmpeg read.
+ */
+export function clearFragment(segment: Uint8Array): Buffer {
+  return withDescriptionIndex(Buffer.from(segment), 2);
+}
+
+/** The tfhd's sample_description_index set (the field added when the tfhd had none). */
+function withDescriptionIndex(seg: Buffer, index: number): Buffer {
+  const l = segmentLayout(seg);
+  const tfhd = l.trafChildren.find((b) => b.type === 'tfhd')!;
+  const flags = seg.readUInt32BE(tfhd.start + 8) & 0xffffff;
+  // tfhd: header, version/flags, track_ID, [base_data_offset (8) if 0x1], [sample_description_index if 0x2].
+  const at = tfhd.start + 16 + (flags & 1 ? 8 : 0);
+  if (flags & 2) {
+    seg.writeUInt32BE(index, at);
+    return seg;
+  }
+  const out = Buffer.concat([seg.subarray(0, at), u32(index), seg.subarray(at)]);
+  out.writeUInt32BE((seg.readUInt32BE(tfhd.start + 8) | 2) >>> 0, tfhd.start + 8);
+  grow(out, [l.moof, l.traf, tfhd], 4);
+  // Everything after the tfhd moved by 4: the trun data-offset fields too (they follow it in the traf).
+  for (const pos of l.dataOffsetAt) out.writeInt32BE(out.readInt32BE(pos + 4) + 4, pos + 4);
+  for (const pos of l.sidxSizeAt) out.writeUInt32BE(out.readUInt32BE(pos) + 4, pos);
+  return out;
+}
+
 /** saiz + saio + senc at the end of the traf; sizes and offsets that follow moved by what was added. */
 function appendToTraf(
   out: Buffer,
@@ -387,7 +429,11 @@ function appendToTraf(
     info = Buffer.concat([saiz, saio]);
   }
   // Sample groups after senc: the saio offset above stays right.
-  const added = Buffer.concat([info, senc, groups]);
+  return insertIntoTraf(out, l, Buffer.concat([info, senc, groups]));
+}
+
+/** Boxes added at the end of the traf; the moof/traf sizes, trun data offsets and sidx size move with them. */
+function insertIntoTraf(out: Buffer, l: ReturnType<typeof segmentLayout>, added: Buffer): Buffer {
   const at = l.traf.start + l.traf.size;
   const result = Buffer.concat([out.subarray(0, at), added, out.subarray(at)]);
   grow(result, [l.moof, l.traf], added.length);
@@ -438,8 +484,10 @@ export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, 
   const seg = Buffer.from(segment);
   const l = segmentLayout(seg);
   const senc = l.trafChildren.find((b) => b.type === 'senc');
-  if (!senc) throw new DrmError('an encrypted segment has no senc box', 'drm-box');
+  // A clear-lead fragment: nothing to decrypt; pointed back at the (clear init's only) first entry.
+  if (!senc && il.entries.length > 1) return withDescriptionIndex(seg, 1);
   const group = readSeig(seg, l.trafChildren);
+  if (!senc) throw new DrmError('an encrypted segment has no senc box', 'drm-box');
   const ivSize = group?.ivSize ?? pr.ivSize;
   const constantIv = group?.constantIv ?? pr.constantIv;
   const kid = group?.kid ?? kidString(pr.kid);
@@ -459,32 +507,30 @@ export function decryptFragment(segment: Uint8Array, protectedInit: Uint8Array, 
   return removeFromTraf(seg, l, new Set(['senc', 'saiz', 'saio', ...(group ? ['sgpd', 'sbgp'] : [])]));
 }
 
-/** A fragment's 'seig' sample group entry (key rotation), if it has one. */
-function readSeig(seg: Buffer, children: BoxSpan[]): { kid: string; ivSize: number; constantIv?: Buffer } | undefined {
+/** A fragment's 'seig' sample group entry (key rotation, clear lead), if it has one. */
+function readSeig(
+  seg: Buffer,
+  children: BoxSpan[],
+): { kid: string; isProtected: boolean; ivSize: number; constantIv?: Buffer } | undefined {
   const sgpd = children.find((b) => b.type === 'sgpd' && seg.toString('latin1', b.start + 12, b.start + 16) === 'seig');
   if (!sgpd) return undefined;
   // FullBox v1: grouping_type, default_length, entry_count, then the entry.
   const e = sgpd.start + 12 + 4 + 4 + 4;
   const ivSize = seg[e + 3]!;
   const kid = kidString(seg.subarray(e + 4, e + 20));
+  const isProtected = seg[e + 2] === 1;
   return {
     kid,
+    isProtected,
     ivSize,
-    ...(ivSize === 0 ? { constantIv: Buffer.from(seg.subarray(e + 21, e + 21 + seg[e + 20]!)) } : {}),
+    ...(isProtected && ivSize === 0 ? { constantIv: Buffer.from(seg.subarray(e + 21, e + 21 + seg[e + 20]!)) } : {}),
   };
 }
 
 function removeFromTraf(seg: Buffer, l: ReturnType<typeof segmentLayout>, types: Set<string>): Buffer {
   const cut = l.trafChildren.filter((b) => types.has(b.type));
   const removed = cut.reduce((n, b) => n + b.size, 0);
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (const b of cut) {
-    parts.push(seg.subarray(at, b.start));
-    at = b.start + b.size;
-  }
-  parts.push(seg.subarray(at));
-  const out = Buffer.concat(parts);
+  const out = withoutBoxes(seg, cut);
   grow(out, [l.moof, l.traf], -removed);
   // Boxes before the traf end did not move unless they followed a removed one: read the layout again.
   const again = segmentLayout(out);

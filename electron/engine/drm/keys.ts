@@ -64,6 +64,13 @@ export interface DrmOptions {
   clearLead?: number;
 }
 
+/** The defaults when the config's drm section leaves them out: cbcs, all three systems, audio/SD/HD keys. */
+export const DRM_DEFAULTS: DrmOptions = {
+  scheme: 'cbcs',
+  systems: [...DRM_SYSTEMS],
+  trackKeys: 'audio-sd-hd',
+};
+
 /** What a job keeps of its keys: the slots and, once fetched, each key's check value. Never the keys. */
 export interface KeyPlan {
   options: DrmOptions;

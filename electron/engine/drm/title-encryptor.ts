@@ -13,6 +13,7 @@
 import {
   cbcsIv,
   cencChunkIv,
+  clearFragment,
   decryptFragment,
   encryptFragment,
   protectInit,
@@ -36,7 +37,8 @@ export interface RenditionInfo {
 
 export interface EncryptedChunk {
   bytes: Buffer;
-  kid: string;
+  /** Absent for a clear-lead chunk. */
+  kid?: string;
   /** cenc: the chunk's 8-byte IV, hex (for the journal and manifest); cbcs: absent (the track's constant IV). */
   iv?: string;
 }
@@ -95,10 +97,13 @@ export class TitleEncryptor {
 
   /** The rendition's init segment, protected (the same bytes every time); its tenc names period 0's key. */
   init(r: RenditionInfo, clearInit: Uint8Array): Buffer {
-    return protectInit(clearInit, this.crypto(r), Object.values(this.pssh(r)));
+    return protectInit(clearInit, this.crypto(r), Object.values(this.pssh(r)), (this.plan.options.clearLead ?? 0) > 0);
   }
 
-  /** One chunk encrypted; `clearSha256` is the clear chunk's hash verify already computed. */
+  /**
+   * One chunk encrypted; `clearSha256` is the clear chunk's hash verify already computed. The first
+   * `clearLead` chunks (0 unless the operator set it) stay clear, marked so in the fragment.
+   */
   chunk(
     r: RenditionInfo,
     clearInit: Uint8Array,
@@ -106,6 +111,7 @@ export class TitleEncryptor {
     clear: Uint8Array,
     clearSha256: string,
   ): EncryptedChunk {
+    if (index < (this.plan.options.clearLead ?? 0)) return { bytes: clearFragment(clear) };
     const c = this.crypto(r, index);
     const iv = c.scheme === 'cenc' ? cencChunkIv(c.key, r.name, index, clearSha256) : undefined;
     // A later key period's chunk names its key in a seig sample group (the init names period 0's).

@@ -182,6 +182,8 @@ export interface InitLayout {
   /** moov, trak, mdia, minf, stbl, stsd — each contains the next; the sample entry is in the last. */
   ancestors: BoxSpan[];
   entry: BoxSpan;
+  /** Every sample entry of the stsd (a protected track with a clear lead has a clear one after the first). */
+  entries: BoxSpan[];
   /** The codec's four-character code ('avc1', 'mp4a'; for a protected entry, the original's from frma). */
   format: string;
   /** AVC: NAL length size and the parameter sets from avcC. */
@@ -237,6 +239,7 @@ export function initLayout(bytes: Uint8Array): InitLayout {
   return {
     ancestors: [span({ ...moov, type: 'moov' }), ...chain.map((b) => span(b))],
     entry: span(entry),
+    entries: (trak.mdia.minf.stbl.stsd.entries as Array<{ type: string; start: number; size: number }>).map(span),
     format: frma ?? entry.type,
     ...(avcC
       ? {
