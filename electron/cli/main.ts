@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { StationError, errorMessage } from '../engine/util/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
-import { printable } from '../common/printable.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type RawIo } from './io.js';
+import { printable, printableName } from '../common/printable.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /**
@@ -34,12 +34,17 @@ import { farmCommand, submit, worker } from './commands/farm.js';
 
 export type { CliIo } from './io.js';
 
-export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
-  // Everything the CLI prints passes through printable(): supplier file names never reach the terminal raw.
+export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
+  // Everything the CLI prints passes through printable(): supplier file names never reach the
+  // terminal raw. A line is one line: a newline inside it (a file name holding one) is shown as
+  // \u000a, so no name can forge a line of the output. Only the CLI's own multi-line texts (JSON,
+  // help) keep their line breaks.
   const io: CliIo = {
     cwd: rawIo.cwd,
-    stdout: (t) => rawIo.stdout(printable(t)),
-    stderr: (t) => rawIo.stderr(printable(t)),
+    ...(rawIo.stdin ? { stdin: rawIo.stdin } : {}),
+    stdout: (t) => rawIo.stdout(printableName(t)),
+    stderr: (t) => rawIo.stderr(printableName(t)),
+    json: (value) => rawIo.stdout(printable(JSON.stringify(value, null, 2))),
   };
   let exitCode = EXIT_OK;
   const program = new Command()
@@ -47,7 +52,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .description('Probe, transcode, verify and upload source masters as HLS packages.')
     .version(versionText(), '-V, --version', 'print the version and the Node it runs on')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => rawIo.stdout(printable(s.trimEnd())),
+      writeErr: (s) => rawIo.stderr(printable(s.trimEnd())),
+    })
     .showHelpAfterError();
 
   program
@@ -210,6 +218,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       collect,
     )
     .option(
+      '--allow <folder>',
+      'the only folders this worker reads masters from (repeatable; default: the --path-map targets); a master elsewhere, or a link pointing out of them, is left for another worker',
+      collect,
+    )
+    .option(
       '--lock-seconds <s>',
       "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)",
       Number,
@@ -226,6 +239,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         name?: string;
         titles?: number;
         pathMap?: string[];
+        allow?: string[];
         lockSeconds?: number;
         stallSeconds?: number;
       }) => {

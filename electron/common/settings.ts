@@ -7,8 +7,9 @@
 import type { StoreFacts } from './store-facts.js';
 import { z } from 'zod';
 import { destinationSchema, stationConfigSchema, type StationConfig } from './config.js';
+import { strictObject } from './strict.js';
 
-export const credentialsSchema = z.strictObject({
+export const credentialsSchema = strictObject({
   accessKeyId: z.string().trim().min(1).max(256),
   secretAccessKey: z.string().min(1).max(1024),
 });
@@ -16,25 +17,23 @@ export type Credentials = z.infer<typeof credentialsSchema>;
 
 const destinationName = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'not a destination name');
 
-export const settingsUpdateSchema = z
-  .strictObject({
-    config: stationConfigSchema,
-    /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
-    credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
-    /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
-    farmPassword: z.string().min(1).max(1024).nullable().optional(),
-  })
-  .superRefine((u, ctx) => {
-    for (const [name, d] of Object.entries(u.config.destinations)) {
-      if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['config', 'destinations', name],
-          message: 'credentials go in "credentials", never in the config',
-        });
-      }
+export const settingsUpdateSchema = strictObject({
+  config: stationConfigSchema,
+  /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
+  credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
+  /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
+  farmPassword: z.string().min(1).max(1024).nullable().optional(),
+}).superRefine((u, ctx) => {
+  for (const [name, d] of Object.entries(u.config.destinations)) {
+    if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config', 'destinations', name],
+        message: 'credentials go in "credentials", never in the config',
+      });
     }
-  });
+  }
+});
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
 
 export interface StoredCredential {

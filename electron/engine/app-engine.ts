@@ -103,6 +103,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
   const handlers = createHandlers({
     station: current,
     pickFiles: opts.pickFiles,
+    notices: () => settings.notices,
     settings: {
       view: async () => withStoreFacts(await settings.view()),
       async save(update) {

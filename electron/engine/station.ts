@@ -273,7 +273,13 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
   const queue = await JobQueue.open(
-    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), jobRecordSchema, opts.warn),
+    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), {
+      schema: jobRecordSchema,
+      ...(opts.warn ? { onRepair: opts.warn } : {}),
+      lock: {
+        what: opts.jobStoreFile ? `job list of worker ${opts.stationName ?? hostname()}` : `work folder ${workDir}`,
+      },
+    }),
     runners,
     {
       ...(opts.eligible ? { eligible: opts.eligible } : {}),

@@ -151,7 +151,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
     }
     archive.close();
   }
-  if (opts.json) io.stdout(JSON.stringify({ ok: clean, audits: all }, null, 2));
+  if (opts.json) io.json({ ok: clean, audits: all });
   return clean ? EXIT_OK : EXIT_FAILED;
 }
 
