@@ -5,12 +5,12 @@
  */
 import type { StageRunner } from './queue/job-queue.js';
 import type { PipelineContext } from './stages/context.js';
-import { probeStage } from './stages/probe.js';
-import { planStage } from './stages/plan.js';
+import { probeStage } from './probe/probe-master.js';
+import { planStage } from './plan/plan.js';
 import { claimStage } from './stages/claim.js';
 import { transcodeStage } from './stages/transcode.js';
 import { verifyStage } from './stages/verify.js';
-import { uploadArchiveStage, uploadOriginStage } from './stages/upload.js';
+import { uploadArchiveStage, uploadOriginStage } from './delivery/deliver.js';
 import { auditStage } from './stages/audit.js';
 import { reportStage } from './stages/report.js';
 

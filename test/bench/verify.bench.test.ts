@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { probeMaster } from '../../electron/engine/stages/probe';
+import { probeMaster } from '../../electron/engine/probe/probe-master';
 import { verifyPackage } from '../../electron/engine/stages/verify';
 import { listPackageFiles } from '../../electron/engine/verify/playlists';
 import { makeMaster } from '../helpers/masters';

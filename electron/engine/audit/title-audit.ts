@@ -29,7 +29,7 @@ import { contentTypeFor, joinKey } from '../destinations/destination.js';
 import { FileSource } from '../transfer/byte-source.js';
 import { StationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
-import { archiveKeys, packageTar, uploadPackage } from '../stages/upload.js';
+import { archiveKeys, packageTar, uploadPackage } from '../delivery/deliver.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
 import type { KeyStore } from '../package/encryption.js';
 import { sweepRetired, updateClaim, type ReadClaim } from '../title/claim.js';

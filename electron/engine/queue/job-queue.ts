@@ -20,7 +20,7 @@ import {
 } from '../../common/jobs.js';
 import type { TransferStats } from '../../common/throughput.js';
 import type { UploadedObject } from '../../common/report.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import {
   CancelledError,
   PauseError,

@@ -11,7 +11,7 @@ import type { Destination } from '../destinations/destination.js';
 import type { ToolPaths } from '../ffmpeg/locate.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
-import type { EncoderChoice } from './plan.js';
+import type { EncoderChoice } from '../plan/plan.js';
 import type { ChunkJournals } from '../package/chunk-journal.js';
 import type { KeyStore } from '../package/encryption.js';
 import { makeOwnedDir } from '../util/owned-folder.js';

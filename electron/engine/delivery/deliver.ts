@@ -26,7 +26,7 @@ import { TarSource } from '../transfer/tar-source.js';
 import { commitAt, sweepRetired } from '../title/claim.js';
 import { entryPointsFromPackage } from '../title/entry-points.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
-import { alreadyDelivered, journalOf, need, titleDestinations, type PipelineContext } from './context.js';
+import { alreadyDelivered, journalOf, need, titleDestinations, type PipelineContext } from '../stages/context.js';
 import type { VerifiedChunk } from '../package/chunk-journal.js';
 import { linkedAbort } from '../util/errors.js';
 

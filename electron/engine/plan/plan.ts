@@ -21,7 +21,7 @@ import type { LadderProfile } from '../../common/profile.js';
 import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
-import { need, type PipelineContext } from './context.js';
+import { need, type PipelineContext } from '../stages/context.js';
 
 export interface Rung {
   name: string;

@@ -11,18 +11,18 @@ import type { MediaInfo } from '../../common/media.js';
 import type { DeliverySpec, SpecFinding, SpecResult } from '../../common/spec.js';
 import { StationError } from '../util/errors.js';
 import { summariseStderr } from '../ffmpeg/run-ffmpeg.js';
-import { toMediaInfo, type FfprobeOutput } from '../probe/media-info.js';
-import { scanMaster } from '../probe/decode-scan.js';
-import { checkSpec } from '../probe/spec-check.js';
-import { checkCaptions, type NamedCaption } from '../probe/caption-check.js';
+import { toMediaInfo, type FfprobeOutput } from './media-info.js';
+import { scanMaster } from './decode-scan.js';
+import { checkSpec } from './spec-check.js';
+import { checkCaptions, type NamedCaption } from './caption-check.js';
 import { demuxerRefused, masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { localPathProblem } from '../../common/paths.js';
 import { fileKind } from '../util/regular-file.js';
 import type { StageRunner } from '../queue/job-queue.js';
-import type { PipelineContext } from './context.js';
+import type { PipelineContext } from '../stages/context.js';
 import { childOptions } from '../ffmpeg/child.js';
 
-export { toMediaInfo, parseRational } from '../probe/media-info.js';
+export { toMediaInfo, parseRational } from './media-info.js';
 
 export interface ProbeOptions {
   ffprobePath: string;
