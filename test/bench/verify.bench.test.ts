@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { probeMaster } from '../../electron/engine/probe/probe-master';
-import { verifyPackage } from '../../electron/engine/stages/verify';
+import { verifyPackage } from '../../electron/engine/verify/verify-package';
 import { listPackageFiles } from '../../electron/engine/verify/playlists';
 import { makeMaster } from '../helpers/masters';
 import { packageOnly, tempDir } from '../helpers/station';

@@ -5,7 +5,7 @@ import type { MediaInfo } from '../../electron/common/media';
 import { NVENC_SESSION_CAP, applyNvencCap, planTranscode, type Rung } from '../../electron/engine/plan/plan';
 import { buildVideoArgs, videoGaps } from '../../electron/engine/package/video-encoder';
 import { buildAudioArgs } from '../../electron/engine/package/audio-encoder';
-import { toMediaInfo } from '../../electron/engine/probe/probe-master';
+import { toMediaInfo } from '../../electron/engine/probe/media-info';
 import { ladderProfilesSchema } from '../../electron/common/profile';
 import profiles from '../../resources/ladder-profiles.json';
 import { checkSpec } from '../../electron/engine/probe/spec-check';

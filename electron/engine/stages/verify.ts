@@ -44,8 +44,6 @@ import type { TranscodePlan } from '../plan/plan.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
 
-export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
-
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
 export function manifestInfo(
   title: string,
