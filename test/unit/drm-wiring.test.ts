@@ -13,7 +13,7 @@ import { drmSchema, stationConfigSchema } from '../../electron/common/config';
 import type { MediaInfo } from '../../electron/common/media';
 import { fileKeySeal } from '../../electron/engine/drm/local-keys';
 import { FARM_LOCAL_KEYS, StationDrm } from '../../electron/engine/drm/station-drm';
-import { planTranscode } from '../../electron/engine/stages/plan';
+import { planTranscode } from '../../electron/engine/plan/plan';
 import { PREVIEW } from '../helpers/station';
 
 let dir: string;

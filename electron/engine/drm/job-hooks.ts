@@ -6,7 +6,7 @@
 import { slugTitle } from '../../common/title.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import type { ChunkJournal } from '../package/chunk-journal.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import { PackageDrm } from './package-drm.js';
 import type { StationDrm, TitleRef } from './station-drm.js';
 import { DrmError } from './keys.js';

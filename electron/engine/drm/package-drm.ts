@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { ManifestFile } from '../../common/manifest.js';
 import type { ChunkJournal } from '../package/chunk-journal.js';
 import { writeWhole } from '../package/package-files.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { unprotectInit } from './cenc.js';
 import { DrmError, periodOf } from './keys.js';

@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASH_MANIFEST } from '../../common/manifest.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal } from './chunk-journal.js';
 import { rates, renditionFiles, type DrmSignalling, type RenditionFiles } from './playlists.js';
 import { audioDir } from './audio-encoder.js';
