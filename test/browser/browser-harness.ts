@@ -125,3 +125,32 @@ export async function axeViolations(p: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
 }
+
+/** The sizes the operator's window is judged at: a laptop and a desktop screen. */
+export const SCREENS = [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+] as const;
+
+/**
+ * The page as it is, at every screen size in light and dark: axe-core finds no serious or critical
+ * violation in any, and each is photographed (`<name>-<w>x<h>-<scheme>.png`). Returns the paths.
+ */
+export async function shotsAtEverySize(p: Page, name: string, settle?: () => Promise<void>): Promise<string[]> {
+  const paths: string[] = [];
+  const before = p.viewportSize();
+  for (const size of SCREENS) {
+    await p.setViewportSize(size);
+    for (const scheme of ['light', 'dark'] as const) {
+      await p.emulateMedia({ colorScheme: scheme });
+      await settle?.();
+      const violations = await axeViolations(p);
+      if (violations.length)
+        throw new Error(`${name} at ${size.width}×${size.height} ${scheme}: ${violations.join('; ')}`);
+      paths.push(await screenshot(p, `${name}-${size.width}x${size.height}-${scheme}.png`));
+    }
+  }
+  await p.emulateMedia({ colorScheme: 'light' });
+  if (before) await p.setViewportSize(before);
+  return paths;
+}

@@ -9,7 +9,7 @@
  * credentials unless new ones are typed, and credentials whose binding no longer matches the
  * config (settings.json edited by hand) are not handed to the station.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   credentialBinding,
@@ -128,9 +128,18 @@ export class SettingsStore {
     return {
       config,
       credentials,
+      saved: await this.saved(),
       ...(farmStored ? { farmPasswordStored: true } : {}),
       secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() },
     };
+  }
+
+  /** Settings were saved once (settings.json exists): the operator has chosen the origin. A first run has not. */
+  async saved(): Promise<boolean> {
+    return stat(this.settingsFile).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
