@@ -9,7 +9,7 @@ const node = rule(`^(node:.*|(${builtins.join('|')})(\\/.*)?)$`, 'Node built-ins
 const electron = rule('^electron(\\/.*)?$', 'Only electron/main and electron/preload may import electron.');
 const react = rule('^react(-dom)?(\\/.*)?$', 'React belongs to renderer/ only.');
 const engineDeps = rule(
-  '^(@aws-sdk\\/.*|fluent-ffmpeg|ffprobe-static|hls-parser|p-limit|bullmq|ioredis)$',
+  '^(@aws-sdk\\/.*|fluent-ffmpeg|ffprobe-static|hls-parser|p-limit|bullmq|ioredis|fast-xml-parser)$',
   'Engine-only dependency.',
 );
 // Project folders, matched in relative imports ("../engine/x", "../../electron/engine/x").

@@ -214,6 +214,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)",
       Number,
     )
+    .option(
+      '--stall-seconds <s>',
+      'a title that shows no sign of progress for this long is stopped and failed with the stage that stalled (default 1800)',
+      Number,
+    )
     .action(
       async (opts: {
         queue?: string;
@@ -222,6 +227,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         titles?: number;
         pathMap?: string[];
         lockSeconds?: number;
+        stallSeconds?: number;
       }) => {
         exitCode = await worker(opts, io);
       },

@@ -29,6 +29,11 @@ function bareUrlProblem(raw: string, noun: string, credentialsHint: string): str
   return undefined;
 }
 
+/** Why a key provider's URL (SPEKE) is refused (see bareUrlProblem). */
+export function keyProviderUrlProblem(raw: string): string | undefined {
+  return bareUrlProblem(raw, 'a key provider URL', "put the provider's credentials in its headers, never in the URL");
+}
+
 /** Why an S3 endpoint URL is refused (see bareUrlProblem). */
 export function endpointProblem(raw: string): string | undefined {
   return bareUrlProblem(raw, 'an endpoint', 'put credentials in the credentials fields, never in the endpoint');
@@ -125,6 +130,26 @@ export const s3DestinationSchema = z.object({
    * it, so a CDN that serves a stale or missing chunk is caught even when the bucket looks right.
    */
   publicBaseUrl: publicUrlSchema.optional(),
+  /**
+   * On a versioned bucket a removal (a retired version, a cancelled delivery, an unexpected object
+   * a repair clears) leaves a delete marker and the older versions stay, billed. "lifecycle"
+   * (default): leave them to the bucket's lifecycle rules (e.g. expire noncurrent versions after N
+   * days); "delete-own": also delete the versions this station wrote itself (recorded as it wrote
+   * them) — never a version it did not write. Needs s3:ListBucketVersions and s3:DeleteObjectVersion.
+   */
+  noncurrentVersions: z.enum(['lifecycle', 'delete-own']).optional(),
+  /**
+   * Object Lock for the archive: every object written (master, package tar, claims) carries this
+   * retention — COMPLIANCE: nobody, not even the bucket's owner, can delete or shorten it before
+   * it ends; GOVERNANCE: only a key with s3:BypassGovernanceRetention can. The bucket must have
+   * Object Lock enabled (Test connection says). `audit --dest archive --extend-retention` extends it.
+   */
+  objectLock: z
+    .strictObject({
+      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+      days: z.number().int().min(1).max(36_500),
+    })
+    .optional(),
 });
 
 /** Why a viewers' base URL (or the alert webhook) is refused: the same rules as an endpoint. */

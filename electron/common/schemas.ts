@@ -10,6 +10,7 @@ import { localPathProblem } from './paths.js';
 import { titleIdSchema } from './title.js';
 import { BATCH_ACTIONS } from './jobs.js';
 import { LIBRARY_FILTERS, LIBRARY_PAGE_MAX, LIBRARY_SORTS } from './library.js';
+import { safeSegment } from './segment.js';
 
 const MAX_PATH = 4096;
 
@@ -23,7 +24,8 @@ export const absolutePath = z
     if (problem) ctx.addIssue({ code: 'custom', message: `path refused: ${problem}` });
   });
 
-export const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a job id');
+/** A job id names the job's folder: the one path-segment rule. */
+export const jobId = safeSegment;
 
 /** The queue's selection: a day's work, not unbounded. */
 const jobIds = z.array(jobId).min(1).max(5000);

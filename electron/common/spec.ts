@@ -4,9 +4,105 @@
  * an error (the title is rejected before any transcode) or a warning (it continues, warning shown).
  */
 import { z } from 'zod';
+import { LOUDNESS_STANDARDS, QC_SEVERITIES } from './analysis.js';
 
 export const SEVERITIES = ['error', 'warning', 'off'] as const;
 const severity = z.enum(SEVERITIES);
+
+const qcSeverity = z.enum(QC_SEVERITIES);
+
+/**
+ * What the station does about the picture it measures (see common/analysis.ts). The defaults make a
+ * telecined film 23.976 again, a 50i master 50p, and crop bars only where the whole film agrees.
+ */
+export const pictureRulesSchema = z.strictObject({
+  /** Inverse telecine where the fields show a 3:2 cadence ('off': deinterlace at the frame rate instead). */
+  ivtc: z.enum(['auto', 'off']).default('auto'),
+  /** Interlaced video: one frame per field (50i → 50p, keeps the motion) or per frame (50i → 25p). */
+  deinterlaceRate: z.enum(['field', 'frame']).default('field'),
+  /**
+   * A film that changes between telecined and video sections: inverse telecine with the leftover
+   * combed frames deinterlaced ('ivtc'), deinterlace everything ('deinterlace'), or whichever the
+   * larger share of the sampled frames calls for ('majority').
+   */
+  mixedContent: z.enum(['majority', 'ivtc', 'deinterlace']).default('majority'),
+  /** Crop black bars the whole film agrees on ('none': keep the whole frame). */
+  crop: z.enum(['auto', 'none']).default('auto'),
+  /** Bars thinner than this share of the frame's side are left (edge blanking of analogue transfers). */
+  minBarFraction: z.number().min(0).max(0.25).default(0.01),
+  /** Windows decoded for the analysis: about one per `windowEverySec` of film, within min…max, each this long. */
+  analysisWindowSec: z.number().min(2).max(60).default(8),
+  analysisWindowEverySec: z.number().positive().default(75),
+  analysisMinWindows: z.number().int().min(1).max(100).default(6),
+  analysisMaxWindows: z.number().int().min(1).max(200).default(32),
+});
+
+/** Loudness normalisation (ITU-R BS.1770-4 measurement; ATSC A/85 by default, EBU R128 as an option). */
+export const loudnessRulesSchema = z.strictObject({
+  standard: z
+    .enum([...(Object.keys(LOUDNESS_STANDARDS) as Array<keyof typeof LOUDNESS_STANDARDS>), 'off'])
+    .default('atsc-a85'),
+  /** Integrated target (LUFS); default the standard's (−24 A/85, −23 R128). */
+  targetLufs: z.number().min(-40).max(-5).optional(),
+  /** True-peak ceiling (dBTP); default the standard's (−2 A/85, −1 R128). */
+  truePeakMaxDbtp: z.number().min(-9).max(0).optional(),
+  /** A gain above this (dB) is not applied in full: it is capped here and the operator warned. */
+  maxBoostDb: z.number().min(0).max(60).default(20),
+  /** A mix within this many dB of the target is left untouched. */
+  toleranceDb: z.number().min(0).max(3).default(0.5),
+});
+
+/**
+ * QC thresholds and what each finding weighs: 'reject' stops the title, 'warn' is shown and
+ * reported, 'note' is reported, 'off' is not looked for. Black and silence within the first and
+ * last `headTailSec` of the film are the film's own (fades, reel leaders) unless longer than that.
+ */
+export const qcRulesSchema = z.strictObject({
+  headTailSec: z.number().min(0).default(5),
+  black: z
+    .strictObject({
+      minSec: z.number().positive().default(2),
+      /** Share of a frame's pixels that must be black (blackdetect pic_th). */
+      pictureRatio: z.number().min(0).max(1).default(0.98),
+      /** Luma at or below which a pixel is black, as a share of the range (blackdetect pix_th). */
+      pixelThreshold: z.number().min(0).max(1).default(0.1),
+      severity: qcSeverity.default('warn'),
+    })
+    .prefault({}),
+  freeze: z
+    .strictObject({
+      minSec: z.number().positive().default(3),
+      /** Noise tolerance (dB) below which two frames count as the same (freezedetect n). */
+      noiseDb: z.number().max(0).default(-60),
+      severity: qcSeverity.default('warn'),
+    })
+    .prefault({}),
+  silence: z
+    .strictObject({
+      minSec: z.number().positive().default(3),
+      thresholdDb: z.number().max(0).default(-60),
+      severity: qcSeverity.default('warn'),
+    })
+    .prefault({}),
+  clipping: z
+    .strictObject({ minSec: z.number().positive().default(0.25), severity: qcSeverity.default('warn') })
+    .prefault({}),
+  levels: z
+    .strictObject({
+      /** Share of luma pixels outside broadcast range (16–235) above which a frame is out of range. */
+      outOfRange: z.number().min(0).max(1).default(0.01),
+      minSec: z.number().positive().default(2),
+      severity: qcSeverity.default('note'),
+    })
+    .prefault({}),
+  durationMismatch: z
+    .strictObject({ maxSec: z.number().positive().default(1), severity: qcSeverity.default('warn') })
+    .prefault({}),
+});
+
+export type PictureRules = z.infer<typeof pictureRulesSchema>;
+export type LoudnessRules = z.infer<typeof loudnessRulesSchema>;
+export type QcRules = z.infer<typeof qcRulesSchema>;
 
 export const deliverySpecSchema = z.strictObject({
   name: z.string().min(1),
@@ -52,6 +148,10 @@ export const deliverySpecSchema = z.strictObject({
   captionCues: severity.default('warning'),
   /** Image subtitles (PGS, DVB, DVD) that the station does not convert. */
   imageSubtitles: severity.default('warning'),
+  /** Telecine, interlace and bars, measured from the picture (common/analysis.ts). */
+  picture: pictureRulesSchema.prefault({}),
+  loudness: loudnessRulesSchema.prefault({}),
+  qc: qcRulesSchema.prefault({}),
 });
 
 export type DeliverySpec = z.infer<typeof deliverySpecSchema>;

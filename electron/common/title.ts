@@ -111,7 +111,15 @@ export const titleClaimSchema = z.object({
   /** A delivery in progress (the first one, or a replacement beside `current`). */
   pending: versionRefSchema.optional(),
   /** Versions replaced and waiting out their grace period before they are removed. */
-  retired: z.array(versionRefSchema.extend({ retiredAt: z.string() })).default([]),
+  retired: z
+    .array(
+      versionRefSchema.extend({
+        retiredAt: z.string(),
+        /** The store would not let its objects go (a key without delete rights, Object Lock): left, with why. */
+        left: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 export type TitleClaim = z.infer<typeof titleClaimSchema>;
 

@@ -152,8 +152,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           ? { titles: [], problems: [] }
           : { titles: [], problems: [], error: `The farm could not be reached: ${errorMessage(err)}` };
       }
-      const [titles, check] = await Promise.all([farm.list(), farm.check()]);
-      return { url: farm.describe(), titles, problems: check.problems };
+      const [{ titles, unreadable }, check] = await Promise.all([farm.listAll(), farm.check()]);
+      const damaged = unreadable.map((u) => `Job ${u.id} in the farm cannot be read: ${u.problem}`);
+      return { url: farm.describe(), titles, problems: [...check.problems, ...damaged] };
     },
     async farmControl(id, action) {
       await (await deps.station().farm()).control(id, action);

@@ -121,7 +121,8 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
         return settings.view();
       },
       async test(name, destination, credentials) {
-        const journals = join(station?.workDir ?? join(opts.userDataDir, 'work'), 'uploads');
+        const workDir = station?.workDir ?? join(opts.userDataDir, 'work');
+        const journals = join(workDir, 'uploads');
         // Typed credentials go with the destination typed beside them. Stored ones go only to the
         // saved destination they are bound to: the renderer's endpoint and bucket are ignored, so
         // nothing signed with the real key can be sent to a host the renderer chose.
@@ -131,14 +132,15 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
             destination.type === 's3' ? { ...destination, ...credentials } : destination,
             opts.userDataDir,
             journals,
+            workDir,
           );
         const saved = await settings.savedDestination(name);
-        if (!saved) return checkConnection(name, destination, opts.userDataDir, journals);
+        if (!saved) return checkConnection(name, destination, opts.userDataDir, journals, workDir);
         const cfg =
           saved.destination.type === 's3' && saved.credentials
             ? { ...saved.destination, ...saved.credentials }
             : saved.destination;
-        const result = await checkConnection(name, cfg, opts.userDataDir, journals);
+        const result = await checkConnection(name, cfg, opts.userDataDir, journals, workDir);
         const differs =
           JSON.stringify(saved.destination) !== JSON.stringify(destinationWithoutCredentials(destination));
         return differs

@@ -9,6 +9,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { TitleRequest } from '../common/jobs.js';
 import { TITLE_SHEET, TitleSheet } from './title/title-sheet.js';
+import { fileKind, notAFile, notRegularFile } from './util/regular-file.js';
+
+const NOT_REGULAR = 'not a regular file: refused before anything opened it';
 
 export const MEDIA_EXTENSIONS = new Set([
   '.mov',
@@ -40,14 +43,19 @@ export interface IntakeResult {
 /** A title sheet that applies to these masters: `sheet` if given, else a titles.csv in their folders. */
 async function applySheets(result: IntakeResult, sheet: string | undefined): Promise<void> {
   const sheets = new Map<string, TitleSheet | undefined>();
+  const read = async (path: string): Promise<TitleSheet> => {
+    const problem = await notRegularFile(path);
+    if (problem) throw notAFile(problem);
+    return TitleSheet.read(path);
+  };
   const sheetFor = async (path: string): Promise<TitleSheet | undefined> => {
-    if (sheet) return (sheets.get(sheet) ?? sheets.set(sheet, await TitleSheet.read(sheet)).get(sheet))!;
+    if (sheet) return (sheets.get(sheet) ?? sheets.set(sheet, await read(sheet)).get(sheet))!;
     const candidate = join(dirname(path), TITLE_SHEET);
     if (!sheets.has(candidate))
       sheets.set(
         candidate,
         await stat(candidate).then(
-          () => TitleSheet.read(candidate),
+          () => read(candidate),
           () => undefined,
         ),
       );
@@ -82,21 +90,24 @@ export async function expandSources(paths: string[], opts: { sheet?: string } = 
       else if (e.isFile() && MEDIA_EXTENSIONS.has(extname(e.name).toLowerCase())) take(full);
       else if (e.isFile() && e.name !== TITLE_SHEET)
         result.skipped.push({ path: full, reason: 'not a media file extension' });
+      else if (!e.isFile() && !e.isSymbolicLink())
+        result.skipped.push({ path: full, reason: `${fileKind(e)}, ${NOT_REGULAR}` });
     }
   };
-  for (const raw of paths) {
-    const p = resolve(raw);
+  // A path the operator named: what it points at decides.
+  const takeNamed = async (p: string): Promise<void> => {
     let st;
     try {
       st = await stat(p);
     } catch {
       result.skipped.push({ path: p, reason: 'does not exist or cannot be read' });
-      continue;
+      return;
     }
     if (st.isDirectory()) await walk(p);
     else if (st.isFile()) take(p);
-    else result.skipped.push({ path: p, reason: 'not a regular file' });
-  }
+    else result.skipped.push({ path: p, reason: `${fileKind(st)}, ${NOT_REGULAR}` });
+  };
+  for (const raw of paths) await takeNamed(resolve(raw));
   await applySheets(result, opts.sheet);
   return result;
 }

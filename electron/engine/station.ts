@@ -26,6 +26,7 @@ import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { KeyedMutex } from './util/keyed-mutex.js';
+import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
 import { isFinal } from '../common/jobs.js';
@@ -40,6 +41,7 @@ import { createRebuild } from './audit/rebuild.js';
 import type { AuditAlert } from './audit/alerts.js';
 import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
 import { JobStore } from './queue/job-store.js';
+import { jobRecordSchema } from './queue/job-record.js';
 
 export interface StationOptions {
   config: StationConfig;
@@ -75,6 +77,8 @@ export interface StationOptions {
   stationName?: string;
   /** The throughput meter to count into (the app keeps one across restarts, so the day's graph survives a save of settings). */
   meter?: ThroughputMeter;
+  /** Things the operator should read that are not a title's (a journal's torn tail cut); default: stderr. */
+  warn?: (sentence: string) => void;
 }
 
 export interface Station {
@@ -127,6 +131,7 @@ export function openDestinations(
 ): DestinationSet {
   const runtime: S3Runtime = {
     journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
+    stateDir: resolveWorkDir(config, baseDir),
     partsPool: pLimit(config.partsInFlight),
     partsPerFile: config.partsPerFile,
     adaptive: config.transferConcurrency === 'adaptive',
@@ -223,7 +228,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       reason: `software encoder: hardware detection failed (${(err as Error).message})`,
     })));
   let profile: Promise<LadderProfile> | undefined;
-  const journals = new ChunkJournals();
+  const journals = new ChunkJournals(opts.warn);
   const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
@@ -240,7 +245,8 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     tools: getTools,
     origin,
     ...(archive ? { archive } : {}),
-    jobDir: (id) => join(workDir, 'jobs', id),
+    jobsDir: join(workDir, 'jobs'),
+    jobDir: (id) => childPath(join(workDir, 'jobs'), id, 'the job id'),
     segmentSeconds: config.segmentSeconds,
     objectsPool,
     meter,
@@ -255,7 +261,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
   const queue = await JobQueue.open(
-    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl')),
+    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), jobRecordSchema, opts.warn),
     runners,
     {
       ...(opts.eligible ? { eligible: opts.eligible } : {}),

@@ -7,10 +7,8 @@
  * lists the languages and captions of an encrypted title and plays it with the station's own keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { runCli } from '../helpers/cli';
 import { makeLibraryMaster } from '../helpers/masters';
@@ -18,7 +16,8 @@ import { tempDir } from '../helpers/station';
 import type { KeyFile } from '../../electron/engine/package/encryption';
 import type HlsType from 'hls.js';
 import type * as DashType from 'dashjs';
-import { ROOT, callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
+import { startPlayerServer, type PlayerServer } from './player-server';
+import { callApi, dropFiles, engineOptions, launchChromium, openDetailTab, screenshot } from './browser-harness';
 import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 declare global {
@@ -29,59 +28,26 @@ declare global {
 }
 
 let dir: string;
-let server: Server;
+let server: PlayerServer | undefined;
 let base: string;
 let context: BrowserContext;
 let page: Page;
 let engine: EngineProcess | undefined;
 const served = { keysUp: true, keyRequests: 0, keys: new Map<string, Buffer>() };
 
-/** The test's own web server: the probe page, hls.js, both packages, and the key server. */
+/** The test's own web server: the probe page, hls.js, dash.js, both packages, and the key server. */
 async function startServer(root: string): Promise<void> {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const send = (status: number, body: Buffer | string, type = 'application/octet-stream'): void => {
-      res.writeHead(status, { 'content-type': type, 'access-control-allow-origin': '*' });
-      res.end(body);
-    };
-    if (url.pathname.endsWith('.mpd')) {
-      return void readFile(normalize(join(root, decodeURIComponent(url.pathname)))).then(
-        (b) => send(200, b, 'application/dash+xml'),
-        () => send(404, 'not found'),
-      );
-    }
-    if (url.pathname === '/probe.html')
-      return send(
-        200,
-        '<!doctype html><html><body><video id="v" muted playsinline width="320"></video></body></html>',
-        'text/html',
-      );
-    if (url.pathname === '/hls.js')
-      return void readFile(join(ROOT, 'node_modules/hls.js/dist/hls.js')).then((b) => send(200, b, 'text/javascript'));
-    if (url.pathname === '/dash.js')
-      return void readFile(join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js')).then((b) =>
-        send(200, b, 'text/javascript'),
-      );
+  const scripts = { '/hls.js': 'hls.js/dist/hls.js', '/dash.js': 'dashjs/dist/modern/umd/dash.all.min.js' };
+  server = await startPlayerServer(root, scripts, (url, send) => {
     const key = /^\/keys\/([0-9a-f-]{36})$/.exec(url.pathname);
-    if (key) {
-      served.keyRequests++;
-      const k = served.keys.get(key[1]!);
-      return served.keysUp && k ? send(200, k) : send(404, 'no such key');
-    }
-    const file = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(root)) return send(403, 'no');
-    readFile(file).then(
-      (b) =>
-        send(
-          200,
-          b,
-          file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt' : 'video/mp4',
-        ),
-      () => send(404, 'not found'),
-    );
+    if (!key) return false;
+    served.keyRequests++;
+    const k = served.keys.get(key[1]!);
+    if (served.keysUp && k) send(200, k);
+    else send(404, 'no such key');
+    return true;
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 }
 
 beforeAll(async () => {
@@ -134,7 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await engine?.stop();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

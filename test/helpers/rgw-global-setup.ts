@@ -18,6 +18,8 @@ const scripts = resolve(import.meta.dirname, '../../scripts');
 declare module 'vitest' {
   export interface ProvidedContext {
     s3Endpoint: string;
+    /** The cluster's folder (its ceph.conf): for radosgw-admin (a second user with a narrower key). */
+    s3Dir: string;
   }
 }
 
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   shared.users++;
   const { endpoint, dir } = await shared.ready;
   project.provide('s3Endpoint', endpoint);
+  project.provide('s3Dir', dir);
   return async () => {
     if (--shared.users > 0) return;
     registry[KEY] = undefined;

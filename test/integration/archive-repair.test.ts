@@ -43,7 +43,8 @@ async function deliver(name: string, archived: boolean): Promise<Delivered> {
   const bucket = (await freshBucket(inject('s3Endpoint'), '', archived ? { storageClass: 'DEEP_ARCHIVE' } : {})).cfg;
   const proxy = await startGlacierProxy(
     inject('s3Endpoint'),
-    archived ? (key) => !key.endsWith('title.json') : undefined,
+    // Claims and the station's scratch objects (probes, claim intents) are written in the default class.
+    archived ? (key) => !key.endsWith('title.json') && !key.startsWith('.ingest-station/') : undefined,
   );
   const archive = { ...bucket, endpoint: proxy.endpoint };
   const work = join(dir, name);

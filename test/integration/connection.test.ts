@@ -12,7 +12,7 @@ import { freshBucket } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
 
 describe('test connection', () => {
-  it('s3: list, write, read back, delete — and the bucket is left as it was', async () => {
+  it('s3: list, write, read back, delete, then what the store proves — and the bucket is left as it was', async () => {
     const dir = await tempDir();
     const { cfg, client } = await freshBucket(inject('s3Endpoint'), 'films');
     const r = await checkConnection('origin', cfg, dir, join(dir, 'uploads'));
@@ -21,7 +21,10 @@ describe('test connection', () => {
       ['Write', true],
       ['Read', true],
       ['Delete', true],
+      ['Conditional', true],
+      ['Object', true],
     ]);
+    expect(r.steps[4]!.detail).toMatch(/^Claims by conditional writes \(If-None-Match and If-Match proven/);
     expect(r.ok).toBe(true);
     expect((await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket }))).Contents ?? []).toEqual([]);
   });

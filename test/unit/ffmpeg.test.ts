@@ -71,6 +71,44 @@ describe('ffmpeg failures surface ffmpeg’s own words', () => {
   });
 });
 
+describe('runs that stall, and filters that report on stderr', () => {
+  it('a run that makes no progress is stopped after the stall timeout and fails with its own code', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ff-stall-'));
+    const fifo = join(dir, 'never.fifo');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [fifo]);
+    // Nothing is ever written into the fifo: ffmpeg blocks opening its input, as on a hung share.
+    const started = Date.now();
+    const err = await runFfmpeg({
+      ffmpegPath: 'ffmpeg',
+      input: fifo,
+      outputOptions: ['-f', 'null'],
+      output: '-',
+      stallTimeoutMs: 1_000,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StationError);
+    expect((err as StationError).code).toBe('ffmpeg-stalled');
+    expect((err as StationError).message).toMatch(/stopped making progress for 1 s/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(fifo);
+  });
+
+  it('info-level lines reach the caller (idet reports its counts there)', async () => {
+    const lines: string[] = [];
+    await runFfmpeg({
+      ffmpegPath: 'ffmpeg',
+      input: 'testsrc2=s=160x120:r=25:d=1',
+      inputOptions: ['-f', 'lavfi'],
+      outputOptions: ['-vf', 'idet', '-f', 'null'],
+      output: '-',
+      logLevel: 'info',
+      stallTimeoutMs: 30_000,
+      onStderrLine: (l) => lines.push(l),
+    });
+    expect(lines.some((l) => /Multi frame detection: TFF:/.test(l))).toBe(true);
+  });
+});
+
 describe('locating ffmpeg and ffprobe', () => {
   it('a configured path that does not exist is a clear error', () => {
     expect(() => locateTools({ ffmpegPath: '/nope/ffmpeg' })).toThrow(

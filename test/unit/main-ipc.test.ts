@@ -100,7 +100,12 @@ describe('IPC registration', () => {
     ['a string instead of an array', 'jobs:add', ['/a.mov'], /Invalid arguments for addMasters/],
     ['no paths', 'jobs:add', [[]], /Invalid arguments for addMasters/],
     ['extra arguments', 'jobs:list', [1], /Invalid arguments for listJobs/],
-    ['a job id with path characters', 'jobs:cancel', ['../../etc'], /not a job id/],
+    [
+      'a job id with path characters',
+      'jobs:cancel',
+      ['../../etc'],
+      /cannot name a folder: it would name another folder/,
+    ],
     ['an object as job id', 'jobs:cancel', [{ id: 1 }], /Invalid arguments for cancelJob/],
     [
       'audit options with an unknown key',

@@ -99,8 +99,19 @@ export async function submit(
   }
 }
 
+/** After SIGTERM, how long the worker may take to give its titles back before it exits regardless. */
+const STOP_GRACE_MS = 30_000;
+
 export async function worker(
-  opts: { queue?: string; config: string; name?: string; titles?: number; pathMap?: string[]; lockSeconds?: number },
+  opts: {
+    queue?: string;
+    config: string;
+    name?: string;
+    titles?: number;
+    pathMap?: string[];
+    lockSeconds?: number;
+    stallSeconds?: number;
+  },
   io: CliIo,
 ): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
@@ -116,11 +127,22 @@ export async function worker(
     ...(opts.lockSeconds
       ? { lockMs: opts.lockSeconds * 1000, stalledCheckMs: Math.max(1000, (opts.lockSeconds * 1000) / 2) }
       : {}),
+    ...(opts.stallSeconds ? { stallMs: opts.stallSeconds * 1000 } : {}),
     log: (l) => io.stderr(l),
   });
   io.stderr(`${name}: connected to ${describeRedisUrl(url)}`);
-  // SIGTERM (systemd stop) / Ctrl-C: stop taking titles; the running ones are interrupted and another worker resumes them.
-  const onSignal = (): void => void running.stop();
+  // SIGTERM (systemd stop) / Ctrl-C: stop taking titles; the running ones are interrupted and another
+  // worker resumes them. A stop that cannot finish (a file system that stopped answering) does not keep
+  // the process alive: after the grace period it exits all the same, saying so — the titles' locks
+  // expire and other workers take them.
+  const onSignal = (signal: string): void => {
+    io.stderr(`${name}: ${signal}: stopping (the running titles go back to the farm)`);
+    setTimeout(() => {
+      io.stderr(`${name}: did not stop within ${STOP_GRACE_MS / 1000} s of ${signal}: exiting now`);
+      process.exit(EXIT_FAILED);
+    }, STOP_GRACE_MS).unref();
+    void running.stop();
+  };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   await running.stopped;
@@ -143,10 +165,12 @@ export async function farmCommand(
     };
     switch (action) {
       case 'list': {
-        const titles = await farm.list();
-        if (opts.json) io.stdout(JSON.stringify({ titles }, null, 2));
+        // A damaged job is named beside the others, never in their way.
+        const { titles, unreadable } = await farm.listAll();
+        if (opts.json) io.stdout(JSON.stringify({ titles, unreadable }, null, 2));
         else for (const t of titles) io.stdout(line(t));
-        return EXIT_OK;
+        for (const u of unreadable) io.stderr(`${u.id}: unreadable job — ${u.problem}`);
+        return unreadable.length ? EXIT_FAILED : EXIT_OK;
       }
       case 'check': {
         const c = await farm.check();

@@ -46,6 +46,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
     config: loaded.config,
     baseDir: loaded.baseDir,
     eligible: (j) => mine.has(j.sourcePath),
+    warn: (s) => io.stderr(`warning: ${s}`),
   });
   io.stderr(
     `origin: ${station.origin.describe()}${station.archive ? ` · archive: ${station.archive.describe()}` : ''}`,

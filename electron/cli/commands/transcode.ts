@@ -80,6 +80,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     baseDir: loaded.baseDir,
     deliver: false,
     eligible: (j) => j.sourcePath === source && j.packageTarget === out,
+    warn: (s) => io.stderr(`warning: ${s}`),
   });
   let rec;
   try {

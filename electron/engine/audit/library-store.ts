@@ -5,11 +5,12 @@
  * time. A run killed midway continues where it stopped. The log is compacted when it opens (one
  * line per title, the unfinished run, the last finished run).
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import type { AuditProblem, RestoreState } from '../../common/manifest.js';
 import type { LibraryRun, LibraryTitle } from '../../common/library.js';
-import { DurableLog } from '../util/durable-log.js';
+import { DurableLog, readJournal } from '../util/durable-log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 type Line =
@@ -17,6 +18,15 @@ type Line =
   | { t: 'run'; run: LibraryRun }
   | { t: 'done'; runId: string; titleId: string }
   | { t: 'end'; run: LibraryRun };
+
+const run = z.looseObject({ id: z.string() });
+/** What each line must hold (a torn last line is cut, a damaged one named: util/durable-log.ts). */
+const lineSchema = z.discriminatedUnion('t', [
+  z.looseObject({ t: z.literal('title'), title: z.looseObject({ titleId: z.string() }) }),
+  z.looseObject({ t: z.literal('run'), run }),
+  z.looseObject({ t: z.literal('done'), runId: z.string(), titleId: z.string() }),
+  z.looseObject({ t: z.literal('end'), run }),
+]);
 
 export class LibraryStore {
   readonly titles = new Map<string, LibraryTitle>();
@@ -33,15 +43,7 @@ export class LibraryStore {
 
   async open(): Promise<this> {
     await mkdir(dirname(this.path), { recursive: true });
-    const text = await readFile(this.path, 'utf8').catch(() => '');
-    for (const raw of text.split('\n')) {
-      if (!raw.trim()) continue;
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        continue; // the line a kill cut short
-      }
+    for (const line of (await readJournal(this.path, lineSchema)) as Line[]) {
       if (line.t === 'title') this.titles.set(line.title.titleId, line.title);
       else if (line.t === 'run') this.current = { run: line.run, done: new Set() };
       else if (line.t === 'done' && this.current?.run.id === line.runId) this.current.done.add(line.titleId);

@@ -95,7 +95,8 @@ export function metered(dest: Destination, budget: RequestBudget): Destination {
         dest.writeObject(key, body, opts),
       'A',
     ),
-    delete: b((key: string) => dest.delete(key), 'A'),
+    delete: b((key: string, signal?: AbortSignal) => dest.delete(key, signal), 'A'),
+    facts: (opts) => dest.facts(opts),
     expectedEtag: (source, size, md5, stored) => dest.expectedEtag(source, size, md5, stored),
     close: () => undefined,
   };

@@ -352,8 +352,8 @@ async function repair(o: TitleAuditOptions, version: string, first: AuditRecord)
   // Only under a prefix whose claim is this title's (the audit ran with ownership proven).
   for (const p of first.problems) {
     if (p.problem === 'unexpected') {
-      await o.destination.delete(p.key);
-      deleted.push(p.key);
+      const r = await o.destination.delete(p.key, o.signal);
+      if (r.outcome !== 'refused') deleted.push(p.key);
     }
   }
   await sweepRetired(o.destination, o.titleId, o.retireGraceMs ?? 0, o.signal ? { signal: o.signal } : {});

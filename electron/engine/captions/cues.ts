@@ -6,9 +6,10 @@
  * picture — each problem is a finding with its own code, for the delivery spec to weigh.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { parseText, type VTTCue } from 'media-captions';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
+import { notRegularFile, readRegularFile } from '../util/regular-file.js';
+import { childOptions } from '../ffmpeg/child.js';
 
 export interface Cue {
   /** Seconds on the master's timeline. */
@@ -98,7 +99,7 @@ function ffmpegToWebvtt(ffmpeg: string, args: string[]): Promise<string> {
     execFile(
       ffmpeg,
       ['-hide_banner', '-nostdin', '-v', 'error', ...args, '-c:s', 'webvtt', '-f', 'webvtt', 'pipe:1'],
-      { timeout: 120_000, maxBuffer: 64 << 20 },
+      { timeout: 120_000, maxBuffer: 64 << 20, ...childOptions() },
       (err, stdout, stderr) =>
         err ? reject(new Error(stderr.trim().split('\n').at(-1) || err.message)) : resolve(stdout),
     ),
@@ -112,6 +113,8 @@ export async function readCaptionFile(
   ffmpeg: string,
 ): Promise<CaptionRead> {
   const what = file.path.split(/[\\/]/).pop()!;
+  const notRegular = await notRegularFile(file.path);
+  if (notRegular) return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: ${notRegular}` }] };
   if (file.format === 'scc') {
     try {
       return await parseCaptions(
@@ -134,7 +137,7 @@ export async function readCaptionFile(
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(file.path);
+    bytes = await readRegularFile(file.path);
   } catch (err) {
     return { cues: [], problems: [{ code: 'caption-unreadable', message: `${what}: ${(err as Error).message}` }] };
   }

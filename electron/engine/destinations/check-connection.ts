@@ -2,14 +2,20 @@
  * "Test connection" for the settings screen: prove the station can do what an upload will do, at
  * the same place (bucket + prefix, or folder), with the same credentials — list, write a small
  * object, read its size back, delete it — and name the step that failed in the store's words.
- * Each step has a short timeout and no retries: the operator is waiting for an answer.
+ * Then what the store proves it does: conditional writes (probed again; the claim protocol
+ * follows and is remembered in the work folder), versions, and (S3) Object Lock — whether copies
+ * written now will be immutable, and until when. Each step has a short timeout and no retries:
+ * the operator is waiting for an answer. A delete the key may not make (an archive key without
+ * delete rights, as recommended) is said, not failed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DestinationConfig } from '../../common/config.js';
 import type { ConnectionStep, ConnectionTest } from '../../common/settings.js';
 import type { ByteSource } from '../transfer/byte-source.js';
 import { describeTransferError } from '../transfer/retry.js';
+import { describeClaimProtocol } from '../../common/store-facts.js';
 import { createDestination } from './index.js';
+import { S3Destination } from './s3.js';
 
 const CHECK_PREFIX = '.ingest-station-check';
 
@@ -27,9 +33,12 @@ export async function checkConnection(
   cfg: DestinationConfig,
   baseDir: string,
   journalDir: string,
+  /** The work folder, where what the store proved is remembered (absent: not remembered). */
+  stateDir?: string,
 ): Promise<ConnectionTest> {
   const dest = createDestination(name, cfg, baseDir, {
     journalDir,
+    ...(stateDir ? { stateDir } : {}),
     retry: { attempts: 1, baseMs: 0, maxMs: 0 },
     idleTimeoutMs: 10_000,
   });
@@ -69,9 +78,15 @@ export async function checkConnection(
         return `${head.size} bytes${head.storageClass ? `, ${head.storageClass}` : ''}`;
       })) &&
       (await step('Delete it', async () => {
-        await dest.delete(key);
-        return undefined;
-      }));
+        const r = await dest.delete(key);
+        if (r.outcome === 'refused')
+          return `not allowed, left at ${dest.locate(key)} (${r.detail ?? 'refused'}) — right for an archive key without delete rights; an origin key needs them`;
+        return r.outcome === 'marker'
+          ? 'a delete marker (versioned bucket): the test object’s version remains'
+          : undefined;
+      })) &&
+      (await step('Conditional writes', async () => describeClaimProtocol(await dest.facts({ refresh: true })))) &&
+      (dest instanceof S3Destination ? await step('Object Lock', () => dest.describeLock()) : true);
     return { ok, steps };
   } finally {
     dest.close();

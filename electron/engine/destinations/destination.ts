@@ -3,6 +3,7 @@
  * B2, AWS, radosgw); `folder` covers a local or mounted directory (the default for offline work).
  */
 import type { ByteSource } from '../transfer/byte-source.js';
+import type { StoreFacts } from '../../common/store-facts.js';
 
 /** Of a multipart upload: bytes being sent now, and acknowledged bytes found at the store on resume. */
 export interface TransferDetail {
@@ -66,6 +67,34 @@ export interface RemoteObject {
    * there until `expiry`. Absent: no restore was asked for (or the class needs none).
    */
   restore?: { ongoing: true } | { ongoing: false; expiry?: string };
+  /** When the store last wrote it (ISO; listings and HEAD): claim intents are judged by the store's own clock. */
+  lastModified?: string;
+  /** HEAD only, on a versioned bucket: the current version. */
+  versionId?: string;
+  /** HEAD only, on an Object Lock bucket (needs s3:GetObjectRetention): the version's retention. */
+  lock?: ObjectRetention;
+}
+
+/** An object version's Object Lock retention: deletable by nobody (COMPLIANCE) until `until`. */
+export interface ObjectRetention {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  until: string;
+}
+
+/**
+ * What one removal did. `deleted`: the key is gone with every version of it the station wrote (or
+ * the bucket keeps no versions); `marker`: a versioned bucket hides it behind a delete marker and
+ * its older versions remain (billed until the bucket's lifecycle rules expire them, or, with
+ * `noncurrentVersions: "delete-own"`, only versions another writer made remain); `refused`: the
+ * store refused (a key without delete rights, Object Lock) and the object is left as it was.
+ */
+export interface Removal {
+  key: string;
+  outcome: 'deleted' | 'marker' | 'refused';
+  /** Versions of the key still at the store (when the station listed them). */
+  versionsLeft?: number;
+  /** Why it was refused, in the store's words. */
+  detail?: string;
 }
 
 export type { RestoreTier } from '../../common/restore-tiers.js';
@@ -84,6 +113,14 @@ export interface WriteCondition {
   ifAbsent?: boolean;
   /** Write only when the object's ETag is still this one (read before). */
   ifEtag?: string;
+}
+
+/** Options of a small write from memory. */
+export interface WriteOptions extends WriteCondition {
+  contentType?: string;
+  signal?: AbortSignal;
+  /** A scratch object (a claim intent, a probe): written without the destination's Object Lock retention. */
+  transient?: boolean;
 }
 
 export interface Destination {
@@ -127,12 +164,18 @@ export interface Destination {
    * the destination's archive class: these objects must stay readable. Returns the new ETag.
    * Stores that ignore the headers are caught by the callers' read-back (engine/title/claim.ts).
    */
-  writeObject(
-    key: string,
-    body: Buffer,
-    opts?: WriteCondition & { contentType?: string; signal?: AbortSignal },
-  ): Promise<{ etag?: string }>;
-  delete(key: string): Promise<void>;
+  writeObject(key: string, body: Buffer, opts?: WriteOptions): Promise<{ etag?: string; versionId?: string }>;
+  /**
+   * Remove an object the station owns. On a versioned bucket this leaves a delete marker (and,
+   * with `noncurrentVersions: "delete-own"`, deletes the versions the station itself wrote — never
+   * another's). A refusal of the store (no delete right, Object Lock) is returned, not thrown.
+   */
+  delete(key: string, signal?: AbortSignal): Promise<Removal>;
+  /**
+   * What the store proved it does (conditional writes, versions): probed on first use, remembered
+   * per destination in the work folder; `refresh` probes again.
+   */
+  facts(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<StoreFacts>;
   /**
    * The ETag this destination reports for these bytes when this station uploads them (MD5, or the
    * multipart md5-of-part-md5s-N), or undefined when it reports none (folders). `stored`: the ETag
@@ -174,4 +217,29 @@ export function joinKey(...parts: string[]): string {
     .map((p) => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
+}
+
+/** One sentence for what a batch of removals did at a destination (for the report, the log, the CLI). */
+export function describeRemovals(destination: string, removals: Removal[]): string | undefined {
+  if (removals.length === 0) return undefined;
+  const count = (o: Removal['outcome']): number => removals.filter((r) => r.outcome === o).length;
+  const parts: string[] = [];
+  if (count('deleted')) parts.push(`${count('deleted')} removed`);
+  if (count('marker')) {
+    const left = removals.reduce((n, r) => n + (r.outcome === 'marker' ? (r.versionsLeft ?? 0) : 0), 0);
+    parts.push(
+      `${count('marker')} hidden by delete markers (a versioned bucket: their older versions remain and are billed until the bucket's lifecycle rules expire them` +
+        (left ? `; ${left} of them written by another writer, never deleted by the station` : '') +
+        ')',
+    );
+  }
+  const refused = removals.filter((r) => r.outcome === 'refused');
+  if (refused.length)
+    parts.push(
+      `${refused.length} left because the store refused the delete (${refused
+        .slice(0, 3)
+        .map((r) => r.key)
+        .join(', ')}${refused.length > 3 ? ', …' : ''}: ${refused[0]!.detail ?? 'refused'})`,
+    );
+  return `${destination}: ${parts.join('; ')}`;
 }

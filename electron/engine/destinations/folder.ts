@@ -19,9 +19,11 @@ import {
   type PutResult,
   type PutSourceRequest,
   type RemoteObject,
+  type Removal,
   type StoredObject,
   type WriteCondition,
 } from './destination.js';
+import type { StoreFacts } from '../../common/store-facts.js';
 
 const CHUNK = 8 * 1024 * 1024;
 
@@ -159,7 +161,8 @@ export class FolderDestination implements Destination {
         const full = join(dir, e.name);
         if (e.isDirectory()) yield* walk(full, root);
         else if (e.isFile() && !e.name.endsWith('.partial')) {
-          yield { key: relative(root, full).split(sep).join('/'), size: (await stat(full)).size };
+          const st = await stat(full);
+          yield { key: relative(root, full).split(sep).join('/'), size: st.size, lastModified: st.mtime.toISOString() };
         }
       }
     };
@@ -241,9 +244,15 @@ export class FolderDestination implements Destination {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string): Promise<Removal> {
     // rm of a symlink removes the link, never what it points to; the check keeps parents inside.
     await rm(await this.checkedPath(key), { force: true });
+    return { key, outcome: 'deleted' };
+  }
+
+  /** A folder creates by hard link (atomic) and compares before a rename; it keeps no versions. */
+  async facts(): Promise<StoreFacts> {
+    return { at: new Date().toISOString(), createOnly: true, compareAndSwap: true, versioned: false, findings: [] };
   }
 
   async expectedEtag(): Promise<string | undefined> {

@@ -10,7 +10,6 @@
  * retried twice over, and every request has connection and idle timeouts so a stall cannot hang.
  */
 import {
-  DeleteObjectCommand,
   GetObjectCommand,
   RestoreObjectCommand,
   HeadObjectCommand,
@@ -26,6 +25,12 @@ import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
+import { describeClaimProtocol, type StoreFacts } from '../../common/store-facts.js';
+import { FactsFile } from './facts-file.js';
+import { VersionLedger } from './version-ledger.js';
+import { removeObject } from './s3-removal.js';
+import { ensureRetention, lockConfiguration, lockHeaders, retentionFor, retentionOf } from './s3-lock.js';
+import { probeConditionalWrites } from './write-probe.js';
 import type { Pool } from '../transfer/adaptive-limit.js';
 import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
 import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
@@ -49,9 +54,10 @@ import {
   type ProgressCallback,
   type PutSourceRequest,
   type RemoteObject,
+  type Removal,
   type RestoreTier,
   type StoredObject,
-  type WriteCondition,
+  type WriteOptions,
 } from './destination.js';
 
 const MIB = 1024 * 1024;
@@ -59,6 +65,11 @@ const MIB = 1024 * 1024;
 export interface S3Runtime {
   /** Folder for multipart journals (the station's work folder/uploads). */
   journalDir: string;
+  /**
+   * The station's work folder: what each store proved (`stores.json`) and the versions the station
+   * wrote (`versions/`). Absent (a one-off check): kept in memory only.
+   */
+  stateDir?: string;
   partsPool?: Pool;
   /** Parts in flight per file: where adaptation starts (or the fixed number). */
   partsPerFile?: number;
@@ -202,6 +213,9 @@ export class S3Destination implements Destination {
   private readonly checksum: 'SHA256' | undefined;
   /** What uploads to this destination learned of the link (parts in flight, one request's rate). */
   readonly link = new LinkEstimate();
+  /** The versions this station wrote (a versioned bucket), so it deletes its own and nothing else. */
+  private readonly ledger: VersionLedger | undefined;
+  private known: Promise<StoreFacts> | undefined;
 
   constructor(
     readonly name: string,
@@ -210,6 +224,31 @@ export class S3Destination implements Destination {
   ) {
     this.client = createS3Client(cfg, runtime);
     this.checksum = checksumFor(cfg);
+    this.ledger = runtime.stateDir
+      ? new VersionLedger(join(runtime.stateDir, 'versions', `${this.storeId().slice(0, 32)}.jsonl`))
+      : undefined;
+  }
+
+  /** The store's identity for what it proved: endpoint and bucket (a prefix does not change how it behaves). */
+  private storeId(): string {
+    return createHash('sha256').update(`${this.endpointId()}\n${this.cfg.bucket}`).digest('hex');
+  }
+
+  facts(opts: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<StoreFacts> {
+    if (opts.refresh) this.known = undefined;
+    return (this.known ??= (async () => {
+      const file = this.runtime.stateDir ? new FactsFile(join(this.runtime.stateDir, 'stores.json')) : undefined;
+      const id = `${this.endpointId()} ${this.cfg.bucket}`;
+      const remembered = opts.refresh ? undefined : await file?.get(id);
+      if (remembered) return remembered;
+      const probed = await probeConditionalWrites(this, opts.signal);
+      await file?.set(id, probed);
+      this.runtime.log?.(`${this.name}: ${describeClaimProtocol(probed)}`);
+      return probed;
+    })().catch((err: unknown) => {
+      this.known = undefined; // asked again next time
+      throw err;
+    }));
   }
 
   get storageClass(): string | undefined {
@@ -259,7 +298,7 @@ export class S3Destination implements Destination {
   }
 
   /** `size`: the caller's (known already; the source's identity is read by the upload itself, once). */
-  private multipart(
+  private async multipart(
     source: ByteSource,
     size: number,
     Key: string,
@@ -267,7 +306,7 @@ export class S3Destination implements Destination {
     signal: AbortSignal | undefined,
     onProgress: ProgressCallback | undefined,
   ) {
-    return uploadMultipart({
+    const done = await uploadMultipart({
       client: this.client,
       bucket: this.cfg.bucket,
       key: Key,
@@ -283,11 +322,51 @@ export class S3Destination implements Destination {
       ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
       ...(this.cfg.storageClass ? { storageClass: this.cfg.storageClass } : {}),
       ...(this.checksum ? { checksum: this.checksum } : {}),
+      ...(this.cfg.objectLock ? { objectLock: lockHeaders(this.cfg.objectLock) } : {}),
       ...(this.runtime.log ? { log: this.runtime.log } : {}),
       contentType,
       ...(signal ? { signal } : {}),
       onProgress: (p) => onProgress?.(p.acked, { inFlight: p.inFlight, reused: p.reused }),
     });
+    this.ledger?.record(Key, done.versionId);
+    // Some stores (radosgw 16) complete a multipart object without the retention asked at its start.
+    if (this.cfg.objectLock) await ensureRetention(this.lockContext(), Key, done.versionId, this.cfg.objectLock);
+    return done;
+  }
+
+  /**
+   * Whether copies written here will be immutable, and until when, as the bucket's own Object Lock
+   * configuration says. Throws (the connection test fails) when `objectLock` is set on a bucket
+   * without Object Lock: every write would be refused.
+   */
+  async describeLock(): Promise<string> {
+    const c = await lockConfiguration(this.lockContext());
+    const want = this.cfg.objectLock;
+    const byDefault = c.defaultRetention
+      ? `the bucket locks every new object by default (${c.defaultRetention.mode}, ${c.defaultRetention.days ? `${c.defaultRetention.days} days` : `${c.defaultRetention.years} years`})`
+      : undefined;
+    if (want && !c.enabled)
+      throw new StationError(
+        `objectLock is set (${want.mode}, ${want.days} days) but bucket ${this.cfg.bucket} has no Object Lock: every write would be refused. Object Lock is chosen when a bucket is made (S3: --object-lock-enabled-for-bucket; B2: File Lock) — or remove objectLock`,
+        'object-lock-missing',
+      );
+    if (want) {
+      const r = retentionFor(want);
+      return `copies written now are immutable (${r.mode}${r.mode === 'GOVERNANCE' ? ': a key with s3:BypassGovernanceRetention can still remove them' : ': nobody can delete or shorten it'}) until ${r.until.slice(0, 10)}${byDefault ? `; ${byDefault}` : ''}`;
+    }
+    if (byDefault) return byDefault;
+    return c.enabled
+      ? 'the bucket has Object Lock but this destination asks for no retention (set objectLock): copies can be deleted with a delete-capable key'
+      : 'no Object Lock on this bucket: anyone holding a delete-capable key can destroy these copies';
+  }
+
+  private lockContext() {
+    return {
+      client: this.client,
+      bucket: this.cfg.bucket,
+      name: this.name,
+      ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
+    };
   }
 
   /** The runtime's retry policy (tests and "test connection" shorten it) for every request. */
@@ -301,9 +380,9 @@ export class S3Destination implements Destination {
     md5: string,
     contentType: string,
     signal: AbortSignal | undefined,
-    condition: WriteCondition = {},
+    condition: Pick<WriteOptions, 'ifAbsent' | 'ifEtag' | 'transient'> = {},
     storageClass = this.cfg.storageClass,
-  ): Promise<string | undefined> {
+  ): Promise<{ etag: string; versionId?: string }> {
     await this.runtime.bandwidth?.take(body.length, signal);
     const abort = linkedAbort(signal);
     try {
@@ -324,6 +403,7 @@ export class S3Destination implements Destination {
                 ...(this.checksum ? { ChecksumSHA256: createHash('sha256').update(body).digest('base64') } : {}),
                 ContentType: contentType,
                 ...(storageClass ? { StorageClass: storageClass as StorageClass } : {}),
+                ...(condition.transient ? {} : lockHeaders(this.cfg.objectLock)),
               }),
               { abortSignal: abort.signal },
             )
@@ -342,7 +422,8 @@ export class S3Destination implements Destination {
       if (etag && /^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
         throw new StationError(`${Key}: the store's ETag ${etag} does not match the local MD5 ${md5}`, 'etag-mismatch');
       }
-      return etag ?? md5;
+      this.ledger?.record(Key, out.VersionId);
+      return { etag: etag ?? md5, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
     } finally {
       abort.dispose();
     }
@@ -412,12 +493,16 @@ export class S3Destination implements Destination {
       );
       const etag = unquote(out.ETag);
       const restore = parseRestore(out.Restore);
+      const lock = retentionOf(out);
       return {
         key,
         size: out.ContentLength ?? 0,
         ...(etag ? { etag } : {}),
         ...(out.StorageClass ? { storageClass: out.StorageClass } : {}),
         ...(restore ? { restore } : {}),
+        ...(out.LastModified ? { lastModified: out.LastModified.toISOString() } : {}),
+        ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}),
+        ...(lock ? { lock } : {}),
       };
     } catch (err) {
       if (
@@ -453,6 +538,7 @@ export class S3Destination implements Destination {
           size: o.Size ?? 0,
           ...(etag ? { etag } : {}),
           ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
+          ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}),
         };
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -609,11 +695,11 @@ export class S3Destination implements Destination {
   async writeObject(
     key: string,
     body: Buffer,
-    opts: WriteCondition & { contentType?: string; signal?: AbortSignal } = {},
-  ): Promise<{ etag?: string }> {
+    opts: WriteOptions = {},
+  ): Promise<{ etag?: string; versionId?: string }> {
     const md5 = createHash('md5').update(body).digest('hex');
     // Claims and entry points are read often and must stay readable: never in an archive class.
-    const etag = await this.putBuffer(
+    return this.putBuffer(
       this.fullKey(key),
       body,
       md5,
@@ -622,7 +708,6 @@ export class S3Destination implements Destination {
       opts,
       undefined,
     );
-    return etag ? { etag } : {};
   }
 
   async expectedEtag(source: ByteSource, size: number, md5?: string, stored?: string): Promise<string | undefined> {
@@ -690,15 +775,24 @@ export class S3Destination implements Destination {
     }
   }
 
-  async delete(key: string): Promise<void> {
-    await withRetry(
-      `Deleting ${key} from ${this.name}`,
-      () => this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.fullKey(key) })),
-      this.retryContext(),
+  async delete(key: string, signal?: AbortSignal): Promise<Removal> {
+    return removeObject(
+      {
+        client: this.client,
+        bucket: this.cfg.bucket,
+        name: this.name,
+        mode: this.cfg.noncurrentVersions ?? 'lifecycle',
+        ...(this.ledger ? { ledger: this.ledger } : {}),
+        ...(this.runtime.retry ? { retry: this.runtime.retry } : {}),
+        ...(signal ? { signal } : {}),
+      },
+      key,
+      this.fullKey(key),
     );
   }
 
   close(): void {
+    void this.ledger?.close();
     this.client.destroy();
   }
 }

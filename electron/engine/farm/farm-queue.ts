@@ -13,11 +13,25 @@
  * workers publish as job progress so any desktop sees every title, its worker and its stages.
  * No secret is ever in a job: workers bring their own destination credentials.
  */
-import { DelayedError, Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import {
+  DelayedError,
+  Job,
+  Queue,
+  QueueEvents,
+  UnrecoverableError,
+  Worker,
+  type ConnectionOptions,
+  type JobJson,
+} from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { JobSnapshot, TitleRequest } from '../../common/jobs.js';
 import type { FarmAction, FarmState, FarmTitle } from '../../common/farm.js';
+import { segmentProblem } from '../../common/segment.js';
+import { StationError } from '../util/errors.js';
 import { checkRedis, type RedisCheck } from './redis-check.js';
+import { UNREADABLE_DATA, farmJobProblem, type FarmJobData } from './farm-job.js';
+
+export type { FarmJobData } from './farm-job.js';
 
 export const FARM_QUEUE = 'ingest-titles';
 const PREFIX = 'ingest';
@@ -27,17 +41,6 @@ const DEFAULT_PRIORITY = 100;
 const PAUSED_FOR_MS = 10 * 365 * 24 * 3_600_000;
 /** How long the first contact with the farm's Redis may take. */
 const CONNECT_MS = 5000;
-
-export interface FarmJobData {
-  /** The master as the submitting machine names it (workers map it with their path map). */
-  masterPath: string;
-  title: string;
-  request?: TitleRequest;
-  submittedBy: string;
-  submittedAt: string;
-  /** Workers that could not see the master (their path map or mounts): the title waits for another. */
-  unseenBy?: string[];
-}
 
 /** What a worker publishes while it holds a title. */
 export interface FarmProgress {
@@ -72,11 +75,58 @@ export function redisOptions(url: string): RedisOptions {
   };
 }
 
+/**
+ * A job whose data Redis holds but that is not JSON (damaged, or written by hand) must not stop
+ * `farm list` for every title, nor sit active on a worker for ever: it is read with a marker in
+ * place of its data, and farm-job.ts names what is wrong with it.
+ */
+class FarmJob extends Job {
+  static override fromJSON<T = unknown, R = unknown, N extends string = string>(
+    queue: Parameters<typeof Job.fromJSON>[0],
+    json: JobJson,
+    jobId?: string,
+  ): Job<T, R, N> {
+    try {
+      JSON.parse(json.data || '{}');
+      return super.fromJSON<T, R, N>(queue, json, jobId);
+    } catch (err) {
+      const job = super.fromJSON<T, R, N>(queue, { ...json, data: '{}' }, jobId);
+      (job as { data: unknown }).data = { [UNREADABLE_DATA]: (err as Error).message };
+      return job;
+    }
+  }
+}
+
+// BullMQ's generic constructor type cannot name a subclass; FarmJob only changes fromJSON.
+const tolerantJob = FarmJob as unknown as typeof Job;
+
+class FarmTitles extends Queue<FarmJobData> {
+  protected override get Job(): typeof Job {
+    return tolerantJob;
+  }
+}
+
+class FarmWorkerQueue extends Worker<FarmJobData> {
+  protected override get Job(): typeof Job {
+    return tolerantJob;
+  }
+}
+
+/** A title id as the operator or a caller names it: the one path-segment rule, or a sentence. */
+function checkedId(id: string): string {
+  const problem = segmentProblem(id);
+  if (problem)
+    throw new StationError(
+      `"${id.slice(0, 80)}" is not a farm title id (${problem}): see farm list for the ids`,
+      'farm-bad-id',
+    );
+  return id;
+}
+
 /** The same options as BullMQ's connection type (its own RedisOptions, structurally the same). */
 const bullConnection = (url: string): ConnectionOptions => redisOptions(url) as ConnectionOptions;
 
-const openTitleQueue = (url: string) =>
-  new Queue<FarmJobData>(FARM_QUEUE, { connection: bullConnection(url), prefix: PREFIX });
+const openTitleQueue = (url: string) => new FarmTitles(FARM_QUEUE, { connection: bullConnection(url), prefix: PREFIX });
 type TitleQueue = ReturnType<typeof openTitleQueue>;
 
 /** The URL as it may be printed: never the password. */
@@ -164,6 +214,8 @@ export class FarmQueue {
         submittedAt: new Date().toISOString(),
         ...(t.request ? { request: t.request } : {}),
       };
+      const problem = farmJobProblem(t.id, data);
+      if (problem) throw new StationError(`"${t.title}" cannot be submitted: ${problem}`, 'farm-bad-job');
       // Kept when done or failed: the farm's history, the same master recognised, retry from the failed stage.
       await this.queue.add('title', data, {
         jobId: t.id,
@@ -178,7 +230,7 @@ export class FarmQueue {
   }
 
   async get(id: string): Promise<FarmTitle | undefined> {
-    const job = await this.queue.getJob(id);
+    const job = await this.queue.getJob(checkedId(id));
     if (!job) return undefined;
     return this.describeJob(job, await job.getState());
   }
@@ -205,40 +257,57 @@ export class FarmQueue {
 
   /** Every title of the farm, running first, then waiting in order, then the finished ones newest first. */
   async list(): Promise<FarmTitle[]> {
-    const out: FarmTitle[] = [];
+    return (await this.listAll()).titles;
+  }
+
+  /**
+   * The farm's titles and, apart, every job that cannot be read as a title (its id, what is wrong):
+   * one damaged job must not hide the others.
+   */
+  async listAll(): Promise<{ titles: FarmTitle[]; unreadable: Array<{ id: string; problem: string }> }> {
+    const titles: FarmTitle[] = [];
+    const unreadable: Array<{ id: string; problem: string }> = [];
     for (const bull of ['active', 'prioritized', 'waiting', 'delayed', 'failed', 'completed'] as const) {
-      for (const job of await this.queue.getJobs([bull], 0, -1, bull === 'prioritized' || bull === 'waiting'))
-        if (job) out.push(await this.describeJob(job, bull));
+      const ids = await this.queue.getRanges([bull], 0, -1, bull === 'prioritized' || bull === 'waiting');
+      for (const id of ids) {
+        try {
+          const job = await this.queue.getJob(id);
+          if (!job) continue;
+          const problem = farmJobProblem(job.id, job.data);
+          if (problem) unreadable.push({ id, problem: `${bull}: ${problem}` });
+          else titles.push(await this.describeJob(job, bull));
+        } catch (err) {
+          unreadable.push({ id, problem: `${bull}: it cannot be read (${(err as Error).message})` });
+        }
+      }
     }
-    return out;
+    return { titles, unreadable };
   }
 
   /** Pause a title: a waiting one is set aside; a running one stops at its worker (nothing is undone) and waits. */
   async pause(id: string): Promise<void> {
+    const job = await this.must(id);
     await this.redis.hset(controlKey(id), 'pause', new Date().toISOString());
-    const job = await this.queue.getJob(id);
-    const state = await job?.getState();
+    const state = await job.getState();
     // Waiting: a worker takes it first and sets it aside at once (only the holder of its lock may
     // move it); its place in the queue comes back on resume.
     if (state === 'prioritized' || state === 'waiting') {
-      await this.redis.hset(controlKey(id), 'priority', String(job!.priority));
-      await job!.changePriority({ priority: 1 });
+      await this.redis.hset(controlKey(id), 'priority', String(job.priority));
+      await job.changePriority({ priority: 1 });
     }
   }
 
   async resume(id: string): Promise<void> {
+    const job = await this.must(id);
     const priority = Number(await this.redis.hget(controlKey(id), 'priority'));
     await this.redis.hdel(controlKey(id), 'pause', 'priority');
-    const job = await this.queue.getJob(id);
-    if (!job) return;
     if (Number.isInteger(priority) && priority > 0) await job.changePriority({ priority });
     if ((await job.getState()) === 'delayed') await job.promote();
   }
 
   /** Cancel: the worker that takes or holds the title stops it and gives its claims back (partial output removed). */
   async cancel(id: string): Promise<void> {
-    const job = await this.queue.getJob(id);
-    if (!job) return;
+    const job = await this.must(id);
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return;
     await this.redis.hset(controlKey(id), 'cancel', new Date().toISOString());
@@ -247,8 +316,7 @@ export class FarmQueue {
 
   /** Run a failed title again: the worker that takes it resumes from the stage that failed. */
   async retry(id: string): Promise<void> {
-    const job = await this.queue.getJob(id);
-    if (!job) throw new Error(`No title with id ${id} in the farm`);
+    const job = await this.must(id);
     if ((await job.getState()) !== 'failed')
       throw new Error(`"${job.data.title}" has not failed: only failed titles can be retried`);
     await this.redis.del(controlKey(id));
@@ -256,8 +324,7 @@ export class FarmQueue {
   }
 
   async move(id: string, where: 'up' | 'down' | 'top'): Promise<void> {
-    const job = await this.queue.getJob(id);
-    if (!job) return;
+    const job = await this.must(id);
     const p = where === 'top' ? 2 : Math.max(2, job.priority + (where === 'up' ? -1 : 1));
     await job.changePriority({ priority: p });
   }
@@ -274,6 +341,13 @@ export class FarmQueue {
 
   async resumeAll(): Promise<void> {
     await this.queue.resume();
+  }
+
+  /** The title's job, or a sentence saying the farm has none by that id. */
+  private async must(id: string): Promise<Job<FarmJobData>> {
+    const job = await this.queue.getJob(checkedId(id));
+    if (!job) throw new StationError(`No title with id ${id} in the farm (see farm list)`, 'farm-no-title');
+    return job;
   }
 
   /** Every change of any title, from any worker (progress, done, failed). */
@@ -346,6 +420,12 @@ export async function startFarmWorker(
   const redis = new Redis(redisOptions(o.url)).on('error', (err) => o.onError?.(err));
   const lockMs = o.lockMs ?? 60_000;
   const processor = async (job: Job<FarmJobData>, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    // Checked before anything is made of it: the id names the title's folder, the data its master.
+    const problem = farmJobProblem(job.id, job.data);
+    if (problem)
+      throw new UnrecoverableError(
+        `This job cannot be run: ${problem}. It was not submitted by ingest-station submit, or Redis damaged it; remove it from the farm.`,
+      );
     const t = token!;
     // This attempt is the title's current one from now on: an earlier holder's commits are refused.
     await redis.set(fenceKey(job.id!), t);
@@ -370,7 +450,7 @@ export async function startFarmWorker(
     };
     return run(attempt);
   };
-  const worker = new Worker<FarmJobData>(FARM_QUEUE, processor, {
+  const worker = new FarmWorkerQueue(FARM_QUEUE, processor, {
     connection: bullConnection(o.url),
     prefix: PREFIX,
     concurrency: o.concurrency,

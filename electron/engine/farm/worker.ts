@@ -15,7 +15,7 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StationConfig } from '../../common/config.js';
-import { isFinal, type JobSnapshot } from '../../common/jobs.js';
+import { STAGE_LABELS, isFinal, type JobSnapshot } from '../../common/jobs.js';
 import { openStation, resolveWorkDir, type Station } from '../station.js';
 import { toSnapshot } from '../queue/job-queue.js';
 import {
@@ -28,6 +28,7 @@ import {
 import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
 import { errorMessage } from '../util/errors.js';
+import { childPath } from '../util/owned-folder.js';
 
 export interface FarmWorkerConfig extends FarmConnection {
   name: string;
@@ -40,6 +41,8 @@ export interface FarmWorkerConfig extends FarmConnection {
   stalledCheckMs?: number;
   /** How often the worker looks at the operator's pause/cancel for the titles it holds. */
   controlPollMs?: number;
+  /** A title that shows no sign of progress here for this long is stopped and failed (default 30 min). */
+  stallMs?: number;
   log: (line: string) => void;
   /** Tests: overrides for the station (timeouts). */
   stationOverrides?: Partial<Parameters<typeof openStation>[0]>;
@@ -57,12 +60,14 @@ const UNSEEN_LIMIT = 10;
 /** A title set aside for another worker waits this long before any worker takes it again. */
 const SET_ASIDE_MS = 2000;
 
+/** No update of a title (progress, state) for this long: its attempt stalled. */
+const ATTEMPT_STALL_MS = 30 * 60_000;
+
 const readable = (path: string): Promise<boolean> =>
   access(path, constants.R_OK).then(
     () => true,
     () => false,
   );
-const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'worker';
 
 export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker> {
   const assigned = new Set<string>();
@@ -72,9 +77,10 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     config: o.config,
     baseDir: o.baseDir,
     eligible: (j) => assigned.has(j.id),
-    jobStoreFile: join(workDir, 'workers', safeName(o.name), 'jobs.jsonl'),
+    jobStoreFile: join(childPath(join(workDir, 'workers'), o.name, 'the worker name'), 'jobs.jsonl'),
     fence: async (id) => fences.get(id)?.(),
     stationName: o.name,
+    warn: (s) => o.log(`warning: ${s}`),
     ...o.stationOverrides,
   });
   let ended = 0;
@@ -85,92 +91,26 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
   const attempt = async (a: FarmAttempt): Promise<unknown> => {
     const { job } = a;
     const id = job.id!;
-    const control = await a.control();
-    const local = station.queue.get(id);
-    if (control.cancel) {
-      if (local && !isFinal(local.state)) await station.queue.cancel(id);
-      else if (!local)
-        await releaseClaims(station, id, (job.progress as Partial<FarmProgress> | undefined)?.snapshot?.claim?.titleId);
-      a.fail(`cancelled by the operator (${control.cancel})`);
-    }
-    if (control.pause) return a.setAside(FARM_PAUSED_FOR_MS);
-    const path = mapPath(job.data.masterPath, o.pathMap);
-    if (!(await readable(path))) {
-      const unseenBy = [...(job.data.unseenBy ?? []), o.name];
-      const why = `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
-      o.log(`${job.data.title}: ${why} — leaving it for another worker`);
-      if (unseenBy.length >= UNSEEN_LIMIT)
-        a.fail(
-          `No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`,
-        );
-      await job.updateData({ ...job.data, unseenBy });
-      return a.setAside(SET_ASIDE_MS);
-    }
-
+    await controlBeforeStart(a, station);
+    const path = await masterFor(a, o);
     assigned.add(id);
     fences.set(id, a.fence);
-    let last = 0;
-    let pending: JobSnapshot | undefined;
-    const publish = (s: JobSnapshot): void => {
-      pending = s;
-      // One progress write a second per title (and every change of state) is plenty for any desktop.
-      if (Date.now() - last < 1000 && !isFinal(s.state)) return;
-      last = Date.now();
-      void a.report({ worker: o.name, snapshot: s }).catch(() => undefined);
-    };
-    const off = station.queue.onUpdate((s) => s.id === id && publish(s));
-    let operator: 'pause' | 'cancel' | undefined;
-    const poll = setInterval(() => {
-      void a.control().then(
-        async (c) => {
-          if (operator) return;
-          if (c.cancel) {
-            operator = 'cancel';
-            await station.queue.cancel(id);
-          } else if (c.pause) {
-            operator = 'pause';
-            await station.queue.pause(id);
-          }
-        },
-        () => undefined,
-      );
-    }, o.controlPollMs ?? 1000);
-    // The farm took the title away (lock lost) or the worker is stopping: interrupt, undo nothing.
-    const interrupted = new Promise<'interrupted'>((resolve) => {
-      const stop = (): void =>
-        void station.queue
-          .pause(id)
-          .catch(() => undefined)
-          .then(() => resolve('interrupted'));
-      if (a.signal.aborted) stop();
-      else a.signal.addEventListener('abort', stop, { once: true });
-    });
+    const watch = watchAttempt(a, station, o);
     try {
-      await station.queue.add([path], job.data.request ? { [path]: job.data.request } : {}, { id });
-      o.log(`${job.data.title}: taken by ${o.name} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1})`);
-      const paused = operatorPaused(station, id, () => operator);
-      const outcome = await Promise.race([station.queue.waitFor(id), interrupted, paused.promise]).finally(paused.off);
-      // The last word on the title, whatever the once-a-second throttle held back.
-      const rec = station.queue.get(id);
-      if (pending) await a.report({ worker: o.name, snapshot: rec ? toSnapshot(rec) : pending }).catch(() => undefined);
-      if (outcome === 'interrupted') {
-        // Given back to the queue (not failed): the next worker resumes it. With the lock already
-        // lost this move is refused, and the title is simply the other attempt's.
-        o.log(
-          `${job.data.title}: ${o.name} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`,
-        );
-        return await a.setAside(0);
+      // A master the queue refuses (a pipe or device in its place, a bad title request) fails the title with why.
+      const added = station.queue
+        .add([path], job.data.request ? { [path]: job.data.request } : {}, { id })
+        .catch((err: unknown) => a.fail(errorMessage(err)));
+      const first = await Promise.race([added.then(() => 'added' as const), watch.outcome]);
+      if (first === 'added') {
+        o.log(`${job.data.title}: taken by ${o.name} (attempt ${job.attemptsStarted ?? job.attemptsMade + 1})`);
       }
-      // Paused by the operator: set aside (the flag stays, so every desktop shows it paused).
-      if (outcome === 'paused') return await a.setAside(FARM_PAUSED_FOR_MS);
-      ended++;
-      if (outcome.state === 'cancelled') a.fail(`cancelled by the operator`);
-      if (outcome.state === 'failed')
-        a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');
-      return { titleId: outcome.claim?.titleId, version: outcome.claim?.version, worker: o.name };
+      const outcome = first === 'added' ? await Promise.race([station.queue.waitFor(id), watch.outcome]) : first;
+      await watch.lastReport();
+      if (typeof outcome === 'object') ended++;
+      return await settle(a, outcome, o.name, o.log);
     } finally {
-      clearInterval(poll);
-      off();
+      watch.stop();
       assigned.delete(id);
       fences.delete(id);
       if (o.titles !== undefined && ended >= o.titles) void stop();
@@ -204,6 +144,149 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
   return { station, stopped, stop };
 }
 
+/** The operator's word on a title before it runs here: cancelled (claims given back) or paused (set aside). */
+async function controlBeforeStart(a: FarmAttempt, station: Station): Promise<void> {
+  const id = a.job.id!;
+  const control = await a.control();
+  const local = station.queue.get(id);
+  if (control.cancel) {
+    if (local && !isFinal(local.state)) await station.queue.cancel(id);
+    else if (!local)
+      await releaseClaims(station, id, (a.job.progress as Partial<FarmProgress> | undefined)?.snapshot?.claim?.titleId);
+    a.fail(`cancelled by the operator (${control.cancel})`);
+  }
+  if (control.pause) await a.setAside(FARM_PAUSED_FOR_MS);
+}
+
+/** The master on this machine (path map); one this worker cannot read is set aside for another. */
+async function masterFor(a: FarmAttempt, o: FarmWorkerConfig): Promise<string> {
+  const { job } = a;
+  const path = mapPath(job.data.masterPath, o.pathMap);
+  if (await readable(path)) return path;
+  const unseenBy = [...(job.data.unseenBy ?? []), o.name];
+  const why = `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
+  o.log(`${job.data.title}: ${why} — leaving it for another worker`);
+  if (unseenBy.length >= UNSEEN_LIMIT)
+    a.fail(
+      `No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`,
+    );
+  await job.updateData({ ...job.data, unseenBy });
+  return a.setAside(SET_ASIDE_MS);
+}
+
+type Interruption = 'interrupted' | 'paused' | { stalled: string };
+
+/**
+ * Everything that watches one attempt while its title runs here: its progress published to the
+ * farm (once a second), the operator's pause and cancel, the farm taking the title away (lock lost,
+ * worker stopping) and the title's signs of life — no update for `stallMs` and the attempt stops.
+ * `outcome` resolves with whichever of those ends the attempt before the title does.
+ */
+function watchAttempt(
+  a: FarmAttempt,
+  station: Station,
+  o: FarmWorkerConfig,
+): { outcome: Promise<Interruption>; lastReport(): Promise<void>; stop(): void } {
+  const id = a.job.id!;
+  let last = 0;
+  let alive = Date.now();
+  let pending: JobSnapshot | undefined;
+  let operator: 'pause' | 'cancel' | undefined;
+  let end!: (why: Interruption) => void;
+  const outcome = new Promise<Interruption>((resolve) => (end = resolve));
+  const off = station.queue.onUpdate((s) => {
+    if (s.id !== id) return;
+    alive = Date.now();
+    pending = s;
+    if (s.state === 'paused' && operator === 'pause') end('paused');
+    // One progress write a second per title (and every change of state) is plenty for any desktop.
+    if (Date.now() - last < 1000 && !isFinal(s.state)) return;
+    last = Date.now();
+    void a.report({ worker: o.name, snapshot: s }).catch(() => undefined);
+  });
+  const poll = setInterval(() => {
+    void a
+      .control()
+      .then(async (c) => {
+        // Not in this station's queue yet (still being added): the next poll acts on it.
+        if (operator || !station.queue.get(id)) return;
+        const action = c.cancel ? 'cancel' : c.pause ? 'pause' : undefined;
+        if (!action) return;
+        // Set first: the queue announces the paused title before pause() returns.
+        operator = action;
+        await station.queue[action](id).catch((err: unknown) => {
+          operator = undefined;
+          throw err;
+        });
+      })
+      // Redis unreachable, or the title gone from this station's queue: said, never a crash.
+      .catch((err: unknown) => o.log(`${a.job.data.title}: the operator's control failed: ${errorMessage(err)}`));
+  }, o.controlPollMs ?? 1000);
+  // Interrupt, undo nothing: the farm took the title away, the worker is stopping, or it stalled.
+  const interrupt = (why: Interruption): void =>
+    void station.queue
+      .pause(id)
+      .catch(() => undefined)
+      .then(() => end(why));
+  if (a.signal.aborted) interrupt('interrupted');
+  else a.signal.addEventListener('abort', () => interrupt('interrupted'), { once: true });
+  const stallMs = o.stallMs ?? ATTEMPT_STALL_MS;
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - alive < stallMs) return;
+      clearInterval(watchdog);
+      interrupt({ stalled: stalledAttempt(station.queue.get(id), Date.now() - alive, o.name) });
+    },
+    Math.max(100, Math.min(5000, stallMs / 4)),
+  );
+  return {
+    outcome,
+    // The last word on the title, whatever the once-a-second throttle held back.
+    lastReport: async () => {
+      const rec = station.queue.get(id);
+      if (pending) await a.report({ worker: o.name, snapshot: rec ? toSnapshot(rec) : pending }).catch(() => undefined);
+    },
+    stop: () => {
+      clearInterval(poll);
+      clearInterval(watchdog);
+      off();
+    },
+  };
+}
+
+function stalledAttempt(rec: JobSnapshot | undefined, silentMs: number, worker: string): string {
+  const stage = rec
+    ? `${STAGE_LABELS[rec.stage]}${rec.stages[rec.stage].detail ? ` (${rec.stages[rec.stage].detail})` : ''}`
+    : 'starting';
+  return `no sign of progress for ${Math.round(silentMs / 1000)} s in ${stage}: ${worker} stopped it (nothing undone). The master's storage or a destination may have stopped answering; retry the title once it answers.`;
+}
+
+/** How an attempt that ran ends at the farm: delivered, failed or cancelled, given back, set aside. */
+async function settle(
+  a: FarmAttempt,
+  outcome: JobSnapshot | Interruption,
+  worker: string,
+  log: (line: string) => void,
+): Promise<unknown> {
+  if (outcome === 'interrupted') {
+    // Given back to the queue (not failed): the next worker resumes it. With the lock already
+    // lost this move is refused, and the title is simply the other attempt's.
+    log(
+      `${a.job.data.title}: ${worker} stopped working on it (${String(a.signal.reason ?? 'stopping')}); another worker resumes it`,
+    );
+    return a.setAside(0);
+  }
+  // Paused by the operator: set aside (the flag stays, so every desktop shows it paused).
+  if (outcome === 'paused') return a.setAside(FARM_PAUSED_FOR_MS);
+  if ('stalled' in outcome) {
+    log(`${a.job.data.title}: ${outcome.stalled}`);
+    return a.fail(outcome.stalled);
+  }
+  if (outcome.state === 'cancelled') a.fail(`cancelled by the operator`);
+  if (outcome.state === 'failed') a.fail(outcome.error ? `${outcome.error.stage}: ${outcome.error.message}` : 'failed');
+  return { titleId: outcome.claim?.titleId, version: outcome.claim?.version, worker };
+}
+
 /**
  * A title cancelled while no worker holds it, last run by a worker that is gone: its claims are
  * given back here (the pending version removed), as that worker's cancel would have.
@@ -212,19 +295,4 @@ async function releaseClaims(station: Station, id: string, titleId: string | und
   if (!titleId) return;
   for (const d of station.archive ? [station.origin, station.archive] : [station.origin])
     await releaseAt(d, titleId, id);
-}
-
-/** Resolves 'paused' once the operator's pause has stopped the title here. */
-function operatorPaused(
-  station: Station,
-  id: string,
-  operator: () => 'pause' | 'cancel' | undefined,
-): { promise: Promise<'paused'>; off(): void } {
-  let off = (): void => undefined;
-  const promise = new Promise<'paused'>((resolve) => {
-    off = station.queue.onUpdate((s) => {
-      if (s.id === id && s.state === 'paused' && operator() === 'pause') resolve('paused');
-    });
-  });
-  return { promise, off: () => off() };
 }

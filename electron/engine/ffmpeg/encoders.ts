@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { toolVersion } from './version.js';
+import { childOptions } from './child.js';
 
 const run = promisify(execFile);
 
@@ -114,7 +115,7 @@ export function trialArgs(def: EncoderFamilyDef): string[] {
 async function trial(ffmpeg: string, def: EncoderFamilyDef): Promise<EncoderProbe> {
   const started = Date.now();
   try {
-    await run(ffmpeg, trialArgs(def), { timeout: 20_000, killSignal: 'SIGKILL' });
+    await run(ffmpeg, trialArgs(def), { timeout: 20_000, killSignal: 'SIGKILL', ...childOptions() });
     return { family: def.family, encoder: def.encoder, usable: true, ms: Date.now() - started };
   } catch (err) {
     const e = err as { stderr?: string; killed?: boolean };
@@ -156,7 +157,11 @@ export async function detectEncoders(
       /* no cache yet */
     }
   }
-  const { stdout } = await run(ffmpeg, ['-hide_banner', '-encoders'], { timeout: 20_000, maxBuffer: 8 << 20 });
+  const { stdout } = await run(ffmpeg, ['-hide_banner', '-encoders'], {
+    timeout: 20_000,
+    maxBuffer: 8 << 20,
+    ...childOptions(),
+  });
   const listed = listedFamilies(stdout);
   const probes: EncoderProbe[] = [];
   for (const family of listed)

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childOptions } from './child.js';
 
 const run = promisify(execFile);
 const RECORD = /^\.ffmpeg-(\d+)\.pid$/;
@@ -48,11 +49,11 @@ async function commandLine(pid: number): Promise<string | undefined> {
           '-Command',
           `(Get-CimInstance Win32_Process -Filter "ProcessId=${pid}").CommandLine`,
         ],
-        { timeout: 10_000, windowsHide: true },
+        { timeout: 10_000, ...childOptions() },
       );
       return stdout.trim() || undefined;
     }
-    const { stdout } = await run('ps', ['-o', 'command=', '-p', String(pid)], { timeout: 10_000 });
+    const { stdout } = await run('ps', ['-o', 'command=', '-p', String(pid)], { timeout: 10_000, ...childOptions() });
     return stdout.trim() || undefined;
   } catch {
     return undefined;

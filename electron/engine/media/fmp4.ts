@@ -92,8 +92,8 @@ interface TrafLike {
   }>;
 }
 
-export function segmentInfo(bytes: Uint8Array): SegmentInfo {
-  const file = parse(bytes);
+export function segmentInfo(bytes: Uint8Array, parsed?: ISOFile): SegmentInfo {
+  const file = parsed ?? parse(bytes);
   const moof = file.boxes.find((b) => b.type === 'moof') as unknown as
     { start: number; mfhd: { sequence_number: number; start: number }; trafs: TrafLike[] } | undefined;
   if (!moof || moof.trafs.length !== 1)
@@ -156,4 +156,152 @@ export function retimeSegment(bytes: Uint8Array, to: { sequence: number; baseDec
     else out.writeUInt32BE(ept, at);
   }
   return out;
+}
+
+/** Where a box lies in the bytes (what the CENC encryptor rewrites). */
+export interface BoxSpan {
+  type: string;
+  start: number;
+  size: number;
+  /** Header bytes (8, or 16 with a 64-bit size). */
+  header: number;
+}
+
+/** mp4box's hdr_size counts a FullBox's version and flags too: the plain header is read from the bytes. */
+const spanIn =
+  (bytes: Uint8Array) =>
+  (b: { type: string; start: number; size: number }): BoxSpan => ({
+    type: b.type,
+    start: b.start,
+    size: b.size,
+    header: new DataView(bytes.buffer, bytes.byteOffset + b.start, 4).getUint32(0) === 1 ? 16 : 8,
+  });
+
+/** A single-track init segment: the boxes from moov down to the sample entry, and the codec setup. */
+export interface InitLayout {
+  /** moov, trak, mdia, minf, stbl, stsd — each contains the next; the sample entry is in the last. */
+  ancestors: BoxSpan[];
+  entry: BoxSpan;
+  /** Every sample entry of the stsd (a protected track with a clear lead has a clear one after the first). */
+  entries: BoxSpan[];
+  /** The codec's four-character code ('avc1', 'mp4a'; for a protected entry, the original's from frma). */
+  format: string;
+  /** AVC: NAL length size and the parameter sets from avcC. */
+  avc?: { lengthSize: number; parameterSets: Uint8Array[] };
+  /** Boxes inside the sample entry (avcC, btrt, sinf …). */
+  entryChildren: BoxSpan[];
+  /** pssh boxes directly in moov. */
+  pssh: BoxSpan[];
+  /** A protected entry's scheme (schm) and track encryption defaults (tenc). */
+  protection?: { scheme: string; kid: string; ivSize: number; crypt: number; skip: number; constantIv?: Buffer };
+}
+
+export function initLayout(bytes: Uint8Array): InitLayout {
+  const file = parse(bytes);
+  const span = spanIn(bytes);
+  const moov = (file as unknown as { moov?: Record<string, unknown> & { start: number } }).moov as unknown as
+    | {
+        type: string;
+        start: number;
+        size: number;
+        hdr_size: number;
+        traks: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        boxes: Array<{ type: string; start: number; size: number; hdr_size: number }>;
+      }
+    | undefined;
+  if (!moov || moov.traks.length !== 1) throw new Error('not a single-track CMAF init segment (no moov with one trak)');
+  const trak = moov.traks[0]!;
+  const chain = [trak, trak.mdia, trak.mdia.minf, trak.mdia.minf.stbl, trak.mdia.minf.stbl.stsd];
+  const entry = trak.mdia.minf.stbl.stsd.entries[0];
+  if (!entry) throw new Error('the init segment has no sample entry');
+  const children = ((entry.boxes ?? []) as Array<{ type: string; start: number; size: number; hdr_size: number }>).map(
+    span,
+  );
+  const sinf = entry.sinf as
+    | {
+        frma?: { data_format: string };
+        schm?: { scheme_type: string };
+        schi?: {
+          tenc?: {
+            default_crypt_byte_block?: number;
+            default_skip_byte_block?: number;
+            default_Per_Sample_IV_Size: number;
+            default_constant_IV?: Uint8Array;
+            default_KID?: string;
+          };
+        };
+      }
+    | undefined;
+  const frma = sinf?.frma?.data_format;
+  const tenc = sinf?.schi?.tenc;
+  const avcC = entry.avcC as
+    { lengthSizeMinusOne: number; SPS: Array<{ data: Uint8Array }>; PPS: Array<{ data: Uint8Array }> } | undefined;
+  return {
+    ancestors: [span({ ...moov, type: 'moov' }), ...chain.map((b) => span(b))],
+    entry: span(entry),
+    entries: (trak.mdia.minf.stbl.stsd.entries as Array<{ type: string; start: number; size: number }>).map(span),
+    format: frma ?? entry.type,
+    ...(avcC
+      ? {
+          avc: {
+            lengthSize: avcC.lengthSizeMinusOne + 1,
+            parameterSets: [...avcC.SPS, ...avcC.PPS].map((p) => p.data),
+          },
+        }
+      : {}),
+    entryChildren: children,
+    ...(sinf?.schm && tenc
+      ? {
+          protection: {
+            scheme: sinf.schm.scheme_type,
+            ivSize: tenc.default_Per_Sample_IV_Size,
+            kid: tenc.default_KID ?? '',
+            crypt: tenc.default_crypt_byte_block ?? 0,
+            skip: tenc.default_skip_byte_block ?? 0,
+            ...(tenc.default_constant_IV ? { constantIv: Buffer.from(tenc.default_constant_IV) } : {}),
+          },
+        }
+      : {}),
+    pssh: moov.boxes.filter((b) => b.type === 'pssh').map(span),
+  };
+}
+
+/** A single-track media segment as the encryptor needs it: where to insert, what to fix, where the samples are. */
+export interface SegmentLayout {
+  moof: BoxSpan;
+  traf: BoxSpan;
+  /** Boxes inside the traf. */
+  trafChildren: BoxSpan[];
+  /** Positions of each trun's data_offset field (absent when the trun has none). */
+  dataOffsetAt: number[];
+  /** Position of each sidx's first referenced_size field. */
+  sidxSizeAt: number[];
+  /** First byte of the first sample (moof start + data offset). */
+  dataStart: number;
+  sampleSizes: number[];
+}
+
+export function segmentLayout(bytes: Uint8Array): SegmentLayout {
+  const file = parse(bytes);
+  const span = spanIn(bytes);
+  const moof = file.boxes.find((b) => b.type === 'moof') as unknown as
+    | { type: string; start: number; size: number; hdr_size: number; trafs: Array<Record<string, any>> } // eslint-disable-line @typescript-eslint/no-explicit-any
+    | undefined;
+  if (!moof || moof.trafs.length !== 1)
+    throw new Error('not a single-track CMAF media segment (no moof with one traf)');
+  const traf = moof.trafs[0]!;
+  const truns = traf.truns as Array<{ start: number; flags: number }>;
+  const info = segmentInfo(bytes, file);
+  const sidx = file.boxes.filter((b) => b.type === 'sidx') as unknown as Array<{ start: number; version: number }>;
+  return {
+    moof: span(moof),
+    traf: span(traf as { type: string; start: number; size: number; hdr_size: number }),
+    trafChildren: (traf.boxes as Array<{ type: string; start: number; size: number; hdr_size: number }>).map(span),
+    // Box header (8), version and flags (4), sample_count (4), then data_offset when flags & 1.
+    dataOffsetAt: truns.filter((t) => t.flags & 1).map((t) => t.start + 16),
+    // sidx: header, version/flags, reference_ID, timescale, earliest time and first offset (4 or 8 each), reserved, count.
+    sidxSizeAt: sidx.map((s) => s.start + 20 + (s.version === 1 ? 16 : 8) + 4),
+    dataStart: info.firstSampleEnd - (info.samples[0]?.size ?? 0),
+    sampleSizes: info.samples.map((s) => s.size),
+  };
 }

@@ -14,6 +14,7 @@ import type { JobSnapshot } from '../../common/jobs.js';
 import type { MediaSource as QcSource } from '../../common/api.js';
 import { assertSafeKey, contentTypeFor, type Destination } from '../destinations/destination.js';
 import { versionKey } from '../../common/title.js';
+import { segmentProblem } from '../../common/segment.js';
 import { assertInside } from '../util/contained-path.js';
 import type { KeyFile } from '../package/encryption.js';
 
@@ -42,7 +43,7 @@ export function parseMediaPath(pathname: string): MediaRequest | undefined {
       }
     });
   const [jobId, where, ...rest] = parts;
-  if (!jobId || !/^[A-Za-z0-9_-]{1,64}$/.test(jobId) || (where !== 'local' && where !== 'origin') || rest.length === 0)
+  if (!jobId || segmentProblem(jobId) || (where !== 'local' && where !== 'origin') || rest.length === 0)
     return undefined;
   return { jobId, where, path: rest.join('/') };
 }

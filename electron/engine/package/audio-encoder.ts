@@ -13,7 +13,8 @@
  * list instead); MPEG-TS, which cannot be retimed, is muxed by both processes on a clock offset
  * far enough ahead (TS_CLOCK_OFFSET) that neither muxer moves anything.
  */
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
@@ -97,10 +98,12 @@ const hashes = (b: Uint8Array) => ({
   sha256: createHash('sha256').update(b).digest('hex'),
 });
 
+const AUDIO_RUN = 'the audio encode folder';
+
 export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
   if (o.plan.audio.length === 0 || o.journal.audio) return;
-  const runDir = join(o.scratchDir, 'audio');
-  await rm(runDir, { recursive: true, force: true });
+  await removeOwned(o.scratchDir, 'audio', AUDIO_RUN);
+  const runDir = await makeOwnedDir(o.scratchDir, 'audio', AUDIO_RUN);
   for (const a of o.plan.audio) await mkdir(join(runDir, a.name), { recursive: true });
   const { outputOptions, output } = buildAudioArgs(o.plan, runDir);
   await runFfmpeg({
@@ -172,7 +175,7 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
     }
   }
   await o.journal.append({ t: 'audio', chunks, videoOffset });
-  await rm(runDir, { recursive: true, force: true });
+  await removeOwned(o.scratchDir, 'audio', AUDIO_RUN);
 }
 
 /**

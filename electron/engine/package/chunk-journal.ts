@@ -6,10 +6,11 @@
  * it stands: the encode resumes after its last published set, verify re-checks nothing it proved,
  * the origin is sent nothing it acknowledged. Within the process, stages wait on `changed()`.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import type { PackageProblem } from '../../common/manifest.js';
-import { DurableLog } from '../util/durable-log.js';
+import { DurableLog, readJournal, type RepairListener } from '../util/durable-log.js';
 
 /** A chunk file the encoders put in the package: where it lies on the timeline. */
 export interface PublishedChunk {
@@ -73,6 +74,31 @@ export type ChunkRecord =
   | { t: 'sent'; d: string; path: string; md5: string }
   | { t: 'packaged'; manifestSha256: string };
 
+const num = z.number();
+const chunk = z.looseObject({ r: z.string(), i: z.number().int(), path: z.string(), size: num, start: num, end: num });
+const chunks = z.array(chunk);
+/** What each record must hold before `apply` acts on it (a damaged line is named, never a TypeError). */
+const chunkRecordSchema = z.discriminatedUnion('t', [
+  z.looseObject({
+    t: z.literal('init'),
+    r: z.string(),
+    path: z.string(),
+    size: num,
+    codec: z.string(),
+    timescale: num,
+  }),
+  z.looseObject({ t: z.literal('published'), set: z.number().int(), chunks }),
+  z.looseObject({ t: z.literal('unpublished'), set: z.number().int(), why: z.string() }),
+  z.looseObject({ t: z.literal('encoded'), sets: z.number().int() }),
+  z.looseObject({ t: z.literal('video-reset'), why: z.string() }),
+  z.looseObject({ t: z.literal('audio'), chunks }),
+  z.looseObject({ t: z.literal('subs'), chunks }),
+  z.looseObject({ t: z.literal('verified'), path: z.string(), r: z.string(), size: num, md5: z.string() }),
+  z.looseObject({ t: z.literal('rejected'), set: z.number().int(), problem: z.looseObject({ file: z.string() }) }),
+  z.looseObject({ t: z.literal('sent'), d: z.string(), path: z.string(), md5: z.string() }),
+  z.looseObject({ t: z.literal('packaged'), manifestSha256: z.string() }),
+]);
+
 export class ChunkJournal {
   private readonly log: DurableLog;
   private waiters: Array<() => void> = [];
@@ -103,18 +129,11 @@ export class ChunkJournal {
     this.log = new DurableLog(path);
   }
 
-  static async open(path: string): Promise<ChunkJournal> {
+  /** Read the journal back (a torn last line cut, a damaged one named: util/durable-log.ts) and open it for appending. */
+  static async open(path: string, onRepair?: RepairListener): Promise<ChunkJournal> {
     const j = new ChunkJournal(path);
     await mkdir(dirname(path), { recursive: true });
-    const text = await readFile(path, 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        j.apply(JSON.parse(line) as ChunkRecord);
-      } catch {
-        // A torn last line from a crash mid-append: everything before it stands.
-      }
-    }
+    for (const rec of await readJournal(path, chunkRecordSchema, { onRepair })) j.apply(rec as ChunkRecord);
     await j.log.open('a');
     return j;
   }
@@ -253,11 +272,15 @@ export class ChunkJournal {
 export class ChunkJournals {
   private readonly open = new Map<string, Promise<ChunkJournal>>();
 
+  constructor(private readonly onRepair?: RepairListener) {}
+
   get(jobId: string, path: string): Promise<ChunkJournal> {
     let j = this.open.get(jobId);
     if (!j) {
-      j = ChunkJournal.open(path);
+      j = ChunkJournal.open(path, this.onRepair);
       this.open.set(jobId, j);
+      // A journal that cannot be read is tried again next time (after the operator repaired it).
+      j.catch(() => this.open.get(jobId) === j && this.open.delete(jobId));
     }
     return j;
   }

@@ -16,7 +16,9 @@
  * encoder's output changed (a software fallback, an ffmpeg update) the rungs start again from zero.
  * MPEG-TS segments cannot be retimed: a TS package resumes from zero.
  */
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
+import { childOptions } from '../ffmpeg/child.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -204,7 +206,7 @@ async function tsTimes(ffprobe: string, path: string): Promise<{ start: number; 
   const { stdout } = await promisify(execFile)(
     ffprobe,
     ['-v', 'error', '-show_entries', 'format=start_time,duration', '-of', 'json', path],
-    { timeout: 30_000 },
+    { timeout: 30_000, ...childOptions() },
   );
   const f = (JSON.parse(stdout) as { format: { start_time?: string; duration?: string } }).format;
   return { start: Number(f.start_time ?? 0), duration: Number(f.duration ?? 0) };
@@ -229,7 +231,7 @@ export async function resetVideo(
   why: string,
 ): Promise<void> {
   await o.journal.append({ t: 'video-reset', why });
-  for (const r of o.plan.rungs) await rm(join(o.packageDir, r.name), { recursive: true, force: true });
+  for (const r of o.plan.rungs) await removeOwned(o.packageDir, r.name, 'a rendition folder', { markedBy: 'parent' });
 }
 
 async function fillGaps(o: VideoEncodeOptions): Promise<void> {
@@ -252,9 +254,12 @@ async function fillGaps(o: VideoEncodeOptions): Promise<void> {
   }
 }
 
+const VIDEO_RUN = 'a video encode folder';
+
 async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: PublishedChunk[] | undefined): Promise<void> {
-  const runDir = join(o.scratchDir, `video-${win.from}`);
-  await rm(runDir, { recursive: true, force: true });
+  const runName = `video-${win.from}`;
+  await removeOwned(o.scratchDir, runName, VIDEO_RUN);
+  const runDir = await makeOwnedDir(o.scratchDir, runName, VIDEO_RUN);
   for (const r of o.plan.rungs) await mkdir(join(runDir, r.name), { recursive: true });
   for (const r of o.plan.rungs) await mkdir(join(o.packageDir, r.name), { recursive: true });
   const ext = segmentExt(o.plan);
@@ -327,7 +332,7 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
     await publishClosed().catch((err: unknown) => (failure ??= err));
   if (failure) throw failure;
   if (win.frames === undefined) await o.journal.append({ t: 'encoded', sets: next });
-  await rm(runDir, { recursive: true, force: true });
+  await removeOwned(o.scratchDir, runName, VIDEO_RUN);
 }
 
 async function publishSet(

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import type { DeliverySpec, SpecFinding } from '../../common/spec.js';
 import { CancelledError } from '../util/errors.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
+import { childOptions } from '../ffmpeg/child.js';
 
 export interface ScanOptions {
   ffmpegPath: string;
@@ -35,6 +36,7 @@ function decodeWindow(o: ScanOptions, start: number | undefined, length: number 
         timeout: o.timeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
         maxBuffer: 8 << 20,
+        ...childOptions(),
         ...(o.signal ? { signal: o.signal } : {}),
       },
       (err, _stdout, stderr) => {

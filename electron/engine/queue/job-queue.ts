@@ -41,8 +41,10 @@ class SiblingStopped extends ShutdownError {
 }
 import type { JobStore } from './job-store.js';
 import { fingerprintFile } from '../util/fingerprint.js';
+import { notAFile, notRegularFile } from '../util/regular-file.js';
 import { StageSlots } from './stage-slots.js';
 import { titleIdSchema } from '../../common/title.js';
+import { segmentProblem } from '../../common/segment.js';
 import { describeZodError } from '../../common/config.js';
 
 /** A title request as the engine keeps it: a valid title ID (NFC) or none. */
@@ -317,6 +319,8 @@ export class JobQueue {
     const batch = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     if (opts.id !== undefined) {
       if (sourcePaths.length !== 1) throw new Error('a job id names one master');
+      const problem = segmentProblem(opts.id);
+      if (problem) throw new StationError(`"${opts.id.slice(0, 80)}" cannot be a job id: ${problem}`, 'unsafe-name');
       const held = this.jobs.get(opts.id);
       // Cancelled here and submitted again (the farm's retry): a new job under the same id.
       if (held?.state === 'cancelled') this.jobs.delete(held.id);
@@ -325,6 +329,11 @@ export class JobQueue {
         else if (held.state === 'paused') await this.resume(held.id);
         return [toSnapshot(held)];
       }
+    }
+    // Before anything opens them: a named pipe would block the opener for ever (util/regular-file.ts).
+    for (const sourcePath of sourcePaths) {
+      const problem = await notRegularFile(sourcePath);
+      if (problem) throw notAFile(problem);
     }
     for (const sourcePath of sourcePaths) {
       const request = checkedRequest(requests[sourcePath]);

@@ -14,12 +14,16 @@ import type { KeyedMutex } from '../util/keyed-mutex.js';
 import type { EncoderChoice } from './plan.js';
 import type { ChunkJournals } from '../package/chunk-journal.js';
 import type { KeyStore } from '../package/encryption.js';
+import { makeOwnedDir } from '../util/owned-folder.js';
 
 export interface PipelineContext {
   /** Resolved lazily so a missing ffmpeg fails the job with a clear reason instead of the app. */
   tools(): ToolPaths;
   origin: Destination;
   archive?: Destination;
+  /** `<workDir>/jobs`: every job's own folder is made here (and only here) by `jobFolder`. */
+  jobsDir: string;
+  /** The path of a job's folder (its id checked as one safe path segment); made by `jobFolder`. */
   jobDir(jobId: string): string;
   segmentSeconds: number;
   segmentFormat: 'fmp4' | 'ts';
@@ -70,8 +74,14 @@ export function journalPath(ctx: Pick<PipelineContext, 'jobDir'>, jobId: string)
   return `${ctx.jobDir(jobId)}/chunks.jsonl`;
 }
 
-/** The job's chunk journal (opened once, shared by its stages). */
-export function journalOf(ctx: Pick<PipelineContext, 'jobDir' | 'journals'>, job: JobRecord) {
+/** The job's own folder, made and marked as the station's on first use (util/owned-folder.ts). */
+export function jobFolder(ctx: Pick<PipelineContext, 'jobsDir'>, jobId: string): Promise<string> {
+  return makeOwnedDir(ctx.jobsDir, jobId, 'the job id');
+}
+
+/** The job's chunk journal (opened once, shared by its stages), in its own folder. */
+export async function journalOf(ctx: Pick<PipelineContext, 'jobsDir' | 'jobDir' | 'journals'>, job: JobRecord) {
+  await jobFolder(ctx, job.id);
   return ctx.journals.get(job.id, journalPath(ctx, job.id));
 }
 

@@ -17,8 +17,10 @@ import { checkSpec } from '../probe/spec-check.js';
 import { checkCaptions, type NamedCaption } from '../probe/caption-check.js';
 import { demuxerRefused, masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { localPathProblem } from '../../common/paths.js';
+import { fileKind } from '../util/regular-file.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import type { PipelineContext } from './context.js';
+import { childOptions } from '../ffmpeg/child.js';
 
 export { toMediaInfo, parseRational } from '../probe/media-info.js';
 
@@ -72,6 +74,7 @@ function runFfprobe(path: string, opts: ProbeOptions): Promise<string> {
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
         maxBuffer: 32 << 20,
+        ...childOptions(),
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
       (err, stdout, stderr) => {
@@ -152,7 +155,11 @@ async function checkFile(path: string): Promise<number> {
   }
   if (st.isDirectory())
     throw reject('not-a-file', 'This is a folder, not a media file (even if its name ends like one).');
-  if (!st.isFile()) throw reject('not-a-file', 'This is not a regular file.');
+  if (!st.isFile())
+    throw reject(
+      'not-a-file',
+      `This is ${fileKind(st)}, not a regular file: refused before anything opened it (a named pipe would block the station for ever).`,
+    );
   if (st.size === 0) throw reject('zero-bytes', 'The file is empty (0 bytes).');
   return st.size;
 }

@@ -4,6 +4,7 @@ import { STAGES } from '../../common/jobs.js';
 import type { TitleReport } from '../../common/report.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { jobFolder } from './context.js';
 
 /** Build the report from a job record at any point (also for failed and cancelled jobs). */
 export function buildReport(rec: JobRecord): TitleReport {
@@ -31,10 +32,7 @@ export function buildReport(rec: JobRecord): TitleReport {
   };
 }
 
-export function reportStage(ctx: {
-  jobDir(jobId: string): string;
-  fence?: (jobId: string) => Promise<void>;
-}): StageRunner {
+export function reportStage(ctx: { jobsDir: string; fence?: (jobId: string) => Promise<void> }): StageRunner {
   return {
     name: 'report',
     async run({ job }) {
@@ -42,7 +40,7 @@ export function reportStage(ctx: {
       // The report describes the finished job, including this stage as complete.
       const report = { ...job.stages.report, state: 'done' as const, fraction: 1, endedAt: new Date().toISOString() };
       job.report = buildReport({ ...job, state: 'done', stages: { ...job.stages, report } });
-      const path = join(ctx.jobDir(job.id), 'report.json');
+      const path = join(await jobFolder(ctx, job.id), 'report.json');
       await writeFileAtomic(path, JSON.stringify(job.report, null, 2) + '\n');
       job.reportPath = path;
       return 'done';

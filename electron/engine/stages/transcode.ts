@@ -8,8 +8,6 @@
  * in software, and the reason recorded. The package folder must be one the station owns
  * (util/output-dir.ts); the source is only read.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { frameRateValue } from '../../common/media.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { assertDiskSpace, estimatePackageBytes } from '../util/disk-space.js';
@@ -22,7 +20,10 @@ import { writeSubtitles } from '../package/subtitle-writer.js';
 import { removePartials } from '../package/package-files.js';
 import type { TranscodePlan } from './plan.js';
 import { ladderSummary } from './plan.js';
-import { alreadyDelivered, journalOf, need, packageDirOf, type PipelineContext } from './context.js';
+import { alreadyDelivered, jobFolder, journalOf, need, packageDirOf, type PipelineContext } from './context.js';
+import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
+
+const SCRATCH = 'the encode scratch folder';
 
 export function usesHardware(plan: TranscodePlan): boolean {
   return plan.encoder !== 'libx264' || plan.rungs.some((r) => r.encoder && r.encoder !== 'libx264');
@@ -68,7 +69,8 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
         job.packageDir = packageDir;
         await checkpoint();
       }
-      const scratchDir = join(ctx.jobDir(job.id), 'encode');
+      const jobDir = await jobFolder(ctx, job.id);
+      const scratchDir = await makeOwnedDir(jobDir, 'encode', SCRATCH);
       // A station killed under its encoders leaves them running (orphans.ts): stop them before
       // anything is written again, then take back what a kill -9 left half-written beside its name.
       const stopped = await reapOrphans(scratchDir);
@@ -159,7 +161,7 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
         packageDir,
         journal,
       });
-      await rm(scratchDir, { recursive: true, force: true });
+      await removeOwned(jobDir, 'encode', SCRATCH);
       return 'done';
     },
     async cleanup(job) {
@@ -173,8 +175,8 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
       }
       await ctx.journals.release(job.id);
       await reapOrphans(ctx.jobDir(job.id));
-      // <workDir>/jobs/<id>: made by the station for this job alone.
-      await rm(ctx.jobDir(job.id), { recursive: true, force: true });
+      // <workDir>/jobs/<id>: made (and marked) by the station for this job alone.
+      await removeOwned(ctx.jobsDir, job.id, 'the job id');
     },
   };
 }

@@ -16,7 +16,7 @@ import type { UploadedObject } from '../../common/report.js';
 import { formatBytes } from '../../common/format.js';
 import { claimKey, safeFileName, versionKey } from '../../common/title.js';
 import type { Destination, RemoteObject, TransferDetail } from '../destinations/destination.js';
-import { contentTypeFor, joinKey } from '../destinations/destination.js';
+import { contentTypeFor, describeRemovals, joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
 import { basename, join } from 'node:path';
@@ -171,6 +171,18 @@ export interface DeliveryTarget {
   retireGraceMs: number;
   /** A farm worker's fencing check, right before the commit (see PipelineContext.fence). */
   fence?: () => Promise<void>;
+  /** What removing the replaced version meant at the store (delete markers, refusals), for the job's warnings. */
+  note?: (line: string) => void;
+}
+
+/** Sweep the retired versions whose grace is over and say what the store did with them. */
+async function sweepAndSay(dest: Destination, t: DeliveryTarget, signal?: AbortSignal): Promise<void> {
+  const swept = await sweepRetired(dest, t.titleId, t.retireGraceMs, signal ? { signal } : {});
+  const said = describeRemovals(
+    dest.name,
+    swept.removals.filter((r) => r.outcome !== 'deleted'),
+  );
+  if (said) t.note?.(said);
 }
 
 /** The claim object and the entry points as report rows (their MD5 is of what was written). */
@@ -214,7 +226,7 @@ export async function deliverPackage(
         });
     },
   });
-  await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
+  await sweepAndSay(opts.destination, opts, opts.signal);
   return [
     ...uploaded,
     ...(await commitRows(
@@ -311,7 +323,7 @@ export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<
     version: opts.version,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  await sweepRetired(opts.destination, opts.titleId, opts.retireGraceMs, opts.signal ? { signal: opts.signal } : {});
+  await sweepAndSay(opts.destination, opts, opts.signal);
   return [
     {
       destination: opts.destination.name,
@@ -355,6 +367,9 @@ function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['jo
     jobId: job.id,
     retireGraceMs: ctx.retireGraceMs,
     ...(fence ? { fence: () => fence(job.id) } : {}),
+    note: (line) => {
+      if (!job.warnings.includes(line)) job.warnings.push(line);
+    },
   };
 }
 

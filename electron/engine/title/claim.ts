@@ -14,11 +14,13 @@
  *           claim names, so nothing foreign is ever deleted.
  *   release a cancelled delivery gives its pending version back (and the prefix, if it was new).
  *
- * Every write is conditional where the store supports it, and read back: a store that ignored the
- * precondition is caught before anything else is written.
+ * Every change goes through `updateClaim`: a conditional write where the store proved it honours
+ * them (common/store-facts.ts), else the listing protocol (claim-lock.ts); always read back.
  */
 import { StationError, PreconditionFailed } from '../util/errors.js';
-import type { Destination } from '../destinations/destination.js';
+import type { Destination, Removal } from '../destinations/destination.js';
+import { claimProtocolOf } from '../../common/store-facts.js';
+import { withTitleLock, type LockOwner } from './claim-lock.js';
 import {
   claimKey,
   sameMaster,
@@ -71,22 +73,53 @@ export async function readClaim(
 /** The claim as text, its keys in schema order (so two equal claims are equal strings). */
 const canonical = (claim: TitleClaim): string => JSON.stringify(titleClaimSchema.parse(claim), null, 2) + '\n';
 
-/** Write the claim under a precondition and read it back (a store may ignore the precondition). */
-async function writeClaim(
+/**
+ * How a claim is changed at one store. `step` reads what is there and decides: the claim to write
+ * (or `null`: remove it), and what to return. Where the store proved conditional writes
+ * (common/store-facts.ts) the write is a create-only or compare-and-swap, retried on a lost race;
+ * elsewhere the listing protocol (claim-lock.ts) makes this station the only writer for the step.
+ * Either way the claim is read back: a store that ignored a precondition is caught. A
+ * compare-and-swap that keeps failing makes the station probe the store again — a bucket made
+ * versioned since the last probe no longer honours If-Match on radosgw — and switch protocols.
+ */
+export async function updateClaim<T>(
   dest: Destination,
-  claim: TitleClaim,
-  prev: ReadClaim | undefined,
+  titleId: string,
+  owner: LockOwner,
+  step: (read: ReadClaim | undefined) => Promise<{ write?: TitleClaim | null; result: T }>,
   signal?: AbortSignal,
-): Promise<void> {
-  const key = claimKey(claim.titleId);
-  const text = canonical(claim);
-  await dest.writeObject(key, Buffer.from(text), {
-    contentType: 'application/json',
-    ...(prev ? (prev.etag ? { ifEtag: prev.etag } : {}) : { ifAbsent: true }),
-    ...(signal ? { signal } : {}),
-  });
-  const back = await readClaim(dest, claim.titleId, signal);
-  if (!back || canonical(back.claim) !== text) throw new PreconditionFailed(`${dest.name}:${key}`);
+): Promise<T> {
+  const once = async (conditional: boolean): Promise<T> => {
+    const read = await readClaim(dest, titleId, signal);
+    const { write, result } = await step(read);
+    if (write === undefined) return result;
+    if (write === null) {
+      await dest.delete(claimKey(titleId), signal);
+      return result;
+    }
+    const text = canonical(write);
+    await dest.writeObject(claimKey(titleId), Buffer.from(text), {
+      contentType: 'application/json',
+      ...(conditional ? (read ? (read.etag ? { ifEtag: read.etag } : {}) : { ifAbsent: true }) : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const back = await readClaim(dest, titleId, signal);
+    if (!back || canonical(back.claim) !== text) throw new PreconditionFailed(`${dest.name}:${claimKey(titleId)}`);
+    return result;
+  };
+  let facts = await dest.facts(signal ? { signal } : {});
+  for (let attempt = 1; claimProtocolOf(facts) === 'conditional'; attempt++) {
+    try {
+      return await once(true);
+    } catch (err) {
+      if (!(err instanceof PreconditionFailed)) throw err;
+      if (attempt < CAS_ATTEMPTS) continue;
+      const again = await dest.facts({ refresh: true, ...(signal ? { signal } : {}) });
+      if (claimProtocolOf(again) === 'conditional') throw err;
+      facts = again;
+    }
+  }
+  return withTitleLock(dest, titleId, owner, () => once(false), signal);
 }
 
 async function prefixIsEmpty(dest: Destination, titleId: string): Promise<boolean> {
@@ -122,68 +155,62 @@ function conflictSentence(req: ClaimRequest, holder: VersionRef, live: boolean):
   return `"${req.titleId}" at ${req.destination.name} ${what}; this title's master is ${describeMaster(req.master)}.`;
 }
 
-/** What a claim at this destination would be, without writing anything. */
-export async function inspectClaim(req: ClaimRequest): Promise<{ verdict: ClaimVerdict; read: ReadClaim | undefined }> {
-  const read = await readClaim(req.destination, req.titleId, req.signal);
+/** What a claim at this destination would be, given what it holds now. */
+async function decide(req: ClaimRequest, read: ReadClaim | undefined): Promise<ClaimVerdict> {
   if (!read) {
-    if (!(await prefixIsEmpty(req.destination, req.titleId))) {
+    if (!(await prefixIsEmpty(req.destination, req.titleId)))
       return {
-        read,
-        verdict: {
-          mode: 'conflict',
-          message: `"${req.titleId}" at ${req.destination.name} already holds objects that no Ingest Station claim accounts for: they are not this station's to overwrite.`,
-        },
+        mode: 'conflict',
+        message: `"${req.titleId}" at ${req.destination.name} already holds objects that no Ingest Station claim accounts for: they are not this station's to overwrite.`,
       };
-    }
-    return { read, verdict: { mode: 'new', version: req.version } };
+    return { mode: 'new', version: req.version };
   }
   const { current, pending } = read.claim;
   if (pending?.jobId === req.jobId && sameMaster(pending.master, req.master))
-    return {
-      read,
-      verdict: { mode: 'resume', version: pending.version, ...(current ? { replaced: current.version } : {}) },
-    };
+    return { mode: 'resume', version: pending.version, ...(current ? { replaced: current.version } : {}) };
   if (current && current.jobId === req.jobId && sameMaster(current.master, req.master))
-    return { read, verdict: { mode: 'delivered', version: current.version } };
-  if (req.replace)
-    return {
-      read,
-      verdict: { mode: 'replace', version: req.version, ...(current ? { replaced: current.version } : {}) },
-    };
-  if (current && sameMaster(current.master, req.master))
-    return { read, verdict: { mode: 'delivered', version: current.version } };
-  if (current) return { read, verdict: { mode: 'conflict', message: conflictSentence(req, current, true) } };
-  if (pending) return { read, verdict: { mode: 'conflict', message: conflictSentence(req, pending, false) } };
+    return { mode: 'delivered', version: current.version };
+  if (req.replace) return { mode: 'replace', version: req.version, ...(current ? { replaced: current.version } : {}) };
+  if (current && sameMaster(current.master, req.master)) return { mode: 'delivered', version: current.version };
+  if (current) return { mode: 'conflict', message: conflictSentence(req, current, true) };
+  if (pending) return { mode: 'conflict', message: conflictSentence(req, pending, false) };
   // A claim with nothing live and nothing pending (every version retired): free to take.
-  return { read, verdict: { mode: 'new', version: req.version } };
+  return { mode: 'new', version: req.version };
+}
+
+/** What a claim at this destination would be, without writing anything. */
+export async function inspectClaim(req: ClaimRequest): Promise<{ verdict: ClaimVerdict; read: ReadClaim | undefined }> {
+  const read = await readClaim(req.destination, req.titleId, req.signal);
+  return { read, verdict: await decide(req, read) };
 }
 
 /** Claim the title at one destination (see the module comment). Conflicts are returned, not thrown. */
 export async function claimAt(req: ClaimRequest): Promise<ClaimVerdict> {
   const now = (): string => (req.now?.() ?? new Date()).toISOString();
-  for (let attempt = 1; ; attempt++) {
-    const { verdict, read } = await inspectClaim(req);
-    if (verdict.mode === 'conflict' || verdict.mode === 'resume' || verdict.mode === 'delivered') return verdict;
-    const mine: VersionRef = { version: verdict.version, master: req.master, jobId: req.jobId, at: now() };
-    const claim: TitleClaim = read
-      ? {
-          ...read.claim,
-          pending: mine,
-          // Another job's unfinished delivery that a replacement takes over: its objects go too.
-          retired: [
-            ...read.claim.retired,
-            ...(read.claim.pending ? [{ ...read.claim.pending, retiredAt: now() }] : []),
-          ],
-        }
-      : { kind: 'ingest-station-title', schemaVersion: 1, titleId: req.titleId, pending: mine, retired: [] };
-    try {
-      await writeClaim(req.destination, claim, read, req.signal);
-      return verdict;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed) || attempt >= CAS_ATTEMPTS) throw err;
-      // Someone wrote the claim between our read and our write: read it again and decide again.
-    }
-  }
+  return updateClaim<ClaimVerdict>(
+    req.destination,
+    req.titleId,
+    { jobId: req.jobId },
+    async (read) => {
+      const verdict = await decide(req, read);
+      if (verdict.mode === 'conflict' || verdict.mode === 'resume' || verdict.mode === 'delivered')
+        return { result: verdict };
+      const mine: VersionRef = { version: verdict.version, master: req.master, jobId: req.jobId, at: now() };
+      const claim: TitleClaim = read
+        ? {
+            ...read.claim,
+            pending: mine,
+            // Another job's unfinished delivery that a replacement takes over: its objects go too.
+            retired: [
+              ...read.claim.retired,
+              ...(read.claim.pending ? [{ ...read.claim.pending, retiredAt: now() }] : []),
+            ],
+          }
+        : { kind: 'ingest-station-title', schemaVersion: 1, titleId: req.titleId, pending: mine, retired: [] };
+      return { write: claim, result: verdict };
+    },
+    req.signal,
+  );
 }
 
 export interface CommitRequest {
@@ -198,8 +225,7 @@ export interface CommitRequest {
 }
 
 /** The fencing check: the claim must still name this job's version as pending (or already current). */
-async function fencedRead(req: CommitRequest): Promise<{ read: ReadClaim; committed: boolean }> {
-  const read = await readClaim(req.destination, req.titleId, req.signal);
+function fenced(req: CommitRequest, read: ReadClaim | undefined): { read: ReadClaim; committed: boolean } {
   const mine = (v: VersionRef | undefined): boolean => v?.jobId === req.jobId && v.version === req.version;
   if (read && mine(read.claim.current)) return { read, committed: true };
   if (!read || !mine(read.claim.pending)) {
@@ -216,79 +242,105 @@ async function fencedRead(req: CommitRequest): Promise<{ read: ReadClaim; commit
 export async function commitAt(req: CommitRequest): Promise<{ retired?: string }> {
   const now = (): string => (req.now?.() ?? new Date()).toISOString();
   let published = false;
-  for (let attempt = 1; ; attempt++) {
-    const { read, committed } = await fencedRead(req);
-    if (committed) {
-      // Committed by an earlier attempt that crashed after the claim was written: publish again
-      // (idempotent) so the entry points are certainly this version's.
-      if (!published) await req.publish?.();
-      return {};
-    }
-    if (!published) {
-      await req.publish?.();
-      published = true;
-    }
-    const old = read.claim.current;
-    const claim: TitleClaim = {
-      ...read.claim,
-      current: read.claim.pending!,
-      retired: [...read.claim.retired, ...(old ? [{ ...old, retiredAt: now() }] : [])],
-    };
-    delete claim.pending;
-    try {
-      await writeClaim(req.destination, claim, read, req.signal);
-      return old ? { retired: old.version } : {};
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed) || attempt >= CAS_ATTEMPTS) throw err;
-    }
-  }
+  return updateClaim(
+    req.destination,
+    req.titleId,
+    { jobId: req.jobId },
+    async (found) => {
+      const { read, committed } = fenced(req, found);
+      if (committed) {
+        // Committed by an earlier attempt that crashed after the claim was written: publish again
+        // (idempotent) so the entry points are certainly this version's.
+        if (!published) await req.publish?.();
+        return { result: {} };
+      }
+      if (!published) {
+        await req.publish?.();
+        published = true;
+      }
+      const old = read.claim.current;
+      const claim: TitleClaim = {
+        ...read.claim,
+        current: read.claim.pending!,
+        retired: [...read.claim.retired, ...(old ? [{ ...old, retiredAt: now() }] : [])],
+      };
+      delete claim.pending;
+      return { write: claim, result: old ? { retired: old.version } : {} };
+    },
+    req.signal,
+  );
 }
 
 /** Entry points first, so no playlist outlives the chunks it names. */
 const playlistFirst = (a: string, b: string): number =>
   Number(!/\.(m3u8|mpd)$/.test(a)) - Number(!/\.(m3u8|mpd)$/.test(b)) || a.localeCompare(b);
 
+/** Remove one version's objects (playlists first); what the store did with each is returned. */
 async function removeVersion(
   dest: Destination,
   titleId: string,
   version: string,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<Removal[]> {
   const keys: string[] = [];
   for await (const o of dest.list(`${titleId}/${version}/`)) keys.push(o.key);
   keys.sort(playlistFirst);
+  const out: Removal[] = [];
   for (const key of keys) {
     if (signal?.aborted) break;
-    await dest.delete(key);
+    out.push(await dest.delete(key, signal));
   }
-  return keys.length;
+  return out;
+}
+
+export interface SweepResult {
+  /** Versions whose objects are gone (and which the claim no longer names). */
+  versions: string[];
+  /** What the store did with each object (delete markers, refusals). */
+  removals: Removal[];
 }
 
 /**
  * Remove the retired versions whose grace period is over (a viewer mid-title keeps the version it
- * started with until then). Returns the versions removed.
+ * started with until then). The objects go first, outside the claim's critical section (they are
+ * the title's own); then the claim drops the versions that are gone. A version the store would not
+ * let go of (an archive key without delete rights, Object Lock) stays named in the claim, marked
+ * `left` with the reason, and is not tried again.
  */
 export async function sweepRetired(
   dest: Destination,
   titleId: string,
   graceMs: number,
   opts: { now?: () => Date; signal?: AbortSignal } = {},
-): Promise<string[]> {
+): Promise<SweepResult> {
   const now = opts.now?.() ?? new Date();
-  for (let attempt = 1; ; attempt++) {
-    const read = await readClaim(dest, titleId, opts.signal);
-    if (!read) return [];
-    const due = read.claim.retired.filter((r) => Date.parse(r.retiredAt) + graceMs <= now.getTime());
-    if (due.length === 0) return [];
-    for (const r of due) await removeVersion(dest, titleId, r.version, opts.signal);
-    const claim: TitleClaim = { ...read.claim, retired: read.claim.retired.filter((r) => !due.includes(r)) };
-    try {
-      await writeClaim(dest, claim, read, opts.signal);
-      return due.map((r) => r.version);
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed) || attempt >= CAS_ATTEMPTS) throw err;
-    }
+  const read = await readClaim(dest, titleId, opts.signal);
+  const due = (read?.claim.retired ?? []).filter((r) => !r.left && Date.parse(r.retiredAt) + graceMs <= now.getTime());
+  if (due.length === 0) return { versions: [], removals: [] };
+  const removals: Removal[] = [];
+  const left = new Map<string, string>();
+  for (const r of due) {
+    const removed = await removeVersion(dest, titleId, r.version, opts.signal);
+    removals.push(...removed);
+    const refused = removed.filter((x) => x.outcome === 'refused');
+    if (refused.length) left.set(r.version, `${refused.length} object(s) refused: ${refused[0]!.detail ?? 'refused'}`);
   }
+  const gone = due.map((r) => r.version).filter((v) => !left.has(v));
+  await updateClaim(
+    dest,
+    titleId,
+    { jobId: 'sweep' },
+    async (again) => {
+      if (!again) return { result: undefined };
+      const retired = again.claim.retired
+        .filter((r) => !gone.includes(r.version))
+        .map((r) => (left.has(r.version) && !r.left ? { ...r, left: left.get(r.version)! } : r));
+      if (JSON.stringify(retired) === JSON.stringify(again.claim.retired)) return { result: undefined };
+      return { write: { ...again.claim, retired }, result: undefined };
+    },
+    opts.signal,
+  );
+  return { versions: gone, removals };
 }
 
 /**
@@ -301,25 +353,25 @@ export async function releaseAt(
   titleId: string,
   jobId: string,
   signal?: AbortSignal,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const read = await readClaim(dest, titleId, signal);
-    const pending = read?.claim.pending;
-    if (!read || pending?.jobId !== jobId) return;
-    await removeVersion(dest, titleId, pending.version, signal);
-    if (!read.claim.current && read.claim.retired.length === 0) {
-      // Only when the claim is still exactly what was read: nobody else's claim is deleted.
-      const again = await readClaim(dest, titleId, signal);
-      if (again && canonical(again.claim) === canonical(read.claim)) await dest.delete(claimKey(titleId));
-      return;
-    }
-    const claim: TitleClaim = { ...read.claim };
-    delete claim.pending;
-    try {
-      await writeClaim(dest, claim, read, signal);
-      return;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed) || attempt >= CAS_ATTEMPTS) throw err;
-    }
-  }
+): Promise<Removal[]> {
+  const read = await readClaim(dest, titleId, signal);
+  const pending = read?.claim.pending;
+  if (!read || pending?.jobId !== jobId) return [];
+  const removals = await removeVersion(dest, titleId, pending.version, signal);
+  await updateClaim(
+    dest,
+    titleId,
+    { jobId },
+    async (again) => {
+      if (again?.claim.pending?.jobId !== jobId || again.claim.pending.version !== pending.version)
+        return { result: undefined };
+      // A prefix this delivery created goes back to empty; otherwise only the pending entry goes.
+      if (!again.claim.current && again.claim.retired.length === 0) return { write: null, result: undefined };
+      const claim: TitleClaim = { ...again.claim };
+      delete claim.pending;
+      return { write: claim, result: undefined };
+    },
+    signal,
+  );
+  return removals;
 }

@@ -2,9 +2,10 @@
  * What a multipart upload reads from: any byte range on demand, never the whole thing in memory.
  * A resumed upload regenerates exactly the parts it still needs from the source by offset.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { StationError } from '../util/errors.js';
 import { fingerprintFile } from '../util/fingerprint.js';
+import { openRegularFile } from '../util/regular-file.js';
 
 export interface SourceIdentity {
   size: number;
@@ -43,7 +44,7 @@ export class FileSource implements ByteSource {
 
   async readInto(buf: Buffer, offset: number): Promise<Buffer> {
     const length = buf.length;
-    const fh = await open(this.path, 'r');
+    const fh = await openRegularFile(this.path);
     try {
       const st = await fh.stat();
       if (this.expected && (st.size !== this.expected.size || st.mtimeMs !== this.expected.mtimeMs)) {

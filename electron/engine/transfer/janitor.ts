@@ -32,7 +32,8 @@ async function journalledUploads(journalDir: string): Promise<{ ids: Set<string>
   const intents = new Map<string, number>();
   for (const f of await readdir(journalDir).catch(() => [] as string[])) {
     if (!f.endsWith('.jsonl')) continue;
-    const j = await new PartJournal(join(journalDir, f)).load().catch(() => undefined);
+    // Another process may be appending to it: read only. One that cannot be read proves nothing.
+    const j = await new PartJournal(join(journalDir, f)).load({ readOnly: true }).catch(() => undefined);
     if (j?.state === 'started') ids.add(j.uploadId);
     else if (j?.state === 'pending') intents.set(j.header.key, Date.parse(j.header.createdAt) - CLOCK_SLACK_MS);
   }

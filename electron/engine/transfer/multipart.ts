@@ -88,6 +88,8 @@ export interface MultipartOptions {
   contentType?: string;
   /** Send and have the store verify a SHA-256 per part (AWS); a resumed upload keeps what it started with. */
   checksum?: 'SHA256';
+  /** Object Lock retention asked at the upload's start (the caller checks the completed object has it). */
+  objectLock?: { ObjectLockMode?: 'GOVERNANCE' | 'COMPLIANCE'; ObjectLockRetainUntilDate?: Date };
   retry?: RetryPolicy;
   signal?: AbortSignal;
   onProgress?: (p: MultipartProgress) => void;
@@ -96,6 +98,8 @@ export interface MultipartOptions {
 
 export interface MultipartResult {
   etag: string;
+  /** The completed object's version, on a versioned bucket. */
+  versionId?: string;
   size: number;
   parts: number;
   partsReused: number;
@@ -224,6 +228,7 @@ async function createUpload(
             ...(opts.contentType ? { ContentType: opts.contentType } : {}),
             ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
             ...(h.checksum ? { ChecksumAlgorithm: h.checksum } : {}),
+            ...opts.objectLock,
           }),
         ),
       {
@@ -549,6 +554,7 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
   }
   return {
     etag: stored || expected,
+    ...(head.VersionId && head.VersionId !== 'null' ? { versionId: head.VersionId } : {}),
     size: identity.size,
     parts: partCount,
     partsReused,

@@ -6,8 +6,9 @@
  * ignored. A journal that has its header but no upload id was cut between the request and its
  * answer: the store may hold an upload the station started and never recorded (`pending`).
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { DurableLog } from '../util/durable-log.js';
+import { mkdir, rm } from 'node:fs/promises';
+import { z } from 'zod';
+import { DurableLog, readJournal, type RepairListener } from '../util/durable-log.js';
 import { dirname } from 'node:path';
 import type { SourceIdentity } from './byte-source.js';
 
@@ -41,6 +42,20 @@ export type LoadedJournal =
   /** Header only: the process died between asking the store for an upload and recording its id. */
   | { state: 'pending'; header: UploadHeader };
 
+/** A line of a part journal: the header (first), the upload id the store gave, or an acknowledged part. */
+const partJournalLine = z.union([
+  z.looseObject({
+    version: z.number(),
+    bucket: z.string(),
+    key: z.string(),
+    size: z.number(),
+    partSize: z.number(),
+    source: z.looseObject({ size: z.number(), mtimeMs: z.number(), fingerprint: z.string() }),
+  }),
+  z.looseObject({ uploadId: z.string() }),
+  z.looseObject({ part: z.number().int().positive(), etag: z.string(), size: z.number(), md5: z.string() }),
+]);
+
 export class PartJournal {
   private readonly log: DurableLog;
 
@@ -48,33 +63,23 @@ export class PartJournal {
     this.log = new DurableLog(path);
   }
 
-  async load(): Promise<LoadedJournal | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch {
-      return undefined;
-    }
-    const lines = text.split('\n').filter((l) => l.trim());
-    let header: UploadHeader | undefined;
+  /**
+   * The upload as the journal left it; undefined when there is none. A torn last line is cut (the
+   * next append starts on a line of its own; `readOnly`: left alone, for readers that do not own
+   * the journal), a damaged one is named (util/durable-log.ts).
+   */
+  async load(opts: { onRepair?: RepairListener; readOnly?: boolean } = {}): Promise<LoadedJournal | undefined> {
+    const lines = await readJournal(this.path, partJournalLine, opts);
+    const [first, ...rest] = lines;
+    // A journal of another version of the station (or none): the upload starts afresh.
+    if (!first || first.version !== 1) return undefined;
+    const header = first as unknown as UploadHeader;
     let uploadId: string | undefined;
     const parts = new Map<number, PartRecord>();
-    for (const [i, line] of lines.entries()) {
-      let rec: unknown;
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        continue; // torn line from a crash mid-append
-      }
-      if (i === 0) header = rec as UploadHeader;
-      else if (typeof (rec as { uploadId?: unknown }).uploadId === 'string')
-        uploadId = (rec as { uploadId: string }).uploadId;
-      else {
-        const p = rec as PartRecord;
-        if (Number.isInteger(p.part) && typeof p.etag === 'string') parts.set(p.part, p);
-      }
+    for (const rec of rest) {
+      if (typeof rec.part === 'number') parts.set(rec.part, rec as unknown as PartRecord);
+      else if (typeof rec.uploadId === 'string' && rec.version === undefined) uploadId = rec.uploadId;
     }
-    if (header?.version !== 1) return undefined;
     const id = header.uploadId || uploadId;
     return id ? { state: 'started', header, uploadId: id, parts } : { state: 'pending', header };
   }

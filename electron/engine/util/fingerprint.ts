@@ -1,19 +1,20 @@
-import { open, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { SourceFingerprint } from '../../common/manifest.js';
+import { openRegularFile } from './regular-file.js';
 
 const MIB = 1024 * 1024;
 
 /**
  * Identify a master cheaply: size, mtime and the SHA-256 of its first and last MiB. Recognises the
  * same master dropped twice, and a master that changed since a job or upload started, without
- * reading hundreds of gigabytes. Opened read-only.
+ * reading hundreds of gigabytes. Opened read-only, and only a regular file (a named pipe would block).
  */
 export async function fingerprintFile(path: string): Promise<SourceFingerprint> {
-  const st = await stat(path);
   const hash = createHash('sha256');
-  const fh = await open(path, 'r');
+  const fh = await openRegularFile(path);
+  let st;
   try {
+    st = await fh.stat();
     const head = Buffer.alloc(Math.min(MIB, st.size));
     await fh.read(head, 0, head.length, 0);
     hash.update(head);

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { openRegularFile } from './regular-file.js';
 
 export interface FileDigest {
   size: number;
@@ -14,7 +15,7 @@ export async function hashFile(path: string, signal?: AbortSignal): Promise<File
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let size = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal });
+  const stream = createReadStream('', { fd: await openRegularFile(path), highWaterMark: 1 << 20, signal });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     md5.update(chunk);
     sha256.update(chunk);

@@ -2,7 +2,8 @@
  * One async critical section per key: callers with the same key run one after another, others in
  * parallel. The station's titles claim their prefixes through it, so two jobs of one station can
  * never race for the same title ID (stations racing each other are held off by the store's
- * conditional writes).
+ * conditional writes, or where a store does not honour them by the listing protocol of
+ * title/claim-lock.ts).
  */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();

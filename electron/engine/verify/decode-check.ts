@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { PackageProblem } from '../../common/manifest.js';
 import { CancelledError } from '../util/errors.js';
+import { STALL_MS, childOptions, stalledMessage, watchStall } from '../ffmpeg/child.js';
 import type { Rendition, SegmentRef } from './playlists.js';
 
 export interface SegmentDecode {
@@ -48,9 +49,15 @@ export async function decodeStream(
     ['-v', 'error', '-show_entries', 'frame=key_frame,pts_time,pkt_pos', '-of', 'compact=p=0', '-i', 'pipe:0'],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...childOptions(),
       ...(signal ? { signal } : {}),
     },
   );
+  // Frames read and complaints are its signs of life; a decoder that goes silent is stopped.
+  let stalled: string | undefined;
+  const stall = watchStall(proc, STALL_MS, (ms) => {
+    stalled = stalledMessage('ffprobe', `decoding ${segments[0]?.path ?? 'a rendition'} and the segments after it`, ms);
+  });
   const result: DecodeRun = { segments: segments.map(() => ({ frames: 0 })), errors: [] };
   // Byte offset where each segment starts in the concatenated stream.
   const starts: number[] = [];
@@ -72,6 +79,7 @@ export async function decodeStream(
   let buf = '';
   proc.stdout.setEncoding('utf8');
   proc.stdout.on('data', (chunk: string) => {
+    stall.alive();
     buf += chunk;
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
@@ -102,6 +110,7 @@ export async function decodeStream(
   let errText = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (c: string) => {
+    stall.alive();
     if (errText.length < 64 * 1024) errText += c;
   });
   const exited = once(proc, 'close').catch(() => undefined);
@@ -126,7 +135,9 @@ export async function decodeStream(
   }
   proc.stdin.end();
   await exited;
+  stall.stop();
   if (signal?.aborted) throw new CancelledError();
+  if (stalled) result.errors.push(stalled);
   result.errors.push(
     ...errText
       .split(/\r?\n/)
