@@ -4,7 +4,7 @@
  * anywhere. The shell (app-context.ts) lets any part open Settings, open a title's ID field, or say
  * something in the status line.
  */
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { AppHeader, type View } from './AppHeader';
 import { AppShellContext, type AppShell } from './app-context';
 import { Dashboard } from './dashboard/Dashboard';
@@ -36,6 +36,12 @@ export function App(): React.JSX.Element {
   // The tab stays as the operator moves between titles (comparing titles tab by tab).
   const [tab, setTab] = useState<DetailTab>('Overview');
   const [notice, setNotice] = useState<{ text: string; level: 'ok' | 'error' }>();
+  // A result fades after a while; a refusal stays until it is dismissed.
+  useEffect(() => {
+    if (notice?.level !== 'ok') return;
+    const t = setTimeout(() => setNotice(undefined), 12_000);
+    return () => clearTimeout(t);
+  }, [notice]);
   const drop = useMasterDrop(station, setup.saved === true);
   const [titleIdFor, setTitleIdFor] = useState<{ jobId: string }>();
   const shell = useMemo<AppShell>(

@@ -28,28 +28,35 @@ function colours(el: Element): Record<ChunkState, string> {
   ) as Record<ChunkState, string>;
 }
 
-/** A canvas sized in CSS pixels, drawn at the screen's density; returns its 2D context ready to draw. */
-function prepare(c: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
+/**
+ * A canvas sized in CSS pixels, drawn at the screen's density, cleared, its text set for labels;
+ * returns its context, the state colours and the text colour (all from the stylesheet).
+ */
+function prepare(
+  c: HTMLCanvasElement,
+  width: number,
+  height: number,
+): { g: CanvasRenderingContext2D; fill: Record<ChunkState, string>; ink: string } | undefined {
   const ratio = window.devicePixelRatio || 1;
   c.width = Math.max(1, Math.round(width * ratio));
   c.height = Math.max(1, Math.round(height * ratio));
   c.style.width = `${width}px`;
   c.style.height = `${height}px`;
   const g = c.getContext('2d');
-  g?.scale(ratio, ratio);
-  g?.clearRect(0, 0, width, height);
-  return g;
+  if (!g) return undefined;
+  g.scale(ratio, ratio);
+  g.clearRect(0, 0, width, height);
+  g.font = '10px system-ui, sans-serif';
+  g.textBaseline = 'middle';
+  return { g, fill: colours(c), ink: getComputedStyle(c).color };
 }
 
 const renditionName = (r: string): string => r.replace(/^audio\//, '♪ ').slice(0, 12);
 
 function drawGrid(c: HTMLCanvasElement, map: ChunkMapData, layout: ChunkLayout): void {
-  const g = prepare(c, layout.width, layout.height);
-  if (!g) return;
-  const fill = colours(c);
-  const ink = getComputedStyle(c).color;
-  g.font = '10px system-ui, sans-serif';
-  g.textBaseline = 'middle';
+  const p = prepare(c, layout.width, layout.height);
+  if (!p) return;
+  const { g, fill, ink } = p;
   map.rows.forEach((row, r) => {
     const { top, lines } = layout.blocks[r]!;
     g.fillStyle = ink;
@@ -69,12 +76,9 @@ function drawGrid(c: HTMLCanvasElement, map: ChunkMapData, layout: ChunkLayout):
 
 const STRIP = 12;
 function drawOverview(c: HTMLCanvasElement, map: ChunkMapData, width: number): void {
-  const g = prepare(c, width, map.rows.length * (STRIP + 2));
-  if (!g) return;
-  const fill = colours(c);
-  const ink = getComputedStyle(c).color;
-  g.font = '10px system-ui, sans-serif';
-  g.textBaseline = 'middle';
+  const p = prepare(c, width, map.rows.length * (STRIP + 2));
+  if (!p) return;
+  const { g, fill, ink } = p;
   map.rows.forEach((row, r) => {
     const top = r * (STRIP + 2);
     g.fillStyle = ink;

@@ -4,30 +4,17 @@
  * whether the link is full, stalled or throttled, and nothing is only a shape. `fluid` graphs fill
  * their container's width and carry a scale (the rate at the top, the times along the bottom).
  */
-import { useEffect, useState } from 'react';
+import { useCallback } from 'react';
 import type { StationApi, ThroughputView } from '../../electron/common/api';
 import { seriesSummary, smoothedRates, type ThroughputSeries } from '../../electron/common/throughput';
 import { formatBytes } from '../../electron/common/format';
+import { usePolled } from './usePolled';
 
 const POLL_MS = 2000;
 
 export function useThroughput(station: StationApi, jobId?: string): ThroughputView | undefined {
-  const [view, setView] = useState<ThroughputView>();
-  useEffect(() => {
-    let live = true;
-    const load = (): void =>
-      void station.throughput(jobId ? { jobId } : {}).then(
-        (v) => live && setView(v),
-        () => undefined,
-      );
-    load();
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [station, jobId]);
-  return view;
+  const load = useCallback(() => station.throughput(jobId ? { jobId } : {}), [station, jobId]);
+  return usePolled(load, POLL_MS);
 }
 
 /** The path of `values` scaled into width × height, `span` buckets across (newest at the right). */

@@ -24,9 +24,9 @@ export const STAGE_SHORT: Record<StageName, string> = {
   report: 'Report',
 };
 
-/** Where a title stands, in a word: the stage it is at or stopped in, "Delivered", or "Held" for its title ID. */
+/** Where a title stands, in a word: the stage it is at or stopped in, "Held" for its title ID; a delivered one is at none. */
 export function stageWord(job: JobSnapshot): string {
-  if (job.state === 'done') return 'Delivered';
+  if (job.state === 'done') return '—';
   if (job.state === 'failed' && job.error) return STAGE_SHORT[job.error.stage];
   if (job.state === 'paused' && job.stages.probe.state === 'pending' && job.stages.probe.detail?.startsWith('held'))
     return 'Held';

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { INVOKE_CHANNELS, type InvokeOp, type InvokeOps } from '../../electron/common/api';
 import type { EngineProcessOptions } from './engine-process';
+import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BUILD = join(ROOT, 'out/renderer-test');
@@ -153,4 +154,35 @@ export async function shotsAtEverySize(p: Page, name: string, settle?: () => Pro
   await p.emulateMedia({ colorScheme: 'light' });
   if (before) await p.setViewportSize(before);
   return paths;
+}
+
+/** The app as an operator sees it: the engine in its own process, Chromium on its page, the page's errors collected. */
+export interface AppWindow {
+  engine: EngineProcess;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors on the page (a test ends by expecting none). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Start the engine for a test folder (engineOptions) and open the window at a laptop's 1280×720. */
+export async function openWindow(dir: string, extra: Partial<EngineProcessOptions> = {}): Promise<AppWindow> {
+  await assertTestBuild();
+  const engine = await startEngineProcess(engineOptions(dir, extra));
+  const { context, page } = await launchChromium(join(dir, 'profile'));
+  await page.setViewportSize(SCREENS[0]);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(engine.url);
+  return {
+    engine,
+    context,
+    page,
+    pageErrors,
+    async close() {
+      await context.close();
+      await engine.stop();
+    },
+  };
 }

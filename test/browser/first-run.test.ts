@@ -8,42 +8,27 @@
  * passes axe-core and is photographed at 1280×720 and 1920×1080, light and dark.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeMaster } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
-import {
-  assertTestBuild,
-  callApi,
-  dropFiles,
-  engineOptions,
-  launchChromium,
-  shotsAtEverySize,
-} from './browser-harness';
-import { startEngineProcess, type EngineProcess } from './engine-harness';
+import { callApi, dropFiles, openWindow, shotsAtEverySize, type AppWindow } from './browser-harness';
 
 let dir: string;
-let engine: EngineProcess;
-let context: BrowserContext;
+let app: AppWindow;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  await assertTestBuild();
   dir = await tempDir('ingest-first-run-');
   await mkdir(join(dir, 'drops'));
   await copyFile(await makeMaster({ seconds: 3 }), join(dir, 'drops', 'First Film.mp4'));
-  engine = await startEngineProcess(engineOptions(dir));
-  ({ context, page } = await launchChromium(join(dir, 'profile')));
-  await page.setViewportSize({ width: 1280, height: 720 });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(engine.url);
+  app = await openWindow(dir);
+  page = app.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  await engine?.stop();
+  await app?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -56,7 +41,7 @@ describe('the first run', () => {
     await expect(page.getByTestId('add-error').textContent()).resolves.toMatch(
       /^Not added: no origin is set yet\. Finish the setup first/,
     );
-    await expect(callApi(engine.url, 'addMasters', [join(dir, 'drops', 'First Film.mp4')])).rejects.toThrow(
+    await expect(callApi(app.engine.url, 'addMasters', [join(dir, 'drops', 'First Film.mp4')])).rejects.toThrow(
       /^No origin is set yet: finish the setup/,
     );
     await expect
@@ -95,7 +80,7 @@ describe('the first run', () => {
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Ingest Station sample' }).waitFor();
     await dropFiles(page, ['First Film.mp4']);
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'First Film' }).waitFor({ timeout: 90_000 });
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('the dashboard: titles today, throughput over the day per destination, what waits on what', async () => {
@@ -109,6 +94,6 @@ describe('the first run', () => {
     await expect(dash.getByTestId('waiting-on').count()).resolves.toBe(0);
     await dash.getByText('Nothing is waiting: the queue is empty.').waitFor();
     await shotsAtEverySize(page, 'dashboard');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -10,27 +10,23 @@
  * is photographed at 1280×720 and 1920×1080, light and dark.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
 import { versionKey } from '../../electron/common/title';
 import { dayOfTitles, libraryOf, manifestOf, seedLibrary, seedQueue } from '../helpers/seed';
 import { tempDir } from '../helpers/station';
-import { assertTestBuild, callApi, engineOptions, launchChromium, shotsAtEverySize } from './browser-harness';
-import { startEngineProcess, type EngineProcess } from './engine-harness';
+import { callApi, openWindow, shotsAtEverySize, type AppWindow } from './browser-harness';
 
 let dir: string;
-let engine: EngineProcess;
-let context: BrowserContext;
+let app: AppWindow;
 let page: Page;
-const pageErrors: string[] = [];
 const DAY = dayOfTitles(300, { waiting: 'paused' });
 const LIBRARY = libraryOf(25_000);
 const failed = DAY.filter((j) => j.state === 'failed');
 
 beforeAll(async () => {
-  await assertTestBuild();
   dir = await tempDir('ingest-window-');
   const work = join(dir, 'work');
   const origin = join(dir, 'origin');
@@ -52,16 +48,12 @@ beforeAll(async () => {
   const manifestPath = join(origin, versionKey(long.titleId, long.version!, 'manifest.json'));
   await mkdir(join(manifestPath, '..'), { recursive: true });
   await writeFile(manifestPath, JSON.stringify(manifestOf(long)));
-  engine = await startEngineProcess(engineOptions(dir));
-  ({ context, page } = await launchChromium(join(dir, 'profile')));
-  await page.setViewportSize({ width: 1280, height: 720 });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(engine.url);
+  app = await openWindow(dir);
+  page = app.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  await engine?.stop();
+  await app?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -197,7 +189,7 @@ describe("the operator's window at library scale", () => {
     await expect
       .poll(() => page.getByTestId('notice').textContent())
       .toMatch(/^Title IDs set for 3 titles\. Rows matching none of the selected titles: Nobody\.mov\./);
-    const after = await callApi(engine.url, 'listJobs');
+    const after = await callApi(app.engine.url, 'listJobs');
     expect(three.map((j) => after.find((x) => x.id === j.id)!.titleRequest?.titleId)).toEqual([
       'tt900000',
       'tt900001',
@@ -212,7 +204,7 @@ describe("the operator's window at library scale", () => {
     await expect
       .poll(
         async () =>
-          (await callApi(engine.url, 'listJobs')).filter(
+          (await callApi(app.engine.url, 'listJobs')).filter(
             (j) => three.some((t) => t.id === j.id) && j.state === 'cancelled',
           ).length,
       )
@@ -297,6 +289,6 @@ describe("the operator's window at library scale", () => {
       .evaluate((c) => ({ w: c.getBoundingClientRect().width, panel: c.closest('aside')!.clientWidth }));
     expect(canvas.w).toBeLessThanOrEqual(canvas.panel);
     await shotsAtEverySize(page, 'library-chunk-map');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { emptyStages, STAGES, type JobSnapshot, type StageName } from '../../electron/common/jobs';
 import { jobFraction } from '../../electron/common/queue-progress';
 import { createQueueProgress, type ProgressSink } from '../../electron/main/queue-progress';
+import { electron, fakeWindow } from '../helpers/fake-electron';
 
 function job(
   id: string,
@@ -76,61 +77,17 @@ describe('queue progress on the dock / taskbar', () => {
   });
 });
 
-const electron = vi.hoisted(() => {
-  const win = {
-    setProgressBar: vi.fn(),
-    isDestroyed: () => false,
-    on: vi.fn(),
-    webContents: { send: vi.fn() },
-  };
+const engine = vi.hoisted(() => ({ listeners: [] as Array<(j: unknown) => void> }));
+vi.mock('electron', async () => (await import('../helpers/fake-electron')).electronModule());
+vi.mock('../../electron/main/window', async () => {
+  const { fakeWindow } = await import('../helpers/fake-electron');
   return {
-    win,
-    app: {
-      whenReady: vi.fn(() => Promise.resolve()),
-      requestSingleInstanceLock: vi.fn(() => true),
-      releaseSingleInstanceLock: vi.fn(),
-      exit: vi.fn(),
-      quit: vi.fn(),
-      on: vi.fn(),
-      getPath: vi.fn((name: string) => `/tmp/ingest-queue-progress-test/${name}`),
-      getVersion: vi.fn(() => '0.0.0-test'),
-      setBadgeCount: vi.fn(() => true),
-      isPackaged: true,
-    },
-    dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn() },
-    ipcMain: { handle: vi.fn() },
-    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    safeStorage: {
-      isEncryptionAvailable: () => true,
-      getSelectedStorageBackend: () => 'gnome_libsecret',
-      encryptString: vi.fn(),
-      decryptString: vi.fn(),
-    },
-    session: {
-      defaultSession: {
-        webRequest: { onHeadersReceived: vi.fn() },
-        setPermissionRequestHandler: vi.fn(),
-        setPermissionCheckHandler: vi.fn(),
-      },
-    },
-    BrowserWindow: Object.assign(vi.fn(), { getAllWindows: () => [] }),
-    Notification: Object.assign(
-      vi.fn(function (this: { show(): void }) {
-        this.show = vi.fn();
-      }),
-      { isSupported: () => true },
-    ),
-    shell: { openExternal: vi.fn() },
+    createMainWindow: vi.fn(() => fakeWindow),
+    guardWebContents: vi.fn(),
+    installCsp: vi.fn(),
+    rendererUrl: vi.fn((_p: boolean, _e: unknown, url: string) => url),
   };
 });
-const engine = vi.hoisted(() => ({ listeners: [] as Array<(j: unknown) => void> }));
-vi.mock('electron', () => ({ ...electron, default: electron }));
-vi.mock('../../electron/main/window', () => ({
-  createMainWindow: vi.fn(() => electron.win),
-  guardWebContents: vi.fn(),
-  installCsp: vi.fn(),
-  rendererUrl: vi.fn((_p: boolean, _e: unknown, url: string) => url),
-}));
 vi.mock('../../electron/engine/app-engine', () => ({
   openAppEngine: vi.fn(async () => ({
     handlers: { listJobs: async () => [] },
@@ -149,11 +106,11 @@ describe('Electron main: the queue on the dock / taskbar', () => {
     const [send] = engine.listeners;
     send!(job('a', 'running', ['probe', 'plan', 'claim'], ['transcode', 0.5]));
     send!(job('b', 'queued'));
-    expect(electron.win.setProgressBar).toHaveBeenLastCalledWith(0.19, { mode: 'normal' });
+    expect(fakeWindow.setProgressBar).toHaveBeenLastCalledWith(0.19, { mode: 'normal' });
     expect(electron.app.setBadgeCount).toHaveBeenLastCalledWith(2);
     send!(job('a', 'done'));
     send!(job('b', 'done'));
-    expect(electron.win.setProgressBar).toHaveBeenLastCalledWith(-1, { mode: 'none' });
+    expect(fakeWindow.setProgressBar).toHaveBeenLastCalledWith(-1, { mode: 'none' });
     expect(electron.app.setBadgeCount).toHaveBeenLastCalledWith(0);
     expect(electron.Notification).toHaveBeenCalledWith({
       title: 'The queue has finished',

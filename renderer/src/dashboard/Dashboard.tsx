@@ -2,34 +2,21 @@
  * The station at a glance: what today brought, the queue's progress, throughput over the day per
  * destination (each large enough to read), and what every unfinished title is waiting on.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
 import type { StationApi, StationDay } from '../../../electron/common/api';
 import { formatBytes, formatPercent } from '../../../electron/common/format';
 import type { JobSnapshot } from '../../../electron/common/jobs';
 import { queueProgress } from '../../../electron/common/queue-progress';
 import { ThroughputGraph } from '../ThroughputGraph';
+import { usePolled } from '../usePolled';
 import { localMidnight, today, waitingOn, type WaitGroup } from './summary';
 
 const DAY_POLL_MS = 30_000;
 
 /** The day's throughput per destination, and when it was read (the graphs span from midnight to then). */
 function useStationDay(station: StationApi): { day: StationDay; at: number } | undefined {
-  const [day, setDay] = useState<{ day: StationDay; at: number }>();
-  useEffect(() => {
-    let live = true;
-    const load = (): void =>
-      void station.stationDay().then(
-        (d) => live && setDay({ day: d, at: Date.now() }),
-        () => undefined,
-      );
-    load();
-    const t = setInterval(load, DAY_POLL_MS);
-    return () => {
-      live = false;
-      clearInterval(t);
-    };
-  }, [station]);
-  return day;
+  const load = useCallback(async () => ({ day: await station.stationDay(), at: Date.now() }), [station]);
+  return usePolled(load, DAY_POLL_MS);
 }
 
 function Stat({ label, value, testid }: { label: string; value: string | number; testid?: string }): React.JSX.Element {

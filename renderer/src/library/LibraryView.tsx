@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import type { StationApi } from '../../../electron/common/api';
 import { LIBRARY_FILTERS, type LibraryFilter, type LibrarySort } from '../../../electron/common/library';
 import { ChunkMap } from '../ChunkMap';
+import { Choice } from '../Choice';
 import { errorText } from '../errors';
 import { SidePanel } from '../SidePanel';
 import { LibraryRunLine } from './LibraryRunLine';
@@ -77,16 +78,7 @@ export function LibraryView({ station }: { station: StationApi }): React.JSX.Ele
           aria-label="Search by title ID"
           spellCheck={false}
         />
-        <label className="qtools__field">
-          <span>Sort</span>
-          <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value as LibrarySort)}>
-            {Object.entries(SORT_LABELS).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Sort" name="Sort by" value={sort} options={SORT_LABELS} onChange={setSort} />
         <span className="qtools__shown" data-testid="library-shown" aria-live="polite">
           {meta ? `${meta.total.toLocaleString()} of ${meta.counts.all.toLocaleString()} titles` : ''}
         </span>

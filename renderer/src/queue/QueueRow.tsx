@@ -66,32 +66,30 @@ function Progress({ job }: { job: JobSnapshot }): React.JSX.Element {
   );
 }
 
+/** Pause a waiting or running title, resume a paused one. */
+const TOGGLE = {
+  queued: ['Pause', (st: StationApi, id: string) => st.pauseJob(id)],
+  running: ['Pause', (st: StationApi, id: string) => st.pauseJob(id)],
+  paused: ['Resume', (st: StationApi, id: string) => st.resumeJob(id)],
+} as const;
+
 function RowAction({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element | null {
-  const stop = (e: React.MouseEvent): void => e.stopPropagation();
   if (job.state === 'failed') return <FixButton job={job} station={station} className="qrow__btn" />;
-  if (job.state === 'paused')
-    return (
-      <button
-        type="button"
-        className="qrow__btn"
-        aria-label={`Resume ${job.title}`}
-        onClick={(e) => (stop(e), void station.resumeJob(job.id))}
-      >
-        Resume
-      </button>
-    );
-  if (job.state === 'queued' || job.state === 'running')
-    return (
-      <button
-        type="button"
-        className="qrow__btn"
-        aria-label={`Pause ${job.title}`}
-        onClick={(e) => (stop(e), void station.pauseJob(job.id))}
-      >
-        Pause
-      </button>
-    );
-  return null;
+  if (job.state !== 'queued' && job.state !== 'running' && job.state !== 'paused') return null;
+  const [word, act] = TOGGLE[job.state];
+  return (
+    <button
+      type="button"
+      className="qrow__btn"
+      aria-label={`${word} ${job.title}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        void act(station, job.id);
+      }}
+    >
+      {word}
+    </button>
+  );
 }
 
 export const QueueRow = memo(function QueueRow({ job, station, index, top, selected, current, onPick }: RowProps) {

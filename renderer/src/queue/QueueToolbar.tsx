@@ -1,7 +1,10 @@
 /** Find and arrange the day's titles: search (title, folder, title ID, reason), state, stage, grouping. */
-import { STAGES } from '../../../electron/common/jobs';
+import type { StageName } from '../../../electron/common/jobs';
+import { Choice } from '../Choice';
 import { STAGE_SHORT } from '../labels';
-import { GROUPS, STATE_FILTERS, type GroupBy, type QueueQuery, type StateFilter } from './queue-model';
+import { GROUPS, STATE_FILTERS, type QueueQuery } from './queue-model';
+
+const STAGE_CHOICES: Record<StageName | 'all', string> = { all: 'Any stage', ...STAGE_SHORT };
 
 export function QueueToolbar({
   query,
@@ -25,49 +28,27 @@ export function QueueToolbar({
         spellCheck={false}
         onChange={(e) => onQuery({ text: e.target.value })}
       />
-      <label className="qtools__field">
-        <span>State</span>
-        <select
-          aria-label="Filter by state"
-          value={query.state}
-          onChange={(e) => onQuery({ state: e.target.value as StateFilter })}
-        >
-          {Object.entries(STATE_FILTERS).map(([k, label]) => (
-            <option key={k} value={k}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="qtools__field">
-        <span>Stage</span>
-        <select
-          aria-label="Filter by stage"
-          value={query.stage}
-          onChange={(e) => onQuery({ stage: e.target.value as QueueQuery['stage'] })}
-        >
-          <option value="all">Any stage</option>
-          {STAGES.map((s) => (
-            <option key={s} value={s}>
-              {STAGE_SHORT[s]}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="qtools__field">
-        <span>Group</span>
-        <select
-          aria-label="Group by"
-          value={query.group}
-          onChange={(e) => onQuery({ group: e.target.value as GroupBy })}
-        >
-          {Object.entries(GROUPS).map(([k, label]) => (
-            <option key={k} value={k}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choice
+        label="State"
+        name="Filter by state"
+        value={query.state}
+        options={STATE_FILTERS}
+        onChange={(state) => onQuery({ state })}
+      />
+      <Choice
+        label="Stage"
+        name="Filter by stage"
+        value={query.stage}
+        options={STAGE_CHOICES}
+        onChange={(stage) => onQuery({ stage })}
+      />
+      <Choice
+        label="Group"
+        name="Group by"
+        value={query.group}
+        options={GROUPS}
+        onChange={(group) => onQuery({ group })}
+      />
       <span className="qtools__shown" data-testid="queue-shown" aria-live="polite">
         {shown === total ? `${total} titles` : `${shown} of ${total} titles`}
       </span>

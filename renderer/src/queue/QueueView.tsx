@@ -29,7 +29,8 @@ export function QueueView({ jobs, station, selection, tab, onTab, drop }: QueueV
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const items = useMemo(() => queueItems(jobs, query, collapsed), [jobs, query, collapsed]);
   const shownIds = useMemo(() => items.flatMap((it) => (it.kind === 'job' ? [it.job.id] : [])), [items]);
-  const current = jobs.find((j) => j.id === selection.current) ?? (items[0]?.kind === 'job' ? items[0].job : undefined);
+  const first = items.find((it) => it.kind === 'job');
+  const current = jobs.find((j) => j.id === selection.current) ?? (first?.kind === 'job' ? first.job : undefined);
   const onSort = (key: SortKey): void =>
     setQuery((q) => ({ ...q, sort: key, descending: q.sort === key ? !q.descending : false }));
   const onToggleGroup = (key: string): void =>
