@@ -42,7 +42,8 @@ export function App(): React.JSX.Element {
     const t = setTimeout(() => setNotice(undefined), 12_000);
     return () => clearTimeout(t);
   }, [notice]);
-  const drop = useMasterDrop(station, setup.saved === true);
+  // Refused only once the engine has said no origin is saved (the engine refuses in any case).
+  const drop = useMasterDrop(station, setup.saved !== false);
   const [titleIdFor, setTitleIdFor] = useState<{ jobId: string }>();
   const shell = useMemo<AppShell>(
     () => ({
