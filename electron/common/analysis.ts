@@ -7,11 +7,7 @@
  * and can be overridden per title or per spec.
  */
 import { z } from 'zod';
-
-export interface Rational {
-  num: number;
-  den: number;
-}
+import type { Rational } from './media.js';
 
 /** A stretch of a master that was decoded for analysis (seconds on the master's timeline). */
 export interface AnalysisWindow {

@@ -1,15 +1,33 @@
-/** Ladder profiles (resources/ladder-profiles.json): which rungs to make, at what bit rates. */
+/**
+ * Ladder profiles (resources/ladder-profiles.json): which rungs to make, at what bit rates, and —
+ * for a per-title ladder (engine/ladder/) — the quality each rung must reach. The fixed ladder's
+ * bit rate of a rung is its cap: a per-title ladder may spend less on a film that needs less,
+ * never more (unless the rung names its own `maxKbps`).
+ */
 import { z } from 'zod';
+import { strictObject } from './strict.js';
 
-export const ladderProfileSchema = z.strictObject({
+/** Quality targets: SSIM (0–1) where this ffmpeg has no libvmaf, VMAF (0–100) where it has. */
+const targetFields = {
+  /** SSIM of the rung against the master scaled to the rung's size (ffmpeg's ssim "All"). */
+  ssim: z.number().min(0.8).max(0.9999).optional(),
+  /** VMAF of the rung scaled to the top rung's size (libvmaf's default model). */
+  vmaf: z.number().min(40).max(100).optional(),
+};
+
+export const ladderProfileSchema = strictObject({
   description: z.string().default(''),
   rungs: z
     .array(
-      z.strictObject({
+      strictObject({
         height: z.number().int().min(90).max(4320),
         kbps: z.number().int().positive(),
         /** Only when the source is at least this tall (e.g. 2160p only from 2160p masters). */
         onlyFromHeight: z.number().int().positive().optional(),
+        /** Per-title: never above this average bit rate (default: `kbps`, the fixed ladder's). */
+        maxKbps: z.number().int().positive().optional(),
+        /** Per-title: this rung's own quality target (default: the profile's `quality`). */
+        ...targetFields,
       }),
     )
     .min(1),
@@ -18,8 +36,24 @@ export const ladderProfileSchema = z.strictObject({
   surroundKbps: z.number().int().min(96).max(640).optional(),
   /** Encrypt every title made with this profile (AES-128; the key URI comes from the settings). */
   encrypt: z.boolean().default(false),
+  /**
+   * "per-title": each rung's bit rate chosen from the film's measured complexity (engine/ladder/);
+   * "fixed": the rungs' `kbps` for every film. Issue #27 makes per-title the default once the
+   * probe is wired into the job; until then "fixed" keeps today's behaviour.
+   */
+  ladder: z.enum(['per-title', 'fixed']).default('fixed'),
+  /** What a per-title ladder must reach, and what counts as a rung worth having. */
+  quality: strictObject({
+    /** Every rung's SSIM target unless it names its own (0.995: where a fixed 5 Mb/s 1080p sits on easy films). */
+    ssim: z.number().min(0.8).max(0.9999).default(0.995),
+    vmaf: z.number().min(40).max(100).default(95),
+    /** A rung must look better than the rung below by at least this much on the top rung's screen. */
+    minStepSsim: z.number().min(0).max(0.1).default(0.002),
+    minStepVmaf: z.number().min(0).max(20).default(2),
+  }).prefault({}),
 });
 
 export const ladderProfilesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), ladderProfileSchema);
 
 export type LadderProfile = z.infer<typeof ladderProfileSchema>;
+export type LadderProfileRung = LadderProfile['rungs'][number];

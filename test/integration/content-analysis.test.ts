@@ -19,7 +19,7 @@ import { probeMaster } from '../../electron/engine/stages/probe';
 import { analyseMaster, decideSettled } from '../../electron/engine/analysis/analyse';
 import { decideContent } from '../../electron/engine/analysis/decide';
 import { audioFilter, videoPreFilters } from '../../electron/engine/analysis/filters';
-import { audioQcGraph, collectQc, videoQcGraph } from '../../electron/engine/analysis/qc';
+import { audioQcGraph, collectQc, qcFiles, qcFilesIn, videoQcGraph } from '../../electron/engine/analysis/qc';
 import { grabThumbnails, runQc } from '../../electron/engine/analysis/qc-run';
 import { runFfmpeg } from '../../electron/engine/ffmpeg/run-ffmpeg';
 import { masterInput, masterInputOptions } from '../../electron/engine/ffmpeg/input-guard';
@@ -37,8 +37,7 @@ async function analysed(kind: ContentMasterKind, s: DeliverySpec = spec, overrid
   const analysis = await analyseMaster({
     ffmpegPath: 'ffmpeg',
     path,
-    durationSec: media.durationSec,
-    video,
+    media,
     audio: media.audio,
     rules: s.picture,
     workDir: work,
@@ -371,13 +370,13 @@ describe('QC: black, freeze, silence, clipping and levels named within ±1 s', (
     const path = await makeContentMaster('qc');
     const { media } = await probeMaster(path, { ffprobePath: 'ffprobe' });
     const work = await mkdtemp(join(tmpdir(), 'qc-ride-'));
-    const files = { events: 'qc-v-events.txt', levels: 'qc-v-levels.txt' };
+    const files = qcFiles([{ index: media.audio[0]!.index, sampleRate: 48000 }], 'ride');
     const graph = [
       `[0:${media.video[0]!.index}]split=2[enc][qc]`,
       '[enc]scale=320:180,setsar=1,format=yuv420p[v0]',
-      videoQcGraph(spec.qc, '[qc]', files),
+      videoQcGraph(spec.qc, '[qc]', files.video!),
       `[0:${media.audio[0]!.index}]asplit=2[aenc][aqc]`,
-      audioQcGraph(spec.qc, '[aqc]', 48000, 'qc-a.txt'),
+      audioQcGraph(spec.qc, '[aqc]', 48000, files.audio[0]!.file),
     ].join(';');
     await runFfmpeg({
       ffmpegPath: 'ffmpeg',
@@ -403,14 +402,7 @@ describe('QC: black, freeze, silence, clipping and levels named within ±1 s', (
       output: join(work, 'rung.mp4'),
       cwd: work,
     });
-    const qc = await collectQc(
-      {
-        video: { events: join(work, files.events), levels: join(work, files.levels) },
-        audio: [{ streamIndex: media.audio[0]!.index, sampleRate: 48000, file: join(work, 'qc-a.txt') }],
-      },
-      spec.qc,
-      media.durationSec,
-    );
+    const qc = await collectQc(qcFilesIn(work, files), spec.qc, media.durationSec);
     expectPlanted(qc.findings, 'riding along');
   });
 });

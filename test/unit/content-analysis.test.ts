@@ -19,7 +19,7 @@ import { cadenceFlags, scanSlices, summariseScan } from '../../electron/engine/a
 import { summariseCrop, type FrameExtent } from '../../electron/engine/analysis/crop';
 import { LoudnessSummaryParser, loudnessGraph } from '../../electron/engine/analysis/loudness';
 import { decideContent, decideCrop, decideLoudness, decideScan } from '../../electron/engine/analysis/decide';
-import { audioFilter, videoPreFilters } from '../../electron/engine/analysis/filters';
+import { audioFilter, renditionAudioFilter, videoPreFilters } from '../../electron/engine/analysis/filters';
 import {
   AudioQcCollector,
   VideoQcCollector,
@@ -367,9 +367,18 @@ describe('loudness decisions', () => {
     expect(off).toMatchObject({ source: 'override', value: { gainDb: 0 } });
   });
 
-  it('a stereo rendition of a 5.1 stream is mixed down before its gain and limiter', () => {
+  it('a stereo rendition of a 5.1 stream is mixed down before its gain and limiter; the surround one keeps its own', () => {
     const [g] = gains([measured(-30, -4, { layout: 'stereo', channels: 2 })]);
     expect(audioFilter(g!.value, { stereoFrom: 6 })).toMatch(/^aformat=channel_layouts=stereo,volume=9\.00dB,/);
+    const both = gains([
+      measured(-27, -20, { channels: 6 }),
+      measured(-29, -22, { layout: 'stereo', channels: 2 }),
+    ]).map((d) => d.value);
+    expect(renditionAudioFilter(both, { streamIndex: 1, channels: 6 }, 6)).toBe('volume=3.00dB');
+    expect(renditionAudioFilter(both, { streamIndex: 1, channels: 2 }, 6)).toBe(
+      'aformat=channel_layouts=stereo,volume=5.00dB',
+    );
+    expect(renditionAudioFilter(both, { streamIndex: 2, channels: 2 }, 2)).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The content analysis of a master, before the plan: each sampled window decoded once, its picture
- * split to the scan (idet / fieldmatch) and the crop measurement; then every audio stream measured
- * whole in one run. Each run goes through the station's ffmpeg runner (input guard, cancellable, a
+ * split to the scan (idet) and the crop measurement — and once more through field matching where
+ * idet finds combing; then every audio stream measured whole in one run. Each run goes through the station's ffmpeg runner (input guard, cancellable, a
  * stall timeout so a decoder that hangs on a damaged stretch cannot hold the stage). Scratch files
  * (the filters' per-frame metadata) live in `workDir` and are removed after reading.
  */
@@ -17,8 +17,8 @@ import type {
 } from '../../common/analysis.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
-import { parseMetadataLog } from './metadata-log.js';
-import { SCAN_OUTPUTS, scanGraph, scanSlices, summariseScan } from './scan.js';
+import { parseMetadataLog, type MetadataFrame } from './metadata-log.js';
+import { SCAN_OUTPUT, matchPlan, matchedScanGraph, rawScanGraph, scanSlices, summariseScan } from './scan.js';
 import { CROP_OUTPUT, cropExtents, cropGraph, summariseCrop, type FrameExtent } from './crop.js';
 import { LoudnessSummaryParser, loudnessGraph, settleLimitedGains, type SettleOptions } from './loudness.js';
 import { decideContent, type DecideInput } from './decide.js';
@@ -28,12 +28,12 @@ export interface AnalyseOptions {
   ffmpegPath: string;
   /** The master (absolute local path). */
   path: string;
-  durationSec: number;
-  video: Pick<VideoStreamInfo, 'index' | 'width' | 'height' | 'rotation'>;
-  /** The audio streams to measure (every stream the plan may select). */
+  /** The probe's view of it: duration, the picture (the first video stream) and the sound. */
+  media: { durationSec: number; video: Array<Pick<VideoStreamInfo, 'index' | 'width' | 'height' | 'rotation'>> };
+  /** The audio streams to measure (default: every one; give the plan's selection to measure less). */
   audio: Array<Pick<AudioStreamInfo, 'index' | 'channels'>>;
   rules: WindowRules;
-  /** Scratch folder for the filters' metadata files (created; emptied afterwards). */
+  /** Scratch folder for the filters' metadata files (created; each file removed once read). */
   workDir: string;
   signal?: AbortSignal;
   /** Kill a run that makes no progress for this long (default 60 s). */
@@ -43,7 +43,46 @@ export interface AnalyseOptions {
 
 const STALL_MS = 60_000;
 
-/** Decodes one window and reads what the scan and the crop measured in it. */
+const video = (o: AnalyseOptions) => {
+  const v = o.media.video[0];
+  if (!v) throw new Error('analyseMaster needs a video stream (probe rejects masters without one)');
+  return v;
+};
+
+/** One ffmpeg run over a window (or the whole master) with the given graph and outputs to null. */
+async function decodeWindow(
+  o: AnalyseOptions,
+  w: AnalysisWindow,
+  whole: boolean,
+  graph: string,
+  outputs: string[],
+  onFraction: (f: number) => void,
+): Promise<void> {
+  await runFfmpeg({
+    ffmpegPath: o.ffmpegPath,
+    input: masterInput(o.path),
+    inputOptions: [...masterInputOptions(), ...(whole ? [] : ['-ss', w.start.toFixed(3), '-t', w.duration.toFixed(3)])],
+    outputOptions: ['-filter_complex', graph, ...outputs.flatMap((l) => ['-map', `[${l}]`]), '-f', 'null'],
+    output: '-',
+    cwd: o.workDir,
+    stallTimeoutMs: o.stallTimeoutMs ?? STALL_MS,
+    onProgress: (p) => onFraction(Math.min(1, p.outTimeSec / Math.max(0.001, w.duration))),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+}
+
+/** Reads one metadata file of the work folder and removes it. */
+async function take(o: AnalyseOptions, file: string): Promise<MetadataFrame[]> {
+  const path = join(o.workDir, file);
+  const frames = parseMetadataLog(await readFile(path, 'utf8').catch(() => ''));
+  await rm(path, { force: true });
+  return frames;
+}
+
+/**
+ * One window: a decode split to idet and cropdetect; where idet finds combing, a second decode of
+ * the window through field matching in the order idet saw.
+ */
 async function analyseWindow(
   o: AnalyseOptions,
   w: AnalysisWindow,
@@ -52,43 +91,24 @@ async function analyseWindow(
   width: number,
   onFraction: (f: number) => void,
 ): Promise<{ slices: ScanSlice[]; extents: FrameExtent[]; frames: number }> {
-  const files = { raw: `w${n}-raw.txt`, tff: `w${n}-tff.txt`, bff: `w${n}-bff.txt`, crop: `w${n}-crop.txt` };
-  const input = `[0:${o.video.index}]`;
-  const graph = [
+  const input = `[0:${video(o).index}]`;
+  const first = [
     `${input}split=2[scan_in][crop_in]`,
-    scanGraph('[scan_in]', width, files),
-    cropGraph('[crop_in]', files.crop),
+    rawScanGraph('[scan_in]', width, `w${n}-raw.txt`),
+    cropGraph('[crop_in]', `w${n}-crop.txt`),
   ].join(';');
-  await runFfmpeg({
-    ffmpegPath: o.ffmpegPath,
-    input: masterInput(o.path),
-    inputOptions: [...masterInputOptions(), ...(whole ? [] : ['-ss', w.start.toFixed(3), '-t', w.duration.toFixed(3)])],
-    outputOptions: [
-      '-filter_complex',
-      graph,
-      ...[...SCAN_OUTPUTS, CROP_OUTPUT].flatMap((l) => ['-map', `[${l}]`]),
-      '-f',
-      'null',
-    ],
-    output: '-',
-    cwd: o.workDir,
-    stallTimeoutMs: o.stallTimeoutMs ?? STALL_MS,
-    onProgress: (p) => onFraction(Math.min(1, p.outTimeSec / Math.max(0.001, w.duration))),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
-  const read = async (f: string) => parseMetadataLog(await readFile(join(o.workDir, f), 'utf8').catch(() => ''));
-  const [raw, tff, bff, crop] = await Promise.all([
-    read(files.raw),
-    read(files.tff),
-    read(files.bff),
-    read(files.crop),
-  ]);
-  await Promise.all(Object.values(files).map((f) => rm(join(o.workDir, f), { force: true })));
-  return {
-    slices: scanSlices({ raw, tff, bff }, w.start, w.duration),
-    extents: cropExtents(crop, w.start),
-    frames: crop.length,
-  };
+  await decodeWindow(o, w, whole, first, [SCAN_OUTPUT, CROP_OUTPUT], onFraction);
+  const [raw, crop] = [await take(o, `w${n}-raw.txt`), await take(o, `w${n}-crop.txt`)];
+  let slices = scanSlices({ raw, tff: [], bff: [] }, w.start, w.duration);
+  const match = matchPlan(raw, slices);
+  if (match) {
+    const file = `w${n}-matched.txt`;
+    await decodeWindow(o, w, whole, matchedScanGraph(input, width, match, file), [SCAN_OUTPUT], () => {});
+    const matched = await take(o, file);
+    const mine = match.order === 'tff' ? { tff: matched, bff: [] } : { tff: [], bff: matched };
+    slices = scanSlices({ raw, ...mine }, w.start, w.duration);
+  }
+  return { slices, extents: cropExtents(crop, w.start), frames: crop.length };
 }
 
 /** Every audio stream measured whole, in one run (one demux of the master). */
@@ -106,22 +126,23 @@ async function measureLoudness(o: AnalyseOptions, onFraction: (f: number) => voi
     logLevel: 'info',
     onStderrLine: (line) => parser.line(line),
     stallTimeoutMs: o.stallTimeoutMs ?? STALL_MS,
-    onProgress: (p) => onFraction(Math.min(1, p.outTimeSec / Math.max(0.001, o.durationSec))),
+    onProgress: (p) => onFraction(Math.min(1, p.outTimeSec / Math.max(0.001, o.media.durationSec))),
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  return parser.measurements(streams, o.durationSec);
+  return parser.measurements(streams, o.media.durationSec);
 }
 
 export async function analyseMaster(o: AnalyseOptions): Promise<ContentAnalysis> {
   const started = performance.now();
   // ffmpeg turns a rotated picture upright as it decodes: the analysis sees what the encode sees.
-  const turned = o.video.rotation === 90 || o.video.rotation === 270;
-  const size = turned ? { width: o.video.height, height: o.video.width } : o.video;
+  const v = video(o);
+  const turned = v.rotation === 90 || v.rotation === 270;
+  const size = turned ? { width: v.height, height: v.width } : v;
   await mkdir(o.workDir, { recursive: true });
-  const { whole, windows } = planWindows(o.durationSec, o.rules);
+  const { whole, windows } = planWindows(o.media.durationSec, o.rules);
   // Progress: the picture windows by their length, the audio pass (fast) weighted as one window.
   const picture = windows.reduce((a, w) => a + w.duration, 0);
-  const audioWeight = o.audio.length ? Math.min(picture, o.durationSec / 8) : 0;
+  const audioWeight = o.audio.length ? Math.min(picture, o.media.durationSec / 8) : 0;
   const total = picture + audioWeight;
   let done = 0;
   const slices: ScanSlice[] = [];
@@ -139,7 +160,7 @@ export async function analyseMaster(o: AnalyseOptions): Promise<ContentAnalysis>
   const loudness = await measureLoudness(o, (f) => o.onProgress?.((done + f * audioWeight) / total, 'sound: loudness'));
   return {
     version: 1,
-    durationSec: o.durationSec,
+    durationSec: o.media.durationSec,
     whole,
     windows,
     scan: summariseScan(slices),

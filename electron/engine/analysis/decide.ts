@@ -12,12 +12,13 @@ import type {
   ContentOverrides,
   CropRect,
   Decision,
-  Rational,
   ScanAction,
   ScanAnalysis,
 } from '../../common/analysis.js';
 import { LOUDNESS_STANDARDS, cropProblem } from '../../common/analysis.js';
+import type { Rational } from '../../common/media.js';
 import type { LoudnessRules, PictureRules } from '../../common/spec.js';
+import { formatDuration } from '../../common/format.js';
 
 export interface DecideInput {
   analysis: ContentAnalysis;
@@ -213,12 +214,6 @@ function avg(scan: ScanAnalysis, key: 'combed' | 'combedAfterMatch', kind: 'tele
   return n ? s.reduce((a, x) => a + x[key] * x.frames, 0) / n : 0;
 }
 
-const clock = (s: number): string =>
-  `${Math.floor(s / 3600) ? `${Math.floor(s / 3600)}:` : ''}${String(Math.floor((s % 3600) / 60)).padStart(
-    Math.floor(s / 3600) ? 2 : 1,
-    '0',
-  )}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-
 /** " (video at 0:04–0:08)": where the minority kind lies, merged across adjacent slices. */
 function sectionsOf(scan: ScanAnalysis): string {
   const sh = shares(scan);
@@ -231,11 +226,9 @@ function sectionsOf(scan: ScanAnalysis): string {
     else runs.push([s.start, s.end]);
   }
   if (runs.length === 0) return '';
-  const listed = runs.slice(0, 3).map(([a, b]) => `${clock(a)}–${clock(b)}`);
+  const listed = runs.slice(0, 3).map(([a, b]) => `${formatDuration(a)}–${formatDuration(b)}`);
   return ` (${minority === 'interlaced' ? 'video' : 'film'} at ${listed.join(', ')}${runs.length > 3 ? ', …' : ''})`;
 }
-
-export { clock };
 
 /** Below this share of measured frames reaching an edge, the "bar" is a dark picture, not a bar. */
 export const MIN_AGREEMENT = 0.25;

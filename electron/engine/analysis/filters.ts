@@ -79,3 +79,19 @@ export function audioFilter(g: AudioGain, o: { outputRate?: number; stereoFrom?:
     `volume=${dB(ceiling)}`,
   ].join(',');
 }
+
+/**
+ * The filter for one audio rendition of the plan: its stream's gain for the layout the rendition
+ * carries — a stereo rendition of a mono or surround stream takes the stereo measurement's gain
+ * (and the mix is made in the filter), a surround rendition the stream's own.
+ */
+export function renditionAudioFilter(
+  gains: AudioGain[],
+  rendition: { streamIndex: number; channels: number },
+  sourceChannels: number,
+  outputRate = 48000,
+): string | undefined {
+  const layout = rendition.channels === 2 && sourceChannels !== 2 ? 'stereo' : 'native';
+  const g = gains.find((x) => x.streamIndex === rendition.streamIndex && x.layout === layout);
+  return g ? audioFilter(g, { stereoFrom: sourceChannels, outputRate }) : undefined;
+}

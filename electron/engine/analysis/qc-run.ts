@@ -9,7 +9,7 @@ import type { QcFinding } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
-import { audioQcGraph, collectQc, videoQcGraph, type QcFiles, type QcResult } from './qc.js';
+import { audioQcGraph, collectQc, qcFiles, qcFilesIn, videoQcGraph, type QcFiles, type QcResult } from './qc.js';
 
 export interface QcRunOptions {
   ffmpegPath: string;
@@ -30,19 +30,16 @@ export function qcRunGraph(o: Pick<QcRunOptions, 'video' | 'audio' | 'rules'>): 
   outputs: string[];
   files: QcFiles;
 } {
+  const files = qcFiles(o.audio, 'qc', !!o.video);
   const parts: string[] = [];
   const outputs: string[] = [];
-  const files: QcFiles = { audio: [] };
-  if (o.video) {
-    files.video = { events: 'qc-video-events.txt', levels: 'qc-video-levels.txt' };
+  if (o.video && files.video) {
     parts.push(videoQcGraph(o.rules, `[0:${o.video.index}]`, files.video, 'qcv'));
     outputs.push('qcv');
   }
-  for (const a of o.audio) {
-    const file = `qc-audio-${a.index}.txt`;
-    parts.push(audioQcGraph(o.rules, `[0:${a.index}]`, a.sampleRate, file, `qca${a.index}`));
-    outputs.push(`qca${a.index}`);
-    files.audio.push({ streamIndex: a.index, sampleRate: a.sampleRate, file });
+  for (const a of files.audio) {
+    parts.push(audioQcGraph(o.rules, `[0:${a.streamIndex}]`, a.sampleRate, a.file, `qca${a.streamIndex}`));
+    outputs.push(`qca${a.streamIndex}`);
   }
   return { graph: parts.join(';'), outputs, files };
 }
@@ -60,12 +57,7 @@ export async function runQc(o: QcRunOptions): Promise<QcResult> {
     stallTimeoutMs: o.stallTimeoutMs ?? 60_000,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const inDir: QcFiles = {
-    ...(files.video
-      ? { video: { events: join(o.workDir, files.video.events), levels: join(o.workDir, files.video.levels) } }
-      : {}),
-    audio: files.audio.map((a) => ({ ...a, file: join(o.workDir, a.file) })),
-  };
+  const inDir = qcFilesIn(o.workDir, files);
   const result = await collectQc(inDir, o.rules, o.durationSec);
   const written = [...(inDir.video ? [inDir.video.events, inDir.video.levels] : []), ...inDir.audio.map((a) => a.file)];
   await Promise.all(written.map((f) => rm(f, { force: true })));

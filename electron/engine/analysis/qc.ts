@@ -16,9 +16,10 @@
  * Black and silence within `headTailSec` of either end are the film's own (fades, leaders); a
  * freeze inside black is the black's (black does not move).
  */
+import { join } from 'node:path';
 import type { QcFinding, QcKind } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
-import { clock } from './decide.js';
+import { formatDuration } from '../../common/format.js';
 import { num, readMetadataLog, type MetadataFrame } from './metadata-log.js';
 
 export interface VideoQcFiles {
@@ -176,7 +177,13 @@ function describe(kind: QcKind, [a, b]: Interval, durationSec: number, stream?: 
   const head = a <= 0.5;
   const tail = b >= durationSec - 0.5;
   const where =
-    head && tail ? 'throughout' : head ? 'at the start' : tail ? `at the end (from ${clock(a)})` : `at ${clock(a)}`;
+    head && tail
+      ? 'throughout'
+      : head
+        ? 'at the start'
+        : tail
+          ? `at the end (from ${formatDuration(a)})`
+          : `at ${formatDuration(a)}`;
   switch (kind) {
     case 'black':
       return head && !tail ? `the film opens with ${len} of black` : `${len} of black picture ${where}`;
@@ -270,6 +277,25 @@ export function durationFindings(videoEndSec: number, audioEnds: Map<number, num
 export interface QcFiles {
   video?: VideoQcFiles;
   audio: Array<{ streamIndex: number; sampleRate: number; file: string }>;
+}
+
+/**
+ * The files one QC run writes, relative to ffmpeg's cwd: the picture's pair and one per audio
+ * stream. `tag` keeps runs apart (an encode resumed at a seek writes its own, read with its offset).
+ */
+export function qcFiles(audio: Array<{ index: number; sampleRate: number }>, tag = 'qc', video = true): QcFiles {
+  return {
+    ...(video ? { video: { events: `${tag}-video-events.txt`, levels: `${tag}-video-levels.txt` } } : {}),
+    audio: audio.map((a) => ({ streamIndex: a.index, sampleRate: a.sampleRate, file: `${tag}-audio-${a.index}.txt` })),
+  };
+}
+
+/** The same files as paths inside `dir`. */
+export function qcFilesIn(dir: string, f: QcFiles): QcFiles {
+  return {
+    ...(f.video ? { video: { events: join(dir, f.video.events), levels: join(dir, f.video.levels) } } : {}),
+    audio: f.audio.map((a) => ({ ...a, file: join(dir, a.file) })),
+  };
 }
 
 export interface QcResult {

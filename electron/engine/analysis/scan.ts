@@ -2,48 +2,75 @@
  * Telecine and interlace, from the fields — not from the container's field_order, which old
  * transfers get wrong (a 3:2 pulled-down film or a PAL video master flagged progressive).
  *
- * One decode feeds three measurements (`split`):
- *  - `idet` on the picture as it is: is each frame combed (its multi-frame decision, TFF/BFF), and
- *    which field repeats the previous frame's (a 3:2 pull-down repeats one field in two of every
- *    five frames: N N T N B);
- *  - `fieldmatch` (top field first, and bottom field first), `decimate`, then `idet` again: does
- *    matching fields across frames remove the combing? It does for telecine and for field-shifted
- *    progressive (2:2 with a one-field offset); it cannot for video shot a field at a time. The
- *    duplicates are dropped before measuring: idet compares each frame with its neighbours, and a
- *    repeated neighbour reads as combing (measured: 42 of 180 matched frames "BFF" without decimate,
- *    none with it).
- * Only the luma is measured (`format=gray`): cheaper, and immune to chroma that an earlier
- * conversion smeared across fields. Wide pictures are narrowed to 720 columns first — a horizontal
- * scale keeps every line, so the fields survive it — which makes the three branches a fraction of
- * the decode's cost at 1080p.
+ * Two measurements, the second only where the first finds combing:
+ *  - `idet` on the picture as it is (beside the crop measurement, one decode): is each frame combed
+ *    (its multi-frame decision, TFF/BFF), and which field repeats the previous frame's (a 3:2
+ *    pull-down repeats one field in two of every five frames: N N T N B);
+ *  - for a window with combed slices, `fieldmatch` in the field order idet saw (and `decimate`
+ *    where fields repeat), then `idet` again: does matching fields across frames remove the
+ *    combing? It does for telecine and for field-shifted progressive (2:2 with a one-field
+ *    offset); it cannot for video shot a field at a time. A progressive film never pays for field
+ *    matching (on 1080p ProRes it costs as much CPU as the decode itself).
+ * idet measures the luma only (`extractplanes=y`, its values untouched): cheaper, and immune to
+ * chroma that an earlier conversion smeared across fields. Wide pictures are narrowed to 720
+ * columns first — a horizontal scale keeps every line, so the fields survive it.
  */
 import type { ScanAnalysis, ScanKind, ScanSlice } from '../../common/analysis.js';
 import { SCAN_KINDS } from '../../common/analysis.js';
 import type { MetadataFrame } from './metadata-log.js';
 
-export interface ScanFiles {
-  raw: string;
-  tff: string;
-  bff: string;
-}
-
-/** Output labels of the scan branches (each must be mapped to an output or end in a sink). */
-export const SCAN_OUTPUTS = ['scan_raw', 'scan_tff', 'scan_bff'] as const;
+/** Output label of a scan branch (mapped to a null output). */
+export const SCAN_OUTPUT = 'scan_out';
 
 /** Columns the scan measures at most (wider pictures are narrowed horizontally). */
 export const SCAN_WIDTH = 720;
 
-/** The scan's filter-graph fragment: `input` is a video pad label ("[0:1]"), files are relative to ffmpeg's cwd. */
-export function scanGraph(input: string, width: number, files: ScanFiles): string {
-  const narrow = width > SCAN_WIDTH ? `,scale=${SCAN_WIDTH}:ih:flags=area` : '';
-  const matched = (order: 'tff' | 'bff', file: string, out: string): string =>
-    `[s${order}]fieldmatch=order=${order}:combmatch=full,decimate,idet,metadata=print:file=${file}[${out}]`;
-  return [
-    `${input}format=gray${narrow},split=3[sraw][stff][sbff]`,
-    `[sraw]idet,metadata=print:file=${files.raw}[${SCAN_OUTPUTS[0]}]`,
-    matched('tff', files.tff, SCAN_OUTPUTS[1]),
-    matched('bff', files.bff, SCAN_OUTPUTS[2]),
-  ].join(';');
+const luma = (width: number): string =>
+  `extractplanes=y${width > SCAN_WIDTH ? `,scale=${SCAN_WIDTH}:ih:flags=area` : ''},format=gray`;
+
+/** The first measurement's fragment: `input` is a video pad label, `file` relative to ffmpeg's cwd. */
+export function rawScanGraph(input: string, width: number, file: string): string {
+  return `${input}${luma(width)},idet,metadata=print:file=${file}[${SCAN_OUTPUT}]`;
+}
+
+/**
+ * The second measurement's fragment: the fields matched in `order` on the colour picture — as the
+ * encode's own inverse telecine will match them (luma alone mismatched 30 of 144 frames of a
+ * generated telecine that colour matching got right) — then idet on the luma. A pulled-down window
+ * drops its duplicates first (`decimate`: idet compares each frame with its neighbours, and a
+ * repeated one reads as combing — 42 of 180 matched frames "BFF" without it, none with it); a
+ * window without repeats must not (a dropped frame is a jump, which reads as combing too: 85 % of a
+ * generated 2:2 field-shifted window).
+ */
+export function matchedScanGraph(
+  input: string,
+  width: number,
+  m: { order: 'tff' | 'bff'; pulledDown: boolean },
+  file: string,
+): string {
+  const narrow = width > SCAN_WIDTH ? `scale=${SCAN_WIDTH}:ih:flags=area,` : '';
+  const decimate = m.pulledDown ? 'decimate,' : '';
+  return `${input}${narrow}fieldmatch=order=${m.order}:combmatch=full,${decimate}extractplanes=y,idet,metadata=print:file=${file}[${SCAN_OUTPUT}]`;
+}
+
+/**
+ * Whether a window needs the second measurement: any combed slice. Then the field order most combed
+ * frames show, and whether fields repeat in a 3:2 cadence (so the matched frames hold duplicates).
+ */
+export function matchPlan(
+  raw: MetadataFrame[],
+  slices: ScanSlice[],
+): { order: 'tff' | 'bff'; pulledDown: boolean } | undefined {
+  const combed = slices.filter((s) => s.frames >= MIN_JUDGED && s.combed >= COMBED_SLICE);
+  if (combed.length === 0) return undefined;
+  let tff = 0;
+  let bff = 0;
+  for (const f of raw) {
+    const d = multi(f);
+    if (d === 'tff') tff++;
+    if (d === 'bff') bff++;
+  }
+  return { order: tff >= bff ? 'tff' : 'bff', pulledDown: combed.some((s) => s.cadence >= CADENCE_SLICE) };
 }
 
 export interface ScanFrames {

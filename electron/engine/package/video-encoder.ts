@@ -25,6 +25,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { familyOf } from '../ffmpeg/encoders.js';
+import { fixedRate, rateControlArgs } from '../ladder/rate-control.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { initTracks, retimeSegment, segmentInfo } from '../media/fmp4.js';
 import { StationError, linkedAbort } from '../util/errors.js';
@@ -74,6 +75,16 @@ export interface RunWindow {
   frames?: number;
 }
 
+/** A rung's encoder options besides its rate control (the family's, or x264's preset), for stream `v:i`. */
+export function encoderOptionArgs(encoder: string, i: number): string[] {
+  const family = familyOf(encoder);
+  if (!family) return [`-preset:v:${i}`, 'veryfast'];
+  const out: string[] = [];
+  for (let k = 0; k < family.encoderArgs.length; k += 2)
+    out.push(`${family.encoderArgs[k]}:v:${i}`, family.encoderArgs[k + 1]!);
+  return out;
+}
+
 /** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
 export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
   const n = plan.rungs.length;
@@ -97,21 +108,9 @@ export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWind
   plan.rungs.forEach((r, i) => {
     const enc = encoderOf(r);
     args.push('-map', `[v${i}]`, `-c:v:${i}`, enc);
-    const family = familyOf(enc);
-    if (family)
-      for (let k = 0; k < family.encoderArgs.length; k += 2)
-        args.push(`${family.encoderArgs[k]}:v:${i}`, family.encoderArgs[k + 1]!);
-    else args.push(`-preset:v:${i}`, 'veryfast');
-    args.push(
-      `-b:v:${i}`,
-      `${r.videoKbps}k`,
-      `-maxrate:v:${i}`,
-      `${Math.round(r.videoKbps * 1.2)}k`,
-      `-bufsize:v:${i}`,
-      `${r.videoKbps * 2}k`,
-      `-g:v:${i}`,
-      gop,
-    );
+    args.push(...encoderOptionArgs(enc, i));
+    // The fixed ladder's average + cap, or the per-title choice stored in the plan (engine/ladder/).
+    args.push(...rateControlArgs(enc, r.rate ?? fixedRate(r.videoKbps), i), `-g:v:${i}`, gop);
   });
   // Keyframes at the same absolute instants in every run: t counts from the run's seek point.
   const at = win.seek > 0 ? `t+${win.seek.toFixed(6)}` : 't';

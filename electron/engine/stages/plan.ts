@@ -18,6 +18,7 @@ import {
 import { bcp47, endonym, sameLanguage } from '../../common/languages.js';
 import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
+import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { need, type PipelineContext } from './context.js';
@@ -29,6 +30,8 @@ export interface Rung {
   videoKbps: number;
   /** Encoder for this rung when it differs from the plan's (e.g. beyond the NVENC session cap). */
   encoder?: string;
+  /** The per-title choice (engine/ladder/choose.ts); absent: the fixed ladder's `videoKbps` (abr). */
+  rate?: RateControl;
 }
 
 /** Consumer NVIDIA cards allow a few concurrent NVENC sessions; one ffmpeg encoding N rungs opens N. */
