@@ -66,7 +66,8 @@ export function LibraryView({ station }: { station: StationApi }): React.JSX.Ele
               onClick={() => setFilter(f)}
               data-testid={`library-filter-${f}`}
             >
-              {FILTER_LABELS[f]} <span className="segmented__count">{meta ? meta.counts[f].toLocaleString() : '…'}</span>
+              {FILTER_LABELS[f]}{' '}
+              <span className="segmented__count">{meta ? meta.counts[f].toLocaleString() : '…'}</span>
             </button>
           ))}
         </div>

@@ -28,6 +28,7 @@ function Editor({ form, name }: { form: SettingsForm; name: string }): React.JSX
       rebound={false}
       cred={form.creds[name] ?? emptyCred()}
       test={form.tests[name]}
+      facts={form.view?.stores?.[name]}
       onChange={(d) => form.set({ destinations: { ...draft.destinations, [name]: d } })}
       onCred={(c) => form.setCred(name, c)}
       onTest={() => form.test(name)}
