@@ -139,10 +139,11 @@ describe("the operator's window at library scale", () => {
     await page.getByLabel('Filter by state').selectOption('attention');
     const conflict = rows().filter({ hasText: 'tt0046438' }).first();
     const error = conflict.getByTestId('job-error');
-    await expect(error.textContent()).resolves.toMatch(/^Claim title failed: "tt0046438" at origin is live with/);
+    // The row says the reason (its Stage column says where); the hover adds the stage, what was kept and the fix.
+    await expect(error.textContent()).resolves.toMatch(/^"tt0046438" at origin is live with/);
     const hover = (await error.getAttribute('title'))!;
     expect(hover).toMatch(
-      /this title's master is Tokyo Story \(restored\)\.mov\nNothing was encoded or sent yet.*\nWhat fixes it: The title ID belongs to another master/,
+      /^Claim title failed: "tt0046438" at origin is live with .*this title's master is Tokyo Story \(restored\)\.mov\nNothing was encoded or sent yet.*\nWhat fixes it: The title ID belongs to another master/,
     );
     const byCode = async (code: string): Promise<string> => {
       const job = failed.find((j) => j.error?.code === code)!;
@@ -279,8 +280,9 @@ describe("the operator's window at library scale", () => {
     await expect.poll(lshown).toBe('1 of 25,000 titles');
     await lrows.first().getByRole('button', { name: 'tt0100000' }).click();
     const map = page.getByTestId('library').getByTestId('chunk-map');
+    // 10,000 chunks read from the origin's manifest and mapped: seconds on a loaded machine.
     await expect
-      .poll(() => map.getAttribute('data-counts'))
+      .poll(() => map.getAttribute('data-counts'), { timeout: 30_000 })
       .toBe(JSON.stringify({ verified: 0, origin: 0, proven: 9997, problem: 3, repaired: 0 }));
     await expect(map.getByTestId('chunk-map-problems').locator('li').count()).resolves.toBe(3);
     // Readable: its cells wrap at the panel's width (no canvas wider than the panel).

@@ -47,7 +47,8 @@ beforeAll(async () => {
   });
   // A title whose package was damaged before verify (as a crash could leave it): the UI must list
   // the bad segment and show that nothing was uploaded.
-  const seeder = await packageOnly(join(drops, 'Good Film.mp4'), join(dir, 'work-seed'));
+  // From its own master: one with Good Film's content would be that failed title, retried when Good Film is dropped.
+  const seeder = await packageOnly(await makeMaster({ seconds: 5, fps: 25 }), join(dir, 'work-seed'));
   await seedJobAtVerify({
     workDir: join(dir, 'work'),
     id: 'jdamaged',
