@@ -28,5 +28,5 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
     },
   },
-  ...layerRules.map(([files, rules]) => ({ files: [files], rules })),
+  ...layerRules.map(([files, rules, ignores]) => ({ files: [files], ...(ignores ? { ignores } : {}), rules })),
 );

@@ -1,5 +1,6 @@
 /**
- * Plan stage: which renditions to make, with which encoder, cut into which segments.
+ * The plan model (TranscodePlan, Rung, the renditions) and planTranscode: which renditions to make,
+ * with which encoder, cut into which segments (the plan stage, stages/plan-stage.ts, runs it per job).
  * Video: the ladder comes from a profile (resources/ladder-profiles.json): no rung above the source,
  * aspect of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even
  * dimensions, frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced; a
@@ -20,8 +21,6 @@ import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
 import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
-import type { StageRunner } from '../queue/job-queue.js';
-import { need, type PipelineContext } from './context.js';
 
 export interface Rung {
   name: string;
@@ -320,24 +319,5 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
     audioKbps: plan.audioKbps,
     segmentSeconds: plan.segmentSeconds,
     segmentFormat: plan.segmentFormat,
-  };
-}
-
-export function planStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'plan',
-    async run({ job }) {
-      job.plan = planTranscode(need(job, 'media info', job.media), {
-        segmentSeconds: ctx.segmentSeconds,
-        segmentFormat: ctx.segmentFormat,
-        dash: ctx.dash,
-        profile: await ctx.profile(),
-        encoder: await ctx.encoder(),
-        spec: await ctx.spec(),
-        ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
-      });
-      job.ladder = ladderSummary(job.plan);
-      return 'done';
-    },
   };
 }
