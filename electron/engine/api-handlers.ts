@@ -13,7 +13,7 @@ import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '../common/settings.js';
 import type { DestinationConfig } from '../common/config.js';
-import { applyTitleSheet, runBatch } from './queue/batch-actions.js';
+import { applyTitleSheet, runBatch } from './batch-actions.js';
 import { makeSampleMaster } from './setup/sample-master.js';
 
 export type Handlers = { [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']> };

@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STAGES } from '../../electron/common/jobs';
-import { applyTitleSheet, runBatch } from '../../electron/engine/queue/batch-actions';
+import { applyTitleSheet, runBatch } from '../../electron/engine/batch-actions';
 import { JobQueue, type JobRecord, type StageRunner } from '../../electron/engine/queue/job-queue';
 import { JobStore } from '../../electron/engine/queue/job-store';
 import { StationError } from '../../electron/engine/util/errors';

@@ -8,7 +8,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadSpec } from '../../electron/engine/probe/load-spec';
-import { probeMaster } from '../../electron/engine/stages/probe';
+import { probeMaster } from '../../electron/engine/probe/probe-master';
 import { makeSampleMaster, sampleName } from '../../electron/engine/setup/sample-master';
 import { locateTools } from '../../electron/engine/ffmpeg/locate';
 

@@ -4,11 +4,11 @@
  * paused) instead of the whole batch failing; and title IDs for many titles from a sheet's text,
  * matched by file name with the same parser as `--titles`.
  */
-import type { BatchResult, SheetResult } from '../../common/api.js';
-import type { BatchAction, JobState } from '../../common/jobs.js';
-import { TitleSheet } from '../title/title-sheet.js';
-import { errorMessage } from '../util/errors.js';
-import type { JobQueue, JobRecord } from './job-queue.js';
+import type { BatchResult, SheetResult } from '../common/api.js';
+import type { BatchAction, JobState } from '../common/jobs.js';
+import { TitleSheet } from './title/title-sheet.js';
+import { errorMessage } from './util/errors.js';
+import type { JobQueue, JobRecord } from './queue/job-queue.js';
 
 /** The states each action applies to, and what the operator is told of a title in another. */
 const APPLIES: Record<BatchAction, { to: JobState[]; otherwise: string }> = {
