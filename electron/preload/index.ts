@@ -45,6 +45,7 @@ export const stationApi: StationApi = {
   libraryView: (query) => ipcRenderer.invoke(INVOKE_CHANNELS.libraryView, query),
   auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
   chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
+  drmPlayerKeys: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.drmPlayerKeys, jobId),
   throughput: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.throughput, target),
   farmView: () => ipcRenderer.invoke(INVOKE_CHANNELS.farmView),
   farmControl: (id, action) => ipcRenderer.invoke(INVOKE_CHANNELS.farmControl, id, action),
