@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import type { StationConfig } from '../../common/config.js';
+import { retireGraceMs, type StationConfig } from '../../common/config.js';
 import type { LibraryView } from '../../common/library.js';
 import type { Destination } from '../destinations/destination.js';
 import { StationError, errorMessage } from '../util/errors.js';
@@ -89,7 +89,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
         ...(publicBaseUrl
           ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } }
           : {}),
-        retireGraceMs: o.config.retireGraceHours * 3_600_000,
+        retireGraceMs: retireGraceMs(o.config),
         ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(o.pool ? { pool: o.pool } : {}),
         ...(o.rebuild ? { rebuild: o.rebuild } : {}),
