@@ -54,10 +54,37 @@ export interface JobError {
   stage: StageName;
   /** One specific, human reason. */
   message: string;
+  /** The station's stable code for it (StationError.code: `not-media`, `title-conflict`, `s3-AccessDenied`…): what the window's "the action that fixes it" keys on. */
+  code?: string;
   /** Extra diagnostic text (ffmpeg stderr tail, S3 error code), shown on demand. */
   detail?: string;
   /** Verification failures: every bad file with its problem (capped for the UI). */
   problems?: PackageProblem[];
+}
+
+/**
+ * A DRM title's keys as the job keeps them (engine/drm/station-drm.ts): the key plan — options, the
+ * provider's content ID, the key ID of each track type and key period, a check value per key — and
+ * which provider answered. Never a content key: a resumed job asks the provider again.
+ */
+export interface JobDrm {
+  plan: {
+    options: {
+      scheme: 'cbcs' | 'cenc';
+      systems: Array<'widevine' | 'playready' | 'fairplay'>;
+      trackKeys: 'audio-sd-hd' | 'single';
+      rotateEvery?: number;
+      clearLead?: number;
+    };
+    contentId: string;
+    slots: Array<{ kid: string; trackType: 'audio' | 'sd' | 'hd'; period: number }>;
+    checks?: Record<string, string>;
+  };
+  /** "SPEKE key provider https://…", "CPIX file x.xml", "local keys". */
+  provider: string;
+  providerType: 'speke' | 'cpix' | 'local';
+  /** Local keys: the CPIX document written for the platform's key server (never uploaded). */
+  export?: string;
 }
 
 export interface JobSnapshot {
@@ -66,6 +93,8 @@ export interface JobSnapshot {
   sourcePath: string;
   /** Queue order: lower runs first (then oldest first). */
   priority?: number;
+  /** The titles added together (one drop, one pick, one watch-folder scan) share it: the queue groups by it. */
+  batch?: string;
   /** Size + SHA-256 of the master's first and last MiB: recognises the same master dropped twice. */
   fingerprint?: string;
   /** What the operator asked for: the platform's own title ID, and whether to replace what it holds. */
@@ -88,6 +117,8 @@ export interface JobSnapshot {
   renditions?: ManifestRendition[];
   /** An encrypted title: the file its content keys were exported to for the key server (never uploaded). */
   keyExport?: string;
+  /** A DRM title: its key IDs per track type, the provider, the CPIX export (no content key). */
+  drm?: JobDrm;
   /** What verify proved (after the verify stage). */
   verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
   /** Per destination name: objects and bytes delivered (skipped: already there, identical). */
@@ -118,6 +149,10 @@ export interface LadderSummary {
   segmentSeconds: number;
   segmentFormat: 'fmp4' | 'ts';
 }
+
+/** What the queue's selection can do to many titles at once (`top`: run them first, in their order). */
+export const BATCH_ACTIONS = ['pause', 'resume', 'retry', 'cancel', 'top'] as const;
+export type BatchAction = (typeof BATCH_ACTIONS)[number];
 
 export function emptyStages(): Record<StageName, StageProgress> {
   const stages = {} as Record<StageName, StageProgress>;

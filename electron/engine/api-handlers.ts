@@ -8,12 +8,15 @@ import { StationError, errorMessage } from './util/errors.js';
 import { expandSources } from './intake.js';
 import { auditJob, manifestFor } from './audit/job-audit.js';
 import { chunkMapOf } from './audit/chunk-map.js';
+import { playerKeys } from './drm/job-hooks.js';
 import { MANIFEST_FILE, manifestSchema } from '../common/manifest.js';
 import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
 import type { FarmQueue } from './farm/farm-queue.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '../common/settings.js';
 import type { DestinationConfig } from '../common/config.js';
+import { applyTitleSheet, runBatch } from './batch-actions.js';
+import { makeSampleMaster } from './setup/sample-master.js';
 
 export type Handlers = { [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']> };
 
@@ -62,6 +65,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     moveJob: (jobId, where) => deps.station().queue.move(jobId, where),
     pauseAll: () => deps.station().queue.pauseAll(),
     resumeAll: () => deps.station().queue.resumeAll(),
+    batchJobs: (jobIds, action) => runBatch(deps.station().queue, jobIds, action),
+    setTitlesFromSheet: (jobIds, sheet) => applyTitleSheet(deps.station().queue, jobIds, sheet),
+    async runSample() {
+      const station = deps.station();
+      const master = await makeSampleMaster({ ffmpegPath: station.tools().ffmpeg, workDir: station.workDir });
+      const [job] = await station.queue.add([master]);
+      return job!;
+    },
+    async stationDay() {
+      return { destinations: deps.station().meter.daySeries() };
+    },
     async stationInfo() {
       const info = await deps.station().info();
       const notices = deps.notices?.() ?? [];
@@ -77,7 +91,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         return auditJob(job, deps.station().auditContext, options);
       });
     },
-    libraryView: () => deps.station().library.view(),
+    libraryView: (query) => deps.station().library.view(query),
     async auditLibrary(options) {
       const station = deps.station();
       const view = await station.library.view();
@@ -91,6 +105,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         .run({ repair: options.repair })
         .catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
     },
+    drmPlayerKeys: (jobId) => playerKeys(deps.station(), jobId),
     async chunkMap(target) {
       const station = deps.station();
       if ('jobId' in target) {
@@ -110,7 +125,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           ...(last ? { audit: { at: last.at, problems: last.problems, repaired: last.repaired?.uploaded ?? [] } } : {}),
         });
       }
-      const entry = (await station.library.view()).titles.find((t) => t.titleId === target.titleId);
+      const entry = await station.library.title(target.titleId);
       if (!entry?.version)
         throw new StationError(
           `"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`,

@@ -25,6 +25,8 @@ import { stationId } from './util/station-id.js';
 import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
+import { StationDrm } from './drm/station-drm.js';
+import { fileKeySeal, type KeySeal } from './drm/local-keys.js';
 import { isFinal } from '../common/jobs.js';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
@@ -73,6 +75,13 @@ export interface StationOptions {
   fence?: (jobId: string) => Promise<void>;
   /** This station's name in claims and the farm (default: the host name). */
   stationName?: string;
+  /** The throughput meter to count into (the app keeps one across restarts, so the day's graph survives a save of settings). */
+  meter?: ThroughputMeter;
+  /**
+   * How local DRM keys are sealed at rest: the app passes safeStorage (drm/local-keys.ts
+   * secretBoxSeal); default, the CLI's owner-only station key file in the keys folder.
+   */
+  drmSeal?: KeySeal;
   /** Things the operator should read that are not a title's (a journal's torn tail cut); default: stderr. */
   warn?: (sentence: string) => void;
 }
@@ -93,6 +102,8 @@ export interface Station {
   library: LibraryService;
   /** Content keys of encrypted titles (also what the local QC player is handed). */
   keys: KeyStore;
+  /** Studio DRM, when the config turns it on (the QC player asks it for a title's keys). */
+  drm?: StationDrm;
   /** Acknowledged bytes over time (the throughput graphs). */
   meter: ThroughputMeter;
   close(): Promise<void>;
@@ -102,7 +113,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const { config } = opts;
   const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
-  const meter = new ThroughputMeter();
+  const meter = opts.meter ?? new ThroughputMeter();
   const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
   const archive = config.archive ? destinations.get(config.archive) : undefined;
@@ -133,6 +144,15 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const late: { queue?: JobQueue } = {};
   const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
+  const drm = config.drm?.enabled
+    ? new StationDrm({
+        config: config.drm,
+        keysDir: join(resolveKeysDir(config, opts.baseDir), 'drm'),
+        seal: opts.drmSeal ?? fileKeySeal(join(resolveKeysDir(config, opts.baseDir), 'drm', 'station-seal.key')),
+        baseDir: opts.baseDir,
+        ...(opts.fence ? { farmWorker: true } : {}),
+      })
+    : undefined;
   const runners = createStageRunners({
     profile: () =>
       (profile ??= loadProfile(
@@ -171,6 +191,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     journals,
     keys,
     encryption: config.encryption,
+    ...(drm ? { drm } : {}),
     deliver: opts.deliver ?? true,
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
@@ -195,7 +216,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   late.queue = queue;
   // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
   queue.onUpdate((j) => {
-    if (isFinal(j.state)) void journals.release(j.id);
+    if (isFinal(j.state)) {
+      void journals.release(j.id);
+      drm?.forget(j.id);
+    }
   });
 
   const watchers = opts.watch
@@ -282,6 +306,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     },
     auditContext,
     keys,
+    ...(drm ? { drm } : {}),
     pollRestores,
     library,
     async close() {

@@ -15,6 +15,7 @@ export function planStage(ctx: PipelineContext): StageRunner {
         encoder: await ctx.encoder(),
         spec: await ctx.spec(),
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
+        ...(ctx.drm ? { drm: ctx.drm.options } : {}),
       });
       job.ladder = ladderSummary(job.plan);
       return 'done';
