@@ -343,7 +343,7 @@ describe('profiles', () => {
   it("parse with the per-title fields' defaults: fixed until the wiring flips it, SSIM 0.995", () => {
     const all = ladderProfilesSchema.parse(profiles);
     expect(all.default!.ladder).toBe('fixed');
-    expect(all.default!.quality).toEqual({ ssim: 0.995, vmaf: 95, minStepSsim: 0.002, minStepVmaf: 2 });
+    expect(all.default!.quality).toEqual({ ssim: 0.995, vmaf: 95, minStepSsim: 0.005, minStepVmaf: 2 });
     expect(all.preview!.quality.ssim).toBe(0.995);
     expect(
       ladderProfileSchema.safeParse({ rungs: [{ height: 360, kbps: 800, ssim: 1.5 }], audioKbps: 96 }).success,
