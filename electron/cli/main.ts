@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { StationError, errorMessage } from '../engine/util/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
-import { printable } from '../common/printable.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type RawIo } from './io.js';
+import { printable, printableName } from '../common/printable.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /**
@@ -25,7 +25,7 @@ export function versionText(nodeVersion = process.version): string {
 import { ingest } from './commands/ingest.js';
 import { verify } from './commands/verify.js';
 import { upload, uploadsAbort, uploadsList } from './commands/upload.js';
-import { audit } from './commands/audit.js';
+import { audit, auditArchiveRetention } from './commands/audit.js';
 import { auditLibraryCli } from './commands/audit-library.js';
 import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
@@ -34,12 +34,17 @@ import { farmCommand, submit, worker } from './commands/farm.js';
 
 export type { CliIo } from './io.js';
 
-export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
-  // Everything the CLI prints passes through printable(): supplier file names never reach the terminal raw.
+export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
+  // Everything the CLI prints passes through printable(): supplier file names never reach the
+  // terminal raw. A line is one line: a newline inside it (a file name holding one) is shown as
+  // \u000a, so no name can forge a line of the output. Only the CLI's own multi-line texts (JSON,
+  // help) keep their line breaks.
   const io: CliIo = {
     cwd: rawIo.cwd,
-    stdout: (t) => rawIo.stdout(printable(t)),
-    stderr: (t) => rawIo.stderr(printable(t)),
+    ...(rawIo.stdin ? { stdin: rawIo.stdin } : {}),
+    stdout: (t) => rawIo.stdout(printableName(t)),
+    stderr: (t) => rawIo.stderr(printableName(t)),
+    json: (value) => rawIo.stdout(printable(JSON.stringify(value, null, 2))),
   };
   let exitCode = EXIT_OK;
   const program = new Command()
@@ -47,7 +52,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     .description('Probe, transcode, verify and upload source masters as HLS packages.')
     .version(versionText(), '-V, --version', 'print the version and the Node it runs on')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => rawIo.stdout(printable(s.trimEnd())),
+      writeErr: (s) => rawIo.stderr(printable(s.trimEnd())),
+    })
     .showHelpAfterError();
 
   program
@@ -210,6 +218,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       collect,
     )
     .option(
+      '--allow <folder>',
+      'the only folders this worker reads masters from (repeatable; default: the --path-map targets); a master elsewhere, or a link pointing out of them, is left for another worker',
+      collect,
+    )
+    .option(
       '--lock-seconds <s>',
       "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)",
       Number,
@@ -226,6 +239,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         name?: string;
         titles?: number;
         pathMap?: string[];
+        allow?: string[];
         lockSeconds?: number;
         stallSeconds?: number;
       }) => {
@@ -288,6 +302,14 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       '--repair',
       're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again',
     )
+    .option(
+      '--confirm-deletes',
+      'with --repair: delete what the manifest does not list even when that is a playlist of the live version or more than a tenth of it (otherwise the repair stops and asks)',
+    )
+    .option(
+      '--extend-retention',
+      "with the archive: extend each copy's Object Lock retention that has less than half its term left to the full term from now",
+    )
     .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
     .option(
       '--sample <K>',
@@ -316,6 +338,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
           requestRestore?: boolean;
           titleId?: string;
           library?: boolean;
+          confirmDeletes?: boolean;
+          extendRetention?: boolean;
         },
       ) => {
         if (opts.library && targets.length)
@@ -323,9 +347,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
             '--library audits every title at the origin: give no package folders with it',
             'usage',
           );
-        if (!opts.library && !targets.length)
-          throw new StationError('audit needs package folders or manifest.json files (or --library)', 'usage');
-        exitCode = opts.library ? await auditLibraryCli(opts, io) : await audit(targets, opts, io);
+        exitCode = opts.library
+          ? await auditLibraryCli(opts, io)
+          : targets.length
+            ? await audit(targets, opts, io)
+            : await auditArchiveRetention(opts, io);
       },
     );
 

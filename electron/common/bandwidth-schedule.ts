@@ -5,10 +5,11 @@
  * engine applies it live, the settings screen and the CLI show it.
  */
 import { z } from 'zod';
+import { strictObject } from './strict.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM (24 h)');
 
-export const bandwidthRuleSchema = z.object({
+export const bandwidthRuleSchema = strictObject({
   /** Days of the week it applies on: 0 = Sunday … 6 = Saturday (default: every day). */
   days: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional(),
   from: hhmm,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { localPathProblem } from './paths.js';
 import { S3_DEFAULTS, STATION_DEFAULTS } from './config-defaults.js';
 import { bandwidthRuleSchema } from './bandwidth-schedule.js';
+import { strictObject } from './strict.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -73,26 +74,24 @@ export function keyUriProblem(template: string): string | undefined {
   return undefined;
 }
 
-export const encryptionSchema = z
-  .object({
-    enabled: z.boolean().default(STATION_DEFAULTS.encryptionEnabled),
-    /** Where players fetch each key: "https://keys.example/{keyId}". */
-    keyUri: z
-      .string()
-      .superRefine((s, ctx) => {
-        const problem = keyUriProblem(s);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .optional(),
-    /** A new key every N segments (0: one key per title). */
-    rotateEvery: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.keyRotateEvery),
-  })
-  .refine((e) => !e.enabled || e.keyUri !== undefined, {
-    message: 'encryption is on: set keyUri, e.g. "https://keys.example/{keyId}"',
-    path: ['keyUri'],
-  });
+export const encryptionSchema = strictObject({
+  enabled: z.boolean().default(STATION_DEFAULTS.encryptionEnabled),
+  /** Where players fetch each key: "https://keys.example/{keyId}". */
+  keyUri: z
+    .string()
+    .superRefine((s, ctx) => {
+      const problem = keyUriProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** A new key every N segments (0: one key per title). */
+  rotateEvery: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.keyRotateEvery),
+}).refine((e) => !e.enabled || e.keyUri !== undefined, {
+  message: 'encryption is on: set keyUri, e.g. "https://keys.example/{keyId}"',
+  path: ['keyUri'],
+});
 
-export const s3DestinationSchema = z.object({
+export const s3DestinationSchema = strictObject({
   type: z.literal('s3'),
   /**
    * Store family: 'b2' (Backblaze B2: endpoint derived from the region when omitted), 'aws', or
@@ -144,12 +143,10 @@ export const s3DestinationSchema = z.object({
    * it ends; GOVERNANCE: only a key with s3:BypassGovernanceRetention can. The bucket must have
    * Object Lock enabled (Test connection says). `audit --dest archive --extend-retention` extends it.
    */
-  objectLock: z
-    .strictObject({
-      mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
-      days: z.number().int().min(1).max(36_500),
-    })
-    .optional(),
+  objectLock: strictObject({
+    mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),
+    days: z.number().int().min(1).max(36_500),
+  }).optional(),
 });
 
 /** Why a viewers' base URL (or the alert webhook) is refused: the same rules as an endpoint. */
@@ -168,7 +165,7 @@ export function checksumFor(cfg: {
   return c === 'none' ? undefined : c;
 }
 
-export const folderDestinationSchema = z.object({
+export const folderDestinationSchema = strictObject({
   type: z.literal('folder'),
   /** A local or mounted directory. Relative paths resolve against the config file's folder. */
   path: z.string().min(1),
@@ -233,145 +230,138 @@ export const farmUrlSchema = z
     }
   }, 'no password in the farm URL: settings are plain text (type it in the farm password field, which is sealed; workers take it from INGEST_FARM_URL)');
 
-export const stationConfigSchema = z
-  .object({
-    destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), destinationSchema),
-    /** Name of the destination that receives the HLS package. */
-    origin: z.string(),
-    /** Name of the destination that receives the source master (optional). */
-    archive: z.string().optional(),
-    /** Where packages are built. Defaults to ./ingest-work. */
-    workDir: z.string().optional(),
-    /** Absolute local paths (no UNC, no relative): the station runs what they name. */
-    ffmpegPath: toolPathSchema.optional(),
-    /** Folders whose new media files are ingested once they stop growing. */
-    watchFolders: z
-      .array(
-        z.object({
-          path: z.string().min(1),
-          stableSeconds: z.number().min(0).default(STATION_DEFAULTS.watchStableSeconds),
-        }),
-      )
-      .default([]),
-    /** Video encoder: "auto" (hardware if a trial encode passes, else libx264) or an ffmpeg encoder name. */
-    encoder: z
-      .string()
-      .regex(/^[a-z0-9_]+$/)
-      .default(STATION_DEFAULTS.encoder),
-    /** Delivery spec file (default: resources/delivery-spec.json). */
-    specPath: z.string().optional(),
-    ffprobePath: toolPathSchema.optional(),
-    /** Ladder profile: a name in resources/ladder-profiles.json ("default", "preview") or a JSON file. */
-    profile: z.string().min(1).default(STATION_DEFAULTS.profile),
-    /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
-    segmentFormat: z.enum(['fmp4', 'ts']).default(STATION_DEFAULTS.segmentFormat),
-    /** Also write a DASH manifest over the same CMAF segments (fMP4 only). */
-    dash: z.boolean().default(STATION_DEFAULTS.dash),
-    /** HLS segment length in seconds. */
-    segmentSeconds: z.number().min(1).max(30).default(STATION_DEFAULTS.segmentSeconds),
-    /**
-     * Titles in progress at once. Each stage keeps its own limit (one transcode and one verify at a
-     * time: both use every core), so with 3 one title uploads while the next transcodes.
-     */
-    activeJobs: z.number().int().min(1).max(16).default(STATION_DEFAULTS.activeJobs),
-    /** Transcodes at once (a GPU may take more than one; a CPU encode takes every core). */
-    transcodeConcurrency: z.number().int().min(1).max(8).default(STATION_DEFAULTS.transcodeConcurrency),
-    /** Small objects in flight across all jobs. */
-    uploadConcurrency: z.number().int().min(1).max(128).default(STATION_DEFAULTS.uploadConcurrency),
-    /** Multipart parts in flight per object, and across every upload of the station. */
-    partsPerFile: z.number().int().min(1).max(64).default(STATION_DEFAULTS.partsPerFile),
-    partsInFlight: z.number().int().min(1).max(256).default(STATION_DEFAULTS.partsInFlight),
-    /**
-     * adaptive: parts in flight per file start at `partsPerFile` and grow while the link pays for
-     * them (to at most `partsInFlight`, the memory bound: part size × parts in flight), back off on
-     * throttling; fixed: exactly `partsPerFile`.
-     */
-    transferConcurrency: z.enum(['adaptive', 'fixed']).default(STATION_DEFAULTS.transferConcurrency as 'adaptive'),
-    /** Upload bandwidth limit in MB/s for the whole station (unset: unlimited). */
-    bandwidthLimitMBps: z.number().positive().optional(),
-    /** The limit as a timetable (common/bandwidth-schedule.ts); outside every rule, `bandwidthLimitMBps`. Applied live. */
-    bandwidthSchedule: z.array(bandwidthRuleSchema).max(50).optional(),
-    /**
-     * After a replacement, how long the old version stays at the stores for viewers already
-     * playing it (hours; 0 = removed right after the switch). Removed by the next audit after that.
-     */
-    retireGraceHours: z.number().min(0).max(720).default(STATION_DEFAULTS.retireGraceHours),
-    /**
-     * AES-128 encryption of every title (a profile can also ask for it). Keys stay in `keysDir`
-     * and are exported there for the key server; players fetch them from `keyUri`.
-     */
-    encryption: encryptionSchema.default({
-      enabled: STATION_DEFAULTS.encryptionEnabled,
-      rotateEvery: STATION_DEFAULTS.keyRotateEvery,
-    }),
-    /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
-    keysDir: z.string().optional(),
-    /**
-     * Reading back an archive copy in DEEP_ARCHIVE/GLACIER: the retrieval tier (cost against wait,
-     * see common/restore-tiers.ts) and how many days the readable copy stays.
-     */
-    restore: z
-      .object({
-        tier: z.enum(['Expedited', 'Standard', 'Bulk']).default(STATION_DEFAULTS.restoreTier),
-        days: z.number().int().min(1).max(30).default(STATION_DEFAULTS.restoreDays),
-        /** How often a title waiting on a restore is checked again (minutes). */
-        pollMinutes: z
-          .number()
-          .min(1)
-          .max(24 * 60)
-          .default(STATION_DEFAULTS.restorePollMinutes),
-      })
-      .default({
-        tier: STATION_DEFAULTS.restoreTier,
-        days: STATION_DEFAULTS.restoreDays,
-        pollMinutes: STATION_DEFAULTS.restorePollMinutes,
+export const stationConfigSchema = strictObject({
+  destinations: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), destinationSchema),
+  /** Name of the destination that receives the HLS package. */
+  origin: z.string(),
+  /** Name of the destination that receives the source master (optional). */
+  archive: z.string().optional(),
+  /** Where packages are built. Defaults to ./ingest-work. */
+  workDir: z.string().optional(),
+  /** Absolute local paths (no UNC, no relative): the station runs what they name. */
+  ffmpegPath: toolPathSchema.optional(),
+  /** Folders whose new media files are ingested once they stop growing. */
+  watchFolders: z
+    .array(
+      strictObject({
+        path: z.string().min(1),
+        stableSeconds: z.number().min(0).default(STATION_DEFAULTS.watchStableSeconds),
       }),
-    /**
-     * The library audit: every title the origin holds, on a schedule (0 = only on demand), within a
-     * request budget (the store bills listings and reads), with `sampleChunks` chunks per title
-     * hashed through the viewers' door (publicBaseUrl) each run.
-     */
-    libraryAudit: z
-      .object({
-        everyHours: z
-          .number()
-          .min(0)
-          .max(24 * 30)
-          .default(STATION_DEFAULTS.libraryAuditEveryHours),
-        requestsPerSecond: z.number().positive().max(10_000).default(STATION_DEFAULTS.libraryAuditRequestsPerSecond),
-        sampleChunks: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.libraryAuditSampleChunks),
-        repair: z.boolean().default(true),
-      })
-      .default({
-        everyHours: STATION_DEFAULTS.libraryAuditEveryHours,
-        requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond,
-        sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks,
-        repair: true,
-      }),
-    /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
-    alertWebhook: publicUrlSchema.optional(),
-    /** A station farm this desktop watches and steers (its titles, their workers, the same controls). */
-    farm: z.strictObject({ url: farmUrlSchema }).optional(),
-  })
-  .superRefine((cfg, ctx) => {
-    for (const [name, d] of Object.entries(cfg.destinations)) {
-      if (!noChecksumOnB2(d))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['destinations', name, 'checksum'],
-          message:
-            'Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)',
-        });
-      const cls = storageClassProblem(d);
-      if (cls) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'storageClass'], message: cls });
+    )
+    .default([]),
+  /** Video encoder: "auto" (hardware if a trial encode passes, else libx264) or an ffmpeg encoder name. */
+  encoder: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .default(STATION_DEFAULTS.encoder),
+  /** Delivery spec file (default: resources/delivery-spec.json). */
+  specPath: z.string().optional(),
+  ffprobePath: toolPathSchema.optional(),
+  /** Ladder profile: a name in resources/ladder-profiles.json ("default", "preview") or a JSON file. */
+  profile: z.string().min(1).default(STATION_DEFAULTS.profile),
+  /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
+  segmentFormat: z.enum(['fmp4', 'ts']).default(STATION_DEFAULTS.segmentFormat),
+  /** Also write a DASH manifest over the same CMAF segments (fMP4 only). */
+  dash: z.boolean().default(STATION_DEFAULTS.dash),
+  /** HLS segment length in seconds. */
+  segmentSeconds: z.number().min(1).max(30).default(STATION_DEFAULTS.segmentSeconds),
+  /**
+   * Titles in progress at once. Each stage keeps its own limit (one transcode and one verify at a
+   * time: both use every core), so with 3 one title uploads while the next transcodes.
+   */
+  activeJobs: z.number().int().min(1).max(16).default(STATION_DEFAULTS.activeJobs),
+  /** Transcodes at once (a GPU may take more than one; a CPU encode takes every core). */
+  transcodeConcurrency: z.number().int().min(1).max(8).default(STATION_DEFAULTS.transcodeConcurrency),
+  /** Small objects in flight across all jobs. */
+  uploadConcurrency: z.number().int().min(1).max(128).default(STATION_DEFAULTS.uploadConcurrency),
+  /** Multipart parts in flight per object, and across every upload of the station. */
+  partsPerFile: z.number().int().min(1).max(64).default(STATION_DEFAULTS.partsPerFile),
+  partsInFlight: z.number().int().min(1).max(256).default(STATION_DEFAULTS.partsInFlight),
+  /**
+   * adaptive: parts in flight per file start at `partsPerFile` and grow while the link pays for
+   * them (to at most `partsInFlight`, the memory bound: part size × parts in flight), back off on
+   * throttling; fixed: exactly `partsPerFile`.
+   */
+  transferConcurrency: z.enum(['adaptive', 'fixed']).default(STATION_DEFAULTS.transferConcurrency as 'adaptive'),
+  /** Upload bandwidth limit in MB/s for the whole station (unset: unlimited). */
+  bandwidthLimitMBps: z.number().positive().optional(),
+  /** The limit as a timetable (common/bandwidth-schedule.ts); outside every rule, `bandwidthLimitMBps`. Applied live. */
+  bandwidthSchedule: z.array(bandwidthRuleSchema).max(50).optional(),
+  /**
+   * After a replacement, how long the old version stays at the stores for viewers already
+   * playing it (hours; 0 = removed right after the switch). Removed by the next audit after that.
+   */
+  retireGraceHours: z.number().min(0).max(720).default(STATION_DEFAULTS.retireGraceHours),
+  /**
+   * AES-128 encryption of every title (a profile can also ask for it). Keys stay in `keysDir`
+   * and are exported there for the key server; players fetch them from `keyUri`.
+   */
+  encryption: encryptionSchema.default({
+    enabled: STATION_DEFAULTS.encryptionEnabled,
+    rotateEvery: STATION_DEFAULTS.keyRotateEvery,
+  }),
+  /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
+  keysDir: z.string().optional(),
+  /**
+   * Reading back an archive copy in DEEP_ARCHIVE/GLACIER: the retrieval tier (cost against wait,
+   * see common/restore-tiers.ts) and how many days the readable copy stays.
+   */
+  restore: strictObject({
+    tier: z.enum(['Expedited', 'Standard', 'Bulk']).default(STATION_DEFAULTS.restoreTier),
+    days: z.number().int().min(1).max(30).default(STATION_DEFAULTS.restoreDays),
+    /** How often a title waiting on a restore is checked again (minutes). */
+    pollMinutes: z
+      .number()
+      .min(1)
+      .max(24 * 60)
+      .default(STATION_DEFAULTS.restorePollMinutes),
+  }).default({
+    tier: STATION_DEFAULTS.restoreTier,
+    days: STATION_DEFAULTS.restoreDays,
+    pollMinutes: STATION_DEFAULTS.restorePollMinutes,
+  }),
+  /**
+   * The library audit: every title the origin holds, on a schedule (0 = only on demand), within a
+   * request budget (the store bills listings and reads), with `sampleChunks` chunks per title
+   * hashed through the viewers' door (publicBaseUrl) each run.
+   */
+  libraryAudit: strictObject({
+    everyHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(STATION_DEFAULTS.libraryAuditEveryHours),
+    requestsPerSecond: z.number().positive().max(10_000).default(STATION_DEFAULTS.libraryAuditRequestsPerSecond),
+    sampleChunks: z.number().int().min(0).max(100_000).default(STATION_DEFAULTS.libraryAuditSampleChunks),
+    repair: z.boolean().default(true),
+  }).default({
+    everyHours: STATION_DEFAULTS.libraryAuditEveryHours,
+    requestsPerSecond: STATION_DEFAULTS.libraryAuditRequestsPerSecond,
+    sampleChunks: STATION_DEFAULTS.libraryAuditSampleChunks,
+    repair: true,
+  }),
+  /** A URL that receives a JSON POST for every problem a scheduled audit finds (and what the repair did). */
+  alertWebhook: publicUrlSchema.optional(),
+  /** A station farm this desktop watches and steers (its titles, their workers, the same controls). */
+  farm: strictObject({ url: farmUrlSchema }).optional(),
+}).superRefine((cfg, ctx) => {
+  for (const [name, d] of Object.entries(cfg.destinations)) {
+    if (!noChecksumOnB2(d))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destinations', name, 'checksum'],
+        message: 'Backblaze B2 rejects x-amz-checksum-* headers: use "none" (Content-MD5 still protects every upload)',
+      });
+    const cls = storageClassProblem(d);
+    if (cls) ctx.addIssue({ code: 'custom', path: ['destinations', name, 'storageClass'], message: cls });
+  }
+  for (const role of ['origin', 'archive'] as const) {
+    const name = cfg[role];
+    if (name !== undefined && !(name in cfg.destinations)) {
+      ctx.addIssue({ code: 'custom', path: [role], message: `names destination "${name}", which is not defined` });
     }
-    for (const role of ['origin', 'archive'] as const) {
-      const name = cfg[role];
-      if (name !== undefined && !(name in cfg.destinations)) {
-        ctx.addIssue({ code: 'custom', path: [role], message: `names destination "${name}", which is not defined` });
-      }
-    }
-  });
+  }
+});
 
 export type S3DestinationConfig = z.infer<typeof s3DestinationSchema>;
 export type FolderDestinationConfig = z.infer<typeof folderDestinationSchema>;

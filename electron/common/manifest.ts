@@ -61,7 +61,13 @@ export const manifestRenditionSchema = z.object({
 export type ManifestRendition = z.infer<typeof manifestRenditionSchema>;
 
 export const sourceFingerprintSchema = z.object({
-  path: z.string(),
+  /**
+   * The master's file name. The manifest travels to the origin, public behind the CDN: it names the
+   * master, never where it lives (the local path stays on the station and in the archive's claim).
+   */
+  name: z.string().optional(),
+  /** Manifests written before: the master's local path. Never written now. */
+  path: z.string().optional(),
   size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
   /** SHA-256 of the first and last MiB: recognises the same master without reading 500 GB. */
@@ -91,6 +97,11 @@ export const manifestSchema = z.object({
 });
 
 export type ManifestFile = z.infer<typeof manifestFileSchema>;
+
+/** The master's file name as a manifest records it (older manifests: the last segment of its path). */
+export function sourceName(m: { source: { name?: string | undefined; path?: string | undefined } }): string {
+  return m.source.name ?? m.source.path?.split(/[\\/]/).pop() ?? 'master';
+}
 export type SourceFingerprint = z.infer<typeof sourceFingerprintSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -145,6 +156,12 @@ export const AUDIT_PROBLEMS = [
   /** Through the origin's public URL (the viewers' door): not served, or served with other bytes. */
   'viewers-missing',
   'viewers-mismatch',
+  /** The manifest read back from the store disagrees with what the station or the archive recorded. */
+  'manifest-disagrees',
+  /** The claims contradict each other (a version called retired here is live there, or in the same claim). */
+  'claim-disagrees',
+  /** Object Lock: a copy at the archive without the retention the destination asks for, or about to run out. */
+  'retention',
 ] as const;
 export type AuditProblemCode = (typeof AUDIT_PROBLEMS)[number];
 
@@ -174,11 +191,20 @@ export interface AuditRecord {
     deleted: string[];
     /** Repaired from the archive's package tar by ranged reads: what was read and what was written. */
     fromArchive?: { bytesRead: number; bytesRepaired: number; requests: number };
+    /** Deletions the repair did not make without the operator (see audit/evidence.ts), in a sentence. */
+    held?: string;
+    /** Where the repair's bytes came from: the local package, the archive's tar, or the archived master. */
+    source?: 'local package' | 'archive tar' | 'archived master';
   };
   /** The repair waits for the archive copy to be restored (a later audit finishes it). */
   restore?: RestoreState;
   /** The package tar was gone: the archived master is being transcoded again as a replacement. */
   rebuild?: { jobId: string; masterKey: string; detail: string };
+  /**
+   * The archive under Object Lock: each copy's retention as the store holds it (mode and
+   * retain-until; none: not locked), and the copies whose retention this audit extended.
+   */
+  retention?: { key: string; mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: string; extended?: boolean }[];
   /** Through the viewers' door (the origin's public URL): what was fetched and compared. */
   viewers?: { baseUrl: string; playlists: number; chunks: number; chunksTotal: number; bytes: number };
   seconds: number;

@@ -89,7 +89,10 @@ export interface CaptionFile {
 export interface MediaInfo {
   /** ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2". */
   container: string;
+  /** What the container claims (ffprobe's format duration). */
   durationSec: number;
+  /** The longest picture or sound the streams themselves hold (their sample tables), when ffprobe knows it. */
+  streamsDurationSec?: number;
   sizeBytes: number;
   bitRate?: number;
   video: VideoStreamInfo[];

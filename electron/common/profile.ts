@@ -5,6 +5,7 @@
  * never more (unless the rung names its own `maxKbps`).
  */
 import { z } from 'zod';
+import { strictObject } from './strict.js';
 
 /** Quality targets: SSIM (0–1) where this ffmpeg has no libvmaf, VMAF (0–100) where it has. */
 const targetFields = {
@@ -14,11 +15,11 @@ const targetFields = {
   vmaf: z.number().min(40).max(100).optional(),
 };
 
-export const ladderProfileSchema = z.strictObject({
+export const ladderProfileSchema = strictObject({
   description: z.string().default(''),
   rungs: z
     .array(
-      z.strictObject({
+      strictObject({
         height: z.number().int().min(90).max(4320),
         kbps: z.number().int().positive(),
         /** Only when the source is at least this tall (e.g. 2160p only from 2160p masters). */
@@ -42,20 +43,18 @@ export const ladderProfileSchema = z.strictObject({
    */
   ladder: z.enum(['per-title', 'fixed']).default('fixed'),
   /** What a per-title ladder must reach, and what counts as a rung worth having. */
-  quality: z
-    .strictObject({
-      /** Every rung's SSIM target unless it names its own (0.995: where a fixed 5 Mb/s 1080p sits on easy films). */
-      ssim: z.number().min(0.8).max(0.9999).default(0.995),
-      vmaf: z.number().min(40).max(100).default(95),
-      /**
-       * A rung must look better than the rung below by at least this much on the top rung's screen.
-       * Measured on generated films: adjacent rungs of a sharp picture differ by 0.01–0.03 SSIM; a
-       * soft one (detail of an eighth of its lines) by 0.002, which scaling alone costs.
-       */
-      minStepSsim: z.number().min(0).max(0.1).default(0.005),
-      minStepVmaf: z.number().min(0).max(20).default(2),
-    })
-    .prefault({}),
+  quality: strictObject({
+    /** Every rung's SSIM target unless it names its own (0.995: where a fixed 5 Mb/s 1080p sits on easy films). */
+    ssim: z.number().min(0.8).max(0.9999).default(0.995),
+    vmaf: z.number().min(40).max(100).default(95),
+    /**
+     * A rung must look better than the rung below by at least this much on the top rung's screen.
+     * Measured on generated films: adjacent rungs of a sharp picture differ by 0.01–0.03 SSIM; a
+     * soft one (detail of an eighth of its lines) by 0.002, which scaling alone costs.
+     */
+    minStepSsim: z.number().min(0).max(0.1).default(0.005),
+    minStepVmaf: z.number().min(0).max(20).default(2),
+  }).prefault({}),
 });
 
 export const ladderProfilesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), ladderProfileSchema);

@@ -4,10 +4,12 @@
  * an update carries new credentials separately from the config, to be encrypted by the platform's
  * secret store (Electron safeStorage) and written apart from settings.json.
  */
+import type { StoreFacts } from './store-facts.js';
 import { z } from 'zod';
 import { destinationSchema, stationConfigSchema, type StationConfig } from './config.js';
+import { strictObject } from './strict.js';
 
-export const credentialsSchema = z.strictObject({
+export const credentialsSchema = strictObject({
   accessKeyId: z.string().trim().min(1).max(256),
   secretAccessKey: z.string().min(1).max(1024),
 });
@@ -15,25 +17,23 @@ export type Credentials = z.infer<typeof credentialsSchema>;
 
 const destinationName = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'not a destination name');
 
-export const settingsUpdateSchema = z
-  .strictObject({
-    config: stationConfigSchema,
-    /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
-    credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
-    /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
-    farmPassword: z.string().min(1).max(1024).nullable().optional(),
-  })
-  .superRefine((u, ctx) => {
-    for (const [name, d] of Object.entries(u.config.destinations)) {
-      if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['config', 'destinations', name],
-          message: 'credentials go in "credentials", never in the config',
-        });
-      }
+export const settingsUpdateSchema = strictObject({
+  config: stationConfigSchema,
+  /** Per destination: new credentials, or null to forget the stored ones. Absent: keep. */
+  credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
+  /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
+  farmPassword: z.string().min(1).max(1024).nullable().optional(),
+}).superRefine((u, ctx) => {
+  for (const [name, d] of Object.entries(u.config.destinations)) {
+    if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config', 'destinations', name],
+        message: 'credentials go in "credentials", never in the config',
+      });
     }
-  });
+  }
+});
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
 
 export interface StoredCredential {
@@ -51,6 +51,8 @@ export interface SettingsView {
   farmPasswordStored?: boolean;
   /** Whether secrets can be stored encrypted here, and by what. */
   secretStorage: { available: boolean; backend: string };
+  /** Per destination: what its store proved (conditional writes, versions) when last probed — the claim protocol in use. */
+  stores?: Record<string, StoreFacts>;
 }
 
 export const destinationTestArgs = z.tuple([

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { LOUDNESS_STANDARDS, QC_SEVERITIES } from './analysis.js';
+import { strictObject } from './strict.js';
 
 export const SEVERITIES = ['error', 'warning', 'off'] as const;
 const severity = z.enum(SEVERITIES);
@@ -15,7 +16,7 @@ const qcSeverity = z.enum(QC_SEVERITIES);
  * What the station does about the picture it measures (see common/analysis.ts). The defaults make a
  * telecined film 23.976 again, a 50i master 50p, and crop bars only where the whole film agrees.
  */
-export const pictureRulesSchema = z.strictObject({
+export const pictureRulesSchema = strictObject({
   /** Inverse telecine where the fields show a 3:2 cadence ('off': deinterlace at the frame rate instead). */
   ivtc: z.enum(['auto', 'off']).default('auto'),
   /** Interlaced video: one frame per field (50i → 50p, keeps the motion) or per frame (50i → 25p). */
@@ -38,7 +39,7 @@ export const pictureRulesSchema = z.strictObject({
 });
 
 /** Loudness normalisation (ITU-R BS.1770-4 measurement; ATSC A/85 by default, EBU R128 as an option). */
-export const loudnessRulesSchema = z.strictObject({
+export const loudnessRulesSchema = strictObject({
   standard: z
     .enum([...(Object.keys(LOUDNESS_STANDARDS) as Array<keyof typeof LOUDNESS_STANDARDS>), 'off'])
     .default('atsc-a85'),
@@ -57,54 +58,48 @@ export const loudnessRulesSchema = z.strictObject({
  * reported, 'note' is reported, 'off' is not looked for. Black and silence within the first and
  * last `headTailSec` of the film are the film's own (fades, reel leaders) unless longer than that.
  */
-export const qcRulesSchema = z.strictObject({
+export const qcRulesSchema = strictObject({
   headTailSec: z.number().min(0).default(5),
-  black: z
-    .strictObject({
-      minSec: z.number().positive().default(2),
-      /** Share of a frame's pixels that must be black (blackdetect pic_th). */
-      pictureRatio: z.number().min(0).max(1).default(0.98),
-      /** Luma at or below which a pixel is black, as a share of the range (blackdetect pix_th). */
-      pixelThreshold: z.number().min(0).max(1).default(0.1),
-      severity: qcSeverity.default('warn'),
-    })
-    .prefault({}),
-  freeze: z
-    .strictObject({
-      minSec: z.number().positive().default(3),
-      /** Noise tolerance (dB) below which two frames count as the same (freezedetect n). */
-      noiseDb: z.number().max(0).default(-60),
-      severity: qcSeverity.default('warn'),
-    })
-    .prefault({}),
-  silence: z
-    .strictObject({
-      minSec: z.number().positive().default(3),
-      thresholdDb: z.number().max(0).default(-60),
-      severity: qcSeverity.default('warn'),
-    })
-    .prefault({}),
-  clipping: z
-    .strictObject({ minSec: z.number().positive().default(0.25), severity: qcSeverity.default('warn') })
-    .prefault({}),
-  levels: z
-    .strictObject({
-      /** Share of luma pixels outside broadcast range (16–235) above which a frame is out of range. */
-      outOfRange: z.number().min(0).max(1).default(0.01),
-      minSec: z.number().positive().default(2),
-      severity: qcSeverity.default('note'),
-    })
-    .prefault({}),
-  durationMismatch: z
-    .strictObject({ maxSec: z.number().positive().default(1), severity: qcSeverity.default('warn') })
-    .prefault({}),
+  black: strictObject({
+    minSec: z.number().positive().default(2),
+    /** Share of a frame's pixels that must be black (blackdetect pic_th). */
+    pictureRatio: z.number().min(0).max(1).default(0.98),
+    /** Luma at or below which a pixel is black, as a share of the range (blackdetect pix_th). */
+    pixelThreshold: z.number().min(0).max(1).default(0.1),
+    severity: qcSeverity.default('warn'),
+  }).prefault({}),
+  freeze: strictObject({
+    minSec: z.number().positive().default(3),
+    /** Noise tolerance (dB) below which two frames count as the same (freezedetect n). */
+    noiseDb: z.number().max(0).default(-60),
+    severity: qcSeverity.default('warn'),
+  }).prefault({}),
+  silence: strictObject({
+    minSec: z.number().positive().default(3),
+    thresholdDb: z.number().max(0).default(-60),
+    severity: qcSeverity.default('warn'),
+  }).prefault({}),
+  clipping: strictObject({
+    minSec: z.number().positive().default(0.25),
+    severity: qcSeverity.default('warn'),
+  }).prefault({}),
+  levels: strictObject({
+    /** Share of luma pixels outside broadcast range (16–235) above which a frame is out of range. */
+    outOfRange: z.number().min(0).max(1).default(0.01),
+    minSec: z.number().positive().default(2),
+    severity: qcSeverity.default('note'),
+  }).prefault({}),
+  durationMismatch: strictObject({
+    maxSec: z.number().positive().default(1),
+    severity: qcSeverity.default('warn'),
+  }).prefault({}),
 });
 
 export type PictureRules = z.infer<typeof pictureRulesSchema>;
 export type LoudnessRules = z.infer<typeof loudnessRulesSchema>;
 export type QcRules = z.infer<typeof qcRulesSchema>;
 
-export const deliverySpecSchema = z.strictObject({
+export const deliverySpecSchema = strictObject({
   name: z.string().min(1),
   /** Shortest acceptable duration (seconds) — errors below it. */
   minDurationSec: z.number().nonnegative(),
@@ -169,6 +164,7 @@ export const SPEC_CODES = [
   'no-audio',
   'single-frame',
   'zero-duration',
+  'duration-implausible',
   'too-short',
   'short-for-feature',
   'too-small',

@@ -98,7 +98,17 @@ const versionRefSchema = z.object({
   master: masterRefSchema,
   /** The job that delivers (or delivered) this version: its owner until it is committed. */
   jobId: z.string(),
+  /**
+   * The station (or farm) that owns the job: a random ID of its work folder (engine/util/station-id.ts),
+   * nothing about the machine. Its own pending delivery is recognised by it after the job record is gone.
+   */
+  station: z.string().optional(),
   at: z.string(),
+  /**
+   * SHA-256 of the version's manifest.json, recorded at commit at every store: a manifest read back
+   * from one store is trusted only when it matches what another store (or the station) recorded.
+   */
+  manifestSha256: hex(64).optional(),
 });
 export type VersionRef = z.infer<typeof versionRefSchema>;
 
@@ -161,7 +171,7 @@ export interface TitleClaimSummary {
   /** The version folder this job delivers into. */
   version: string;
   /** Per destination name: what the claim found there. */
-  destinations: Record<string, { mode: ClaimMode; replaced?: string }>;
+  destinations: Record<string, { mode: ClaimMode; replaced?: string; adopted?: string }>;
 }
 
 /**

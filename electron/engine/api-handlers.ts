@@ -29,6 +29,8 @@ export interface HandlerDeps {
   settings: SettingsOps;
   /** The platform's file picker (Electron's dialog in main; a fixed list in browser tests). */
   pickFiles(): Promise<string[]>;
+  /** What the operator must know that is not a title's (a damaged credentials file kept aside): shown with the tools' warnings. */
+  notices?(): string[];
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -58,7 +60,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     pauseAll: () => deps.station().queue.pauseAll(),
     resumeAll: () => deps.station().queue.resumeAll(),
     async stationInfo() {
-      return deps.station().info();
+      const info = await deps.station().info();
+      const notices = deps.notices?.() ?? [];
+      return notices.length ? { ...info, warnings: [...(info.warnings ?? []), ...notices] } : info;
     },
     async auditJob(jobId, options) {
       return deps.station().queue.mutate(jobId, async (job) => {
@@ -94,7 +98,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
             `"${job.title}" has no package yet: the chunk map appears once it is verified`,
             'not-verified',
           );
-        const manifest = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
+        const { manifest } = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
         const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
         return chunkMapOf(manifest, {
           titleId: job.claim.titleId,

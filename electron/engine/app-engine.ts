@@ -9,7 +9,10 @@ import type { AuditAlert } from './audit/alerts.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineState } from '../common/api.js';
-import { stationConfigSchema, type StationConfig } from '../common/config.js';
+import { credentialBinding, stationConfigSchema, type StationConfig } from '../common/config.js';
+import type { SettingsView } from '../common/settings.js';
+import type { StoreFacts } from '../common/store-facts.js';
+import { FactsFile } from './destinations/facts-file.js';
 import type { JobSnapshot } from '../common/jobs.js';
 import { createHandlers, type Handlers } from './api-handlers.js';
 import { checkConnection } from './destinations/check-connection.js';
@@ -82,6 +85,16 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
 
   let station: Station | undefined = await open();
   let down = '';
+  /** The settings as saved, with what each destination's store proved when last probed (the claim protocol). */
+  const withStoreFacts = async (view: SettingsView): Promise<SettingsView> => {
+    const known = await new FactsFile(join(resolveWorkDir(view.config, opts.userDataDir), 'stores.json')).all();
+    const stores: Record<string, StoreFacts> = {};
+    for (const [name, d] of Object.entries(view.config.destinations)) {
+      const f = d.type === 's3' ? known[credentialBinding(d)] : undefined;
+      if (f) stores[name] = f;
+    }
+    return { ...view, stores };
+  };
   const current = (): Station => {
     if (!station) throw new StationError(`The engine is not running: ${down || 'restarting'}`, 'engine-down');
     return station;
@@ -90,8 +103,9 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
   const handlers = createHandlers({
     station: current,
     pickFiles: opts.pickFiles,
+    notices: () => settings.notices,
     settings: {
-      view: () => settings.view(),
+      view: async () => withStoreFacts(await settings.view()),
       async save(update) {
         // The work folder must be usable before anything is written or the station stopped.
         await mkdir(join(resolveWorkDir(update.config, opts.userDataDir), 'jobs'), { recursive: true }).catch(
@@ -114,7 +128,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
           announce({ connected: false, reason: down });
           throw err;
         }
-        return settings.view();
+        return withStoreFacts(await settings.view());
       },
       async test(name, destination, credentials) {
         const workDir = station?.workDir ?? join(opts.userDataDir, 'work');

@@ -26,6 +26,7 @@ import type { LadderProfile } from '../common/profile.js';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { KeyedMutex } from './util/keyed-mutex.js';
+import { stationId } from './util/station-id.js';
 import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
@@ -227,6 +228,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     })));
   let profile: Promise<LadderProfile> | undefined;
   const journals = new ChunkJournals(opts.warn);
+  const late: { queue?: JobQueue } = {};
   const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
   const runners = createStageRunners({
@@ -250,6 +252,18 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     meter,
     claims: new KeyedMutex(),
     stationName: opts.stationName ?? hostname(),
+    stationId: await stationId(workDir),
+    // Another job of this station whose delivery the claim names may be taken over when it ended
+    // without delivering (or its record is gone). Not on a farm worker: the farm retries a title
+    // under the same job id, and another worker may be running a job this one does not know.
+    ...(opts.fence
+      ? {}
+      : {
+          adoptable: (id: string) => {
+            const j = late.queue?.get(id);
+            return !j || j.state === 'failed' || j.state === 'cancelled';
+          },
+        }),
     ...(opts.fence ? { fence: opts.fence } : {}),
     retireGraceMs: config.retireGraceHours * 3_600_000,
     journals,
@@ -259,7 +273,13 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
   const queue = await JobQueue.open(
-    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), jobRecordSchema, opts.warn),
+    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), {
+      schema: jobRecordSchema,
+      ...(opts.warn ? { onRepair: opts.warn } : {}),
+      lock: {
+        what: opts.jobStoreFile ? `job list of worker ${opts.stationName ?? hostname()}` : `work folder ${workDir}`,
+      },
+    }),
     runners,
     {
       ...(opts.eligible ? { eligible: opts.eligible } : {}),
@@ -270,6 +290,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       stageLimits: { transcode: config.transcodeConcurrency },
     },
   );
+  late.queue = queue;
   // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
   queue.onUpdate((j) => {
     if (isFinal(j.state)) void journals.release(j.id);

@@ -54,10 +54,14 @@ describe('farm throughput', () => {
       const children: ChildProcess[] = [];
       for (let w = 0; w < workers; w++)
         children.push(
-          spawn(process.execPath, [BIN, 'worker', '--queue', redis.url, '--config', config, '--name', `${name}-${w}`], {
-            env: CLI_ENV,
-            stdio: 'ignore',
-          }),
+          spawn(
+            process.execPath,
+            [BIN, 'worker', '--queue', redis.url, '--config', config, '--name', `${name}-${w}`, '--allow', masters],
+            {
+              env: CLI_ENV,
+              stdio: 'ignore',
+            },
+          ),
         );
       // Workers up (connected, station open) before the clock starts, as in a studio.
       await new Promise((r) => setTimeout(r, 3000));

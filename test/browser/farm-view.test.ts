@@ -55,10 +55,13 @@ beforeAll(async () => {
     }),
   );
   // The worker takes the password from its environment, never from its command line.
-  worker = spawn(process.execPath, [BIN, 'worker', '--config', workerConfig, '--name', 'render-node-1'], {
-    env: { ...CLI_ENV, INGEST_FARM_URL: withPassword(redis.url) },
-    stdio: 'ignore',
-  });
+  // …and reads masters only from the farm's folder of them.
+  await mkdir(join(dir, 'masters'));
+  worker = spawn(
+    process.execPath,
+    [BIN, 'worker', '--config', workerConfig, '--name', 'render-node-1', '--allow', join(dir, 'masters')],
+    { env: { ...CLI_ENV, INGEST_FARM_URL: withPassword(redis.url) }, stdio: 'ignore' },
+  );
   ({ context, page } = await launchChromium(join(dir, 'profile')));
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(engine.url);
@@ -80,7 +83,6 @@ function withPassword(url: string): string {
 describe('the farm view', () => {
   it("every worker's titles, where they stand, and Resume from the desktop", async () => {
     const masters = join(dir, 'masters');
-    await mkdir(masters);
     await copyFile(await makeMaster({ seconds: 6 }), join(masters, 'Farm One.mp4'));
     await copyFile(await makeMaster({ seconds: 7 }), join(masters, 'Farm Two.mp4'));
     const farm = await FarmQueue.open({ url: withPassword(redis.url) });

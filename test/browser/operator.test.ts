@@ -121,7 +121,12 @@ describe('operator workflows in Chromium', () => {
       expect.stringMatching(/^✓ Write a test object \(\d+ ms\) — s3:\/\/t-\w+\/\.ingest-station-check\//),
       expect.stringMatching(/^✓ Read it back \(\d+ ms\) — \d+ bytes/),
       expect.stringMatching(/^✓ Delete it /),
+      expect.stringMatching(
+        /^✓ Conditional writes \(\d+ ms\) — Claims by conditional writes \(If-None-Match and If-Match proven/,
+      ),
+      expect.stringMatching(/^✓ Object Lock \(\d+ ms\) — no Object Lock on this bucket/),
     ]);
+    await originFs.getByLabel('Removals (versioned store)').selectOption('delete-own');
     await fillDestination('archive', archive.cfg, TEST_CREDENTIALS.secretAccessKey, 'DEEP_ARCHIVE');
     await page.getByLabel('Origin (HLS package)').selectOption('origin');
     await page.getByLabel('Archive (master + package tar)').selectOption('archive');
@@ -143,6 +148,10 @@ describe('operator workflows in Chromium', () => {
       'Credentials stored securely (key …TEST). Type new ones to replace them.',
     );
     await expect(page.getByTestId('destination-origin').getByLabel('Secret access key').inputValue()).resolves.toBe('');
+    // What the store proved at Test connection is remembered and shown: the claim protocol in use.
+    await expect(page.getByTestId('destination-origin').getByTestId('claim-protocol').textContent()).resolves.toMatch(
+      /^Claims by conditional writes \(If-None-Match and If-Match proven \d{4}-\d\d-\d\d\)$/,
+    );
     const secret = TEST_CREDENTIALS.secretAccessKey;
     expect(await page.content()).not.toContain(secret);
     expect(JSON.stringify(await callApi(engine.url, 'getSettings'))).not.toContain(secret);
@@ -154,7 +163,10 @@ describe('operator workflows in Chromium', () => {
       archive: 'archive',
       profile: 'preview',
       bandwidthLimitMBps: 2,
-      destinations: { archive: { storageClass: 'DEEP_ARCHIVE', partSizeMiB: 5 } },
+      destinations: {
+        archive: { storageClass: 'DEEP_ARCHIVE', partSizeMiB: 5 },
+        origin: { noncurrentVersions: 'delete-own' },
+      },
     });
     await page.getByRole('button', { name: 'Back to the queue' }).click();
   });

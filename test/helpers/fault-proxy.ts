@@ -2,13 +2,14 @@
  * A small HTTP fault-injection proxy for the S3 tests (there is no toxiproxy here), on 127.0.0.1
  * only, bounded in count and time. It forwards requests to the real radosgw and, for the requests
  * a plan selects, injects one fault: a connection reset in the middle of the request body, a
- * 503 SlowDown answer, a stall (the request is swallowed and never answered), or a lost answer
- * (the store acts on the request, the client's connection is cut before the answer reaches it).
+ * 503 SlowDown answer, a stall (the request is swallowed and never answered), a lost answer (the
+ * store acts on the request, the client's connection is cut before the answer reaches it), or a
+ * refusal (403 AccessDenied, as a key without the right gets).
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { listenLoopback } from './loopback-listen';
 
-export type Fault = 'reset' | 'slowdown' | 'stall' | 'lose-answer';
+export type Fault = 'reset' | 'slowdown' | 'stall' | 'lose-answer' | 'forbidden';
 
 export interface FaultProxy {
   endpoint: string;
@@ -31,6 +32,17 @@ export async function startFaultProxy(
     const n = ++state.requests;
     const fault = state.injected.length < maxFaults ? plan(n, req) : undefined;
     if (fault) state.injected.push({ fault, method: req.method ?? '', url: req.url ?? '' });
+    if (fault === 'forbidden') {
+      // A key whose rights were taken away (or a bucket policy that says no): 403 AccessDenied.
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+        );
+      });
+      return;
+    }
     if (fault === 'slowdown') {
       req.resume();
       req.on('end', () => {

@@ -81,3 +81,18 @@ export async function keyWithDocumentedPolicy(
   await owner.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
   return key;
 }
+
+/** Every key under a prefix, paged, sorted (radosgw omits KeyCount: the contents are counted). */
+export async function listKeys(client: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}

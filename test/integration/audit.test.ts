@@ -196,7 +196,7 @@ describe('when the local package is gone', () => {
     expect(found!.problems).toEqual([expect.objectContaining({ key: `${slug}/master.m3u8`, problem: 'missing' })]);
     // …but repair cannot, and says how to get the title back.
     await expect(auditJob(gone as typeof job, originOnly(), { repair: true })).rejects.toThrow(
-      /local package of .* is gone and no archive was given to repair the origin from.*re-transcode the title from its master/,
+      /local package of .* is not whole and no archive was given to repair the origin from.*re-transcode the title from its master/,
     );
     const archiveDest = station.archive as S3Destination;
     const restore = await archiveDest.requestRestore(`${titleId}/${version}/package.tar`).then(

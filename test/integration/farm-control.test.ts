@@ -135,6 +135,7 @@ describe('the farm queue', () => {
           config,
           baseDir: dir,
           pathMap: [],
+          allow: [masters],
           log: (l) => (log.push(l), /taken by/.test(l) && started.push(l.split(':')[0]!)),
         });
         await until(

@@ -38,7 +38,20 @@ afterAll(async () => {
 function startWorker(name: string, config: string): void {
   const child = spawn(
     process.execPath,
-    [BIN, 'worker', '--queue', redis.url, '--config', config, '--name', name, '--lock-seconds', '4'],
+    [
+      BIN,
+      'worker',
+      '--queue',
+      redis.url,
+      '--config',
+      config,
+      '--name',
+      name,
+      '--lock-seconds',
+      '4',
+      '--allow',
+      join(dir, 'masters'),
+    ],
     { env: CLI_ENV, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log: string[] = [];

@@ -162,6 +162,20 @@ describe('bad-master corpus: one specific reason each', () => {
       /single frame/,
     );
   });
+  it('an index edited to claim 10 hours for 5 seconds of content', async () => {
+    const src = await ff(join(dir, 'five.mp4'), ...video('320x240', '24', '5'), ...tone('5'), ...h264, '-c:a', 'aac');
+    // mvhd's duration (what the container claims) set to 10 h; the sample tables still hold 5 s.
+    const bytes = await readFile(src);
+    const at = bytes.indexOf('mvhd');
+    const timescale = bytes.readUInt32BE(at + 16);
+    bytes.writeUInt32BE(36_000 * timescale, at + 20);
+    await writeFile(join(dir, 'ten-hours.mp4'), bytes);
+    await expectRejected(
+      join(dir, 'ten-hours.mp4'),
+      'duration-implausible',
+      /^The container claims 10:00:00, but its streams hold 5\.0 s of picture and sound: its index was edited or damaged\.$/,
+    );
+  });
   it('duration under the spec’s minimum', async () => {
     await expectRejected(
       await ff(join(dir, 'blink.mp4'), ...video('320x240', '24', '0.5'), ...tone('0.5'), ...h264, '-c:a', 'aac'),

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  CreateMultipartUploadCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,7 +16,7 @@ import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket } from '../helpers/s3';
+import { freshBucket, listKeys } from '../helpers/s3';
 import { startUnconditionalProxy, type UnconditionalProxy } from '../helpers/unconditional-proxy';
 import { tempDir, testStation } from '../helpers/station';
 import { S3Destination } from '../../electron/engine/destinations/s3';
@@ -25,6 +25,7 @@ import { checkConnection } from '../../electron/engine/destinations/check-connec
 import { claimAt, readClaim, type ClaimVerdict } from '../../electron/engine/title/claim';
 import { claimKey, type MasterRef } from '../../electron/common/title';
 import { auditJob } from '../../electron/engine/audit/job-audit';
+import { abortUploads, attributeUploads, listUploads } from '../../electron/engine/transfer/janitor';
 import type { S3DestinationConfig } from '../../electron/common/config';
 
 let dir: string;
@@ -41,11 +42,6 @@ afterAll(async () => {
 
 const destination = (cfg: S3DestinationConfig, name = 'origin', stateDir?: string): S3Destination =>
   new S3Destination(name, cfg, { journalDir: join(dir, 'uploads'), retry: FAST, ...(stateDir ? { stateDir } : {}) });
-
-async function keys(client: S3Client, bucket: string, prefix = ''): Promise<string[]> {
-  const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((o) => o.Key!).sort();
-}
 
 describe('conditional writes are proven, not assumed', () => {
   let proxy: UnconditionalProxy;
@@ -76,7 +72,7 @@ describe('conditional writes are proven, not assumed', () => {
     expect(i.findings.join('; ')).toMatch(/If-Match with a wrong ETag was ignored/);
     expect(proxy.stripped - stripped).toBe(4); // every conditional write of the probe met the stand-in
     // The probe leaves nothing behind on a bucket without versions.
-    expect(await keys(plain.client, plain.cfg.bucket)).toEqual([]);
+    expect(await listKeys(plain.client, plain.cfg.bucket)).toEqual([]);
   });
 
   it('Test connection probes and says which claim protocol the station will use; the work folder remembers it', async () => {
@@ -92,9 +88,9 @@ describe('conditional writes are proven, not assumed', () => {
     expect(Object.values(remembered)).toEqual([expect.objectContaining({ createOnly: false, versioned: true })]);
     // The next destination on that work folder takes the remembered facts: no probe request.
     const again = destination(versioned.cfg, 'origin', work);
-    const before = await keys(versioned.client, versioned.cfg.bucket);
+    const before = await listKeys(versioned.client, versioned.cfg.bucket);
     expect((await again.facts()).at).toBe((Object.values(remembered)[0] as { at: string }).at);
-    expect(await keys(versioned.client, versioned.cfg.bucket)).toEqual(before);
+    expect(await listKeys(versioned.client, versioned.cfg.bucket)).toEqual(before);
     again.close();
   });
 });
@@ -171,7 +167,7 @@ describe('a store that ignores conditional writes', () => {
     const winner = results[0]!.mode === 'new' ? 'job-1' : 'job-2';
     expect(held.pending?.jobId).toBe(winner);
     // The intents are withdrawn: nothing of the protocol is left at the store.
-    expect(await keys(client, cfg.bucket, 'titles/.ingest-station/claims/')).toEqual([]);
+    expect(await listKeys(client, cfg.bucket, 'titles/.ingest-station/claims/')).toEqual([]);
   });
 
   it('two stations racing for one title through the whole pipeline: one delivers it, the other stops at the claim with a sentence', async () => {
@@ -198,7 +194,7 @@ describe('a store that ignores conditional writes', () => {
         /^"contested" at origin is (being delivered from|live with) .*Set another title ID, or choose Replace/,
       );
       // Only the winner's version is at the origin.
-      const versions = new Set((await keys(client, cfg.bucket, 'titles/contested/')).map((k) => k.split('/')[2]));
+      const versions = new Set((await listKeys(client, cfg.bucket, 'titles/contested/')).map((k) => k.split('/')[2]));
       expect([...versions].filter((v) => v!.startsWith('v'))).toEqual([won.claim!.version]);
     } finally {
       await Promise.all([s1.close(), s2.close()]);
@@ -238,7 +234,7 @@ describe('a versioned origin and an Object-Locked archive', () => {
       const v1 = one.claim!.version;
 
       // A version of one of v1's chunks written by someone else (not the station): never deleted by it.
-      const foreignKey = (await keys(origin.client, origin.cfg.bucket, `titles/vfilm/${v1}/`)).find((k) =>
+      const foreignKey = (await listKeys(origin.client, origin.cfg.bucket, `titles/vfilm/${v1}/`)).find((k) =>
         k.endsWith('.m4s'),
       )!;
       await origin.client.send(
@@ -252,8 +248,10 @@ describe('a versioned origin and an Object-Locked archive', () => {
       const job2 = station.queue.get(j2!.id)!;
 
       // The replaced version is gone from both listings...
-      expect((await keys(origin.client, origin.cfg.bucket, 'titles/vfilm/')).filter((k) => k.includes(v1))).toEqual([]);
-      expect((await keys(archive.client, archive.cfg.bucket, 'vfilm/')).filter((k) => k.includes(v1))).toEqual([]);
+      expect((await listKeys(origin.client, origin.cfg.bucket, 'titles/vfilm/')).filter((k) => k.includes(v1))).toEqual(
+        [],
+      );
+      expect((await listKeys(archive.client, archive.cfg.bucket, 'vfilm/')).filter((k) => k.includes(v1))).toEqual([]);
       // ...at the origin (delete-own) every version the station wrote is deleted, the foreign one kept under a marker;
       const atOrigin = await versionsUnder(origin.client, origin.cfg.bucket, `titles/vfilm/${v1}/`);
       expect(atOrigin.versions.map((v) => v.Key)).toEqual([foreignKey]);
@@ -271,7 +269,7 @@ describe('a versioned origin and an Object-Locked archive', () => {
       );
 
       // Every archive object of the live version (and the claim) carries COMPLIANCE retention for a day.
-      for (const key of await keys(archive.client, archive.cfg.bucket, 'vfilm/')) {
+      for (const key of await listKeys(archive.client, archive.cfg.bucket, 'vfilm/')) {
         const head = await archive.client.send(new HeadObjectCommand({ Bucket: archive.cfg.bucket, Key: key }));
         expect(head.ObjectLockMode, key).toBe('COMPLIANCE');
         expect(head.ObjectLockRetainUntilDate!.getTime(), key).toBeGreaterThan(Date.now() + 23 * 3_600_000);
@@ -282,8 +280,8 @@ describe('a versioned origin and an Object-Locked archive', () => {
         ['origin', 0],
         ['archive', 0],
       ]);
-      const chunk = (await keys(origin.client, origin.cfg.bucket, `titles/vfilm/${two.claim!.version}/`)).find((k) =>
-        k.endsWith('.m4s'),
+      const chunk = (await listKeys(origin.client, origin.cfg.bucket, `titles/vfilm/${two.claim!.version}/`)).find(
+        (k) => k.endsWith('.m4s'),
       )!;
       await station.origin.delete(chunk.slice('titles/'.length));
       const lib = await station.library.run({ repair: true });
@@ -291,6 +289,19 @@ describe('a versioned origin and an Object-Locked archive', () => {
       expect(lib.repaired.map((t) => [t.titleId, t.repairedKeys])).toEqual([
         ['vfilm', [chunk.slice('titles/'.length)]],
       ]);
+
+      // The janitor on the locked archive: an upload left in the live version's folder is the title's, and aborted.
+      const left = `vfilm/${two.claim!.version}/source/left-behind.mov`;
+      await archive.client.send(new CreateMultipartUploadCommand({ Bucket: archive.cfg.bucket, Key: left }));
+      const arch = station.archive as S3Destination;
+      const found = await attributeUploads(await listUploads(arch.client, arch.bucket, arch.keyPrefix()), {
+        journalDir: join(dir, 'versioned', 'work', 'uploads'),
+        destination: arch,
+        keyPrefix: arch.keyPrefix(),
+      });
+      expect(found.map((u) => [u.key, u.ours])).toEqual([[left, 'claim']]);
+      await abortUploads(arch.client, arch.bucket, found);
+      expect(await listUploads(arch.client, arch.bucket)).toEqual([]);
     } finally {
       await station.close();
     }

@@ -15,7 +15,7 @@ import defaultSpec from '../../resources/delivery-spec.json';
 const media = (width: number, height: number, audio = true): MediaInfo => ({
   container: 'mov',
   durationSec: 60,
-  sizeBytes: 1,
+  sizeBytes: 1_000_000_000, // 60 s of ProRes 1080p: about 1 GB
   video: [{ index: 0, codec: 'prores', width, height, frameRate: { num: 24000, den: 1001 } }],
   audio: audio ? [{ index: 1, codec: 'pcm_s24le', channels: 6, sampleRate: 48000 }] : [],
   subtitles: [],

@@ -152,4 +152,30 @@ describe('settings store', () => {
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toBe('credentials go in "credentials", never in the config');
   });
+
+  it('a damaged credentials.json is kept aside, never overwritten; the operator is told; the next save writes a fresh file', async () => {
+    const dir = await tempDir();
+    const key = randomBytes(32).toString('hex');
+    const store = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    await store.save({ config: s3Config(), credentials: { b2: { accessKeyId: KEY_ID, secretAccessKey: SECRET } } });
+    const sealed = await readFile(join(dir, 'credentials.json'), 'utf8');
+    // A bit flipped on disk, or an edit by hand: the file no longer parses.
+    const damaged = sealed.slice(0, sealed.length - 5);
+    await writeFile(join(dir, 'credentials.json'), damaged);
+
+    const after = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    expect((await after.view()).credentials).toEqual({});
+    // An unrelated save (the operator changed the profile) writes nothing over the damaged file.
+    await after.save({ config: { ...s3Config(), profile: 'preview' }, credentials: {} });
+    const { readdir } = await import('node:fs/promises');
+    const kept = (await readdir(dir)).filter((n) => n.startsWith('credentials.json.unreadable-'));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(join(dir, kept[0]!), 'utf8')).toBe(damaged);
+    expect(after.notices).toEqual([
+      expect.stringMatching(
+        /The stored credentials could not be read .*credentials\.json is damaged.*It was kept as .*credentials\.json\.unreadable-\d{4}-.*, untouched; enter the credentials again/,
+      ),
+    ]);
+    expect(JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'))).toEqual({});
+  });
 });

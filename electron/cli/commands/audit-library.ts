@@ -13,6 +13,7 @@ interface LibraryCliOptions {
   repair?: boolean;
   sample?: number;
   json?: boolean;
+  confirmDeletes?: boolean;
 }
 
 /**
@@ -47,6 +48,7 @@ export async function auditLibraryCli(opts: LibraryCliOptions, io: CliIo): Promi
     const result = await service.run({
       ...(opts.repair !== undefined ? { repair: opts.repair } : { repair: false }),
       ...(opts.sample !== undefined ? { sampleChunks: opts.sample } : {}),
+      ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
     });
     const { run } = result;
     for (const t of result.problems) {
@@ -66,14 +68,7 @@ export async function auditLibraryCli(opts: LibraryCliOptions, io: CliIo): Promi
       `library audit of ${origin.describe()}: ${run.audited} of ${run.titles} titles audited, ${run.withProblems} with problems, in ${run.seconds.toFixed(1)} s · ` +
         `requests ${run.requests.A + run.requests.B + run.requests.C} (A ${run.requests.A}, B ${run.requests.B}, C ${run.requests.C}) ≈ $${run.costUsd.toFixed(4)} at B2 prices${v}`,
     );
-    if (opts.json)
-      io.stdout(
-        JSON.stringify(
-          { ok: run.withProblems === 0, run, problems: result.problems, repaired: result.repaired },
-          null,
-          2,
-        ),
-      );
+    if (opts.json) io.json({ ok: run.withProblems === 0, run, problems: result.problems, repaired: result.repaired });
     return run.withProblems === 0 ? EXIT_OK : EXIT_FAILED;
   } finally {
     await service.close();

@@ -1,11 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { MANIFEST_FILE, manifestSchema, type AuditRecord } from '../../common/manifest.js';
+import { MANIFEST_FILE, manifestSchema, sourceName, type AuditRecord } from '../../common/manifest.js';
 import { loadConfigFile } from '../../engine/config-file.js';
 import { cliTools } from '../tools.js';
 import { findTitle } from '../../engine/title/choose.js';
-import { openDestinations } from '../../engine/station.js';
-import { auditTitle } from '../../engine/audit/title-audit.js';
+import { openDestinations, openStation, type Station } from '../../engine/station.js';
+import { auditTitle, type Rebuild } from '../../engine/audit/title-audit.js';
+import { createRebuild } from '../../engine/audit/rebuild.js';
+import { retentionOfArchive } from '../../engine/audit/retention.js';
+import { printable } from '../../common/printable.js';
+import type { Destination } from '../../engine/destinations/destination.js';
+import type { StationConfig } from '../../common/config.js';
 import { StationError } from '../../engine/util/errors.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { archiveKeys } from '../../engine/stages/upload.js';
@@ -20,6 +25,56 @@ interface AuditCliOptions {
   deep?: boolean;
   sample?: number;
   json?: boolean;
+  confirmDeletes?: boolean;
+  extendRetention?: boolean;
+}
+
+/** One audit record as the operator reads it: what was found, what the repair did and from where. */
+function printRecord(io: CliIo, title: string, r: AuditRecord): void {
+  const what = r.repaired
+    ? `after repair from the ${r.repaired.source ?? 'local package'} (${r.repaired.uploaded.length} re-uploaded, ${r.repaired.deleted.length} deleted)`
+    : 'audit';
+  io.stderr(
+    `${title} (${r.prefix}${r.version ? `/${r.version}` : ''}) @ ${r.destination}: ${what} — ${r.objectsListed} listed, ${r.objectsExpected} expected, ${r.problems.length} problem(s)${r.deepChecked ? `, ${r.deepChecked} hashed` : ''} in ${r.seconds.toFixed(1)} s`,
+  );
+  if (r.repaired?.held) io.stderr(`  held: ${r.repaired.held}`);
+  for (const c of r.retention ?? [])
+    io.stderr(
+      `  ${c.key}: ${c.mode ? `${c.mode} until ${c.until}` : 'not under Object Lock'}${c.extended ? ' (extended now)' : ''}`,
+    );
+  if (r.restore) io.stderr(`  waiting for the archive: ${r.restore.detail}`);
+  if (r.rebuild) io.stderr(`  ${r.rebuild.detail}`);
+  for (const p of r.problems) io.stderr(`  ${p.key}: ${p.problem} — ${p.detail}`);
+}
+
+/**
+ * The way back for a repair at the origin: the archive (its package tar by ranged reads), and as a
+ * last resort its master transcoded again — through a station opened only then, whose job this
+ * command waits for.
+ */
+function wayBack(config: StationConfig, baseDir: string, archive: Destination) {
+  let station: Station | undefined;
+  const rebuild: Rebuild = async (r) => {
+    station ??= await openStation({ config, baseDir });
+    return createRebuild({
+      archive,
+      dir: join(station.workDir, 'rebuild'),
+      restore: config.restore,
+      enqueue: async (path, request) => (await station!.queue.add([path], { [path]: request }))[0]!.id,
+    })(r);
+  };
+  return {
+    rebuild,
+    /** The replacement job's end, when one was queued. */
+    async finish(io: CliIo, jobId: string): Promise<boolean> {
+      const done = await station!.queue.waitFor(jobId);
+      io.stderr(
+        `rebuilt from the archived master: job ${jobId} ${done.state}${done.error ? ` — ${done.error.message}` : ''}`,
+      );
+      return done.state === 'done';
+    },
+    close: async () => station?.close(),
+  };
 }
 
 /** `audit <packageDir|manifest...>`: prove a destination holds exactly what each manifest says. */
@@ -30,6 +85,8 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
   const destinations = openDestinations(config, baseDir);
   const dest = destinations.get(opts.dest);
   const role = opts.dest === config.archive ? 'archive' : 'origin';
+  const archive = role === 'origin' && config.archive ? destinations.get(config.archive) : undefined;
+  const back = archive && opts.repair ? wayBack(config, baseDir, archive) : undefined;
   const all: AuditRecord[] = [];
   let clean = true;
   try {
@@ -48,25 +105,24 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
         titleId: where.titleId,
         ...(where.version ? { version: where.version } : {}),
         retireGraceMs: config.retireGraceHours * 3_600_000,
+        peers: [dest, ...(archive ? [archive] : [])],
         ...(role === 'archive' && dest.storageClass ? { storageClass: dest.storageClass } : {}),
         ...(opts.deep ? { deep: opts.sample ?? true } : {}),
         ...(opts.repair ? { repair: true, ffprobePath: cliTools(io).ffprobe } : {}),
+        ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
+        ...(opts.extendRetention ? { extendRetention: true } : {}),
+        ...(archive ? { archive, restore: config.restore } : {}),
+        ...(back ? { rebuild: back.rebuild } : {}),
       });
       all.push(...records);
       const last = records.at(-1)!;
-      if (last.problems.length > 0) clean = false;
-      for (const r of records) {
-        const what = r.repaired
-          ? `after repair (${r.repaired.uploaded.length} re-uploaded, ${r.repaired.deleted.length} deleted)`
-          : 'audit';
-        io.stderr(
-          `${manifest.title} (${r.prefix}${r.version ? `/${r.version}` : ''}) @ ${r.destination}: ${what} — ${r.objectsListed} listed, ${r.objectsExpected} expected, ${r.problems.length} problem(s)${r.deepChecked ? `, ${r.deepChecked} hashed` : ''} in ${r.seconds.toFixed(1)} s`,
-        );
-        for (const p of r.problems) io.stderr(`  ${p.key}: ${p.problem} — ${p.detail}`);
-      }
+      if (last.problems.length > 0 && !(last.rebuild && back && (await back.finish(io, last.rebuild.jobId))))
+        clean = false;
+      for (const r of records) printRecord(io, manifest.title, r);
     }
   } finally {
     destinations.close();
+    await back?.close();
   }
   if (opts.requestRestore) {
     // The archive copy is the way back when both the local package and the master are gone.
@@ -85,7 +141,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
           `"${where.titleId}" at ${archive.name} does not hold this master live: nothing to restore`,
           'not-live',
         );
-      const keys = archiveKeys(where.titleId, where.version, manifest.source.path);
+      const keys = archiveKeys(where.titleId, where.version, sourceName(manifest));
       for (const key of [keys.source, keys.tar]) {
         await archive.requestRestore(key);
         io.stderr(
@@ -95,6 +151,46 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
     }
     archive.close();
   }
-  if (opts.json) io.stdout(JSON.stringify({ ok: clean, audits: all }, null, 2));
+  if (opts.json) io.json({ ok: clean, audits: all });
   return clean ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `audit --dest <archive> --extend-retention`: every title's copies at the archive, their Object Lock retention extended. */
+export async function auditArchiveRetention(
+  opts: Pick<AuditCliOptions, 'dest' | 'config' | 'json' | 'extendRetention'>,
+  io: CliIo,
+): Promise<number> {
+  const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
+  if (opts.dest !== config.archive)
+    throw new StationError(
+      `audit needs package folders or manifest.json files (or --library); with neither, --dest must name the archive${config.archive ? ` ("${config.archive}")` : ''}, whose copies' Object Lock retention is then reported (and extended with --extend-retention)`,
+      'config-audit-targets',
+    );
+  const destinations = openDestinations(config, baseDir);
+  try {
+    const archive = destinations.get(opts.dest);
+    if (!archive.objectLock)
+      throw new StationError(
+        `${archive.name} asks for no Object Lock retention: set objectLock on it ({"mode": "COMPLIANCE", "days": N}) first`,
+        'config-no-object-lock',
+      );
+    const r = await retentionOfArchive(archive, {
+      ...(opts.extendRetention ? { extend: true } : {}),
+      onTitle: (titleId, t) => {
+        for (const c of t.retention)
+          io.stderr(
+            `${printable(c.key)}: ${c.mode ? `${c.mode} until ${c.until}` : 'not under Object Lock'}${c.extended ? ' (extended now)' : ''}`,
+          );
+        if (t.retention.length === 0) io.stderr(`${printable(titleId)}: no copies found`);
+      },
+    });
+    io.stderr(
+      `retention at ${archive.describe()}: ${r.titles} titles, ${r.copies} copies, ${r.extended} extended, ${r.problems.length} problem(s)`,
+    );
+    for (const p of r.problems) io.stderr(`  ${printable(p.key)}: ${p.problem} — ${printable(p.detail)}`);
+    if (opts.json) io.stdout(JSON.stringify({ ok: r.problems.length === 0, ...r }, null, 2));
+    return r.problems.length === 0 ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    destinations.close();
+  }
 }

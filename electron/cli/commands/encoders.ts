@@ -9,7 +9,7 @@ export async function encoders(
 ): Promise<number> {
   const { ffmpeg } = locateTools();
   const report = await detectEncoders(ffmpeg, opts.cacheDir, { refresh: opts.refresh ?? false });
-  if (opts.json) io.stdout(JSON.stringify(report, null, 2));
+  if (opts.json) io.json(report);
   io.stderr(
     `ffmpeg ${report.version} (${report.ffmpeg}) lists: ${report.listed.join(', ') || 'no hardware H.264 encoders'}`,
   );

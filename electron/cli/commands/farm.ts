@@ -87,12 +87,12 @@ export async function submit(
     const added = await farm.submit(titles, hostname(), opts.priority);
     for (const t of added) io.stderr(`${t.title}: ${t.state} in the farm at ${farm.describe()} (${t.id})`);
     if (!opts.wait) {
-      if (opts.json) io.stdout(JSON.stringify({ titles: added }, null, 2));
+      if (opts.json) io.json({ titles: added });
       return intake.skipped.length === 0 ? EXIT_OK : EXIT_FAILED;
     }
     const ended = await farm.waitForAll(added.map((t) => t.id));
     for (const t of ended) io.stderr(line(t));
-    if (opts.json) io.stdout(JSON.stringify({ titles: ended }, null, 2));
+    if (opts.json) io.json({ titles: ended });
     return ended.every((t) => t.state === 'done') && intake.skipped.length === 0 ? EXIT_OK : EXIT_FAILED;
   } finally {
     await farm.close();
@@ -109,6 +109,7 @@ export async function worker(
     name?: string;
     titles?: number;
     pathMap?: string[];
+    allow?: string[];
     lockSeconds?: number;
     stallSeconds?: number;
   },
@@ -123,6 +124,7 @@ export async function worker(
     config,
     baseDir,
     pathMap: (opts.pathMap ?? []).map(parsePathRule),
+    ...(opts.allow ? { allow: opts.allow.map((d) => resolve(io.cwd, d)) } : {}),
     ...(opts.titles !== undefined ? { titles: opts.titles } : {}),
     ...(opts.lockSeconds
       ? { lockMs: opts.lockSeconds * 1000, stalledCheckMs: Math.max(1000, (opts.lockSeconds * 1000) / 2) }
@@ -167,7 +169,7 @@ export async function farmCommand(
       case 'list': {
         // A damaged job is named beside the others, never in their way.
         const { titles, unreadable } = await farm.listAll();
-        if (opts.json) io.stdout(JSON.stringify({ titles, unreadable }, null, 2));
+        if (opts.json) io.json({ titles, unreadable });
         else for (const t of titles) io.stdout(line(t));
         for (const u of unreadable) io.stderr(`${u.id}: unreadable job — ${u.problem}`);
         return unreadable.length ? EXIT_FAILED : EXIT_OK;

@@ -80,7 +80,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
       );
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
   }
-  if (opts.json) io.stdout(JSON.stringify({ titles: reports, skipped: intake.skipped }, null, 2));
+  if (opts.json) io.json({ titles: reports, skipped: intake.skipped });
   const ok = reports.length > 0 && reports.every((r) => r.state === 'done') && intake.skipped.length === 0;
   return ok ? EXIT_OK : EXIT_FAILED;
 }

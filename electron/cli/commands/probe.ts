@@ -61,6 +61,6 @@ export async function probe(files: string[], opts: { json?: boolean; spec?: stri
     if (r.media) for (const l of mediaLines(r.media)) io.stderr(l);
     for (const f of r.findings) io.stderr(`  ${f.severity} ${f.code}: ${f.message}`);
   }
-  if (opts.json) io.stdout(JSON.stringify({ ffprobe: tools.ffprobe, spec: spec.name, results }, null, 2));
+  if (opts.json) io.json({ ffprobe: tools.ffprobe, spec: spec.name, results });
   return results.every((r) => r.accepted) ? EXIT_OK : EXIT_FAILED;
 }

@@ -108,7 +108,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
   const keyExport = rec.keyExport;
   if (rec.state !== 'done') {
     io.stderr(`${rec.title}: ${rec.state} — ${rec.error?.message ?? 'no reason recorded'}`);
-    if (opts.json) io.stdout(JSON.stringify({ state: rec.state, error: rec.error, report: buildReport(rec) }, null, 2));
+    if (opts.json) io.json({ state: rec.state, error: rec.error, report: buildReport(rec) });
     return EXIT_FAILED;
   }
   io.stderr(
@@ -125,21 +125,15 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       );
   if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
   if (opts.json) {
-    io.stdout(
-      JSON.stringify(
-        {
-          state: rec.state,
-          package: out,
-          ladder: rec.ladder,
-          renditions: rec.renditions ?? [],
-          manifestSha256: rec.verified?.manifestSha256,
-          ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
-          warnings: rec.warnings,
-        },
-        null,
-        2,
-      ),
-    );
+    io.json({
+      state: rec.state,
+      package: out,
+      ladder: rec.ladder,
+      renditions: rec.renditions ?? [],
+      manifestSha256: rec.verified?.manifestSha256,
+      ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
+      warnings: rec.warnings,
+    });
   }
   return EXIT_OK;
 }

@@ -71,8 +71,7 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       io.stderr(`${manifest.title}: ${describeClaim(claim)}`);
       if (claim.destinations[dest.name]?.mode === 'delivered') {
         io.stderr(`${claim.titleId} is already live at ${dest.describe()} from this master: nothing to send`);
-        if (opts.json)
-          io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: [] }, null, 2));
+        if (opts.json) io.json({ titleId: claim.titleId, version: claim.version, objects: [] });
         return EXIT_OK;
       }
       const uploaded = await deliverPackage({
@@ -87,8 +86,7 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       io.stderr(
         `${uploaded.length} objects → ${dest.describe()} under ${claim.titleId}/ (${uploaded.filter((u) => u.skipped).length} already there)`,
       );
-      if (opts.json)
-        io.stdout(JSON.stringify({ titleId: claim.titleId, version: claim.version, objects: uploaded }, null, 2));
+      if (opts.json) io.json({ titleId: claim.titleId, version: claim.version, objects: uploaded });
       return EXIT_OK;
     }
     // Small files get an MD5 up front (Content-MD5); large ones are hashed part by part as they go.
@@ -113,20 +111,14 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
       `${key}: ${result.skipped ? 'already there' : 'uploaded'} — ${formatBytes(digest.size)} in ${seconds.toFixed(1)} s → ${dest.locate(key)}`,
     );
     if (opts.json)
-      io.stdout(
-        JSON.stringify(
-          {
-            key,
-            size: digest.size,
-            ...(digest.md5 ? { md5: digest.md5 } : {}),
-            skipped: result.skipped,
-            seconds,
-            ...(result.transfer ? { transfer: result.transfer } : {}),
-          },
-          null,
-          2,
-        ),
-      );
+      io.json({
+        key,
+        size: digest.size,
+        ...(digest.md5 ? { md5: digest.md5 } : {}),
+        skipped: result.skipped,
+        seconds,
+        ...(result.transfer ? { transfer: result.transfer } : {}),
+      });
     return EXIT_OK;
   } finally {
     destinations.close();
@@ -170,7 +162,7 @@ export async function uploadsList(opts: JanitorOptions, io: CliIo): Promise<numb
   const { dest, destinations, found: find } = await s3Destination(opts, io);
   try {
     const found = await find();
-    if (opts.json) io.stdout(JSON.stringify({ uploads: found }, null, 2));
+    if (opts.json) io.json({ uploads: found });
     else
       for (const u of found)
         io.stdout(
@@ -190,7 +182,7 @@ export async function uploadsAbort(opts: JanitorOptions, io: CliIo): Promise<num
     const chosen = opts.all ? found : found.filter((u) => u.ours);
     const left = found.filter((u) => !chosen.includes(u));
     await abortUploads(dest.client, dest.bucket, chosen);
-    if (opts.json) io.stdout(JSON.stringify({ aborted: chosen, leftAlone: left }, null, 2));
+    if (opts.json) io.json({ aborted: chosen, leftAlone: left });
     io.stderr(`aborted ${chosen.length} unfinished upload${chosen.length === 1 ? '' : 's'} at ${dest.describe()}`);
     if (left.length)
       io.stderr(
@@ -232,6 +224,6 @@ async function uploadStdin(
   io.stderr(
     `${key}: ${formatBytes(result.size)} → ${dest.locate(key)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  if (opts.json) io.stdout(JSON.stringify({ key, size: result.size, etag: result.etag }, null, 2));
+  if (opts.json) io.json({ key, size: result.size, etag: result.etag });
   return EXIT_OK;
 }

@@ -35,20 +35,14 @@ export async function verify(
   });
   for (const n of result.notes ?? []) io.stderr(`note: ${n}`);
   if (opts.json)
-    io.stdout(
-      JSON.stringify(
-        {
-          packageDir: dir,
-          ok: result.problems.length === 0,
-          segmentsChecked: result.segmentsChecked,
-          filesHashed: result.filesHashed,
-          problems: result.problems,
-          notes: result.notes ?? [],
-        },
-        null,
-        2,
-      ),
-    );
+    io.json({
+      packageDir: dir,
+      ok: result.problems.length === 0,
+      segmentsChecked: result.segmentsChecked,
+      filesHashed: result.filesHashed,
+      problems: result.problems,
+      notes: result.notes ?? [],
+    });
   if (result.problems.length === 0) {
     io.stderr(
       `${dir}: verified — ${result.filesHashed} files match the manifest, ${result.segmentsChecked} segments decoded`,

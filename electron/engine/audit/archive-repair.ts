@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import { MANIFEST_FILE, type Manifest, type RestoreState } from '../../common/manifest.js';
+import { MANIFEST_FILE, sourceName, type Manifest, type RestoreState } from '../../common/manifest.js';
 import { versionKey } from '../../common/title.js';
 import { contentTypeFor, type Destination, type RestoreTier } from '../destinations/destination.js';
 import { FIRST_HEADER_BYTES, firstMember, tarLayout } from '../transfer/tar-source.js';
@@ -110,7 +110,7 @@ export async function readableNow(
 /** Is the archive's tar there and readable now? If not, ask for (or wait on) its restore. */
 async function readable(o: ArchiveRepairOptions, tarKey: string, bytes: number): Promise<RestoreState | undefined> {
   if (!(await o.archive.head(tarKey))) {
-    const master = archiveKeys(o.titleId, o.version, o.manifest.source.path).source;
+    const master = archiveKeys(o.titleId, o.version, sourceName(o.manifest)).source;
     const masterThere = !!(await o.archive.head(master));
     throw new ArchiveTarMissing(
       `The archive has no package tar for "${o.manifest.title}" (${o.archive.locate(tarKey)}), so the origin cannot be repaired from it. ` +
@@ -125,7 +125,7 @@ async function readable(o: ArchiveRepairOptions, tarKey: string, bytes: number):
 }
 
 export async function repairFromArchive(o: ArchiveRepairOptions): Promise<ArchiveRepairResult> {
-  const tarKey = archiveKeys(o.titleId, o.version, o.manifest.source.path).tar;
+  const tarKey = archiveKeys(o.titleId, o.version, sourceName(o.manifest)).tar;
   const byPath = new Map(o.manifest.files.map((f) => [f.path, f]));
   const unknown = o.paths.filter((p) => p !== MANIFEST_FILE && !byPath.has(p));
   if (unknown.length) throw new Error(`repairFromArchive: not in the manifest: ${unknown.join(', ')}`);

@@ -13,6 +13,7 @@ import type { Destination, RestoreTier } from '../destinations/destination.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import { StationError } from '../util/errors.js';
 import { auditTitle, type Rebuild } from './title-audit.js';
+import { manifestTrust, type ManifestTrust } from './evidence.js';
 
 export interface JobAuditContext {
   origin: Destination;
@@ -33,30 +34,54 @@ export interface JobAuditContext {
 /** Audits kept per title: enough history to show "last proven whole", bounded for the UI. */
 const KEEP_AUDITS = 20;
 
-/** The title's manifest: the local package's, else the version's copy at the origin. */
+export interface TitleManifest {
+  manifest: Manifest;
+  /** Read back from the origin (the local package is gone): its bytes and how far they are trusted. */
+  fromStore?: { text: Buffer; trust: ManifestTrust };
+}
+
+/**
+ * The title's manifest: the local package's, else the version's copy at the origin — checked
+ * against the SHA-256 this station recorded when it made the package (audit/evidence.ts); one that
+ * disagrees is replaced by the archive's copy when that one agrees, else the audit says so.
+ */
 export async function manifestFor(
   job: JobRecord,
-  ctx: Pick<JobAuditContext, 'origin'>,
+  ctx: Pick<JobAuditContext, 'origin' | 'archive'>,
   titleId: string,
   version: string,
-): Promise<Manifest> {
+): Promise<TitleManifest> {
   if (job.packageDir) {
     try {
-      return manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8')));
+      return {
+        manifest: manifestSchema.parse(JSON.parse(await readFile(join(job.packageDir, MANIFEST_FILE), 'utf8'))),
+      };
     } catch {
       /* gone: fall back to the origin's copy */
     }
   }
+  let text: Buffer;
   try {
-    return manifestSchema.parse(
-      JSON.parse(Buffer.from(await ctx.origin.read(versionKey(titleId, version, MANIFEST_FILE))).toString('utf8')),
-    );
+    text = Buffer.from(await ctx.origin.read(versionKey(titleId, version, MANIFEST_FILE)));
   } catch (err) {
     throw new StationError(
       `"${job.title}" has no manifest locally or at the origin (${(err as Error).message}): nothing to audit against`,
       'no-manifest',
     );
   }
+  const trust = await manifestTrust({
+    text,
+    titleId,
+    version,
+    store: ctx.origin,
+    ...(ctx.archive ? { archive: ctx.archive } : {}),
+    ...(job.verified?.manifestSha256 ? { recorded: job.verified.manifestSha256 } : {}),
+  });
+  if (trust.state === 'disagrees' && trust.replacement)
+    return { manifest: trust.replacement.manifest, fromStore: { text: trust.replacement.text, trust } };
+  if (trust.state === 'disagrees')
+    throw new StationError(`"${job.title}": ${trust.detail} — nothing is repaired on its word`, 'manifest-disagrees');
+  return { manifest: manifestSchema.parse(JSON.parse(text.toString('utf8'))), fromStore: { text, trust } };
 }
 
 export async function auditJob(
@@ -70,11 +95,19 @@ export async function auditJob(
       'no-claim',
     );
   const { titleId, version } = job.claim;
-  const manifest = await manifestFor(job, ctx, titleId, version);
+  const { manifest, fromStore } = await manifestFor(job, ctx, titleId, version);
   const common = {
     manifest,
     titleId,
     version,
+    masterPath: job.sourcePath,
+    peers: [ctx.origin, ...(ctx.archive ? [ctx.archive] : [])],
+    ...(fromStore
+      ? {
+          manifestText: fromStore.text,
+          trust: fromStore.trust.state === 'disagrees' ? ('confirmed' as const) : fromStore.trust.state,
+        }
+      : {}),
     retireGraceMs: ctx.retireGraceMs,
     ...(job.packageDir ? { packageDir: job.packageDir } : {}),
     ...(opts.repair

@@ -27,6 +27,7 @@ import { errorMessage, throwIfAborted } from '../util/errors.js';
 import { RequestBudget, b2Cost, metered } from './request-budget.js';
 import { nextTitleEntry, type LibraryStore } from './library-store.js';
 import { auditTitle, type Rebuild } from './title-audit.js';
+import { manifestTrust, type ManifestTrust } from './evidence.js';
 import { auditViewers } from './viewer-audit.js';
 
 export interface LibraryAuditOptions {
@@ -39,6 +40,8 @@ export interface LibraryAuditOptions {
   /** The origin's public base URL: playlists and `sampleChunks` chunks per title fetched through it. */
   viewers?: { baseUrl: string; sampleChunks: number };
   retireGraceMs?: number;
+  /** The operator confirmed deletions a repair would otherwise hold back (audit/evidence.ts). */
+  confirmDeletes?: boolean;
   pool?: Pool;
   rebuild?: Rebuild;
   /** After each title: its entry (for progress, alerts). */
@@ -60,10 +63,29 @@ async function titleIds(origin: Destination): Promise<string[]> {
   return ids.sort();
 }
 
-type Found = { skip: string } | { manifest: Manifest; version: string; claim: ReadClaim } | { problem: AuditProblem };
+type Found =
+  | { skip: string }
+  | {
+      manifest: Manifest;
+      text: Buffer;
+      version: string;
+      claim: ReadClaim;
+      trust: ManifestTrust['state'];
+      /** The origin's manifest disagreed with the archive's record (and the archive's copy is used). */
+      disagreement?: AuditProblem;
+    }
+  | { problem: AuditProblem };
 
-/** The title's live version and its manifest, read from the origin. */
-async function liveManifest(origin: Destination, titleId: string, signal?: AbortSignal): Promise<Found> {
+/**
+ * The title's live version and its manifest, read from the origin — and checked against what the
+ * archive recorded of it (audit/evidence.ts): the origin's word alone never lets a repair delete.
+ */
+async function liveManifest(
+  origin: Destination,
+  archive: Destination | undefined,
+  titleId: string,
+  signal?: AbortSignal,
+): Promise<Found> {
   let read;
   try {
     read = await readClaim(origin, titleId, signal);
@@ -91,17 +113,43 @@ async function liveManifest(origin: Destination, titleId: string, signal?: Abort
         detail: `the live version ${live.version}'s manifest is gone from the origin: nothing to prove the title against (repair needs it; the archive's tar holds a copy)`,
       },
     };
+  let manifest: Manifest | undefined;
   try {
-    return {
-      manifest: manifestSchema.parse(JSON.parse(got.body.toString('utf8'))),
-      version: live.version,
-      claim: read,
-    };
+    manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
   } catch (err) {
-    return {
-      problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` },
-    };
+    if (!archive)
+      return {
+        problem: { key, problem: 'content-mismatch', detail: `the manifest does not parse: ${errorMessage(err)}` },
+      };
   }
+  const trust = await manifestTrust({
+    text: got.body,
+    titleId,
+    version: live.version,
+    store: origin,
+    ...(archive ? { archive } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  if (trust.state !== 'disagrees')
+    return manifest
+      ? { manifest, text: got.body, version: live.version, claim: read, trust: trust.state }
+      : {
+          problem: {
+            key,
+            problem: 'content-mismatch',
+            detail: 'the manifest does not parse, and nothing records what it was',
+          },
+        };
+  const disagreement: AuditProblem = { key, problem: 'manifest-disagrees', detail: trust.detail };
+  if (!trust.replacement) return { problem: disagreement };
+  return {
+    manifest: trust.replacement.manifest,
+    text: trust.replacement.text,
+    version: live.version,
+    claim: read,
+    trust: 'confirmed',
+    disagreement,
+  };
 }
 
 export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAuditResult> {
@@ -135,7 +183,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
   for (const titleId of ids) {
     throwIfAborted(o.signal);
     if (done.has(titleId)) continue;
-    const found = await liveManifest(origin, titleId, o.signal);
+    const found = await liveManifest(origin, archive, titleId, o.signal);
     if ('skip' in found) continue;
     const at = new Date().toISOString();
     let entry: LibraryTitle;
@@ -149,7 +197,11 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         titleId,
         version: found.version,
         claim: found.claim,
+        trust: found.trust,
+        manifestText: found.text,
+        ...(archive ? { peers: [archive] } : {}),
         ...(o.repair ? { repair: true } : {}),
+        ...(o.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(archive ? { archive } : {}),
         ...(o.restore ? { restore: o.restore } : {}),
         ...(o.pool ? { pool: o.pool } : {}),
@@ -196,7 +248,7 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
         titleId,
         version: found.version,
         at,
-        problems: [...last.problems, ...viewerProblems],
+        problems: [...(found.disagreement ? [found.disagreement] : []), ...last.problems, ...viewerProblems],
         repaired: last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0,
         ...(last.repaired ? { repairedKeys: last.repaired.uploaded } : {}),
         ...(last.restore ? { restore: last.restore } : {}),

@@ -33,7 +33,13 @@ export interface LibraryServiceOptions {
 }
 
 export interface LibraryService {
-  run(opts?: { repair?: boolean; sampleChunks?: number; signal?: AbortSignal }): Promise<LibraryAuditResult>;
+  run(opts?: {
+    repair?: boolean;
+    sampleChunks?: number;
+    /** The operator confirmed deletions a repair would otherwise hold back (audit/evidence.ts). */
+    confirmDeletes?: boolean;
+    signal?: AbortSignal;
+  }): Promise<LibraryAuditResult>;
   view(): Promise<LibraryView>;
   /** Start the schedule (the app and workers; the CLI runs once). */
   schedule(): void;
@@ -84,6 +90,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
           ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } }
           : {}),
         retireGraceMs: o.config.retireGraceHours * 3_600_000,
+        ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(o.pool ? { pool: o.pool } : {}),
         ...(o.rebuild ? { rebuild: o.rebuild } : {}),
         onTitle: (_t, done, total) => Object.assign(state, { done, total }),

@@ -7,7 +7,8 @@
  * download and the queued job and returns them.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
+import { sourceName } from '../../common/manifest.js';
 import type { TitleRequest } from '../../common/jobs.js';
 import { safeFileName, sameMaster } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
@@ -31,7 +32,7 @@ export function createRebuild(o: RebuildOptions): Rebuild {
     if (waiting) return { state: 'waiting', restore: waiting };
     const dir = join(o.dir, safeFileName(titleId));
     await mkdir(dir, { recursive: true });
-    const path = join(dir, safeFileName(basename(manifest.source.path)) || 'master');
+    const path = join(dir, safeFileName(sourceName(manifest)) || 'master');
     const have = await stat(path).then(
       (s) => s.size === manifest.source.size,
       () => false,

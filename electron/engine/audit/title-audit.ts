@@ -17,12 +17,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   MANIFEST_FILE,
-  type AuditProblem,
   type AuditRecord,
   type Manifest,
   type RestoreState,
+  sourceName,
 } from '../../common/manifest.js';
-import { claimKey, sameMaster, versionKey, type TitleClaim } from '../../common/title.js';
+import { claimKey, versionKey, type TitleClaim } from '../../common/title.js';
 import type { Destination, RestoreTier } from '../destinations/destination.js';
 import { ArchiveTarMissing, repairFromArchive } from './archive-repair.js';
 import { contentTypeFor, joinKey } from '../destinations/destination.js';
@@ -32,7 +32,10 @@ import { hashFile } from '../util/hash-file.js';
 import { archiveKeys, packageTar, uploadPackage } from '../stages/upload.js';
 import { assertVerified, verifyPackage } from '../stages/verify.js';
 import type { KeyStore } from '../package/encryption.js';
-import { ForeignClaim, readClaim, sweepRetired, type ReadClaim } from '../title/claim.js';
+import { sweepRetired, updateClaim, type ReadClaim } from '../title/claim.js';
+import { deletionHeld, type ManifestTrust } from './evidence.js';
+import { ownership, type Ownership } from './ownership.js';
+import { retentionOfCopies } from './retention.js';
 import { entryPointFrom, entryPointNames, type EntryPoint } from '../title/entry-points.js';
 import { auditDestination, type ExpectedObject } from './audit.js';
 
@@ -42,6 +45,12 @@ export interface TitleAuditOptions {
   manifest: Manifest;
   /** The local package folder, when it still exists (needed for repair and multipart ETags). */
   packageDir?: string;
+  /**
+   * The master on this machine (the job's source; else where the archive's claim says it was read
+   * from): the archive's copy is checked against it and re-uploaded from it. The manifest names only
+   * the master's file name (it is public at the origin).
+   */
+  masterPath?: string;
   titleId: string;
   /** The version the manifest was delivered as; absent: the claim's live version, if it is this master's. */
   version?: string;
@@ -66,6 +75,19 @@ export interface TitleAuditOptions {
   rebuild?: Rebuild;
   /** The title's claim as the caller just read it (the library audit finds titles by their claims): not read again. */
   claim?: ReadClaim;
+  /**
+   * How far the manifest can be trusted (audit/evidence.ts); absent: it is the caller's own (a local
+   * package, the operator's file). Only a confirmed manifest lets a repair delete anything.
+   */
+  trust?: ManifestTrust['state'];
+  /** The manifest's own bytes when there is no local package (what the store's copy must equal). */
+  manifestText?: Buffer;
+  /** The operator confirmed deletions a repair would otherwise hold back (`--confirm-deletes`). */
+  confirmDeletes?: boolean;
+  /** The title's other stores: a retired version is removed only when none of them calls it live. */
+  peers?: Destination[];
+  /** The archive: extend each copy's Object Lock retention that has less than half its term left. */
+  extendRetention?: boolean;
   signal?: AbortSignal;
 }
 
@@ -88,49 +110,14 @@ async function exists(path: string | undefined): Promise<boolean> {
   }
 }
 
-/** Whose the prefix is, as far as the claim at the store says. */
-type Ownership =
-  | { owned: true; claim: TitleClaim; version: string }
-  | { owned: false; claim?: TitleClaim; version?: string; problem: AuditProblem };
-
-async function ownership(o: TitleAuditOptions): Promise<Ownership> {
-  const key = claimKey(o.titleId);
-  let read;
-  try {
-    read = o.claim ?? (await readClaim(o.destination, o.titleId, o.signal));
-  } catch (err) {
-    if (err instanceof ForeignClaim)
-      return { owned: false, problem: { key, problem: 'claimed-by-other', detail: err.message } };
-    throw err;
-  }
-  if (!read)
-    return {
-      owned: false,
-      ...(o.version ? { version: o.version } : {}),
-      problem: {
-        key,
-        problem: 'missing',
-        detail: 'the title has no claim at this store, so nothing under its prefix is provably its own',
-      },
-    };
-  const { claim } = read;
-  const live = claim.current;
-  const version = o.version ?? (live && sameMaster(live.master, o.manifest.source) ? live.version : undefined);
-  if (live && version === live.version && sameMaster(live.master, o.manifest.source))
-    return { owned: true, claim, version };
-  const what = live
-    ? `the live version is ${live.version} from ${live.master.name} (${live.at.slice(0, 10)})`
-    : 'nothing is live';
-  return {
-    owned: false,
-    claim,
-    ...(version ? { version } : {}),
-    problem: {
-      key,
-      problem: 'not-live',
-      detail: `${version ? `version ${version} of this manifest is not the title's live version` : "this manifest's master is not the title's"}: ${what}`,
-    },
-  };
+/** The master on this machine, when it is there at the size the manifest records. */
+async function localMaster(o: TitleAuditOptions): Promise<string | undefined> {
+  if (!o.masterPath) return undefined;
+  const size = await stat(o.masterPath).then(
+    (s) => s.size,
+    () => -1,
+  );
+  return size === o.manifest.source.size ? o.masterPath : undefined;
 }
 
 /** The entry points as they must be, from the local package or the version's own copies at the store. */
@@ -180,7 +167,12 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
         ...(etag ? { etag } : {}),
       });
     } else {
-      out.push({ key: versionKey(o.titleId, version, MANIFEST_FILE) }); // the copy the audit itself was read from
+      const t = o.manifestText;
+      // The copy the audit itself was read from — or, when that one disagreed with the record, the one it must equal.
+      out.push({
+        key: versionKey(o.titleId, version, MANIFEST_FILE),
+        ...(t ? { size: t.length, etag: md5(t), sha256: createHash('sha256').update(t).digest('hex') } : {}),
+      });
     }
     for (const [name, e] of await expectedEntryPoints(o, version)) {
       out.push({
@@ -193,14 +185,16 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
     }
     return out;
   }
-  const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
-  const sourceThere = await exists(o.manifest.source.path);
-  const source = new FileSource(o.manifest.source.path);
+  const keys = archiveKeys(o.titleId, version, sourceName(o.manifest));
+  const master = await localMaster(o);
   out.push({
     key: keys.source,
     size: o.manifest.source.size,
-    ...(sourceThere
-      ? { etagFor: (stored: string) => o.destination.expectedEtag(source, o.manifest.source.size, undefined, stored) }
+    ...(master
+      ? {
+          etagFor: (stored: string) =>
+            o.destination.expectedEtag(new FileSource(master), o.manifest.source.size, undefined, stored),
+        }
       : {}),
   });
   if (local) {
@@ -218,11 +212,24 @@ async function expectedObjects(o: TitleAuditOptions, version: string): Promise<E
 
 function missingPackage(o: TitleAuditOptions): StationError {
   return new StationError(
-    `The local package of "${o.manifest.title}" is gone and no archive was given to repair the origin from. ` +
+    `The local package of "${o.manifest.title}" is not whole and no archive was given to repair the origin from. ` +
       `Audit with the archive configured (the station reads the damaged chunks back from the archived package tar), ` +
-      `or re-transcode the title from its master (${o.manifest.source.path}).`,
+      `or re-transcode the title from its master (${o.masterPath ?? sourceName(o.manifest)}).`,
     'package-missing',
   );
+}
+
+/** The local package is whole: its manifest, and every file it lists at its size (verified again before use). */
+async function packageWhole(o: TitleAuditOptions): Promise<boolean> {
+  if (!o.packageDir || !(await exists(join(o.packageDir, MANIFEST_FILE)))) return false;
+  for (const f of o.manifest.files) {
+    const size = await stat(join(o.packageDir, ...f.path.split('/'))).then(
+      (st) => st.size,
+      () => -1,
+    );
+    if (size !== f.size) return false;
+  }
+  return true;
 }
 
 type Repaired = NonNullable<AuditRecord['repaired']> & {
@@ -230,146 +237,209 @@ type Repaired = NonNullable<AuditRecord['repaired']> & {
   rebuilding?: NonNullable<AuditRecord['rebuild']>;
 };
 
-async function repair(o: TitleAuditOptions, version: string, first: AuditRecord): Promise<Repaired> {
-  const wrong = new Set(first.problems.filter((p) => p.problem !== 'unexpected').map((p) => p.key));
-  const uploaded: string[] = [];
-  const deleted: string[] = [];
-  const versionPrefix = `${o.titleId}/${version}/`;
-  const dataWrong = [...wrong].some((k) => k.startsWith(versionPrefix));
-  const local = await exists(o.packageDir && join(o.packageDir, MANIFEST_FILE));
-  let fromArchive: Repaired['fromArchive'];
-  if (dataWrong && !local && o.role === 'origin' && o.archive) {
-    // The local package is gone: the archive's tar, member by member.
-    const r = await repairFromArchive({
-      archive: o.archive,
-      origin: o.destination,
-      titleId: o.titleId,
-      version,
-      manifest: o.manifest,
-      paths: [...wrong].filter((k) => k.startsWith(versionPrefix)).map((k) => k.slice(versionPrefix.length)),
-      restore: o.restore ?? { tier: 'Standard', days: 7 },
-      ...(o.pool ? { pool: o.pool } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    }).catch(async (err: unknown) => {
-      // No tar to read from: the archived master, transcoded again, is the way back.
-      if (!(err instanceof ArchiveTarMissing && err.masterThere && o.rebuild)) throw err;
-      return {
-        state: 'rebuild' as const,
-        rebuild: await o.rebuild({
-          titleId: o.titleId,
-          version,
-          masterKey: err.masterKey,
-          manifest: o.manifest,
+/**
+ * The origin's wrong package files, from the first source that can give them back: the local
+ * package when it is whole (verified again first), else the archive's package tar by ranged reads
+ * (restored first where its class needs it: the title then waits), else the archived master,
+ * transcoded again as a replacement. Says which it used.
+ */
+async function repairOriginData(o: TitleAuditOptions, version: string, paths: string[]): Promise<Repaired> {
+  if (await packageWhole(o)) {
+    if (o.ffprobePath)
+      assertVerified(
+        await verifyPackage({
+          packageDir: o.packageDir!,
+          ffprobePath: o.ffprobePath,
+          mode: 'check',
+          ...(o.keys ? { keys: o.keys } : {}),
           ...(o.signal ? { signal: o.signal } : {}),
         }),
-        masterKey: err.masterKey,
-      };
-    });
-    if (r.state === 'rebuild') {
-      if (r.rebuild.state === 'waiting') return { uploaded, deleted, waiting: r.rebuild.restore };
-      return {
-        uploaded,
-        deleted,
-        rebuilding: { jobId: r.rebuild.jobId, masterKey: r.masterKey, detail: r.rebuild.detail },
-      };
-    }
-    if (r.state === 'waiting') return { uploaded, deleted, waiting: r.restore };
-    uploaded.push(...r.uploaded);
-    fromArchive = { bytesRead: r.bytesRead, bytesRepaired: r.bytesRepaired, requests: r.requests };
-  } else if (dataWrong && !local && o.role === 'origin') throw missingPackage(o);
-  // The local copy must itself be whole before it is used to repair anything.
-  if (dataWrong && local && o.ffprobePath)
-    assertVerified(
-      await verifyPackage({
-        packageDir: o.packageDir!,
-        ffprobePath: o.ffprobePath,
-        mode: 'check',
-        ...(o.keys ? { keys: o.keys } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      }),
-    );
-  if (o.role === 'origin' && dataWrong && !fromArchive) {
-    // The upload's own code: data before the playlists that name it, through the shared pool; the entry points last.
+      );
+    const want = new Set(paths);
+    // The upload's own code: data before the playlists that name it, through the shared pool.
     const repaired = await uploadPackage({
       destination: o.destination,
       packageDir: o.packageDir!,
       manifest: o.manifest,
       keyPrefix: `${o.titleId}/${version}`,
-      only: (path) => wrong.has(versionKey(o.titleId, version, path)),
+      only: (path) => want.has(path),
       force: true,
       ...(o.pool ? { pool: o.pool } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    uploaded.push(...repaired.map((u) => u.key));
+    return { uploaded: repaired.map((u) => u.key), deleted: [], source: 'local package' };
   }
-  if (o.role === 'origin') {
-    for (const [name, e] of await expectedEntryPoints(o, version)) {
-      const key = joinKey(o.titleId, name);
-      if (!wrong.has(key)) continue;
-      if (!e)
-        throw new StationError(
-          `${key} cannot be rebuilt: the version's own ${name} is gone from the store and from the station`,
-          'package-missing',
-        );
-      await o.destination.writeObject(key, e.body, {
-        contentType: contentTypeFor(name),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      uploaded.push(key);
-    }
-  } else {
-    const keys = archiveKeys(o.titleId, version, o.manifest.source.path);
-    if (wrong.has(keys.source)) {
-      if (!(await exists(o.manifest.source.path)))
-        throw new StationError(
-          `The master ${o.manifest.source.path} is gone: the archive copy of it cannot be re-uploaded`,
-          'source-missing',
-        );
-      const d = await hashFile(o.manifest.source.path, o.signal);
-      await o.destination.put({
-        localPath: o.manifest.source.path,
-        key: keys.source,
-        size: d.size,
-        md5: d.md5,
-        force: true,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      uploaded.push(keys.source);
-    }
-    // Without the local package the tar cannot be made again; it stands as a problem (the origin's
-    // repair transcodes the archived master again, and the new version brings its own tar).
-    if (wrong.has(keys.tar) && local) {
-      await o.destination.putSource({
-        source: await packageTar(o.packageDir!, o.manifest, o.titleId),
-        key: keys.tar,
-        contentType: 'application/x-tar',
-        force: true,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      uploaded.push(keys.tar);
-    }
-  }
-  // Only under a prefix whose claim is this title's (the audit ran with ownership proven).
-  for (const p of first.problems) {
-    if (p.problem === 'unexpected') {
-      const r = await o.destination.delete(p.key, o.signal);
-      if (r.outcome !== 'refused') deleted.push(p.key);
-    }
-  }
-  await sweepRetired(o.destination, o.titleId, o.retireGraceMs ?? 0, o.signal ? { signal: o.signal } : {});
-  return { uploaded, deleted, ...(fromArchive ? { fromArchive } : {}) };
+  if (!o.archive) throw missingPackage(o);
+  const r = await repairFromArchive({
+    archive: o.archive,
+    origin: o.destination,
+    titleId: o.titleId,
+    version,
+    manifest: o.manifest,
+    paths,
+    restore: o.restore ?? { tier: 'Standard', days: 7 },
+    ...(o.pool ? { pool: o.pool } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  }).catch(async (err: unknown) => {
+    // No tar to read from: the archived master, transcoded again, is the way back.
+    if (!(err instanceof ArchiveTarMissing && err.masterThere && o.rebuild)) throw err;
+    const rebuild = await o.rebuild({
+      titleId: o.titleId,
+      version,
+      masterKey: err.masterKey,
+      manifest: o.manifest,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return { state: 'rebuild' as const, rebuild, masterKey: err.masterKey };
+  });
+  const none = { uploaded: [], deleted: [] };
+  if (r.state === 'waiting') return { ...none, waiting: r.restore, source: 'archive tar' };
+  if (r.state === 'rebuild')
+    return r.rebuild.state === 'waiting'
+      ? { ...none, waiting: r.rebuild.restore, source: 'archived master' }
+      : {
+          ...none,
+          rebuilding: { jobId: r.rebuild.jobId, masterKey: r.masterKey, detail: r.rebuild.detail },
+          source: 'archived master',
+        };
+  return {
+    ...none,
+    uploaded: r.uploaded,
+    fromArchive: { bytesRead: r.bytesRead, bytesRepaired: r.bytesRepaired, requests: r.requests },
+    source: 'archive tar',
+  };
 }
 
+/** The public entry points that are wrong, rebuilt from the version's own playlists. */
+async function repairEntryPoints(o: TitleAuditOptions, version: string, wrong: Set<string>): Promise<string[]> {
+  const uploaded: string[] = [];
+  for (const [name, e] of await expectedEntryPoints(o, version)) {
+    const key = joinKey(o.titleId, name);
+    if (!wrong.has(key)) continue;
+    if (!e)
+      throw new StationError(
+        `${key} cannot be rebuilt: the version's own ${name} is gone from the store and from the station`,
+        'package-missing',
+      );
+    await o.destination.writeObject(key, e.body, {
+      contentType: contentTypeFor(name),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    uploaded.push(key);
+  }
+  return uploaded;
+}
+
+/** The archive's master (from the master on this machine) and package tar (from the whole local package). */
+async function repairArchive(o: TitleAuditOptions, version: string, wrong: Set<string>): Promise<string[]> {
+  const uploaded: string[] = [];
+  const keys = archiveKeys(o.titleId, version, sourceName(o.manifest));
+  if (wrong.has(keys.source)) {
+    const master = await localMaster(o);
+    if (!master)
+      throw new StationError(
+        `The master ${o.masterPath ?? sourceName(o.manifest)} is not on this machine: the archive copy of it cannot be re-uploaded`,
+        'source-missing',
+      );
+    const d = await hashFile(master, o.signal);
+    await o.destination.put({
+      localPath: master,
+      key: keys.source,
+      size: d.size,
+      md5: d.md5,
+      force: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    uploaded.push(keys.source);
+  }
+  // Without the whole local package the tar cannot be made again; it stands as a problem (the origin's
+  // repair transcodes the archived master again, and the new version brings its own tar).
+  if (wrong.has(keys.tar) && (await packageWhole(o))) {
+    await o.destination.putSource({
+      source: await packageTar(o.packageDir!, o.manifest, o.titleId),
+      key: keys.tar,
+      contentType: 'application/x-tar',
+      force: true,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    uploaded.push(keys.tar);
+  }
+  return uploaded;
+}
+
+/** The claim put back at a store that lost it, from the archive's (only where there is none now). */
+async function restoreClaim(o: TitleAuditOptions, claim: TitleClaim): Promise<void> {
+  await updateClaim(
+    o.destination,
+    o.titleId,
+    { jobId: 'audit' },
+    async (read) => (read ? { result: undefined } : { write: claim, result: undefined }),
+    o.signal,
+  );
+}
+
+async function repair(o: TitleAuditOptions, own: Owned, first: AuditRecord): Promise<Repaired> {
+  const { version } = own;
+  // Objects to put back (a retention that runs short is extended, never fixed by uploading again).
+  const wrong = new Set(
+    first.problems.filter((p) => p.problem !== 'unexpected' && p.problem !== 'retention').map((p) => p.key),
+  );
+  const versionPrefix = `${o.titleId}/${version}/`;
+  const paths = [...wrong].filter((k) => k.startsWith(versionPrefix)).map((k) => k.slice(versionPrefix.length));
+  // The claim first: every later step (and a later audit) reads it.
+  if (own.restoredFrom && wrong.has(claimKey(o.titleId))) await restoreClaim(o, own.claim);
+  let data: Repaired = { uploaded: [], deleted: [] };
+  if (o.role === 'origin' && paths.length) {
+    data = await repairOriginData(o, version, paths);
+    if (data.waiting || data.rebuilding) return data;
+  }
+  const uploaded = [
+    ...(own.restoredFrom && wrong.has(claimKey(o.titleId)) ? [claimKey(o.titleId)] : []),
+    ...data.uploaded,
+    ...(o.role === 'origin' ? await repairEntryPoints(o, version, wrong) : await repairArchive(o, version, wrong)),
+  ];
+  // Only under a prefix whose claim is this title's (the audit ran with ownership proven), and only
+  // what the evidence lets the station delete without the operator.
+  const unexpected = first.problems.filter((p) => p.problem === 'unexpected').map((p) => p.key);
+  const held = deletionHeld({
+    keys: unexpected,
+    titleId: o.titleId,
+    version,
+    versionObjects: o.manifest.files.length + 1,
+    trust: own.restoredFrom ? 'unconfirmed' : (o.trust ?? 'confirmed'),
+    ...(o.confirmDeletes ? { confirmed: true } : {}),
+  });
+  const deleted: string[] = [];
+  for (const key of held ? [] : unexpected) {
+    const r = await o.destination.delete(key, o.signal);
+    if (r.outcome !== 'refused') deleted.push(key);
+  }
+  const swept = await sweepRetired(o.destination, o.titleId, o.retireGraceMs ?? 0, {
+    ...(o.peers ? { peers: o.peers } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const note = [held, ...swept.kept.map((k) => `${k.version} kept: ${k.why}`)].filter(Boolean).join('; ');
+  return {
+    uploaded,
+    deleted,
+    ...(data.fromArchive ? { fromArchive: data.fromArchive } : {}),
+    ...(data.source ? { source: data.source } : {}),
+    ...(note ? { held: note } : {}),
+  };
+}
+
+type Owned = Extract<Ownership, { owned: true }>;
+
 /** Audit (and optionally repair, then audit again). Returns one record, or two after a repair. */
-export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
-  const own = await ownership(o);
+export async function auditTitle(opts: TitleAuditOptions): Promise<AuditRecord[]> {
+  const own = await ownership(opts);
   if (!own.owned) {
     // Not provably this title's: say so and touch nothing.
     return [
       {
         at: new Date().toISOString(),
-        destination: o.destination.name,
-        prefix: o.titleId,
+        destination: opts.destination.name,
+        prefix: opts.titleId,
         objectsExpected: 0,
         objectsListed: 0,
         deepChecked: 0,
@@ -378,11 +448,15 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
       },
     ];
   }
+  // The archive's claim keeps where the master was read from (the origin's never does).
+  const recorded = own.claim.current?.master.path;
+  const o = opts.masterPath || !recorded ? opts : { ...opts, masterPath: recorded };
   const others = [...new Set([own.claim.pending?.version, ...own.claim.retired.map((r) => r.version)])].filter(
     (v): v is string => !!v && v !== own.version,
   );
-  const run = async (): Promise<AuditRecord> =>
-    auditDestination({
+  const keys = archiveKeys(o.titleId, own.version, sourceName(o.manifest));
+  const run = async (): Promise<AuditRecord> => {
+    const record = await auditDestination({
       destination: o.destination,
       prefix: o.titleId,
       expected: await expectedObjects(o, own.version),
@@ -391,9 +465,16 @@ export async function auditTitle(o: TitleAuditOptions): Promise<AuditRecord[]> {
       ...(o.deep !== undefined ? { deep: o.deep } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    if (o.role !== 'archive') return record;
+    // Each archive copy's Object Lock retention, as the store holds it.
+    const held = await retentionOfCopies(o.destination, [keys.source, keys.tar, claimKey(o.titleId)], {
+      ...(o.extendRetention ? { extend: true } : {}),
+    });
+    return { ...record, problems: [...record.problems, ...held.problems], retention: held.retention };
+  };
   const first = await run();
   if (!o.repair || first.problems.length === 0) return [{ ...first, version: own.version }];
-  const { waiting, rebuilding, ...repaired } = await repair(o, own.version, first);
+  const { waiting, rebuilding, ...repaired } = await repair(o, own, first);
   // Waiting for the archive's restore, or for the title transcoded again: the problems stand, and the record says why.
   if (waiting) return [{ ...first, version: own.version, restore: waiting }];
   if (rebuilding) return [{ ...first, version: own.version, rebuild: rebuilding }];

@@ -177,6 +177,16 @@ export interface Destination {
    */
   facts(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<StoreFacts>;
   /**
+   * Abort the unfinished multipart uploads under `prefix` (a version folder the caller's claim makes
+   * its own) that no part journal of this station can resume: what an abandoned attempt left.
+   * Returns the keys aborted. Absent where there are no multipart uploads (folders).
+   */
+  abortAbandonedUploads?(prefix: string): Promise<string[]>;
+  /** The Object Lock retention this destination writes every object with (`objectLock`), if any. */
+  readonly objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
+  /** Extend one object's current version to the destination's retention from now (never shortens). */
+  extendRetention?(key: string, versionId?: string): Promise<ObjectRetention>;
+  /**
    * The ETag this destination reports for these bytes when this station uploads them (MD5, or the
    * multipart md5-of-part-md5s-N), or undefined when it reports none (folders). `stored`: the ETag
    * the store reports, whose part count says which part size a multipart object was cut into.

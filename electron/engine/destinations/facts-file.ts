@@ -1,6 +1,6 @@
 /**
  * What each store proved (common/store-facts.ts), remembered in the work folder's `stores.json`
- * keyed by the store's identity (endpoint and bucket): probed once, not on every start. "Test
+ * keyed by the store's identity (endpoint and bucket — `credentialBinding`): probed once, not on every start. "Test
  * connection" probes again and replaces the entry; so does a claim whose compare-and-swap keeps
  * failing (the bucket may have been made versioned since).
  */

@@ -29,10 +29,11 @@ import { describeClaimProtocol, type StoreFacts } from '../../common/store-facts
 import { FactsFile } from './facts-file.js';
 import { VersionLedger } from './version-ledger.js';
 import { removeObject } from './s3-removal.js';
-import { ensureRetention, lockConfiguration, lockHeaders, retentionFor, retentionOf } from './s3-lock.js';
+import { ensureRetention, lockConfiguration, lockHeaders, putRetention, retentionFor, retentionOf } from './s3-lock.js';
 import { probeConditionalWrites } from './write-probe.js';
+import { abortUploads, attributeUploads, listUploads } from '../transfer/janitor.js';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import { checksumFor, endpointFor, type S3DestinationConfig } from '../../common/config.js';
+import { checksumFor, credentialBinding, endpointFor, type S3DestinationConfig } from '../../common/config.js';
 import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
@@ -49,6 +50,7 @@ import {
   contentTypeFor,
   joinKey,
   type Destination,
+  type ObjectRetention,
   type PutRequest,
   type PutResult,
   type ProgressCallback,
@@ -238,7 +240,7 @@ export class S3Destination implements Destination {
     if (opts.refresh) this.known = undefined;
     return (this.known ??= (async () => {
       const file = this.runtime.stateDir ? new FactsFile(join(this.runtime.stateDir, 'stores.json')) : undefined;
-      const id = `${this.endpointId()} ${this.cfg.bucket}`;
+      const id = credentialBinding(this.cfg);
       const remembered = opts.refresh ? undefined : await file?.get(id);
       if (remembered) return remembered;
       const probed = await probeConditionalWrites(this, opts.signal);
@@ -253,6 +255,17 @@ export class S3Destination implements Destination {
 
   get storageClass(): string | undefined {
     return this.cfg.storageClass;
+  }
+
+  get objectLock(): S3DestinationConfig['objectLock'] {
+    return this.cfg.objectLock;
+  }
+
+  async extendRetention(key: string, versionId?: string): Promise<ObjectRetention> {
+    if (!this.cfg.objectLock) throw new Error(`${this.name} writes no Object Lock retention (objectLock is not set)`);
+    const want = retentionFor(this.cfg.objectLock);
+    await putRetention(this.lockContext(), this.fullKey(key), versionId, want);
+    return want;
   }
 
   get bucket(): string {
@@ -789,6 +802,18 @@ export class S3Destination implements Destination {
       key,
       this.fullKey(key),
     );
+  }
+
+  async abortAbandonedUploads(prefix: string): Promise<string[]> {
+    const base = this.keyPrefix();
+    const found = await attributeUploads(await listUploads(this.client, this.cfg.bucket, base + prefix), {
+      journalDir: this.runtime.journalDir,
+      destination: this,
+      keyPrefix: base,
+    });
+    const abandoned = found.filter((u) => u.ours !== 'journal');
+    await abortUploads(this.client, this.cfg.bucket, abandoned);
+    return abandoned.map((u) => u.key.slice(base.length));
   }
 
   close(): void {

@@ -33,7 +33,7 @@ async function refused(write: () => Promise<unknown>): Promise<boolean> {
 export async function probeConditionalWrites(dest: Writer, signal?: AbortSignal): Promise<StoreFacts> {
   const key = `${PROBE_PREFIX}/${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.txt`;
   const body = (n: number): Buffer => Buffer.from(`Ingest Station conditional-write probe ${n}\n`);
-  const opts = { contentType: 'text/plain', ...(signal ? { signal } : {}) };
+  const opts = { contentType: 'text/plain', transient: true, ...(signal ? { signal } : {}) };
   const findings: string[] = [];
   const first = await dest.writeObject(key, body(1), { ...opts, ifAbsent: true });
   try {

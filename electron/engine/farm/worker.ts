@@ -12,7 +12,7 @@
  * attempt at once (its stage is interrupted, nothing undone). A master this worker cannot see
  * (its path map, its mounts) is set aside for another worker, with the reason recorded.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StationConfig } from '../../common/config.js';
 import { STAGE_LABELS, isFinal, type JobSnapshot } from '../../common/jobs.js';
@@ -27,7 +27,8 @@ import {
 } from './farm-queue.js';
 import { releaseAt } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
-import { errorMessage } from '../util/errors.js';
+import { StationError, errorMessage } from '../util/errors.js';
+import { isWithin } from '../util/contained-path.js';
 import { childPath } from '../util/owned-folder.js';
 
 export interface FarmWorkerConfig extends FarmConnection {
@@ -35,6 +36,11 @@ export interface FarmWorkerConfig extends FarmConnection {
   config: StationConfig;
   baseDir: string;
   pathMap: PathRule[];
+  /**
+   * The only folders this worker reads masters from (`--allow`); default: the path map's targets.
+   * A master outside them — or a link inside them that points out — is not read here.
+   */
+  allow?: string[];
   /** Stop after this many titles have ended here (done, failed or cancelled). */
   titles?: number;
   lockMs?: number;
@@ -70,6 +76,7 @@ const readable = (path: string): Promise<boolean> =>
   );
 
 export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker> {
+  const allowed = await allowedRoots(o);
   const assigned = new Set<string>();
   const fences = new Map<string, () => Promise<void>>();
   const workDir = resolveWorkDir(o.config, o.baseDir);
@@ -92,7 +99,7 @@ export async function runFarmWorker(o: FarmWorkerConfig): Promise<RunningWorker>
     const { job } = a;
     const id = job.id!;
     await controlBeforeStart(a, station);
-    const path = await masterFor(a, o);
+    const path = await masterFor(a, o, allowed);
     assigned.add(id);
     fences.set(id, a.fence);
     const watch = watchAttempt(a, station, o);
@@ -158,17 +165,48 @@ async function controlBeforeStart(a: FarmAttempt, station: Station): Promise<voi
   if (control.pause) await a.setAside(FARM_PAUSED_FOR_MS);
 }
 
-/** The master on this machine (path map); one this worker cannot read is set aside for another. */
-async function masterFor(a: FarmAttempt, o: FarmWorkerConfig): Promise<string> {
+/** The folders a worker reads masters from, symlinks resolved: `--allow`, else its path map's targets. */
+async function allowedRoots(o: FarmWorkerConfig): Promise<string[]> {
+  const given = o.allow?.length ? o.allow : o.pathMap.map((r) => r.to);
+  if (given.length === 0)
+    throw new StationError(
+      `${o.name} reads masters only under folders it is given: add --allow <folder> for each folder of the farm's masters (or --path-map FROM=TO, whose targets are allowed).`,
+      'config-allow',
+    );
+  return Promise.all(
+    given.map((d) =>
+      realpath(d).catch((err: Error) => {
+        throw new StationError(`--allow ${d}: ${err.message}`, 'config-allow');
+      }),
+    ),
+  );
+}
+
+/** Why this worker does not read `path`: outside every allowed folder once links are resolved. */
+async function outsideAllowed(path: string, allowed: string[]): Promise<string | undefined> {
+  const real = await realpath(path).catch(() => path);
+  if (allowed.some((root) => isWithin(root, real))) return undefined;
+  return `${real === path ? path : `${path} (which resolves to ${real})`}: it is outside the folders it reads masters from (${allowed.join(', ')})`;
+}
+
+/**
+ * The master on this machine (path map), read only from an allowed folder; one this worker cannot
+ * read or may not read is set aside for another worker, and fails once ten have tried.
+ */
+async function masterFor(a: FarmAttempt, o: FarmWorkerConfig, allowed: string[]): Promise<string> {
   const { job } = a;
   const path = mapPath(job.data.masterPath, o.pathMap);
-  if (await readable(path)) return path;
+  const seen = await readable(path);
+  const refused = seen ? await outsideAllowed(path, allowed) : undefined;
+  if (seen && !refused) return path;
   const unseenBy = [...(job.data.unseenBy ?? []), o.name];
-  const why = `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
+  const why = refused
+    ? `${o.name} does not read ${refused}`
+    : `${o.name} cannot read the master at ${path}${path !== job.data.masterPath ? ` (mapped from ${job.data.masterPath})` : ''}`;
   o.log(`${job.data.title}: ${why} — leaving it for another worker`);
   if (unseenBy.length >= UNSEEN_LIMIT)
     a.fail(
-      `No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map and its mounts.`,
+      `No worker could read the master (tried by ${[...new Set(unseenBy)].join(', ')}): ${why}. Check each worker's --path-map, --allow and its mounts.`,
     );
   await job.updateData({ ...job.data, unseenBy });
   return a.setAside(SET_ASIDE_MS);

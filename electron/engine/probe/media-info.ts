@@ -27,6 +27,7 @@ export interface FfprobeStream {
   color_transfer?: string;
   color_space?: string;
   nb_frames?: string;
+  duration?: string;
   channels?: number;
   channel_layout?: string;
   sample_rate?: string;
@@ -144,9 +145,17 @@ export function toMediaInfo(out: FfprobeOutput, sizeBytes: number): MediaInfo {
     }));
   const timecode = out.format?.tags?.timecode ?? streams.map((s) => s.tags?.timecode).find(Boolean);
   const bitRate = Number(out.format?.bit_rate);
+  const held = Math.max(
+    0,
+    ...streams
+      .filter((s) => s.codec_type === 'video' || s.codec_type === 'audio')
+      .map((s) => Number(s.duration))
+      .filter((d) => Number.isFinite(d)),
+  );
   return {
     container: out.format?.format_name ?? 'unknown',
     durationSec: Number(out.format?.duration ?? 0) || 0,
+    ...(held > 0 ? { streamsDurationSec: held } : {}),
     sizeBytes,
     ...(Number.isFinite(bitRate) && bitRate > 0 ? { bitRate } : {}),
     video,

@@ -1,6 +1,29 @@
 /** Delivery-spec rules applied to a MediaInfo: one stable code and one sentence per failed rule. */
 import { frameRateValue, isInterlaced, type MediaInfo } from '../../common/media.js';
 import type { DeliverySpec, SpecCode, SpecFinding, SpecResult } from '../../common/spec.js';
+import { formatBytes, formatDuration } from '../../common/format.js';
+
+/** Below this a file cannot hold picture and sound: even black and silence cost more (bit/s). */
+const MIN_MASTER_BITS_PER_SECOND = 2000;
+
+/**
+ * Why the duration the container claims cannot be true, or undefined. A master whose index was
+ * edited (or damaged) to claim 10 hours for 5 seconds of content passed probe and failed only
+ * after the transcode; the claim is checked against what the streams hold and what the bytes can.
+ */
+export function durationProblem(
+  info: Pick<MediaInfo, 'durationSec' | 'streamsDurationSec' | 'sizeBytes'>,
+): string | undefined {
+  const claimed = info.durationSec;
+  if (!(claimed > 0)) return undefined;
+  const held = info.streamsDurationSec;
+  if (held !== undefined && claimed > held * 1.5 + 5)
+    return `The container claims ${formatDuration(claimed)}, but its streams hold ${held.toFixed(1)} s of picture and sound: its index was edited or damaged.`;
+  const bps = (info.sizeBytes * 8) / claimed;
+  if (bps < MIN_MASTER_BITS_PER_SECOND)
+    return `The file is ${formatBytes(info.sizeBytes)}: too small to hold the ${formatDuration(claimed)} its container claims (that would be ${Math.round(bps)} bit/s; picture and sound take at least ${MIN_MASTER_BITS_PER_SECOND / 1000} kbit/s). Its index was edited or damaged.`;
+  return undefined;
+}
 
 export function checkSpec(info: MediaInfo, spec: DeliverySpec): SpecResult {
   const findings: SpecFinding[] = [];
@@ -23,6 +46,8 @@ export function checkSpec(info: MediaInfo, spec: DeliverySpec): SpecResult {
     add('single-frame', 'error', 'The video is a single frame (a still image), not a moving picture.');
   } else if (!(info.durationSec > 0)) {
     add('zero-duration', 'error', 'Duration is 0: the file has no playable length.');
+  } else if (durationProblem(info)) {
+    add('duration-implausible', 'error', durationProblem(info)!);
   } else if (info.durationSec < spec.minDurationSec) {
     add(
       'too-short',

@@ -343,6 +343,8 @@ export class JobQueue {
       );
       // A package for a folder (`transcode --out`) is the same job only for the same folder, and a
       // finished one is made again (the operator may have moved it away).
+      // A failed one is retried from where it failed: run again, a title keeps its job — and with
+      // it the title ID and version its claim holds at the stores.
       const existing = [...this.jobs.values()].find(
         (j) =>
           sameRequest(j.titleRequest, request) &&
@@ -350,9 +352,10 @@ export class JobQueue {
           ((j.sourcePath === sourcePath && !isFinal(j.state)) ||
             (fingerprint &&
               j.fingerprint === fingerprint &&
-              ((j.state === 'done' && !opts.packageTarget) || !isFinal(j.state)))),
+              (((j.state === 'done' || j.state === 'failed') && !opts.packageTarget) || !isFinal(j.state)))),
       );
       if (existing && opts.id === undefined) {
+        if (existing.state === 'failed') await this.retry(existing.id);
         created.push(toSnapshot(existing));
         continue;
       }

@@ -8,9 +8,16 @@
  * credentialBinding): saving a destination with another endpoint or bucket drops its stored
  * credentials unless new ones are typed, and credentials whose binding no longer matches the
  * config (settings.json edited by hand) are not handed to the station.
+ *
+ * A credentials.json that cannot be read (damaged, edited by hand, not the shape this version
+ * writes) is never written over: it is renamed aside with the time in its name, the operator is
+ * told (`notices`: the footer and the log) and the station goes on as if none were stored — the
+ * next save writes a fresh file instead of `{}` over every sealed credential. One the station may
+ * not read at all (its permissions) stops every save with a sentence.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import {
   credentialBinding,
   describeZodError,
@@ -24,10 +31,16 @@ import { StationError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { SecretBox } from './secret-box.js';
 
-type SealedStore = Record<
-  string,
-  { accessKeyId: string; secretAccessKey: string; /** credentialBinding() when sealed. */ boundTo?: string }
->;
+const sealedStoreSchema = z.record(
+  z.string(),
+  z.object({
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    /** credentialBinding() when sealed. */
+    boundTo: z.string().optional(),
+  }),
+);
+type SealedStore = z.infer<typeof sealedStoreSchema>;
 
 const bindingOf = (d: DestinationConfig | undefined): string | undefined =>
   d?.type === 's3' ? credentialBinding(d) : undefined;
@@ -64,6 +77,8 @@ export function withoutCredentials(config: StationConfig): StationConfig {
 export class SettingsStore {
   readonly settingsFile: string;
   readonly credentialsFile: string;
+  /** What the operator must know about the stored settings (a credentials file kept aside), newest last. */
+  readonly notices: string[] = [];
 
   constructor(
     private readonly dir: string,
@@ -227,11 +242,39 @@ export class SettingsStore {
   }
 
   private async readSealed(): Promise<SealedStore> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.credentialsFile, 'utf8')) as SealedStore;
-    } catch {
-      return {};
+      text = await readFile(this.credentialsFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new StationError(
+        `${this.credentialsFile} cannot be read (${(err as Error).message}): nothing is saved over it. Give the station back its access to the file, then save again.`,
+        'credentials-unreadable',
+      );
     }
+    let parsed: SealedStore | undefined;
+    try {
+      parsed = sealedStoreSchema.parse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed) return parsed;
+    await this.keepAside();
+    return {};
+  }
+
+  /** Rename an unreadable credentials.json aside (never overwritten) and tell the operator. */
+  private async keepAside(): Promise<void> {
+    const aside = `${this.credentialsFile}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await rename(this.credentialsFile, aside).catch((err: Error) => {
+      throw new StationError(
+        `${this.credentialsFile} is damaged and could not be kept aside (${err.message}): nothing is saved over it. Move it away yourself, then enter the credentials again.`,
+        'credentials-unreadable',
+      );
+    });
+    const notice = `The stored credentials could not be read (${this.credentialsFile} is damaged or not a credentials file). It was kept as ${aside}, untouched; enter the credentials again in Settings (or restore that file).`;
+    this.notices.push(notice);
+    console.error(notice);
   }
 
   /** Decrypted credentials per destination, with the binding they were sealed for. */

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { MasterRef } from '../../common/title.js';
-import type { StageRunner } from '../queue/job-queue.js';
+import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { claimTitle } from '../title/choose.js';
 import { releaseAt } from '../title/claim.js';
 import { StationError } from '../util/errors.js';
@@ -35,6 +35,16 @@ export async function masterRef(
   };
 }
 
+/** This station's earlier attempt at the same master, taken over by this job: said. */
+function sayAdopted(ctx: PipelineContext, job: JobRecord): void {
+  const claim = job.claim!;
+  for (const d of titleDestinations(ctx)) {
+    const from = claim.destinations[d.name]?.adopted;
+    const line = `resumed the delivery of "${claim.titleId}" (${claim.version}) that job ${from} of this station left unfinished at ${d.name}`;
+    if (from && !job.warnings.includes(line)) job.warnings.push(line);
+  }
+}
+
 export function claimStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'claim',
@@ -54,9 +64,12 @@ export function claimStage(ctx: PipelineContext): StageRunner {
         master: await masterRef(job.sourcePath, job.fingerprint, ctx.stationName),
         jobId: job.id,
         ...(job.claim ? { version: job.claim.version } : {}),
+        ...(ctx.stationId ? { station: ctx.stationId } : {}),
+        ...(ctx.adoptable ? { adoptable: ctx.adoptable } : {}),
         mutex: ctx.claims,
         signal,
       });
+      sayAdopted(ctx, job);
       return 'done';
     },
     async cleanup(job) {

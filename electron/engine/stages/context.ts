@@ -48,6 +48,13 @@ export interface PipelineContext {
   fence?: (jobId: string) => Promise<void>;
   /** This station's name in claims ("who holds it"). */
   stationName: string;
+  /** This station's identity in claims (a random ID of its work folder: util/station-id.ts). */
+  stationId?: string;
+  /**
+   * Whether a job of this station that the claim names as delivering may be taken over by another
+   * of its jobs (it failed or was cancelled, or its record is gone); absent: never.
+   */
+  adoptable?: (jobId: string) => boolean;
   /** How long a replaced version stays at the stores for viewers mid-title (ms). */
   retireGraceMs: number;
   /** Each job's chunk journal, shared by its stages. */

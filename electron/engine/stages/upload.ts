@@ -26,7 +26,7 @@ import { TarSource } from '../transfer/tar-source.js';
 import { commitAt, sweepRetired } from '../title/claim.js';
 import { entryPointsFromPackage } from '../title/entry-points.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
-import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
+import { alreadyDelivered, journalOf, need, titleDestinations, type PipelineContext } from './context.js';
 import type { VerifiedChunk } from '../package/chunk-journal.js';
 import { linkedAbort } from '../util/errors.js';
 
@@ -173,16 +173,34 @@ export interface DeliveryTarget {
   fence?: () => Promise<void>;
   /** What removing the replaced version meant at the store (delete markers, refusals), for the job's warnings. */
   note?: (line: string) => void;
+  /** Every store the title is claimed at: a version one calls retired is removed only when none calls it live. */
+  peers?: Destination[];
 }
 
 /** Sweep the retired versions whose grace is over and say what the store did with them. */
 async function sweepAndSay(dest: Destination, t: DeliveryTarget, signal?: AbortSignal): Promise<void> {
-  const swept = await sweepRetired(dest, t.titleId, t.retireGraceMs, signal ? { signal } : {});
+  const swept = await sweepRetired(dest, t.titleId, t.retireGraceMs, {
+    ...(t.peers ? { peers: t.peers } : {}),
+    ...(signal ? { signal } : {}),
+  });
   const said = describeRemovals(
     dest.name,
     swept.removals.filter((r) => r.outcome !== 'deleted'),
   );
   if (said) t.note?.(said);
+  for (const k of swept.kept)
+    t.note?.(`${dest.name}: ${k.version} is called retired by the claim there but was not removed: ${k.why}`);
+}
+
+/**
+ * Before a delivery sends anything into its version folder: what an earlier attempt of it left
+ * unfinished there (a failed or killed run, a job taken over — multipart uploads no part journal of
+ * this work folder can resume) is aborted by its owner rather than left to bill.
+ */
+async function abortAbandoned(dest: Destination, t: DeliveryTarget): Promise<void> {
+  const aborted = (await dest.abortAbandonedUploads?.(`${t.titleId}/${t.version}/`)) ?? [];
+  if (aborted.length)
+    t.note?.(`${dest.name}: an earlier attempt's unfinished uploads of ${aborted.join(', ')} were aborted`);
 }
 
 /** The claim object and the entry points as report rows (their MD5 is of what was written). */
@@ -217,6 +235,7 @@ export async function deliverPackage(
     titleId: opts.titleId,
     jobId: opts.jobId,
     version: opts.version,
+    manifestSha256: (await hashFile(join(opts.packageDir, MANIFEST_FILE))).sha256,
     ...(opts.signal ? { signal: opts.signal } : {}),
     publish: async () => {
       for (const e of entries)
@@ -321,6 +340,7 @@ export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<
     titleId: opts.titleId,
     jobId: opts.jobId,
     version: opts.version,
+    manifestSha256: (await hashFile(join(opts.packageDir, MANIFEST_FILE))).sha256,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await sweepAndSay(opts.destination, opts, opts.signal);
@@ -370,6 +390,7 @@ function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['jo
     note: (line) => {
       if (!job.warnings.includes(line)) job.warnings.push(line);
     },
+    peers: titleDestinations(ctx),
   };
 }
 
@@ -389,6 +410,7 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
       const journal = await journalOf(ctx, job);
       const t = target(ctx, job);
       const dest = ctx.origin;
+      await abortAbandoned(dest, t);
       const prefix = `${t.titleId}/${t.version}`;
       const flying = new Map<string, Promise<void>>();
       // A failed chunk wakes the loop below (which otherwise sleeps until the journal changes).
@@ -494,6 +516,7 @@ export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
       const dest = ctx.archive;
       const journal = await journalOf(ctx, job);
       const t = target(ctx, job);
+      await abortAbandoned(dest, t);
       const SOURCE = '@source';
       let master = job.uploads.find(
         (u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source,

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   MANIFEST_FILE,
   MANIFEST_SCHEMA_VERSION,
@@ -60,7 +60,14 @@ export function manifestInfo(
     title,
     ...(identity.titleId ? { titleId: identity.titleId } : {}),
     ...(identity.jobId ? { jobId: identity.jobId } : {}),
-    source: { ...fingerprint, durationSec: media.durationSec },
+    // The file's name, never its path: the manifest is uploaded to the origin (public behind the CDN).
+    source: {
+      name: basename(fingerprint.path ?? fingerprint.name ?? 'master'),
+      size: fingerprint.size,
+      mtimeMs: fingerprint.mtimeMs,
+      ...(fingerprint.headTailSha256 ? { headTailSha256: fingerprint.headTailSha256 } : {}),
+      durationSec: media.durationSec,
+    },
     probe: {
       container: media.container,
       ...(v ? { video: `${v.codec} ${v.width}×${v.height} @ ${v.frameRate.num}/${v.frameRate.den}` } : {}),

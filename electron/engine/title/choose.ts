@@ -15,9 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Destination } from '../destinations/destination.js';
 import { StationError } from '../util/errors.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
-import { basename } from 'node:path';
 import { newVersionId, sameMaster, slugTitle, type MasterRef, type TitleClaimSummary } from '../../common/title.js';
-import type { Manifest } from '../../common/manifest.js';
+import { sourceName, type Manifest } from '../../common/manifest.js';
 import type { TitleRequest } from '../../common/jobs.js';
 import { claimAt, inspectClaim, readClaim, releaseAt, type ClaimVerdict } from './claim.js';
 
@@ -31,6 +30,9 @@ export interface ClaimTitleOptions {
   jobId: string;
   /** A version this job already chose (kept across retries); absent: a new one. */
   version?: string;
+  /** This station's identity, and which of its other jobs' unfinished deliveries it may resume (see ClaimRequest). */
+  station?: string;
+  adoptable?: (jobId: string) => boolean;
   mutex: KeyedMutex;
   signal?: AbortSignal;
 }
@@ -57,11 +59,30 @@ export function derivedTitleIds(
 
 type Attempt = { ok: true; summary: TitleClaimSummary } | { ok: false; messages: string[] };
 
+/**
+ * The master as a claim at this destination names it. The origin is public behind the CDN: its
+ * claim carries the master's name, size and fingerprint, never where it was read from or by which
+ * machine; the archive (private, the way back) keeps the path and the station.
+ */
+function masterAt(o: ClaimTitleOptions, d: Destination): MasterRef {
+  if (d !== o.destinations[0]) return o.master;
+  const { path: _path, station: _station, ...shown } = o.master;
+  return shown;
+}
+
 async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: string): Promise<Attempt> {
   const replace = o.request.replace ?? false;
-  const base = { titleId, master: o.master, jobId: o.jobId, replace, ...(o.signal ? { signal: o.signal } : {}) };
+  const base = {
+    titleId,
+    jobId: o.jobId,
+    replace,
+    ...(o.station ? { station: o.station } : {}),
+    ...(o.adoptable ? { adoptable: o.adoptable } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  const at = (d: Destination) => ({ ...base, master: masterAt(o, d), destination: d });
   // Look everywhere before writing anywhere.
-  const seen = await Promise.all(o.destinations.map((d) => inspectClaim({ ...base, destination: d, version })));
+  const seen = await Promise.all(o.destinations.map((d) => inspectClaim({ ...at(d), version })));
   const refused = seen
     .filter((s) => s.verdict.mode === 'conflict')
     .map((s) => (s.verdict as { message: string }).message);
@@ -78,7 +99,7 @@ async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: stri
   const claimed: Destination[] = [];
   let v = version;
   for (const d of o.destinations) {
-    const verdict: ClaimVerdict = await claimAt({ ...base, destination: d, version: v });
+    const verdict: ClaimVerdict = await claimAt({ ...at(d), version: v });
     if (verdict.mode === 'conflict') {
       // Lost a race at this destination: give back what this attempt took elsewhere.
       for (const c of claimed) await releaseAt(c, titleId, o.jobId).catch(() => undefined);
@@ -95,6 +116,7 @@ async function tryCandidate(o: ClaimTitleOptions, titleId: string, version: stri
       ...((verdict.mode === 'replace' || verdict.mode === 'resume') && verdict.replaced
         ? { replaced: verdict.replaced }
         : {}),
+      ...(verdict.mode === 'resume' && verdict.adopted ? { adopted: verdict.adopted } : {}),
     };
   }
   return { ok: true, summary };
@@ -131,10 +153,10 @@ export function masterFromManifest(manifest: Manifest): MasterRef {
       'manifest-old',
     );
   return {
-    name: basename(manifest.source.path),
+    name: sourceName(manifest),
     size: manifest.source.size,
     headTailSha256: manifest.source.headTailSha256,
-    path: manifest.source.path,
+    ...(manifest.source.path ? { path: manifest.source.path } : {}),
   };
 }
 

@@ -135,13 +135,20 @@ export interface ClaimRequest {
   /** The version folder this job delivers into if it starts a new delivery. */
   version: string;
   replace: boolean;
+  /** This station's identity (util/station-id.ts), recorded with its deliveries. */
+  station?: string;
+  /**
+   * Whether this station may take over another of its jobs' unfinished delivery of the same master
+   * (that job failed, was cancelled, or its record is gone): the title keeps its ID and version.
+   */
+  adoptable?: (jobId: string) => boolean;
   now?: () => Date;
   signal?: AbortSignal;
 }
 
 export type ClaimVerdict =
   | { mode: 'new'; version: string }
-  | { mode: 'resume' | 'replace'; version: string; replaced?: string }
+  | { mode: 'resume' | 'replace'; version: string; replaced?: string; adopted?: string }
   | { mode: 'delivered'; version: string }
   | { mode: 'conflict'; message: string };
 
@@ -168,6 +175,20 @@ async function decide(req: ClaimRequest, read: ReadClaim | undefined): Promise<C
   const { current, pending } = read.claim;
   if (pending?.jobId === req.jobId && sameMaster(pending.master, req.master))
     return { mode: 'resume', version: pending.version, ...(current ? { replaced: current.version } : {}) };
+  // This station's own earlier attempt at the same master (failed, or its record lost): resumed.
+  if (
+    pending &&
+    req.station &&
+    pending.station === req.station &&
+    sameMaster(pending.master, req.master) &&
+    req.adoptable?.(pending.jobId)
+  )
+    return {
+      mode: 'resume',
+      version: pending.version,
+      adopted: pending.jobId,
+      ...(current ? { replaced: current.version } : {}),
+    };
   if (current && current.jobId === req.jobId && sameMaster(current.master, req.master))
     return { mode: 'delivered', version: current.version };
   if (req.replace) return { mode: 'replace', version: req.version, ...(current ? { replaced: current.version } : {}) };
@@ -193,9 +214,18 @@ export async function claimAt(req: ClaimRequest): Promise<ClaimVerdict> {
     { jobId: req.jobId },
     async (read) => {
       const verdict = await decide(req, read);
+      const mine: VersionRef = {
+        version: verdict.mode === 'conflict' ? '' : verdict.version,
+        master: req.master,
+        jobId: req.jobId,
+        ...(req.station ? { station: req.station } : {}),
+        at: now(),
+      };
+      // Taking over this station's abandoned attempt: the pending version becomes this job's.
+      if (verdict.mode === 'resume' && verdict.adopted && read)
+        return { write: { ...read.claim, pending: { ...read.claim.pending!, ...mine } }, result: verdict };
       if (verdict.mode === 'conflict' || verdict.mode === 'resume' || verdict.mode === 'delivered')
         return { result: verdict };
-      const mine: VersionRef = { version: verdict.version, master: req.master, jobId: req.jobId, at: now() };
       const claim: TitleClaim = read
         ? {
             ...read.claim,
@@ -220,6 +250,8 @@ export interface CommitRequest {
   version: string;
   /** Write the public entry points (origin: master.m3u8, manifest.mpd) — after the fencing check. */
   publish?: () => Promise<void>;
+  /** The version's manifest SHA-256, recorded in the claim (the evidence a later audit checks against). */
+  manifestSha256?: string;
   now?: () => Date;
   signal?: AbortSignal;
 }
@@ -261,7 +293,7 @@ export async function commitAt(req: CommitRequest): Promise<{ retired?: string }
       const old = read.claim.current;
       const claim: TitleClaim = {
         ...read.claim,
-        current: read.claim.pending!,
+        current: { ...read.claim.pending!, ...(req.manifestSha256 ? { manifestSha256: req.manifestSha256 } : {}) },
         retired: [...read.claim.retired, ...(old ? [{ ...old, retiredAt: now() }] : [])],
       };
       delete claim.pending;
@@ -298,6 +330,37 @@ export interface SweepResult {
   versions: string[];
   /** What the store did with each object (delete markers, refusals). */
   removals: Removal[];
+  /** Versions the claim calls retired that something else still calls live: not touched. */
+  kept: { version: string; why: string }[];
+}
+
+/**
+ * Why a version this store's claim calls retired may still be live — the claim is the store's word,
+ * and the store may have been written by someone else: the same claim names it current or
+ * pending too, another store's claim does, or this store's public entry point still plays it.
+ */
+async function stillLive(
+  dest: Destination,
+  titleId: string,
+  version: string,
+  claim: TitleClaim,
+  peers: Destination[],
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const live = (c: TitleClaim): boolean => c.current?.version === version || c.pending?.version === version;
+  if (live(claim)) return `the same claim at ${dest.name} also names it live`;
+  for (const p of peers) {
+    const other = (await readClaim(p, titleId, signal).catch(() => undefined))?.claim;
+    // Still live there only because the replacement that retired it here is not committed there yet: not live.
+    const replacing = !!other?.pending && other.pending.version === claim.current?.version;
+    if (other && live(other) && !(replacing && other.current?.version === version))
+      return `the claim at ${p.name} names it live`;
+  }
+  for (const name of ['master.m3u8', 'manifest.mpd']) {
+    const entry = await dest.getObject(`${titleId}/${name}`, signal).catch(() => undefined);
+    if (entry?.body.includes(`${version}/`)) return `${dest.name}'s public ${name} still plays it`;
+  }
+  return undefined;
 }
 
 /**
@@ -311,12 +374,29 @@ export async function sweepRetired(
   dest: Destination,
   titleId: string,
   graceMs: number,
-  opts: { now?: () => Date; signal?: AbortSignal } = {},
+  opts: { now?: () => Date; signal?: AbortSignal; peers?: Destination[] } = {},
 ): Promise<SweepResult> {
   const now = opts.now?.() ?? new Date();
   const read = await readClaim(dest, titleId, opts.signal);
-  const due = (read?.claim.retired ?? []).filter((r) => !r.left && Date.parse(r.retiredAt) + graceMs <= now.getTime());
-  if (due.length === 0) return { versions: [], removals: [] };
+  const candidates = (read?.claim.retired ?? []).filter(
+    (r) => !r.left && Date.parse(r.retiredAt) + graceMs <= now.getTime(),
+  );
+  if (!read || candidates.length === 0) return { versions: [], removals: [], kept: [] };
+  const kept: SweepResult['kept'] = [];
+  const due: typeof candidates = [];
+  for (const r of candidates) {
+    const why = await stillLive(
+      dest,
+      titleId,
+      r.version,
+      read.claim,
+      (opts.peers ?? []).filter((p) => p !== dest),
+      opts.signal,
+    );
+    if (why) kept.push({ version: r.version, why });
+    else due.push(r);
+  }
+  if (due.length === 0) return { versions: [], removals: [], kept };
   const removals: Removal[] = [];
   const left = new Map<string, string>();
   for (const r of due) {
@@ -340,7 +420,7 @@ export async function sweepRetired(
     },
     opts.signal,
   );
-  return { versions: gone, removals };
+  return { versions: gone, removals, kept };
 }
 
 /**

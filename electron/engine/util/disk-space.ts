@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatBytes } from '../../common/format.js';
 import { StationError } from './errors.js';
@@ -29,4 +29,40 @@ async function statfsNearest(dir: string): Promise<Awaited<ReturnType<typeof sta
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err;
     }
   }
+}
+
+/** The disk filled up under a write: Node's ENOSPC, or ffmpeg saying so in its stderr. */
+export function isDiskFull(err: unknown): boolean {
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC') return true;
+  const text = `${(err as Error | undefined)?.message ?? ''}\n${(err as StationError | undefined)?.detail ?? ''}`;
+  return /No space left on device|ENOSPC/i.test(text);
+}
+
+/** The mount point (volume) `path` lives on: the highest folder above it on the same device. */
+export async function volumeOf(path: string): Promise<string> {
+  let top = path;
+  let dev: number | undefined;
+  for (let dir = path; ; dir = dirname(dir)) {
+    const st = await stat(dir).catch(() => undefined);
+    if (st) {
+      if (dev !== undefined && st.dev !== dev) return top;
+      dev = st.dev;
+      top = dir;
+    }
+    if (dirname(dir) === dir) return top;
+  }
+}
+
+/**
+ * The sentence for a disk that filled up while `path` was being written: which volume, how much is
+ * free, how much the work needs, and what to do.
+ */
+export async function diskFullError(path: string, neededBytes: number, what: string): Promise<StationError> {
+  const volume = await volumeOf(path);
+  const st = await statfsNearest(path).catch(() => undefined);
+  const free = st ? Number(st.bavail) * Number(st.bsize) : undefined;
+  return new StationError(
+    `The disk filled up while ${what} was being written to ${path}: free space on ${volume} (${free !== undefined ? `${formatBytes(free)} free now; ` : ''}about ${formatBytes(neededBytes)} needed), or move the work folder (workDir) to a larger disk, then retry — what was finished is kept.`,
+    'disk-full',
+  );
 }

@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
  * same master dropped twice, and a master that changed since a job or upload started, without
  * reading hundreds of gigabytes. Opened read-only, and only a regular file (a named pipe would block).
  */
-export async function fingerprintFile(path: string): Promise<SourceFingerprint> {
+export async function fingerprintFile(path: string): Promise<SourceFingerprint & { path: string }> {
   const hash = createHash('sha256');
   const fh = await openRegularFile(path);
   let st;

@@ -7,6 +7,7 @@ import type { DestinationConfig, S3DestinationConfig } from '../../../electron/c
 import { credentialBinding } from '../../../electron/common/config-binding';
 import { S3_DEFAULTS } from '../../../electron/common/config-defaults';
 import type { ConnectionTest } from '../../../electron/common/settings';
+import { describeClaimProtocol, type StoreFacts } from '../../../electron/common/store-facts';
 import { NumberField, TextField } from './fields';
 
 export type CredEdit = { accessKeyId: string; secretAccessKey: string; forget: boolean };
@@ -40,6 +41,8 @@ export interface DestinationEditorProps {
   rebound: boolean;
   cred: CredEdit;
   test: ConnectionTest | 'running' | undefined;
+  /** What the store proved when last probed (Test connection, or the destination's first use). */
+  facts: StoreFacts | undefined;
   onChange(d: DestinationConfig): void;
   onCred(c: CredEdit): void;
   onTest(): void;
@@ -72,6 +75,7 @@ export function DestinationEditor(props: DestinationEditorProps): React.JSX.Elem
         <>
           <S3LocationFields dest={dest} onChange={props.onChange} />
           <S3StorageFields dest={dest} onChange={props.onChange} />
+          <S3VersionFields dest={dest} onChange={props.onChange} />
           <CredentialFields {...props} />
         </>
       )}
@@ -83,6 +87,13 @@ export function DestinationEditor(props: DestinationEditorProps): React.JSX.Elem
           Remove
         </button>
       </div>
+      {dest.type === 's3' && (
+        <p className="dest__note" data-testid="claim-protocol">
+          {props.facts
+            ? describeClaimProtocol(props.facts)
+            : 'Claim protocol: not known yet — Test connection (or the first title) proves whether this store honours conditional writes.'}
+        </p>
+      )}
       {props.test && props.test !== 'running' && <ConnectionTestResult test={props.test} />}
     </fieldset>
   );
@@ -185,6 +196,58 @@ function S3StorageFields({ dest, onChange }: S3FieldsProps): React.JSX.Element {
         min={5}
         onChange={(v) => set({ multipartThresholdMiB: v ?? S3_DEFAULTS.multipartThresholdMiB })}
       />
+    </>
+  );
+}
+
+/**
+ * A versioned bucket (B2 keeps every version by default) and Object Lock: what a removal means there,
+ * and the retention every object is written with (the archive).
+ */
+function S3VersionFields({ dest, onChange }: S3FieldsProps): React.JSX.Element {
+  const set = (patch: Partial<S3Destination>): void => onChange({ ...dest, ...patch });
+  const lock = dest.objectLock;
+  return (
+    <>
+      <label className="field">
+        <span>Removals (versioned store)</span>
+        <select
+          value={dest.noncurrentVersions ?? 'lifecycle'}
+          onChange={(e) => set({ noncurrentVersions: e.target.value === 'delete-own' ? 'delete-own' : undefined })}
+        >
+          <option value="lifecycle">Leave older versions to the bucket's lifecycle rules</option>
+          <option value="delete-own">Also delete the versions this station wrote (never another's)</option>
+        </select>
+      </label>
+      <p className="dest__hint">
+        A removal on a versioned bucket only adds a delete marker: the older versions remain and are billed until the
+        bucket's lifecycle rules expire them.
+      </p>
+      <label className="field">
+        <span>Object Lock (archive)</span>
+        <select
+          value={lock?.mode ?? ''}
+          onChange={(e) =>
+            set({
+              objectLock: e.target.value
+                ? { mode: e.target.value as 'GOVERNANCE' | 'COMPLIANCE', days: lock?.days ?? 365 }
+                : undefined,
+            })
+          }
+        >
+          <option value="">None</option>
+          <option value="COMPLIANCE">COMPLIANCE — nobody can delete or shorten it</option>
+          <option value="GOVERNANCE">GOVERNANCE — only a key that may bypass it</option>
+        </select>
+      </label>
+      {lock && (
+        <NumberField
+          label="Retention (days)"
+          value={lock.days}
+          min={1}
+          onChange={(v) => set({ objectLock: { ...lock, days: v && v > 0 ? v : 1 } })}
+        />
+      )}
     </>
   );
 }

@@ -38,6 +38,7 @@ export function DestinationsSection({
           }
           cred={creds[name] ?? emptyCred()}
           test={tests[name]}
+          facts={view.stores?.[name]}
           onChange={(d) => set({ destinations: { ...draft.destinations, [name]: d } })}
           onCred={(c) => setCred(name, c)}
           onTest={() => test(name)}
