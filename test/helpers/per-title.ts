@@ -31,6 +31,8 @@ export interface FilmSpec {
   fps?: number;
   /** prores for the benchmark's 1080p masters (as the other benchmarks), near-lossless x264 for the tests. */
   codec?: 'prores' | 'libx264';
+  /** A stereo tone beside the picture (the delivery spec rejects a master without sound). */
+  audio?: boolean;
 }
 
 /**
@@ -39,9 +41,12 @@ export interface FilmSpec {
  * of the lines' detail (scaled down and back up).
  */
 export async function makeFilm(spec: FilmSpec): Promise<string> {
-  const { kind, width = 640, height = 360, seconds = 4, fps = 24, codec = 'libx264' } = spec;
+  const { kind, width = 640, height = 360, seconds = 4, fps = 24, codec = 'libx264', audio = false } = spec;
   const ext = codec === 'prores' ? 'mov' : 'mp4';
-  const out = join(MASTERS_DIR, `film2-${kind}-${width}x${height}-${fps}-${seconds}s-${codec}.${ext}`);
+  const out = join(
+    MASTERS_DIR,
+    `film2-${kind}-${width}x${height}-${fps}-${seconds}s-${codec}${audio ? '-sound' : ''}.${ext}`,
+  );
   try {
     if ((await stat(out)).size > 0) return out;
   } catch {
@@ -66,8 +71,10 @@ export async function makeFilm(spec: FilmSpec): Promise<string> {
     `testsrc2=s=${big.w}x${big.h}:r=${fps}:d=1`,
     '-filter_complex',
     `[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/${fps}/TB,${vf}[v]`,
+    ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`] : []),
     '-map',
     '[v]',
+    ...(audio ? ['-map', '1:a', '-ac', '2', '-c:a', 'aac'] : []),
     '-t',
     String(seconds),
     '-r',

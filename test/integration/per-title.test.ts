@@ -9,9 +9,14 @@
  *  - a soft film (detail of an eighth of its lines): the 360p rung shows nothing the 180p rung does
  *    not, and is dropped;
  *  - thumbnails, standalone and riding along an encode's decode: present, decodable, covering the
- *    film; damage of every kind found.
+ *    film; damage of every kind found;
+ *  - wired into the station (radosgw origin): the plan stage probes and stores the choice, the
+ *    package's video costs less than the fixed ladder's (`ladder: fixed`) for the quiet film and
+ *    more, within the profile's `maxKbps`, for the grainy one; a job stopped after its plan resumes
+ *    with the stored choice; the thumbnails are in the manifest, announced, delivered, audited and
+ *    repaired.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { appendFile, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +39,11 @@ import {
 } from '../../electron/engine/trickplay/generate';
 import { verifyTrickplay } from '../../electron/engine/trickplay/verify';
 import { encodeLadder, makeFilm, rungSsim, segmentRates, type FilmKind } from '../helpers/per-title';
-import { tempDir } from '../helpers/station';
+import { packageOnly, tempDir, testStation } from '../helpers/station';
+import { freshBucket } from '../helpers/s3';
+import { auditJob } from '../../electron/engine/audit/job-audit';
+import type { Manifest } from '../../electron/common/manifest';
+import type { JobRecord } from '../../electron/engine/queue/job-queue';
 import profiles from '../../resources/ladder-profiles.json';
 import defaultSpec from '../../resources/delivery-spec.json';
 
@@ -200,3 +209,153 @@ describe('trick play', () => {
     expect(await verifyTrickplay({ ffmpegPath: 'ffmpeg', dir: join(dir, 'thumbs'), layout, times })).toEqual([]);
   });
 });
+
+/** A profile like the tests' preview ladder (360p + 180p), per-title, with thumbnails every 2 s. */
+async function profileFile(dir: string, extra: { maxKbps?: [number, number] } = {}): Promise<string> {
+  const path = join(dir, 'per-title-profile.json');
+  const [max360, max180] = extra.maxKbps ?? [];
+  await writeFile(
+    path,
+    JSON.stringify({
+      rungs: [
+        { height: 360, kbps: 800, ...(max360 ? { maxKbps: max360 } : {}) },
+        { height: 180, kbps: 250, ...(max180 ? { maxKbps: max180 } : {}) },
+      ],
+      audioKbps: 96,
+      ladder: 'per-title',
+      trickplay: { intervalSec: 2, width: 160, columns: 3, rows: 1 },
+    }),
+  );
+  return path;
+}
+
+const videoBytes = (m: Manifest) =>
+  m.files.filter((f) => f.rendition && /^\d+p$/.test(f.rendition)).reduce((a, f) => a + f.size, 0);
+const manifestOf = async (job: JobRecord) =>
+  JSON.parse(await readFile(join(job.packageDir!, 'manifest.json'), 'utf8')) as Manifest;
+
+describe('per-title and trick play in the pipeline', () => {
+  it('an easy film: the plan stores the choice, its rungs cost less than the fixed ladder, thumbnails delivered and audited', async () => {
+    const dir = await tempDir('per-title-pipeline-');
+    const master = await makeFilm({ kind: 'pan', seconds: SECONDS, audio: true });
+    const profile = await profileFile(dir);
+    const origin = await freshBucket(inject('s3Endpoint'), 'titles');
+    const station = await testStation(dir, origin.cfg, undefined, { profile });
+    try {
+      const [added] = await station.queue.add([master]);
+      const done = await station.queue.waitFor(added!.id);
+      expect(done.state, done.error?.message).toBe('done');
+      const job = station.queue.get(added!.id)!;
+      expect(job.plan!.perTitle!.metric).toBe('ssim');
+      expect(job.plan!.rungs.map((r) => [r.name, r.rate?.kind])).toEqual([
+        ['360p', 'quality'],
+        ['180p', 'quality'],
+      ]);
+      // Shown: the summary (UI, --json) and the report carry each rung's rate, quality and saving.
+      const shown = job.report!.ladder!.perTitle!;
+      expect(job.ladder!.mode).toBe('per-title');
+      for (const r of shown.rungs) {
+        expect(r.kbps).toBeLessThan(r.fixedKbps);
+        expect(r.quality).toBeGreaterThanOrEqual(r.target - 1e-4);
+        expect(r.savedBytes).toBeGreaterThan(0);
+      }
+      expect(shown.chart.series.map((s) => s.points.length)).toEqual([3, 3]);
+
+      // The same master through the fixed ladder (`ladder: fixed` in the config): more video bytes.
+      const fixed = await packageOnly(master, join(dir, 'fixed-work'), { profile, ladder: 'fixed' });
+      expect(fixed.plan!.perTitle).toBeUndefined();
+      expect(fixed.ladder!.mode).toBe('fixed');
+      const perBytes = videoBytes(await manifestOf(job));
+      expect(perBytes).toBeLessThan(videoBytes(await manifestOf(fixed)) * 0.6);
+
+      // Trick play: in the manifest, announced by the master playlist, at the origin, audited.
+      const manifest = await manifestOf(job);
+      const thumbs = manifest.files.filter((f) => f.rendition === 'thumbs').map((f) => [f.path, f.kind]);
+      expect(thumbs).toEqual([
+        ['thumbs/index.m3u8', 'image-playlist'],
+        ['thumbs/sheet-00001.jpg', 'thumbnail-sheet'],
+        ['thumbs/sheet-00002.jpg', 'thumbnail-sheet'],
+        ['thumbs/thumbnails.vtt', 'thumbnail-track'],
+      ]);
+      const slug = `${job.claim!.titleId}/${job.claim!.version}`;
+      const masterPl = Buffer.from(await station.origin.read(`${slug}/master.m3u8`)).toString('utf8');
+      expect(masterPl).toMatch(/#EXT-X-IMAGE-STREAM-INF:BANDWIDTH=\d+,.*URI="thumbs\/index.m3u8"/);
+      // HLS authoring: each variant's measured peak within 2× its average.
+      const variants = [...masterPl.matchAll(/#EXT-X-STREAM-INF:BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/g)];
+      expect(variants).toHaveLength(2);
+      for (const v of variants) expect(Number(v[1]) / Number(v[2])).toBeLessThanOrEqual(2);
+      expect(job.audits!.map((a) => [a.destination, a.problems.length])).toEqual([['origin', 0]]);
+      // A sheet lost at the origin is found by the audit and put back by the repair.
+      await station.origin.delete(`${slug}/thumbs/sheet-00002.jpg`);
+      const [found, repaired] = await auditJob(job, station.auditContext, { repair: true });
+      expect(found!.problems.map((p) => [p.key, p.problem])).toEqual([[`${slug}/thumbs/sheet-00002.jpg`, 'missing']]);
+      expect(repaired!.problems).toEqual([]);
+      expect(
+        Buffer.from(await station.origin.read(`${slug}/thumbs/sheet-00002.jpg`)).equals(
+          await readFile(join(job.packageDir!, 'thumbs', 'sheet-00002.jpg')),
+        ),
+      ).toBe(true);
+    } finally {
+      await station.close();
+    }
+  });
+
+  it('a grainy film gets more bits than the fixed ladder, never above the cap', async () => {
+    const dir = await tempDir('per-title-grain-');
+    const master = await makeFilm({ kind: 'grain', seconds: SECONDS, audio: true });
+    const job = await packageOnly(master, join(dir, 'work'), {
+      profile: await profileFile(dir, { maxKbps: [1000, 320] }),
+    });
+    const rungs = job.plan!.perTitle!.rungs;
+    expect(rungs.map((r) => [r.name, r.starved, r.rate])).toEqual([
+      ['360p', true, { kind: 'abr', kbps: 1000, maxKbps: 1200, bufKbps: 2000 }],
+      ['180p', true, { kind: 'abr', kbps: 320, maxKbps: 384, bufKbps: 640 }],
+    ]);
+    for (const r of job.ladder!.perTitle!.rungs) expect(r.savedBytes).toBeLessThan(0);
+    // What was made: more than the fixed 800 + 250 kb/s would, within the caps' 1.2× peak.
+    const kbps = (videoBytes(await manifestOf(job)) * 8) / SECONDS / 1000;
+    expect(kbps).toBeGreaterThan(800 + 250);
+    expect(kbps).toBeLessThanOrEqual((1000 + 320) * 1.2);
+  });
+
+  it('a resumed job never chooses again: the stored choice is what the encode uses', async () => {
+    const dir = await tempDir('per-title-resume-');
+    const master = await makeFilm({ kind: 'pan', seconds: SECONDS, audio: true });
+    const extra = { profile: await profileFile(dir) };
+    const origin = await freshBucket(inject('s3Endpoint'), 'titles');
+    const first = await testStation(dir, origin.cfg, undefined, extra);
+    const [added] = await first.queue.add([master]);
+    const id = added!.id;
+    // Stopped as soon as the plan is recorded (the transcode is under way or about to be).
+    await new Promise<void>((resolve) => {
+      const off = first.queue.onUpdate((j) => {
+        if (j.id !== id || j.stages.plan.state !== 'done') return;
+        off();
+        resolve();
+      });
+    });
+    await first.close();
+    const stored = await readStoredJob(join(dir, 'work'), id);
+    expect(stored.plan!.perTitle).toBeDefined();
+    const second = await testStation(dir, origin.cfg, undefined, extra);
+    try {
+      const done = await second.queue.waitFor(id);
+      expect(done.state, done.error?.message).toBe('done');
+      const job = second.queue.get(id)!;
+      expect(job.stages.plan.startedAt).toBe(stored.stages.plan.startedAt);
+      expect(job.plan!.perTitle).toEqual(stored.plan!.perTitle);
+      expect(job.plan!.rungs).toEqual(stored.plan!.rungs);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/** The job's last record in the work folder's job list (what a restarted station reads). */
+async function readStoredJob(workDir: string, id: string): Promise<JobRecord> {
+  const lines = (await readFile(join(workDir, 'jobs.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  return lines
+    .map((l) => JSON.parse(l) as JobRecord)
+    .filter((r) => r.id === id)
+    .at(-1)!;
+}

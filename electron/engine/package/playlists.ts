@@ -166,6 +166,8 @@ export interface PlaylistOptions {
   frameRate?: number;
   /** Video codec strings for TS packages (fMP4 ones come from the init segments). */
   tsVideoCodec?: string;
+  /** Lines the master playlist ends with (trick play's `#EXT-X-IMAGE-STREAM-INF`). */
+  extraMasterLines?: string[];
 }
 
 /** Write every playlist; returns their package-relative paths, the master last. */
@@ -224,7 +226,7 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
       );
     }
   }
-  lines.push('');
+  lines.push(...(o.extraMasterLines ?? []), '');
   await put(MASTER_PLAYLIST, lines.join('\n'));
   return written;
 }

@@ -18,10 +18,12 @@ import {
 import { bcp47, endonym, sameLanguage } from '../../common/languages.js';
 import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
-import type { RateControl } from '../../common/ladder.js';
+import { perTitleSummary, type LadderChoice, type RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { need, type PipelineContext } from './context.js';
+import { planPerTitle } from '../ladder/per-title.js';
+import { planTrickplay, type TrickplayLayout } from '../trickplay/layout.js';
 
 export interface Rung {
   name: string;
@@ -63,6 +65,10 @@ export interface TranscodePlan {
   encryption?: { keyUri: string; rotateEvery: number };
   /** I-frame playlists (fMP4 and clear only: byte ranges cannot address AES-128-CBC segments). */
   iframes: boolean;
+  /** Trick-play thumbnails across the film (engine/trickplay/), made once the chunks are proven. */
+  trickplay?: TrickplayLayout;
+  /** The per-title choice the rungs were set from (engine/ladder/): stored so a resumed encode never chooses again. */
+  perTitle?: LadderChoice;
 }
 
 export type AudioGroup = 'aac' | 'ac3';
@@ -302,6 +308,9 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
       ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } }
       : {}),
     iframes: segmentFormat === 'fmp4' && !encrypt,
+    ...(opts.profile.trickplay && info.durationSec > 0
+      ? { trickplay: planTrickplay(info.durationSec, rungs[0]!.width / rungs[0]!.height, opts.profile.trickplay) }
+      : {}),
   };
 }
 
@@ -320,22 +329,27 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
     audioKbps: plan.audioKbps,
     segmentSeconds: plan.segmentSeconds,
     segmentFormat: plan.segmentFormat,
+    mode: plan.perTitle ? 'per-title' : 'fixed',
+    ...(plan.perTitle ? { perTitle: perTitleSummary(plan.perTitle) } : {}),
   };
 }
 
 export function planStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'plan',
-    async run({ job }) {
-      job.plan = planTranscode(need(job, 'media info', job.media), {
+    async run({ job, signal, progress }) {
+      const profile = await ctx.profile();
+      const plan = planTranscode(need(job, 'media info', job.media), {
         segmentSeconds: ctx.segmentSeconds,
         segmentFormat: ctx.segmentFormat,
         dash: ctx.dash,
-        profile: await ctx.profile(),
+        profile,
         encoder: await ctx.encoder(),
         spec: await ctx.spec(),
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
       });
+      // Per title (the default): probed and chosen once, here; the plan stores the choice for every later run.
+      job.plan = profile.ladder === 'per-title' ? await planPerTitle(ctx, job, plan, { signal, progress }) : plan;
       job.ladder = ladderSummary(job.plan);
       return 'done';
     },

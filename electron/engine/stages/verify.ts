@@ -26,7 +26,7 @@ import {
 } from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
 import { slugTitle } from '../../common/title.js';
-import type { JobRecord, StageRunner } from '../queue/job-queue.js';
+import type { JobRecord, StageContext, StageRunner } from '../queue/job-queue.js';
 import { VerificationError } from '../util/errors.js';
 import { removeLeftovers, writeFileAtomic } from '../util/atomic-write.js';
 import { fingerprintFile } from '../util/fingerprint.js';
@@ -43,6 +43,7 @@ import { subtitleDir } from '../package/subtitle-writer.js';
 import type { TranscodePlan } from './plan.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
+import { packageTrickplay, trickplayManifestFiles } from '../trickplay/package.js';
 
 export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
 
@@ -189,11 +190,19 @@ async function writePackage(
   job: JobRecord,
   journal: ChunkJournal,
   packageDir: string,
+  run: Pick<StageContext, 'signal' | 'progress'>,
 ): Promise<{ manifest: Manifest; sha256: string }> {
   const plan = job.plan!;
   const media = job.media!;
   const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
-  const playlists = await writePlaylists({ plan, journal, packageDir, frameRate });
+  const thumbs = plan.trickplay ? await packageTrickplay(ctx, job, plan, packageDir, run) : undefined;
+  const playlists = await writePlaylists({
+    plan,
+    journal,
+    packageDir,
+    frameRate,
+    ...(thumbs ? { extraMasterLines: [thumbs.streamInf] } : {}),
+  });
   const dash = plan.dash ? [await writeDashManifest({ plan, journal, packageDir, frameRate })] : [];
   const files: ManifestFile[] = [];
   for (const init of journal.inits.values()) {
@@ -227,6 +236,7 @@ async function writePackage(
       ...(v.iv ? { iv: v.iv } : {}),
     });
   }
+  if (thumbs) files.push(...(await trickplayManifestFiles(packageDir, thumbs)));
   for (const rel of [...playlists, ...dash]) {
     const kind =
       rel === 'master.m3u8'
@@ -371,7 +381,7 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
           timeline,
         );
-      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
+      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, { signal, progress });
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
       const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });
