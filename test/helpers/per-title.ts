@@ -45,7 +45,7 @@ export async function makeFilm(spec: FilmSpec): Promise<string> {
   const ext = codec === 'prores' ? 'mov' : 'mp4';
   const out = join(
     MASTERS_DIR,
-    `film2-${kind}-${width}x${height}-${fps}-${seconds}s-${codec}${audio ? '-sound' : ''}.${ext}`,
+    `film3-${kind}-${width}x${height}-${fps}-${seconds}s-${codec}${audio ? '-sound' : ''}.${ext}`,
   );
   try {
     if ((await stat(out)).size > 0) return out;
@@ -54,8 +54,11 @@ export async function makeFilm(spec: FilmSpec): Promise<string> {
   }
   await mkdir(MASTERS_DIR, { recursive: true });
   const big = { w: 2 * Math.round((width * 1.25) / 2), h: 2 * Math.round((height * 1.25) / 2) };
-  // 1/40 of the width per second across, half that down.
-  const pan = `crop=${width}:${height}:x='trunc(t*${Math.max(1, Math.round(width / 40))})':y='trunc(t*${Math.max(1, Math.round(width / 80))})'`;
+  // 1/40 of the width per second across, half that down — slower on a long film, so the pan lasts it
+  // (the still is only 1.25× the picture: a pan that hits its edge would leave a frozen film).
+  const across = Math.max(1, Math.min(Math.round(width / 40), Math.floor((big.w - width) / seconds)));
+  const down = Math.max(1, Math.min(Math.round(width / 80), Math.floor((big.h - height) / seconds)));
+  const pan = `crop=${width}:${height}:x='trunc(t*${across})':y='trunc(t*${down})'`;
   const look = {
     pan: [],
     grain: ['noise=alls=24:allf=t+u'],

@@ -328,7 +328,7 @@ describe('metrics and the probe graphs', () => {
     );
     expect(enc.outputs).toHaveLength(6);
     expect(enc.outputs[4]!.join(' ')).toContain(
-      '-c:v:0 libx264 -preset:v:0 veryfast -crf:v:0 23 -maxrate:v:0 2160k -bufsize:v:0 3600k',
+      '-c:v:0 libx264 -preset:v:0 veryfast -crf:v:0 19 -maxrate:v:0 2160k -bufsize:v:0 3600k',
     );
     const m = measurePassArgs(o, enc.trials, 'ssim');
     expect(m.outputs).toHaveLength(12);
