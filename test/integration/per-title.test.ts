@@ -210,7 +210,7 @@ describe('trick play', () => {
   });
 });
 
-/** A profile like the tests' preview ladder (360p + 180p), per-title, with thumbnails every 2 s. */
+/** A profile like the tests' preview ladder (360p + 180p), per-title, with a thumbnail every 2 s, one per sheet. */
 async function profileFile(dir: string, extra: { maxKbps?: [number, number] } = {}): Promise<string> {
   const path = join(dir, 'per-title-profile.json');
   const [max360, max180] = extra.maxKbps ?? [];
@@ -223,7 +223,7 @@ async function profileFile(dir: string, extra: { maxKbps?: [number, number] } = 
       ],
       audioKbps: 96,
       ladder: 'per-title',
-      trickplay: { intervalSec: 2, width: 160, columns: 3, rows: 1 },
+      trickplay: { intervalSec: 2, width: 160, columns: 1, rows: 1 },
     }),
   );
   return path;
