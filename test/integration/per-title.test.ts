@@ -190,6 +190,24 @@ describe('trick play', () => {
     ]);
   });
 
+  it('a film that ends early in its last interval still gets that thumbnail (5 s every 4 s: two)', async () => {
+    // Fails on ffmpeg's default fps end (the end rounded to the nearest interval): one thumbnail.
+    const dir = await tempDir('trickplay-end-');
+    const short = planTrickplay(5, 16 / 9, { intervalSec: 4, width: 160, columns: 2, rows: 1 });
+    const files = await generateTrickplay({
+      ffmpegPath: 'ffmpeg',
+      path: await makeFilm({ kind: 'pan', seconds: 5 }),
+      videoStreamIndex: 0,
+      preFilters: [],
+      layout: short,
+      dir: join(dir, 'thumbs'),
+      workDir: join(dir, 'work'),
+    });
+    expect(files.times!.map((t) => t.time)).toEqual([0, 4]);
+    const verified = { ffmpegPath: 'ffmpeg', dir: join(dir, 'thumbs'), layout: short, times: files.times! };
+    expect(await verifyTrickplay(verified)).toEqual([]);
+  });
+
   it("rides along an encode's decode: one ffmpeg makes a rung and the sheets", async () => {
     const dir = await tempDir('trickplay-ride-');
     const master = await makeFilm({ kind: 'pan', seconds: 7 });
