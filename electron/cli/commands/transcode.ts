@@ -8,10 +8,11 @@ import { resolve } from 'node:path';
 import { keyUriProblem, stationConfigSchema, type StationConfig } from '../../common/config.js';
 import { defaultTranscodeConfig, loadConfigFile } from '../../engine/config-file.js';
 import { openStation } from '../../engine/station.js';
-import { buildReport } from '../../engine/stages/report.js';
+import { buildReport } from '../../engine/title/title-report.js';
 import { StationError } from '../../engine/util/errors.js';
 import { perTitleLines } from '../../common/ladder.js';
 import { createProgressPrinter } from '../progress-printer.js';
+import { drmLines, drmSummary, withDrm } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 export interface TranscodeCliOptions {
@@ -28,6 +29,7 @@ export interface TranscodeCliOptions {
   keyUri?: string;
   rotateKeys?: number;
   captions?: string[];
+  drm?: boolean;
 }
 
 /** `Film.srt:fr` → the file and its language; a bare path (even `C:\x.srt`) has none. */
@@ -65,7 +67,7 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
       'config-key-uri',
     );
   return stationConfigSchema.parse({
-    ...base,
+    ...withDrm(base, opts.drm),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.ladder ? { ladder: opts.ladder } : {}),
     ...(opts.encoder ? { encoder: opts.encoder } : {}),
@@ -133,6 +135,8 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
         `${r.type}: ${r.name} · ${r.label ?? ''}${r.language ? ` (${r.language})` : ''}${r.default ? ' · default' : ''}`,
       );
   if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
+  const drm = drmSummary(rec);
+  for (const l of drm ? drmLines(drm) : []) io.stderr(l);
   if (opts.json) {
     io.json({
       state: rec.state,
@@ -141,6 +145,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       renditions: rec.renditions ?? [],
       manifestSha256: rec.verified?.manifestSha256,
       ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
+      ...(drm ? { drm } : {}),
       warnings: rec.warnings,
     });
   }

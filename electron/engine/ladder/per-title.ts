@@ -3,15 +3,12 @@
  * encoder and pre-split filters (the picture the rungs are made from), then the choice. The plan
  * stage calls it once and stores the result in the plan (`perTitle`), so a resumed encode reads
  * the stored choice and never probes or chooses again; the benchmark and the tests call it the
- * same way. A profile that says `ladder: fixed` (or `--ladder fixed`) never gets here.
+ * same way (stages/plan-stage.ts adapts it to the job). A profile that says `ladder: fixed` (or
+ * `--ladder fixed`) never gets here.
  */
 import type { LadderChoice, QualityMetric } from '../../common/ladder.js';
 import type { LadderProfile } from '../../common/profile.js';
 import type { WindowRules } from '../analysis/windows.js';
-import type { StageContext } from '../queue/job-queue.js';
-import { jobFolder, need, type PipelineContext } from '../stages/context.js';
-import { preSplitFilters } from '../package/video-encoder.js';
-import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { applyChoice, chooseLadder, chooseRungsFor } from './choose.js';
 import { probeComplexity } from './probe.js';
 
@@ -72,51 +69,4 @@ export function withPerTitle<P extends { rungs: Array<{ name: string; videoKbps:
   choice: LadderChoice,
 ): P & { perTitle: LadderChoice } {
   return { ...plan, rungs: applyChoice(plan.rungs, choice), perTitle: choice };
-}
-
-const SCRATCH = 'the ladder probe scratch folder';
-
-/**
- * The plan stage's hook: the plan with its per-title choice, the trials made in the job's own
- * scratch folder (`<job>/ladder`, emptied before and removed after). A kill during the probe
- * leaves the plan stage undone, so the next run probes again from the start; once the plan is
- * recorded the choice is never made again.
- */
-export async function planPerTitle<
-  P extends PerTitlePlan & { deinterlace?: boolean; tonemap?: boolean; frameRate?: { num: number; den: number } },
->(
-  ctx: Pick<PipelineContext, 'tools' | 'spec' | 'jobsDir' | 'profile'>,
-  job: StageContext['job'],
-  plan: P,
-  run: Pick<StageContext, 'signal' | 'progress'>,
-): Promise<P & { perTitle?: LadderChoice }> {
-  const media = need(job, 'media info', job.media);
-  const jobDir = await jobFolder(ctx, job.id);
-  await removeOwned(jobDir, 'ladder', SCRATCH);
-  const workDir = await makeOwnedDir(jobDir, 'ladder', SCRATCH);
-  let choice: LadderChoice;
-  try {
-    choice = await choosePerTitle({
-      ffmpegPath: ctx.tools().ffmpeg,
-      path: job.sourcePath,
-      durationSec: media.durationSec,
-      plan,
-      preFilters: preSplitFilters(plan),
-      profile: await ctx.profile(),
-      rules: (await ctx.spec()).picture,
-      workDir,
-      signal: run.signal,
-      onProgress: (fraction, detail) => run.progress({ fraction, detail }),
-    });
-  } catch (err) {
-    if (run.signal.aborted) throw err;
-    // The title still gets a ladder: the profile's fixed one, and the operator is told why.
-    job.warnings.push(
-      `the per-title ladder could not be measured (${(err as Error).message}): the fixed ladder was used`,
-    );
-    await removeOwned(jobDir, 'ladder', SCRATCH).catch(() => undefined);
-    return plan;
-  }
-  await removeOwned(jobDir, 'ladder', SCRATCH);
-  return withPerTitle(plan, choice);
 }

@@ -26,7 +26,7 @@ import {
 } from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
 import { slugTitle } from '../../common/title.js';
-import type { JobRecord, StageContext, StageRunner } from '../queue/job-queue.js';
+import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { VerificationError } from '../util/errors.js';
 import { removeLeftovers, writeFileAtomic } from '../util/atomic-write.js';
 import { fingerprintFile } from '../util/fingerprint.js';
@@ -40,12 +40,14 @@ import { MEDIA_PLAYLIST, writePlaylists } from '../package/playlists.js';
 import { writeDashManifest } from '../package/dash.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { subtitleDir } from '../package/subtitle-writer.js';
-import type { TranscodePlan } from './plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
+import { packageDrmOf } from '../drm/job-hooks.js';
+import type { PackageDrm } from '../drm/package-drm.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
-import { packageTrickplay, trickplayManifestFiles } from '../trickplay/package.js';
-
-export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
+import { trickplayManifestFiles } from '../trickplay/package.js';
+import type { TrickplayFiles } from '../trickplay/generate.js';
+import { packageTrickplay } from './trickplay-job.js';
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
 export function manifestInfo(
@@ -190,23 +192,27 @@ async function writePackage(
   job: JobRecord,
   journal: ChunkJournal,
   packageDir: string,
-  run: Pick<StageContext, 'signal' | 'progress'>,
+  drm: PackageDrm | undefined,
+  thumbs: TrickplayFiles | undefined,
 ): Promise<{ manifest: Manifest; sha256: string }> {
   const plan = job.plan!;
   const media = job.media!;
   const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
-  const thumbs = plan.trickplay ? await packageTrickplay(ctx, job, plan, packageDir, run) : undefined;
+  // A DRM title's init segments are protected now that every chunk is proven behind the clear ones.
+  const files: ManifestFile[] = drm ? await drm.protectInits() : [];
   const playlists = await writePlaylists({
     plan,
     journal,
     packageDir,
     frameRate,
+    ...(drm ? { drm } : {}),
     ...(thumbs ? { extraMasterLines: [thumbs.streamInf] } : {}),
   });
-  const dash = plan.dash ? [await writeDashManifest({ plan, journal, packageDir, frameRate })] : [];
-  const files: ManifestFile[] = [];
+  const dash = plan.dash
+    ? [await writeDashManifest({ plan, journal, packageDir, frameRate, ...(drm ? { drm } : {}) })]
+    : [];
   for (const init of journal.inits.values()) {
-    if (init.path)
+    if (init.path && !drm)
       files.push({
         path: init.path,
         size: init.size,
@@ -265,7 +271,11 @@ async function writePackage(
       jobId: job.id,
     }),
     renditions: renditionsOf(plan, journal),
-    ...(plan.encryption ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } } : {}),
+    ...(drm
+      ? { encryption: drm.manifestSection() }
+      : plan.encryption
+        ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } }
+        : {}),
     files,
   };
   const text = JSON.stringify(manifest, null, 2) + '\n';
@@ -310,12 +320,16 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       const media = need(job, 'media info', job.media);
       const journal = await journalOf(ctx, job);
       const keys = keyContext(job, plan);
+      await journal.until(() => job.packageDir !== undefined, signal);
+      // A DRM title's keys: from memory, or asked of its provider again (the same key IDs) after a restart.
+      const drm = await packageDrmOf(ctx, job, plan, journal, job.packageDir!, signal);
       const expect = { audio: plan.audio.length > 0, subs: plan.subtitles.length > 0 };
       const verify = (): ChunkVerifyContext => ({
         ffprobePath: ctx.tools().ffprobe,
         packageDir: job.packageDir!,
         journal,
         ...(keys ? { encryption: { store: ctx.keys, ctx: keys } } : {}),
+        ...(drm ? { drm } : {}),
         signal,
       });
       // Rough count for the bar until the encode knows: sets × rungs + audio segments + subtitle segments.
@@ -349,12 +363,12 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         const eta = rate.etaSeconds();
         progress({
           fraction: Math.min(0.99, journal.verified.size / Math.max(1, estimate())),
-          detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys ? ' and encrypted' : ''}`,
+          detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys || drm ? ' and encrypted' : ''}`,
           ...(eta !== undefined ? { etaSeconds: eta } : {}),
         });
       };
-      await journal.until(() => job.packageDir !== undefined, signal);
       await restoreEncryption(verify());
+      journal.settleSwaps();
       // Our place in the journal's publication log: each chunk is taken once, as it appears.
       let cursor = 0;
       for (;;) {
@@ -381,7 +395,9 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
           timeline,
         );
-      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, { signal, progress });
+      // Trick play, made and proven now that the picture is (engine/trickplay/), joins the manifest.
+      const thumbs = await packageTrickplay(ctx, job, plan, job.packageDir!, { signal, progress });
+      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm, thumbs);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
       const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });

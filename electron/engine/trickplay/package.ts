@@ -1,5 +1,5 @@
 /**
- * Trick play in a package: made by the verify stage once every chunk is proven and before the
+ * Trick play in a package: made by the verify stage (stages/trickplay-job.ts) once every chunk is proven and before the
  * playlists and the manifest are written, so the thumbnails are in the manifest like every other
  * file — hashed, uploaded, audited and repaired by the same code — and the master playlist
  * announces them (`#EXT-X-IMAGE-STREAM-INF`). One decode of the master through the encode's own
@@ -13,11 +13,6 @@ import { join, posix } from 'node:path';
 import type { ManifestFile } from '../../common/manifest.js';
 import { VerificationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
-import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
-import type { StageContext } from '../queue/job-queue.js';
-import type { TranscodePlan } from '../stages/plan.js';
-import { jobFolder, type PipelineContext } from '../stages/context.js';
-import { preSplitFilters } from '../package/video-encoder.js';
 import { generateTrickplay, type TrickplayFiles } from './generate.js';
 import { TRICKPLAY_DIR, type TrickplayLayout } from './layout.js';
 import { verifyTrickplay } from './verify.js';
@@ -78,34 +73,4 @@ export async function trickplayManifestFiles(packageDir: string, files: Trickpla
     out.push({ path, ...(await hashFile(join(packageDir, TRICKPLAY_DIR, name))), rendition: TRICKPLAY_DIR, kind });
   }
   return out;
-}
-
-const SCRATCH = 'the trick-play scratch folder';
-
-/** The verify stage's hook: the plan's thumbnails made and proven in the job's scratch (`<job>/trickplay`). */
-export async function packageTrickplay(
-  ctx: Pick<PipelineContext, 'tools' | 'jobsDir'>,
-  job: StageContext['job'],
-  plan: Pick<TranscodePlan, 'videoStreamIndex' | 'deinterlace' | 'tonemap' | 'frameRate'> & {
-    trickplay?: TrickplayLayout;
-  },
-  packageDir: string,
-  run: Pick<StageContext, 'signal' | 'progress'>,
-): Promise<TrickplayFiles | undefined> {
-  if (!plan.trickplay) return undefined;
-  const jobDir = await jobFolder(ctx, job.id);
-  await removeOwned(jobDir, 'trickplay', SCRATCH);
-  const files = await makePackageTrickplay({
-    ffmpegPath: ctx.tools().ffmpeg,
-    sourcePath: job.sourcePath,
-    videoStreamIndex: plan.videoStreamIndex,
-    preFilters: preSplitFilters(plan),
-    layout: plan.trickplay,
-    packageDir,
-    workDir: await makeOwnedDir(jobDir, 'trickplay', SCRATCH),
-    signal: run.signal,
-    onProgress: (f) => run.progress({ fraction: 0.99, detail: `trick-play thumbnails ${Math.round(f * 100)} %` }),
-  });
-  await removeOwned(jobDir, 'trickplay', SCRATCH);
-  return files;
 }

@@ -5,13 +5,15 @@ import type { JobSnapshot } from '../../../electron/common/jobs';
 
 // hls.js is most of the renderer's weight: loaded when a title's detail first needs the player.
 const QcPlayer = lazy(() => import('../QcPlayer').then((m) => ({ default: m.QcPlayer })));
+// A DRM title plays in Shaka Player through ClearKey (hls.js cannot): loaded only for those.
+const DrmQcPlayer = lazy(() => import('../DrmQcPlayer').then((m) => ({ default: m.DrmQcPlayer })));
 
 export function QcTab({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
   if (!(job.stages.verify.state === 'done' && job.packageDir))
     return <p className="empty">The player opens once the package is verified.</p>;
   return (
     <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
-      <QcPlayer job={job} station={station} />
+      {job.drm ? <DrmQcPlayer job={job} station={station} /> : <QcPlayer job={job} station={station} />}
     </Suspense>
   );
 }

@@ -1,5 +1,6 @@
 /**
- * Plan stage: which renditions to make, with which encoder, cut into which segments.
+ * The plan model (TranscodePlan, Rung, the renditions) and planTranscode: which renditions to make,
+ * with which encoder, cut into which segments (the plan stage, stages/plan-stage.ts, runs it per job).
  * Video: the ladder comes from a profile (resources/ladder-profiles.json): no rung above the source,
  * aspect of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even
  * dimensions, frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced; a
@@ -20,9 +21,7 @@ import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
 import { perTitleSummary, type LadderChoice, type RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
-import type { StageRunner } from '../queue/job-queue.js';
-import { need, type PipelineContext } from './context.js';
-import { planPerTitle } from '../ladder/per-title.js';
+import { drmPlanOptions, type DrmOptions } from '../drm/plan-options.js';
 import { planTrickplay, type TrickplayLayout } from '../trickplay/layout.js';
 
 export interface Rung {
@@ -63,7 +62,9 @@ export interface TranscodePlan {
   encoderReason: string;
   /** Whole-segment AES-128 (keys stay on the station; see package/encryption.ts). */
   encryption?: { keyUri: string; rotateEvery: number };
-  /** I-frame playlists (fMP4 and clear only: byte ranges cannot address AES-128-CBC segments). */
+  /** Studio DRM: Common Encryption of every segment (engine/drm/; supersedes AES-128 for the title). */
+  drm?: DrmOptions;
+  /** I-frame playlists (fMP4, clear or DRM: byte ranges cannot address AES-128-CBC segments). */
   iframes: boolean;
   /** Trick-play thumbnails across the film (engine/trickplay/), made once the chunks are proven. */
   trickplay?: TrickplayLayout;
@@ -131,6 +132,8 @@ export interface PlanOptions {
   spec?: Pick<DeliverySpec, 'audioSelection' | 'primaryLanguage'>;
   /** Encrypt (the profile can ask too): the key URI template ({keyId}) and rotation. */
   encryption?: { keyUri?: string; rotateEvery?: number; enabled?: boolean };
+  /** Studio DRM (the config's drm section, when on). */
+  drm?: DrmOptions;
 }
 
 const unique = (names: string[], name: string): string => {
@@ -281,7 +284,9 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
   const encoderReason = applyNvencCap(rungs, encoder);
   const audio = planAudio(info, opts.profile, opts.spec);
   const segmentFormat = opts.segmentFormat ?? 'fmp4';
-  const encrypt = opts.encryption?.enabled || opts.profile.encrypt;
+  const drm = drmPlanOptions(opts.drm, segmentFormat);
+  // DRM supersedes the AES-128 "clear key" encryption: one package, one protection.
+  const encrypt = !drm && (opts.encryption?.enabled || opts.profile.encrypt);
   if (encrypt && !opts.encryption?.keyUri)
     throw new Error(
       'encryption is on but no key URI template is set (encryption.keyUri, e.g. "https://keys.example/{keyId}")',
@@ -307,6 +312,7 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     ...(encrypt
       ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } }
       : {}),
+    ...(drm ? { drm } : {}),
     iframes: segmentFormat === 'fmp4' && !encrypt,
     ...(opts.profile.trickplay && info.durationSec > 0
       ? { trickplay: planTrickplay(info.durationSec, rungs[0]!.width / rungs[0]!.height, opts.profile.trickplay) }
@@ -331,27 +337,5 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
     segmentFormat: plan.segmentFormat,
     mode: plan.perTitle ? 'per-title' : 'fixed',
     ...(plan.perTitle ? { perTitle: perTitleSummary(plan.perTitle) } : {}),
-  };
-}
-
-export function planStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'plan',
-    async run({ job, signal, progress }) {
-      const profile = await ctx.profile();
-      const plan = planTranscode(need(job, 'media info', job.media), {
-        segmentSeconds: ctx.segmentSeconds,
-        segmentFormat: ctx.segmentFormat,
-        dash: ctx.dash,
-        profile,
-        encoder: await ctx.encoder(),
-        spec: await ctx.spec(),
-        ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
-      });
-      // Per title (the default): probed and chosen once, here; the plan stores the choice for every later run.
-      job.plan = profile.ladder === 'per-title' ? await planPerTitle(ctx, job, plan, { signal, progress }) : plan;
-      job.ladder = ladderSummary(job.plan);
-      return 'done';
-    },
   };
 }
