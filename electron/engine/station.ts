@@ -159,7 +159,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         config.profile,
         join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'),
         opts.baseDir,
-      )),
+      ).then((p) => (config.ladder ? { ...p, ladder: config.ladder } : p))),
     segmentFormat: config.segmentFormat,
     dash: config.dash,
     encoder: detectEncoder,
