@@ -9,6 +9,7 @@ import type { SpecResult } from './spec.js';
 import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 import type { TitleClaimSummary } from './title.js';
+import type { PerTitleSummary } from './ladder.js';
 
 export const STAGES = [
   'probe',
@@ -148,6 +149,10 @@ export interface LadderSummary {
   audioKbps: number;
   segmentSeconds: number;
   segmentFormat: 'fmp4' | 'ts';
+  /** How the rungs' bit rates were set: measured per title (engine/ladder/) or the profile's fixed ones. */
+  mode?: 'per-title' | 'fixed';
+  /** The per-title choice: per rung the bit rate, the quality measured and the bytes saved against the fixed ladder. */
+  perTitle?: PerTitleSummary;
 }
 
 /** What the queue's selection can do to many titles at once (`top`: run them first, in their order). */

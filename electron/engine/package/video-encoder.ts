@@ -85,15 +85,23 @@ export function encoderOptionArgs(encoder: string, i: number): string[] {
   return out;
 }
 
-/** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
-export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
-  const n = plan.rungs.length;
-  // Before the split, once for every rung: deinterlace, tone-map HDR to SDR BT.709, halve the rate.
-  const pre = [
+/**
+ * The picture filters before the ladder's split, once for every rung: deinterlace, tone-map HDR to
+ * SDR BT.709, halve the rate. The complexity probe and the trick-play thumbnails apply the same, so
+ * they measure and show the picture the rungs are made from.
+ */
+export function preSplitFilters(plan: Pick<TranscodePlan, 'deinterlace' | 'tonemap' | 'frameRate'>): string[] {
+  return [
     ...(plan.deinterlace ? ['yadif=mode=send_frame'] : []),
     ...(plan.tonemap ? [TONEMAP_TO_BT709] : []),
     ...(plan.frameRate ? [`fps=${plan.frameRate.num}/${plan.frameRate.den}`] : []),
   ];
+}
+
+/** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
+export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
+  const n = plan.rungs.length;
+  const pre = preSplitFilters(plan);
   const split = `[0:${plan.videoStreamIndex}]${pre.map((f) => `${f},`).join('')}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
   // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit);
   // hardware rungs then hand frames to their device (hwupload) where the family needs it.
