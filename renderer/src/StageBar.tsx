@@ -1,9 +1,10 @@
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName } from '../../electron/common/jobs';
 import { formatPercent } from '../../electron/common/format';
 
-/** Names short enough to be read whole in a ninth of a row (the full name is the segment's title). */
+/** Names short enough to be read whole in a tenth of a row (the full name is the segment's title). */
 export const STAGE_SHORT: Record<StageName, string> = {
   probe: 'Probe',
+  analyse: 'Analyse',
   plan: 'Plan',
   claim: 'Claim',
   transcode: 'Encode',

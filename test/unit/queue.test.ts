@@ -349,6 +349,7 @@ describe('stages side by side', () => {
     expect((await q.waitFor(job!.id)).state).toBe('done');
     expect(log).toEqual([
       'q:probe',
+      'q:analyse',
       'q:plan',
       'q:claim',
       'q:transcode',

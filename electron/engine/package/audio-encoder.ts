@@ -56,6 +56,8 @@ export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOpt
       String(a.channels),
       `-ar:a:${j}`,
       '48000',
+      // The loudness decision (gain, true-peak limiter) for this rendition's layout.
+      ...(a.filter ? [`-filter:a:${j}`, a.filter] : []),
     );
   });
   const ext = segmentExt(plan);

@@ -88,9 +88,10 @@ export function encoderOptionArgs(encoder: string, i: number): string[] {
 /** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
 export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
   const n = plan.rungs.length;
-  // Before the split, once for every rung: deinterlace, tone-map HDR to SDR BT.709, halve the rate.
+  // Before the split, once for every rung: fix the fields and crop, tone-map HDR to SDR BT.709, halve the rate.
   const pre = [
-    ...(plan.deinterlace ? ['yadif=mode=send_frame'] : []),
+    // The content analysis's field fix and crop; without it, the container's interlace flag.
+    ...(plan.preFilters ?? (plan.deinterlace ? ['yadif=mode=send_frame'] : [])),
     ...(plan.tonemap ? [TONEMAP_TO_BT709] : []),
     ...(plan.frameRate ? [`fps=${plan.frameRate.num}/${plan.frameRate.den}`] : []),
   ];

@@ -19,6 +19,7 @@ import {
   type TitleRequest,
 } from '../../common/jobs.js';
 import type { TransferStats } from '../../common/throughput.js';
+import type { ContentOverrides } from '../../common/analysis.js';
 import type { UploadedObject } from '../../common/report.js';
 import type { TranscodePlan } from '../stages/plan.js';
 import {
@@ -112,6 +113,8 @@ export interface AddOptions {
   packageTarget?: string;
   /** Caption files the operator named for these masters. */
   extraCaptions?: Array<{ path: string; language?: string }>;
+  /** The operator's overrides of the content decisions (`--no-ivtc`, `--crop`, `--loudness`). */
+  overrides?: ContentOverrides;
   /**
    * The job's id, given by a farm (one master): every worker that takes the title runs it under
    * the same id, so its work folder, chunk journal and claim are the same ones. A job this queue
@@ -378,6 +381,7 @@ export class JobQueue {
         ...(request ? { titleRequest: request } : {}),
         ...(opts.packageTarget ? { packageTarget: opts.packageTarget } : {}),
         ...(opts.extraCaptions?.length ? { extraCaptions: opts.extraCaptions } : {}),
+        ...(opts.overrides && Object.keys(opts.overrides).length ? { overrides: opts.overrides } : {}),
         uploads: [],
         warnings: [],
       };

@@ -22,6 +22,7 @@ import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { need, type PipelineContext } from './context.js';
+import { applyContent, contentMedia, decideForJob } from '../analysis/stage.js';
 
 export interface Rung {
   name: string;
@@ -47,8 +48,13 @@ export interface TranscodePlan {
   segmentFormat: 'fmp4' | 'ts';
   /** Also write a DASH manifest (manifest.mpd) over the same CMAF segments (fMP4 only). */
   dash?: boolean;
-  /** Deinterlace before scaling (interlaced masters). */
+  /** Deinterlace before scaling (interlaced masters; only when the content was not analysed). */
   deinterlace?: boolean;
+  /**
+   * The content analysis's picture filters before the ladder's split (inverse telecine, bwdif, crop:
+   * engine/analysis/filters.ts); they replace the flag-driven deinterlace.
+   */
+  preFilters?: string[];
   rungs: Rung[];
   /** Audio renditions, one per selected stream and codec group (AAC stereo always; AC-3 with surround). */
   audio: AudioRendition[];
@@ -81,6 +87,8 @@ export interface AudioRendition {
   default: boolean;
   /** An audio description for the visually impaired (public.accessibility.describes-video). */
   describesVideo?: true;
+  /** The loudness decision's gain (and limiter) for this rendition (engine/analysis/filters.ts). */
+  filter?: string;
 }
 
 export type SubtitleSource =
@@ -326,8 +334,13 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
 export function planStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'plan',
-    async run({ job }) {
-      job.plan = planTranscode(need(job, 'media info', job.media), {
+    async run({ job, signal }) {
+      const media = need(job, 'media info', job.media);
+      // The content's decisions (engine/analysis/stage.ts): the ladder is planned from the picture as
+      // it will be (cropped, its fields fixed) and the filters go into the plan.
+      const decisions = await decideForJob(ctx, job, signal);
+      if (decisions) job.decisions = decisions;
+      const plan = planTranscode(decisions ? contentMedia(media, decisions) : media, {
         segmentSeconds: ctx.segmentSeconds,
         segmentFormat: ctx.segmentFormat,
         dash: ctx.dash,
@@ -336,6 +349,7 @@ export function planStage(ctx: PipelineContext): StageRunner {
         spec: await ctx.spec(),
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
       });
+      job.plan = decisions ? applyContent(plan, decisions, media) : plan;
       job.ladder = ladderSummary(job.plan);
       return 'done';
     },

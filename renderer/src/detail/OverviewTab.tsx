@@ -13,6 +13,7 @@ import { TitlePanel } from '../TitlePanel';
 /** What the operator can do about a failure in each stage. */
 const NEXT_STEP: Record<StageName, string> = {
   probe: 'Fix or replace the master at its source, then add it again.',
+  analyse: 'Retry. If the master cannot be decoded where the analysis samples it, the ffmpeg output below says where.',
   plan: 'Check the ladder profile in Settings, then retry.',
   claim:
     'Set the platform’s title ID below and retry, or Retry with Replace to publish this master in place of what the ID holds.',

@@ -1,0 +1,175 @@
+/**
+ * Old masters made right through the real pipeline (the built CLI's `transcode`: probe → analyse →
+ * plan → encode → verify): a telecined master flagged progressive comes out at 23.976 with no
+ * combing on the top rung, a letterboxed one cropped (its display aspect kept), quiet and hot mixes
+ * at the target loudness — each measured on the package itself (idet, ffprobe, ebur128), never by
+ * the analysis that decided — and an operator's overrides are obeyed. Masters: 6 s at 360p
+ * (test/helpers/masters.ts, makeContentMaster).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ContentDecisions } from '../../electron/common/analysis';
+import { makeContentMaster, type ContentMasterKind } from '../helpers/masters';
+import { tempDir } from '../helpers/station';
+import { runCli } from '../helpers/cli';
+
+const run = promisify(execFile);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await tempDir('ingest-content-');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Result {
+  out: string;
+  decisions: ContentDecisions;
+  ladder: { rungs: Array<{ name: string; width: number; height: number }> };
+  stderr: string;
+}
+
+async function transcode(kind: ContentMasterKind, flags: string[] = [], name: string = kind): Promise<Result> {
+  const out = join(dir, name);
+  const r = await runCli(['transcode', await makeContentMaster(kind), '--out', out, '--json', ...flags], dir);
+  if (r.code !== 0) throw new Error(`transcode ${kind} exited ${r.code}: ${r.stderr.slice(-1500)}`);
+  return { out, ...JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+/** A rendition's init and segments joined into one playable file. */
+async function joined(folder: string): Promise<string> {
+  const names = (await readdir(folder)).filter((n) => /^seg_\d+\.m4s$/.test(n)).sort();
+  const parts = await Promise.all(['init.mp4', ...names].map((n) => readFile(join(folder, n))));
+  const file = `${folder}.mp4`;
+  await writeFile(file, Buffer.concat(parts));
+  return file;
+}
+
+async function topRung(r: Result): Promise<string> {
+  return joined(join(r.out, r.ladder.rungs[0]!.name));
+}
+
+async function firstAudio(r: Result): Promise<string> {
+  const [name] = await readdir(join(r.out, 'audio'));
+  return joined(join(r.out, 'audio', name!));
+}
+
+async function combedShare(path: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-i', path, '-vf', 'idet', '-f', 'null', '-']);
+  const m = /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)/.exec(
+    stderr
+      .split('\n')
+      .filter((l) => l.includes('Multi frame'))
+      .at(-1) ?? '',
+  );
+  if (!m) throw new Error(`no idet summary: ${stderr.slice(-300)}`);
+  const [tff, bff, prog] = m.slice(1, 4).map(Number) as [number, number, number];
+  return (tff + bff) / (tff + bff + prog);
+}
+
+async function videoOf(path: string): Promise<{ rate: string; width: number; height: number }> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=r_frame_rate,width,height',
+    '-of',
+    'json',
+    path,
+  ]);
+  const s = JSON.parse(stdout).streams[0];
+  return { rate: s.r_frame_rate, width: s.width, height: s.height };
+}
+
+/** Integrated loudness and true peak of the package's audio, by ffmpeg's ebur128 meter. */
+async function loudnessOf(path: string): Promise<{ i: number; tp: number }> {
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-nostdin',
+    '-i',
+    path,
+    '-af',
+    'ebur128=peak=true',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const i = Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]);
+  const tp = Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)?.[1]);
+  return { i, tp };
+}
+
+describe('old masters through the pipeline', () => {
+  it('telecined, flagged progressive → the top rung at 24000/1001 with ≤ 10 % combed frames', async () => {
+    const master = await makeContentMaster('telecined');
+    const r = await transcode('telecined');
+    expect(r.decisions.scan.value).toMatchObject({ action: 'ivtc' });
+    expect(r.stderr).toMatch(/picture: telecine: 3:2 pattern in \d+ % of sampled frames/);
+    const top = await topRung(r);
+    const [before, after] = [await combedShare(master), await combedShare(top)];
+    console.log(
+      `pipeline telecined: combed ${(before * 100).toFixed(1)} % → ${(after * 100).toFixed(1)} % on the top rung`,
+    );
+    expect(before).toBeGreaterThan(0.5);
+    expect(after).toBeLessThanOrEqual(0.1);
+    expect((await videoOf(top)).rate).toBe('24000/1001');
+  });
+
+  it('interlaced 25i flagged progressive → deinterlaced at the field rate, ≤ 10 % combed', async () => {
+    const r = await transcode('interlaced');
+    expect(r.decisions.scan.value).toMatchObject({ action: 'deinterlace', rate: 'field' });
+    const top = await topRung(r);
+    const after = await combedShare(top);
+    console.log(`pipeline interlaced: ${(after * 100).toFixed(1)} % combed at ${(await videoOf(top)).rate}`);
+    expect(after).toBeLessThanOrEqual(0.1);
+    expect((await videoOf(top)).rate).toBe('50/1');
+  });
+
+  it('letterboxed 2.39 in 16:9 → cropped: the top rung within 3 % of the picture’s aspect', async () => {
+    const r = await transcode('letterbox');
+    expect(r.decisions.crop.value).toEqual({ w: 640, h: 268, x: 0, y: 46 });
+    const v = await videoOf(await topRung(r));
+    const error = Math.abs(v.width / v.height / (640 / 268) - 1);
+    console.log(`pipeline letterbox: top rung ${v.width}×${v.height}, aspect error ${(error * 100).toFixed(2)} %`);
+    expect(error).toBeLessThanOrEqual(0.03);
+  });
+
+  it('quiet (−41) and hot (−14) mixes → −24 LUFS ±1 LU, true peak under −2 dBTP, measured on the package', async () => {
+    for (const kind of ['quiet', 'hot'] as const) {
+      const r = await transcode(kind);
+      const { i, tp } = await loudnessOf(await firstAudio(r));
+      console.log(`pipeline ${kind}: ${i.toFixed(2)} LUFS, true peak ${tp.toFixed(1)} dBTP`);
+      expect(Math.abs(i - -24)).toBeLessThanOrEqual(1);
+      expect(tp).toBeLessThanOrEqual(-2);
+    }
+  });
+
+  it('overrides are obeyed: --crop none keeps the whole frame, --loudness off leaves the mix, --no-ivtc deinterlaces', async () => {
+    const boxed = await transcode('letterbox', ['--crop', 'none'], 'letterbox-none');
+    expect(boxed.decisions.crop.source).toBe('override');
+    expect(boxed.decisions.crop.value).toBeUndefined();
+    expect(await videoOf(await topRung(boxed))).toMatchObject({ width: 640, height: 360 });
+    const quiet = await transcode('quiet', ['--loudness', 'off'], 'quiet-off');
+    const { i } = await loudnessOf(await firstAudio(quiet));
+    expect(i).toBeLessThan(-38);
+    const tele = await transcode('telecined', ['--no-ivtc'], 'telecined-no-ivtc');
+    expect(tele.decisions.scan).toMatchObject({ value: { action: 'deinterlace' }, source: 'override' });
+    expect((await videoOf(await topRung(tele))).rate).not.toBe('24000/1001');
+  });
+
+  it('a bad override is a usage error that says what the flag takes', async () => {
+    const r = await runCli(
+      ['transcode', await makeContentMaster('clean'), '--out', join(dir, 'bad'), '--crop', '3:3:0:0'],
+      dir,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--crop 3:3:0:0: every number must be even/);
+  });
+});
