@@ -11,10 +11,11 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ContentDecisions } from '../../electron/common/analysis';
+import type { ContentDecisions, QcFinding } from '../../electron/common/analysis';
 import { makeContentMaster, type ContentMasterKind } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
-import { runCli } from '../helpers/cli';
+import { CLI_ENV, runCli } from '../helpers/cli';
+import defaultSpec from '../../resources/delivery-spec.json';
 
 const run = promisify(execFile);
 let dir: string;
@@ -28,16 +29,22 @@ afterAll(async () => {
 
 interface Result {
   out: string;
+  qc?: QcFinding[];
   decisions: ContentDecisions;
   ladder: { rungs: Array<{ name: string; width: number; height: number }> };
   stderr: string;
 }
 
-async function transcode(kind: ContentMasterKind, flags: string[] = [], name: string = kind): Promise<Result> {
+async function transcode(
+  kind: ContentMasterKind,
+  flags: string[] = [],
+  name: string = kind,
+  ok = true,
+): Promise<Result & { code: number; error?: { message: string } }> {
   const out = join(dir, name);
   const r = await runCli(['transcode', await makeContentMaster(kind), '--out', out, '--json', ...flags], dir);
-  if (r.code !== 0) throw new Error(`transcode ${kind} exited ${r.code}: ${r.stderr.slice(-1500)}`);
-  return { out, ...JSON.parse(r.stdout), stderr: r.stderr };
+  if ((r.code === 0) !== ok) throw new Error(`transcode ${kind} exited ${r.code}: ${r.stderr.slice(-1500)}`);
+  return { out, ...JSON.parse(r.stdout), stderr: r.stderr, code: r.code };
 }
 
 /** A rendition's init and segments joined into one playable file. */
@@ -171,5 +178,46 @@ describe('old masters through the pipeline', () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--crop 3:3:0:0: every number must be even/);
+  });
+
+  it('QC rides along the encode: black, freeze, silence and clipping named within ±1 s, a thumbnail per picture finding', async () => {
+    const r = await transcode('qc');
+    const found = r.qc ?? [];
+    for (const f of found) console.log(`pipeline qc: ${f.kind} ${f.start}–${f.end} s (${f.severity}): ${f.detail}`);
+    const near = (kind: QcFinding['kind'], start: number, end: number) =>
+      found.find((f) => f.kind === kind && Math.abs(f.start - start) <= 1 && Math.abs(f.end - end) <= 1);
+    expect(near('black', 6, 10), 'black 6–10 s').toBeDefined();
+    expect(near('freeze', 12, 16), 'freeze 12–16 s').toBeDefined();
+    expect(near('silence', 18, 21.5), 'silence 18–21.5 s').toBeDefined();
+    expect(near('clipping', 2, 3), 'clipping 2–3 s').toBeDefined();
+    expect(r.stderr).toMatch(/qc warn: black 0:06–0:1\d: /);
+    const thumb = near('black', 6, 10)!.thumbnail;
+    expect(thumb).toMatch(/^qc-black-\d+\.jpg$/);
+    const { stdout } = await run('find', [CLI_ENV.XDG_CACHE_HOME, '-name', thumb!]);
+    expect(stdout.trim()).not.toBe('');
+  });
+
+  it('a finding the spec rejects stops the title before its playlists, with a sentence', async () => {
+    const spec = join(dir, 'strict-spec.json');
+    const strict = {
+      ...defaultSpec,
+      qc: { ...defaultSpec.qc, black: { ...defaultSpec.qc.black, severity: 'reject' } },
+    };
+    await writeFile(spec, JSON.stringify(strict));
+    const config = join(dir, 'strict.json');
+    const work = join(dir, 'strict-work');
+    await writeFile(
+      config,
+      JSON.stringify({
+        destinations: { none: { type: 'folder', path: join(work, 'none') } },
+        origin: 'none',
+        workDir: work,
+        specPath: spec,
+      }),
+    );
+    const r = await transcode('qc', ['--config', config], 'qc-strict', false);
+    expect(r.code).toBe(1);
+    expect(r.error?.message).toMatch(/^QC rejected the master: .*black.* no playlist was published/);
+    expect(await readdir(r.out).catch(() => [])).not.toContain('master.m3u8');
   });
 });

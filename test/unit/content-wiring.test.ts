@@ -5,7 +5,10 @@
  * its stream's gain for the layout it carries, and the CLI flags become overrides.
  */
 import { describe, expect, it } from 'vitest';
-import type { ContentDecisions, Decision } from '../../electron/common/analysis';
+import type { ContentDecisions, Decision, QcFinding } from '../../electron/common/analysis';
+import { deliverySpecSchema } from '../../electron/common/spec';
+import defaultSpec from '../../resources/delivery-spec.json';
+import { mergeFindings, qcRejection } from '../../electron/engine/analysis/qc-wiring';
 import type { MediaInfo } from '../../electron/common/media';
 import { planTranscode } from '../../electron/engine/stages/plan';
 import { applyContent, contentMedia } from '../../electron/engine/analysis/stage';
@@ -147,5 +150,48 @@ describe('override flags (ingest, transcode)', () => {
       'warning: crop: bars kept',
       'qc warn: black 0:06–0:10: 4.0 s',
     ]);
+  });
+});
+
+describe('QC riding along the encode', () => {
+  const rules = deliverySpecSchema.parse(defaultSpec).qc;
+  const qc = { dir: '/jobs/j1/qc', rules, audio: [{ index: 2, sampleRate: 48000 }] };
+  const withQc = () => ({ ...plan(media(), decisions()), qc });
+
+  it('the picture QC is one more branch of the encode’s split, named after the run’s first set and seek', () => {
+    const graph = buildVideoArgs(withQc(), '/out', { from: 3, seek: 18 }).outputOptions[1]!;
+    expect(graph).toMatch(/split=5\[s0\]\[s1\]\[s2\]\[s3\]\[sqc\]/);
+    expect(graph).toMatch(
+      /\[sqc\]scale=320:-2:flags=neighbor.*blackdetect.*freezedetect.*file=v3-18000-video-events\.txt.*nullsink$/,
+    );
+    // A run that only fills a gap between published sets: the first run over that stretch looked already.
+    const gap = buildVideoArgs(withQc(), '/out', { from: 3, seek: 18, frames: 144 }).outputOptions[1]!;
+    expect(gap).not.toMatch(/sqc|blackdetect/);
+  });
+
+  it('the sound QC hangs off each source stream the audio pass reads, ending in a sink', () => {
+    const args = buildAudioArgs(withQc(), '/out').outputOptions;
+    expect(args[0]).toBe('-filter_complex');
+    expect(args[1]).toMatch(
+      /^\[0:2\]asetnsamples=n=12000:p=0,silencedetect=.*ametadata=print:file=a-audio-2\.txt,anullsink$/,
+    );
+  });
+
+  it('two runs over one stretch give one finding; a reject-level finding stops with a sentence', () => {
+    const f = (start: number, end: number, severity: QcFinding['severity'] = 'warn'): QcFinding => ({
+      kind: 'black',
+      start,
+      end,
+      severity,
+      detail: `${end - start} s of black picture`,
+    });
+    expect(mergeFindings([f(6, 8), f(7.9, 10), f(14, 15)]).map((x) => [x.start, x.end])).toEqual([
+      [6, 10],
+      [14, 15],
+    ]);
+    expect(qcRejection([f(6, 10)])).toBeUndefined();
+    expect(qcRejection([f(6, 10, 'reject')])?.message).toMatch(
+      /^QC rejected the master: 4 s of black picture\. .*qc\.black\.severity.*no playlist was published/,
+    );
   });
 });

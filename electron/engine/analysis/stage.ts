@@ -16,6 +16,7 @@ import { jobFolder, need, type PipelineContext } from '../stages/context.js';
 import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { analyseMaster, decideSettled } from './analyse.js';
 import { renditionAudioFilter, videoPreFilters } from './filters.js';
+import { qcDir, type PlanQc } from './qc-wiring.js';
 
 const SCRATCH = 'the analysis scratch folder';
 
@@ -103,14 +104,28 @@ export function contentMedia(media: MediaInfo, d: ContentDecisions): MediaInfo {
   };
 }
 
-/** The decided filters into a plan made from `contentMedia` (the source's own MediaInfo for the audio). */
-export function applyContent(plan: TranscodePlan, d: ContentDecisions, media: MediaInfo): TranscodePlan {
+/** The QC to ride along the title's encode: the spec's rules, `<job>/qc/`, the streams the audio pass reads. */
+export async function contentQc(ctx: Pick<PipelineContext, 'spec' | 'jobDir'>, job: JobRecord): Promise<PlanQc> {
+  const media = need(job, 'media info', job.media);
+  return {
+    dir: qcDir(ctx.jobDir(job.id)),
+    rules: (await ctx.spec()).qc,
+    audio: media.audio.map((a) => ({ index: a.index, sampleRate: a.sampleRate })),
+  };
+}
+
+/**
+ * The decided filters into a plan made from `contentMedia` (the source's own MediaInfo for the
+ * audio), and the QC that rides along (only the streams the audio pass reads are heard).
+ */
+export function applyContent(plan: TranscodePlan, d: ContentDecisions, media: MediaInfo, qc?: PlanQc): TranscodePlan {
   const pre = videoPreFilters(d);
   const scan = d.scan.value;
   const gains = d.loudness.map((x) => x.value);
   return {
     ...plan,
     ...(pre.length ? { preFilters: pre } : {}),
+    ...(qc ? { qc: { ...qc, audio: qc.audio.filter((a) => plan.audio.some((r) => r.streamIndex === a.index)) } } : {}),
     // The rungs' rate is the decision's (inverse telecine 4/5, a field per frame 2×): said explicitly,
     // so the encode's resume counts frames at the rate it writes.
     ...(scan.action !== 'none' && !plan.frameRate ? { frameRate: scan.frameRate } : {}),

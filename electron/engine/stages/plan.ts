@@ -22,7 +22,8 @@ import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { StageRunner } from '../queue/job-queue.js';
 import { need, type PipelineContext } from './context.js';
-import { applyContent, contentMedia, decideForJob } from '../analysis/stage.js';
+import { applyContent, contentMedia, contentQc, decideForJob } from '../analysis/stage.js';
+import type { PlanQc } from '../analysis/qc-wiring.js';
 
 export interface Rung {
   name: string;
@@ -55,6 +56,8 @@ export interface TranscodePlan {
    * engine/analysis/filters.ts); they replace the flag-driven deinterlace.
    */
   preFilters?: string[];
+  /** The QC riding along the encode (engine/analysis/qc-wiring.ts): its folder, rules, source streams. */
+  qc?: PlanQc;
   rungs: Rung[];
   /** Audio renditions, one per selected stream and codec group (AAC stereo always; AC-3 with surround). */
   audio: AudioRendition[];
@@ -349,7 +352,7 @@ export function planStage(ctx: PipelineContext): StageRunner {
         spec: await ctx.spec(),
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
       });
-      job.plan = decisions ? applyContent(plan, decisions, media) : plan;
+      job.plan = decisions ? applyContent(plan, decisions, media, await contentQc(ctx, job)) : plan;
       job.ladder = ladderSummary(job.plan);
       return 'done';
     },

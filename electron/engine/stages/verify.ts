@@ -37,6 +37,7 @@ import { assertVerified, type ManifestInfo } from '../verify/verify-package.js';
 import type { ChunkJournal, PublishedChunk } from '../package/chunk-journal.js';
 import { restoreEncryption, verifyChunk, type ChunkVerifyContext } from '../package/chunk-verify.js';
 import { MEDIA_PLAYLIST, writePlaylists } from '../package/playlists.js';
+import { finishQc, qcRejection } from '../analysis/qc-wiring.js';
 import { writeDashManifest } from '../package/dash.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { subtitleDir } from '../package/subtitle-writer.js';
@@ -371,6 +372,19 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
           timeline,
         );
+      if (plan.qc) {
+        // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
+        progress({ fraction: 0.99, detail: 'collecting the QC findings' });
+        const qc = {
+          ffmpegPath: ctx.tools().ffmpeg,
+          sourcePath: job.sourcePath,
+          durationSec: media.durationSec,
+          signal,
+        };
+        job.qc = await finishQc(plan.qc, qc);
+        const rejected = qcRejection(job.qc);
+        if (rejected) throw rejected;
+      }
       const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
