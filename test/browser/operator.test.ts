@@ -95,7 +95,7 @@ async function fillDestination(
   await fs.getByLabel('Preset').selectOption('generic');
   await fs.getByLabel('Endpoint').fill(cfg.endpoint!);
   await fs.getByLabel('Region').fill(cfg.region);
-  await fs.getByLabel('Bucket').fill(cfg.bucket);
+  await fs.getByLabel('Bucket', { exact: true }).fill(cfg.bucket);
   await fs.getByLabel('Path-style addressing').check();
   await fs.getByLabel('Part size (MiB)').fill('5');
   await fs.getByLabel('Multipart above (MiB)').fill('5');

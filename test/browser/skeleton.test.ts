@@ -38,6 +38,8 @@ beforeAll(async () => {
   await copyFile(await makeMaster({ seconds: 3 }), join(drops, 'Tokyo Story.mp4'));
   await copyFile(await makeMaster({ seconds: 3, fps: 25 }), join(drops, 'Tokyo Story (restored).mp4'));
   await writeFile(join(drops, 'Broken Film.mov'), 'this is not a movie');
+  // Its own master: a master dropped again is recognised as the same title (and a failed one retried).
+  await copyFile(await makeMaster({ seconds: 6 }), join(dir, 'Damaged Film.mp4'));
   const config = stationConfigSchema.parse({
     destinations: { local: { type: 'folder', path: join(dir, 'origin') } },
     origin: 'local',
@@ -47,7 +49,7 @@ beforeAll(async () => {
   });
   // A title whose package was damaged before verify (as a crash could leave it): the UI must list
   // the bad segment and show that nothing was uploaded.
-  const seeder = await packageOnly(join(drops, 'Good Film.mp4'), join(dir, 'work-seed'));
+  const seeder = await packageOnly(join(dir, 'Damaged Film.mp4'), join(dir, 'work-seed'));
   await seedJobAtVerify({
     workDir: join(dir, 'work'),
     id: 'jdamaged',

@@ -161,7 +161,8 @@ describe('CENC encryptor for the streamed pipeline', () => {
           const enc = encryptFragment(clear, setup, c, { iv });
           const before = segmentInfo(clear);
           const after = segmentInfo(enc);
-          expect({ ...after, firstSampleEnd: 0 }).toEqual({ ...before, firstSampleEnd: 0 });
+          // Where the data starts and ends moves (senc, saiz, saio, sgpd come in front of it).
+          expect({ ...after, firstSampleEnd: 0, dataEnd: 0 }).toEqual({ ...before, firstSampleEnd: 0, dataEnd: 0 });
           expect(segmentLayout(enc).trafChildren.map((b) => b.type)).toContain('senc');
           // Every sample changed where its protected range lies (each has ≥ one full block here).
           const lc = segmentLayout(clear);

@@ -265,7 +265,9 @@ export class FarmQueue {
    * one damaged job must not hide the others.
    */
   async listAll(): Promise<{ titles: FarmTitle[]; unreadable: Array<{ id: string; problem: string }> }> {
-    const titles: FarmTitle[] = [];
+    // By id: the states are read one after the other, and a title that finishes between two reads
+    // is found in both (active, then completed) — the later read is the newer truth.
+    const titles = new Map<string, FarmTitle>();
     const unreadable: Array<{ id: string; problem: string }> = [];
     for (const bull of ['active', 'prioritized', 'waiting', 'delayed', 'failed', 'completed'] as const) {
       const ids = await this.queue.getRanges([bull], 0, -1, bull === 'prioritized' || bull === 'waiting');
@@ -275,13 +277,13 @@ export class FarmQueue {
           if (!job) continue;
           const problem = farmJobProblem(job.id, job.data);
           if (problem) unreadable.push({ id, problem: `${bull}: ${problem}` });
-          else titles.push(await this.describeJob(job, bull));
+          else titles.set(id, await this.describeJob(job, bull));
         } catch (err) {
           unreadable.push({ id, problem: `${bull}: it cannot be read (${(err as Error).message})` });
         }
       }
     }
-    return { titles, unreadable };
+    return { titles: [...titles.values()], unreadable };
   }
 
   /** Pause a title: a waiting one is set aside; a running one stops at its worker (nothing is undone) and waits. */

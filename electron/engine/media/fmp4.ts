@@ -40,6 +40,8 @@ export interface SegmentInfo {
   duration: number;
   /** Bytes [0, end) hold every box before the first sample's data plus that sample: an I-frame byte range. */
   firstSampleEnd: number;
+  /** Bytes [0, end) hold the whole fragment: every sample's data included. */
+  dataEnd: number;
 }
 
 function parse(bytes: Uint8Array): ISOFile {
@@ -126,7 +128,21 @@ export function segmentInfo(bytes: Uint8Array, parsed?: ISOFile): SegmentInfo {
     samples,
     duration: samples.reduce((n, s) => n + s.duration, 0),
     firstSampleEnd: dataStart + (samples[0]?.size ?? 0),
+    dataEnd: dataStart + samples.reduce((n, s) => n + s.size, 0),
   };
+}
+
+/**
+ * segmentInfo of a segment an encoder says it finished: one cut short (a full disk, a writer
+ * stopped mid-file) still parses — its moof is whole, its mdat is not — and must not be published.
+ */
+export function finishedSegmentInfo(bytes: Uint8Array): SegmentInfo {
+  const info = segmentInfo(bytes);
+  if (info.dataEnd > bytes.byteLength)
+    throw new Error(
+      `a media segment cut short: its samples end at byte ${info.dataEnd}, the file holds ${bytes.byteLength} (a full disk or a writer stopped mid-file)`,
+    );
+  return info;
 }
 
 /**

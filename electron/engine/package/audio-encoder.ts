@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { audioQcArgs } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
-import { initTracks, retimeSegment, segmentInfo } from '../media/fmp4.js';
+import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
 import type { AudioRendition, TranscodePlan } from '../stages/plan.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
 import { TS_CLOCK_OFFSET, segmentExt } from './video-encoder.js';
@@ -162,7 +162,7 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
       let duration = extinf[i] ?? o.plan.segmentSeconds;
       let fmp4: Partial<PublishedChunk> = {};
       if (!ts) {
-        let info = segmentInfo(bytes);
+        let info = finishedSegmentInfo(bytes);
         if (shift !== 0) {
           bytes = retimeSegment(bytes, {
             sequence: info.sequence,

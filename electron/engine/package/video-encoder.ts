@@ -28,7 +28,7 @@ import { familyOf } from '../ffmpeg/encoders.js';
 import { fixedRate, rateControlArgs } from '../ladder/rate-control.js';
 import { videoQcBranch } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
-import { initTracks, retimeSegment, segmentInfo } from '../media/fmp4.js';
+import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
 import { StationError, linkedAbort } from '../util/errors.js';
 import type { Rung, TranscodePlan } from '../stages/plan.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
@@ -378,7 +378,7 @@ async function publishSet(
     const init = await publishInit(o, runDir, r.name, set, set === win.from);
     if (win.from > 0 || win.seek > 0)
       bytes = retimeSegment(bytes, { sequence: set + 1, baseDecodeTime: nextTfdt.get(r.name)! });
-    const info = segmentInfo(bytes);
+    const info = finishedSegmentInfo(bytes);
     if (!info.samples[0]?.sync)
       throw new StationError(
         `${rel} does not start with a keyframe: the encoder did not honour the forced keyframes`,

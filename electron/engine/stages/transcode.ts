@@ -11,7 +11,7 @@
 import { frameRateValue } from '../../common/media.js';
 import { join } from 'node:path';
 import type { JobRecord, StageContext, StageRunner } from '../queue/job-queue.js';
-import { assertDiskSpace, diskFullError, estimatePackageBytes, isDiskFull } from '../util/disk-space.js';
+import { assertDiskSpace, diskFullError, estimatePackageBytes, filledUp, isDiskFull } from '../util/disk-space.js';
 import { claimOutputDir, discardOutput } from '../util/output-dir.js';
 import { reapOrphans } from '../ffmpeg/orphans.js';
 import { linkedAbort } from '../util/errors.js';
@@ -192,7 +192,7 @@ export function transcodeStage(ctx: PipelineContext): StageRunner {
           journal,
         });
       } catch (err) {
-        if (!isDiskFull(err)) throw err;
+        if (!(await filledUp(err, packageDir))) throw err;
         // The disk filled up: give back what this run held in the scratch now (the finished sets stay
         // published), so that freeing the space the sentence asks for is enough for the retry.
         await removeOwned(jobDir, 'encode', SCRATCH).catch(() => undefined);

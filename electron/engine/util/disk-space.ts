@@ -38,6 +38,20 @@ export function isDiskFull(err: unknown): boolean {
   return /No space left on device|ENOSPC/i.test(text);
 }
 
+/**
+ * Whether `err` came from a disk that filled up under `path`: said so (ENOSPC), or any failure while
+ * the volume has (almost) nothing left — a segment cut short by a full disk fails its proof
+ * ("not a single-track CMAF media segment") before ffmpeg's own "No space left" arrives.
+ */
+export async function filledUp(err: unknown, path: string): Promise<boolean> {
+  if (isDiskFull(err)) return true;
+  const st = await statfsNearest(path).catch(() => undefined);
+  return st !== undefined && Number(st.bavail) * Number(st.bsize) < NEARLY_FULL_BYTES;
+}
+
+/** Less than this left on a volume counts as full: not even one more chunk of a top rung fits. */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
 /** The mount point (volume) `path` lives on: the highest folder above it on the same device. */
 export async function volumeOf(path: string): Promise<string> {
   let top = path;
