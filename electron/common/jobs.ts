@@ -93,6 +93,8 @@ export interface JobSnapshot {
   decisions?: ContentDecisions;
   /** What a viewer would complain about (after verify): black, freeze, silence, clipping … */
   qc?: QcFinding[];
+  /** The title's QC folder: a frame of the master (`frame.jpg`, the crop is shown on it) and the findings' thumbnails. */
+  qcDir?: string;
   /** The plan: rungs, encoder and why (after the plan stage). */
   ladder?: LadderSummary;
   /** The package's video, audio and subtitle renditions (after the verify stage). */

@@ -9,6 +9,7 @@ import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
 import { localPathProblem } from './paths.js';
 import { titleIdSchema } from './title.js';
 import { safeSegment } from './segment.js';
+import { contentOverridesSchema } from './analysis.js';
 
 const MAX_PATH = 4096;
 
@@ -40,6 +41,7 @@ export const invokeArgSchemas = {
   retryJob: z.tuple([jobId]),
   moveJob: z.tuple([jobId, z.enum(['up', 'down', 'top'])]),
   setTitle: z.tuple([jobId, z.strictObject({ titleId: titleIdSchema.optional(), replace: z.boolean().optional() })]),
+  setOverrides: z.tuple([jobId, contentOverridesSchema]),
   pauseAll: z.tuple([]),
   resumeAll: z.tuple([]),
   getSettings: z.tuple([]),

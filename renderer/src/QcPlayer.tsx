@@ -48,7 +48,15 @@ interface Loaded {
   error?: string;
 }
 
-export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+export function QcPlayer({
+  job,
+  station,
+  seek,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  seek?: { t: number };
+}): React.JSX.Element {
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<Hls | undefined>(undefined);
   const [source, setSource] = useState<QcSource>('local');
@@ -61,6 +69,7 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
   // Each open of the player and each copy is a session: what an earlier one reported does not count.
   const session = open ? `${job.id}:${source}` : '';
   const current = loaded?.session === session ? loaded : undefined;
+  useSeek(videoRef, seek, setOpen);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -179,4 +188,23 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
       </p>
     </details>
   );
+}
+
+/** Open the player and go to `seek` once the picture is there (a QC mark was clicked). */
+function useSeek(
+  videoRef: React.RefObject<HTMLVideoElement | null>,
+  seek: { t: number } | undefined,
+  setOpen: (open: boolean) => void,
+): void {
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!seek || !video) return;
+    setOpen(true);
+    const go = (): void => {
+      video.currentTime = seek.t;
+    };
+    if (video.readyState >= 1) return go();
+    video.addEventListener('loadedmetadata', go, { once: true });
+    return () => video.removeEventListener('loadedmetadata', go);
+  }, [videoRef, seek, setOpen]);
 }

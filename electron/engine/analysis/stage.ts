@@ -17,8 +17,12 @@ import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { analyseMaster, decideSettled } from './analyse.js';
 import { renditionAudioFilter, videoPreFilters } from './filters.js';
 import { qcDir, type PlanQc } from './qc-wiring.js';
+import { grabFrame } from './qc-run.js';
+import { join } from 'node:path';
 
 const SCRATCH = 'the analysis scratch folder';
+/** The frame the crop is shown on, in the title's QC folder. */
+export const FRAME = 'frame.jpg';
 
 export function analyseStage(ctx: PipelineContext): StageRunner {
   return {
@@ -43,8 +47,19 @@ export function analyseStage(ctx: PipelineContext): StageRunner {
         signal,
         onProgress: (fraction, detail) => progress({ fraction, detail }),
       });
-      await checkpoint();
       await removeOwned(jobDir, 'analysis', SCRATCH);
+      // A frame from the middle of the film, for the Master tab to show the crop on.
+      job.qcDir = qcDir(jobDir);
+      // Only a picture for the operator: a master that will not give one still gets its package.
+      await grabFrame(
+        ctx.tools().ffmpeg,
+        job.sourcePath,
+        media.durationSec / 2,
+        join(job.qcDir, FRAME),
+        signal,
+        480,
+      ).catch(() => undefined);
+      await checkpoint();
       return 'done';
     },
   };

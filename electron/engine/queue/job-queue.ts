@@ -414,6 +414,30 @@ export class JobQueue {
     return toSnapshot(rec);
   }
 
+  /**
+   * Override a title's content decisions while it is not yet encoding (the Master tab): stored on
+   * the job, and a title already planned is planned again (the analysis is reused as measured).
+   */
+  async setOverrides(id: string, overrides: ContentOverrides): Promise<JobSnapshot> {
+    const rec = this.must(id);
+    // Once claimed, the encode may start the moment the title resumes: it must not race a new plan.
+    const encoding = rec.stages.transcode.state !== 'pending' || rec.stages.claim.state === 'done';
+    if (rec.state === 'running' || rec.state === 'cancelled' || encoding) {
+      throw new StationError(
+        `The decisions of "${rec.title}" can no longer change: ${encoding ? 'its encode has begun with them' : `the title is ${rec.state}`}. ${encoding ? 'Cancel it, add the master again with Hold, set the overrides, then Resume.' : 'Pause it first, then set the overrides.'}`,
+        'overrides-fixed',
+      );
+    }
+    if (Object.keys(overrides).length) rec.overrides = overrides;
+    else delete rec.overrides;
+    const again = { state: 'pending' as const, fraction: 0, detail: 'planned again: overrides changed' };
+    if (rec.stages.plan.state === 'done') rec.stages.plan = again;
+    // An offline package skipped its claim: it waits for the new plan too.
+    if (rec.stages.claim.state === 'skipped') rec.stages.claim = { state: 'pending', fraction: 0 };
+    await this.persist(rec);
+    return toSnapshot(rec);
+  }
+
   async cancel(id: string): Promise<void> {
     const rec = this.jobs.get(id);
     if (!rec) throw new StationError(`No job with id ${id}`, 'no-such-job');
