@@ -12,6 +12,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContentDecisions, QcFinding } from '../../electron/common/analysis';
+import { combedShare, videoOf } from '../helpers/picture-measure';
 import { makeContentMaster, type ContentMasterKind } from '../helpers/masters';
 import { tempDir } from '../helpers/station';
 import { CLI_ENV, runCli } from '../helpers/cli';
@@ -63,35 +64,6 @@ async function topRung(r: Result): Promise<string> {
 async function firstAudio(r: Result): Promise<string> {
   const [name] = await readdir(join(r.out, 'audio'));
   return joined(join(r.out, 'audio', name!));
-}
-
-async function combedShare(path: string): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-i', path, '-vf', 'idet', '-f', 'null', '-']);
-  const m = /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+)/.exec(
-    stderr
-      .split('\n')
-      .filter((l) => l.includes('Multi frame'))
-      .at(-1) ?? '',
-  );
-  if (!m) throw new Error(`no idet summary: ${stderr.slice(-300)}`);
-  const [tff, bff, prog] = m.slice(1, 4).map(Number) as [number, number, number];
-  return (tff + bff) / (tff + bff + prog);
-}
-
-async function videoOf(path: string): Promise<{ rate: string; width: number; height: number }> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=r_frame_rate,width,height',
-    '-of',
-    'json',
-    path,
-  ]);
-  const s = JSON.parse(stdout).streams[0];
-  return { rate: s.r_frame_rate, width: s.width, height: s.height };
 }
 
 /** Integrated loudness and true peak of the package's audio, by ffmpeg's ebur128 meter. */
