@@ -130,6 +130,19 @@ describe('old masters through the pipeline', () => {
     }
   });
 
+  it('a clean, progressive, full-frame master with a normal mix is left as it is', async () => {
+    const r = await transcode('clean');
+    expect(r.decisions.scan.value).toEqual({ action: 'none' });
+    expect(r.decisions.crop.value).toBeUndefined();
+    expect(r.decisions.loudness.map((l) => l.value.gainDb)).toEqual([0]);
+    const v = await videoOf(await topRung(r));
+    expect(v).toMatchObject({ rate: '24/1', width: 640, height: 360 });
+    const before = await loudnessOf(await makeContentMaster('clean'));
+    const after = await loudnessOf(await firstAudio(r));
+    console.log(`pipeline clean: ${before.i.toFixed(2)} → ${after.i.toFixed(2)} LUFS, 640×360 at 24/1, no filter`);
+    expect(Math.abs(after.i - before.i)).toBeLessThanOrEqual(0.5);
+  });
+
   it('overrides are obeyed: --crop none keeps the whole frame, --loudness off leaves the mix, --no-ivtc deinterlaces', async () => {
     const boxed = await transcode('letterbox', ['--crop', 'none'], 'letterbox-none');
     expect(boxed.decisions.crop.source).toBe('override');
