@@ -5,6 +5,12 @@
  * its stream's gain for the layout it carries, and the CLI flags become overrides.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobSnapshot } from '../../electron/common/jobs';
+import { serveMedia } from '../../electron/engine/media/serve-media';
+import { FolderDestination } from '../../electron/engine/destinations/folder';
 import type { ContentDecisions, Decision, QcFinding } from '../../electron/common/analysis';
 import { deliverySpecSchema } from '../../electron/common/spec';
 import defaultSpec from '../../resources/delivery-spec.json';
@@ -193,5 +199,31 @@ describe('QC riding along the encode', () => {
     expect(qcRejection([f(6, 10, 'reject')])?.message).toMatch(
       /^QC rejected the master: 4 s of black picture\. .*qc\.black\.severity.*no playlist was published/,
     );
+  });
+});
+
+describe('the QC pictures through the media protocol', () => {
+  it("serves the title's frame and thumbnails from its QC folder, nothing else", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qc-media-'));
+    const qcDir = join(dir, 'qc');
+    await mkdir(qcDir);
+    await writeFile(join(qcDir, 'frame.jpg'), 'jpeg');
+    await writeFile(join(qcDir, 'qc-black-6000.jpg'), 'thumb');
+    await writeFile(join(dir, 'secret.jpg'), 'no');
+    const job = { id: 'j1', stages: {}, qcDir } as unknown as JobSnapshot;
+    const origin = new FolderDestination('origin', join(dir, 'origin'));
+    const get = (path: string) => serveMedia({ jobId: 'j1', where: 'local', path }, job, origin);
+    const frame = await get('@qc/frame.jpg');
+    expect([frame.status, frame.contentType, Buffer.from(frame.body).toString()]).toEqual([200, 'image/jpeg', 'jpeg']);
+    expect((await get('@qc/qc-black-6000.jpg')).status).toBe(200);
+    expect((await get('@qc/../secret.jpg')).status).not.toBe(200);
+    expect((await get('@qc/secret.jpg')).status).toBe(404);
+    expect((await get('@qc/frame.png')).status).not.toBe(200);
+    const none = await serveMedia(
+      { jobId: 'j1', where: 'local', path: '@qc/frame.jpg' },
+      { ...job, qcDir: undefined },
+      origin,
+    );
+    expect(none.status).toBe(404);
   });
 });
