@@ -24,5 +24,5 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },
-  ...layerRules.map(([files, rules]) => ({ files: [files], rules })),
+  ...layerRules.map(([files, rules, ignores]) => ({ files: [files], ...(ignores ? { ignores } : {}), rules })),
 );

@@ -20,14 +20,49 @@ const preload = folder('preload', 'Nothing imports the preload.');
 const cli = folder('cli', 'Nothing imports the CLI.');
 const renderer = folder('renderer', 'Nothing outside renderer/ imports the renderer.');
 
+// The engine's own sub-layers (docs/ARCHITECTURE.md, "Inside the engine"), bottom to top:
+// util/ → queue/ (generic) → the libraries (engine/<folder>/) → stages/ (one runner per stage,
+// adapting a library to the queue) → the composition (pipeline.ts lists the stages; station.ts,
+// app-engine.ts, farm/ … wire everything). Matched in relative imports from inside the engine.
+const upToSibling = (allowed, message) => rule(`^\\.\\.\\/(?!\\.\\.\\/)(?!(${allowed})\\/)`, message);
+const stageModule = folder(
+  'stages',
+  'Only pipeline.ts (and the stages themselves) import a stage module: a stage adapts a library to the queue, so import the library it runs.',
+);
+const composition = rule(
+  '^\\.\\.\\/[^/]+\\.js$',
+  'A library or stage never imports the composition (station, pipeline, app engine, intake …): they are wired from above.',
+);
+const farm = folder('farm', 'The farm is composition: libraries and stages never import it.');
+const utilOnly = upToSibling(
+  'util',
+  'The queue is generic: it imports only util/ (stages declare their outputs on JobOutputs).',
+);
+const bottom = upToSibling('util', 'util/ is the bottom of the engine: it imports no other engine module.');
+const engineStages = rule('(^|\\/)engine\\/stages\\/', "The CLI runs the engine's libraries, never a stage module.");
+
+const engineBase = [electron, react, main, preload, cli, renderer];
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
-/** [files glob, rules] per layer: what each folder must never import. */
+/**
+ * [files glob, rules, ignores?] per layer: what each folder must never import. A file matched by
+ * several entries gets the last one's restrictions, so each engine sub-layer repeats the engine's.
+ */
 export const layerRules = [
   ['electron/common/**', restrict([node, electron, react, engineDeps, engine, main, preload, cli, renderer])],
-  ['electron/engine/**', restrict([electron, react, main, preload, cli, renderer])],
+  ['electron/engine/**', restrict(engineBase)],
+  ['electron/engine/*.ts', restrict([...engineBase, stageModule]), ['electron/engine/pipeline.ts']],
+  [
+    'electron/engine/*/**',
+    restrict([...engineBase, stageModule, composition, farm]),
+    ['electron/engine/{util,queue,stages,farm}/**'],
+  ],
+  ['electron/engine/util/**', restrict([...engineBase, bottom])],
+  ['electron/engine/queue/**', restrict([...engineBase, utilOnly])],
+  ['electron/engine/stages/**', restrict([...engineBase, composition, farm])],
+  ['electron/engine/farm/**', restrict([...engineBase, stageModule])],
   ['electron/main/**', restrict([react, preload, cli, renderer])],
   ['electron/preload/**', restrict([node, react, engineDeps, engine, main, cli, renderer])],
-  ['electron/cli/**', restrict([electron, react, main, preload, renderer])],
+  ['electron/cli/**', restrict([electron, react, main, preload, renderer, engineStages])],
   ['renderer/**', restrict([node, electron, engineDeps, engine, main, preload, cli])],
 ];

@@ -5,13 +5,14 @@
  */
 import type { StageRunner } from './queue/job-queue.js';
 import type { PipelineContext } from './stages/context.js';
-import { probeStage } from './stages/probe.js';
-import { planStage } from './stages/plan.js';
-import { analyseStage } from './analysis/stage.js';
+import { probeStage } from './stages/probe-stage.js';
+import { planStage } from './stages/plan-stage.js';
+import { analyseStage } from './stages/analyse-stage.js';
 import { claimStage } from './stages/claim.js';
 import { transcodeStage } from './stages/transcode.js';
 import { verifyStage } from './stages/verify.js';
-import { uploadArchiveStage, uploadOriginStage } from './stages/upload.js';
+import { uploadOriginStage } from './stages/upload-origin.js';
+import { uploadArchiveStage } from './stages/upload-archive.js';
 import { auditStage } from './stages/audit.js';
 import { reportStage } from './stages/report.js';
 

@@ -137,7 +137,7 @@ describe('transfer benchmarks', () => {
     const digests = await Promise.all(files.map((f) => hashFile(f)));
     await writeFile(awsConfig, awsCfg(16));
     const pool = objectsPoolFor(d);
-    // The station's way (stages/upload.ts): one listing of the prefix instead of a HEAD per object.
+    // The station's way (delivery/deliver.ts): one listing of the prefix instead of a HEAD per object.
     const stationRun = (prefix: string) => async (): Promise<void> => {
       const listed = new Map<string, RemoteObject>();
       for await (const o of dest.list(prefix)) listed.set(o.key, o);

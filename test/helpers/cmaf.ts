@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TranscodePlan } from '../../electron/engine/stages/plan';
+import type { TranscodePlan } from '../../electron/engine/plan/plan';
 import { buildVideoArgs, runInitName } from '../../electron/engine/package/video-encoder';
 import { buildAudioArgs } from '../../electron/engine/package/audio-encoder';
 import { makeMaster } from './masters';

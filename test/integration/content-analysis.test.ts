@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { ContentOverrides, QcFinding } from '../../electron/common/analysis';
 import { deliverySpecSchema, type DeliverySpec } from '../../electron/common/spec';
 import type { MediaInfo } from '../../electron/common/media';
-import { probeMaster } from '../../electron/engine/stages/probe';
+import { probeMaster } from '../../electron/engine/probe/probe-master';
 import { analyseMaster, decideSettled } from '../../electron/engine/analysis/analyse';
 import { decideContent } from '../../electron/engine/analysis/decide';
 import { audioFilter, videoPreFilters } from '../../electron/engine/analysis/filters';

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Manifest } from '../../electron/common/manifest';
 import { hashFile } from '../../electron/engine/util/hash-file';
-import { uploadPackage } from '../../electron/engine/stages/upload';
+import { uploadPackage } from '../../electron/engine/delivery/deliver';
 import { readClaim } from '../../electron/engine/title/claim';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { deliverySpecSchema } from '../../electron/common/spec';
 import type { MediaInfo } from '../../electron/common/media';
 import { expandSources } from '../../electron/engine/intake';
-import { MasterRejected, probeMaster } from '../../electron/engine/stages/probe';
+import { MasterRejected, probeMaster } from '../../electron/engine/probe/probe-master';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import defaultSpec from '../../resources/delivery-spec.json';
 import { tempDir } from '../helpers/station';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
-import { multipartEtag } from '../../electron/engine/transfer/multipart';
+import { multipartEtag } from '../../electron/engine/transfer/etag';
 import { S3Destination } from '../../electron/engine/destinations/s3';
 import { claimAt } from '../../electron/engine/title/claim';
 import { hashFile } from '../../electron/engine/util/hash-file';

@@ -9,7 +9,8 @@ import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { S3Destination, type S3Runtime } from '../../electron/engine/destinations/s3';
-import { multipartEtag, uploadMultipart } from '../../electron/engine/transfer/multipart';
+import { uploadMultipart } from '../../electron/engine/transfer/multipart';
+import { multipartEtag } from '../../electron/engine/transfer/etag';
 import { PartJournal } from '../../electron/engine/transfer/part-journal';
 import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { hashFile } from '../../electron/engine/util/hash-file';

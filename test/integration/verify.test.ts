@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cp, open, readFile, readdir, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, type Manifest, type PackageProblemCode } from '../../electron/common/manifest';
-import { verifyPackage, type ManifestInfo } from '../../electron/engine/stages/verify';
+import { verifyPackage, type ManifestInfo } from '../../electron/engine/verify/verify-package';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { makeMaster } from '../helpers/masters';
 import { packageOnly, seedJobAtVerify, tempDir } from '../helpers/station';

@@ -1,5 +1,5 @@
 /**
- * The content analysis wired into the plan and the encoders (engine/analysis/stage.ts): the ladder
+ * The content analysis wired into the plan and the encoders (stages/analyse-stage.ts, analysis/plan-content.ts): the ladder
  * is planned from the picture as it will be (cropped, its fields fixed, at the decided rate), the
  * picture's pre-filters replace the flag-driven yadif before the split, each audio rendition gets
  * its stream's gain for the layout it carries, and the CLI flags become overrides.
@@ -16,8 +16,8 @@ import { deliverySpecSchema } from '../../electron/common/spec';
 import defaultSpec from '../../resources/delivery-spec.json';
 import { mergeFindings, qcRejection } from '../../electron/engine/analysis/qc-wiring';
 import type { MediaInfo } from '../../electron/common/media';
-import { planTranscode } from '../../electron/engine/stages/plan';
-import { applyContent, contentMedia } from '../../electron/engine/analysis/stage';
+import { planTranscode } from '../../electron/engine/plan/plan';
+import { applyContent, contentMedia } from '../../electron/engine/analysis/plan-content';
 import { buildVideoArgs } from '../../electron/engine/package/video-encoder';
 import { buildAudioArgs } from '../../electron/engine/package/audio-encoder';
 import { contentOverrides } from '../../electron/cli/content-flags';

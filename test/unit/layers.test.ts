@@ -66,6 +66,57 @@ describe('layer rule', () => {
       'renderer/src/planted.ts',
       "import type { Station } from '../../electron/engine/station';\nexport type A = Station;",
     ],
+    // The engine's sub-layers.
+    [
+      'library → stage',
+      'electron/engine/audit/planted.ts',
+      "import { verifyStage } from '../stages/verify.js';\nexport const a = verifyStage;",
+    ],
+    [
+      'library → stage (type only)',
+      'electron/engine/package/planted.ts',
+      "import type { PipelineContext } from '../stages/context.js';\nexport type A = PipelineContext;",
+    ],
+    [
+      'library → composition',
+      'electron/engine/title/planted.ts',
+      "import { openStation } from '../station.js';\nexport const a = openStation;",
+    ],
+    [
+      'library → farm',
+      'electron/engine/transfer/planted.ts',
+      "import { x } from '../farm/worker.js';\nexport const a = x;",
+    ],
+    [
+      'queue → domain (the plan)',
+      'electron/engine/queue/planted.ts',
+      "import type { TranscodePlan } from '../plan/plan.js';\nexport type A = TranscodePlan;",
+    ],
+    [
+      'util → library',
+      'electron/engine/util/planted.ts',
+      "import { x } from '../title/claim.js';\nexport const a = x;",
+    ],
+    [
+      'stage → composition',
+      'electron/engine/stages/planted.ts',
+      "import { openStation } from '../station.js';\nexport const a = openStation;",
+    ],
+    [
+      'station → stage',
+      'electron/engine/planted.ts',
+      "import { probeStage } from './stages/probe-stage.js';\nexport const a = probeStage;",
+    ],
+    [
+      'farm → stage',
+      'electron/engine/farm/planted.ts',
+      "import { x } from '../stages/context.js';\nexport const a = x;",
+    ],
+    [
+      'cli → stage',
+      'electron/cli/commands/planted.ts',
+      "import { x } from '../../engine/stages/report.js';\nexport const a = x;",
+    ],
   ])('catches %s', async (_name, file, code) => {
     expect(await layerErrors(file, code)).toHaveLength(1);
   });
@@ -95,6 +146,26 @@ describe('layer rule', () => {
       'cli → engine',
       'electron/cli/ok.ts',
       "import { openStation } from '../engine/station.js';\nexport const a = openStation;",
+    ],
+    [
+      'stage → library, queue and context',
+      'electron/engine/stages/ok.ts',
+      "import { planTranscode } from '../plan/plan.js';\nimport type { StageRunner } from '../queue/job-queue.js';\nimport { need } from './context.js';\nexport const a = [planTranscode, need];\nexport type A = StageRunner;",
+    ],
+    [
+      'library → library, queue and util',
+      'electron/engine/audit/ok.ts',
+      "import { uploadPackage } from '../delivery/deliver.js';\nimport type { JobRecord } from '../queue/job-queue.js';\nimport { hashFile } from '../util/hash-file.js';\nexport const a = [uploadPackage, hashFile];\nexport type A = JobRecord;",
+    ],
+    [
+      'queue → util and common',
+      'electron/engine/queue/ok.ts',
+      "import { StationError } from '../util/errors.js';\nimport { STAGES } from '../../common/jobs.js';\nexport const a = [StationError, STAGES];",
+    ],
+    [
+      'pipeline → stages',
+      'electron/engine/pipeline.ts',
+      "import { probeStage } from './stages/probe-stage.js';\nexport const a = probeStage;",
     ],
   ])('allows %s', async (_name, file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);

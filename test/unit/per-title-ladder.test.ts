@@ -13,7 +13,7 @@ import { chooseLadder, chooseRungsFor, type ChooseInput } from '../../electron/e
 import { parsePsnrStats, parseSsimStats, parseVmafLog, psnrOf } from '../../electron/engine/ladder/metrics';
 import { encodePassArgs, measurePassArgs } from '../../electron/engine/ladder/probe';
 import { buildVideoArgs } from '../../electron/engine/package/video-encoder';
-import type { TranscodePlan } from '../../electron/engine/stages/plan';
+import type { TranscodePlan } from '../../electron/engine/plan/plan';
 import profiles from '../../resources/ladder-profiles.json';
 
 const QUALITY = ladderProfileSchema.parse({ rungs: [{ height: 360, kbps: 800 }], audioKbps: 96 }).quality;

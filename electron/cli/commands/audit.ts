@@ -13,7 +13,7 @@ import type { Destination } from '../../engine/destinations/destination.js';
 import type { StationConfig } from '../../common/config.js';
 import { StationError } from '../../engine/util/errors.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
-import { archiveKeys } from '../../engine/stages/upload.js';
+import { archiveKeys } from '../../engine/title/archive-keys.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 interface AuditCliOptions {

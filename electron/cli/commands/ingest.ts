@@ -1,7 +1,7 @@
 import { loadConfigFile, defaultConfig } from '../../engine/config-file.js';
 import { expandSources } from '../../engine/intake.js';
 import { openStation } from '../../engine/station.js';
-import { buildReport } from '../../engine/stages/report.js';
+import { buildReport } from '../../engine/title/title-report.js';
 import type { TitleReport } from '../../common/report.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';

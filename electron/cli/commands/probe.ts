@@ -6,7 +6,7 @@ import { cliTools } from '../tools.js';
 import { toolVersion } from '../../engine/ffmpeg/version.js';
 import { loadSpec } from '../../engine/probe/load-spec.js';
 import { DEFAULT_RESOURCES } from '../../engine/station.js';
-import { MasterRejected, probeMaster } from '../../engine/stages/probe.js';
+import { MasterRejected, probeMaster } from '../../engine/probe/probe-master.js';
 import { errorMessage } from '../../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 

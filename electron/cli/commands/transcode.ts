@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { keyUriProblem, stationConfigSchema, type StationConfig } from '../../common/config.js';
 import { defaultTranscodeConfig, loadConfigFile } from '../../engine/config-file.js';
 import { openStation } from '../../engine/station.js';
-import { buildReport } from '../../engine/stages/report.js';
+import { buildReport } from '../../engine/title/title-report.js';
 import { StationError } from '../../engine/util/errors.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';

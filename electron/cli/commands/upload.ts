@@ -6,7 +6,7 @@ import { loadConfigFile } from '../../engine/config-file.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { joinKey } from '../../engine/destinations/destination.js';
 import { openDestinations, resolveWorkDir } from '../../engine/station.js';
-import { deliverPackage } from '../../engine/stages/upload.js';
+import { deliverPackage } from '../../engine/delivery/deliver.js';
 import { claimTitle, masterFromManifest, packageOwner } from '../../engine/title/choose.js';
 import { KeyedMutex } from '../../engine/util/keyed-mutex.js';
 import { describeClaim } from '../progress-printer.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { userCacheDir } from '../../engine/config-file.js';
 import { KeyStore } from '../../engine/package/encryption.js';
 import { cliTools } from '../tools.js';
-import { verifyPackage } from '../../engine/stages/verify.js';
+import { verifyPackage } from '../../engine/verify/verify-package.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 
 /** `verify <packageDir>`: check a package against its manifest. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { QcFinding } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
 import { StationError } from '../util/errors.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import { audioQcGraph, collectQc, durationFindings, qcFiles, qcFilesIn, videoQcGraph } from './qc.js';
 import { grabThumbnails } from './qc-run.js';
 

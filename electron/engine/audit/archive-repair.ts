@@ -18,7 +18,7 @@ import { versionKey } from '../../common/title.js';
 import { contentTypeFor, type Destination, type RestoreTier } from '../destinations/destination.js';
 import { FIRST_HEADER_BYTES, firstMember, tarLayout } from '../transfer/tar-source.js';
 import { StationError } from '../util/errors.js';
-import { archiveKeys } from '../stages/upload.js';
+import { archiveKeys } from '../title/archive-keys.js';
 import { needsRestore, restoreEstimate, tierFor } from '../../common/restore-tiers.js';
 
 export interface ArchiveRepairOptions {

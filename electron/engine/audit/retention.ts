@@ -9,7 +9,7 @@ import type { AuditProblem, AuditRecord } from '../../common/manifest.js';
 import type { Destination } from '../destinations/destination.js';
 import { claimKey } from '../../common/title.js';
 import { readClaim } from '../title/claim.js';
-import { archiveKeys } from '../stages/upload.js';
+import { archiveKeys } from '../title/archive-keys.js';
 
 const DAY_MS = 86_400_000;
 

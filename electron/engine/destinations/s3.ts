@@ -37,7 +37,8 @@ import { checksumFor, credentialBinding, endpointFor, type S3DestinationConfig }
 import { PreconditionFailed, StationError, linkedAbort, throwIfAborted } from '../util/errors.js';
 import { md5HexToBase64 } from '../util/hash-file.js';
 import { FileSource, type ByteSource } from '../transfer/byte-source.js';
-import { choosePartSize, multipartEtag, uploadMultipart } from '../transfer/multipart.js';
+import { choosePartSize, uploadMultipart } from '../transfer/multipart.js';
+import { etagContradicts, multipartEtag, unquote } from '../transfer/etag.js';
 import { LinkEstimate, partSizeCandidates, partSizeForLink } from '../transfer/link-estimate.js';
 import { uploadStream } from '../transfer/stream-upload.js';
 import { describeTransferError, withRetry, type RetryPolicy } from '../transfer/retry.js';
@@ -192,8 +193,6 @@ function makeClient(
     },
   });
 }
-
-const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^"|"$/g, '');
 
 /** The multipart ETag this station produces for a source cut into parts of partSize. */
 async function expectedMultipartEtag(source: ByteSource, size: number, partSize: number): Promise<string> {
@@ -432,11 +431,11 @@ export class S3Destination implements Destination {
       );
       // AWS and B2 return the MD5 as the ETag of a single-part object: a mismatch means corruption in flight.
       const etag = unquote(out.ETag);
-      if (etag && /^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
+      if (etagContradicts(etag, md5)) {
         throw new StationError(`${Key}: the store's ETag ${etag} does not match the local MD5 ${md5}`, 'etag-mismatch');
       }
       this.ledger?.record(Key, out.VersionId);
-      return { etag: etag ?? md5, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+      return { etag: etag || md5, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
     } finally {
       abort.dispose();
     }

@@ -21,7 +21,7 @@ import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { audioQcArgs } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
-import type { AudioRendition, TranscodePlan } from '../stages/plan.js';
+import type { AudioRendition, TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
 import { TS_CLOCK_OFFSET, segmentExt } from './video-encoder.js';
 import { writeWhole } from './package-files.js';

@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASH_MANIFEST } from '../../common/manifest.js';
-import type { TranscodePlan } from '../stages/plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal } from './chunk-journal.js';
 import { rates, renditionFiles, type RenditionFiles } from './playlists.js';
 import { FULL_VTT, subtitleDir } from './subtitle-writer.js';

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { MASTER_PLAYLIST } from '../../common/manifest.js';
-import type { AudioRendition, Rung, SubtitleRendition, TranscodePlan } from '../stages/plan.js';
+import type { AudioRendition, Rung, SubtitleRendition, TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal, InitRecord, PublishedChunk, VerifiedChunk } from './chunk-journal.js';
 import { audioDir } from './audio-encoder.js';
 import { keyUri } from './encryption.js';

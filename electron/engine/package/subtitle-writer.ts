@@ -8,7 +8,7 @@ import { writeWhole } from './package-files.js';
 import { join } from 'node:path';
 import { readCaptionFile, readSubtitleStream } from '../captions/cues.js';
 import { fullVtt, segmentCues, type SegmentSpan } from '../captions/webvtt-segments.js';
-import type { SubtitleRendition, TranscodePlan } from '../stages/plan.js';
+import type { SubtitleRendition, TranscodePlan } from '../plan/plan.js';
 import { StationError } from '../util/errors.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
 import { segmentName } from './video-encoder.js';

@@ -30,7 +30,7 @@ import { videoQcBranch } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
 import { StationError, linkedAbort } from '../util/errors.js';
-import type { Rung, TranscodePlan } from '../stages/plan.js';
+import type { Rung, TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal, PublishedChunk } from './chunk-journal.js';
 import { writeWhole } from './package-files.js';
 

@@ -21,7 +21,6 @@ import {
 import type { TransferStats } from '../../common/throughput.js';
 import type { ContentOverrides } from '../../common/analysis.js';
 import type { UploadedObject } from '../../common/report.js';
-import type { TranscodePlan } from '../stages/plan.js';
 import {
   CancelledError,
   PauseError,
@@ -66,9 +65,15 @@ function checkedRequest(request: TitleRequest | undefined): TitleRequest | undef
 }
 
 /** What the engine keeps per job: the snapshot the UI sees plus what only the engine needs. */
-export interface JobRecord extends JobSnapshot {
-  /** The plan stage's output (the UI sees its summary, `ladder`). */
-  plan?: TranscodePlan;
+/**
+ * What the stages keep on a job beyond its snapshot, declared by the modules that own it
+ * (stages/context.ts adds the plan): the queue stores and journals them without knowing their
+ * types, so it imports no domain module.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface JobOutputs {}
+
+export interface JobRecord extends JobSnapshot, JobOutputs {
   /** Where the package goes when the operator chose the folder (`transcode --out`). */
   packageTarget?: string;
   /** Caption files the operator named (`--captions <file>[:lang]`), besides those found beside the master. */
@@ -162,7 +167,7 @@ export function toSnapshot(rec: JobRecord): JobSnapshot {
 }
 
 /** Records journalled by earlier versions: stage outputs lived in `outputs`. */
-function migrate(rec: JobRecord & { outputs?: { plan?: TranscodePlan } }): JobRecord {
+function migrate(rec: JobRecord & { outputs?: Partial<JobOutputs> }): JobRecord {
   if (rec.outputs) {
     if (rec.outputs.plan && !rec.plan) rec.plan = rec.outputs.plan;
     delete rec.outputs;

@@ -11,10 +11,17 @@ import type { Destination } from '../destinations/destination.js';
 import type { ToolPaths } from '../ffmpeg/locate.js';
 import type { JobRecord } from '../queue/job-queue.js';
 import type { KeyedMutex } from '../util/keyed-mutex.js';
-import type { EncoderChoice } from './plan.js';
+import type { EncoderChoice, TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournals } from '../package/chunk-journal.js';
 import type { KeyStore } from '../package/encryption.js';
 import { makeOwnedDir } from '../util/owned-folder.js';
+
+declare module '../queue/job-queue.js' {
+  interface JobOutputs {
+    /** The plan stage's output (the UI sees its summary, `ladder`). */
+    plan?: TranscodePlan;
+  }
+}
 
 export interface PipelineContext {
   /** Resolved lazily so a missing ffmpeg fails the job with a clear reason instead of the app. */

@@ -20,8 +20,8 @@ import { encodeAudio, realignAudio } from '../package/audio-encoder.js';
 import { writeSubtitles } from '../package/subtitle-writer.js';
 import { removePartials } from '../package/package-files.js';
 import type { ChunkJournal } from '../package/chunk-journal.js';
-import type { TranscodePlan } from './plan.js';
-import { ladderSummary } from './plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
+import { ladderSummary } from '../plan/plan.js';
 import { alreadyDelivered, jobFolder, journalOf, need, packageDirOf, type PipelineContext } from './context.js';
 import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 

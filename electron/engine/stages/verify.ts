@@ -41,11 +41,9 @@ import { finishQc, qcRejection } from '../analysis/qc-wiring.js';
 import { writeDashManifest } from '../package/dash.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { subtitleDir } from '../package/subtitle-writer.js';
-import type { TranscodePlan } from './plan.js';
+import type { TranscodePlan } from '../plan/plan.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
-
-export { assertVerified, verifyPackage, type ManifestInfo } from '../verify/verify-package.js';
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
 export function manifestInfo(

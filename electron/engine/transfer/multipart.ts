@@ -1,5 +1,8 @@
 /**
- * Resumable multipart upload that owns its state (lib-storage cannot resume across restarts).
+ * Resumable multipart upload that owns its state (lib-storage cannot resume across restarts), as
+ * one session object with a method per phase, in lib-storage's shape: open → resume → create →
+ * sendParts → complete → finish → verify (`uploadMultipart` runs them in order; `fail` is the
+ * error policy of sending and completing).
  *
  * Parts are read from the source by offset (never the whole source in memory), sent N at a time
  * with a per-part Content-MD5, and journalled after every acknowledgement. After a crash the same
@@ -30,8 +33,10 @@ import type { LinkEstimate } from './link-estimate.js';
 import { setMaxListeners } from 'node:events';
 import { CancelledError, StationError, TransientError, isCancelled, isShutdown, linkedAbort } from '../util/errors.js';
 import type { ByteSource, SourceIdentity } from './byte-source.js';
-import { PartJournal, type PartRecord, type UploadHeader } from './part-journal.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+
+import { PartJournal, type LoadedJournal, type PartRecord, type UploadHeader } from './part-journal.js';
+import { isThrottle, withRetry, type RetryPolicy } from './retry.js';
+import { etagContradicts, isMultipartEtag, isPlainMd5, multipartEtag, unquote } from './etag.js';
 import type { TokenBucket } from './token-bucket.js';
 
 const MIB = 1024 * 1024;
@@ -44,14 +49,6 @@ export function choosePartSize(size: number, preferred = 16 * MIB): number {
   return Math.ceil(need / MIB) * MIB;
 }
 
-/** The ETag S3 gives a multipart object: MD5 of the concatenated binary part MD5s, "-", part count. */
-export function multipartEtag(partMd5Hex: string[]): string {
-  const h = createHash('md5');
-  for (const m of partMd5Hex) h.update(Buffer.from(m, 'hex'));
-  return `${h.digest('hex')}-${partMd5Hex.length}`;
-}
-
-const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '');
 const md5Hex = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const sha256Base64 = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
 const sameIdentity = (a: SourceIdentity, b: SourceIdentity): boolean =>
@@ -201,23 +198,174 @@ async function abortUnrecorded(
 }
 
 /**
- * CreateMultipartUpload, with the intent journalled first: a crash between the store's answer and
- * our record leaves a header that says an upload of this key may exist (abortUnrecorded finds it
- * on the next run). Create is not idempotent: when an attempt timed out or failed after the store
- * had acted, the retry made a second upload — the extra ones are aborted here, at once.
+ * One multipart upload of one object. Each phase is a method; the state they share — the journal,
+ * the upload id, the parts the store holds — lives here, so a phase can be read (and tested) alone.
  */
-async function createUpload(
-  opts: MultipartOptions,
-  journal: PartJournal,
-  h: Pick<UploadHeader, 'size' | 'partSize' | 'source' | 'checksum' | 'intentSince'>,
-  log: (m: string) => void,
-): Promise<{ uploadId: string; intentAt: string }> {
-  const { client, bucket, key } = opts;
-  const header: UploadHeader = { version: 1, bucket, key, ...h, createdAt: new Date().toISOString() };
-  await journal.create(header);
-  log(`asking ${bucket} for an upload of ${key}`);
-  let retried = false;
-  try {
+export class MultipartSession {
+  private readonly journal: PartJournal;
+  private readonly log: (message: string) => void;
+  /** Parts the store acknowledged (or holds from before), by number. */
+  private readonly done = new Map<number, PartRecord>();
+  private uploadId: string | undefined;
+  /** Since when this station has meant to write the key (for uploads it started but never heard of). */
+  private intentAt: string | undefined;
+  private partSize: number;
+  private checksum: 'SHA256' | undefined;
+  private resumed = false;
+  private partsReused = 0;
+  private partsSent = 0;
+  private bytesSent = 0;
+
+  private constructor(
+    private readonly opts: MultipartOptions,
+    private readonly identity: SourceIdentity,
+    private readonly loaded: LoadedJournal | undefined,
+  ) {
+    this.journal = new PartJournal(opts.journalPath);
+    this.log = opts.log ?? (() => undefined);
+    this.partSize = choosePartSize(identity.size, opts.preferredPartSize);
+    this.checksum = opts.checksum;
+    this.intentAt = loaded?.header.intentSince ?? loaded?.header.createdAt;
+  }
+
+  /**
+   * The source as it is now and the journal of an earlier run. A journal that only recorded the
+   * intent (killed before the store answered Create) may have left an upload the station never
+   * heard of: it is aborted here.
+   */
+  static async open(opts: MultipartOptions): Promise<MultipartSession> {
+    const identity = await opts.source.identity();
+    const loaded = await new PartJournal(opts.journalPath).load();
+    const session = new MultipartSession(opts, identity, loaded);
+    if (loaded?.state === 'pending')
+      await abortUnrecorded(
+        opts.client,
+        { bucket: loaded.header.bucket, key: loaded.header.key, since: session.intentAt! },
+        session.log,
+        opts.signal,
+      );
+    return session;
+  }
+
+  private get partCount(): number {
+    return Math.max(1, Math.ceil(this.identity.size / this.partSize));
+  }
+
+  private partLength(n: number): number {
+    return Math.min(this.partSize, this.identity.size - (n - 1) * this.partSize);
+  }
+
+  /**
+   * An upload started by an earlier run is taken up where it stopped — unless it was of another
+   * key or the source changed since (then it is aborted), or the store no longer has it.
+   */
+  async resume(): Promise<void> {
+    const { client, bucket, key, source } = this.opts;
+    const previous = this.loaded?.state === 'started' ? this.loaded : undefined;
+    if (!previous) return;
+    const h = { ...previous.header, uploadId: previous.uploadId };
+    if (h.bucket !== bucket || h.key !== key) {
+      this.log(
+        `journal ${this.opts.journalPath} belongs to ${h.bucket}/${h.key}; aborting that upload and starting clean`,
+      );
+      return abortUpload(client, h.bucket, h.key, h.uploadId);
+    }
+    if (!sameIdentity(h.source, this.identity)) {
+      this.log(
+        `${source.description} changed since its upload started (size, modification time or fingerprint); aborting the old upload and starting clean`,
+      );
+      return abortUpload(client, bucket, key, h.uploadId);
+    }
+    try {
+      const listed = await listAllParts(client, bucket, key, h.uploadId, this.opts.signal);
+      this.uploadId = h.uploadId;
+      this.partSize = h.partSize;
+      this.checksum = h.checksum;
+      this.resumed = true;
+      for (const [n, rec] of previous.parts) {
+        const l = listed.get(n);
+        if (l && l.etag === rec.etag && l.size === rec.size) this.done.set(n, rec);
+      }
+      await this.adoptUnrecorded(listed);
+      this.log(`resuming ${key}: ${this.done.size} parts already at the store`);
+    } catch (err) {
+      if (!uploadIsGone(err)) throw err;
+      this.log(`the store no longer has upload ${h.uploadId} of ${key}; starting clean`);
+    }
+  }
+
+  /**
+   * Parts the store holds that the journal never recorded (a crash between the acknowledgement and
+   * the append) are adopted when their plain-MD5 ETag equals the local part's MD5.
+   */
+  private async adoptUnrecorded(listed: Map<number, { etag: string; size: number }>): Promise<void> {
+    const { source } = this.opts;
+    for (const [n, l] of listed) {
+      if (this.done.has(n) || !isPlainMd5(l.etag) || this.partLength(n) !== l.size) continue;
+      const bytes = await source.read((n - 1) * this.partSize, l.size);
+      const md5 = md5Hex(bytes);
+      if (md5 === l.etag)
+        this.done.set(n, {
+          part: n,
+          etag: l.etag,
+          size: l.size,
+          md5,
+          ...(this.checksum ? { sha256: sha256Base64(bytes) } : {}),
+        });
+    }
+    // Complete must name every part's checksum: fill in any the journal lacks.
+    if (this.checksum)
+      for (const rec of this.done.values())
+        rec.sha256 ??= sha256Base64(await source.read((rec.part - 1) * this.partSize, rec.size));
+  }
+
+  /**
+   * A resumed upload records the parts it adopted; otherwise CreateMultipartUpload, with the intent
+   * journalled first: a crash between the store's answer and our record leaves a header that says
+   * an upload of this key may exist (abortUnrecorded finds it on the next run). Create is not
+   * idempotent: when an attempt timed out or failed after the store had acted, the retry made a
+   * second upload — the extra ones are aborted here, at once.
+   */
+  async create(): Promise<void> {
+    const { key } = this.opts;
+    if (this.partCount > MAX_PARTS)
+      throw new StationError(
+        `${key}: ${this.partCount} parts exceed the store's limit of ${MAX_PARTS}`,
+        'too-many-parts',
+      );
+    this.partsReused = this.done.size;
+    if (this.uploadId) {
+      await this.journal.reopen();
+      const previous = this.loaded?.state === 'started' ? this.loaded.parts : undefined;
+      for (const rec of this.done.values()) if (!previous?.has(rec.part)) await this.journal.append(rec);
+      return;
+    }
+    const header: UploadHeader = {
+      version: 1,
+      bucket: this.opts.bucket,
+      key,
+      size: this.identity.size,
+      partSize: this.partSize,
+      source: this.identity,
+      ...(this.checksum ? { checksum: this.checksum } : {}),
+      ...(this.loaded?.state === 'pending' && this.intentAt ? { intentSince: this.intentAt } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    await this.journal.create(header);
+    try {
+      this.uploadId = await this.requestCreate(header);
+      this.intentAt = header.intentSince ?? header.createdAt;
+    } catch (err) {
+      // The header stays: the next run looks for an upload the store made but never told us about.
+      await this.journal.close();
+      throw err;
+    }
+  }
+
+  private async requestCreate(header: UploadHeader): Promise<string> {
+    const { client, bucket, key } = this.opts;
+    this.log(`asking ${bucket} for an upload of ${key}`);
+    let retried = false;
     const created = await withRetry(
       `Starting the multipart upload of ${key}`,
       () =>
@@ -225,277 +373,64 @@ async function createUpload(
           new CreateMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
-            ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-            ...(opts.storageClass ? { StorageClass: opts.storageClass as StorageClass } : {}),
-            ...(h.checksum ? { ChecksumAlgorithm: h.checksum } : {}),
-            ...opts.objectLock,
+            ...(this.opts.contentType ? { ContentType: this.opts.contentType } : {}),
+            ...(this.opts.storageClass ? { StorageClass: this.opts.storageClass as StorageClass } : {}),
+            ...(header.checksum ? { ChecksumAlgorithm: header.checksum } : {}),
+            ...this.opts.objectLock,
           }),
         ),
       {
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
         onRetry: (err) => {
           retried = true;
-          log(`starting the upload of ${key}: retry after ${(err as Error).name}: ${(err as Error).message}`);
+          this.log(`starting the upload of ${key}: retry after ${(err as Error).name}: ${(err as Error).message}`);
         },
       },
     );
     if (!created.UploadId) throw new StationError(`${key}: the store returned no upload id`, 's3-no-upload-id');
-    await journal.started(created.UploadId);
-    log(`started upload ${created.UploadId} of ${key}`);
+    await this.journal.started(created.UploadId);
+    this.log(`started upload ${created.UploadId} of ${key}`);
     if (retried)
-      await abortUnrecorded(client, { bucket, key, since: header.createdAt }, log, opts.signal, created.UploadId);
-    return { uploadId: created.UploadId, intentAt: header.intentSince ?? header.createdAt };
-  } catch (err) {
-    // The header stays: the next run looks for an upload the store made but never told us about.
-    await journal.close();
-    throw err;
-  }
-}
-
-export async function uploadMultipart(opts: MultipartOptions): Promise<MultipartResult> {
-  const { client, bucket, key, source } = opts;
-  const log = opts.log ?? (() => undefined);
-  const journal = new PartJournal(opts.journalPath);
-  const identity = await source.identity();
-  const done = new Map<number, PartRecord>();
-  let uploadId: string | undefined;
-  /** Since when this station has meant to write the key (for uploads it started but never heard of). */
-  let intentAt: string | undefined;
-  let partSize = choosePartSize(identity.size, opts.preferredPartSize);
-  let checksum = opts.checksum;
-  let resumed = false;
-
-  const loaded = await journal.load();
-  // The first moment this station meant to write the key (kept across a kill in the window).
-  const since = loaded?.header.intentSince ?? loaded?.header.createdAt;
-  intentAt = since;
-  if (loaded?.state === 'pending')
-    await abortUnrecorded(
-      client,
-      { bucket: loaded.header.bucket, key: loaded.header.key, since: since! },
-      log,
-      opts.signal,
-    );
-  const previous = loaded?.state === 'started' ? loaded : undefined;
-  if (previous) {
-    const h = { ...previous.header, uploadId: previous.uploadId };
-    if (h.bucket !== bucket || h.key !== key) {
-      log(`journal ${opts.journalPath} belongs to ${h.bucket}/${h.key}; aborting that upload and starting clean`);
-      await abortUpload(client, h.bucket, h.key, h.uploadId);
-    } else if (!sameIdentity(h.source, identity)) {
-      log(
-        `${source.description} changed since its upload started (size, modification time or fingerprint); aborting the old upload and starting clean`,
+      await abortUnrecorded(
+        client,
+        { bucket, key, since: header.createdAt },
+        this.log,
+        this.opts.signal,
+        created.UploadId,
       );
-      await abortUpload(client, bucket, key, h.uploadId);
-    } else {
-      try {
-        const listed = await listAllParts(client, bucket, key, h.uploadId, opts.signal);
-        uploadId = h.uploadId;
-        partSize = h.partSize;
-        checksum = h.checksum;
-        resumed = true;
-        for (const [n, rec] of previous.parts) {
-          const l = listed.get(n);
-          if (l && l.etag === rec.etag && l.size === rec.size) done.set(n, rec);
-        }
-        // Parts the store holds that the journal never recorded (crash between ack and append).
-        for (const [n, l] of listed) {
-          if (done.has(n) || !/^[0-9a-f]{32}$/.test(l.etag)) continue;
-          const offset = (n - 1) * partSize;
-          const len = Math.min(partSize, identity.size - offset);
-          if (len !== l.size) continue;
-          const bytes = await source.read(offset, len);
-          const md5 = md5Hex(bytes);
-          if (md5 === l.etag)
-            done.set(n, {
-              part: n,
-              etag: l.etag,
-              size: len,
-              md5,
-              ...(checksum ? { sha256: sha256Base64(bytes) } : {}),
-            });
-        }
-        // Complete must name every part's checksum: fill in any the journal lacks.
-        if (checksum) {
-          for (const rec of done.values()) {
-            if (!rec.sha256) rec.sha256 = sha256Base64(await source.read((rec.part - 1) * partSize, rec.size));
-          }
-        }
-        log(`resuming ${key}: ${done.size} parts already at the store`);
-      } catch (err) {
-        if (!uploadIsGone(err)) throw err;
-        log(`the store no longer has upload ${h.uploadId} of ${key}; starting clean`);
-      }
-    }
+    return created.UploadId;
   }
 
-  const partCount = Math.max(1, Math.ceil(identity.size / partSize));
-  if (partCount > MAX_PARTS)
-    throw new StationError(`${key}: ${partCount} parts exceed the store's limit of ${MAX_PARTS}`, 'too-many-parts');
-
-  if (uploadId) {
-    await journal.reopen();
-    for (const rec of done.values()) if (!previous?.parts.has(rec.part)) await journal.append(rec);
-  } else {
-    ({ uploadId, intentAt } = await createUpload(
-      opts,
-      journal,
-      {
-        size: identity.size,
-        partSize,
-        source: identity,
-        ...(checksum ? { checksum } : {}),
-        ...(loaded?.state === 'pending' && since ? { intentSince: since } : {}),
+  /** Every part the store does not hold yet, through the adaptive per-file limit and the station's parts pool. */
+  async sendParts(): Promise<void> {
+    const sender = new PartSender(this.opts, this.identity.size, this.partSize, this.partCount, this.checksum, {
+      uploadId: this.uploadId!,
+      acked: [...this.done.values()].reduce((n, p) => n + p.size, 0),
+      log: this.log,
+      record: async (rec) => {
+        this.done.set(rec.part, rec);
+        await this.journal.append(rec);
+        this.partsSent++;
       },
-      log,
-    ));
+    });
+    const missing = Array.from({ length: this.partCount }, (_, i) => i + 1).filter((n) => !this.done.has(n));
+    try {
+      await sender.sendAll(missing);
+    } finally {
+      this.bytesSent = sender.bytesSent;
+    }
+    const now = await this.opts.source.identity();
+    if (!sameIdentity(now, this.identity))
+      throw new StationError(`${this.opts.source.description} changed while it was being uploaded`, 'source-changed');
   }
-  const id = uploadId;
 
-  let acked = [...done.values()].reduce((n, p) => n + p.size, 0);
-  let inFlight = 0;
-  let bytesSent = 0;
-  let partsSent = 0;
-  const partsReused = done.size;
-  const reused = acked;
-  const report = (): void => opts.onProgress?.({ acked, inFlight, total: identity.size, reused });
-  report();
+  private orderedParts(): PartRecord[] {
+    return Array.from({ length: this.partCount }, (_, i) => this.done.get(i + 1)!);
+  }
 
-  // One failure stops the siblings: a local abort linked to the caller's signal.
-  const local = linkedAbort(opts.signal);
-  // Every part in flight listens on it (up to the adaptive limit): not a leak.
-  setMaxListeners(512, local.signal);
-  const adaptive = opts.adaptive !== false;
-  const known =
-    adaptive && opts.link?.concurrency && opts.link.perRequestBps
-      ? { concurrency: opts.link.concurrency, perRequestBps: opts.link.perRequestBps }
-      : undefined;
-  const perFile = new AdaptiveLimit({
-    min: 1,
-    initial: opts.concurrency ?? 4,
-    max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32),
-    fixed: !adaptive,
-    ...(known ? { known } : {}),
-    log,
-  });
-  const learn = (): void => {
-    const l = perFile.learned();
-    if (l && adaptive) opts.link?.learn(l.concurrency, l.perRequestBps);
-  };
-  const global = opts.partsPool ?? ((fn: () => Promise<void>) => fn());
-
-  // Part buffers are reused: garbage buffers waiting for the collector would otherwise push the
-  // peak RSS past part size × parts in flight. Every part carries its Content-MD5, so a request
-  // abandoned mid-send whose buffer is refilled can never be stored with mixed bytes.
-  const free: Buffer[] = [];
-  const sendPart = async (n: number): Promise<void> => {
-    if (local.signal.aborted) throw new CancelledError();
-    const offset = (n - 1) * partSize;
-    const len = Math.min(partSize, identity.size - offset);
-    const held = source.readInto ? (free.pop() ?? Buffer.allocUnsafeSlow(partSize)) : undefined;
-    try {
-      await sendPartBody(
-        n,
-        len,
-        held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len),
-      );
-    } finally {
-      if (held) free.push(held);
-    }
-  };
-  const sendPartBody = async (n: number, len: number, body: Buffer): Promise<void> => {
-    const md5 = md5Hex(body);
-    const sha256 = checksum ? sha256Base64(body) : undefined;
-    await opts.bandwidth?.take(len, local.signal);
-    inFlight += len;
-    report();
-    try {
-      const out = await withRetry(
-        `Upload of part ${n}/${partCount} of ${key}`,
-        async () => {
-          bytesSent += len;
-          const wire = performance.now();
-          const sent = await client.send(
-            new UploadPartCommand({
-              Bucket: bucket,
-              Key: key,
-              UploadId: id,
-              PartNumber: n,
-              Body: body,
-              ContentLength: len,
-              ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
-              ...(sha256 ? { ChecksumSHA256: sha256 } : {}),
-            }),
-            { abortSignal: local.signal },
-          );
-          perFile.observe(len, (performance.now() - wire) / 1000);
-          return sent;
-        },
-        {
-          signal: local.signal,
-          ...(opts.retry ? { policy: opts.retry } : {}),
-          onRetry: (err, attempt) => {
-            log(`part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`);
-            // The store pushing back, or a request that timed out: fewer in flight.
-            if (
-              /SlowDown|Throttl|TimeoutError|RequestTimeout|503/.test(
-                `${(err as Error).name} ${(err as Error).message}`,
-              )
-            )
-              perFile.throttled(`${(err as Error).name} on part ${n}`);
-          },
-        },
-      );
-      const etag = unquote(out.ETag);
-      if (/^[0-9a-f]{32}$/.test(etag) && etag !== md5) {
-        throw new StationError(
-          `${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`,
-          'etag-mismatch',
-        );
-      }
-      if (sha256 && out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256) {
-        throw new StationError(
-          `${key} part ${n}: the store's SHA-256 ${out.ChecksumSHA256} differs from the part's ${sha256}`,
-          'checksum-mismatch',
-        );
-      }
-      const rec: PartRecord = { part: n, etag: etag || md5, size: len, md5, ...(sha256 ? { sha256 } : {}) };
-      done.set(n, rec);
-      await journal.append(rec);
-      partsSent++;
-      acked += len;
-    } finally {
-      inFlight -= len;
-      report();
-    }
-  };
-
-  const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !done.has(n));
-  try {
-    const settled = await Promise.allSettled(
-      missing.map((n) =>
-        perFile.run(() =>
-          global(async () => {
-            try {
-              await sendPart(n);
-            } catch (err) {
-              local.controller.abort();
-              throw err;
-            }
-          }),
-        ),
-      ),
-    );
-    const failures = settled
-      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
-      .map((s) => s.reason as unknown);
-    if (failures.length > 0) throw failures.find((e) => !isCancelled(e)) ?? failures[0];
-
-    const now = await source.identity();
-    if (!sameIdentity(now, identity))
-      throw new StationError(`${source.description} changed while it was being uploaded`, 'source-changed');
-
-    const ordered = Array.from({ length: partCount }, (_, i) => done.get(i + 1)!);
+  /** CompleteMultipartUpload with the full ordered list. */
+  async complete(): Promise<void> {
+    const { client, bucket, key } = this.opts;
     await withRetry(
       `Completing the upload of ${key}`,
       () =>
@@ -503,9 +438,9 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
           new CompleteMultipartUploadCommand({
             Bucket: bucket,
             Key: key,
-            UploadId: id,
+            UploadId: this.uploadId,
             MultipartUpload: {
-              Parts: ordered.map((p) => ({
+              Parts: this.orderedParts().map((p) => ({
                 PartNumber: p.part,
                 ETag: `"${p.etag}"`,
                 ...(p.sha256 ? { ChecksumSHA256: p.sha256 } : {}),
@@ -513,53 +448,253 @@ export async function uploadMultipart(opts: MultipartOptions): Promise<Multipart
             },
           }),
         ),
-      opts.signal ? { signal: opts.signal } : {},
+      this.opts.signal ? { signal: this.opts.signal } : {},
     );
-  } catch (err) {
-    learn();
-    local.dispose();
-    await journal.close();
-    // Keep the upload and its journal when a later attempt can resume: retries ran out, or the
-    // station is shutting down (the job resumes on the next start).
-    if ((err instanceof TransientError && !opts.signal?.aborted) || isShutdown(opts.signal)) throw err;
-    log(`aborting upload ${id} of ${key}: ${(err as Error).message}`);
-    await abortUpload(client, bucket, key, id).catch((e: unknown) =>
-      log(`could not abort upload ${id} of ${key}: ${(e as Error).message}`),
-    );
-    await journal.remove();
-    throw opts.signal?.aborted ? new CancelledError() : err;
   }
-  learn();
-  local.dispose();
-  await journal.remove();
-  log(`completed upload ${id} of ${key}`);
-  // A request of a killed run can reach the store after this run looked: once the key is whole,
-  // no other upload of it started since the station first meant to write it may stay open.
-  if (intentAt) await abortUnrecorded(client, { bucket, key, since: intentAt }, log, opts.signal);
 
-  // radosgw returns an empty ETag from Complete; HEAD is the authority on what was stored.
-  const expected = multipartEtag(Array.from({ length: partCount }, (_, i) => done.get(i + 1)!.md5));
-  const head = await withRetry(`Checking ${key} after upload`, () =>
-    client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-  );
-  const stored = unquote(head.ETag);
-  if (head.ContentLength !== identity.size) {
-    throw new StationError(
-      `${key}: the store holds ${head.ContentLength} bytes after upload; expected ${identity.size}`,
-      'size-mismatch',
+  /**
+   * The journal has done its work once the object is whole. A request of a killed run can reach
+   * the store after this run looked: no other upload of the key started since the station first
+   * meant to write it may stay open.
+   */
+  async finish(): Promise<void> {
+    const { client, bucket, key, signal } = this.opts;
+    await this.journal.remove();
+    this.log(`completed upload ${this.uploadId} of ${key}`);
+    if (this.intentAt) await abortUnrecorded(client, { bucket, key, since: this.intentAt }, this.log, signal);
+  }
+
+  /**
+   * What the store holds now, by HEAD (radosgw's Complete returns an empty ETag): the size, and the
+   * `md5-of-part-md5s-N` ETag when the store gives one.
+   */
+  async verify(): Promise<MultipartResult> {
+    const { client, bucket, key } = this.opts;
+    const expected = multipartEtag(this.orderedParts().map((p) => p.md5));
+    const head = await withRetry(`Checking ${key} after upload`, () =>
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+    );
+    const stored = unquote(head.ETag);
+    if (head.ContentLength !== this.identity.size)
+      throw new StationError(
+        `${key}: the store holds ${head.ContentLength} bytes after upload; expected ${this.identity.size}`,
+        'size-mismatch',
+      );
+    if (isMultipartEtag(stored) && stored !== expected)
+      throw new StationError(
+        `${key}: the store's ETag ${stored} differs from the expected ${expected}`,
+        'etag-mismatch',
+      );
+    return {
+      etag: stored || expected,
+      ...(head.VersionId && head.VersionId !== 'null' ? { versionId: head.VersionId } : {}),
+      size: this.identity.size,
+      parts: this.partCount,
+      partsReused: this.partsReused,
+      partsSent: this.partsSent,
+      bytesSent: this.bytesSent,
+      resumed: this.resumed,
+    };
+  }
+
+  /**
+   * The error policy of the send and complete phases. The upload and its journal are kept when a
+   * later attempt can resume (retries ran out, or the station is shutting down); otherwise (cancel,
+   * a changed source, a fatal error) the upload is aborted and the journal deleted: nothing dangles.
+   */
+  async fail(err: unknown): Promise<unknown> {
+    const { client, bucket, key, signal } = this.opts;
+    await this.journal.close();
+    if ((err instanceof TransientError && !signal?.aborted) || isShutdown(signal)) return err;
+    this.log(`aborting upload ${this.uploadId} of ${key}: ${(err as Error).message}`);
+    await abortUpload(client, bucket, key, this.uploadId!).catch((e: unknown) =>
+      this.log(`could not abort upload ${this.uploadId} of ${key}: ${(e as Error).message}`),
+    );
+    await this.journal.remove();
+    return signal?.aborted ? new CancelledError() : err;
+  }
+}
+
+/** What the part sender needs of its session: where parts go, and how an acknowledged part is recorded. */
+interface PartSink {
+  uploadId: string;
+  /** Bytes the store already holds (a resumed upload). */
+  acked: number;
+  log: (message: string) => void;
+  record: (rec: PartRecord) => Promise<void>;
+}
+
+/**
+ * Sends parts: read by offset into reused buffers, N in flight (the per-file adaptive limit inside
+ * the station's global parts pool), each with its Content-MD5, checked against the ETag rules when
+ * acknowledged. One failure stops its siblings.
+ */
+class PartSender {
+  bytesSent = 0;
+  private acked: number;
+  private inFlight = 0;
+  private readonly reused: number;
+  private readonly local: ReturnType<typeof linkedAbort>;
+  private readonly perFile: AdaptiveLimit;
+  private readonly adaptive: boolean;
+  // Part buffers are reused: garbage buffers waiting for the collector would otherwise push the
+  // peak RSS past part size × parts in flight. Every part carries its Content-MD5, so a request
+  // abandoned mid-send whose buffer is refilled can never be stored with mixed bytes.
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    private readonly opts: MultipartOptions,
+    private readonly size: number,
+    private readonly partSize: number,
+    private readonly partCount: number,
+    private readonly checksum: 'SHA256' | undefined,
+    private readonly sink: PartSink,
+  ) {
+    this.acked = sink.acked;
+    this.reused = sink.acked;
+    this.local = linkedAbort(opts.signal);
+    // Every part in flight listens on it (up to the adaptive limit): not a leak.
+    setMaxListeners(512, this.local.signal);
+    this.adaptive = opts.adaptive !== false;
+    const known =
+      this.adaptive && opts.link?.concurrency && opts.link.perRequestBps
+        ? { concurrency: opts.link.concurrency, perRequestBps: opts.link.perRequestBps }
+        : undefined;
+    this.perFile = new AdaptiveLimit({
+      min: 1,
+      initial: opts.concurrency ?? 4,
+      max: Math.max(opts.concurrency ?? 4, opts.maxConcurrency ?? 32),
+      fixed: !this.adaptive,
+      ...(known ? { known } : {}),
+      log: sink.log,
+    });
+  }
+
+  private report(): void {
+    this.opts.onProgress?.({ acked: this.acked, inFlight: this.inFlight, total: this.size, reused: this.reused });
+  }
+
+  async sendAll(parts: number[]): Promise<void> {
+    this.report();
+    const global = this.opts.partsPool ?? ((fn: () => Promise<void>) => fn());
+    try {
+      const settled = await Promise.allSettled(
+        parts.map((n) =>
+          this.perFile.run(() =>
+            global(async () => {
+              try {
+                await this.sendPart(n);
+              } catch (err) {
+                this.local.controller.abort();
+                throw err;
+              }
+            }),
+          ),
+        ),
+      );
+      const failures = settled
+        .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+        .map((s) => s.reason as unknown);
+      if (failures.length > 0) throw failures.find((e) => !isCancelled(e)) ?? failures[0];
+    } finally {
+      // What this file learned of the link is left for the next one, whatever happened.
+      const l = this.perFile.learned();
+      if (l && this.adaptive) this.opts.link?.learn(l.concurrency, l.perRequestBps);
+      this.local.dispose();
+    }
+  }
+
+  private async sendPart(n: number): Promise<void> {
+    if (this.local.signal.aborted) throw new CancelledError();
+    const { source } = this.opts;
+    const offset = (n - 1) * this.partSize;
+    const len = Math.min(this.partSize, this.size - offset);
+    const held = source.readInto ? (this.free.pop() ?? Buffer.allocUnsafeSlow(this.partSize)) : undefined;
+    try {
+      const body = held ? await source.readInto!(held.subarray(0, len), offset) : await source.read(offset, len);
+      await this.sendBody(n, len, body);
+    } finally {
+      if (held) this.free.push(held);
+    }
+  }
+
+  private async sendBody(n: number, len: number, body: Buffer): Promise<void> {
+    const md5 = md5Hex(body);
+    const sha256 = this.checksum ? sha256Base64(body) : undefined;
+    await this.opts.bandwidth?.take(len, this.local.signal);
+    this.inFlight += len;
+    this.report();
+    try {
+      const out = await this.request(n, len, body, md5, sha256);
+      const etag = unquote(out.ETag);
+      const key = this.opts.key;
+      if (etagContradicts(etag, md5))
+        throw new StationError(
+          `${key} part ${n}: the store's ETag ${etag} differs from the part's MD5 ${md5}`,
+          'etag-mismatch',
+        );
+      if (sha256 && out.ChecksumSHA256 && out.ChecksumSHA256 !== sha256)
+        throw new StationError(
+          `${key} part ${n}: the store's SHA-256 ${out.ChecksumSHA256} differs from the part's ${sha256}`,
+          'checksum-mismatch',
+        );
+      await this.sink.record({ part: n, etag: etag || md5, size: len, md5, ...(sha256 ? { sha256 } : {}) });
+      this.acked += len;
+    } finally {
+      this.inFlight -= len;
+      this.report();
+    }
+  }
+
+  /** UploadPart with retries; each attempt's time on the wire teaches the adaptive limit, a throttle halves it. */
+  private request(n: number, len: number, body: Buffer, md5: string, sha256: string | undefined) {
+    const { client, bucket, key } = this.opts;
+    return withRetry(
+      `Upload of part ${n}/${this.partCount} of ${key}`,
+      async () => {
+        this.bytesSent += len;
+        const wire = performance.now();
+        const sent = await client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: this.sink.uploadId,
+            PartNumber: n,
+            Body: body,
+            ContentLength: len,
+            ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+            ...(sha256 ? { ChecksumSHA256: sha256 } : {}),
+          }),
+          { abortSignal: this.local.signal },
+        );
+        this.perFile.observe(len, (performance.now() - wire) / 1000);
+        return sent;
+      },
+      {
+        signal: this.local.signal,
+        ...(this.opts.retry ? { policy: this.opts.retry } : {}),
+        onRetry: (err, attempt) => {
+          this.sink.log(
+            `part ${n} of ${key}: retry ${attempt} after ${(err as Error).name}: ${(err as Error).message}`,
+          );
+          if (isThrottle(err)) this.perFile.throttled(`${(err as Error).name} on part ${n}`);
+        },
+      },
     );
   }
-  if (/^[0-9a-f]{32}-\d+$/.test(stored) && stored !== expected) {
-    throw new StationError(`${key}: the store's ETag ${stored} differs from the expected ${expected}`, 'etag-mismatch');
+}
+
+/** One object, phase by phase: a resumable multipart upload (see MultipartSession). */
+export async function uploadMultipart(opts: MultipartOptions): Promise<MultipartResult> {
+  const session = await MultipartSession.open(opts);
+  await session.resume();
+  await session.create();
+  try {
+    await session.sendParts();
+    await session.complete();
+  } catch (err) {
+    throw await session.fail(err);
   }
-  return {
-    etag: stored || expected,
-    ...(head.VersionId && head.VersionId !== 'null' ? { versionId: head.VersionId } : {}),
-    size: identity.size,
-    parts: partCount,
-    partsReused,
-    partsSent,
-    bytesSent,
-    resumed,
-  };
+  await session.finish();
+  return session.verify();
 }

@@ -15,19 +15,23 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 250, maxMs: 20_000 };
 
-const RETRYABLE_CODES = new Set([
+/** The store pushing back, or a request that timed out: worth another try, and a sign to send fewer at once. */
+const THROTTLE_CODES = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
+  'TooManyRequests',
   'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+const RETRYABLE_CODES = new Set([
+  ...THROTTLE_CODES,
   'RequestTimeTooSkewed',
   'InternalError',
   'ServiceUnavailable',
-  'TooManyRequests',
-  'RequestTimeoutException',
   'BadDigest',
   'IncompleteBody',
-  'TimeoutError',
 ]);
 const RETRYABLE_NET =
   /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|aborted|TimeoutError|timed out|closed before/i;
@@ -60,6 +64,19 @@ export function isRetryable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
   if (e.name && RETRYABLE_CODES.has(e.name)) return true;
   return RETRYABLE_NET.test(`${e.code ?? ''} ${e.name ?? ''} ${e.message ?? ''}`);
+}
+
+/**
+ * The throttle rule: the store said slow down (SlowDown, Throttling…, HTTP 503 or 429) or a request
+ * timed out. The adaptive limits (adaptive-limit.ts) halve the requests in flight on it.
+ */
+export function isThrottle(err: unknown): boolean {
+  const status = err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : undefined;
+  if (status === 503 || status === 429) return true;
+  const e = err as { name?: string; code?: string; message?: string } | undefined;
+  if (THROTTLE_CODES.has(e?.name ?? '') || THROTTLE_CODES.has(e?.code ?? '')) return true;
+  // Errors wrapped on the way (a StationError's sentence) still carry the store's words.
+  return /SlowDown|Throttl|TimeoutError|RequestTimeout|\b503\b/.test(`${e?.name ?? ''} ${e?.message ?? ''}`);
 }
 
 /** "Upload of films/x.m4s to origin failed: AccessDenied (HTTP 403): the credentials are not allowed…" */

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { describeTransferError } from './retry.js';
+import { unquote } from './etag.js';
 
 export interface StreamUploadOptions {
   client: S3Client;
@@ -47,7 +48,7 @@ export async function uploadStream(o: StreamUploadOptions): Promise<{ etag?: str
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const out = await upload.done();
-    const etag = out.ETag?.replace(/^"|"$/g, '');
+    const etag = unquote(out.ETag);
     return { ...(etag ? { etag } : {}), size };
   } catch (err) {
     throw describeTransferError(err, `Streaming to ${o.key}`);

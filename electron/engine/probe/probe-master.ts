@@ -1,5 +1,5 @@
 /**
- * Probe stage: ffprobe JSON → MediaInfo (probe/media-info.ts), a decode scan for truncation and
+ * Probing a master (the probe stage, stages/probe-stage.ts, and the CLI): ffprobe JSON → MediaInfo (probe/media-info.ts), a decode scan for truncation and
  * corruption (probe/decode-scan.ts), then the delivery spec (probe/spec-check.ts). A rejected
  * master fails with its first error — one specific, human reason — before any transcode; warnings
  * travel with the job. Every ffprobe/ffmpeg call has a timeout; the source is only read.
@@ -11,18 +11,14 @@ import type { MediaInfo } from '../../common/media.js';
 import type { DeliverySpec, SpecFinding, SpecResult } from '../../common/spec.js';
 import { StationError } from '../util/errors.js';
 import { summariseStderr } from '../ffmpeg/run-ffmpeg.js';
-import { toMediaInfo, type FfprobeOutput } from '../probe/media-info.js';
-import { scanMaster } from '../probe/decode-scan.js';
-import { checkSpec } from '../probe/spec-check.js';
-import { checkCaptions, type NamedCaption } from '../probe/caption-check.js';
+import { toMediaInfo, type FfprobeOutput } from './media-info.js';
+import { scanMaster } from './decode-scan.js';
+import { checkSpec } from './spec-check.js';
+import { checkCaptions, type NamedCaption } from './caption-check.js';
 import { demuxerRefused, masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { localPathProblem } from '../../common/paths.js';
 import { fileKind } from '../util/regular-file.js';
-import type { StageRunner } from '../queue/job-queue.js';
-import type { PipelineContext } from './context.js';
 import { childOptions } from '../ffmpeg/child.js';
-
-export { toMediaInfo, parseRational } from '../probe/media-info.js';
 
 export interface ProbeOptions {
   ffprobePath: string;
@@ -202,38 +198,4 @@ export async function probeMaster(path: string, opts: ProbeOptions): Promise<Pro
   }
   if (!spec.accepted) throw Object.assign(new MasterRejected(spec.findings), { media });
   return { media, spec };
-}
-
-export function probeStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'probe',
-    async run({ job, signal }) {
-      const tools = ctx.tools();
-      const spec = await ctx.spec();
-      try {
-        const result = await probeMaster(job.sourcePath, {
-          ffprobePath: tools.ffprobe,
-          ffmpegPath: tools.ffmpeg,
-          spec,
-          signal,
-          ...(job.extraCaptions ? { extraCaptions: job.extraCaptions } : {}),
-        });
-        job.media = result.media;
-        if (result.spec) {
-          job.spec = result.spec;
-          job.warnings.push(...result.spec.findings.filter((f) => f.severity === 'warning').map((f) => f.message));
-        }
-      } catch (err) {
-        // Keep what was learnt about a rejected master: the UI shows its MediaInfo and every finding.
-        if (err instanceof MasterRejected) {
-          job.spec = { spec: spec.name, accepted: false, findings: err.findings };
-          const media = (err as MasterRejected & { media?: MediaInfo }).media;
-          if (media) job.media = media;
-        }
-        throw err;
-      }
-      if (tools.ffprobeWarning && !job.warnings.includes(tools.ffprobeWarning)) job.warnings.push(tools.ffprobeWarning);
-      return 'done';
-    },
-  };
 }

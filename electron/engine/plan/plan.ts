@@ -1,5 +1,6 @@
 /**
- * Plan stage: which renditions to make, with which encoder, cut into which segments.
+ * The plan model (TranscodePlan, Rung, the renditions) and planTranscode: which renditions to make,
+ * with which encoder, cut into which segments (the plan stage, stages/plan-stage.ts, runs it per job).
  * Video: the ladder comes from a profile (resources/ladder-profiles.json): no rung above the source,
  * aspect of the *displayed* picture kept (anamorphic pixels widened, rotation applied), even
  * dimensions, frame rate kept (halved above 60), HDR tone-mapped to SDR, interlaced deinterlaced; a
@@ -20,9 +21,6 @@ import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
 import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
-import type { StageRunner } from '../queue/job-queue.js';
-import { need, type PipelineContext } from './context.js';
-import { applyContent, contentMedia, contentQc, decideForJob } from '../analysis/stage.js';
 import type { PlanQc } from '../analysis/qc-wiring.js';
 
 export interface Rung {
@@ -331,30 +329,5 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
     audioKbps: plan.audioKbps,
     segmentSeconds: plan.segmentSeconds,
     segmentFormat: plan.segmentFormat,
-  };
-}
-
-export function planStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'plan',
-    async run({ job, signal }) {
-      const media = need(job, 'media info', job.media);
-      // The content's decisions (engine/analysis/stage.ts): the ladder is planned from the picture as
-      // it will be (cropped, its fields fixed) and the filters go into the plan.
-      const decisions = await decideForJob(ctx, job, signal);
-      if (decisions) job.decisions = decisions;
-      const plan = planTranscode(decisions ? contentMedia(media, decisions) : media, {
-        segmentSeconds: ctx.segmentSeconds,
-        segmentFormat: ctx.segmentFormat,
-        dash: ctx.dash,
-        profile: await ctx.profile(),
-        encoder: await ctx.encoder(),
-        spec: await ctx.spec(),
-        ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
-      });
-      job.plan = decisions ? applyContent(plan, decisions, media, await contentQc(ctx, job)) : plan;
-      job.ladder = ladderSummary(job.plan);
-      return 'done';
-    },
   };
 }

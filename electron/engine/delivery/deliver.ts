@@ -1,12 +1,14 @@
 /**
- * Upload stages. Each delivers into the title's version folder (`<titleId>/<version>/`, claimed
- * by the claim stage) and then commits: the claim is checked to still name this delivery, the
+ * The delivery library: a package into a title's version folder (`<titleId>/<version>/`, claimed
+ * by the claim stage) and then the commit: the claim is checked to still name this delivery, the
  * public entry points are switched, and the version becomes the live one (engine/title/claim.ts).
  * Origin: every file of the verified package, driven by the manifest, through one shared pool,
  * after one listing of what is already there; segments and init segments first, then media
  * playlists, then the version's master playlist and manifest, so the origin never references a
  * chunk it does not hold. Archive: the untouched source master and the package as one
  * deterministic tar. Progress counts bytes the destination acknowledged, not bytes buffered.
+ * The upload stages (stages/upload-origin.ts, stages/upload-archive.ts), the audit's repair and
+ * the CLI's `upload` use it.
  */
 import pLimit from 'p-limit';
 import type { Pool } from '../transfer/adaptive-limit.js';
@@ -14,21 +16,18 @@ import type { StageProgress } from '../../common/jobs.js';
 import { MANIFEST_FILE, manifestSchema, type Manifest, type ManifestFile } from '../../common/manifest.js';
 import type { UploadedObject } from '../../common/report.js';
 import { formatBytes } from '../../common/format.js';
-import { claimKey, safeFileName, versionKey } from '../../common/title.js';
+import { claimKey } from '../../common/title.js';
 import type { Destination, RemoteObject, TransferDetail } from '../destinations/destination.js';
 import { contentTypeFor, describeRemovals, joinKey } from '../destinations/destination.js';
 import { hashFile } from '../util/hash-file.js';
 import { RateEstimator } from '../util/rate.js';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { TarSource } from '../transfer/tar-source.js';
 import { commitAt, sweepRetired } from '../title/claim.js';
 import { entryPointsFromPackage } from '../title/entry-points.js';
-import type { JobRecord, StageRunner } from '../queue/job-queue.js';
-import { alreadyDelivered, journalOf, need, titleDestinations, type PipelineContext } from './context.js';
-import type { VerifiedChunk } from '../package/chunk-journal.js';
-import { linkedAbort } from '../util/errors.js';
+import { archiveKeys } from '../title/archive-keys.js';
 
 export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | 'detail'>) => void;
 /** Bytes the store acknowledged in this run (not bytes found there from before): the throughput meter's input. */
@@ -78,12 +77,6 @@ class ByteProgress {
         (reused ? ` · resumed: ${formatBytes(reused)} were already at the store` : ''),
     });
   }
-}
-
-/** What the meter saw of this title's transfer to `destination`, kept in the job (and its report). */
-function recordTransfer(ctx: PipelineContext, job: JobRecord, destination: string): void {
-  const stats = ctx.meter?.stats(job.id)[destination];
-  if (stats) job.transfers = { ...job.transfers, [destination]: stats };
 }
 
 /** Order in which package files must reach the origin: data before the playlists that name it. */
@@ -197,7 +190,7 @@ async function sweepAndSay(dest: Destination, t: DeliveryTarget, signal?: AbortS
  * unfinished there (a failed or killed run, a job taken over — multipart uploads no part journal of
  * this work folder can resume) is aborted by its owner rather than left to bill.
  */
-async function abortAbandoned(dest: Destination, t: DeliveryTarget): Promise<void> {
+export async function abortAbandoned(dest: Destination, t: DeliveryTarget): Promise<void> {
   const aborted = (await dest.abortAbandonedUploads?.(`${t.titleId}/${t.version}/`)) ?? [];
   if (aborted.length)
     t.note?.(`${dest.name}: an earlier attempt's unfinished uploads of ${aborted.join(', ')} were aborted`);
@@ -264,17 +257,6 @@ export interface UploadArchiveOptions extends DeliveryTarget {
   signal?: AbortSignal;
   onProgress?: ProgressSink;
   onAcked?: AckSink;
-}
-
-/**
- * Archive key layout: `<titleId>/<version>/source/<master file name>` (made safe as a key: a "\"
- * or a control character in a POSIX file name becomes "_") and `<titleId>/<version>/package.tar`.
- */
-export function archiveKeys(titleId: string, version: string, sourcePath: string): { source: string; tar: string } {
-  return {
-    source: versionKey(titleId, version, `source/${safeFileName(basename(sourcePath))}`),
-    tar: versionKey(titleId, version, 'package.tar'),
-  };
 }
 
 /** The package as one deterministic tar: manifest.json first, then every file in manifest order. */
@@ -361,196 +343,7 @@ export async function uploadArchive(opts: UploadArchiveOptions): Promise<Uploade
   return [await uploadArchiveMaster(opts), ...(await uploadArchivePackage(opts))];
 }
 
+/** The package's manifest.json, checked against its schema. */
 export async function loadManifest(packageDir: string): Promise<Manifest> {
   return manifestSchema.parse(JSON.parse(await readFile(join(packageDir, MANIFEST_FILE), 'utf8')));
-}
-
-function deliveredSummary(
-  uploads: UploadedObject[],
-): Record<string, { objects: number; bytes: number; skipped: number }> {
-  const out: Record<string, { objects: number; bytes: number; skipped: number }> = {};
-  for (const u of uploads) {
-    const d = (out[u.destination] ??= { objects: 0, bytes: 0, skipped: 0 });
-    d.objects++;
-    d.bytes += u.size;
-    if (u.skipped) d.skipped++;
-  }
-  return out;
-}
-
-function target(ctx: PipelineContext, job: Parameters<StageRunner['run']>[0]['job']): DeliveryTarget {
-  const claim = need(job, 'title claim', job.claim);
-  const fence = ctx.fence;
-  return {
-    titleId: claim.titleId,
-    version: claim.version,
-    jobId: job.id,
-    retireGraceMs: ctx.retireGraceMs,
-    ...(fence ? { fence: () => fence(job.id) } : {}),
-    note: (line) => {
-      if (!job.warnings.includes(line)) job.warnings.push(line);
-    },
-    peers: titleDestinations(ctx),
-  };
-}
-
-/**
- * Origin, side by side with verify: every chunk goes up as soon as verify has proven it (through
- * the station's pool of small objects), and the journal records each acknowledgement so a restart
- * sends nothing twice. Once verify has written the package, the playlists follow in waves — media
- * playlists, then the version's master playlist and manifest — and the commit switches the title's
- * entry points: the origin never names a chunk it does not hold.
- */
-export function uploadOriginStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'uploadOrigin',
-    after: ['claim'],
-    async run({ job, signal, progress }) {
-      if (!ctx.deliver || alreadyDelivered(job)) return 'skipped';
-      const journal = await journalOf(ctx, job);
-      const t = target(ctx, job);
-      const dest = ctx.origin;
-      await abortAbandoned(dest, t);
-      const prefix = `${t.titleId}/${t.version}`;
-      const flying = new Map<string, Promise<void>>();
-      // A failed chunk wakes the loop below (which otherwise sleeps until the journal changes).
-      const local = linkedAbort(signal);
-      let failure: unknown;
-      let bytes = 0;
-      const rate = new RateEstimator(1);
-      const acked = (): number => journal.sent.get(dest.name)?.size ?? 0;
-      const report = (): void => {
-        rate.add(bytes);
-        const r = rate.rate();
-        const total = journal.encodedSets !== undefined ? ` of ${journal.publishedCount()}` : '';
-        progress({
-          fraction: Math.min(0.95, acked() / Math.max(1, journal.publishedCount())),
-          detail: `${acked()}${total} chunks acknowledged by ${dest.name} · ${formatBytes(bytes)} sent this run${r ? ` · ${formatBytes(r)}/s` : ''}`,
-        });
-      };
-      const send = (v: VerifiedChunk): void => {
-        flying.set(
-          v.path,
-          ctx
-            .objectsPool(async () => {
-              const put = await dest.put({
-                localPath: join(job.packageDir!, ...v.path.split('/')),
-                key: joinKey(prefix, v.path),
-                size: v.size,
-                md5: v.md5,
-                existing: null,
-                signal: local.signal,
-              });
-              if (!put.skipped) ctx.meter?.acknowledged(job.id, dest.name, v.size);
-              await journal.append({ t: 'sent', d: dest.name, path: v.path, md5: v.md5 });
-              bytes += v.size;
-              report();
-            })
-            .catch((err: unknown) => {
-              // Withdrawn while it was sent (verify rejected its set, which is encoded again): not ours to fail on.
-              if (!journal.isVerified(v) && !local.signal.aborted) return;
-              failure ??= err;
-              local.controller.abort(err);
-            })
-            .finally(() => flying.delete(v.path)),
-        );
-      };
-      try {
-        // Our place in the journal's verdicts: each proven chunk is taken once, as it appears.
-        let cursor = 0;
-        while (!journal.packaged && !failure && !local.signal.aborted) {
-          while (cursor < journal.verifiedLog.length) {
-            const v = journal.verifiedLog[cursor++]!;
-            if (
-              v.i >= 0 &&
-              journal.isVerified(v) &&
-              journal.sent.get(dest.name)?.get(v.path) !== v.md5 &&
-              !flying.has(v.path)
-            )
-              send(v);
-          }
-          await journal.changed(local.signal).catch(() => undefined);
-        }
-        await Promise.allSettled(flying.values());
-      } finally {
-        local.dispose();
-      }
-      if (failure) throw failure;
-      signal.throwIfAborted();
-      const packageDir = need(job, 'package', job.packageDir);
-      await ctx.fence?.(job.id);
-      const delivered = await deliverPackage({
-        destination: dest,
-        packageDir,
-        manifest: await loadManifest(packageDir),
-        ...t,
-        pool: ctx.objectsPool,
-        signal,
-        onProgress: progress,
-        onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
-      });
-      // A chunk this job sent while the title was encoding is found at the store now, but it was
-      // uploaded by this delivery, not skipped: the report says so.
-      const streamed = journal.sent.get(dest.name);
-      const uploaded = delivered.map(({ skipped, ...u }) =>
-        skipped && !streamed?.has(u.key.slice(prefix.length + 1)) ? { ...u, skipped } : u,
-      );
-      job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), ...uploaded];
-      job.delivered = deliveredSummary(job.uploads);
-      recordTransfer(ctx, job, dest.name);
-      return 'done';
-    },
-  };
-}
-
-/**
- * Archive: the master goes up while the title is still being encoded; the package tar once verify
- * has written the package; then the archive's commit.
- */
-export function uploadArchiveStage(ctx: PipelineContext): StageRunner {
-  return {
-    name: 'uploadArchive',
-    after: ['claim'],
-    async run({ job, signal, progress }) {
-      if (!ctx.deliver || !ctx.archive || alreadyDelivered(job)) return 'skipped';
-      const dest = ctx.archive;
-      const journal = await journalOf(ctx, job);
-      const t = target(ctx, job);
-      await abortAbandoned(dest, t);
-      const SOURCE = '@source';
-      let master = job.uploads.find(
-        (u) => u.destination === dest.name && u.key === archiveKeys(t.titleId, t.version, job.sourcePath).source,
-      );
-      if (!journal.sent.get(dest.name)?.has(SOURCE) || !master) {
-        master = await uploadArchiveMaster({
-          destination: dest,
-          sourcePath: job.sourcePath,
-          ...t,
-          signal,
-          onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
-          onProgress: (p) => progress({ ...p, fraction: p.fraction * 0.8, detail: `master: ${p.detail}` }),
-        });
-        job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master];
-        await journal.append({ t: 'sent', d: dest.name, path: SOURCE, md5: master.md5 });
-      }
-      progress({ fraction: 0.8, detail: 'master archived · waiting for the package' });
-      await journal.until(() => journal.packaged !== undefined, signal);
-      const packageDir = need(job, 'package', job.packageDir);
-      await ctx.fence?.(job.id);
-      const uploaded = await uploadArchivePackage({
-        destination: dest,
-        sourcePath: job.sourcePath,
-        packageDir,
-        manifest: await loadManifest(packageDir),
-        ...t,
-        signal,
-        onAcked: (b) => ctx.meter?.acknowledged(job.id, dest.name, b),
-        onProgress: (p) => progress({ ...p, fraction: 0.8 + p.fraction * 0.2, detail: `package tar: ${p.detail}` }),
-      });
-      job.uploads = [...job.uploads.filter((u) => u.destination !== dest.name), master, ...uploaded];
-      job.delivered = deliveredSummary(job.uploads);
-      recordTransfer(ctx, job, dest.name);
-      return 'done';
-    },
-  };
 }
