@@ -287,6 +287,19 @@ function recordVerified(job: JobRecord, manifest: Manifest, sha256: string): voi
   job.renditions = manifest.renditions ?? [];
 }
 
+/** The QC findings of the title's encode onto the job (analysis/qc-wiring.ts); the error a rejecting one makes. */
+async function collectJobQc(ctx: PipelineContext, job: JobRecord, signal: AbortSignal): Promise<Error | undefined> {
+  const plan = job.plan;
+  if (!plan?.qc) return undefined;
+  job.qc = await finishQc(plan.qc, {
+    ffmpegPath: ctx.tools().ffmpeg,
+    sourcePath: job.sourcePath,
+    durationSec: job.media?.durationSec ?? 0,
+    signal,
+  });
+  return qcRejection(job.qc);
+}
+
 export function verifyStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'verify',
@@ -361,6 +374,8 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         : undefined;
       if (written !== undefined && createHash('sha256').update(written).digest('hex') === journal.packaged) {
         recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
+        // Killed before the findings were kept: read them again (the package passed them).
+        if (!job.qc) await collectJobQc(ctx, job, signal);
         return 'done';
       }
       progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
@@ -370,19 +385,10 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
           timeline,
         );
-      if (plan.qc) {
-        // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
-        progress({ fraction: 0.99, detail: 'collecting the QC findings' });
-        const qc = {
-          ffmpegPath: ctx.tools().ffmpeg,
-          sourcePath: job.sourcePath,
-          durationSec: media.durationSec,
-          signal,
-        };
-        job.qc = await finishQc(plan.qc, qc);
-        const rejected = qcRejection(job.qc);
-        if (rejected) throw rejected;
-      }
+      // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
+      if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
+      const rejected = await collectJobQc(ctx, job, signal);
+      if (rejected) throw rejected;
       const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
