@@ -103,7 +103,7 @@ describe('the Master tab', () => {
     const form = detail().getByTestId('overrides');
     await form.getByLabel('Crop').fill('none');
     await form.getByRole('button', { name: 'Apply overrides' }).click();
-    await expect(form.getByTestId('overrides-message').textContent()).resolves.toMatch(/^Saved/);
+    await expect.poll(() => form.getByTestId('overrides-message').textContent()).toMatch(/^Saved/);
     await callApi(engine.url, 'resumeJob', held!.id);
     await done('Held Film').waitFor({ timeout: 90_000 });
     const jobs: JobSnapshot[] = await callApi(engine.url, 'listJobs');
@@ -121,9 +121,9 @@ describe('the Master tab', () => {
     );
     await detail().getByTestId('overrides').getByLabel('Crop').fill('none');
     await detail().getByRole('button', { name: 'Apply overrides' }).click();
-    await expect(detail().getByTestId('overrides-message').textContent()).resolves.toMatch(
-      /can no longer change: its encode has begun/,
-    );
+    await expect
+      .poll(() => detail().getByTestId('overrides-message').textContent())
+      .toMatch(/can no longer change: its encode has begun/);
     expect(errors).toEqual([]);
   });
 });
