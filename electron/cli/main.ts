@@ -78,11 +78,22 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
       '--replace',
       'publish the master in place of what its title ID holds (a corrected re-delivery; the old version is retired)',
     )
+    .option(
+      '--drm',
+      "Studio DRM: Common Encryption for Widevine, PlayReady and FairPlay with the config's drm section (default: cbcs, audio/SD/HD keys, local keys)",
+    )
     .option('--json', 'print the final report as JSON on stdout')
     .action(
       async (
         files: string[],
-        opts: { config?: string; json?: boolean; titleId?: string; titles?: string; replace?: boolean } & ContentFlags,
+        opts: {
+          config?: string;
+          json?: boolean;
+          titleId?: string;
+          titles?: string;
+          replace?: boolean;
+          drm?: boolean;
+        } & ContentFlags,
       ) => {
         exitCode = await ingest(files, opts, io);
       },
@@ -122,6 +133,10 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
     .option('--encrypt', 'AES-128 encrypt every segment; keys stay on this machine and are exported for the key server')
     .option('--key-uri <template>', 'where players fetch keys, with {keyId}: "https://keys.example/{keyId}"')
     .option('--rotate-keys <n>', 'a new key every n segments (default: one key per title)', Number)
+    .option(
+      '--drm',
+      "Studio DRM: Common Encryption for Widevine, PlayReady and FairPlay with the config's drm section (default: cbcs, audio/SD/HD keys, local keys)",
+    )
     .option(
       '--captions <file[:lang]>',
       'a caption file (.srt, .vtt, .scc) to carry, with its language if the name does not say; repeatable',

@@ -49,6 +49,11 @@ export interface InvokeOps {
   auditLibrary: { args: [options: { repair: boolean }]; result: void };
   /** A title's chunk map: a queued title (by job) or a library title (by title ID). */
   chunkMap: { args: [target: { jobId: string } | { titleId: string }]; result: ChunkMap };
+  /**
+   * A DRM title's keys for the QC player's ClearKey (key ID hex → key hex): handed to this window
+   * only, held in memory, never written to disk nor sent anywhere else.
+   */
+  drmPlayerKeys: { args: [jobId: string]; result: Record<string, string> };
   /** Acknowledged bytes per second over the last minutes: the station's (with requests in flight) and, given a job, its title's. */
   throughput: { args: [target: { jobId?: string }]; result: ThroughputView };
   /** The farm's titles (every worker's), its Redis problems; no farm in Settings: an empty view that says so. */
@@ -131,6 +136,7 @@ export const INVOKE_CHANNELS = {
   libraryView: 'library:view',
   auditLibrary: 'library:audit',
   chunkMap: 'library:chunk-map',
+  drmPlayerKeys: 'jobs:drm-player-keys',
   throughput: 'transfer:throughput',
   farmView: 'farm:view',
   farmControl: 'farm:control',

@@ -91,6 +91,65 @@ export const encryptionSchema = strictObject({
   path: ['keyUri'],
 });
 
+/** The DRM systems a package can be signalled for (drm/keys.ts holds the same list for the engine). */
+export const DRM_SYSTEM_NAMES = ['widevine', 'playready', 'fairplay'] as const;
+
+const localFileSchema = z.string().superRefine((p, ctx) => {
+  const problem = localPathProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * Where a DRM title's content keys come from (engine/drm/key-provider.ts): a SPEKE v2 service, a
+ * CPIX document per title (`{titleId}` and `{version}` in the file name are filled in), or keys the
+ * station makes and keeps sealed (single station only: a farm's workers cannot share them).
+ * A header value "env:NAME" is read from the environment, so a config file need not hold the token.
+ */
+export const drmKeyProviderSchema = z.discriminatedUnion('type', [
+  strictObject({
+    type: z.literal('speke'),
+    url: z.string().superRefine((s, ctx) => {
+      const problem = keyProviderUrlProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(8192)).optional(),
+    /** A PEM file of a CA to trust besides the system's (a provider with a private CA). */
+    caFile: localFileSchema.optional(),
+    timeoutSeconds: z.number().min(1).max(300).optional(),
+  }),
+  strictObject({ type: z.literal('cpix'), file: z.string().min(1) }),
+  strictObject({
+    type: z.literal('local'),
+    /** A PEM certificate of the key server: the CPIX export then carries the keys encrypted to it. */
+    recipientCertFile: localFileSchema.optional(),
+  }),
+]);
+
+/**
+ * Studio DRM (issue #25): Common Encryption of every segment for Widevine, PlayReady and FairPlay.
+ * Off unless `enabled` (or `--drm`); the defaults are the issue's: cbcs, all three systems, a key
+ * per track type (audio / SD / HD), local keys, no clear lead, no rotation.
+ */
+export const drmSchema = strictObject({
+  enabled: z.boolean().default(false),
+  scheme: z.enum(['cbcs', 'cenc']).default('cbcs'),
+  systems: z
+    .array(z.enum(DRM_SYSTEM_NAMES))
+    .min(1)
+    .default([...DRM_SYSTEM_NAMES]),
+  trackKeys: z.enum(['audio-sd-hd', 'single']).default('audio-sd-hd'),
+  keyProvider: drmKeyProviderSchema.default({ type: 'local' }),
+  /** Segments left clear at the start (0: every segment encrypted). */
+  clearLead: z.number().int().min(0).max(10_000).default(0),
+  /** A new key every N segments (0: one key per track type for the whole title). */
+  rotateEvery: z.number().int().min(0).max(100_000).default(0),
+}).refine((d) => d.scheme === 'cbcs' || !d.systems.includes('fairplay'), {
+  message: 'FairPlay plays only cbcs: choose scheme "cbcs" or leave "fairplay" out of systems',
+  path: ['systems'],
+});
+
+export type DrmConfig = z.infer<typeof drmSchema>;
+
 export const s3DestinationSchema = strictObject({
   type: z.literal('s3'),
   /**
@@ -300,6 +359,8 @@ export const stationConfigSchema = strictObject({
     enabled: STATION_DEFAULTS.encryptionEnabled,
     rotateEvery: STATION_DEFAULTS.keyRotateEvery,
   }),
+  /** Studio DRM (CENC for Widevine, PlayReady, FairPlay); off unless enabled here or with --drm. */
+  drm: drmSchema.optional(),
   /** Where content keys are kept and exported (default: <workDir>/keys; owner-only). */
   keysDir: z.string().optional(),
   /**

@@ -63,6 +63,31 @@ export interface JobError {
   problems?: PackageProblem[];
 }
 
+/**
+ * A DRM title's keys as the job keeps them (engine/drm/station-drm.ts): the key plan — options, the
+ * provider's content ID, the key ID of each track type and key period, a check value per key — and
+ * which provider answered. Never a content key: a resumed job asks the provider again.
+ */
+export interface JobDrm {
+  plan: {
+    options: {
+      scheme: 'cbcs' | 'cenc';
+      systems: Array<'widevine' | 'playready' | 'fairplay'>;
+      trackKeys: 'audio-sd-hd' | 'single';
+      rotateEvery?: number;
+      clearLead?: number;
+    };
+    contentId: string;
+    slots: Array<{ kid: string; trackType: 'audio' | 'sd' | 'hd'; period: number }>;
+    checks?: Record<string, string>;
+  };
+  /** "SPEKE key provider https://…", "CPIX file x.xml", "local keys". */
+  provider: string;
+  providerType: 'speke' | 'cpix' | 'local';
+  /** Local keys: the CPIX document written for the platform's key server (never uploaded). */
+  export?: string;
+}
+
 export interface JobSnapshot {
   id: string;
   title: string;
@@ -101,6 +126,8 @@ export interface JobSnapshot {
   renditions?: ManifestRendition[];
   /** An encrypted title: the file its content keys were exported to for the key server (never uploaded). */
   keyExport?: string;
+  /** A DRM title: its key IDs per track type, the provider, the CPIX export (no content key). */
+  drm?: JobDrm;
   /** What verify proved (after the verify stage). */
   verified?: { fileCount: number; totalBytes: number; segmentsChecked: number; manifestSha256: string };
   /** Per destination name: objects and bytes delivered (skipped: already there, identical). */

@@ -91,8 +91,25 @@ export const manifestSchema = z.object({
   encoder: z.string(),
   segmentSeconds: z.number().optional(),
   renditions: z.array(manifestRenditionSchema).optional(),
-  /** AES-128: the key URI template and the ids of the keys (the keys themselves never travel). */
-  encryption: z.object({ method: z.literal('AES-128'), keyUri: z.string(), keyIds: z.array(z.string()) }).optional(),
+  /**
+   * AES-128: the key URI template and the ids of the keys; cenc (Studio DRM): the scheme, the DRM
+   * systems signalled and each key ID with the track type it protects. The keys themselves never travel.
+   */
+  encryption: z
+    .discriminatedUnion('method', [
+      z.object({ method: z.literal('AES-128'), keyUri: z.string(), keyIds: z.array(z.string()) }),
+      z.object({
+        method: z.literal('cenc'),
+        scheme: z.enum(['cbcs', 'cenc']),
+        systems: z.array(z.enum(['widevine', 'playready', 'fairplay'])),
+        keys: z.array(
+          z.object({ kid: z.string(), trackType: z.enum(['audio', 'sd', 'hd', 'all']), period: z.number().int() }),
+        ),
+        clearLead: z.number().int().optional(),
+        rotateEvery: z.number().int().optional(),
+      }),
+    ])
+    .optional(),
   files: z.array(manifestFileSchema),
 });
 

@@ -53,6 +53,7 @@ export const invokeArgSchemas = {
   farmView: z.tuple([]),
   farmControl: z.tuple([jobId, z.enum(FARM_ACTIONS)]),
   chunkMap: z.tuple([z.union([z.strictObject({ jobId }), z.strictObject({ titleId: titleIdSchema })])]),
+  drmPlayerKeys: z.tuple([jobId]),
 } as const satisfies { [K in InvokeOp]: z.ZodType<InvokeOps[K]['args']> };
 
 /** Parse the raw IPC arguments for an operation; throws an Error naming the operation and the problem. */

@@ -8,6 +8,7 @@ import { StationError, errorMessage } from './util/errors.js';
 import { expandSources } from './intake.js';
 import { auditJob, manifestFor } from './audit/job-audit.js';
 import { chunkMapOf } from './audit/chunk-map.js';
+import { playerKeys } from './drm/job-hooks.js';
 import { MANIFEST_FILE, manifestSchema } from '../common/manifest.js';
 import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
@@ -89,6 +90,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         .run({ repair: options.repair })
         .catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
     },
+    drmPlayerKeys: (jobId) => playerKeys(deps.station(), jobId),
     async chunkMap(target) {
       const station = deps.station();
       if ('jobId' in target) {

@@ -30,6 +30,8 @@ import { stationId } from './util/station-id.js';
 import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
+import { StationDrm } from './drm/station-drm.js';
+import { fileKeySeal, type KeySeal } from './drm/local-keys.js';
 import { isFinal } from '../common/jobs.js';
 
 /** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
@@ -76,6 +78,11 @@ export interface StationOptions {
   fence?: (jobId: string) => Promise<void>;
   /** This station's name in claims and the farm (default: the host name). */
   stationName?: string;
+  /**
+   * How local DRM keys are sealed at rest: the app passes safeStorage (drm/local-keys.ts
+   * secretBoxSeal); default, the CLI's owner-only station key file in the keys folder.
+   */
+  drmSeal?: KeySeal;
   /** Things the operator should read that are not a title's (a journal's torn tail cut); default: stderr. */
   warn?: (sentence: string) => void;
 }
@@ -96,6 +103,8 @@ export interface Station {
   library: LibraryService;
   /** Content keys of encrypted titles (also what the local QC player is handed). */
   keys: KeyStore;
+  /** Studio DRM, when the config turns it on (the QC player asks it for a title's keys). */
+  drm?: StationDrm;
   /** Acknowledged bytes over time (the throughput graphs). */
   meter: ThroughputMeter;
   /** The farm in Settings (opened on first use; BullMQ is loaded only then). */
@@ -231,6 +240,15 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const late: { queue?: JobQueue } = {};
   const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
+  const drm = config.drm?.enabled
+    ? new StationDrm({
+        config: config.drm,
+        keysDir: join(resolveKeysDir(config, opts.baseDir), 'drm'),
+        seal: opts.drmSeal ?? fileKeySeal(join(resolveKeysDir(config, opts.baseDir), 'drm', 'station-seal.key')),
+        baseDir: opts.baseDir,
+        ...(opts.fence ? { farmWorker: true } : {}),
+      })
+    : undefined;
   const runners = createStageRunners({
     profile: () =>
       (profile ??= loadProfile(
@@ -269,6 +287,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     journals,
     keys,
     encryption: config.encryption,
+    ...(drm ? { drm } : {}),
     deliver: opts.deliver ?? true,
   });
   if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
@@ -294,7 +313,10 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   late.queue = queue;
   // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
   queue.onUpdate((j) => {
-    if (isFinal(j.state)) void journals.release(j.id);
+    if (isFinal(j.state)) {
+      void journals.release(j.id);
+      drm?.forget(j.id);
+    }
   });
 
   const watchers = opts.watch
@@ -382,6 +404,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     },
     auditContext,
     keys,
+    ...(drm ? { drm } : {}),
     pollRestores,
     library,
     async close() {

@@ -42,6 +42,7 @@ export const stationApi: StationApi = {
   libraryView: () => ipcRenderer.invoke(INVOKE_CHANNELS.libraryView),
   auditLibrary: (options) => ipcRenderer.invoke(INVOKE_CHANNELS.auditLibrary, options),
   chunkMap: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.chunkMap, target),
+  drmPlayerKeys: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.drmPlayerKeys, jobId),
   throughput: (target) => ipcRenderer.invoke(INVOKE_CHANNELS.throughput, target),
   farmView: () => ipcRenderer.invoke(INVOKE_CHANNELS.farmView),
   farmControl: (id, action) => ipcRenderer.invoke(INVOKE_CHANNELS.farmControl, id, action),

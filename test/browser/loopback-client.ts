@@ -69,6 +69,7 @@ export async function installLoopbackStation(): Promise<void> {
     libraryView: () => call('libraryView'),
     auditLibrary: (options) => call('auditLibrary', options),
     chunkMap: (target) => call('chunkMap', target),
+    drmPlayerKeys: (jobId) => call('drmPlayerKeys', jobId),
     throughput: (target) => call('throughput', target),
     farmView: () => call('farmView'),
     farmControl: (id, action) => call('farmControl', id, action),

@@ -103,7 +103,9 @@ describe('AES-128 packages', () => {
   it('each segment decrypts with its key and IV to the clear bytes the manifest names, which decode; the init is clear', async () => {
     const manifest = JSON.parse(await readFile(join(pkg, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.encryption).toMatchObject({ method: 'AES-128', keyUri: 'https://keys.example/k/{keyId}' });
-    expect(manifest.encryption!.keyIds.sort()).toEqual(keyFile.keys.map((k) => k.keyId).sort());
+    expect((manifest.encryption as { keyIds: string[] }).keyIds.sort()).toEqual(
+      keyFile.keys.map((k) => k.keyId).sort(),
+    );
     const segments = manifest.files.filter((f) => f.kind === 'segment' && !f.path.endsWith('.vtt'));
     expect(segments.length).toBeGreaterThan(0);
     for (const f of segments) {

@@ -49,6 +49,7 @@ function setup() {
     auditLibrary: vi.fn(async () => undefined),
     farmView: vi.fn(async () => ({ titles: [], problems: [] })),
     farmControl: vi.fn(async () => undefined),
+    drmPlayerKeys: vi.fn(async () => ({})),
     throughput: vi.fn(async () => ({ station: { startMs: 0, bucketSeconds: 1, bytes: [], inFlight: [] } })),
     chunkMap: vi.fn(async () => ({
       titleId: 't',

@@ -4,6 +4,7 @@ import { openStation } from '../../engine/station.js';
 import { buildReport } from '../../engine/title/title-report.js';
 import type { TitleReport } from '../../common/report.js';
 import { createProgressPrinter } from '../progress-printer.js';
+import { drmLines, drmSummary, withDrm, type DrmSummary } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { StationError } from '../../engine/util/errors.js';
 import { resolve } from 'node:path';
@@ -17,6 +18,8 @@ interface IngestOptions extends ContentFlags {
   replace?: boolean;
   /** A CSV sheet of title IDs for a batch (see engine/title/title-sheet.ts). */
   titles?: string;
+  /** Studio DRM on, with the config's drm section (or its defaults). */
+  drm?: boolean;
 }
 
 /** `ingest <file...>`: the whole pipeline, headless. */
@@ -45,7 +48,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
   // The CLI runs only the titles it was given; other unfinished jobs in the work folder wait.
   const mine = new Set(intake.files);
   const station = await openStation({
-    config: loaded.config,
+    config: withDrm(loaded.config, opts.drm),
     baseDir: loaded.baseDir,
     eligible: (j) => mine.has(j.sourcePath),
     warn: (s) => io.stderr(`warning: ${s}`),
@@ -62,6 +65,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
   })();
   if (ffprobeWarning) io.stderr(`warning: ${ffprobeWarning}`);
   const reports: TitleReport[] = [];
+  const drm: Record<string, DrmSummary> = {};
   try {
     const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
     const jobs = await station.queue.add(intake.files, intake.requests, { overrides });
@@ -69,6 +73,8 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
       await station.queue.waitFor(job.id);
       const rec = station.queue.get(job.id);
       if (rec) reports.push(rec.report ?? buildReport(rec));
+      const d = rec && drmSummary(rec);
+      if (d) drm[rec.title] = d;
     }
     off();
   } finally {
@@ -81,8 +87,9 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
         `${r.title}: done as ${r.titleId ?? '?'} — ${r.uploads.length} objects delivered; master playlist at ${entry}`,
       );
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
+    for (const l of drm[r.title] ? drmLines(drm[r.title]!) : []) io.stderr(l);
   }
-  if (opts.json) io.json({ titles: reports, skipped: intake.skipped });
+  if (opts.json) io.json({ titles: reports, skipped: intake.skipped, ...(Object.keys(drm).length ? { drm } : {}) });
   const ok = reports.length > 0 && reports.every((r) => r.state === 'done') && intake.skipped.length === 0;
   return ok ? EXIT_OK : EXIT_FAILED;
 }

@@ -11,6 +11,7 @@ import { openStation } from '../../engine/station.js';
 import { buildReport } from '../../engine/title/title-report.js';
 import { StationError } from '../../engine/util/errors.js';
 import { createProgressPrinter } from '../progress-printer.js';
+import { drmLines, drmSummary, withDrm } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { contentOverrides, type ContentFlags } from '../content-flags.js';
 import { contentJson, decisionLines } from '../content-lines.js';
@@ -28,6 +29,7 @@ export interface TranscodeCliOptions extends ContentFlags {
   keyUri?: string;
   rotateKeys?: number;
   captions?: string[];
+  drm?: boolean;
 }
 
 /** `Film.srt:fr` → the file and its language; a bare path (even `C:\x.srt`) has none. */
@@ -60,7 +62,7 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
       'config-key-uri',
     );
   return stationConfigSchema.parse({
-    ...base,
+    ...withDrm(base, opts.drm),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.encoder ? { encoder: opts.encoder } : {}),
     ...(opts.segment !== undefined ? { segmentSeconds: opts.segment } : {}),
@@ -129,6 +131,8 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       );
   for (const line of decisionLines(rec)) io.stderr(line);
   if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
+  const drm = drmSummary(rec);
+  for (const l of drm ? drmLines(drm) : []) io.stderr(l);
   if (opts.json) {
     io.json({
       state: rec.state,
@@ -138,6 +142,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       ...contentJson(rec),
       manifestSha256: rec.verified?.manifestSha256,
       ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
+      ...(drm ? { drm } : {}),
       warnings: rec.warnings,
     });
   }

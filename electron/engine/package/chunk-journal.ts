@@ -213,6 +213,26 @@ export class ChunkJournal {
     for (const w of waiting) w();
   }
 
+  private swapsDone = false;
+
+  /**
+   * Whether the chunks recorded as verified hold the bytes their records name: a kill between a
+   * verified record and verify's swap of the encrypted bytes (chunk-verify.ts) leaves a chunk clear
+   * on disk until verify's next start finishes the swap — for a DRM title only after its keys are
+   * fetched again. The uploads wait for this before they read a chunk; a packaged journal has none.
+   */
+  get swapsSettled(): boolean {
+    return this.swapsDone || this.packaged !== undefined;
+  }
+
+  /** Verify has finished the swaps a crash left (restoreEncryption): wake the uploads. */
+  settleSwaps(): void {
+    this.swapsDone = true;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w();
+  }
+
   /** Wait until `ready()` holds (checked now and after every append). */
   async until(ready: () => boolean, signal?: AbortSignal): Promise<void> {
     while (!ready()) await this.changed(signal);

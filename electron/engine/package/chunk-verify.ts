@@ -15,6 +15,7 @@ import { decodeStream } from '../verify/decode-check.js';
 import type { ChunkJournal, PublishedChunk, VerifiedChunk } from './chunk-journal.js';
 import { encryptSegment, newIv, type KeyContext, type KeyStore } from './encryption.js';
 import { removePartials, writeWhole } from './package-files.js';
+import type { PackageDrm } from '../drm/package-drm.js';
 
 const ENCRYPTING = 'encrypting' as const;
 
@@ -24,6 +25,8 @@ export interface ChunkVerifyContext {
   journal: ChunkJournal;
   /** When the title is encrypted: where its keys are and what they are for. */
   encryption?: { store: KeyStore; ctx: KeyContext };
+  /** A DRM title: its Common Encryption (drm/package-drm.ts), instead of AES-128. */
+  drm?: PackageDrm;
   signal?: AbortSignal;
 }
 
@@ -118,28 +121,40 @@ export async function verifyChunk(
     ...(chunk.samples !== undefined ? { frames: chunk.samples } : {}),
   };
   // Subtitles stay clear: players fetch WebVTT without a key, and they carry no picture or sound.
-  if (c.encryption && kind !== 'subtitles') {
-    const key = await c.encryption.store.keyFor(c.encryption.ctx, chunk.i);
-    const iv = newIv();
-    const enc = encryptSegment(clear, key.key, iv);
-    const e = digest(enc);
+  const enc = kind === 'subtitles' ? undefined : await encrypt(c, chunk, clear, plain.sha256);
+  if (enc) {
+    const e = digest(enc.bytes);
     verified = {
       ...verified,
       size: e.size,
       md5: e.md5,
       sha256: e.sha256,
       clear: { size: plain.size, sha256: plain.sha256 },
-      keyId: key.keyId,
-      iv,
+      ...(enc.keyId ? { keyId: enc.keyId } : {}),
+      ...(enc.iv ? { iv: enc.iv } : {}),
     };
     // Encrypted bytes beside the chunk, the record, then the swap — before the uploads hear of it.
     // A kill before the record: verified again. After it: restoreEncryption encrypts identically.
-    await writeFile(`${file}.${ENCRYPTING}`, enc);
+    await writeFile(`${file}.${ENCRYPTING}`, enc.bytes);
     await c.journal.append({ t: 'verified', ...verified }, () => rename(`${file}.${ENCRYPTING}`, file));
     return { ok: true, verified };
   }
   await c.journal.append({ t: 'verified', ...verified });
   return { ok: true, verified };
+}
+
+/** The chunk's protected bytes: Common Encryption for a DRM title, else whole-segment AES-128, else none. */
+async function encrypt(
+  c: ChunkVerifyContext,
+  chunk: Pick<PublishedChunk, 'r' | 'i'>,
+  clear: Buffer,
+  clearSha256: string,
+): Promise<{ bytes: Buffer; keyId?: string; iv?: string } | undefined> {
+  if (c.drm) return c.drm.encryptChunk(chunk.r, chunk.i, clear, clearSha256);
+  if (!c.encryption) return undefined;
+  const key = await c.encryption.store.keyFor(c.encryption.ctx, chunk.i);
+  const iv = newIv();
+  return { bytes: encryptSegment(clear, key.key, iv), keyId: key.keyId, iv };
 }
 
 /**
@@ -148,19 +163,27 @@ export async function verifyChunk(
  */
 export async function restoreEncryption(c: ChunkVerifyContext): Promise<number> {
   await removePartials(c.packageDir, ENCRYPTING);
-  if (!c.encryption) return 0;
+  if (!c.encryption && !c.drm) return 0;
   let fixed = 0;
   for (const v of c.journal.verified.values()) {
-    if (!v.clear || !v.keyId || !v.iv) continue;
+    if (!v.clear || (!c.drm && (!v.keyId || !v.iv))) continue;
     const file = join(c.packageDir, v.path);
     const size = await stat(file).then(
       (s) => s.size,
       () => -1,
     );
     if (size !== v.clear.size) continue;
-    const key = await c.encryption.store.byId(c.encryption.ctx.titleId, c.encryption.ctx.version, v.keyId);
+    const bytes = await readFile(file);
+    if (c.drm) {
+      // Common Encryption may keep a chunk's size (a clear-lead chunk): the clear bytes' hash decides.
+      if (digest(bytes).sha256 !== v.clear.sha256) continue;
+      await writeWhole(file, (await c.drm.encryptChunk(v.r, v.i, bytes, v.clear.sha256)).bytes, ENCRYPTING);
+      fixed++;
+      continue;
+    }
+    const key = await c.encryption!.store.byId(c.encryption!.ctx.titleId, c.encryption!.ctx.version, v.keyId!);
     if (!key) continue;
-    await writeWhole(file, encryptSegment(await readFile(file), key.key, v.iv), ENCRYPTING);
+    await writeWhole(file, encryptSegment(bytes, key.key, v.iv!), ENCRYPTING);
     fixed++;
   }
   return fixed;

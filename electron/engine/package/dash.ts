@@ -2,15 +2,16 @@
  * An optional DASH manifest over the same CMAF segments as the HLS package: one static MPD whose
  * SegmentLists name the fMP4 init and media segments the HLS playlists name, an audio adaptation
  * set per language (role main or alternate; audio description flagged), and each subtitle track as
- * one WebVTT file (text/vtt), so one set of chunks serves both protocols. Never for an encrypted
- * package: DASH has no whole-segment AES-128.
+ * one WebVTT file (text/vtt), so one set of chunks serves both protocols. Never for an AES-128
+ * package (DASH has no whole-segment AES-128); a DRM package carries ContentProtection per set.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DASH_MANIFEST } from '../../common/manifest.js';
 import type { TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournal } from './chunk-journal.js';
-import { rates, renditionFiles, type RenditionFiles } from './playlists.js';
+import { rates, renditionFiles, type DrmSignalling, type RenditionFiles } from './playlists.js';
+import { audioDir } from './audio-encoder.js';
 import { FULL_VTT, subtitleDir } from './subtitle-writer.js';
 
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -46,6 +47,8 @@ export async function writeDashManifest(o: {
   journal: ChunkJournal;
   packageDir: string;
   frameRate?: number;
+  /** A DRM title: ContentProtection per AdaptationSet, one AdaptationSet per video key (SD and HD apart). */
+  drm?: DrmSignalling;
 }): Promise<string> {
   const { plan } = o;
   const files = renditionFiles(plan, o.journal);
@@ -53,19 +56,31 @@ export async function writeDashManifest(o: {
   const zero = o.journal.inits.get(plan.rungs[0]!.name)?.presentationOffset ?? 0;
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011,http://dashif.org/guidelines/dash264" type="static" mediaPresentationDuration="${iso(duration)}" minBufferTime="PT2S">`,
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"${o.drm ? ` ${o.drm.dashNamespaces}` : ''} profiles="urn:mpeg:dash:profile:isoff-on-demand:2011,http://dashif.org/guidelines/dash264" type="static" mediaPresentationDuration="${iso(duration)}" minBufferTime="PT2S">`,
     '  <Period id="0" start="PT0S">',
-    '    <AdaptationSet id="video" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">',
   ];
+  // One video AdaptationSet, or with DRM one per key: a player switches only within a set, and a
+  // licence may grant SD without HD.
+  const sets = new Map<string, typeof plan.rungs>();
   for (const r of plan.rungs) {
-    const v = files.video.get(r.name)!;
-    out.push(
-      `      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`,
-      ...segmentList(v, zero),
-      '      </Representation>',
-    );
+    const k = o.drm?.adaptationKey(r.name) ?? '';
+    sets.set(k, [...(sets.get(k) ?? []), r]);
   }
-  out.push('    </AdaptationSet>');
+  [...sets.values()].forEach((rungs, n) => {
+    out.push(
+      `    <AdaptationSet id="${n === 0 ? 'video' : `video-${n}`}" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1">`,
+      ...(o.drm?.contentProtection(rungs[0]!.name).map((l) => `      ${l}`) ?? []),
+    );
+    for (const r of rungs) {
+      const v = files.video.get(r.name)!;
+      out.push(
+        `      <Representation id="${xml(r.name)}" bandwidth="${rates(v).average}" codecs="${xml(v.init!.codec)}" width="${r.width}" height="${r.height}"${o.frameRate ? ` frameRate="${Math.round(o.frameRate * 1000)}/1000"` : ''}>`,
+        ...segmentList(v, zero),
+        '      </Representation>',
+      );
+    }
+    out.push('    </AdaptationSet>');
+  });
   for (const a of plan.audio) {
     const f = files.audio.get(a.name)!;
     out.push(
@@ -75,6 +90,7 @@ export async function writeDashManifest(o: {
       ...(a.describesVideo
         ? ['      <Accessibility schemeIdUri="urn:tva:metadata:cs:AudioPurposeCS:2007" value="1"/>']
         : []),
+      ...(o.drm?.contentProtection(audioDir(a)).map((l) => `      ${l}`) ?? []),
       `      <Representation id="${xml(a.name)}" bandwidth="${rates(f).average}" codecs="${xml(f.init!.codec)}" audioSamplingRate="48000">`,
       `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
       ...segmentList(f, zero),

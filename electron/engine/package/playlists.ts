@@ -16,6 +16,7 @@ import type { ChunkJournal, InitRecord, PublishedChunk, VerifiedChunk } from './
 import { audioDir } from './audio-encoder.js';
 import { keyUri } from './encryption.js';
 import { FULL_VTT, subtitleDir } from './subtitle-writer.js';
+import type { PackageDrm } from '../drm/package-drm.js';
 
 export const MEDIA_PLAYLIST = 'index.m3u8';
 export const IFRAME_PLAYLIST = 'iframes.m3u8';
@@ -95,7 +96,20 @@ export function rates(r: RenditionFiles): Rates {
   return { peak: Math.ceil(peak || average), average: Math.ceil(average) };
 }
 
-function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: string }): string {
+/** What the playlist writers ask of a DRM title (drm/package-drm.ts). */
+export type DrmSignalling = Pick<
+  PackageDrm,
+  'mediaKeyTags' | 'sessionKeyTags' | 'contentProtection' | 'adaptationKey' | 'dashNamespaces'
+>;
+
+/**
+ * Where a chunk's first sample ends in the bytes the origin holds: Common Encryption adds its boxes
+ * (senc, saiz, saio) to the moof in front of the data, so the clear offset moves by the growth.
+ */
+const firstSampleEnd = (c: RenditionFiles['chunks'][number]): number =>
+  c.firstSampleEnd! + (c.verified.clear ? c.verified.size - c.verified.clear.size : 0);
+
+function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: string; drm?: DrmSignalling }): string {
   const lines = [
     '#EXTM3U',
     `#EXT-X-VERSION:${opts.version}`,
@@ -106,6 +120,8 @@ function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: stri
   ];
   if (r.init) lines.push(`#EXT-X-MAP:URI="${posix.basename(r.init.path)}"`);
   for (const c of r.chunks) {
+    // DRM: the key tags after EXT-X-MAP, again where a key period starts.
+    if (opts.drm) lines.push(...opts.drm.mediaKeyTags(r.dir, c.i));
     // After EXT-X-MAP: the init segment stays clear; each segment has its own IV.
     if (c.verified.iv && c.verified.keyId && opts.keyUri)
       lines.push(`#EXT-X-KEY:METHOD=AES-128,URI="${keyUri(opts.keyUri, c.verified.keyId)}",IV=0x${c.verified.iv}`);
@@ -115,7 +131,7 @@ function mediaPlaylist(r: RenditionFiles, opts: { version: number; keyUri?: stri
   return lines.join('\n');
 }
 
-function iframePlaylist(r: RenditionFiles): string {
+function iframePlaylist(r: RenditionFiles, drm?: DrmSignalling): string {
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',
@@ -126,15 +142,20 @@ function iframePlaylist(r: RenditionFiles): string {
   ];
   if (r.init) lines.push(`#EXT-X-MAP:URI="${posix.basename(r.init.path)}"`);
   for (const c of r.chunks)
-    lines.push(`#EXTINF:${dur(c).toFixed(6)},`, `#EXT-X-BYTERANGE:${c.firstSampleEnd}@0`, posix.basename(c.path));
+    lines.push(
+      ...(drm ? drm.mediaKeyTags(r.dir, c.i) : []),
+      `#EXTINF:${dur(c).toFixed(6)},`,
+      `#EXT-X-BYTERANGE:${firstSampleEnd(c)}@0`,
+      posix.basename(c.path),
+    );
   lines.push('#EXT-X-ENDLIST', '');
   return lines.join('\n');
 }
 
 function iframeRates(r: RenditionFiles): Rates {
-  const per = r.chunks.filter((c) => dur(c) > 0).map((c) => (c.firstSampleEnd! * 8) / dur(c));
+  const per = r.chunks.filter((c) => dur(c) > 0).map((c) => (firstSampleEnd(c) * 8) / dur(c));
   const total =
-    r.chunks.reduce((n, c) => n + c.firstSampleEnd! * 8, 0) /
+    r.chunks.reduce((n, c) => n + firstSampleEnd(c) * 8, 0) /
     Math.max(
       1e-9,
       r.chunks.reduce((n, c) => n + dur(c), 0),
@@ -166,6 +187,8 @@ export interface PlaylistOptions {
   frameRate?: number;
   /** Video codec strings for TS packages (fMP4 ones come from the init segments). */
   tsVideoCodec?: string;
+  /** A DRM title's key signalling. */
+  drm?: DrmSignalling;
 }
 
 /** Write every playlist; returns their package-relative paths, the master last. */
@@ -182,12 +205,18 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
   for (const r of [...files.video.values(), ...files.audio.values()])
     await put(
       `${r.dir}/${MEDIA_PLAYLIST}`,
-      mediaPlaylist(r, { version, ...(keyTemplate ? { keyUri: keyTemplate } : {}) }),
+      mediaPlaylist(r, { version, ...(keyTemplate ? { keyUri: keyTemplate } : {}), ...(o.drm ? { drm: o.drm } : {}) }),
     );
   for (const r of files.subs.values()) await put(`${r.dir}/${MEDIA_PLAYLIST}`, mediaPlaylist(r, { version }));
-  if (plan.iframes) for (const r of files.video.values()) await put(`${r.dir}/${IFRAME_PLAYLIST}`, iframePlaylist(r));
+  if (plan.iframes)
+    for (const r of files.video.values()) await put(`${r.dir}/${IFRAME_PLAYLIST}`, iframePlaylist(r, o.drm));
 
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${version}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${version}`,
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    ...(o.drm?.sessionKeyTags() ?? []),
+  ];
   const groups = [...new Set(plan.audio.map((a) => a.group))];
   for (const a of plan.audio) lines.push(audioMedia(a));
   for (const s of plan.subtitles) lines.push(subtitleMedia(s));

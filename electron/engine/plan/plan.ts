@@ -22,6 +22,7 @@ import type { LadderProfile } from '../../common/profile.js';
 import type { RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { PlanQc } from '../analysis/qc-wiring.js';
+import { drmPlanOptions, type DrmOptions } from '../drm/plan-options.js';
 
 export interface Rung {
   name: string;
@@ -68,7 +69,9 @@ export interface TranscodePlan {
   encoderReason: string;
   /** Whole-segment AES-128 (keys stay on the station; see package/encryption.ts). */
   encryption?: { keyUri: string; rotateEvery: number };
-  /** I-frame playlists (fMP4 and clear only: byte ranges cannot address AES-128-CBC segments). */
+  /** Studio DRM: Common Encryption of every segment (engine/drm/; supersedes AES-128 for the title). */
+  drm?: DrmOptions;
+  /** I-frame playlists (fMP4, clear or DRM: byte ranges cannot address AES-128-CBC segments). */
   iframes: boolean;
 }
 
@@ -134,6 +137,8 @@ export interface PlanOptions {
   spec?: Pick<DeliverySpec, 'audioSelection' | 'primaryLanguage'>;
   /** Encrypt (the profile can ask too): the key URI template ({keyId}) and rotation. */
   encryption?: { keyUri?: string; rotateEvery?: number; enabled?: boolean };
+  /** Studio DRM (the config's drm section, when on). */
+  drm?: DrmOptions;
 }
 
 const unique = (names: string[], name: string): string => {
@@ -284,7 +289,9 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
   const encoderReason = applyNvencCap(rungs, encoder);
   const audio = planAudio(info, opts.profile, opts.spec);
   const segmentFormat = opts.segmentFormat ?? 'fmp4';
-  const encrypt = opts.encryption?.enabled || opts.profile.encrypt;
+  const drm = drmPlanOptions(opts.drm, segmentFormat);
+  // DRM supersedes the AES-128 "clear key" encryption: one package, one protection.
+  const encrypt = !drm && (opts.encryption?.enabled || opts.profile.encrypt);
   if (encrypt && !opts.encryption?.keyUri)
     throw new Error(
       'encryption is on but no key URI template is set (encryption.keyUri, e.g. "https://keys.example/{keyId}")',
@@ -310,6 +317,7 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
     ...(encrypt
       ? { encryption: { keyUri: opts.encryption!.keyUri!, rotateEvery: opts.encryption?.rotateEvery ?? 0 } }
       : {}),
+    ...(drm ? { drm } : {}),
     iframes: segmentFormat === 'fmp4' && !encrypt,
   };
 }

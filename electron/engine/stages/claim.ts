@@ -11,6 +11,7 @@ import { releaseAt } from '../title/claim.js';
 import { StationError } from '../util/errors.js';
 import { fingerprintFile } from '../util/fingerprint.js';
 import { titleDestinations, type PipelineContext } from './context.js';
+import { prepareDrm } from '../drm/job-hooks.js';
 
 /** The master as a claim names it; refuses a master whose bytes changed since the job was made. */
 export async function masterRef(
@@ -50,7 +51,10 @@ export function claimStage(ctx: PipelineContext): StageRunner {
     name: 'claim',
     async run({ job, signal, progress }) {
       // Packaging only (`transcode --out`): the title is not delivered, so nothing is claimed.
-      if (!ctx.deliver) return 'skipped';
+      if (!ctx.deliver) {
+        await prepareDrm(ctx, job, signal);
+        return 'skipped';
+      }
       progress({
         fraction: 0,
         detail: `reading the title's claim at ${titleDestinations(ctx)
@@ -70,6 +74,8 @@ export function claimStage(ctx: PipelineContext): StageRunner {
         signal,
       });
       sayAdopted(ctx, job);
+      // A DRM title's keys, before anything is encoded into the package or sent (drm/station-drm.ts).
+      await prepareDrm(ctx, job, signal);
       return 'done';
     },
     async cleanup(job) {

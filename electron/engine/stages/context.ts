@@ -14,6 +14,7 @@ import type { KeyedMutex } from '../util/keyed-mutex.js';
 import type { EncoderChoice, TranscodePlan } from '../plan/plan.js';
 import type { ChunkJournals } from '../package/chunk-journal.js';
 import type { KeyStore } from '../package/encryption.js';
+import type { StationDrm } from '../drm/station-drm.js';
 import { makeOwnedDir } from '../util/owned-folder.js';
 
 declare module '../queue/job-queue.js' {
@@ -70,6 +71,8 @@ export interface PipelineContext {
   keys: KeyStore;
   /** Encryption settings (a profile can ask for it too). */
   encryption?: { enabled?: boolean; keyUri?: string; rotateEvery?: number };
+  /** Studio DRM, when the config turns it on (engine/drm/station-drm.ts). */
+  drm?: StationDrm;
   /** false: offline packaging (`ingest-station transcode`): no claim, no uploads, no audit. */
   deliver: boolean;
 }

@@ -25,6 +25,7 @@ export function planStage(ctx: PipelineContext): StageRunner {
         encoder: await ctx.encoder(),
         spec: await ctx.spec(),
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
+        ...(ctx.drm ? { drm: ctx.drm.options } : {}),
       });
       job.plan = decisions ? applyContent(plan, decisions, media, await contentQc(ctx, job)) : plan;
       job.ladder = ladderSummary(job.plan);

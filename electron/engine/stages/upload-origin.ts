@@ -72,6 +72,8 @@ export function uploadOriginStage(ctx: PipelineContext): StageRunner {
         );
       };
       try {
+        // After a kill, a chunk verified by the last run may still wait for its encrypted bytes.
+        await journal.until(() => journal.swapsSettled, local.signal).catch(() => undefined);
         // Our place in the journal's verdicts: each proven chunk is taken once, as it appears.
         let cursor = 0;
         while (!journal.packaged && !failure && !local.signal.aborted) {

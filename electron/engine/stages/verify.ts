@@ -42,6 +42,8 @@ import { writeDashManifest } from '../package/dash.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { subtitleDir } from '../package/subtitle-writer.js';
 import type { TranscodePlan } from '../plan/plan.js';
+import { packageDrmOf } from '../drm/job-hooks.js';
+import type { PackageDrm } from '../drm/package-drm.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
 
@@ -188,15 +190,19 @@ async function writePackage(
   job: JobRecord,
   journal: ChunkJournal,
   packageDir: string,
+  drm: PackageDrm | undefined,
 ): Promise<{ manifest: Manifest; sha256: string }> {
   const plan = job.plan!;
   const media = job.media!;
   const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
-  const playlists = await writePlaylists({ plan, journal, packageDir, frameRate });
-  const dash = plan.dash ? [await writeDashManifest({ plan, journal, packageDir, frameRate })] : [];
-  const files: ManifestFile[] = [];
+  // A DRM title's init segments are protected now that every chunk is proven behind the clear ones.
+  const files: ManifestFile[] = drm ? await drm.protectInits() : [];
+  const playlists = await writePlaylists({ plan, journal, packageDir, frameRate, ...(drm ? { drm } : {}) });
+  const dash = plan.dash
+    ? [await writeDashManifest({ plan, journal, packageDir, frameRate, ...(drm ? { drm } : {}) })]
+    : [];
   for (const init of journal.inits.values()) {
-    if (init.path)
+    if (init.path && !drm)
       files.push({
         path: init.path,
         size: init.size,
@@ -254,7 +260,11 @@ async function writePackage(
       jobId: job.id,
     }),
     renditions: renditionsOf(plan, journal),
-    ...(plan.encryption ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } } : {}),
+    ...(drm
+      ? { encryption: drm.manifestSection() }
+      : plan.encryption
+        ? { encryption: { method: 'AES-128' as const, keyUri: plan.encryption.keyUri, keyIds } }
+        : {}),
     files,
   };
   const text = JSON.stringify(manifest, null, 2) + '\n';
@@ -312,12 +322,16 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       const media = need(job, 'media info', job.media);
       const journal = await journalOf(ctx, job);
       const keys = keyContext(job, plan);
+      await journal.until(() => job.packageDir !== undefined, signal);
+      // A DRM title's keys: from memory, or asked of its provider again (the same key IDs) after a restart.
+      const drm = await packageDrmOf(ctx, job, plan, journal, job.packageDir!, signal);
       const expect = { audio: plan.audio.length > 0, subs: plan.subtitles.length > 0 };
       const verify = (): ChunkVerifyContext => ({
         ffprobePath: ctx.tools().ffprobe,
         packageDir: job.packageDir!,
         journal,
         ...(keys ? { encryption: { store: ctx.keys, ctx: keys } } : {}),
+        ...(drm ? { drm } : {}),
         signal,
       });
       // Rough count for the bar until the encode knows: sets × rungs + audio segments + subtitle segments.
@@ -351,12 +365,12 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         const eta = rate.etaSeconds();
         progress({
           fraction: Math.min(0.99, journal.verified.size / Math.max(1, estimate())),
-          detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys ? ' and encrypted' : ''}`,
+          detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys || drm ? ' and encrypted' : ''}`,
           ...(eta !== undefined ? { etaSeconds: eta } : {}),
         });
       };
-      await journal.until(() => job.packageDir !== undefined, signal);
       await restoreEncryption(verify());
+      journal.settleSwaps();
       // Our place in the journal's publication log: each chunk is taken once, as it appears.
       let cursor = 0;
       for (;;) {
@@ -389,7 +403,7 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
       const rejected = await collectJobQc(ctx, job, signal);
       if (rejected) throw rejected;
-      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!);
+      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
       const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });

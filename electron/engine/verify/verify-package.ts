@@ -117,18 +117,20 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
     .map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
   // An encrypted segment is decoded through its key, when this station holds it; without the keys
   // its bytes are still proven against the manifest, and the result says what was not decoded.
-  const read = existing?.encryption && opts.keys ? decryptingReader(dir, existing, opts.keys) : undefined;
+  // AES-128 only: a DRM (cenc) package's keys are its provider's; its bytes are proven by hash.
+  const aes = existing?.encryption?.method === 'AES-128' ? existing.encryption : undefined;
+  const read = aes && opts.keys ? decryptingReader(dir, existing!, opts.keys) : undefined;
   const notes: string[] = [];
-  if (existing?.encryption && opts.keys) {
+  if (aes && opts.keys) {
     const missing = [];
-    for (const id of existing.encryption.keyIds) if (!(await opts.keys.find(id))) missing.push(id);
+    for (const id of aes.keyIds) if (!(await opts.keys.find(id))) missing.push(id);
     if (missing.length)
       return {
         problems: [
           {
             file: MANIFEST_FILE,
             problem: 'undecodable',
-            detail: `the package is encrypted and ${missing.length} of its ${existing.encryption.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})`,
+            detail: `the package is encrypted and ${missing.length} of its ${aes.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})`,
           },
         ],
         segmentsChecked: 0,
