@@ -22,7 +22,11 @@ export default tseslint.config(
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },
-    rules: reactHooks.configs.recommended.rules,
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // No function or component over 100 lines (issue #24): one per section, tab or concern.
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
+    },
   },
   ...layerRules.map(([files, rules, ignores]) => ({ files: [files], ...(ignores ? { ignores } : {}), rules })),
 );

@@ -124,6 +124,10 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
       'ladder profile: a name in resources/ladder-profiles.json or a JSON file (default: the config\'s, else "default")',
     )
     .option(
+      '--ladder <per-title|fixed>',
+      "per-title: each rung's bit rate measured for this film (the default profile's); fixed: the profile's bit rates",
+    )
+    .option(
       '--encoder <auto|name>',
       'auto (hardware if a trial encode passes) or an ffmpeg encoder name (default: auto)',
     )

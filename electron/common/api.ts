@@ -4,10 +4,10 @@
  * runtime library — so the sandboxed preload bundle stays tiny. Argument schemas live in schemas.ts
  * and are checked by main (and by the test loopback bridge) before anything reaches the engine.
  */
-import type { JobSnapshot, TitleRequest } from './jobs.js';
+import type { BatchAction, JobSnapshot, TitleRequest } from './jobs.js';
 import type { ContentOverrides } from './analysis.js';
 import type { AuditRecord } from './manifest.js';
-import type { ChunkMap, LibraryView } from './library.js';
+import type { ChunkMap, LibraryQuery, LibraryView } from './library.js';
 import type { ThroughputSeries } from './throughput.js';
 import type { FarmAction, FarmView } from './farm.js';
 import type { DestinationConfig } from './config.js';
@@ -39,12 +39,20 @@ export interface InvokeOps {
   moveJob: { args: [jobId: string, where: 'up' | 'down' | 'top']; result: void };
   pauseAll: { args: []; result: void };
   resumeAll: { args: []; result: void };
+  /** One action on many titles (the queue's selection): each title that cannot take it is named with the reason. */
+  batchJobs: { args: [jobIds: string[], action: BatchAction]; result: BatchResult };
+  /** Title IDs for the given titles from a sheet's text (`file,title_id[,replace]`, as `--titles`), matched by file name. */
+  setTitlesFromSheet: { args: [jobIds: string[], sheet: string]; result: SheetResult };
+  /** Generate a short test master with ffmpeg and queue it: the first run's proof that every stage works. */
+  runSample: { args: []; result: JobSnapshot };
+  /** Acknowledged bytes per destination over the last 24 hours, a minute a bucket (the dashboard). */
+  stationDay: { args: []; result: StationDay };
   /** What the station runs with: ffmpeg/ffprobe (path and version), the delivery spec, destinations. */
   stationInfo: { args: []; result: StationInfo };
   /** Audit a finished title at its destinations; with repair, fix what is wrong and audit again. */
   auditJob: { args: [jobId: string, options: AuditRequest]; result: AuditRecord[] };
-  /** Every title the origin holds as the library audits found it, the last run, a run in progress. */
-  libraryView: { args: []; result: LibraryView };
+  /** One page of the titles the origin holds as the library audits found them (filtered and sorted by the engine), the last run, a run in progress. */
+  libraryView: { args: [query: LibraryQuery]; result: LibraryView };
   /** Start a library audit now (it runs in the background; libraryView shows its progress). */
   auditLibrary: { args: [options: { repair: boolean }]; result: void };
   /** A title's chunk map: a queued title (by job) or a library title (by title ID). */
@@ -69,6 +77,29 @@ export interface InvokeOps {
     args: [name: string, destination: DestinationConfig, credentials: Credentials | null];
     result: ConnectionTest;
   };
+}
+
+export interface BatchResult {
+  /** Titles that took the action. */
+  done: number;
+  /** Titles that could not (a running title cannot be resumed…), each with the engine's sentence. */
+  refused: Array<{ jobId: string; title: string; reason: string }>;
+}
+
+export interface SheetResult {
+  /** Titles whose request the sheet set. */
+  set: Array<{ jobId: string; title: string; titleId?: string; replace?: boolean }>;
+  /** Titles the sheet names no row for. */
+  unmatched: Array<{ jobId: string; title: string }>;
+  /** Rows that name none of the titles (a typo in a file name must not pass silently). */
+  unusedRows: string[];
+  /** Titles whose ID can no longer change (claimed, running), with the reason. */
+  refused: Array<{ jobId: string; title: string; reason: string }>;
+}
+
+export interface StationDay {
+  /** Per destination name: acknowledged bytes a minute (60 s buckets), the last 24 hours. */
+  destinations: Record<string, ThroughputSeries>;
 }
 
 export interface ThroughputView {
@@ -130,6 +161,10 @@ export const INVOKE_CHANNELS = {
   setOverrides: 'jobs:set-overrides',
   pauseAll: 'queue:pause-all',
   resumeAll: 'queue:resume-all',
+  batchJobs: 'queue:batch',
+  setTitlesFromSheet: 'queue:title-sheet',
+  runSample: 'setup:run-sample',
+  stationDay: 'transfer:day',
   getSettings: 'settings:get',
   saveSettings: 'settings:save',
   testDestination: 'settings:test-destination',

@@ -318,6 +318,8 @@ export const stationConfigSchema = strictObject({
   ffprobePath: toolPathSchema.optional(),
   /** Ladder profile: a name in resources/ladder-profiles.json ("default", "preview") or a JSON file. */
   profile: z.string().min(1).default(STATION_DEFAULTS.profile),
+  /** "fixed" keeps the profile's bit rates for every film, "per-title" measures each (unset: the profile's `ladder`). */
+  ladder: z.enum(['per-title', 'fixed']).optional(),
   /** HLS segments as fMP4/CMAF (default) or MPEG-TS. */
   segmentFormat: z.enum(['fmp4', 'ts']).default(STATION_DEFAULTS.segmentFormat),
   /** Also write a DASH manifest over the same CMAF segments (fMP4 only). */

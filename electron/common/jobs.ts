@@ -10,6 +10,7 @@ import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.
 import type { TitleReport } from './report.js';
 import type { TitleClaimSummary } from './title.js';
 import type { ContentAnalysis, ContentDecisions, ContentOverrides, QcFinding } from './analysis.js';
+import type { PerTitleSummary } from './ladder.js';
 
 export const STAGES = [
   'probe',
@@ -57,6 +58,8 @@ export interface JobError {
   stage: StageName;
   /** One specific, human reason. */
   message: string;
+  /** The station's stable code for it (StationError.code: `not-media`, `title-conflict`, `s3-AccessDenied`…): what the window's "the action that fixes it" keys on. */
+  code?: string;
   /** Extra diagnostic text (ffmpeg stderr tail, S3 error code), shown on demand. */
   detail?: string;
   /** Verification failures: every bad file with its problem (capped for the UI). */
@@ -94,6 +97,8 @@ export interface JobSnapshot {
   sourcePath: string;
   /** Queue order: lower runs first (then oldest first). */
   priority?: number;
+  /** The titles added together (one drop, one pick, one watch-folder scan) share it: the queue groups by it. */
+  batch?: string;
   /** Size + SHA-256 of the master's first and last MiB: recognises the same master dropped twice. */
   fingerprint?: string;
   /** What the operator asked for: the platform's own title ID, and whether to replace what it holds. */
@@ -157,7 +162,15 @@ export interface LadderSummary {
   audioKbps: number;
   segmentSeconds: number;
   segmentFormat: 'fmp4' | 'ts';
+  /** How the rungs' bit rates were set: measured per title (engine/ladder/) or the profile's fixed ones. */
+  mode?: 'per-title' | 'fixed';
+  /** The per-title choice: per rung the bit rate, the quality measured and the bytes saved against the fixed ladder. */
+  perTitle?: PerTitleSummary;
 }
+
+/** What the queue's selection can do to many titles at once (`top`: run them first, in their order). */
+export const BATCH_ACTIONS = ['pause', 'resume', 'retry', 'cancel', 'top'] as const;
+export type BatchAction = (typeof BATCH_ACTIONS)[number];
 
 export function emptyStages(): Record<StageName, StageProgress> {
   const stages = {} as Record<StageName, StageProgress>;

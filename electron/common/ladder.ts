@@ -138,3 +138,85 @@ export function ladderChart(choice: LadderChoice): { metric: QualityMetric; seri
     }),
   };
 }
+
+/** A rung of the per-title choice as the plan summary, the report, `--json` and the Ladder tab show it. */
+export interface PerTitleRungSummary {
+  name: string;
+  keep: boolean;
+  /** The bit rate chosen (the probe's predicted average, kb/s); 0 for a dropped rung. */
+  kbps: number;
+  fixedKbps: number;
+  /** The metric at the rung's size, and PSNR (dB), as measured at the chosen point. */
+  quality: number;
+  psnr: number;
+  target: number;
+  starved?: true;
+  /** Video bytes saved against the fixed ladder's rung (negative: spent). */
+  savedBytes: number;
+  sentence: string;
+}
+
+/** The per-title choice in brief (the probe's raw points stay in the plan). */
+export interface PerTitleSummary {
+  metric: QualityMetric;
+  metricReason: string;
+  sentence: string;
+  predictedBytes: number;
+  fixedBytes: number;
+  /** The probe: windows sampled and seconds it took. */
+  windows: number;
+  probeSec: number;
+  rungs: PerTitleRungSummary[];
+  chart: ReturnType<typeof ladderChart>;
+}
+
+export function perTitleSummary(c: LadderChoice): PerTitleSummary {
+  // Bytes per kb/s of the film (its duration): the fixed ladder's bytes over its rates.
+  const perKbps =
+    c.fixedBytes /
+    Math.max(
+      1,
+      c.rungs.reduce((a, r) => a + r.fixedKbps, 0),
+    );
+  return {
+    metric: c.metric,
+    metricReason: c.probe.metricReason,
+    sentence: c.sentence,
+    predictedBytes: c.predictedBytes,
+    fixedBytes: c.fixedBytes,
+    windows: c.probe.windows.length,
+    probeSec: c.probe.elapsedSec,
+    rungs: c.rungs.map((r) => {
+      const kbps = r.keep ? r.predictedKbps : 0;
+      return {
+        name: r.name,
+        keep: r.keep,
+        kbps,
+        fixedKbps: r.fixedKbps,
+        quality: r.quality,
+        psnr: r.psnr,
+        target: r.target,
+        ...(r.starved ? { starved: true as const } : {}),
+        savedBytes: Math.round((r.fixedKbps - kbps) * perKbps),
+        sentence: r.sentence,
+      };
+    }),
+    chart: ladderChart(c),
+  };
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** The choice as lines for an operator (the CLI's report): the sentence, then one line per rung. */
+export function perTitleLines(s: PerTitleSummary): string[] {
+  const metric = s.metric.toUpperCase();
+  return [
+    `${s.sentence} — ${s.metricReason}; probe: ${s.windows} window(s), ${s.probeSec.toFixed(1)} s`,
+    ...s.rungs.map((r) =>
+      r.keep
+        ? `  ${r.name}: ${r.kbps} kb/s (fixed ${r.fixedKbps}) · ${metric} ${r.quality.toFixed(4)} (target ${r.target}) · PSNR ${r.psnr.toFixed(1)} dB · ` +
+          `${r.savedBytes >= 0 ? `${mb(r.savedBytes)} saved` : `${mb(-r.savedBytes)} spent`}${r.starved ? ' · target out of reach: the fixed rate' : ''}`
+        : `  ${r.sentence} (${mb(r.savedBytes)} saved)`,
+    ),
+  ];
+}

@@ -31,6 +31,10 @@ export const manifestFileSchema = z.object({
     'segment',
     'subtitle-track',
     'dash-manifest',
+    // Trick play (engine/trickplay/): JPEG sheets of thumbnails, their HLS image playlist, their WebVTT track.
+    'thumbnail-sheet',
+    'image-playlist',
+    'thumbnail-track',
   ]),
   durationSec: z.number().nonnegative().optional(),
   /** An encrypted segment: the bytes before encryption (what verify decoded), the key's id and the IV. */

@@ -3,6 +3,7 @@ import type { ContentDecisions, QcFinding } from './analysis.js';
 import type { TransferStats } from './throughput.js';
 import type { StageName } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
+import type { LadderSummary } from './jobs.js';
 
 export interface UploadedObject {
   destination: string;
@@ -28,6 +29,8 @@ export interface TitleReport {
   error?: string;
   encoder?: string;
   encoderReason?: string;
+  /** The ladder made: rungs, and the per-title choice with what it saved against the fixed ladder. */
+  ladder?: LadderSummary;
   packageDir?: string;
   manifestSha256?: string;
   /** An encrypted title: where its content keys were exported for the key server (never uploaded). */

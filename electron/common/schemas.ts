@@ -8,6 +8,8 @@ import type { InvokeOp, InvokeOps } from './api.js';
 import { destinationTestArgs, settingsUpdateSchema } from './settings.js';
 import { localPathProblem } from './paths.js';
 import { titleIdSchema } from './title.js';
+import { BATCH_ACTIONS } from './jobs.js';
+import { LIBRARY_FILTERS, LIBRARY_PAGE_MAX, LIBRARY_SORTS } from './library.js';
 import { safeSegment } from './segment.js';
 import { contentOverridesSchema } from './analysis.js';
 
@@ -25,6 +27,21 @@ export const absolutePath = z
 
 /** A job id names the job's folder: the one path-segment rule. */
 export const jobId = safeSegment;
+
+/** The queue's selection: a day's work, not unbounded. */
+const jobIds = z.array(jobId).min(1).max(5000);
+
+/** A title sheet as text (a CSV of file, title_id, replace): a sheet for thousands of titles fits in 1 MB. */
+const sheetText = z.string().min(1).max(1_000_000);
+
+export const libraryQuerySchema = z.strictObject({
+  offset: z.number().int().min(0).max(10_000_000).optional(),
+  limit: z.number().int().min(1).max(LIBRARY_PAGE_MAX).optional(),
+  filter: z.enum(LIBRARY_FILTERS).optional(),
+  search: z.string().max(120).optional(),
+  sort: z.enum(LIBRARY_SORTS).optional(),
+  descending: z.boolean().optional(),
+});
 
 export const invokeArgSchemas = {
   addMasters: z.tuple([
@@ -44,10 +61,14 @@ export const invokeArgSchemas = {
   setOverrides: z.tuple([jobId, contentOverridesSchema]),
   pauseAll: z.tuple([]),
   resumeAll: z.tuple([]),
+  batchJobs: z.tuple([jobIds, z.enum(BATCH_ACTIONS)]),
+  setTitlesFromSheet: z.tuple([jobIds, sheetText]),
+  runSample: z.tuple([]),
+  stationDay: z.tuple([]),
   getSettings: z.tuple([]),
   saveSettings: z.tuple([settingsUpdateSchema]),
   testDestination: destinationTestArgs,
-  libraryView: z.tuple([]),
+  libraryView: z.tuple([libraryQuerySchema]),
   auditLibrary: z.tuple([z.strictObject({ repair: z.boolean() })]),
   throughput: z.tuple([z.strictObject({ jobId: jobId.optional() })]),
   farmView: z.tuple([]),

@@ -47,6 +47,11 @@ export interface SettingsView {
   /** The config without any credential. */
   config: StationConfig;
   credentials: Record<string, StoredCredential>;
+  /**
+   * The operator has saved settings (chosen the origin). Until then the app runs its first-run
+   * setup and refuses masters: the built-in default would deliver to a folder nobody chose.
+   */
+  saved: boolean;
   /** A password for the farm in Settings is stored (sealed, bound to the farm's host and port). */
   farmPasswordStored?: boolean;
   /** Whether secrets can be stored encrypted here, and by what. */

@@ -14,6 +14,8 @@ import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '../common/settings.js';
 import type { DestinationConfig } from '../common/config.js';
+import { applyTitleSheet, runBatch } from './batch-actions.js';
+import { makeSampleMaster } from './setup/sample-master.js';
 
 export type Handlers = { [K in InvokeOp]: (...args: InvokeOps[K]['args']) => Promise<InvokeOps[K]['result']> };
 
@@ -61,6 +63,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     moveJob: (jobId, where) => deps.station().queue.move(jobId, where),
     pauseAll: () => deps.station().queue.pauseAll(),
     resumeAll: () => deps.station().queue.resumeAll(),
+    batchJobs: (jobIds, action) => runBatch(deps.station().queue, jobIds, action),
+    setTitlesFromSheet: (jobIds, sheet) => applyTitleSheet(deps.station().queue, jobIds, sheet),
+    async runSample() {
+      const station = deps.station();
+      const master = await makeSampleMaster({ ffmpegPath: station.tools().ffmpeg, workDir: station.workDir });
+      const [job] = await station.queue.add([master]);
+      return job!;
+    },
+    async stationDay() {
+      return { destinations: deps.station().meter.daySeries() };
+    },
     async stationInfo() {
       const info = await deps.station().info();
       const notices = deps.notices?.() ?? [];
@@ -76,7 +89,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         return auditJob(job, deps.station().auditContext, options);
       });
     },
-    libraryView: () => deps.station().library.view(),
+    libraryView: (query) => deps.station().library.view(query),
     async auditLibrary(options) {
       const station = deps.station();
       const view = await station.library.view();
@@ -110,7 +123,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
           ...(last ? { audit: { at: last.at, problems: last.problems, repaired: last.repaired?.uploaded ?? [] } } : {}),
         });
       }
-      const entry = (await station.library.view()).titles.find((t) => t.titleId === target.titleId);
+      const entry = await station.library.title(target.titleId);
       if (!entry?.version)
         throw new StationError(
           `"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`,

@@ -22,6 +22,7 @@ import type { SecretBox } from './settings/secret-box.js';
 import { SettingsStore, destinationWithoutCredentials } from './settings/settings-store.js';
 import { openStation, resolveWorkDir, type Station } from './station.js';
 import { StationError } from './util/errors.js';
+import { ThroughputMeter } from './transfer/throughput-meter.js';
 
 export interface AppEngineOptions {
   /** Where settings.json, credentials.json and (by default) the work folder live. */
@@ -60,6 +61,8 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
   const settings = new SettingsStore(opts.userDataDir, opts.secretBox, () =>
     defaultAppConfig(opts.userDataDir, opts.documentsDir),
   );
+  // One meter for the app's life: the day's throughput survives the restart a save of settings makes.
+  const meter = new ThroughputMeter();
   const jobListeners = new Set<(job: JobSnapshot) => void>();
   const stateListeners = new Set<(state: EngineState) => void>();
   const alertListeners = new Set<(alert: AuditAlert) => void>();
@@ -74,6 +77,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       watch: opts.watch ?? true,
       scheduleAudits: opts.watch ?? true,
       onAlert: (alert) => alertListeners.forEach((l) => l(alert)),
+      meter,
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
       ...(opts.s3Runtime ? { s3Runtime: opts.s3Runtime } : {}),
     });
@@ -162,6 +166,17 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       },
     },
   });
+
+  // Masters only once the operator has chosen where they go (the first-run setup, or Settings).
+  const addMasters = handlers.addMasters;
+  handlers.addMasters = async (...args) => {
+    if (!(await settings.saved()))
+      throw new StationError(
+        'No origin is set yet: finish the setup (choose and test the origin) before adding masters — the station does not deliver to a place nobody chose.',
+        'no-origin',
+      );
+    return addMasters(...args);
+  };
 
   return {
     handlers,

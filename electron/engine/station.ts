@@ -78,6 +78,8 @@ export interface StationOptions {
   fence?: (jobId: string) => Promise<void>;
   /** This station's name in claims and the farm (default: the host name). */
   stationName?: string;
+  /** The throughput meter to count into (the app keeps one across restarts, so the day's graph survives a save of settings). */
+  meter?: ThroughputMeter;
   /**
    * How local DRM keys are sealed at rest: the app passes safeStorage (drm/local-keys.ts
    * secretBoxSeal); default, the CLI's owner-only station key file in the keys folder.
@@ -195,7 +197,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const { config } = opts;
   const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
-  const meter = new ThroughputMeter();
+  const meter = opts.meter ?? new ThroughputMeter();
   let farm: Promise<FarmQueue> | undefined;
   const farmQueue = (): Promise<FarmQueue> => {
     const url = config.farm?.url;
@@ -255,7 +257,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         config.profile,
         join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'),
         opts.baseDir,
-      )),
+      ).then((p) => (config.ladder ? { ...p, ladder: config.ladder } : p))),
     segmentFormat: config.segmentFormat,
     dash: config.dash,
     encoder: detectEncoder,

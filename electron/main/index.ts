@@ -12,6 +12,7 @@ import { registerIpc } from './ipc.js';
 import { createMainWindow, guardWebContents, installCsp, rendererUrl } from './window.js';
 import { APP_SCHEME_PRIVILEGES, APP_URL, handleAppProtocol, pageOrigin } from './app-protocol.js';
 import { createFinishNotifier, createAlertNotifier } from './notifications.js';
+import { createQueueProgress } from './queue-progress.js';
 import { safeStorageBox } from './safe-storage-box.js';
 import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.js';
 import { errorMessage } from '../engine/util/errors.js';
@@ -52,10 +53,25 @@ async function start(): Promise<void> {
     isSupported: () => Notification.isSupported(),
     show: (title, body) => new Notification({ title, body }).show(),
   });
+  // The whole queue on the dock / taskbar (the bar on the window, the count on the app's icon).
+  const progress = createQueueProgress({
+    setProgress: (fraction, mode) => {
+      if (mainWindow && !mainWindow.isDestroyed()) mainWindow.setProgressBar(fraction, { mode });
+    },
+    setBadge: (count) => void app.setBadgeCount(count),
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+  });
   engine.onJobUpdate((job) => {
     forwarder.forward(job);
     notify(job);
+    progress.update(job);
   });
+  void engine.handlers.listJobs().then(
+    (jobs) => progress.seed(jobs),
+    () => undefined,
+  );
   engine.onEngineState((state) => send(EVENT_CHANNELS.engineState, state));
   const alert = createAlertNotifier({
     isSupported: () => Notification.isSupported(),

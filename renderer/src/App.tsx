@@ -1,126 +1,120 @@
-import { memo, useMemo, useState } from 'react';
-import { DropZone, useMasterDrop } from './DropZone';
-import { JobList } from './JobList';
-import { JobDetail, type DetailTab } from './JobDetail';
-import { Settings } from './Settings';
-import { Library } from './Library';
-import { Farm } from './Farm';
+/**
+ * The window: header, the view chosen (the queue — or the first-run setup until an origin is set —
+ * the dashboard, the library, the farm, settings), and the station's status line. Drops are taken
+ * anywhere. The shell (app-context.ts) lets any part open Settings, open a title's ID field, or say
+ * something in the status line.
+ */
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
+import { AppHeader, type View } from './AppHeader';
+import { AppShellContext, type AppShell } from './app-context';
+import { Dashboard } from './dashboard/Dashboard';
+import type { DetailTab } from './JobDetail';
+import { useMasterDrop } from './DropZone';
+import { Farm as PlainFarm } from './Farm';
+import { FirstRun } from './setup/FirstRun';
+import { LibraryView as PlainLibraryView } from './library/LibraryView';
+import { QueueView } from './queue/QueueView';
+import { useSelection } from './queue/useSelection';
+import { Settings as PlainSettings } from './Settings';
 import { getStation } from './station';
-import { useJobs } from './useJobs';
 import { StationFooter as PlainStationFooter } from './StationFooter';
+import { useJobs } from './useJobs';
+import { useSetup } from './useSetup';
 
-// Its props never change: job updates (up to 10 per second per title) must not re-render it.
+// Their props do not change with the jobs: job updates (up to 10 per second per title) must not re-render them.
 const StationFooter = memo(PlainStationFooter);
+const LibraryView = memo(PlainLibraryView);
+const Farm = memo(PlainFarm);
+const Settings = memo(PlainSettings);
 
 export function App(): React.JSX.Element {
   const station = useMemo(() => getStation(), []);
   const { jobs, engine } = useJobs(station);
-  const [error, setError] = useState<string>();
-  const [auditing, setAuditing] = useState(false);
-  const [view, setView] = useState<'queue' | 'library' | 'farm' | 'settings'>('queue');
-  const [selectedId, setSelectedId] = useState<string>();
+  const setup = useSetup(station);
+  const [view, setView] = useState<View>('queue');
+  const selection = useSelection();
   // The tab stays as the operator moves between titles (comparing titles tab by tab).
   const [tab, setTab] = useState<DetailTab>('Overview');
-  const drop = useMasterDrop(station, setError);
-  const selected = jobs.find((j) => j.id === selectedId) ?? jobs[0];
-  const counts = { running: 0, waiting: 0, failed: 0, done: 0 };
-  for (const j of jobs) {
-    if (j.state === 'running') counts.running++;
-    else if (j.state === 'queued' || j.state === 'paused') counts.waiting++;
-    else if (j.state === 'failed') counts.failed++;
-    else if (j.state === 'done') counts.done++;
-  }
+  const [notice, setNotice] = useState<{ text: string; level: 'ok' | 'error' }>();
+  // A result fades after a while; a refusal stays until it is dismissed.
+  useEffect(() => {
+    if (notice?.level !== 'ok') return;
+    const t = setTimeout(() => setNotice(undefined), 12_000);
+    return () => clearTimeout(t);
+  }, [notice]);
+  // Refused only once the engine has said no origin is saved (the engine refuses in any case).
+  const drop = useMasterDrop(station, setup.saved !== false);
+  const [titleIdFor, setTitleIdFor] = useState<{ jobId: string }>();
+  const shell = useMemo<AppShell>(
+    () => ({
+      openSettings: () => setView('settings'),
+      editTitleId: (jobId) => {
+        setView('queue');
+        selection.select(jobId);
+        setTab('Overview');
+        setTitleIdFor({ jobId });
+      },
+      notice: (text, level = 'ok') => setNotice({ text, level }),
+      ...(titleIdFor ? { titleIdFor } : {}),
+    }),
+    [selection, titleIdFor],
+  );
+  // The setup stays while it saves and runs its sample (settings are saved by then), until it is done.
+  const [inSetup, setInSetup] = useState(false);
+  const firstRun = (setup.saved === false || inSetup) && view === 'queue';
+  const { recheck } = setup;
+  const closeSettings = useCallback(() => (recheck(), setView('queue')), [recheck]);
   return (
-    <main className={`app${drop.over ? ' app--drop' : ''}`} {...drop.handlers}>
-      {drop.over && (
-        <div className="app__drop" aria-hidden="true">
-          Drop to add these masters
-        </div>
-      )}
-      <header className="app__header">
-        <h1>Ingest Station</h1>
-        <p className="app__counts" data-testid="queue-counts">
-          {counts.running} running · {counts.waiting} waiting · {counts.failed} need attention · {counts.done} delivered
-        </p>
-        <nav className="app__actions" aria-label="Station">
-          <button type="button" onClick={() => void station.pauseAll()}>
-            Pause all
-          </button>
-          <button type="button" onClick={() => void station.resumeAll()}>
-            Resume all
-          </button>
-          <button
-            type="button"
-            disabled={auditing || !jobs.some((j) => j.state === 'done')}
-            onClick={() => {
-              // Batch audit: every delivered title, one after another (the stores see no burst).
-              setAuditing(true);
-              void (async () => {
-                for (const j of jobs.filter((x) => x.state === 'done'))
-                  await station.auditJob(j.id, { repair: false, deep: false }).catch(() => undefined);
-                setAuditing(false);
-              })();
-            }}
-          >
-            {auditing ? 'Auditing all…' : 'Audit all delivered titles'}
-          </button>
-          <button
-            type="button"
-            aria-pressed={view === 'library'}
-            onClick={() => setView(view === 'library' ? 'queue' : 'library')}
-          >
-            Library
-          </button>
-          <button
-            type="button"
-            aria-pressed={view === 'farm'}
-            onClick={() => setView(view === 'farm' ? 'queue' : 'farm')}
-          >
-            Farm
-          </button>
-          <button
-            type="button"
-            aria-pressed={view === 'settings'}
-            onClick={() => setView(view === 'settings' ? 'queue' : 'settings')}
-          >
-            Settings
-          </button>
-        </nav>
-      </header>
-      {!engine.connected && (
-        <p className="banner banner--warn" role="status" data-testid="engine-banner">
-          Engine unavailable — {engine.reason ?? 'reconnecting'}. Nothing is lost: titles continue from their last
-          completed step when it is back.
-        </p>
-      )}
-      {view === 'settings' ? (
-        <Settings station={station} onClose={() => setView('queue')} />
-      ) : view === 'library' ? (
-        <Library station={station} />
-      ) : view === 'farm' ? (
-        <Farm station={station} />
-      ) : (
-        <>
-          <DropZone
-            station={station}
-            compact={jobs.length > 0}
-            over={drop.over}
-            hold={drop.hold}
-            setHold={drop.setHold}
-            add={drop.add}
-          />
-          {error && (
-            <p className="banner banner--error" role="alert" data-testid="add-error">
-              {error}
-            </p>
-          )}
-          <div className="queue">
-            <JobList jobs={jobs} station={station} selectedId={selected?.id} onSelect={setSelectedId} />
-            {selected && <JobDetail key={selected.id} job={selected} station={station} tab={tab} onTab={setTab} />}
+    <AppShellContext.Provider value={shell}>
+      <main className={`app${drop.over ? ' app--drop' : ''}`} {...drop.handlers}>
+        {drop.over && (
+          <div className="app__drop" aria-hidden="true">
+            {setup.saved ? 'Drop to add these masters' : 'Set the origin first: masters are not taken yet'}
           </div>
-        </>
-      )}
-      <StationFooter station={station} />
-    </main>
+        )}
+        <AppHeader station={station} jobs={jobs} view={view} onView={setView} />
+        {!engine.connected && (
+          <p className="banner banner--warn" role="status" data-testid="engine-banner">
+            Engine unavailable — {engine.reason ?? 'reconnecting'}. Nothing is lost: titles continue from their last
+            completed step when it is back.
+          </p>
+        )}
+        {notice && (
+          <p
+            className={`banner banner--${notice.level} app__notice`}
+            role={notice.level === 'error' ? 'alert' : 'status'}
+            data-testid="notice"
+          >
+            {notice.text}
+            <button type="button" className="linkish" onClick={() => setNotice(undefined)} aria-label="Dismiss">
+              ✕
+            </button>
+          </p>
+        )}
+        <div className="app__view">
+          {firstRun ? (
+            <FirstRun
+              station={station}
+              jobs={jobs}
+              drop={drop}
+              onBusy={() => setInSetup(true)}
+              onDone={() => (setInSetup(false), setup.recheck())}
+              onSettings={() => setView('settings')}
+            />
+          ) : view === 'queue' ? (
+            <QueueView jobs={jobs} station={station} selection={selection} tab={tab} onTab={setTab} drop={drop} />
+          ) : view === 'dashboard' ? (
+            <Dashboard jobs={jobs} station={station} />
+          ) : view === 'library' ? (
+            <LibraryView station={station} />
+          ) : view === 'farm' ? (
+            <Farm station={station} />
+          ) : (
+            <Settings station={station} onClose={closeSettings} />
+          )}
+        </div>
+        <StationFooter station={station} />
+      </main>
+    </AppShellContext.Provider>
   );
 }

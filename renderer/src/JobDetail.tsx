@@ -5,6 +5,7 @@
  * proved, what reached each destination, the report; Audit — when each destination was last proven
  * whole, and the chunk map; QC — the player.
  */
+import { memo } from 'react';
 import type { StationApi } from '../../electron/common/api';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import { AuditTab } from './detail/AuditTab';
@@ -14,13 +15,14 @@ import { LadderTab } from './detail/LadderTab';
 import { OverviewTab } from './detail/OverviewTab';
 import { QcTab } from './detail/QcTab';
 import { JobActions } from './JobActions';
-import { STATE_LABELS } from './JobList';
+import { STATE_LABELS } from './labels';
 import { MasterTab } from './detail/MasterTab';
 import { useState } from 'react';
 
 export type { DetailTab } from './detail/DetailTabs';
 
-export function JobDetail({
+/** Memoised: another title's 10 Hz updates do not re-render this one's detail. */
+export const JobDetail = memo(function JobDetail({
   job,
   station,
   tab,
@@ -65,4 +67,4 @@ export function JobDetail({
       </div>
     </section>
   );
-}
+});

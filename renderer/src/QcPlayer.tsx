@@ -48,32 +48,25 @@ interface Loaded {
   error?: string;
 }
 
-export function QcPlayer({
-  job,
-  station,
-  seek,
-}: {
-  job: JobSnapshot;
-  station: StationApi;
-  seek?: { t: number };
-}): React.JSX.Element {
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const hlsRef = useRef<Hls | undefined>(undefined);
-  const [source, setSource] = useState<QcSource>('local');
-  const [open, setOpen] = useState(false);
-  const [loaded, setLoaded] = useState<Loaded>();
-  const [chosen, setChosen] = useState({ session: '', level: -1 });
-  const [time, setTime] = useState(0);
-  const onOrigin = job.stages.uploadOrigin.state === 'done';
-  const supported = useMemo(() => Hls.isSupported(), []);
-  // Each open of the player and each copy is a session: what an earlier one reported does not count.
-  const session = open ? `${job.id}:${source}` : '';
-  const current = loaded?.session === session ? loaded : undefined;
-  useSeek(videoRef, seek, setOpen);
+/** What the controls change in the playing hls.js. */
+interface HlsControl {
+  level(i: number): void;
+  audio(id: number): void;
+  subtitles(id: number): void;
+}
 
+/** One hls.js for the open session (a title and a copy): what it loaded, played and switched to. */
+function useHlsSession(
+  video: React.RefObject<HTMLVideoElement | null>,
+  session: string,
+  url: string,
+  supported: boolean,
+): { current: Loaded | undefined; control: HlsControl } {
+  const hlsRef = useRef<Hls | undefined>(undefined);
+  const [loaded, setLoaded] = useState<Loaded>();
   useEffect(() => {
-    const video = videoRef.current;
-    if (!session || !video || !supported) return;
+    const el = video.current;
+    if (!session || !el || !supported) return;
     const update = (patch: Partial<Loaded>): void =>
       setLoaded((prev) => ({
         ...(prev?.session === session ? prev : { session, levels: [], audio: [], subtitles: [] }),
@@ -83,7 +76,7 @@ export function QcPlayer({
     hlsRef.current = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
       update({ levels: data.levels, audio: hls.audioTracks, subtitles: hls.subtitleTracks });
-      void video.play().catch(() => undefined);
+      void el.play().catch(() => undefined);
     });
     hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => update({ playing: data.frag.level }));
     // Tracks arrive after the manifest is parsed (hls.js lists them once it has grouped them).
@@ -97,22 +90,70 @@ export function QcPlayer({
       if (data.fatal)
         update({ error: `${data.type}: ${data.details}${data.response ? ` (HTTP ${data.response.code})` : ''}` });
     });
-    hls.loadSource(station.mediaUrl(job.id, source, 'master.m3u8'));
-    hls.attachMedia(video);
+    hls.loadSource(url);
+    hls.attachMedia(el);
     return () => {
       hls.destroy();
       hlsRef.current = undefined;
     };
-  }, [session, source, job.id, station, supported]);
+  }, [session, url, supported, video]);
+  const control: HlsControl = {
+    // currentLevel switches now (flushing the buffer) so QC sees the chosen rung at once.
+    level: (i) => void (hlsRef.current && (hlsRef.current.currentLevel = i)),
+    audio: (id) => void (hlsRef.current && (hlsRef.current.audioTrack = id)),
+    subtitles: (id) => void (hlsRef.current && (hlsRef.current.subtitleTrack = id)),
+  };
+  return { current: loaded?.session === session ? loaded : undefined, control };
+}
+
+function statusText(o: {
+  supported: boolean;
+  open: boolean;
+  current: Loaded | undefined;
+  source: QcSource;
+  time: number;
+}): string {
+  const { current } = o;
+  const level = current?.playing !== undefined ? current.levels[current.playing] : undefined;
+  if (!o.supported) return 'This display cannot play HLS through MediaSource.';
+  if (current?.error) return `Cannot play: ${current.error}`;
+  if (!level) return o.open ? 'Loading…' : '';
+  return (
+    `Playing ${levelName(level)} (${level.width}×${level.height}) from the ${o.source === 'local' ? 'local package' : 'origin'} · ${o.time.toFixed(1)} s` +
+    (current?.audioTrack ? ` · audio ${current.audioTrack}` : '') +
+    (current?.subtitleTrack ? ` · captions ${current.subtitleTrack}` : '')
+  );
+}
+
+export function QcPlayer({
+  job,
+  station,
+  seek,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  /** Play from this moment (a QC mark on the Master tab was clicked). */
+  seek?: { t: number };
+}): React.JSX.Element {
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const [source, setSource] = useState<QcSource>('local');
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState({ session: '', level: -1 });
+  const [time, setTime] = useState(0);
+  const onOrigin = job.stages.uploadOrigin.state === 'done';
+  const supported = useMemo(() => Hls.isSupported(), []);
+  // Each open of the player and each copy is a session: what an earlier one reported does not count.
+  const session = open ? `${job.id}:${source}` : '';
+  const url = station.mediaUrl(job.id, source, 'master.m3u8');
+  const { current, control } = useHlsSession(videoRef, session, url, supported);
+  useSeek(videoRef, seek, setOpen);
 
   const pickLevel = (i: number): void => {
     setChosen({ session, level: i });
-    // currentLevel switches now (flushing the buffer) so QC sees the chosen rung at once.
-    if (hlsRef.current) hlsRef.current.currentLevel = i;
+    control.level(i);
   };
 
   const levels = current?.levels ?? [];
-  const playingLevel = current?.playing !== undefined ? levels[current.playing] : undefined;
   return (
     <details
       className="qc detail__block"
@@ -145,18 +186,13 @@ export function QcPlayer({
             ))}
           </select>
         </label>
-        <TrackSelect
-          label="Audio"
-          testId="qc-audio"
-          tracks={current?.audio ?? []}
-          onPick={(id) => hlsRef.current && (hlsRef.current.audioTrack = id)}
-        />
+        <TrackSelect label="Audio" testId="qc-audio" tracks={current?.audio ?? []} onPick={control.audio} />
         <TrackSelect
           label="Subtitles"
           testId="qc-subtitles"
           tracks={current?.subtitles ?? []}
           off
-          onPick={(id) => hlsRef.current && (hlsRef.current.subtitleTrack = id)}
+          onPick={control.subtitles}
         />
       </div>
       <video
@@ -176,21 +212,13 @@ export function QcPlayer({
         data-audio={current?.audioTrack ?? ''}
         data-subtitles={current?.subtitleTrack ?? ''}
       >
-        {!supported
-          ? 'This display cannot play HLS through MediaSource.'
-          : current?.error
-            ? `Cannot play: ${current.error}`
-            : playingLevel
-              ? `Playing ${levelName(playingLevel)} (${playingLevel.width}×${playingLevel.height}) from the ${source === 'local' ? 'local package' : 'origin'} · ${time.toFixed(1)} s${current?.audioTrack ? ` · audio ${current.audioTrack}` : ''}${current?.subtitleTrack ? ` · captions ${current.subtitleTrack}` : ''}`
-              : open
-                ? 'Loading…'
-                : ''}
+        {statusText({ supported, open, current, source, time })}
       </p>
     </details>
   );
 }
 
-/** Open the player and go to `seek` once the picture is there (a QC mark was clicked). */
+/** Open the player and go to `seek` once the picture is there. */
 function useSeek(
   videoRef: React.RefObject<HTMLVideoElement | null>,
   seek: { t: number } | undefined,

@@ -52,7 +52,7 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
       />
       <WatchFoldersSection {...section} />
       <ToolsSection {...section} />
-      <SaveBar saving={form.saving} status={form.status} onSave={form.save} />
+      <SaveBar saving={form.saving} status={form.status} onSave={() => void form.save()} />
     </section>
   );
 }

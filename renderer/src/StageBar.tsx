@@ -1,24 +1,14 @@
-import { STAGES, STAGE_LABELS, type JobSnapshot, type StageName } from '../../electron/common/jobs';
+import { STAGES, STAGE_LABELS, type JobSnapshot } from '../../electron/common/jobs';
 import { formatPercent } from '../../electron/common/format';
+import { STAGE_SHORT } from './labels';
 
-/** Names short enough to be read whole in a tenth of a row (the full name is the segment's title). */
-export const STAGE_SHORT: Record<StageName, string> = {
-  probe: 'Probe',
-  analyse: 'Analyse',
-  plan: 'Plan',
-  claim: 'Claim',
-  transcode: 'Encode',
-  verify: 'Verify',
-  uploadOrigin: 'Origin',
-  uploadArchive: 'Archive',
-  audit: 'Audit',
-  report: 'Report',
-};
-
-/** One segment per stage (probe … report), filled by its progress and coloured by its state. */
-export function StageBar({ job }: { job: JobSnapshot }): React.JSX.Element {
+/**
+ * One segment per stage (probe … report), filled by its progress and coloured by its state; `mini`
+ * for a table row (no names in the segments — each says its stage on hover, and the row says it in words).
+ */
+export function StageBar({ job, mini = false }: { job: JobSnapshot; mini?: boolean }): React.JSX.Element {
   return (
-    <ol className="stagebar" aria-label="Stages" data-testid="stagebar">
+    <ol className={`stagebar${mini ? ' stagebar--mini' : ''}`} aria-label="Stages" data-testid="stagebar">
       {STAGES.map((s) => {
         const st = job.stages[s];
         const fill = st.state === 'done' || st.state === 'skipped' ? 1 : st.fraction;
@@ -31,7 +21,7 @@ export function StageBar({ job }: { job: JobSnapshot }): React.JSX.Element {
             data-stage-state={st.state}
           >
             <span className="stagebar__fill" style={{ transform: `scaleX(${fill})` }} />
-            <span className="stagebar__label">{STAGE_SHORT[s]}</span>
+            {!mini && <span className="stagebar__label">{STAGE_SHORT[s]}</span>}
           </li>
         );
       })}

@@ -3,7 +3,8 @@
  * and what each destination's claim said. Before the claim, the operator can set the platform's own
  * ID; after a conflict (the ID belongs to another master) they can set another ID or replace.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useAppShell } from './app-context';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { StationApi } from '../../electron/common/api';
 import { errorText } from './errors';
@@ -21,6 +22,12 @@ export function TitlePanel({ job, station }: { job: JobSnapshot; station: Statio
   const conflict = job.state === 'failed' && job.error?.stage === 'claim';
   const [draft, setDraft] = useState(job.titleRequest?.titleId ?? '');
   const [error, setError] = useState<string>();
+  const field = useRef<HTMLInputElement>(null);
+  // "Set title ID", the fix for a title conflict, brings the operator here.
+  const asked = useAppShell().titleIdFor;
+  useEffect(() => {
+    if (asked?.jobId === job.id) field.current?.focus();
+  }, [asked, job.id]);
   const save = async (request: { titleId?: string; replace?: boolean }, retry: boolean): Promise<void> => {
     setError(undefined);
     try {
@@ -70,6 +77,7 @@ export function TitlePanel({ job, station }: { job: JobSnapshot; station: Statio
           <label className="field">
             <span>Platform title ID</span>
             <input
+              ref={field}
               value={draft}
               onChange={(e) => setDraft(e.target.value)}
               placeholder="derived from the file name"

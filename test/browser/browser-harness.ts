@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { INVOKE_CHANNELS, type InvokeOp, type InvokeOps } from '../../electron/common/api';
 import type { EngineProcessOptions } from './engine-process';
+import { startEngineProcess, type EngineProcess } from './engine-harness';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BUILD = join(ROOT, 'out/renderer-test');
@@ -124,4 +125,64 @@ export async function axeViolations(p: Page): Promise<string[]> {
   return found
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
+}
+
+/** The sizes the operator's window is judged at: a laptop and a desktop screen. */
+export const SCREENS = [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+] as const;
+
+/**
+ * The page as it is, at every screen size in light and dark: axe-core finds no serious or critical
+ * violation in any, and each is photographed (`<name>-<w>x<h>-<scheme>.png`). Returns the paths.
+ */
+export async function shotsAtEverySize(p: Page, name: string, settle?: () => Promise<void>): Promise<string[]> {
+  const paths: string[] = [];
+  const before = p.viewportSize();
+  for (const size of SCREENS) {
+    await p.setViewportSize(size);
+    for (const scheme of ['light', 'dark'] as const) {
+      await p.emulateMedia({ colorScheme: scheme });
+      await settle?.();
+      const violations = await axeViolations(p);
+      if (violations.length)
+        throw new Error(`${name} at ${size.width}×${size.height} ${scheme}: ${violations.join('; ')}`);
+      paths.push(await screenshot(p, `${name}-${size.width}x${size.height}-${scheme}.png`));
+    }
+  }
+  await p.emulateMedia({ colorScheme: 'light' });
+  if (before) await p.setViewportSize(before);
+  return paths;
+}
+
+/** The app as an operator sees it: the engine in its own process, Chromium on its page, the page's errors collected. */
+export interface AppWindow {
+  engine: EngineProcess;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors on the page (a test ends by expecting none). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Start the engine for a test folder (engineOptions) and open the window at a laptop's 1280×720. */
+export async function openWindow(dir: string, extra: Partial<EngineProcessOptions> = {}): Promise<AppWindow> {
+  await assertTestBuild();
+  const engine = await startEngineProcess(engineOptions(dir, extra));
+  const { context, page } = await launchChromium(join(dir, 'profile'));
+  await page.setViewportSize(SCREENS[0]);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(engine.url);
+  return {
+    engine,
+    context,
+    page,
+    pageErrors,
+    async close() {
+      await context.close();
+      await engine.stop();
+    },
+  };
 }

@@ -222,7 +222,8 @@ describe('operator workflows in Chromium', () => {
     await waitForArchiveMB(r, 5, 90_000);
     const before = await archive.client.send(new ListMultipartUploadsCommand({ Bucket: archive.cfg.bucket }));
     expect(before.Uploads?.length ?? 0).toBe(1);
-    await r.getByRole('button', { name: 'Cancel' }).click();
+    await r.click();
+    await detail().getByRole('button', { name: 'Cancel', exact: true }).click();
     await page
       .locator('[data-testid=job][data-state=cancelled]', { hasText: 'Cancel Film' })
       .waitFor({ timeout: 30_000 });

@@ -91,9 +91,15 @@ describe('operator UI in Chromium', () => {
     const bad = page.locator('[data-testid=job]', { hasText: 'Broken Film' });
     await bad.locator('[data-state=failed], [data-testid=job-error]').first().waitFor({ timeout: 30_000 });
     await expect(bad.getAttribute('data-state')).resolves.toBe('failed');
+    // The row says the reason (its Stage column says where); the whole of it, what was kept and the fix on hover.
     await expect(bad.getByTestId('job-error').textContent()).resolves.toBe(
-      'Probe failed: Not a media file ffprobe can read: Invalid data found when processing input',
+      'Not a media file ffprobe can read: Invalid data found when processing input',
     );
+    await expect(bad.getByTestId('job-at').textContent()).resolves.toBe('Probe');
+    await expect(bad.getByTestId('job-error').getAttribute('title')).resolves.toBe(
+      'Probe failed: Not a media file ffprobe can read: Invalid data found when processing input\nNothing was made or sent; the master is untouched.\nWhat fixes it: The master itself is the problem: fix or re-export it at its source, then choose the new file.',
+    );
+    await expect(bad.getByTestId('fix-action').textContent()).resolves.toBe('Replace master…');
 
     await page.locator('[data-testid=job][data-state=done]', { hasText: 'Good Film' }).waitFor({ timeout: 90_000 });
     await expect(good.getByTestId('job-stage').textContent()).resolves.toBe('Verified and delivered');

@@ -84,8 +84,16 @@ describe('ingest-station CLI', () => {
     expect(files).toContain('master.m3u8');
     expect(files).toContain('title.json');
     // In the version folder: master, manifest; 360p: playlist, I-frame playlist, init, one 5 s
-    // segment; audio: playlist, init, segment. At the title's root: the public master playlist and the claim.
-    expect(report!.uploads.length).toBe(11);
+    // segment; audio: playlist, init, segment; thumbs (the default profile's trick play, one
+    // thumbnail for 5 s): image playlist, one sheet, WebVTT track. At the title's root: the public
+    // master playlist and the claim.
+    expect(report!.uploads.length).toBe(14);
+    expect(
+      report!.uploads.filter((u) => u.key.includes('/thumbs/')).map((u) => u.key.replace(/.*\/thumbs\//, '')),
+    ).toEqual(expect.arrayContaining(['index.m3u8', 'sheet-00001.jpg', 'thumbnails.vtt']));
+    // The default profile measures the film: its one rung's choice is in the report.
+    expect(report!.ladder!.mode).toBe('per-title');
+    expect(report!.ladder!.perTitle!.rungs.map((x) => x.name)).toEqual(['360p']);
     for (const u of report!.uploads) {
       expect(u.md5).toMatch(/^[0-9a-f]{32}$/);
       const bytes = await readFile(join(dir, 'ingest-output', ...u.key.split('/')));

@@ -332,7 +332,11 @@ describe('SD and caption problems', () => {
       'aac',
       sd,
     ]);
-    const r = await runCli(['transcode', sd, '--out', join(dir, 'sd-pkg'), '--segment', '2', '--json'], dir);
+    // The fixed ladder: the rungs' geometry is the point (per title, a 480p rung no better than 360p would go).
+    const r = await runCli(
+      ['transcode', sd, '--out', join(dir, 'sd-pkg'), '--segment', '2', '--ladder', 'fixed', '--json'],
+      dir,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(
       (JSON.parse(r.stdout) as { ladder: { rungs: Array<{ width: number; height: number }> } }).ladder.rungs.map(

@@ -56,10 +56,14 @@ describe('encoders left running by a killed station', () => {
       const source = await makeMaster({ seconds: 90, width: 1280, height: 720, name: 'orphan-master.mp4' }, dir);
       const jobs = join(CLI_ENV.XDG_CACHE_HOME!, 'ingest-station', 'transcode', 'jobs');
       const out = join(dir, 'pkg');
-      const child = spawn(process.execPath, [BIN, 'transcode', source, '--out', out, '--segment', '4'], {
-        env: CLI_ENV,
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'transcode', source, '--out', out, '--segment', '4', '--ladder', 'fixed'],
+        {
+          env: CLI_ENV,
+          stdio: 'ignore',
+        },
+      );
       let video: { pid: number; tag: string } | undefined;
       for (let i = 0; i < 600 && !video && child.exitCode === null; i++) {
         await sleep(50);
@@ -72,7 +76,10 @@ describe('encoders left running by a killed station', () => {
       // The problem, measured: the station is gone, its encoder is not.
       expect(alive(video!.pid) && (await cmdline(video!.pid)).includes(video!.tag)).toBe(true);
 
-      const rerun = await runCli(['transcode', source, '--out', out, '--segment', '4', '--json'], dir);
+      const rerun = await runCli(
+        ['transcode', source, '--out', out, '--segment', '4', '--ladder', 'fixed', '--json'],
+        dir,
+      );
       expect(rerun.code, rerun.stderr).toBe(0);
       expect((await cmdline(video!.pid)).includes(video!.tag), 'the orphan was stopped').toBe(false);
       expect(rerun.stdout + rerun.stderr).toMatch(

@@ -4,44 +4,11 @@
  * that holds the lock and blocks every later launch.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { electron } from '../helpers/fake-electron';
 
 const calls: string[] = [];
-const electron = vi.hoisted(() => {
-  const on = vi.fn();
-  return {
-    app: {
-      whenReady: vi.fn(() => Promise.resolve()),
-      requestSingleInstanceLock: vi.fn(() => true),
-      releaseSingleInstanceLock: vi.fn(),
-      exit: vi.fn(),
-      quit: vi.fn(),
-      on,
-      getPath: vi.fn((name: string) => `/tmp/ingest-main-start-test/${name}`),
-      getVersion: vi.fn(() => '0.0.0-test'),
-      isPackaged: true,
-    },
-    dialog: { showErrorBox: vi.fn(), showOpenDialog: vi.fn() },
-    ipcMain: { handle: vi.fn() },
-    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
-    safeStorage: {
-      isEncryptionAvailable: () => true,
-      getSelectedStorageBackend: () => 'gnome_libsecret',
-      encryptString: vi.fn(),
-      decryptString: vi.fn(),
-    },
-    session: {
-      defaultSession: {
-        webRequest: { onHeadersReceived: vi.fn() },
-        setPermissionRequestHandler: vi.fn(),
-        setPermissionCheckHandler: vi.fn(),
-      },
-    },
-    BrowserWindow: vi.fn(),
-    Notification: vi.fn(),
-    shell: { openExternal: vi.fn() },
-  };
-});
-vi.mock('electron', () => ({ ...electron, default: electron }));
+vi.mock('electron', async () => (await import('../helpers/fake-electron')).electronModule());
+
 vi.mock('../../electron/engine/app-engine', () => ({
   openAppEngine: vi.fn(async () => {
     calls.push('openAppEngine');
@@ -53,6 +20,7 @@ vi.mock('../../electron/engine/app-engine', () => ({
 
 describe('Electron main start-up failure', () => {
   it('shows the reason, gives back the single-instance lock and exits 1, opening no window', async () => {
+    electron.app.getPath.mockImplementation((name: string) => `/tmp/ingest-main-start-test/${name}`);
     const main = await import('../../electron/main/index');
     await vi.waitFor(() => expect(electron.app.exit).toHaveBeenCalled());
     expect(calls).toEqual(['openAppEngine']);

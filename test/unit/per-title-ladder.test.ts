@@ -263,7 +263,7 @@ describe('the per-title choice', () => {
       ['540p', true],
     ]);
     expect(c.rungs[0]!.dropped).toMatch(
-      /1080p dropped: on a 1920×1080 screen .* against .* for 720p .* less than the 0\.002 step/,
+      /1080p dropped: on a 1920×1080 screen .* against .* for 720p .* less than the 0\.005 step/,
     );
     // Dropped rungs cost nothing; the fixed ladder has them all.
     expect(c.predictedBytes).toBe(
@@ -328,7 +328,7 @@ describe('metrics and the probe graphs', () => {
     );
     expect(enc.outputs).toHaveLength(6);
     expect(enc.outputs[4]!.join(' ')).toContain(
-      '-c:v:0 libx264 -preset:v:0 veryfast -crf:v:0 23 -maxrate:v:0 2160k -bufsize:v:0 3600k',
+      '-c:v:0 libx264 -preset:v:0 veryfast -crf:v:0 19 -maxrate:v:0 2160k -bufsize:v:0 3600k',
     );
     const m = measurePassArgs(o, enc.trials, 'ssim');
     expect(m.outputs).toHaveLength(12);
@@ -340,10 +340,15 @@ describe('metrics and the probe graphs', () => {
 });
 
 describe('profiles', () => {
-  it("parse with the per-title fields' defaults: fixed until the wiring flips it, SSIM 0.995", () => {
+  it("parse with the per-title fields' defaults: per-title and trick play unless a profile says otherwise, SSIM 0.995", () => {
     const all = ladderProfilesSchema.parse(profiles);
-    expect(all.default!.ladder).toBe('fixed');
-    expect(all.default!.quality).toEqual({ ssim: 0.995, vmaf: 95, minStepSsim: 0.002, minStepVmaf: 2 });
+    expect(all.default!.ladder).toBe('per-title');
+    expect(all.default!.trickplay).toEqual({ intervalSec: 10, width: 320, columns: 5, rows: 5 });
+    // The small proxies the tests use keep the fixed ladder and make no thumbnails.
+    expect([all.preview!.ladder, all.preview!.trickplay]).toEqual(['fixed', false]);
+    const bare = ladderProfileSchema.parse({ rungs: [{ height: 360, kbps: 800 }], audioKbps: 96 });
+    expect([bare.ladder, bare.trickplay]).toEqual(['per-title', { intervalSec: 10, width: 320, columns: 5, rows: 5 }]);
+    expect(all.default!.quality).toEqual({ ssim: 0.995, vmaf: 95, minStepSsim: 0.005, minStepVmaf: 2 });
     expect(all.preview!.quality.ssim).toBe(0.995);
     expect(
       ladderProfileSchema.safeParse({ rungs: [{ height: 360, kbps: 800, ssim: 1.5 }], audioKbps: 96 }).success,

@@ -48,6 +48,24 @@ describe('preload bridge', () => {
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.stationInfo);
     await api.auditJob('j2', { repair: false, deep: true });
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.auditJob, 'j2', { repair: false, deep: true });
+    await api.batchJobs(['j1', 'j2'], 'retry');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.batchJobs, ['j1', 'j2'], 'retry');
+    await api.setTitlesFromSheet(['j1'], 'file,title_id\na.mov,tt1\n');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(
+      INVOKE_CHANNELS.setTitlesFromSheet,
+      ['j1'],
+      'file,title_id\na.mov,tt1\n',
+    );
+    await api.libraryView({ filter: 'problems', offset: 200, limit: 200 });
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.libraryView, {
+      filter: 'problems',
+      offset: 200,
+      limit: 200,
+    });
+    await api.runSample();
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.runSample);
+    await api.stationDay();
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(INVOKE_CHANNELS.stationDay);
     await api.testDestination('origin', { type: 'folder', path: '/out' }, null);
     expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(
       INVOKE_CHANNELS.testDestination,

@@ -84,6 +84,8 @@ describe('job queue', () => {
     expect(done.error).toEqual({
       stage: 'transcode',
       message: 'ffmpeg failed: Conversion failed!',
+      // The stable code travels with the failure: the window keys "the action that fixes it" on it.
+      code: 'ffmpeg-failed',
       detail: 'stderr tail',
     });
     expect(done.stages.transcode.state).toBe('failed');

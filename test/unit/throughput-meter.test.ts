@@ -53,4 +53,30 @@ describe('throughput meter', () => {
       10, 5, 10, 25, 15, 0,
     ]);
   });
+
+  it('the day per destination: a bucket a minute, kept 24 hours, idle minutes zeros', () => {
+    let now = Date.parse('2026-12-01T08:00:30Z');
+    const meter = new ThroughputMeter(60, () => now);
+    meter.acknowledged('job1', 'origin', 6e6);
+    meter.acknowledged('job2', 'origin', 4e6);
+    meter.acknowledged('job1', 'archive', 1e6);
+    now += 2 * 60_000; // two minutes later
+    meter.acknowledged('job1', 'origin', 3e6);
+    const day = meter.daySeries();
+    expect(Object.keys(day).sort()).toEqual(['archive', 'origin']);
+    expect(day.origin).toMatchObject({
+      startMs: Date.parse('2026-12-01T08:00:00Z'),
+      bucketSeconds: 60,
+      bytes: [10e6, 0, 3e6],
+    });
+    // The archive's idle minutes up to now are zeros (the graph ends at the same moment).
+    expect(day.archive!.bytes).toEqual([1e6, 0, 0]);
+    // A day later the first minutes have gone: 24 hours are kept.
+    now += 24 * 3_600_000;
+    meter.acknowledged('job3', 'origin', 1);
+    const later = meter.daySeries().origin!;
+    expect(later.bytes).toHaveLength(24 * 60);
+    expect(later.bytes.at(-1)).toBe(1);
+    expect(later.startMs).toBe(now - (now % 60_000) - (24 * 60 - 1) * 60_000);
+  });
 });

@@ -72,7 +72,7 @@ describe('trick-play generation and coverage', () => {
 
   it('the branch: one frame per interval, scaled, tiled; its output as numbered JPEG sheets', () => {
     expect(thumbnailGraph('[s3]', l, 'tp', 'times.txt')).toBe(
-      '[s3]fps=fps=1/10:round=near,scale=320:180:flags=bicubic,setsar=1,' +
+      '[s3]fps=fps=1/10:round=near:eof_action=pass,scale=320:180:flags=bicubic,setsar=1,' +
         'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=times.txt,format=yuvj420p,tile=5x5[tp]',
     );
     expect(thumbnailOutputArgs('tp', '/pkg/100%/thumbs').at(-1)).toBe('/pkg/100%%/thumbs/sheet-%05d.jpg');

@@ -7,6 +7,7 @@ import { createProgressPrinter } from '../progress-printer.js';
 import { drmLines, drmSummary, withDrm, type DrmSummary } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { StationError } from '../../engine/util/errors.js';
+import { perTitleLines } from '../../common/ladder.js';
 import { resolve } from 'node:path';
 import { contentOverrides, type ContentFlags } from '../content-flags.js';
 
@@ -86,6 +87,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
       io.stderr(
         `${r.title}: done as ${r.titleId ?? '?'} — ${r.uploads.length} objects delivered; master playlist at ${entry}`,
       );
+    if (r.ladder?.perTitle) for (const line of perTitleLines(r.ladder.perTitle)) io.stderr(line);
     else io.stderr(`${r.title}: ${r.state} — ${r.error ?? 'no reason recorded'}`);
     for (const l of drm[r.title] ? drmLines(drm[r.title]!) : []) io.stderr(l);
   }

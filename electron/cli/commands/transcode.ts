@@ -10,6 +10,7 @@ import { defaultTranscodeConfig, loadConfigFile } from '../../engine/config-file
 import { openStation } from '../../engine/station.js';
 import { buildReport } from '../../engine/title/title-report.js';
 import { StationError } from '../../engine/util/errors.js';
+import { perTitleLines } from '../../common/ladder.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { drmLines, drmSummary, withDrm } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
@@ -20,6 +21,7 @@ export interface TranscodeCliOptions extends ContentFlags {
   out: string;
   config?: string;
   profile?: string;
+  ladder?: string;
   encoder?: string;
   segment?: number;
   format?: string;
@@ -44,6 +46,11 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
     throw new StationError('--format is fmp4 or ts', 'config-format');
   if (opts.segment !== undefined && !(opts.segment >= 1 && opts.segment <= 30))
     throw new StationError('--segment takes 1 to 30 seconds', 'config-segment');
+  if (opts.ladder && opts.ladder !== 'per-title' && opts.ladder !== 'fixed')
+    throw new StationError(
+      "--ladder is per-title (measure each film) or fixed (the profile's bit rates)",
+      'config-ladder',
+    );
   if (opts.rotateKeys !== undefined && !(Number.isInteger(opts.rotateKeys) && opts.rotateKeys >= 0))
     throw new StationError('--rotate-keys takes a whole number of segments (0: one key)', 'config-rotate');
   if (opts.keyUri) {
@@ -64,6 +71,7 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
   return stationConfigSchema.parse({
     ...withDrm(base, opts.drm),
     ...(opts.profile ? { profile: opts.profile } : {}),
+    ...(opts.ladder ? { ladder: opts.ladder } : {}),
     ...(opts.encoder ? { encoder: opts.encoder } : {}),
     ...(opts.segment !== undefined ? { segmentSeconds: opts.segment } : {}),
     ...(opts.format ? { segmentFormat: opts.format } : {}),
@@ -124,6 +132,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     io.stderr(
       `ladder: ${rec.ladder.rungs.map((r) => `${r.name} ${r.width}×${r.height} ${r.videoKbps} kb/s`).join(', ')} · encoder ${rec.ladder.encoder} (${rec.ladder.encoderReason})`,
     );
+  if (rec.ladder?.perTitle) for (const line of perTitleLines(rec.ladder.perTitle)) io.stderr(line);
   for (const r of rec.renditions ?? [])
     if (r.type !== 'video')
       io.stderr(

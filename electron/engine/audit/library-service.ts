@@ -8,7 +8,13 @@
 import { join } from 'node:path';
 import type { Pool } from '../transfer/adaptive-limit.js';
 import type { StationConfig } from '../../common/config.js';
-import type { LibraryView } from '../../common/library.js';
+import {
+  libraryPage,
+  matchLibrary,
+  type LibraryQuery,
+  type LibraryTitle,
+  type LibraryView,
+} from '../../common/library.js';
 import type { Destination } from '../destinations/destination.js';
 import { StationError, errorMessage } from '../util/errors.js';
 import { alertFor, postWebhook, type AuditAlert } from './alerts.js';
@@ -40,10 +46,30 @@ export interface LibraryService {
     confirmDeletes?: boolean;
     signal?: AbortSignal;
   }): Promise<LibraryAuditResult>;
-  view(): Promise<LibraryView>;
+  /** One page of the titles (filtered, searched and sorted here), the last run, a run in progress. */
+  view(query?: LibraryQuery): Promise<LibraryView>;
+  /** One title's entry, if the audits have seen it. */
+  title(titleId: string): Promise<LibraryTitle | undefined>;
   /** Start the schedule (the app and workers; the CLI runs once). */
   schedule(): void;
   close(): Promise<void>;
+}
+
+/**
+ * Scrolling a 25,000-title library asks for page after page of one query: its filtered, sorted
+ * order is kept until the query changes or an audit records a title (the store's revision moves).
+ */
+export function libraryQueryCache(): (
+  store: Pick<LibraryStore, 'titles' | 'revision'>,
+  query: LibraryQuery,
+) => ReturnType<typeof matchLibrary> {
+  let kept: { key: string; revision: number; result: ReturnType<typeof matchLibrary> } | undefined;
+  return (store, query) => {
+    const key = JSON.stringify([query.filter, query.search, query.sort, query.descending]);
+    if (kept?.key !== key || kept.revision !== store.revision)
+      kept = { key, revision: store.revision, result: matchLibrary(store.titles.values(), query) };
+    return kept.result;
+  };
 }
 
 export function createLibraryService(o: LibraryServiceOptions): LibraryService {
@@ -120,19 +146,22 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
     return s.last ? Date.parse(s.last.startedAt) + settings.everyHours * 3_600_000 : openedAt + 10 * 60_000;
   };
 
+  const match = libraryQueryCache();
+
   return {
     run,
-    async view() {
+    async view(query = {}) {
       const s = await ready();
       const due = nextDue(s);
       return {
-        titles: [...s.titles.values()].sort(
-          (a, b) => b.problems.length - a.problems.length || a.titleId.localeCompare(b.titleId),
-        ),
+        ...libraryPage(match(s, query), query),
         ...(s.last ? { last: s.last } : {}),
         ...(running ? { running: { startedAt: running.startedAt, done: running.done, total: running.total } } : {}),
         ...(due !== undefined ? { nextDue: new Date(due).toISOString() } : {}),
       };
+    },
+    async title(titleId) {
+      return (await ready()).titles.get(titleId);
     },
     schedule() {
       if (timer || settings.everyHours <= 0) return;

@@ -82,7 +82,11 @@ class ByteProgress {
 /** Order in which package files must reach the origin: data before the playlists that name it. */
 export function uploadWaves(files: ManifestFile[]): ManifestFile[][] {
   const rank = (f: ManifestFile): number =>
-    f.kind === 'media-playlist' ? 1 : f.kind === 'master-playlist' || f.kind === 'dash-manifest' ? 2 : 0;
+    f.kind === 'media-playlist' || f.kind === 'image-playlist'
+      ? 1
+      : f.kind === 'master-playlist' || f.kind === 'dash-manifest'
+        ? 2
+        : 0;
   return [0, 1, 2].map((r) => files.filter((f) => rank(f) === r)).filter((w) => w.length > 0);
 }
 

@@ -219,3 +219,18 @@ export function chooseRungsFor(
     };
   });
 }
+
+/**
+ * The plan's rungs under a stored choice: dropped rungs gone, each kept one carrying its rate
+ * control and its predicted average as `videoKbps` (what the disk-space check and the summary read).
+ */
+export function applyChoice<R extends { name: string; videoKbps: number; rate?: RateControl }>(
+  rungs: R[],
+  choice: LadderChoice,
+): R[] {
+  return rungs.flatMap((r) => {
+    const c = choice.rungs.find((x) => x.name === r.name);
+    if (!c) throw new Error(`the stored ladder choice has no ${r.name}: it was made for another plan`);
+    return c.keep ? [{ ...r, videoKbps: c.predictedKbps, rate: c.rate }] : [];
+  });
+}

@@ -187,6 +187,8 @@ export interface PlaylistOptions {
   frameRate?: number;
   /** Video codec strings for TS packages (fMP4 ones come from the init segments). */
   tsVideoCodec?: string;
+  /** Lines the master playlist ends with (trick play's `#EXT-X-IMAGE-STREAM-INF`). */
+  extraMasterLines?: string[];
   /** A DRM title's key signalling. */
   drm?: DrmSignalling;
 }
@@ -253,7 +255,7 @@ export async function writePlaylists(o: PlaylistOptions): Promise<string[]> {
       );
     }
   }
-  lines.push('');
+  lines.push(...(o.extraMasterLines ?? []), '');
   await put(MASTER_PLAYLIST, lines.join('\n'));
   return written;
 }

@@ -86,16 +86,26 @@ export function encoderOptionArgs(encoder: string, i: number): string[] {
   return out;
 }
 
-/** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
-export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
-  const n = plan.rungs.length;
-  // Before the split, once for every rung: fix the fields and crop, tone-map HDR to SDR BT.709, halve the rate.
-  const pre = [
-    // The content analysis's field fix and crop; without it, the container's interlace flag.
+/**
+ * The picture filters before the ladder's split, once for every rung: the content analysis's field
+ * fix and crop (without an analysis, the container's interlace flag), tone-map HDR to SDR BT.709,
+ * halve the rate. The complexity probe and the trick-play thumbnails apply the same, so they measure
+ * and show the picture the rungs are made from.
+ */
+export function preSplitFilters(
+  plan: Pick<TranscodePlan, 'deinterlace' | 'tonemap' | 'frameRate' | 'preFilters'>,
+): string[] {
+  return [
     ...(plan.preFilters ?? (plan.deinterlace ? ['yadif=mode=send_frame'] : [])),
     ...(plan.tonemap ? [TONEMAP_TO_BT709] : []),
     ...(plan.frameRate ? [`fps=${plan.frameRate.num}/${plan.frameRate.den}`] : []),
   ];
+}
+
+/** Pure: the ffmpeg arguments for a video run writing into outDir/<rung>/ (unit-tested without ffmpeg). */
+export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
+  const n = plan.rungs.length;
+  const pre = preSplitFilters(plan);
   // The QC rides along on one more branch of the same decode (engine/analysis/qc-wiring.ts).
   const qc = videoQcBranch(plan, win, '[sqc]');
   const split = `[0:${plan.videoStreamIndex}]${pre.map((f) => `${f},`).join('')}split=${n + (qc ? 1 : 0)}${plan.rungs.map((_, i) => `[s${i}]`).join('')}${qc ? '[sqc]' : ''}`;

@@ -19,10 +19,11 @@ import {
 import { bcp47, endonym, sameLanguage } from '../../common/languages.js';
 import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
-import type { RateControl } from '../../common/ladder.js';
+import { perTitleSummary, type LadderChoice, type RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
 import type { PlanQc } from '../analysis/qc-wiring.js';
 import { drmPlanOptions, type DrmOptions } from '../drm/plan-options.js';
+import { planTrickplay, type TrickplayLayout } from '../trickplay/layout.js';
 
 export interface Rung {
   name: string;
@@ -73,6 +74,10 @@ export interface TranscodePlan {
   drm?: DrmOptions;
   /** I-frame playlists (fMP4, clear or DRM: byte ranges cannot address AES-128-CBC segments). */
   iframes: boolean;
+  /** Trick-play thumbnails across the film (engine/trickplay/), made once the chunks are proven. */
+  trickplay?: TrickplayLayout;
+  /** The per-title choice the rungs were set from (engine/ladder/): stored so a resumed encode never chooses again. */
+  perTitle?: LadderChoice;
 }
 
 export type AudioGroup = 'aac' | 'ac3';
@@ -319,6 +324,9 @@ export function planTranscode(info: MediaInfo, opts: PlanOptions): TranscodePlan
       : {}),
     ...(drm ? { drm } : {}),
     iframes: segmentFormat === 'fmp4' && !encrypt,
+    ...(opts.profile.trickplay && info.durationSec > 0
+      ? { trickplay: planTrickplay(info.durationSec, rungs[0]!.width / rungs[0]!.height, opts.profile.trickplay) }
+      : {}),
   };
 }
 
@@ -337,5 +345,7 @@ export function ladderSummary(plan: TranscodePlan): LadderSummary {
     audioKbps: plan.audioKbps,
     segmentSeconds: plan.segmentSeconds,
     segmentFormat: plan.segmentFormat,
+    mode: plan.perTitle ? 'per-title' : 'fixed',
+    ...(plan.perTitle ? { perTitle: perTitleSummary(plan.perTitle) } : {}),
   };
 }

@@ -323,6 +323,8 @@ export class JobQueue {
   ): Promise<JobSnapshot[]> {
     if (this.closed) throw new Error('queue is closed');
     const created: JobSnapshot[] = [];
+    // One batch per call: the masters of one drop (or one watch-folder scan) are grouped by it.
+    const batch = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     if (opts.id !== undefined) {
       if (sourcePaths.length !== 1) throw new Error('a job id names one master');
       const problem = segmentProblem(opts.id);
@@ -382,6 +384,7 @@ export class JobQueue {
           : emptyStages(),
         createdAt: t,
         updatedAt: t,
+        batch,
         ...(fingerprint ? { fingerprint } : {}),
         ...(request ? { titleRequest: request } : {}),
         ...(opts.packageTarget ? { packageTarget: opts.packageTarget } : {}),
@@ -598,6 +601,7 @@ export class JobQueue {
       rec.error = {
         stage,
         message: errorMessage(err),
+        ...(err instanceof StationError ? { code: err.code } : {}),
         ...(err instanceof StationError && err.detail ? { detail: err.detail } : {}),
         ...(err instanceof VerificationError ? { problems: err.problems.slice(0, MAX_PROBLEMS_SHOWN) } : {}),
       };

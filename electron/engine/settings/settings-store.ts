@@ -15,7 +15,7 @@
  * next save writes a fresh file instead of `{}` over every sealed credential. One the station may
  * not read at all (its permissions) stops every save with a sentence.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -143,9 +143,18 @@ export class SettingsStore {
     return {
       config,
       credentials,
+      saved: await this.saved(),
       ...(farmStored ? { farmPasswordStored: true } : {}),
       secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() },
     };
+  }
+
+  /** Settings were saved once (settings.json exists): the operator has chosen the origin. A first run has not. */
+  async saved(): Promise<boolean> {
+    return stat(this.settingsFile).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**

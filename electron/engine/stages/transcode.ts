@@ -50,7 +50,7 @@ export function outputFrameRate(plan: TranscodePlan, sourceRate: { num: number; 
 function packageEstimate(job: JobRecord): number {
   const plan = need(job, 'plan', job.plan);
   return estimatePackageBytes(need(job, 'media info', job.media).durationSec, [
-    ...plan.rungs.map((r) => r.videoKbps * 1.2),
+    ...plan.rungs.map((r) => r.rate?.maxKbps ?? r.videoKbps * 1.2),
     ...plan.audio.map((a) => a.kbps),
   ]);
 }

@@ -46,6 +46,9 @@ import { packageDrmOf } from '../drm/job-hooks.js';
 import type { PackageDrm } from '../drm/package-drm.js';
 import { outputFrameRate } from './transcode.js';
 import { alreadyDelivered, journalOf, need, type PipelineContext } from './context.js';
+import { trickplayManifestFiles } from '../trickplay/package.js';
+import type { TrickplayFiles } from '../trickplay/generate.js';
+import { packageTrickplay } from './trickplay-job.js';
 
 /** What a manifest records besides its files: the title, its master and how it was encoded. */
 export function manifestInfo(
@@ -191,13 +194,21 @@ async function writePackage(
   journal: ChunkJournal,
   packageDir: string,
   drm: PackageDrm | undefined,
+  thumbs: TrickplayFiles | undefined,
 ): Promise<{ manifest: Manifest; sha256: string }> {
   const plan = job.plan!;
   const media = job.media!;
   const frameRate = outputFrameRate(plan, media.video[0]?.frameRate);
   // A DRM title's init segments are protected now that every chunk is proven behind the clear ones.
   const files: ManifestFile[] = drm ? await drm.protectInits() : [];
-  const playlists = await writePlaylists({ plan, journal, packageDir, frameRate, ...(drm ? { drm } : {}) });
+  const playlists = await writePlaylists({
+    plan,
+    journal,
+    packageDir,
+    frameRate,
+    ...(drm ? { drm } : {}),
+    ...(thumbs ? { extraMasterLines: [thumbs.streamInf] } : {}),
+  });
   const dash = plan.dash
     ? [await writeDashManifest({ plan, journal, packageDir, frameRate, ...(drm ? { drm } : {}) })]
     : [];
@@ -232,6 +243,7 @@ async function writePackage(
       ...(v.iv ? { iv: v.iv } : {}),
     });
   }
+  if (thumbs) files.push(...(await trickplayManifestFiles(packageDir, thumbs)));
   for (const rel of [...playlists, ...dash]) {
     const kind =
       rel === 'master.m3u8'
@@ -403,7 +415,9 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
       const rejected = await collectJobQc(ctx, job, signal);
       if (rejected) throw rejected;
-      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm);
+      // Trick play, made and proven now that the picture is (engine/trickplay/), joins the manifest.
+      const thumbs = await packageTrickplay(ctx, job, plan, job.packageDir!, { signal, progress });
+      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm, thumbs);
       // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
       await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
       const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });

@@ -14,6 +14,7 @@ export function buildReport(rec: JobRecord): TitleReport {
     state: rec.state === 'failed' || rec.state === 'cancelled' ? rec.state : 'done',
     ...(rec.error ? { error: rec.error.message } : {}),
     ...(plan ? { encoder: plan.encoder, encoderReason: plan.encoderReason } : {}),
+    ...(rec.ladder ? { ladder: rec.ladder } : {}),
     ...(rec.packageDir ? { packageDir: rec.packageDir } : {}),
     ...(verify ? { manifestSha256: verify.manifestSha256 } : {}),
     ...(rec.keyExport ? { keyExport: rec.keyExport } : {}),

@@ -22,15 +22,22 @@ interface Row {
 
 export class TitleSheet {
   private constructor(
-    private readonly dir: string,
+    /** The sheet's folder (rows may name masters relative to it); none for a sheet given as text: names only. */
+    private readonly dir: string | undefined,
     private readonly rows: Row[],
     readonly path: string,
   ) {}
 
   static async read(path: string): Promise<TitleSheet> {
+    return TitleSheet.parse(await readFile(path), path, dirname(resolve(path)));
+  }
+
+  /** A sheet's text (the window hands over the file the operator chose); `where` names it in errors. */
+  static parse(text: string | Buffer, where: string, dir?: string): TitleSheet {
+    const path = where;
     let records: Array<Record<string, string>>;
     try {
-      records = parse(await readFile(path), {
+      records = parse(text, {
         columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
         bom: true,
         skip_empty_lines: true,
@@ -68,12 +75,12 @@ export class TitleSheet {
       if (r.replace && /^(yes|true|1|y)$/i.test(r.replace)) request.replace = true;
       rows.push({ file: r.file, request });
     });
-    return new TitleSheet(dirname(resolve(path)), rows, path);
+    return new TitleSheet(dir, rows, path);
   }
 
   /** The request for a master, matched by its path relative to the sheet, then by file name. */
   requestFor(masterPath: string): TitleRequest | undefined {
-    const rel = relative(this.dir, masterPath).split(sep).join('/');
+    const rel = this.dir === undefined ? undefined : relative(this.dir, masterPath).split(sep).join('/');
     return (this.rows.find((r) => r.file === rel) ?? this.rows.find((r) => r.file === basename(masterPath)))?.request;
   }
 

@@ -13,17 +13,24 @@ import {
 } from '../../common/throughput.js';
 
 const MAX_TITLES = 200;
+/** The day view: a bucket a minute per destination, the last 24 hours. */
+const DAY_BUCKET_SECONDS = 60;
+const DAY_BUCKETS = 24 * 60;
 
 class Buckets {
-  private start = 0; // second (epoch) of bytes[0]
+  private start = 0; // bucket number (epoch seconds / bucketSeconds) of bytes[0]
   readonly bytes: number[] = [];
-  /** Per second, the most requests in flight at once. */
+  /** Per bucket, the most requests in flight at once. */
   readonly inFlight: number[] = [];
   private inFlightNow = 0;
 
-  constructor(private readonly keep: number) {}
+  constructor(
+    private readonly keep: number,
+    private readonly bucketSeconds = 1,
+  ) {}
 
-  private at(second: number): number {
+  private at(epochSecond: number): number {
+    const second = Math.floor(epochSecond / this.bucketSeconds);
     if (this.bytes.length === 0) this.start = second;
     while (this.start + this.bytes.length <= second) {
       this.bytes.push(0);
@@ -49,7 +56,12 @@ class Buckets {
 
   series(now: number): ThroughputSeries {
     this.at(now); // catch up to now: idle seconds are zeros
-    return { startMs: this.start * 1000, bucketSeconds: 1, bytes: [...this.bytes], inFlight: [...this.inFlight] };
+    return {
+      startMs: this.start * this.bucketSeconds * 1000,
+      bucketSeconds: this.bucketSeconds,
+      bytes: [...this.bytes],
+      inFlight: [...this.inFlight],
+    };
   }
 }
 
@@ -64,6 +76,8 @@ interface TitleStats {
 export class ThroughputMeter {
   private readonly station: Buckets;
   private readonly titles = new Map<string, TitleStats>();
+  /** Per destination: what it acknowledged over the day (the dashboard). */
+  private readonly day = new Map<string, Buckets>();
   private inFlightNow = 0;
 
   constructor(
@@ -82,6 +96,9 @@ export class ThroughputMeter {
     if (bytes <= 0) return;
     const s = this.second();
     this.station.add(s, bytes);
+    let day = this.day.get(destination);
+    if (!day) this.day.set(destination, (day = new Buckets(DAY_BUCKETS, DAY_BUCKET_SECONDS)));
+    day.add(s, bytes);
     let t = this.titles.get(jobId);
     if (!t) {
       this.titles.set(jobId, (t = { byDest: new Map(), buckets: new Buckets(this.keepSeconds) }));
@@ -115,6 +132,12 @@ export class ThroughputMeter {
 
   stationSeries(): ThroughputSeries {
     return this.station.series(this.second());
+  }
+
+  /** Per destination, acknowledged bytes a minute over the last 24 hours (idle minutes up to now are zeros). */
+  daySeries(): Record<string, ThroughputSeries> {
+    const now = this.second();
+    return Object.fromEntries([...this.day].map(([name, b]) => [name, b.series(now)]));
   }
 
   titleSeries(jobId: string): ThroughputSeries | undefined {

@@ -20,9 +20,12 @@ import { imagePlaylist, imageStreamInf, thumbnailVtt } from './writers.js';
  * thumbnails cover the film, read by `readThumbnailTimes`.
  */
 export function thumbnailGraph(input: string, l: TrickplayLayout, output: string, timesFile?: string): string {
+  // eof_action=pass: the fps filter's default rounds the film's end to the nearest interval and drops
+  // the last thumbnail when the film ends less than half an interval after it starts (a 2 s film
+  // with a 10 s interval got none; 6.9 s every 2 s got 3 of 4).
   const evidence = timesFile ? `signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=${timesFile},` : '';
   return (
-    `${input}fps=fps=1/${l.intervalSec}:round=near,scale=${l.tileWidth}:${l.tileHeight}:flags=bicubic,setsar=1,` +
+    `${input}fps=fps=1/${l.intervalSec}:round=near:eof_action=pass,scale=${l.tileWidth}:${l.tileHeight}:flags=bicubic,setsar=1,` +
     `${evidence}format=yuvj420p,tile=${l.columns}x${l.rows}[${output}]`
   );
 }

@@ -64,3 +64,8 @@ export function thumbnailVtt(l: TrickplayLayout): string {
     })),
   );
 }
+
+/** The URIs of a master playlist's `#EXT-X-IMAGE-STREAM-INF` lines (what hls-parser does not read). */
+export function imageStreamUris(master: string): string[] {
+  return [...master.matchAll(/^#EXT-X-IMAGE-STREAM-INF:.*?\bURI="([^"]+)"/gm)].map((m) => m[1]!);
+}

@@ -9,6 +9,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import HLS from 'hls-parser';
 import { listFiles } from '../util/list-files.js';
+import { THUMBNAIL_VTT } from '../trickplay/layout.js';
+import { imageStreamUris } from '../trickplay/writers.js';
 import {
   DASH_MANIFEST,
   MANIFEST_FILE,
@@ -248,6 +250,34 @@ export async function inspectPackage(
     }
   }
 
+  // Trick play: the image streams the master announces (hls-parser skips EXT-X-IMAGE-STREAM-INF).
+  const masterText = await readFile(join(dir, MASTER_PLAYLIST), 'utf8');
+  for (const uri of imageStreamUris(masterText)) {
+    const rel = resolveUri(MASTER_PLAYLIST, uri);
+    const playlist = rel ? await load(rel, 'image playlist') : undefined;
+    if (!rel)
+      problems.push({
+        file: uri,
+        problem: 'outside-package',
+        detail: 'master playlist references a file outside the package',
+      });
+    if (!rel || !playlist || playlist.isMasterPlaylist) continue;
+    const rendition = posix.dirname(rel);
+    add({ path: rel, kind: 'image-playlist', rendition });
+    for (const seg of (playlist as HLS.types.MediaPlaylist).segments) {
+      const target = resolveUri(rel, seg.uri);
+      if (target) add({ path: target, kind: 'thumbnail-sheet', rendition });
+      else
+        problems.push({
+          file: seg.uri,
+          problem: 'outside-package',
+          detail: `${rel} references a file outside the package`,
+        });
+    }
+    const vtt = posix.join(rendition, THUMBNAIL_VTT);
+    if ((await sizeOf(join(dir, vtt))) !== undefined) add({ path: vtt, kind: 'thumbnail-track', rendition });
+  }
+
   // An optional DASH manifest over the same segments: it may only point at files the HLS playlists name.
   const mpd = await readFile(join(dir, DASH_MANIFEST), 'utf8').catch(() => undefined);
   if (mpd !== undefined) {
@@ -279,6 +309,7 @@ export async function inspectPackage(
       e.kind === 'master-playlist' ||
       e.kind === 'media-playlist' ||
       e.kind === 'iframe-playlist' ||
+      e.kind === 'image-playlist' ||
       e.kind === 'dash-manifest'
     )
       continue;

@@ -63,7 +63,7 @@ function TitleThroughput({ job, station }: { job: JobSnapshot; station: StationA
   return (
     <div className="detail__block" data-testid="title-throughput">
       <h3>Throughput</h3>
-      {view?.title && <ThroughputGraph series={view.title} label="This title" />}
+      {view?.title && <ThroughputGraph series={view.title} label="This title" width={600} height={160} fluid />}
       {transfers.length > 0 && (
         <ul data-testid="transfer-stats">
           {transfers.map(([dest, t]) => (

@@ -1,6 +1,10 @@
-/** Detail → Ladder: the rungs, the encoder and why it was chosen, the audio and caption renditions. */
+/**
+ * Detail → Ladder: the rungs, the encoder and why it was chosen, the per-title choice (its chart and
+ * numbers), the audio and caption renditions.
+ */
 import type { JobSnapshot } from '../../../electron/common/jobs';
 import { Renditions } from '../Renditions';
+import { PerTitleTable } from './PerTitleTable';
 
 export function LadderTab({ job }: { job: JobSnapshot }): React.JSX.Element {
   return (
@@ -10,6 +14,11 @@ export function LadderTab({ job }: { job: JobSnapshot }): React.JSX.Element {
           <h3>Ladder</h3>
           <p>
             Encoder <code>{job.ladder.encoder}</code> — {job.ladder.encoderReason}
+          </p>
+          <p>
+            {job.ladder.mode === 'per-title'
+              ? 'Bit rates measured for this film (per-title)'
+              : "The profile's fixed bit rates"}
           </p>
           <ul>
             {job.ladder.rungs.map((r) => (
@@ -23,6 +32,7 @@ export function LadderTab({ job }: { job: JobSnapshot }): React.JSX.Element {
           </ul>
         </div>
       )}
+      {job.ladder?.perTitle && <PerTitleTable summary={job.ladder.perTitle} />}
       <Renditions job={job} />
     </>
   );

@@ -1,30 +1,10 @@
 /** Detail → Overview: every stage with its progress and timing, the failure with the action to take, the title ID. */
 import type { StationApi } from '../../../electron/common/api';
 import { formatDuration, formatPercent } from '../../../electron/common/format';
-import {
-  STAGES,
-  STAGE_LABELS,
-  type JobSnapshot,
-  type StageName,
-  type StageProgress,
-} from '../../../electron/common/jobs';
+import { STAGES, STAGE_LABELS, type JobSnapshot, type StageProgress } from '../../../electron/common/jobs';
+import { fixFor, keptAfter } from '../failures';
+import { FixButton } from '../FixButton';
 import { TitlePanel } from '../TitlePanel';
-
-/** What the operator can do about a failure in each stage. */
-const NEXT_STEP: Record<StageName, string> = {
-  probe: 'Fix or replace the master at its source, then add it again.',
-  analyse: 'Retry. If the master cannot be decoded where the analysis samples it, the ffmpeg output below says where.',
-  plan: 'Check the ladder profile in Settings, then retry.',
-  claim:
-    'Set the platform’s title ID below and retry, or Retry with Replace to publish this master in place of what the ID holds.',
-  transcode: 'Retry. If it fails again, the ffmpeg output below names the cause (disk, codec, hardware).',
-  verify:
-    'Retry re-transcodes nothing: it checks the package again. If files are damaged, cancel and add the master again.',
-  uploadOrigin: 'Check the origin in Settings (Test connection), then retry: uploaded parts are kept.',
-  uploadArchive: 'Check the archive in Settings (Test connection), then retry: uploaded parts are kept.',
-  audit: 'Run the audit again, or Repair from the local package.',
-  report: 'Retry writes the report again.',
-};
 
 function stageTime(st: StageProgress): string {
   if (st.startedAt && st.endedAt) return formatDuration((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000);
@@ -36,7 +16,7 @@ export function OverviewTab({ job, station }: { job: JobSnapshot; station: Stati
   return (
     <>
       <StageTable job={job} />
-      {job.error && job.state !== 'cancelled' && <FailureBlock error={job.error} />}
+      {job.error && job.state === 'failed' && <FailureBlock job={job} error={job.error} station={station} />}
       <BadFiles job={job} />
       <TitlePanel job={job} station={station} />
     </>
@@ -64,13 +44,24 @@ function StageTable({ job }: { job: JobSnapshot }): React.JSX.Element {
   );
 }
 
-function FailureBlock({ error }: { error: NonNullable<JobSnapshot['error']> }): React.JSX.Element {
+/** The whole reason, what was kept, and the one action that fixes it (failures.ts). */
+function FailureBlock({
+  job,
+  error,
+  station,
+}: {
+  job: JobSnapshot;
+  error: NonNullable<JobSnapshot['error']>;
+  station: StationApi;
+}): React.JSX.Element {
   return (
     <div className="detail__error" role="alert" data-testid="detail-error">
       <p>
         <strong>{STAGE_LABELS[error.stage]} failed:</strong> {error.message}
       </p>
-      <p className="detail__next">What to do: {NEXT_STEP[error.stage]}</p>
+      <p className="detail__next">{keptAfter(job)}</p>
+      <p className="detail__next">What fixes it: {fixFor(error).advice}</p>
+      <FixButton job={job} station={station} />
       {error.detail && (
         <details>
           <summary>Details</summary>

@@ -46,7 +46,8 @@ export interface DestinationEditorProps {
   onChange(d: DestinationConfig): void;
   onCred(c: CredEdit): void;
   onTest(): void;
-  onRemove(): void;
+  /** Absent: the destination cannot be removed here (the first-run setup's origin). */
+  onRemove?(): void;
 }
 
 export function DestinationEditor(props: DestinationEditorProps): React.JSX.Element {
@@ -70,6 +71,7 @@ export function DestinationEditor(props: DestinationEditorProps): React.JSX.Elem
           value={dest.path}
           onChange={(v) => props.onChange({ ...dest, path: v ?? '' })}
           placeholder="/mnt/origin"
+          wide
         />
       ) : (
         <>
@@ -83,9 +85,11 @@ export function DestinationEditor(props: DestinationEditorProps): React.JSX.Elem
         <button type="button" onClick={props.onTest} disabled={props.test === 'running'}>
           {props.test === 'running' ? 'Testing…' : 'Test connection'}
         </button>
-        <button type="button" onClick={props.onRemove}>
-          Remove
-        </button>
+        {props.onRemove && (
+          <button type="button" onClick={props.onRemove}>
+            Remove
+          </button>
+        )}
       </div>
       {dest.type === 's3' && (
         <p className="dest__note" data-testid="claim-protocol">

@@ -11,7 +11,7 @@ export function WatchFoldersSection({ draft, set }: SectionProps): React.JSX.Ele
       <h3>Watch folders</h3>
       {draft.watchFolders.map((w, i) => (
         <div className="settings__grid" key={i}>
-          <TextField label="Folder" value={w.path} onChange={(v) => change(i, { path: v ?? '' })} />
+          <TextField label="Folder" value={w.path} onChange={(v) => change(i, { path: v ?? '' })} wide />
           <NumberField
             label="Stable for (s)"
             value={w.stableSeconds}

@@ -43,15 +43,18 @@ export function TextField({
   onChange,
   placeholder,
   type,
+  wide,
 }: {
   label: string;
   value: string | undefined;
   onChange(v: string | undefined): void;
   placeholder?: string;
   type?: string;
+  /** A path or URL: room to read it whole. */
+  wide?: boolean;
 }): React.JSX.Element {
   return (
-    <label className="field">
+    <label className={wide ? 'field field--wide' : 'field'}>
       <span>{label}</span>
       <input
         type={type ?? 'text'}

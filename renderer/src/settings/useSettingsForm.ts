@@ -26,7 +26,8 @@ export interface SettingsForm {
   setFarmPassword(v: string | undefined): void;
   status: SettingsStatus | undefined;
   saving: boolean;
-  save(): void;
+  /** Resolves true once saved (the engine restarted with them), false when refused (status says why). */
+  save(): Promise<boolean>;
 }
 
 function typedCredentials(c: CredEdit | undefined): Credentials | null {
@@ -70,11 +71,14 @@ export function useSettingsForm(station: StationApi): SettingsForm {
     void station.getSettings().then(load, (err: unknown) => setStatus({ ok: false, text: errorText(err) }));
   }, [station]);
 
-  const save = async (): Promise<void> => {
-    if (!draft) return;
+  const save = async (): Promise<boolean> => {
+    if (!draft) return false;
     setStatus(undefined);
     const checked = credentialsToSave(Object.keys(draft.destinations), creds);
-    if ('error' in checked) return setStatus({ ok: false, text: checked.error });
+    if ('error' in checked) {
+      setStatus({ ok: false, text: checked.error });
+      return false;
+    }
     setSaving(true);
     try {
       load(await station.saveSettings({ config: draft, ...checked, ...(farmPassword ? { farmPassword } : {}) }));
@@ -84,8 +88,10 @@ export function useSettingsForm(station: StationApi): SettingsForm {
         ok: true,
         text: 'Saved. The engine restarted with the new settings; running titles continue where they were.',
       });
+      return true;
     } catch (err) {
       setStatus({ ok: false, text: errorText(err) });
+      return false;
     } finally {
       setSaving(false);
     }
@@ -115,6 +121,6 @@ export function useSettingsForm(station: StationApi): SettingsForm {
     setFarmPassword,
     status,
     saving,
-    save: () => void save(),
+    save,
   };
 }
