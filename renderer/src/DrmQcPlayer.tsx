@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import shaka from 'shaka-player';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { MediaSource as QcSource, StationApi } from '../../electron/common/api';
+import { CopySelect } from './CopySelect';
 
 type Manifest = 'master.m3u8' | 'manifest.mpd';
 
@@ -92,15 +93,7 @@ export function DrmQcPlayer({ job, station }: { job: JobSnapshot; station: Stati
       <summary>QC player (DRM, ClearKey with the station&apos;s keys)</summary>
       {job.drm && <DrmSummary drm={job.drm} />}
       <div className="qc__controls">
-        <label>
-          Copy{' '}
-          <select value={source} onChange={(e) => setSource(e.target.value as QcSource)} data-testid="qc-source">
-            <option value="local">Local package</option>
-            <option value="origin" disabled={!onOrigin}>
-              Origin{onOrigin ? '' : ' (not uploaded yet)'}
-            </option>
-          </select>
-        </label>
+        <CopySelect source={source} onOrigin={onOrigin} onPick={setSource} />
         <label>
           Manifest{' '}
           <select value={manifest} onChange={(e) => setManifest(e.target.value as Manifest)} data-testid="qc-manifest">

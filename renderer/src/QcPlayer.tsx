@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import Hls, { type Level, type MediaPlaylist } from 'hls.js';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { MediaSource as QcSource, StationApi } from '../../electron/common/api';
+import { CopySelect } from './CopySelect';
 
 const levelName = (l: Level): string => `${l.height}p`;
 
@@ -162,15 +163,7 @@ export function QcPlayer({
     >
       <summary>QC player</summary>
       <div className="qc__controls">
-        <label>
-          Copy{' '}
-          <select value={source} onChange={(e) => setSource(e.target.value as QcSource)} data-testid="qc-source">
-            <option value="local">Local package</option>
-            <option value="origin" disabled={!onOrigin}>
-              Origin{onOrigin ? '' : ' (not uploaded yet)'}
-            </option>
-          </select>
-        </label>
+        <CopySelect source={source} onOrigin={onOrigin} onPick={setSource} />
         <label>
           Rung{' '}
           <select
