@@ -109,7 +109,9 @@ function play(url: string, clearKeys: Record<string, string> | undefined, waitMs
         await player.load(url);
         await video.play();
       } catch (e) {
-        error ??= (e as { code?: number }).code ?? -1;
+        // play() interrupted (DOMException AbortError) is what a decoder failure does to the element
+        // first on a slow machine: Shaka's own error event, which names the cause, is awaited below.
+        if ((e as { name?: string }).name !== 'AbortError') error ??= (e as { code?: number }).code ?? -1;
       }
       const start = performance.now();
       while (error === undefined && video.currentTime < 2.6 && performance.now() - start < waitMs)
