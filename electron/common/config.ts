@@ -435,3 +435,8 @@ export type StationConfig = z.infer<typeof stationConfigSchema>;
 export function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
 }
+
+/** How long a replaced version stays at the stores for viewers mid-title, in ms (the config says hours). */
+export function retireGraceMs(config: Pick<StationConfig, 'retireGraceHours'>): number {
+  return config.retireGraceHours * 3_600_000;
+}

@@ -12,6 +12,7 @@ import { playerKeys } from './drm/job-hooks.js';
 import { MANIFEST_FILE, manifestSchema } from '../common/manifest.js';
 import { versionKey } from '../common/title.js';
 import type { Station } from './station.js';
+import type { FarmQueue } from './farm/farm-queue.js';
 import type { ConnectionTest, Credentials, SettingsUpdate, SettingsView } from '../common/settings.js';
 import type { DestinationConfig } from '../common/config.js';
 import { applyTitleSheet, runBatch } from './batch-actions.js';
@@ -29,6 +30,8 @@ export interface SettingsOps {
 export interface HandlerDeps {
   /** The running station (a function: saving settings replaces it). */
   station(): Station;
+  /** The farm in Settings (the app engine's: opened on first use, replaced with the settings). */
+  farm(): Promise<FarmQueue>;
   settings: SettingsOps;
   /** The platform's file picker (Electron's dialog in main; a fixed list in browser tests). */
   pickFiles(): Promise<string[]>;
@@ -148,10 +151,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { station: meter.stationSeries(), ...(title ? { title } : {}) };
     },
     async farmView() {
-      const station = deps.station();
       let farm;
       try {
-        farm = await station.farm();
+        farm = await deps.farm();
       } catch (err) {
         // No farm set, or not reachable: the view says which (the operator fixes Settings or the network).
         return (err as StationError).code === 'no-farm'
@@ -163,7 +165,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { url: farm.describe(), titles, problems: [...check.problems, ...damaged] };
     },
     async farmControl(id, action) {
-      await (await deps.station().farm()).control(id, action);
+      await (await deps.farm()).control(id, action);
     },
     getSettings: () => deps.settings.view(),
     saveSettings: (update) => deps.settings.save(update),

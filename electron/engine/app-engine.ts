@@ -20,7 +20,9 @@ import type { S3Runtime } from './destinations/s3.js';
 import { parseMediaPath, serveMedia, type MediaResponse } from './media/serve-media.js';
 import type { SecretBox } from './settings/secret-box.js';
 import { SettingsStore, destinationWithoutCredentials } from './settings/settings-store.js';
-import { openStation, resolveWorkDir, type Station } from './station.js';
+import { openStation, type Station } from './station.js';
+import { resolveWorkDir } from './settings/config-paths.js';
+import { openFarmView, type FarmView } from './farm/farm-view.js';
 import { StationError } from './util/errors.js';
 import { ThroughputMeter } from './transfer/throughput-meter.js';
 
@@ -70,9 +72,14 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
     for (const l of stateListeners) l(state);
   };
 
+  /** The farm Settings shows, for the settings the station runs with. */
+  let farm: FarmView = openFarmView(undefined);
   const open = async (): Promise<Station> => {
+    const config = await settings.load();
+    await farm.close();
+    farm = openFarmView(config.farm?.url);
     const s = await openStation({
-      config: await settings.load(),
+      config,
       baseDir: opts.userDataDir,
       watch: opts.watch ?? true,
       scheduleAudits: opts.watch ?? true,
@@ -106,6 +113,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
 
   const handlers = createHandlers({
     station: current,
+    farm: () => farm.queue(),
     pickFiles: opts.pickFiles,
     notices: () => settings.notices,
     settings: {
@@ -204,6 +212,7 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       station = undefined;
       down = 'closed';
       await s?.close();
+      await farm.close();
     },
   };
 }

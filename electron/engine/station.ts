@@ -4,16 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { StationConfig } from '../common/config.js';
-import pLimit from 'p-limit';
-import { createDestination, type Destination } from './destinations/index.js';
+import { retireGraceMs, type StationConfig } from '../common/config.js';
+import type { Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
-import { adaptivePool, type Pool } from './transfer/adaptive-limit.js';
-import { TokenBucket } from './transfer/token-bucket.js';
 import { ThroughputMeter } from './transfer/throughput-meter.js';
-import type { FarmQueue } from './farm/farm-queue.js';
-import { bandwidthAt } from '../common/bandwidth-schedule.js';
-import { StationError, errorMessage } from './util/errors.js';
+import { errorMessage } from './util/errors.js';
 import { loadSpec } from './probe/load-spec.js';
 import { WatchFolder } from './watch-folder.js';
 import type { DeliverySpec } from '../common/spec.js';
@@ -38,6 +33,8 @@ import { isFinal } from '../common/jobs.js';
 export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
 import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
 import { createStageRunners } from './pipeline.js';
+import { resolveKeysDir, resolveWorkDir, specPathOf } from './settings/config-paths.js';
+import { objectsPoolFor, openDestinations } from './destinations/destination-set.js';
 import { auditJob, latestAudits, type JobAuditContext } from './audit/job-audit.js';
 import { createLibraryService, type LibraryService } from './audit/library-service.js';
 import { createRebuild } from './audit/rebuild.js';
@@ -109,88 +106,7 @@ export interface Station {
   drm?: StationDrm;
   /** Acknowledged bytes over time (the throughput graphs). */
   meter: ThroughputMeter;
-  /** The farm in Settings (opened on first use; BullMQ is loaded only then). */
-  farm(): Promise<FarmQueue>;
   close(): Promise<void>;
-}
-
-/** Where content keys are kept: the config's keysDir, else <workDir>/keys. */
-export function resolveKeysDir(config: StationConfig, baseDir: string): string {
-  if (!config.keysDir) return join(resolveWorkDir(config, baseDir), 'keys');
-  return isAbsolute(config.keysDir) ? config.keysDir : resolve(baseDir, config.keysDir);
-}
-
-export function resolveWorkDir(config: StationConfig, baseDir: string): string {
-  if (!config.workDir) return resolve(baseDir, 'ingest-work');
-  return isAbsolute(config.workDir) ? config.workDir : resolve(baseDir, config.workDir);
-}
-
-export interface DestinationSet {
-  get(name: string): Destination;
-  close(): void;
-}
-
-/**
- * The station's destinations, created on first use, sharing one pool of parts in flight and one
- * bandwidth budget; multipart journals live in <workDir>/uploads.
- */
-export function openDestinations(
-  config: StationConfig,
-  baseDir: string,
-  overrides: Partial<S3Runtime> = {},
-): DestinationSet {
-  const runtime: S3Runtime = {
-    journalDir: join(resolveWorkDir(config, baseDir), 'uploads'),
-    stateDir: resolveWorkDir(config, baseDir),
-    partsPool: pLimit(config.partsInFlight),
-    partsPerFile: config.partsPerFile,
-    adaptive: config.transferConcurrency === 'adaptive',
-    maxPartsPerFile: config.partsInFlight,
-    bandwidth: new TokenBucket(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())),
-    ...overrides,
-  };
-  // A timetable is applied live: running uploads take the new rate at their next part.
-  const schedule = config.bandwidthSchedule?.length
-    ? setInterval(
-        () => runtime.bandwidth?.setRate(bandwidthAt(config.bandwidthSchedule, config.bandwidthLimitMBps, new Date())),
-        30_000,
-      )
-    : undefined;
-  schedule?.unref();
-  const made = new Map<string, Destination>();
-  return {
-    get(name) {
-      let d = made.get(name);
-      if (!d) {
-        const cfg = config.destinations[name];
-        if (!cfg)
-          throw new StationError(
-            `Destination "${name}" is not defined (defined: ${Object.keys(config.destinations).join(', ') || 'none'})`,
-            'config-no-destination',
-          );
-        d = createDestination(name, cfg, baseDir, runtime);
-        made.set(name, d);
-      }
-      return d;
-    },
-    close() {
-      clearInterval(schedule);
-      for (const d of made.values()) d.close();
-    },
-  };
-}
-
-/**
- * Objects in flight (chunks, audit reads): start at uploadConcurrency and adapt to the link within
- * three times that (each object's body is in memory while it is sent); fixed: uploadConcurrency.
- */
-export function objectsPoolFor(config: Pick<StationConfig, 'uploadConcurrency' | 'transferConcurrency'>): Pool {
-  return adaptivePool({
-    min: 1,
-    initial: config.uploadConcurrency,
-    max: config.uploadConcurrency * 3,
-    fixed: config.transferConcurrency === 'fixed',
-  });
 }
 
 export async function openStation(opts: StationOptions): Promise<Station> {
@@ -198,18 +114,6 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const workDir = resolveWorkDir(config, opts.baseDir);
   await mkdir(join(workDir, 'jobs'), { recursive: true });
   const meter = opts.meter ?? new ThroughputMeter();
-  let farm: Promise<FarmQueue> | undefined;
-  const farmQueue = (): Promise<FarmQueue> => {
-    const url = config.farm?.url;
-    if (!url)
-      return Promise.reject(new StationError('No farm is set: give its Redis URL in Settings → Farm', 'no-farm'));
-    return (farm ??= import('./farm/farm-queue.js')
-      .then((m) => m.FarmQueue.open({ url }))
-      .catch((err: unknown) => {
-        farm = undefined; // tried again on the next call
-        throw err;
-      }));
-  };
   const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
   const archive = config.archive ? destinations.get(config.archive) : undefined;
@@ -222,9 +126,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
     }));
 
-  const specPath = config.specPath
-    ? resolve(opts.baseDir, config.specPath)
-    : join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'delivery-spec.json');
+  const specPath = specPathOf(config, opts.baseDir, opts.resourcesDir ?? DEFAULT_RESOURCES);
   let spec: Promise<DeliverySpec> | undefined;
   const runnerSpec = (): Promise<DeliverySpec> => (spec ??= loadSpec(specPath));
   let encoder: Promise<EncoderChoice> | undefined;
@@ -285,7 +187,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
           },
         }),
     ...(opts.fence ? { fence: opts.fence } : {}),
-    retireGraceMs: config.retireGraceHours * 3_600_000,
+    retireGraceMs: retireGraceMs(config),
     journals,
     keys,
     encryption: config.encryption,
@@ -345,7 +247,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
     origin,
     ...(archive ? { archive } : {}),
     ffprobePath: () => getTools().ffprobe,
-    retireGraceMs: config.retireGraceHours * 3_600_000,
+    retireGraceMs: retireGraceMs(config),
     keys,
     pool: objectsPool,
     restore: config.restore,
@@ -382,7 +284,6 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   return {
     queue,
     meter,
-    farm: farmQueue,
     workDir,
     origin,
     ...(archive ? { archive } : {}),
@@ -415,10 +316,6 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       await queue.close();
       await journals.closeAll();
       destinations.close();
-      await farm?.then(
-        (f) => f.close(),
-        () => undefined,
-      );
     },
   };
 }

@@ -82,7 +82,7 @@ describe('library audit cost', () => {
     });
     await new Promise<void>((r) => cdnServer.listen(0, '127.0.0.1', r));
     const cdn = `http://127.0.0.1:${(cdnServer.address() as AddressInfo).port}`;
-    const { openDestinations } = await import('../../electron/engine/station');
+    const { openDestinations } = await import('../../electron/engine/destinations/destination-set');
     const { stationConfigSchema } = await import('../../electron/common/config');
     const dests = openDestinations(
       stationConfigSchema.parse({ destinations: { origin: origin.cfg }, origin: 'origin' }),

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { stationConfigSchema } from '../../electron/common/config';
-import { objectsPoolFor } from '../../electron/engine/station';
+import { objectsPoolFor } from '../../electron/engine/destinations/destination-set';
 import { S3Destination } from '../../electron/engine/destinations/s3';
 import type { RemoteObject } from '../../electron/engine/destinations/destination';
 import { hashFile } from '../../electron/engine/util/hash-file';

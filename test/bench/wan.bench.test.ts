@@ -15,7 +15,7 @@ import { S3Destination } from '../../electron/engine/destinations/s3';
 import type { RemoteObject } from '../../electron/engine/destinations/destination';
 import { hashFile } from '../../electron/engine/util/hash-file';
 import { stationConfigSchema } from '../../electron/common/config';
-import { objectsPoolFor } from '../../electron/engine/station';
+import { objectsPoolFor } from '../../electron/engine/destinations/destination-set';
 import { freshBucket } from '../helpers/s3';
 import { peerEnv } from '../helpers/peers';
 import { makeBigFile } from '../helpers/files';

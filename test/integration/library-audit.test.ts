@@ -233,7 +233,7 @@ describe('library audit', () => {
   it('a run stopped after its first title continues with the rest', async () => {
     const cfgPath = join(dir, 'resume-work', 'library', 'audits.jsonl');
     const stationConfig = stationConfigSchema.parse({ destinations: { origin: origin.cfg }, origin: 'origin' });
-    const { openDestinations } = await import('../../electron/engine/station');
+    const { openDestinations } = await import('../../electron/engine/destinations/destination-set');
     const dests = openDestinations(stationConfig, dir);
     try {
       const stop = new AbortController();

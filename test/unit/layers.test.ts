@@ -108,6 +108,11 @@ describe('layer rule', () => {
       "import { probeStage } from './stages/probe-stage.js';\nexport const a = probeStage;",
     ],
     [
+      'station → farm (the worker opens the station, not the other way round)',
+      'electron/engine/station.ts',
+      "import { openFarmView } from './farm/farm-view.js';\nexport const a = openFarmView;",
+    ],
+    [
       'farm → stage',
       'electron/engine/farm/planted.ts',
       "import { x } from '../stages/context.js';\nexport const a = x;",

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfigFile } from '../../engine/config-file.js';
-import { openDestinations, resolveWorkDir } from '../../engine/station.js';
+import { openDestinations } from '../../engine/destinations/destination-set.js';
+import { resolveWorkDir } from '../../engine/settings/config-paths.js';
 import { createLibraryService } from '../../engine/audit/library-service.js';
 import { StationError } from '../../engine/util/errors.js';
 import { printable } from '../../common/printable.js';

@@ -4,13 +4,14 @@ import { MANIFEST_FILE, manifestSchema, sourceName, type AuditRecord } from '../
 import { loadConfigFile } from '../../engine/config-file.js';
 import { cliTools } from '../tools.js';
 import { findTitle } from '../../engine/title/choose.js';
-import { openDestinations, openStation, type Station } from '../../engine/station.js';
+import { openStation, type Station } from '../../engine/station.js';
+import { openDestinations } from '../../engine/destinations/destination-set.js';
 import { auditTitle, type Rebuild } from '../../engine/audit/title-audit.js';
 import { createRebuild } from '../../engine/audit/rebuild.js';
 import { retentionOfArchive } from '../../engine/audit/retention.js';
 import { printable } from '../../common/printable.js';
 import type { Destination } from '../../engine/destinations/destination.js';
-import type { StationConfig } from '../../common/config.js';
+import { retireGraceMs, type StationConfig } from '../../common/config.js';
 import { StationError } from '../../engine/util/errors.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { archiveKeys } from '../../engine/title/archive-keys.js';
@@ -104,7 +105,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
         packageDir: dirname(manifestPath),
         titleId: where.titleId,
         ...(where.version ? { version: where.version } : {}),
-        retireGraceMs: config.retireGraceHours * 3_600_000,
+        retireGraceMs: retireGraceMs(config),
         peers: [dest, ...(archive ? [archive] : [])],
         ...(role === 'archive' && dest.storageClass ? { storageClass: dest.storageClass } : {}),
         ...(opts.deep ? { deep: opts.sample ?? true } : {}),

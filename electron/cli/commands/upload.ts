@@ -1,11 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MANIFEST_FILE, manifestSchema } from '../../common/manifest.js';
+import { retireGraceMs } from '../../common/config.js';
 import { formatBytes } from '../../common/format.js';
 import { loadConfigFile } from '../../engine/config-file.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { joinKey } from '../../engine/destinations/destination.js';
-import { openDestinations, resolveWorkDir } from '../../engine/station.js';
+import { openDestinations } from '../../engine/destinations/destination-set.js';
+import { resolveWorkDir } from '../../engine/settings/config-paths.js';
 import { deliverPackage } from '../../engine/delivery/deliver.js';
 import { claimTitle, masterFromManifest, packageOwner } from '../../engine/title/choose.js';
 import { KeyedMutex } from '../../engine/util/keyed-mutex.js';
@@ -81,7 +83,7 @@ export async function upload(target: string, opts: UploadOptions, io: CliIo): Pr
         titleId: claim.titleId,
         version: claim.version,
         jobId: packageOwner(manifest, text),
-        retireGraceMs: config.retireGraceHours * 3_600_000,
+        retireGraceMs: retireGraceMs(config),
       });
       io.stderr(
         `${uploaded.length} objects → ${dest.describe()} under ${claim.titleId}/ (${uploaded.filter((u) => u.skipped).length} already there)`,

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Pool } from '../transfer/adaptive-limit.js';
-import type { StationConfig } from '../../common/config.js';
+import { retireGraceMs, type StationConfig } from '../../common/config.js';
 import {
   libraryPage,
   matchLibrary,
@@ -115,7 +115,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
         ...(publicBaseUrl
           ? { viewers: { baseUrl: publicBaseUrl, sampleChunks: opts.sampleChunks ?? settings.sampleChunks } }
           : {}),
-        retireGraceMs: o.config.retireGraceHours * 3_600_000,
+        retireGraceMs: retireGraceMs(o.config),
         ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(o.pool ? { pool: o.pool } : {}),
         ...(o.rebuild ? { rebuild: o.rebuild } : {}),

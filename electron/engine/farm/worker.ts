@@ -16,7 +16,8 @@ import { access, constants, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StationConfig } from '../../common/config.js';
 import { STAGE_LABELS, isFinal, type JobSnapshot } from '../../common/jobs.js';
-import { openStation, resolveWorkDir, type Station } from '../station.js';
+import { openStation, type Station } from '../station.js';
+import { resolveWorkDir } from '../settings/config-paths.js';
 import { toSnapshot } from '../queue/job-queue.js';
 import {
   FARM_PAUSED_FOR_MS,
@@ -25,7 +26,7 @@ import {
   type FarmConnection,
   type FarmProgress,
 } from './farm-queue.js';
-import { releaseAt } from '../title/claim.js';
+import { releaseAt, titleDestinations } from '../title/claim.js';
 import { mapPath, type PathRule } from './path-map.js';
 import { StationError, errorMessage } from '../util/errors.js';
 import { isWithin } from '../util/contained-path.js';
@@ -331,6 +332,5 @@ async function settle(
  */
 async function releaseClaims(station: Station, id: string, titleId: string | undefined): Promise<void> {
   if (!titleId) return;
-  for (const d of station.archive ? [station.origin, station.archive] : [station.origin])
-    await releaseAt(d, titleId, id);
+  for (const d of titleDestinations(station)) await releaseAt(d, titleId, id);
 }

@@ -7,10 +7,10 @@ import { basename } from 'node:path';
 import type { MasterRef } from '../../common/title.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
 import { claimTitle } from '../title/choose.js';
-import { releaseAt } from '../title/claim.js';
+import { releaseAt, titleDestinations } from '../title/claim.js';
 import { StationError } from '../util/errors.js';
 import { fingerprintFile } from '../util/fingerprint.js';
-import { titleDestinations, type PipelineContext } from './context.js';
+import type { PipelineContext } from './context.js';
 import { prepareDrm } from '../drm/job-hooks.js';
 
 /** The master as a claim names it; refuses a master whose bytes changed since the job was made. */

@@ -78,10 +78,6 @@ export interface PipelineContext {
 }
 
 /** The destinations a title is claimed at, origin first. */
-export function titleDestinations(ctx: Pick<PipelineContext, 'origin' | 'archive'>): Destination[] {
-  return ctx.archive ? [ctx.origin, ctx.archive] : [ctx.origin];
-}
-
 export function need<T>(rec: JobRecord, what: string, value: T | undefined): T {
   if (value === undefined) throw new Error(`job ${rec.id} has no ${what}: an earlier stage did not record it`);
   return value;

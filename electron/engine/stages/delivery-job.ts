@@ -2,7 +2,8 @@
 import type { UploadedObject } from '../../common/report.js';
 import type { DeliveryTarget } from '../delivery/deliver.js';
 import type { JobRecord, StageRunner } from '../queue/job-queue.js';
-import { need, titleDestinations, type PipelineContext } from './context.js';
+import { titleDestinations } from '../title/claim.js';
+import { need, type PipelineContext } from './context.js';
 
 /** What the meter saw of this title's transfer to `destination`, kept in the job (and its report). */
 export function recordTransfer(ctx: PipelineContext, job: JobRecord, destination: string): void {

@@ -35,6 +35,11 @@ import { describeZodError } from '../../common/config.js';
 /** Attempts of a compare-and-swap before the station gives up and says so. */
 const CAS_ATTEMPTS = 6;
 
+/** Every store a title is claimed at: the origin, and the archive when there is one. */
+export function titleDestinations(at: { origin: Destination; archive?: Destination | undefined }): Destination[] {
+  return at.archive ? [at.origin, at.archive] : [at.origin];
+}
+
 export interface ReadClaim {
   claim: TitleClaim;
   etag?: string;
