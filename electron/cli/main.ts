@@ -31,6 +31,7 @@ import { probe } from './commands/probe.js';
 import { encoders } from './commands/encoders.js';
 import { transcodeCommand, type TranscodeCliOptions } from './commands/transcode.js';
 import { farmCommand, submit, worker } from './commands/farm.js';
+import { addContentFlags, type ContentFlags } from './content-flags.js';
 
 export type { CliIo } from './io.js';
 
@@ -58,8 +59,7 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
     })
     .showHelpAfterError();
 
-  program
-    .command('ingest')
+  addContentFlags(program.command('ingest'))
     .description('run the whole pipeline on source masters (files or folders), headless')
     .argument('<file...>', 'source masters or folders of masters')
     .option(
@@ -86,7 +86,14 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
     .action(
       async (
         files: string[],
-        opts: { config?: string; json?: boolean; titleId?: string; titles?: string; replace?: boolean; drm?: boolean },
+        opts: {
+          config?: string;
+          json?: boolean;
+          titleId?: string;
+          titles?: string;
+          replace?: boolean;
+          drm?: boolean;
+        } & ContentFlags,
       ) => {
         exitCode = await ingest(files, opts, io);
       },
@@ -102,8 +109,7 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
       exitCode = await probe(files, opts, io);
     });
 
-  program
-    .command('transcode')
+  addContentFlags(program.command('transcode'))
     .description(
       'offline: probe, plan, transcode and verify one master into an HLS package folder (no upload); run again after a crash to resume',
     )

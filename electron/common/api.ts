@@ -5,6 +5,7 @@
  * and are checked by main (and by the test loopback bridge) before anything reaches the engine.
  */
 import type { BatchAction, JobSnapshot, TitleRequest } from './jobs.js';
+import type { ContentOverrides } from './analysis.js';
 import type { AuditRecord } from './manifest.js';
 import type { ChunkMap, LibraryQuery, LibraryView } from './library.js';
 import type { ThroughputSeries } from './throughput.js';
@@ -29,6 +30,11 @@ export interface InvokeOps {
   retryJob: { args: [jobId: string]; result: void };
   /** Set a title's ID (the platform's own; null: derived from the file name) and replace, before it is claimed. */
   setTitle: { args: [jobId: string, request: TitleRequest]; result: JobSnapshot };
+  /**
+   * Override the content decisions of a title (inverse telecine, crop, loudness) before it is
+   * encoded; the plan is made again from the stored analysis (nothing is measured again).
+   */
+  setOverrides: { args: [jobId: string, overrides: ContentOverrides]; result: JobSnapshot };
   /** Reorder a waiting title. */
   moveJob: { args: [jobId: string, where: 'up' | 'down' | 'top']; result: void };
   pauseAll: { args: []; result: void };
@@ -152,6 +158,7 @@ export const INVOKE_CHANNELS = {
   retryJob: 'jobs:retry',
   moveJob: 'jobs:move',
   setTitle: 'jobs:set-title',
+  setOverrides: 'jobs:set-overrides',
   pauseAll: 'queue:pause-all',
   resumeAll: 'queue:resume-all',
   batchJobs: 'queue:batch',

@@ -9,10 +9,12 @@ import type { SpecResult } from './spec.js';
 import type { AuditRecord, ManifestRendition, PackageProblem } from './manifest.js';
 import type { TitleReport } from './report.js';
 import type { TitleClaimSummary } from './title.js';
+import type { ContentAnalysis, ContentDecisions, ContentOverrides, QcFinding } from './analysis.js';
 import type { PerTitleSummary } from './ladder.js';
 
 export const STAGES = [
   'probe',
+  'analyse',
   'plan',
   'claim',
   'transcode',
@@ -26,6 +28,7 @@ export type StageName = (typeof STAGES)[number];
 
 export const STAGE_LABELS: Record<StageName, string> = {
   probe: 'Probe',
+  analyse: 'Analyse',
   plan: 'Plan',
   claim: 'Claim title',
   transcode: 'Transcode',
@@ -112,6 +115,16 @@ export interface JobSnapshot {
   /** The delivery spec's verdict on the master (errors reject it; warnings travel with the job). */
   spec?: SpecResult;
   error?: JobError;
+  /** What the picture and sound measured (after the analyse stage; kept: never measured twice). */
+  analysis?: ContentAnalysis;
+  /** The operator's overrides of the content decisions for this title (CLI flags, the Master tab). */
+  overrides?: ContentOverrides;
+  /** What the plan does about the picture and sound, each with its evidence (after the plan stage). */
+  decisions?: ContentDecisions;
+  /** What a viewer would complain about (after verify): black, freeze, silence, clipping … */
+  qc?: QcFinding[];
+  /** The title's QC folder: a frame of the master (`frame.jpg`, the crop is shown on it) and the findings' thumbnails. */
+  qcDir?: string;
   /** The plan: rungs, encoder and why (after the plan stage). */
   ladder?: LadderSummary;
   /** The package's video, audio and subtitle renditions (after the verify stage). */

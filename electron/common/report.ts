@@ -1,4 +1,5 @@
 /** The per-title report: what went where, with sizes and checksums. JSON and the UI show the same. */
+import type { ContentDecisions, QcFinding } from './analysis.js';
 import type { TransferStats } from './throughput.js';
 import type { StageName } from './jobs.js';
 import type { AuditRecord } from './manifest.js';
@@ -34,6 +35,10 @@ export interface TitleReport {
   manifestSha256?: string;
   /** An encrypted title: where its content keys were exported for the key server (never uploaded). */
   keyExport?: string;
+  /** What the content analysis decided about the picture and sound, each with its evidence. */
+  decisions?: ContentDecisions;
+  /** QC findings: what a viewer would complain about, with start and end in seconds. */
+  qc?: QcFinding[];
   stages: StageTiming[];
   uploads: UploadedObject[];
   /** Per destination: bytes this run sent, over how long, average and peak (best five seconds) rate. */

@@ -11,6 +11,7 @@ import { titleIdSchema } from './title.js';
 import { BATCH_ACTIONS } from './jobs.js';
 import { LIBRARY_FILTERS, LIBRARY_PAGE_MAX, LIBRARY_SORTS } from './library.js';
 import { safeSegment } from './segment.js';
+import { contentOverridesSchema } from './analysis.js';
 
 const MAX_PATH = 4096;
 
@@ -57,6 +58,7 @@ export const invokeArgSchemas = {
   retryJob: z.tuple([jobId]),
   moveJob: z.tuple([jobId, z.enum(['up', 'down', 'top'])]),
   setTitle: z.tuple([jobId, z.strictObject({ titleId: titleIdSchema.optional(), replace: z.boolean().optional() })]),
+  setOverrides: z.tuple([jobId, contentOverridesSchema]),
   pauseAll: z.tuple([]),
   resumeAll: z.tuple([]),
   batchJobs: z.tuple([jobIds, z.enum(BATCH_ACTIONS)]),

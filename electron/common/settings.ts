@@ -23,7 +23,22 @@ export const settingsUpdateSchema = strictObject({
   credentials: z.record(destinationName, credentialsSchema.nullable()).default({}),
   /** The farm Redis's password (sealed like credentials, bound to the farm's host and port), or null to forget it. Absent: keep. */
   farmPassword: z.string().min(1).max(1024).nullable().optional(),
+  /**
+   * The SPEKE key provider's request headers (its token), sealed like credentials and bound to the
+   * provider's URL, or null to forget them. Absent: keep. Never in the config.
+   */
+  spekeHeaders: z
+    .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().min(1).max(8192))
+    .nullable()
+    .optional(),
 }).superRefine((u, ctx) => {
+  const p = u.config.drm?.keyProvider;
+  if (p?.type === 'speke' && Object.values(p.headers ?? {}).some((v) => !v.startsWith('env:')))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['config', 'drm', 'keyProvider', 'headers'],
+      message: 'the key provider\'s headers go in "spekeHeaders" (sealed), never in the config',
+    });
   for (const [name, d] of Object.entries(u.config.destinations)) {
     if (d.type === 's3' && (d.accessKeyId !== undefined || d.secretAccessKey !== undefined)) {
       ctx.addIssue({
@@ -52,6 +67,8 @@ export interface SettingsView {
    * setup and refuses masters: the built-in default would deliver to a folder nobody chose.
    */
   saved: boolean;
+  /** Headers for the SPEKE key provider are stored (sealed, bound to its URL): their names only. */
+  spekeHeadersStored?: string[];
   /** A password for the farm in Settings is stored (sealed, bound to the farm's host and port). */
   farmPasswordStored?: boolean;
   /** Whether secrets can be stored encrypted here, and by what. */

@@ -50,6 +50,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return deps.station().queue.add(intake.files, intake.requests, options?.hold ? { hold: true } : {});
     },
     setTitle: (jobId, request) => deps.station().queue.setTitle(jobId, request),
+    setOverrides: (jobId, overrides) => deps.station().queue.setOverrides(jobId, overrides),
     async listJobs() {
       return deps.station().queue.list();
     },

@@ -19,6 +19,7 @@ import { checkConnection } from './destinations/check-connection.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { parseMediaPath, serveMedia, type MediaResponse } from './media/serve-media.js';
 import type { SecretBox } from './settings/secret-box.js';
+import { secretBoxSeal } from './drm/local-keys.js';
 import { SettingsStore, destinationWithoutCredentials } from './settings/settings-store.js';
 import { openStation, type Station } from './station.js';
 import { resolveWorkDir } from './settings/config-paths.js';
@@ -84,6 +85,8 @@ export async function openAppEngine(opts: AppEngineOptions): Promise<AppEngine> 
       watch: opts.watch ?? true,
       scheduleAudits: opts.watch ?? true,
       onAlert: (alert) => alertListeners.forEach((l) => l(alert)),
+      // Local DRM keys sealed by the platform's protected storage (safeStorage), as credentials are.
+      drmSeal: secretBoxSeal(opts.secretBox),
       meter,
       ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
       ...(opts.s3Runtime ? { s3Runtime: opts.s3Runtime } : {}),

@@ -1,5 +1,5 @@
 /**
- * The stage runners in order: probe → plan → claim → transcode → verify → upload origin → upload
+ * The stage runners in order: probe → analyse → plan → claim → transcode → verify → upload origin → upload
  * archive → audit → report. Glue only: each runner lives in its stage module, reads what earlier
  * stages recorded on the job and records its own output, so the queue can resume a job at any stage.
  */
@@ -7,6 +7,7 @@ import type { StageRunner } from './queue/job-queue.js';
 import type { PipelineContext } from './stages/context.js';
 import { probeStage } from './stages/probe-stage.js';
 import { planStage } from './stages/plan-stage.js';
+import { analyseStage } from './stages/analyse-stage.js';
 import { claimStage } from './stages/claim.js';
 import { transcodeStage } from './stages/transcode.js';
 import { verifyStage } from './stages/verify.js';
@@ -29,6 +30,7 @@ export function createStageRunners(ctx: PipelineContext): StageRunner[] {
   };
   return [
     probeStage(ctx),
+    analyseStage(ctx),
     planStage(ctx),
     claimStage(ctx),
     transcodeStage(ctx),

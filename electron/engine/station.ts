@@ -210,7 +210,8 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       ...(opts.overlap === false ? { overlap: false } : {}),
       // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
       // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
-      stageLimits: { transcode: config.transcodeConcurrency },
+      // The content analysis decodes like an encode: as many at once as encodes.
+      stageLimits: { transcode: config.transcodeConcurrency, analyse: config.transcodeConcurrency },
     },
   );
   late.queue = queue;

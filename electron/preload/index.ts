@@ -32,6 +32,7 @@ export const stationApi: StationApi = {
   retryJob: (jobId) => ipcRenderer.invoke(INVOKE_CHANNELS.retryJob, jobId),
   moveJob: (jobId, where) => ipcRenderer.invoke(INVOKE_CHANNELS.moveJob, jobId, where),
   setTitle: (jobId, request) => ipcRenderer.invoke(INVOKE_CHANNELS.setTitle, jobId, request),
+  setOverrides: (jobId, overrides) => ipcRenderer.invoke(INVOKE_CHANNELS.setOverrides, jobId, overrides),
   pauseAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.pauseAll),
   resumeAll: () => ipcRenderer.invoke(INVOKE_CHANNELS.resumeAll),
   batchJobs: (jobIds, action) => ipcRenderer.invoke(INVOKE_CHANNELS.batchJobs, jobIds, action),

@@ -1,7 +1,7 @@
 /**
  * Everything about one title, in tabs (one component per tab in detail/): Overview — every stage
  * with its progress and timing, the failure with the action to take, the title ID; Master —
- * MediaInfo and spec findings; Ladder — rungs, encoder and why, renditions; Delivery — what verify
+ * MediaInfo and spec findings, the content decisions with their evidence, the QC timeline; Ladder — rungs, encoder and why, renditions; Delivery — what verify
  * proved, what reached each destination, the report; Audit — when each destination was last proven
  * whole, and the chunk map; QC — the player.
  */
@@ -16,7 +16,8 @@ import { OverviewTab } from './detail/OverviewTab';
 import { QcTab } from './detail/QcTab';
 import { JobActions } from './JobActions';
 import { STATE_LABELS } from './labels';
-import { MasterDetails } from './MasterDetails';
+import { MasterTab } from './detail/MasterTab';
+import { useState } from 'react';
 
 export type { DetailTab } from './detail/DetailTabs';
 
@@ -33,6 +34,12 @@ export const JobDetail = memo(function JobDetail({
   onTab(tab: DetailTab): void;
 }): React.JSX.Element {
   const id = (t: DetailTab): string => `detail-${job.id}-${t}`;
+  // A QC mark on the Master tab plays the title from there: the QC tab opens at that moment.
+  const [seek, setSeek] = useState<{ t: number }>();
+  const onSeek = (t: number): void => {
+    setSeek({ t });
+    onTab('QC');
+  };
   return (
     <section className="detail" aria-label={`Details of ${job.title}`} data-testid="job-detail">
       <header className="detail__head">
@@ -52,11 +59,11 @@ export const JobDetail = memo(function JobDetail({
         data-testid={`detail-tab-${tab.toLowerCase()}`}
       >
         {tab === 'Overview' && <OverviewTab job={job} station={station} />}
-        {tab === 'Master' && <MasterDetails job={job} />}
+        {tab === 'Master' && <MasterTab job={job} station={station} onSeek={onSeek} />}
         {tab === 'Ladder' && <LadderTab job={job} />}
         {tab === 'Delivery' && <DeliveryTab job={job} station={station} />}
         {tab === 'Audit' && <AuditTab job={job} station={station} />}
-        {tab === 'QC' && <QcTab job={job} station={station} />}
+        {tab === 'QC' && <QcTab job={job} station={station} {...(seek ? { seek } : {})} />}
       </div>
     </section>
   );

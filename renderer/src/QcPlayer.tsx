@@ -125,7 +125,16 @@ function statusText(o: {
   );
 }
 
-export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+export function QcPlayer({
+  job,
+  station,
+  seek,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  /** Play from this moment (a QC mark on the Master tab was clicked). */
+  seek?: { t: number };
+}): React.JSX.Element {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [source, setSource] = useState<QcSource>('local');
   const [open, setOpen] = useState(false);
@@ -137,6 +146,7 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
   const session = open ? `${job.id}:${source}` : '';
   const url = station.mediaUrl(job.id, source, 'master.m3u8');
   const { current, control } = useHlsSession(videoRef, session, url, supported);
+  useSeek(videoRef, seek, setOpen);
 
   const pickLevel = (i: number): void => {
     setChosen({ session, level: i });
@@ -206,4 +216,23 @@ export function QcPlayer({ job, station }: { job: JobSnapshot; station: StationA
       </p>
     </details>
   );
+}
+
+/** Open the player and go to `seek` once the picture is there. */
+function useSeek(
+  videoRef: React.RefObject<HTMLVideoElement | null>,
+  seek: { t: number } | undefined,
+  setOpen: (open: boolean) => void,
+): void {
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!seek || !video) return;
+    setOpen(true);
+    const go = (): void => {
+      video.currentTime = seek.t;
+    };
+    if (video.readyState >= 1) return go();
+    video.addEventListener('loadedmetadata', go, { once: true });
+    return () => video.removeEventListener('loadedmetadata', go);
+  }, [videoRef, seek, setOpen]);
 }

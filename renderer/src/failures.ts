@@ -45,6 +45,12 @@ const BY_CODE: Array<{ match: (code: string) => boolean; action: FixAction; advi
     advice: 'The master itself is the problem: fix or re-export it at its source, then choose the new file.',
   },
   {
+    match: (c) => c === 'qc-rejected',
+    action: 'replace-master',
+    advice:
+      'QC found what the delivery spec rejects (the Master tab’s QC timeline shows where): fix the master at its source and choose the new file — or weigh that finding as a warning in the spec and retry.',
+  },
+  {
     match: (c) => c === 'title-conflict' || c === 'title-foreign' || c === 'bad-title-id',
     action: 'set-title-id',
     advice:
@@ -77,6 +83,11 @@ const BY_CODE: Array<{ match: (code: string) => boolean; action: FixAction; advi
 
 const BY_STAGE: Record<StageName, { action: FixAction; advice: string }> = {
   probe: { action: 'replace-master', advice: 'Fix or replace the master at its source, then choose the new file.' },
+  analyse: {
+    action: 'retry',
+    advice:
+      'Retry; if the master cannot be decoded where the analysis samples it, the ffmpeg output in the details says where.',
+  },
   plan: { action: 'open-settings', advice: 'Check the ladder profile in Settings, then retry.' },
   claim: { action: 'set-title-id', advice: 'Set the platform’s title ID and retry, or Retry with Replace.' },
   transcode: { action: 'retry', advice: 'Retry; if it fails again, the ffmpeg output in the details names the cause.' },

@@ -14,6 +14,7 @@ export const STATE_LABELS: Record<JobSnapshot['state'], string> = {
 /** Names short enough to be read whole in a narrow column (the full name is in the title attribute). */
 export const STAGE_SHORT: Record<StageName, string> = {
   probe: 'Probe',
+  analyse: 'Analyse',
   plan: 'Plan',
   claim: 'Claim',
   transcode: 'Encode',

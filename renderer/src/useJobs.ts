@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { EngineState, StationApi } from '../../electron/common/api';
 
@@ -9,26 +9,43 @@ export interface StationView {
 
 /**
  * Jobs as pushed by the station: one listJobs() at start and after every engine (re)connection,
- * then events only (never polling).
+ * then events only (never polling). Pushed updates arrive one message each (six running titles at
+ * 10 Hz are 60 a second): they are gathered and applied together every FLUSH_MS, so the window
+ * renders a day's queue at most 20 times a second however many titles run.
  */
+const FLUSH_MS = 50;
+
 export function useJobs(station: StationApi): StationView {
   const [jobs, setJobs] = useState<Map<string, JobSnapshot>>(new Map());
   const [engine, setEngine] = useState<EngineState>({ connected: true });
   useEffect(() => {
     let live = true;
-    const apply = (job: JobSnapshot): void =>
+    let pending: JobSnapshot[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      const batch = pending;
+      pending = [];
       setJobs((prev) => {
-        const cur = prev.get(job.id);
-        if (cur && cur.updatedAt > job.updatedAt) return prev;
-        const next = new Map(prev);
-        next.set(job.id, job);
-        return next;
+        let next: Map<string, JobSnapshot> | undefined;
+        for (const job of batch) {
+          const cur = (next ?? prev).get(job.id);
+          if (cur && cur.updatedAt > job.updatedAt) continue;
+          (next ??= new Map(prev)).set(job.id, job);
+        }
+        return next ?? prev;
       });
+    };
+    const apply = (job: JobSnapshot): void => {
+      pending.push(job);
+      timer ??= setTimeout(flush, FLUSH_MS);
+    };
     const relist = (): void =>
       void station.listJobs().then(
         (list) => {
           if (!live) return;
           // After a restart the engine's list is the truth (a job may have moved back a stage).
+          // Updates still gathered are applied after it (the newer of the two wins).
           setJobs(new Map(list.map((j) => [j.id, j])));
         },
         () => undefined,
@@ -41,11 +58,14 @@ export function useJobs(station: StationApi): StationView {
     relist();
     return () => {
       live = false;
+      clearTimeout(timer);
       offJobs();
       offEngine();
     };
   }, [station]);
-  return { jobs: [...jobs.values()].sort(queueOrder), engine };
+  // Sorted once per change of the jobs, not on every render of the window.
+  const sorted = useMemo(() => [...jobs.values()].sort(queueOrder), [jobs]);
+  return { jobs: sorted, engine };
 }
 
 const RANK: Record<JobSnapshot['state'], number> = {

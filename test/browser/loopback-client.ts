@@ -60,6 +60,7 @@ export async function installLoopbackStation(): Promise<void> {
     retryJob: (jobId) => call('retryJob', jobId),
     moveJob: (jobId, where) => call('moveJob', jobId, where),
     setTitle: (jobId, request) => call('setTitle', jobId, request),
+    setOverrides: (jobId, overrides) => call('setOverrides', jobId, overrides),
     pauseAll: () => call('pauseAll'),
     resumeAll: () => call('resumeAll'),
     batchJobs: (jobIds, action) => call('batchJobs', jobIds, action),

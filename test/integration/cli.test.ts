@@ -75,6 +75,7 @@ describe('ingest-station CLI', () => {
       'done',
       'done',
       'done',
+      'done',
       'skipped',
       'done',
       'done',

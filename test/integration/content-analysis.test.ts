@@ -23,6 +23,7 @@ import { audioQcGraph, collectQc, qcFiles, qcFilesIn, videoQcGraph } from '../..
 import { grabThumbnails, runQc } from '../../electron/engine/analysis/qc-run';
 import { runFfmpeg } from '../../electron/engine/ffmpeg/run-ffmpeg';
 import { masterInput, masterInputOptions } from '../../electron/engine/ffmpeg/input-guard';
+import { combedShare, videoOf } from '../helpers/picture-measure';
 import { makeContentMaster, type ContentMasterKind } from '../helpers/masters';
 import defaultSpec from '../../resources/delivery-spec.json';
 
@@ -71,36 +72,6 @@ async function applyPicture(path: string, filters: string[], out: string): Promi
     'ultrafast',
     out,
   ]);
-}
-
-/** idet's verdict on a file: the share of frames it calls combed (multi-frame decision). */
-async function combedShare(path: string): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostdin', '-i', path, '-vf', 'idet', '-f', 'null', '-']);
-  const m = /Multi frame detection: TFF:\s*(\d+) BFF:\s*(\d+) Progressive:\s*(\d+) Undetermined:\s*(\d+)/.exec(
-    stderr
-      .split('\n')
-      .filter((l) => l.includes('Multi frame'))
-      .at(-1) ?? '',
-  );
-  if (!m) throw new Error(`no idet summary in: ${stderr.slice(-500)}`);
-  const [tff, bff, prog] = m.slice(1, 4).map(Number) as [number, number, number];
-  return (tff + bff) / (tff + bff + prog);
-}
-
-async function videoOf(path: string): Promise<{ rate: string; width: number; height: number; sar: string }> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=r_frame_rate,width,height,sample_aspect_ratio',
-    '-of',
-    'json',
-    path,
-  ]);
-  const s = JSON.parse(stdout).streams[0];
-  return { rate: s.r_frame_rate, width: s.width, height: s.height, sar: s.sample_aspect_ratio ?? '1:1' };
 }
 
 /** Integrated loudness and true peak of a file by loudnorm's own meter (not the ebur128 filter the analysis uses). */

@@ -55,6 +55,7 @@ describe('pipeline on real components', () => {
         'done',
         'done',
         'done',
+        'done',
       ]);
 
       const packageDir = done.packageDir!;

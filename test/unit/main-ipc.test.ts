@@ -31,6 +31,7 @@ function setup() {
     retryJob: vi.fn(async () => undefined),
     moveJob: vi.fn(async () => undefined),
     setTitle: vi.fn(async () => ({}) as never),
+    setOverrides: vi.fn(async () => ({}) as never),
     pauseAll: vi.fn(async () => undefined),
     resumeAll: vi.fn(async () => undefined),
     getSettings: vi.fn(async () => ({

@@ -34,8 +34,8 @@ function recorder(): ProgressSink & { calls: string[] } {
 describe('queue progress on the dock / taskbar', () => {
   it("a title's fraction: an even share per stage, done and skipped whole, running by its fraction", () => {
     expect(jobFraction(job('a', 'queued'))).toBe(0);
-    const half = job('b', 'running', ['probe', 'plan', 'claim', 'transcode'], ['verify', 0.5]);
-    expect(jobFraction(half)).toBeCloseTo(4.5 / STAGES.length);
+    const half = job('b', 'running', ['probe', 'analyse', 'plan', 'claim', 'transcode'], ['verify', 0.5]);
+    expect(jobFraction(half)).toBeCloseTo(5.5 / STAGES.length);
     expect(jobFraction(job('c', 'done'))).toBe(1);
   });
 
@@ -47,7 +47,17 @@ describe('queue progress on the dock / taskbar', () => {
     // Ten updates that do not move a whole percent: the OS hears nothing new.
     for (let i = 0; i < 10; i++) p.update(job('a', 'running', [], ['probe', 0.001 * i]));
     p.update(
-      job('a', 'running', ['probe', 'plan', 'claim', 'transcode', 'verify', 'uploadOrigin', 'uploadArchive', 'audit']),
+      job('a', 'running', [
+        'probe',
+        'analyse',
+        'plan',
+        'claim',
+        'transcode',
+        'verify',
+        'uploadOrigin',
+        'uploadArchive',
+        'audit',
+      ]),
     );
     p.update(job('a', 'done'));
     p.update(job('b', 'failed', ['probe']));
@@ -55,7 +65,7 @@ describe('queue progress on the dock / taskbar', () => {
       'bar 0.00 normal',
       'badge 1',
       'badge 2',
-      'bar 0.44 normal',
+      'bar 0.45 normal',
       'bar 0.50 normal',
       'badge 1',
       // b failed: the run is over (nothing left), said once, the bar and badge cleared.
@@ -70,10 +80,10 @@ describe('queue progress on the dock / taskbar', () => {
     const p = createQueueProgress(sink);
     p.update(job('old', 'done'));
     expect(sink.calls).toEqual([]);
-    p.seed([job('x', 'running', ['probe', 'plan', 'claim']), job('y', 'paused'), job('z', 'done')]);
-    p.update(job('x', 'paused', ['probe', 'plan', 'claim']));
-    p.update(job('x', 'failed', ['probe', 'plan', 'claim']));
-    expect(sink.calls).toEqual(['bar 0.16 normal', 'badge 2', 'bar 0.16 paused', 'bar 0.50 error', 'badge 1']);
+    p.seed([job('x', 'running', ['probe', 'analyse', 'plan', 'claim']), job('y', 'paused'), job('z', 'done')]);
+    p.update(job('x', 'paused', ['probe', 'analyse', 'plan', 'claim']));
+    p.update(job('x', 'failed', ['probe', 'analyse', 'plan', 'claim']));
+    expect(sink.calls).toEqual(['bar 0.20 normal', 'badge 2', 'bar 0.20 paused', 'bar 0.50 error', 'badge 1']);
   });
 });
 
@@ -104,9 +114,9 @@ describe('Electron main: the queue on the dock / taskbar', () => {
     await import('../../electron/main/index');
     await vi.waitFor(() => expect(engine.listeners).toHaveLength(1));
     const [send] = engine.listeners;
-    send!(job('a', 'running', ['probe', 'plan', 'claim'], ['transcode', 0.5]));
+    send!(job('a', 'running', ['probe', 'analyse', 'plan', 'claim'], ['transcode', 0.5]));
     send!(job('b', 'queued'));
-    expect(fakeWindow.setProgressBar).toHaveBeenLastCalledWith(0.19, { mode: 'normal' });
+    expect(fakeWindow.setProgressBar).toHaveBeenLastCalledWith(0.22, { mode: 'normal' });
     expect(electron.app.setBadgeCount).toHaveBeenLastCalledWith(2);
     send!(job('a', 'done'));
     send!(job('b', 'done'));

@@ -351,6 +351,7 @@ describe('stages side by side', () => {
     expect((await q.waitFor(job!.id)).state).toBe('done');
     expect(log).toEqual([
       'q:probe',
+      'q:analyse',
       'q:plan',
       'q:claim',
       'q:transcode',
@@ -408,5 +409,31 @@ describe('stages side by side', () => {
     const q2 = await open(dir, log2);
     expect((await q2.waitFor(job!.id)).state).toBe('done');
     expect(log2.sort()).toEqual(['p:audit', 'p:report', 'p:transcode', 'p:verify']);
+  });
+});
+
+describe('content overrides (the Master tab)', () => {
+  it('a held title takes them (kept in the journal); a planned one is planned again; once claimed they are refused with the way out', async () => {
+    const dir = await tmp();
+    const log: string[] = [];
+    const q = await openQueue(dir, log);
+    const [held] = await q.add(['/m/held.mov'], {}, { hold: true });
+    const snap = await q.setOverrides(held!.id, { crop: 'none', loudness: -16 });
+    expect(snap.overrides).toEqual({ crop: 'none', loudness: -16 });
+    await q.resume(held!.id);
+    expect((await q.waitFor(held!.id)).state).toBe('done');
+    expect(q.get(held!.id)!.overrides).toEqual({ crop: 'none', loudness: -16 });
+    await expect(q.setOverrides(held!.id, {})).rejects.toThrow(
+      /can no longer change: its encode has begun with them\. Cancel it, add the master again with Hold/,
+    );
+    // Paused after its plan, before the claim: planned again when it resumes.
+    const [second] = await q.add(['/m/second.mov'], {}, { hold: true });
+    const rec = q.get(second!.id)!;
+    rec.stages.analyse = { state: 'done', fraction: 1 };
+    rec.stages.plan = { state: 'done', fraction: 1 };
+    await q.setOverrides(second!.id, { ivtc: 'off' });
+    expect(q.get(second!.id)!.stages.plan.state).toBe('pending');
+    const reopened = await openQueue(dir, []);
+    expect(reopened.get(second!.id)!.overrides).toEqual({ ivtc: 'off' });
   });
 });

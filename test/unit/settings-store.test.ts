@@ -179,3 +179,50 @@ describe('settings store', () => {
     expect(JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'))).toEqual({});
   });
 });
+
+describe('SPEKE headers in the app settings (issue #25)', () => {
+  const TOKEN = 'speke-token-7f3a9c1e5b';
+  const withSpeke = (url = 'https://keys.example/speke', headers?: Record<string, string>): StationConfig =>
+    stationConfigSchema.parse({
+      ...s3Config(),
+      drm: { enabled: true, keyProvider: { type: 'speke', url, ...(headers ? { headers } : {}) } },
+    });
+
+  it('sealed apart, bound to the provider URL, handed to the station only; refused in the config', async () => {
+    const dir = await tempDir();
+    const key = randomBytes(32).toString('hex');
+    const store = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    expect(
+      settingsUpdateSchema.safeParse({ config: withSpeke(undefined, { 'x-api-key': TOKEN }) }).error?.issues[0]
+        ?.message,
+    ).toMatch(/go in "spekeHeaders" \(sealed\)/);
+    await store.save({ config: withSpeke(), credentials: {}, spekeHeaders: { 'x-api-key': TOKEN } });
+    const onDisk = await allFiles(dir);
+    for (const s of [TOKEN, Buffer.from(TOKEN).toString('base64')]) expect(onDisk).not.toContain(s);
+    const view = await store.view();
+    expect(JSON.stringify(view)).not.toContain(TOKEN);
+    expect(view.spekeHeadersStored).toEqual(['x-api-key']);
+    const loaded = await new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir)).load();
+    expect(loaded.drm?.keyProvider).toMatchObject({ type: 'speke', headers: { 'x-api-key': TOKEN } });
+    // Pointed at another provider, the token is not sent there: dropped unless typed again.
+    await store.save({ config: withSpeke('https://elsewhere.example/speke'), credentials: {} });
+    const moved = await store.load();
+    expect(moved.drm?.keyProvider).not.toHaveProperty('headers');
+    expect((await store.view()).spekeHeadersStored).toBeUndefined();
+  });
+
+  it('a token written into settings.json by hand moves to the sealed store on load', async () => {
+    const dir = await tempDir();
+    const key = randomBytes(32).toString('hex');
+    await writeFile(
+      join(dir, 'settings.json'),
+      JSON.stringify(withSpeke(undefined, { 'x-api-key': TOKEN, 'x-ref': 'env:X' })),
+    );
+    const store = new SettingsStore(dir, testSecretBox(key), () => defaultAppConfig(dir, dir));
+    const cfg = await store.load();
+    expect(cfg.drm?.keyProvider).toMatchObject({ headers: { 'x-api-key': TOKEN, 'x-ref': 'env:X' } });
+    const settings = await readFile(join(dir, 'settings.json'), 'utf8');
+    expect(settings).not.toContain(TOKEN);
+    expect(settings).toContain('env:X');
+  });
+});

@@ -9,8 +9,9 @@ import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { StationError } from '../../engine/util/errors.js';
 import { perTitleLines } from '../../common/ladder.js';
 import { resolve } from 'node:path';
+import { contentOverrides, type ContentFlags } from '../content-flags.js';
 
-interface IngestOptions {
+interface IngestOptions extends ContentFlags {
   config?: string;
   json?: boolean;
   /** The platform's own ID for the one master given. */
@@ -25,6 +26,7 @@ interface IngestOptions {
 /** `ingest <file...>`: the whole pipeline, headless. */
 export async function ingest(files: string[], opts: IngestOptions, io: CliIo): Promise<number> {
   const loaded = opts.config ? await loadConfigFile(resolve(io.cwd, opts.config)) : defaultConfig(io.cwd);
+  const overrides = contentOverrides(opts);
   const intake = await expandSources(
     files.map((f) => resolve(io.cwd, f)),
     opts.titles ? { sheet: resolve(io.cwd, opts.titles) } : {},
@@ -67,7 +69,7 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
   const drm: Record<string, DrmSummary> = {};
   try {
     const off = station.queue.onUpdate(createProgressPrinter(io.stderr));
-    const jobs = await station.queue.add(intake.files, intake.requests);
+    const jobs = await station.queue.add(intake.files, intake.requests, { overrides });
     for (const job of jobs) {
       await station.queue.waitFor(job.id);
       const rec = station.queue.get(job.id);

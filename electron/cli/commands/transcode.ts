@@ -14,8 +14,10 @@ import { perTitleLines } from '../../common/ladder.js';
 import { createProgressPrinter } from '../progress-printer.js';
 import { drmLines, drmSummary, withDrm } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import { contentOverrides, type ContentFlags } from '../content-flags.js';
+import { contentJson, decisionLines } from '../content-lines.js';
 
-export interface TranscodeCliOptions {
+export interface TranscodeCliOptions extends ContentFlags {
   out: string;
   config?: string;
   profile?: string;
@@ -81,6 +83,7 @@ function transcodeConfig(base: StationConfig, opts: TranscodeCliOptions): Statio
 export async function transcodeCommand(file: string, opts: TranscodeCliOptions, io: CliIo): Promise<number> {
   const loaded = opts.config ? await loadConfigFile(resolve(io.cwd, opts.config)) : defaultTranscodeConfig(io.cwd);
   const config = transcodeConfig(loaded.config, opts);
+  const overrides = contentOverrides(opts);
   const source = resolve(io.cwd, file);
   const out = resolve(io.cwd, opts.out);
   const captions = (opts.captions ?? []).map((c) => parseCaptionArg(c, io.cwd));
@@ -106,7 +109,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     const [job] = await station.queue.add(
       [source],
       {},
-      { packageTarget: out, ...(captions.length ? { extraCaptions: captions } : {}) },
+      { packageTarget: out, overrides, ...(captions.length ? { extraCaptions: captions } : {}) },
     );
     await station.queue.waitFor(job!.id);
     off();
@@ -118,7 +121,8 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
   const keyExport = rec.keyExport;
   if (rec.state !== 'done') {
     io.stderr(`${rec.title}: ${rec.state} — ${rec.error?.message ?? 'no reason recorded'}`);
-    if (opts.json) io.json({ state: rec.state, error: rec.error, report: buildReport(rec) });
+    for (const line of decisionLines(rec)) io.stderr(line);
+    if (opts.json) io.json({ state: rec.state, error: rec.error, ...contentJson(rec), report: buildReport(rec) });
     return EXIT_FAILED;
   }
   io.stderr(
@@ -134,6 +138,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       io.stderr(
         `${r.type}: ${r.name} · ${r.label ?? ''}${r.language ? ` (${r.language})` : ''}${r.default ? ' · default' : ''}`,
       );
+  for (const line of decisionLines(rec)) io.stderr(line);
   if (keyExport) io.stderr(`keys: ${keyExport} (owner-only; give it to the key server — it is never uploaded)`);
   const drm = drmSummary(rec);
   for (const l of drm ? drmLines(drm) : []) io.stderr(l);
@@ -143,6 +148,7 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
       package: out,
       ladder: rec.ladder,
       renditions: rec.renditions ?? [],
+      ...contentJson(rec),
       manifestSha256: rec.verified?.manifestSha256,
       ...(keyExport ? { keys: keyExport, cpix: keyExport.replace(/\.keys\.json$/, '.cpix.xml') } : {}),
       ...(drm ? { drm } : {}),

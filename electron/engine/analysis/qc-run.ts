@@ -4,7 +4,7 @@
  * accepted), and for the benchmark's baseline. Also the thumbnails a picture finding shows.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { QcFinding } from '../../common/analysis.js';
 import type { QcRules } from '../../common/spec.js';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
@@ -83,28 +83,29 @@ export async function grabThumbnails(
     }
     const at = f.start + Math.min(1, (f.end - f.start) / 2);
     const name = `qc-${f.kind}-${Math.round(f.start * 1000)}.jpg`;
-    await runFfmpeg({
-      ffmpegPath: o.ffmpegPath,
-      input: masterInput(o.path),
-      inputOptions: [...masterInputOptions(), '-ss', at.toFixed(3)],
-      outputOptions: [
-        '-map',
-        '0:v:0',
-        '-frames:v',
-        '1',
-        '-update',
-        '1',
-        '-vf',
-        `scale=${o.width ?? 320}:-2`,
-        '-q:v',
-        '5',
-        '-y',
-      ],
-      output: join(o.outDir, name),
-      stallTimeoutMs: 30_000,
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
+    await grabFrame(o.ffmpegPath, o.path, at, join(o.outDir, name), o.signal, o.width);
     out.push({ ...f, thumbnail: name });
   }
   return out;
+}
+
+/** One frame of the master at `atSec` as a JPEG `width` pixels wide (the folder is made). */
+export async function grabFrame(
+  ffmpegPath: string,
+  path: string,
+  atSec: number,
+  out: string,
+  signal?: AbortSignal,
+  width = 320,
+): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await runFfmpeg({
+    ffmpegPath,
+    input: masterInput(path),
+    inputOptions: [...masterInputOptions(), '-ss', Math.max(0, atSec).toFixed(3)],
+    outputOptions: ['-map', '0:v:0', '-frames:v', '1', '-update', '1', '-vf', `scale=${width}:-2`, '-q:v', '5', '-y'],
+    output: out,
+    stallTimeoutMs: 30_000,
+    ...(signal ? { signal } : {}),
+  });
 }

@@ -57,6 +57,20 @@ const text = (status: number, body: string): MediaResponse => ({
 const KEY_PATH = /^@key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
+/** A picture of the title's QC folder: the frame the crop is shown on, a finding's thumbnail. */
+const QC_PATH = /^@qc\/((?:frame|qc-[a-z-]+-\d+)\.jpg)$/;
+
+async function serveQcImage(job: JobSnapshot, name: string): Promise<MediaResponse> {
+  if (!job.qcDir) return text(404, 'this title has no QC pictures yet');
+  const file = join(job.qcDir, name);
+  try {
+    await assertInside(job.qcDir, file, 'the QC folder');
+    return { status: 200, contentType: 'image/jpeg', body: await readFile(file) };
+  } catch {
+    return text(404, `${name} is not among the title's QC pictures`);
+  }
+}
+
 /** A content key of this title, from its key export (never a key of another title). */
 async function serveKey(job: JobSnapshot, keyId: string): Promise<MediaResponse> {
   if (!job.keyExport) return text(404, 'this title is not encrypted');
@@ -83,6 +97,8 @@ export async function serveMedia(
   if (!job) return text(404, 'no such title');
   const key = KEY_PATH.exec(req.path);
   if (key) return serveKey(job, key[1]!);
+  const qc = QC_PATH.exec(req.path);
+  if (qc) return serveQcImage(job, qc[1]!);
   const response = await serveFile(req, job, origin);
   if (job.keyExport && response.status === 200 && req.path.endsWith('.m3u8')) {
     return { ...response, body: localKeys(Buffer.from(response.body).toString('utf8'), req.path) };

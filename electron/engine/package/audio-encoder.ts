@@ -18,6 +18,7 @@ import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
+import { audioQcArgs } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
 import type { AudioRendition, TranscodePlan } from '../plan/plan.js';
@@ -43,7 +44,8 @@ export function audioShift(videoOffsetSec: number, group: AudioRendition['group'
 }
 
 export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOptions: string[]; output: string } {
-  const args: string[] = [];
+  // The sound QC rides along on the same demux, each chain ending in a sink (engine/analysis/qc-wiring.ts).
+  const args: string[] = [...audioQcArgs(plan)];
   plan.audio.forEach((a, j) => {
     args.push(
       '-map',
@@ -56,6 +58,8 @@ export function buildAudioArgs(plan: TranscodePlan, outDir: string): { outputOpt
       String(a.channels),
       `-ar:a:${j}`,
       '48000',
+      // The loudness decision (gain, true-peak limiter) for this rendition's layout.
+      ...(a.filter ? [`-filter:a:${j}`, a.filter] : []),
     );
   });
   const ext = segmentExt(plan);
@@ -106,6 +110,7 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
   const runDir = await makeOwnedDir(o.scratchDir, 'audio', AUDIO_RUN);
   for (const a of o.plan.audio) await mkdir(join(runDir, a.name), { recursive: true });
   const { outputOptions, output } = buildAudioArgs(o.plan, runDir);
+  if (o.plan.qc) await mkdir(o.plan.qc.dir, { recursive: true });
   await runFfmpeg({
     ffmpegPath: o.ffmpegPath,
     input: masterInput(o.sourcePath),
@@ -114,6 +119,7 @@ export async function encodeAudio(o: AudioEncodeOptions): Promise<void> {
     output,
     ...(o.signal ? { signal: o.signal } : {}),
     recordIn: runDir,
+    ...(o.plan.qc ? { cwd: o.plan.qc.dir } : {}),
     onProgress: (p) => o.onProgress?.(Math.min(1, p.outTimeSec / o.durationSec)),
   });
   const chunks: PublishedChunk[] = [];

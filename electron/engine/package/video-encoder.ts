@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import { runFfmpeg } from '../ffmpeg/run-ffmpeg.js';
 import { familyOf } from '../ffmpeg/encoders.js';
 import { fixedRate, rateControlArgs } from '../ladder/rate-control.js';
+import { videoQcBranch } from '../analysis/qc-wiring.js';
 import { masterInput, masterInputOptions } from '../ffmpeg/input-guard.js';
 import { initTracks, retimeSegment, segmentInfo, finishedSegmentInfo } from '../media/fmp4.js';
 import { StationError, linkedAbort } from '../util/errors.js';
@@ -86,13 +87,16 @@ export function encoderOptionArgs(encoder: string, i: number): string[] {
 }
 
 /**
- * The picture filters before the ladder's split, once for every rung: deinterlace, tone-map HDR to
- * SDR BT.709, halve the rate. The complexity probe and the trick-play thumbnails apply the same, so
- * they measure and show the picture the rungs are made from.
+ * The picture filters before the ladder's split, once for every rung: the content analysis's field
+ * fix and crop (without an analysis, the container's interlace flag), tone-map HDR to SDR BT.709,
+ * halve the rate. The complexity probe and the trick-play thumbnails apply the same, so they measure
+ * and show the picture the rungs are made from.
  */
-export function preSplitFilters(plan: Pick<TranscodePlan, 'deinterlace' | 'tonemap' | 'frameRate'>): string[] {
+export function preSplitFilters(
+  plan: Pick<TranscodePlan, 'deinterlace' | 'tonemap' | 'frameRate' | 'preFilters'>,
+): string[] {
   return [
-    ...(plan.deinterlace ? ['yadif=mode=send_frame'] : []),
+    ...(plan.preFilters ?? (plan.deinterlace ? ['yadif=mode=send_frame'] : [])),
     ...(plan.tonemap ? [TONEMAP_TO_BT709] : []),
     ...(plan.frameRate ? [`fps=${plan.frameRate.num}/${plan.frameRate.den}`] : []),
   ];
@@ -102,7 +106,9 @@ export function preSplitFilters(plan: Pick<TranscodePlan, 'deinterlace' | 'tonem
 export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWindow = { from: 0, seek: 0 }): FfmpegArgs {
   const n = plan.rungs.length;
   const pre = preSplitFilters(plan);
-  const split = `[0:${plan.videoStreamIndex}]${pre.map((f) => `${f},`).join('')}split=${n}${plan.rungs.map((_, i) => `[s${i}]`).join('')}`;
+  // The QC rides along on one more branch of the same decode (engine/analysis/qc-wiring.ts).
+  const qc = videoQcBranch(plan, win, '[sqc]');
+  const split = `[0:${plan.videoStreamIndex}]${pre.map((f) => `${f},`).join('')}split=${n + (qc ? 1 : 0)}${plan.rungs.map((_, i) => `[s${i}]`).join('')}${qc ? '[sqc]' : ''}`;
   // setsar=1 + format=yuv420p: square pixels and 8-bit 4:2:0 (x264 would otherwise keep 4:2:2/10-bit);
   // hardware rungs then hand frames to their device (hwupload) where the family needs it.
   const encoderOf = (r: Rung): string => r.encoder ?? plan.encoder;
@@ -110,7 +116,7 @@ export function buildVideoArgs(plan: TranscodePlan, outDir: string, win: RunWind
     const upload = familyOf(encoderOf(r))?.uploadFilter;
     return `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p${upload ? `,${upload}` : ''}[v${i}]`;
   });
-  const args: string[] = ['-filter_complex', [split, ...scales].join(';')];
+  const args: string[] = ['-filter_complex', [split, ...scales, ...(qc ? [qc] : [])].join(';')];
   // No keyframe but the forced ones: a GOP limit far beyond one segment.
   const gop = String(Math.ceil(plan.segmentSeconds * 121 * 2));
   plan.rungs.forEach((r, i) => {
@@ -278,6 +284,7 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
     ...(win.frames !== undefined ? { frames: win.frames } : {}),
   };
   const { inputOptions, outputOptions, output } = buildVideoArgs(o.plan, runDir, run);
+  if (o.plan.qc) await mkdir(o.plan.qc.dir, { recursive: true });
   // Where each rung's timeline continues: the decode time after the set before this run.
   const nextTfdt = new Map<string, number>(
     o.plan.rungs.map((r, k) => [r.name, before ? before[k]!.tfdt! + before[k]!.duration! : 0]),
@@ -318,6 +325,8 @@ async function runWindow(o: VideoEncodeOptions, win: RunWindow, before: Publishe
       output,
       signal: local.signal,
       recordIn: runDir,
+      // The QC's metadata files are named relative to its folder.
+      ...(o.plan.qc ? { cwd: o.plan.qc.dir } : {}),
       onProgress: (p) => {
         const done = run.seek + p.outTimeSec;
         o.onProgress?.({

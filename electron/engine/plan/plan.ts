@@ -21,6 +21,7 @@ import type { DeliverySpec } from '../../common/spec.js';
 import type { LadderProfile } from '../../common/profile.js';
 import { perTitleSummary, type LadderChoice, type RateControl } from '../../common/ladder.js';
 import type { LadderSummary } from '../../common/jobs.js';
+import type { PlanQc } from '../analysis/qc-wiring.js';
 import { drmPlanOptions, type DrmOptions } from '../drm/plan-options.js';
 import { planTrickplay, type TrickplayLayout } from '../trickplay/layout.js';
 
@@ -48,8 +49,15 @@ export interface TranscodePlan {
   segmentFormat: 'fmp4' | 'ts';
   /** Also write a DASH manifest (manifest.mpd) over the same CMAF segments (fMP4 only). */
   dash?: boolean;
-  /** Deinterlace before scaling (interlaced masters). */
+  /** Deinterlace before scaling (interlaced masters; only when the content was not analysed). */
   deinterlace?: boolean;
+  /**
+   * The content analysis's picture filters before the ladder's split (inverse telecine, bwdif, crop:
+   * engine/analysis/filters.ts); they replace the flag-driven deinterlace.
+   */
+  preFilters?: string[];
+  /** The QC riding along the encode (engine/analysis/qc-wiring.ts): its folder, rules, source streams. */
+  qc?: PlanQc;
   rungs: Rung[];
   /** Audio renditions, one per selected stream and codec group (AAC stereo always; AC-3 with surround). */
   audio: AudioRendition[];
@@ -88,6 +96,8 @@ export interface AudioRendition {
   default: boolean;
   /** An audio description for the visually impaired (public.accessibility.describes-video). */
   describesVideo?: true;
+  /** The loudness decision's gain (and limiter) for this rendition (engine/analysis/filters.ts). */
+  filter?: string;
 }
 
 export type SubtitleSource =

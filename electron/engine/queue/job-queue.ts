@@ -19,6 +19,7 @@ import {
   type TitleRequest,
 } from '../../common/jobs.js';
 import type { TransferStats } from '../../common/throughput.js';
+import type { ContentOverrides } from '../../common/analysis.js';
 import type { UploadedObject } from '../../common/report.js';
 import {
   CancelledError,
@@ -117,6 +118,8 @@ export interface AddOptions {
   packageTarget?: string;
   /** Caption files the operator named for these masters. */
   extraCaptions?: Array<{ path: string; language?: string }>;
+  /** The operator's overrides of the content decisions (`--no-ivtc`, `--crop`, `--loudness`). */
+  overrides?: ContentOverrides;
   /**
    * The job's id, given by a farm (one master): every worker that takes the title runs it under
    * the same id, so its work folder, chunk journal and claim are the same ones. A job this queue
@@ -386,6 +389,7 @@ export class JobQueue {
         ...(request ? { titleRequest: request } : {}),
         ...(opts.packageTarget ? { packageTarget: opts.packageTarget } : {}),
         ...(opts.extraCaptions?.length ? { extraCaptions: opts.extraCaptions } : {}),
+        ...(opts.overrides && Object.keys(opts.overrides).length ? { overrides: opts.overrides } : {}),
         uploads: [],
         warnings: [],
       };
@@ -414,6 +418,30 @@ export class JobQueue {
     const checked = checkedRequest(request);
     if (checked) rec.titleRequest = checked;
     else delete rec.titleRequest;
+    await this.persist(rec);
+    return toSnapshot(rec);
+  }
+
+  /**
+   * Override a title's content decisions while it is not yet encoding (the Master tab): stored on
+   * the job, and a title already planned is planned again (the analysis is reused as measured).
+   */
+  async setOverrides(id: string, overrides: ContentOverrides): Promise<JobSnapshot> {
+    const rec = this.must(id);
+    // Once claimed, the encode may start the moment the title resumes: it must not race a new plan.
+    const encoding = rec.stages.transcode.state !== 'pending' || rec.stages.claim.state === 'done';
+    if (rec.state === 'running' || rec.state === 'cancelled' || encoding) {
+      throw new StationError(
+        `The decisions of "${rec.title}" can no longer change: ${encoding ? 'its encode has begun with them' : `the title is ${rec.state}`}. ${encoding ? 'Cancel it, add the master again with Hold, set the overrides, then Resume.' : 'Pause it first, then set the overrides.'}`,
+        'overrides-fixed',
+      );
+    }
+    if (Object.keys(overrides).length) rec.overrides = overrides;
+    else delete rec.overrides;
+    const again = { state: 'pending' as const, fraction: 0, detail: 'planned again: overrides changed' };
+    if (rec.stages.plan.state === 'done') rec.stages.plan = again;
+    // An offline package skipped its claim: it waits for the new plan too.
+    if (rec.stages.claim.state === 'skipped') rec.stages.claim = { state: 'pending', fraction: 0 };
     await this.persist(rec);
     return toSnapshot(rec);
   }

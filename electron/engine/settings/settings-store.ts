@@ -47,6 +47,37 @@ const bindingOf = (d: DestinationConfig | undefined): string | undefined =>
 
 /** Where the farm's password is sealed (not a destination name: those cannot start with "@"). */
 const FARM = '@farm';
+/** Where the SPEKE key provider's headers are sealed, bound to the provider's URL. */
+const SPEKE = '@speke';
+const SPECIAL = new Set([FARM, SPEKE]);
+const spekeBinding = (config: StationConfig): string | undefined => {
+  const p = config.drm?.keyProvider;
+  return p?.type === 'speke' ? p.url : undefined;
+};
+
+/** The headers the station sends: the sealed ones, then the config's "env:" references. */
+function withSpekeHeaders(config: StationConfig, sealed: Record<string, string>): StationConfig {
+  const p = config.drm!.keyProvider;
+  if (p.type !== 'speke') return config;
+  return { ...config, drm: { ...config.drm!, keyProvider: { ...p, headers: { ...sealed, ...p.headers } } } };
+}
+
+/** The config with the SPEKE headers that are not "env:" references taken out (they are sealed apart). */
+function withoutSpekeHeaders(config: StationConfig): { config: StationConfig; plain: Record<string, string> } {
+  const p = config.drm?.keyProvider;
+  if (p?.type !== 'speke' || !p.headers) return { config, plain: {} };
+  const plain = Object.fromEntries(Object.entries(p.headers).filter(([, v]) => !v.startsWith('env:')));
+  const kept = Object.fromEntries(Object.entries(p.headers).filter(([, v]) => v.startsWith('env:')));
+  const { headers: _h, ...rest } = p;
+  return {
+    config: {
+      ...config,
+      drm: { ...config.drm!, keyProvider: Object.keys(kept).length ? { ...rest, headers: kept } : rest },
+    },
+    plain,
+  };
+}
+
 /** The farm password belongs to the farm's host and port: pointed elsewhere, it is not sent there. */
 const farmBinding = (config: StationConfig): string | undefined => {
   if (!config.farm) return undefined;
@@ -100,8 +131,13 @@ export class SettingsStore {
       if (d.type === 's3' && d.accessKeyId && d.secretAccessKey)
         clear[name] = { accessKeyId: d.accessKeyId, secretAccessKey: d.secretAccessKey };
     }
-    if (Object.keys(clear).length > 0 && this.box.isAvailable()) {
-      await this.save({ config: withoutCredentials(config), credentials: clear });
+    const speke = withoutSpekeHeaders(config);
+    if ((Object.keys(clear).length > 0 || Object.keys(speke.plain).length > 0) && this.box.isAvailable()) {
+      await this.save({
+        config: withoutCredentials(speke.config),
+        credentials: clear,
+        ...(Object.keys(speke.plain).length ? { spekeHeaders: speke.plain } : {}),
+      });
       return this.load();
     }
     const destinations = Object.fromEntries(
@@ -116,10 +152,12 @@ export class SettingsStore {
       }),
     );
     const farm = creds[FARM];
-    const withDestinations = { ...config, destinations };
-    return farm && config.farm && farm.boundTo === farmBinding(config)
-      ? withFarmPassword(withDestinations, farm.secretAccessKey)
-      : withDestinations;
+    const headers = creds[SPEKE];
+    let out: StationConfig = { ...config, destinations };
+    if (farm && config.farm && farm.boundTo === farmBinding(config)) out = withFarmPassword(out, farm.secretAccessKey);
+    if (headers && headers.boundTo === spekeBinding(config))
+      out = withSpekeHeaders(out, JSON.parse(headers.secretAccessKey) as Record<string, string>);
+    return out;
   }
 
   async view(): Promise<SettingsView> {
@@ -140,11 +178,13 @@ export class SettingsStore {
           ...(boundTo !== undefined && boundTo !== bindingOf(config.destinations[name]) ? { unbound: true } : {}),
         };
     }
+    const headers = sealed[SPEKE]?.boundTo === spekeBinding(config) ? this.open(SPEKE, sealed) : undefined;
     return {
       config,
       credentials,
       saved: await this.saved(),
       ...(farmStored ? { farmPasswordStored: true } : {}),
+      ...(headers ? { spekeHeadersStored: Object.keys(JSON.parse(headers.secretAccessKey) as object) } : {}),
       secretStorage: { available: this.box.isAvailable(), backend: this.box.backend() },
     };
   }
@@ -173,11 +213,11 @@ export class SettingsStore {
   }
 
   async save(update: SettingsUpdate): Promise<void> {
-    const config = withoutCredentials(stationConfigSchema.parse(update.config));
+    const config = withoutSpekeHeaders(withoutCredentials(stationConfigSchema.parse(update.config))).config;
     const sealed = await this.readSealed();
     // A destination pointed at another store or bucket loses the credentials sealed for the old one.
     for (const [name, s] of Object.entries(sealed)) {
-      if (name === FARM) continue;
+      if (SPECIAL.has(name)) continue;
       if (
         update.credentials[name] === undefined &&
         s.boundTo !== undefined &&
@@ -209,6 +249,7 @@ export class SettingsStore {
         boundTo: farmBinding(config)!,
       };
     }
+    this.sealSpekeHeaders(update, config, sealed);
     for (const [name, c] of Object.entries(update.credentials)) {
       if (c === null) {
         delete sealed[name];
@@ -228,9 +269,37 @@ export class SettingsStore {
       };
     }
     // Credentials of destinations that no longer exist are forgotten.
-    for (const name of Object.keys(sealed)) if (name !== FARM && !(name in config.destinations)) delete sealed[name];
+    for (const name of Object.keys(sealed))
+      if (!SPECIAL.has(name) && !(name in config.destinations)) delete sealed[name];
     await writeFileAtomic(this.credentialsFile, JSON.stringify(sealed, null, 2) + '\n');
     await writeFileAtomic(this.settingsFile, JSON.stringify(config, null, 2) + '\n');
+  }
+
+  /** The SPEKE headers: kept only for the same provider URL; replaced, forgotten, or dropped with the provider. */
+  private sealSpekeHeaders(update: SettingsUpdate, config: StationConfig, sealed: SealedStore): void {
+    const bound = spekeBinding(config);
+    if (
+      update.spekeHeaders === null ||
+      !bound ||
+      (update.spekeHeaders === undefined && sealed[SPEKE]?.boundTo !== bound)
+    )
+      delete sealed[SPEKE];
+    if (!update.spekeHeaders) return;
+    if (!bound)
+      throw new StationError(
+        'SPEKE headers were given but the DRM key provider is not SPEKE: set drm.keyProvider first',
+        'config-speke-headers',
+      );
+    if (!this.box.isAvailable())
+      throw new StationError(
+        `The SPEKE headers were not saved: this system offers no secure storage (${this.box.backend()}). Give them as "env:NAME" references instead.`,
+        'no-secret-storage',
+      );
+    sealed[SPEKE] = {
+      accessKeyId: this.box.encrypt('-').toString('base64'),
+      secretAccessKey: this.box.encrypt(JSON.stringify(update.spekeHeaders)).toString('base64'),
+      boundTo: bound,
+    };
   }
 
   private async readConfig(): Promise<StationConfig> {

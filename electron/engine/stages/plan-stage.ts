@@ -2,7 +2,8 @@
  * Plan stage: the job's plan from its media info and the station's profile, encoder and spec
  * (plan/plan.ts); per title (the profile's `ladder`, the default) the film's complexity probed and
  * each rung's bit rate chosen (ladder/per-title.ts), once, here: the plan stores the choice, so a
- * resumed job never probes or chooses again.
+ * resumed job never probes or chooses again; and the content analysis's decisions with the title's
+ * overrides (analysis/plan-content.ts), applied before the probe so it measures the picture as it will be.
  */
 import type { LadderChoice } from '../../common/ladder.js';
 import type { JobRecord, StageContext, StageRunner } from '../queue/job-queue.js';
@@ -11,6 +12,8 @@ import { choosePerTitle, withPerTitle } from '../ladder/per-title.js';
 import { preSplitFilters } from '../package/video-encoder.js';
 import { makeOwnedDir, removeOwned } from '../util/owned-folder.js';
 import { jobFolder, need, type PipelineContext } from './context.js';
+import { applyContent, contentMedia } from '../analysis/plan-content.js';
+import { contentQc, decideForJob } from './analyse-stage.js';
 
 const SCRATCH = 'the ladder probe scratch folder';
 
@@ -59,7 +62,12 @@ export function planStage(ctx: PipelineContext): StageRunner {
     name: 'plan',
     async run({ job, signal, progress }) {
       const profile = await ctx.profile();
-      const plan = planTranscode(need(job, 'media info', job.media), {
+      const media = need(job, 'media info', job.media);
+      // The content's decisions (stages/analyse-stage.ts): the ladder is planned from the picture as
+      // it will be (cropped, its fields fixed) and the filters go into the plan (analysis/plan-content.ts).
+      const decisions = await decideForJob(ctx, job, signal);
+      if (decisions) job.decisions = decisions;
+      const planned = planTranscode(decisions ? contentMedia(media, decisions) : media, {
         segmentSeconds: ctx.segmentSeconds,
         segmentFormat: ctx.segmentFormat,
         dash: ctx.dash,
@@ -69,6 +77,7 @@ export function planStage(ctx: PipelineContext): StageRunner {
         ...(ctx.encryption ? { encryption: ctx.encryption } : {}),
         ...(ctx.drm ? { drm: ctx.drm.options } : {}),
       });
+      const plan = decisions ? applyContent(planned, decisions, media, await contentQc(ctx, job)) : planned;
       job.plan = profile.ladder === 'per-title' ? await planPerTitle(ctx, job, plan, { signal, progress }) : plan;
       job.ladder = ladderSummary(job.plan);
       return 'done';

@@ -37,6 +37,7 @@ import { assertVerified, type ManifestInfo } from '../verify/verify-package.js';
 import type { ChunkJournal, PublishedChunk } from '../package/chunk-journal.js';
 import { restoreEncryption, verifyChunk, type ChunkVerifyContext } from '../package/chunk-verify.js';
 import { MEDIA_PLAYLIST, writePlaylists } from '../package/playlists.js';
+import { finishQc, qcRejection } from '../analysis/qc-wiring.js';
 import { writeDashManifest } from '../package/dash.js';
 import { audioDir } from '../package/audio-encoder.js';
 import { subtitleDir } from '../package/subtitle-writer.js';
@@ -308,6 +309,19 @@ function recordVerified(job: JobRecord, manifest: Manifest, sha256: string): voi
   job.renditions = manifest.renditions ?? [];
 }
 
+/** The QC findings of the title's encode onto the job (analysis/qc-wiring.ts); the error a rejecting one makes. */
+async function collectJobQc(ctx: PipelineContext, job: JobRecord, signal: AbortSignal): Promise<Error | undefined> {
+  const plan = job.plan;
+  if (!plan?.qc) return undefined;
+  job.qc = await finishQc(plan.qc, {
+    ffmpegPath: ctx.tools().ffmpeg,
+    sourcePath: job.sourcePath,
+    durationSec: job.media?.durationSec ?? 0,
+    signal,
+  });
+  return qcRejection(job.qc);
+}
+
 export function verifyStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'verify',
@@ -386,6 +400,8 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
         : undefined;
       if (written !== undefined && createHash('sha256').update(written).digest('hex') === journal.packaged) {
         recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
+        // Killed before the findings were kept: read them again (the package passed them).
+        if (!job.qc) await collectJobQc(ctx, job, signal);
         return 'done';
       }
       progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
@@ -395,6 +411,10 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
           timeline,
         );
+      // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
+      if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
+      const rejected = await collectJobQc(ctx, job, signal);
+      if (rejected) throw rejected;
       // Trick play, made and proven now that the picture is (engine/trickplay/), joins the manifest.
       const thumbs = await packageTrickplay(ctx, job, plan, job.packageDir!, { signal, progress });
       const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm, thumbs);

@@ -18,8 +18,11 @@ export function buildReport(rec: JobRecord): TitleReport {
     ...(rec.packageDir ? { packageDir: rec.packageDir } : {}),
     ...(verify ? { manifestSha256: verify.manifestSha256 } : {}),
     ...(rec.keyExport ? { keyExport: rec.keyExport } : {}),
+    ...(rec.decisions ? { decisions: rec.decisions } : {}),
+    ...(rec.qc ? { qc: rec.qc } : {}),
     stages: STAGES.map((stage) => {
-      const s = rec.stages[stage];
+      // A record from before a stage existed has no entry for it.
+      const s = rec.stages[stage] ?? { state: 'pending', fraction: 0 };
       const seconds = s.startedAt && s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : undefined;
       return { stage, state: s.state, ...(seconds !== undefined ? { seconds } : {}) };
     }),

@@ -8,12 +8,25 @@ const QcPlayer = lazy(() => import('../QcPlayer').then((m) => ({ default: m.QcPl
 // A DRM title plays in Shaka Player through ClearKey (hls.js cannot): loaded only for those.
 const DrmQcPlayer = lazy(() => import('../DrmQcPlayer').then((m) => ({ default: m.DrmQcPlayer })));
 
-export function QcTab({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
+export function QcTab({
+  job,
+  station,
+  seek,
+}: {
+  job: JobSnapshot;
+  station: StationApi;
+  /** Play from this moment (a QC mark was clicked). */
+  seek?: { t: number };
+}): React.JSX.Element {
   if (!(job.stages.verify.state === 'done' && job.packageDir))
     return <p className="empty">The player opens once the package is verified.</p>;
   return (
     <Suspense fallback={<p className="qc__status">Loading the player…</p>}>
-      {job.drm ? <DrmQcPlayer job={job} station={station} /> : <QcPlayer job={job} station={station} />}
+      {job.drm ? (
+        <DrmQcPlayer job={job} station={station} />
+      ) : (
+        <QcPlayer job={job} station={station} {...(seek ? { seek } : {})} />
+      )}
     </Suspense>
   );
 }
