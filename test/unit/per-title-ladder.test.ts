@@ -229,6 +229,29 @@ describe('the per-title choice', () => {
     expect(top.sentence).toMatch(/more bits than the fixed 5\.0 Mb\/s/);
   });
 
+  it('a rung that costs as much as the kept rung above it is dropped (the ladder climbs with its bit rates)', () => {
+    // Fails without the rule: 720p kept at more bits than 1080p.
+    const p = probe([
+      {
+        name: '1080p',
+        height: 1080,
+        points: [point(14, 400, 0.999, 0.999), point(19, 250, 0.998, 0.998), point(24, 200, 0.997, 0.997)],
+      },
+      {
+        name: '720p',
+        height: 720,
+        points: [point(14, 900, 0.996, 0.99), point(19, 450, 0.994, 0.985), point(24, 300, 0.99, 0.98)],
+      },
+    ]);
+    const c = chooseLadder(input(p, rungs));
+    expect(c.rungs.map((r) => [r.name, r.keep])).toEqual([
+      ['1080p', true],
+      ['720p', false],
+    ]);
+    expect(c.rungs[1]!.dropped).toMatch(/^720p dropped: it needs ≈.* no less than 1080p's ≈200 kb\/s/);
+    expect(c.predictedBytes).toBe(Math.round((c.rungs[0]!.predictedKbps * 1000 * 600) / 8));
+  });
+
   it('already above the target at the cheapest trial: that trial', () => {
     const p = probe([
       { name: '1080p', height: 1080, points: [point(18, 300, 0.999), point(23, 200, 0.998), point(28, 150, 0.997)] },

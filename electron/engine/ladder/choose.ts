@@ -12,6 +12,8 @@
  *  - A rung that does not look better than the kept rung below it by the profile's step, both
  *    scaled to the top rung's size (the big screen), is dropped — a soft transfer upscaled to
  *    1080 lines gets no 1080p rung that costs more and shows nothing more.
+ *  - A rung that costs as much as the kept rung above it is dropped too (the ladder's bit rates
+ *    climb with its sizes, as players expect).
  * Every rung's record says why in a sentence; the whole record goes into the plan.
  */
 import type { LadderChoice, LadderProbe, ProbePoint, RateControl, RungChoice } from '../../common/ladder.js';
@@ -176,6 +178,25 @@ function dropIndistinct(rungs: RungChoice[], i: ChooseInput): void {
   }
 }
 
+/**
+ * Drops every rung that costs at least as much as the kept rung above it: a player climbs a ladder
+ * by BANDWIDTH, and the bigger picture gives more for the same bits (seen on a pan whose motion is
+ * whole pixels at 360p and sub-pixel once scaled to 180p: 71 kb/s for 180p, 52 for 360p).
+ */
+function dropDominated(rungs: RungChoice[]): void {
+  let above: RungChoice | undefined;
+  for (const r of rungs) {
+    if (!r.keep) continue;
+    if (above && r.predictedKbps >= above.predictedKbps) {
+      r.keep = false;
+      r.dropped = `${r.name} dropped: it needs ≈${mbps(r.predictedKbps)} for its target, no less than ${above.name}'s ≈${mbps(above.predictedKbps)} — the bigger picture serves the same bandwidth better`;
+      r.sentence = r.dropped;
+      continue;
+    }
+    above = r;
+  }
+}
+
 export function chooseLadder(i: ChooseInput): LadderChoice {
   const knob = knobFor(i.encoder);
   const trialKnob = knobFor(i.probe.encoder);
@@ -185,6 +206,7 @@ export function chooseLadder(i: ChooseInput): LadderChoice {
     chooseRung(i, r, knob && i.probe.encoder === i.encoder ? knob : undefined, trialKnob),
   );
   dropIndistinct(rungs, i);
+  dropDominated(rungs);
   const bytes = (kbps: number) => (kbps * 1000 * i.durationSec) / 8;
   const predictedBytes = Math.round(rungs.filter((r) => r.keep).reduce((a, r) => a + bytes(r.predictedKbps), 0));
   const fixedBytes = Math.round(rungs.reduce((a, r) => a + bytes(r.fixedKbps), 0));
