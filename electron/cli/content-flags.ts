@@ -1,6 +1,6 @@
 /**
  * The content decisions' override flags, shared by `ingest` and `transcode`: `--no-ivtc`,
- * `--deinterlace`, `--crop auto|none|W:H:X:Y`, `--loudness off|<LUFS>|atsc-a85|ebu-r128`. The
+ * `--deinterlace`, `--progressive`, `--crop auto|none|W:H:X:Y`, `--loudness off|<LUFS>|atsc-a85|ebu-r128`. The
  * parsing rules live in common/analysis.ts (the Master tab checks the same ones); a bad value is a
  * usage error with the sentence that says what the flag takes.
  */
@@ -12,6 +12,7 @@ export interface ContentFlags {
   /** commander's negation: false when `--no-ivtc` was given. */
   ivtc?: boolean;
   deinterlace?: boolean;
+  progressive?: boolean;
   crop?: string;
   loudness?: string;
 }
@@ -20,6 +21,10 @@ export function addContentFlags(cmd: Command): Command {
   return cmd
     .option('--no-ivtc', 'never inverse telecine: a telecined picture is deinterlaced at its frame rate instead')
     .option('--deinterlace', 'the same as --no-ivtc (deinterlace whatever combing the analysis finds)')
+    .option(
+      '--progressive',
+      'take the picture as progressive: no inverse telecine or deinterlacing, whatever the fields show',
+    )
     .option(
       '--crop <auto|none|W:H:X:Y>',
       'crop bars found in the picture (auto), keep the whole frame, or this rectangle',
@@ -30,6 +35,7 @@ export function addContentFlags(cmd: Command): Command {
 export function contentOverrides(flags: ContentFlags): ContentOverrides {
   const out: ContentOverrides = {};
   if (flags.ivtc === false || flags.deinterlace) out.ivtc = 'off';
+  if (flags.progressive) out.scan = 'progressive';
   if (flags.crop !== undefined) {
     const crop = parseCropFlag(flags.crop);
     if (!crop.ok) throw new StationError(crop.error, 'config-crop');

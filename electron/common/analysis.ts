@@ -191,6 +191,11 @@ export const cropRectSchema = z.strictObject({
 export const contentOverridesSchema = z.strictObject({
   /** 'off': never inverse telecine (telecined pictures are deinterlaced at their frame rate instead). */
   ivtc: z.enum(['auto', 'off']).optional(),
+  /**
+   * 'progressive': take the picture as progressive whatever combing the analysis finds — for the
+   * operator who knows better (fine horizontal detail, a test pattern, can look combed to idet).
+   */
+  scan: z.enum(['auto', 'progressive']).optional(),
   /** 'none': keep the whole frame; a rectangle: exactly that one. */
   crop: z.union([z.enum(['auto', 'none']), cropRectSchema]).optional(),
   /** 'off': no gain; a number: that integrated loudness target (LUFS) instead of the spec's. */

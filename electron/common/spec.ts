@@ -19,6 +19,8 @@ const qcSeverity = z.enum(QC_SEVERITIES);
 export const pictureRulesSchema = strictObject({
   /** Inverse telecine where the fields show a 3:2 cadence ('off': deinterlace at the frame rate instead). */
   ivtc: z.enum(['auto', 'off']).default('auto'),
+  /** 'progressive': no field processing whatever the fields look like (the analysis is still shown). */
+  scan: z.enum(['auto', 'progressive']).default('auto'),
   /** Interlaced video: one frame per field (50i → 50p, keeps the motion) or per frame (50i → 25p). */
   deinterlaceRate: z.enum(['field', 'frame']).default('field'),
   /**

@@ -26,7 +26,7 @@ const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 const ELECTRON_DEFAULT_WIRE = '10110001';
 const MB = 1e6;
 /** app.asar: the bundles (~1 MB) and the AWS SDK (~20 MB) with the rest of the runtime dependencies. */
-const ASAR_BUDGET = 30 * MB;
+const ASAR_BUDGET = 20 * MB;
 /** Everything electron-builder adds to Electron's own resources (asar, ffprobe 4.0.2, spec, profiles). */
 const RESOURCES_BUDGET = 100 * MB;
 
@@ -90,6 +90,16 @@ describe('the packaged app (electron-builder --dir --linux)', () => {
     expect(ours.filter((f) => !/^\/(out\/(main|preload|renderer)(\/|$)|out$|package\.json$)/.test(f))).toEqual([]);
     expect(ours.filter((f) => f.endsWith('.map') || f.endsWith('.ts'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    // Nothing from the libraries that no user runs: tests, benchmarks, coverage, docs, sources.
+    expect(
+      files.filter(
+        (f) =>
+          f.startsWith('/node_modules/') &&
+          (/\/(test|tests|__tests__|coverage|benchmarks?|bench|examples?|docs?|\.github|src\/v[34])\//.test(f) ||
+            /\/(README|CHANGELOG|HISTORY)[^/]*$/i.test(f) ||
+            /\.(ts|mts|cts|tsx)$/.test(f)),
+      ),
+    ).toEqual([]);
     for (const dev of Object.keys(pkg.devDependencies))
       expect(
         files.some((f) => f.startsWith(`/node_modules/${dev}/`)),

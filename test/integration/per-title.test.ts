@@ -232,13 +232,14 @@ describe('trick play', () => {
 });
 
 /**
- * The default spec without the content analysis's picture decisions: the tests' pan moves a whole
- * pixel every 1.5 frames, a cadence the analysis may take for telecine; per title is what is tested.
+ * The default spec without the content analysis's picture decisions: the tests' pan of a testsrc2
+ * still moves a whole pixel every 1.5 frames, which idet takes for interlaced video (100 % of sampled
+ * frames, TFF); per title is what is tested, so the picture is declared progressive.
  */
 async function specFile(dir: string): Promise<string> {
   const path = join(dir, 'spec.json');
   const spec = JSON.parse(JSON.stringify(defaultSpec)) as { picture: Record<string, unknown> };
-  spec.picture = { ...spec.picture, ivtc: 'off', crop: 'none' };
+  spec.picture = { ...spec.picture, scan: 'progressive', crop: 'none' };
   await writeFile(path, JSON.stringify(spec));
   return path;
 }

@@ -205,6 +205,18 @@ describe('scan decisions', () => {
     expect(d).toMatchObject({ source: 'override', value: { action: 'deinterlace', rate: 'frame' } });
   });
 
+  it('--progressive (or scan: progressive in the spec): no field processing, the finding still said', () => {
+    const a = analysis({ scan: summariseScan([0, 2].map((s) => slice(s, 'interlaced'))) });
+    const d = decideScan(decide(a, { overrides: { scan: 'progressive' } }));
+    expect(d).toMatchObject({ source: 'override', value: { action: 'none' } });
+    expect(d.evidence.sentence).toMatch(
+      /^taken as progressive \(set for this title\), left as it is: the fields showed combing in 100 % of \d+ sampled frames/,
+    );
+    const bySpec = decideScan(decide(a, { picture: { ...spec.picture, scan: 'progressive' as const } }));
+    expect(bySpec).toMatchObject({ source: 'spec', value: { action: 'none' } });
+    expect(decideScan(decide(a)).value).toMatchObject({ action: 'deinterlace' });
+  });
+
   it('interlaced: one frame per field by default (25i → 50p), per frame when the spec says so', () => {
     const a = analysis({ scan: summariseScan([0, 2].map((s) => slice(s, 'interlaced'))) });
     const pal = { frameRate: { num: 25, den: 1 } };

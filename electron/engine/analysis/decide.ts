@@ -125,6 +125,14 @@ export function decideScan(i: DecideInput): Decision<ScanAction> {
     },
   };
   const none = (sentence: string) => decision<ScanAction>({ action: 'none' }, 'content', sentence, c.data);
+  const forced = i.overrides?.scan ?? i.picture.scan;
+  if (forced === 'progressive')
+    return decision<ScanAction>(
+      { action: 'none' },
+      i.overrides?.scan ? 'override' : 'spec',
+      `taken as progressive (${i.overrides?.scan ? 'set for this title' : 'spec'}), left as it is: the fields showed combing in ${pct(1 - sh.progressive)} of ${sh.judged} sampled frames`,
+      c.data,
+    );
   if (sh.judged === 0) return none('no motion in the sampled frames to judge the fields by: left as it is');
   if (sh.telecine + sh.interlaced + sh.fieldShifted < KIND_SHARE)
     return none(`progressive: no combing in ${pct(sh.progressive)} of ${sh.judged} sampled frames`);
