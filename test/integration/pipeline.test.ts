@@ -149,14 +149,21 @@ describe('pipeline on real components', () => {
       const first = await station.queue.waitFor((await station.queue.add([master]))[0]!.id);
       expect(first.state).toBe('done');
       expect(station.queue.get(first.id)!.uploads.every((u) => !u.skipped)).toBe(true);
+      const said: string[] = [];
       const again = await uploadPackage({
         destination: station.origin,
         packageDir: first.packageDir!,
         manifest: await readManifest(first.packageDir!),
         keyPrefix: `${first.claim!.titleId}/${first.claim!.version}`,
+        onProgress: (p) => said.push(p.detail ?? ''),
       });
       expect(again.length).toBeGreaterThan(10);
       expect(again.filter((u) => !u.skipped).map((u) => u.key)).toEqual([]);
+      // The pass says what it does: it confirms what is there, it neither sends nor resumes anything.
+      expect(said.at(-1)).toMatch(
+        new RegExp(`^confirming delivered files: ${again.length} of ${again.length} already at the store · `),
+      );
+      expect(said.filter((d) => /sending|resumed/.test(d))).toEqual([]);
     } finally {
       await station.close();
     }

@@ -33,7 +33,12 @@ export type ProgressSink = (p: Pick<StageProgress, 'fraction' | 'etaSeconds' | '
 /** Bytes the store acknowledged in this run (not bytes found there from before): the throughput meter's input. */
 export type AckSink = (bytes: number) => void;
 
-/** Tracks acknowledged bytes across many concurrent objects and reports fraction, rate and ETA. */
+/**
+ * Tracks acknowledged bytes across many concurrent objects and reports fraction, rate, ETA — and
+ * what the pass is really doing: a file the store already holds whole (same size and MD5, e.g. a
+ * chunk streamed minutes ago) is *confirmed*, not sent; bytes of an unfinished multipart upload
+ * found at the store are *resumed*.
+ */
 class ByteProgress {
   private readonly acked = new Map<string, number>();
   private readonly extra = new Map<string, TransferDetail>();
@@ -43,6 +48,7 @@ class ByteProgress {
 
   constructor(
     private readonly totalBytes: number,
+    private readonly files: number,
     private readonly sink: ProgressSink | undefined,
     private readonly onAcked?: AckSink,
   ) {
@@ -56,9 +62,13 @@ class ByteProgress {
     // Bytes found at the store on resume are not this run's speed: the rate starts after them.
     let reused = 0;
     let inFlight = 0;
-    for (const d of this.extra.values()) {
+    let confirmed = 0;
+    let resumed = 0;
+    for (const [k, d] of this.extra) {
       reused += d.reused;
       inFlight += d.inFlight;
+      if (d.inFlight === 0 && d.reused > 0 && d.reused === this.acked.get(k)) confirmed++;
+      else resumed += d.reused;
     }
     this.eta.add(this.total - reused);
     if (this.total - reused > this.sentThisRun) {
@@ -70,11 +80,16 @@ class ByteProgress {
     this.sink?.({
       fraction: this.totalBytes === 0 ? 1 : this.total / this.totalBytes,
       ...(etaSeconds !== undefined ? { etaSeconds } : {}),
-      detail:
-        `${formatBytes(this.total)} of ${formatBytes(this.totalBytes)} acknowledged` +
-        (inFlight ? ` · ${formatBytes(inFlight)} in flight` : '') +
-        (rate ? ` · ${formatBytes(rate)}/s` : '') +
-        (reused ? ` · resumed: ${formatBytes(reused)} were already at the store` : ''),
+      detail: [
+        confirmed ? `confirming delivered files: ${confirmed} of ${this.files} already at the store` : '',
+        this.sentThisRun ? `sending: ${formatBytes(this.sentThisRun)} sent this run` : '',
+        `${formatBytes(this.total)} of ${formatBytes(this.totalBytes)} acknowledged`,
+        inFlight ? `${formatBytes(inFlight)} in flight` : '',
+        rate ? `${formatBytes(rate)}/s` : '',
+        resumed ? `resumed: ${formatBytes(resumed)} were already at the store` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
     });
   }
 }
@@ -118,6 +133,7 @@ export async function uploadPackage(opts: UploadPackageOptions): Promise<Uploade
   const files = [...opts.manifest.files.filter((f) => chosen(f.path)), ...(sendManifest ? [manifestEntry] : [])];
   const progress = new ByteProgress(
     files.reduce((n, f) => n + f.size, 0),
+    files.length,
     opts.onProgress,
     opts.onAcked,
   );
@@ -287,7 +303,7 @@ export async function uploadArchiveMaster(
 ): Promise<UploadedObject> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const size = (await stat(opts.sourcePath)).size;
-  const progress = new ByteProgress(size, opts.onProgress, opts.onAcked);
+  const progress = new ByteProgress(size, 1, opts.onProgress, opts.onAcked);
   const sent = await opts.destination.put({
     localPath: opts.sourcePath,
     key: keys.source,
@@ -312,7 +328,7 @@ export async function uploadArchiveMaster(
 export async function uploadArchivePackage(opts: UploadArchiveOptions): Promise<UploadedObject[]> {
   const keys = archiveKeys(opts.titleId, opts.version, opts.sourcePath);
   const tar = await packageTar(opts.packageDir, opts.manifest, opts.titleId);
-  const progress = new ByteProgress(tar.size, opts.onProgress, opts.onAcked);
+  const progress = new ByteProgress(tar.size, 1, opts.onProgress, opts.onAcked);
   const tarResult = await opts.destination.putSource({
     source: tar,
     key: keys.tar,
