@@ -101,6 +101,33 @@ describe('ingest-station CLI', () => {
     }
   });
 
+  it('transcode --drm: a cbcs package with local keys, the key IDs said, the init protected', async () => {
+    const out = join(dir, 'drm-out');
+    const r = await cli(['transcode', master, '--out', out, '--drm', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/DRM: cbcs for .*widevine.* · keys from local/i);
+    const said = JSON.parse(r.stdout) as { drm: { scheme: string; keys: Array<{ kid: string; trackType: string }> } };
+    expect(said.drm.scheme).toBe('cbcs');
+    // The audio-sd-hd preset asks for all three track types' keys (as MediaConvert's SPEKE v2 presets
+    // do), whichever rungs this master gets; each is named on stderr.
+    expect(said.drm.keys.map((k) => k.trackType).sort()).toEqual(['audio', 'hd', 'sd']);
+    for (const k of said.drm.keys) expect(r.stderr).toContain(`key ID ${k.kid}`);
+    const media = await readFile(join(out, '360p', 'index.m3u8'), 'utf8');
+    expect(media).toMatch(/#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd:\/\//);
+    expect(media).toContain('KEYFORMAT="com.apple.streamingkeydelivery"');
+    const files = await readdir(join(out, '360p'));
+    expect(files.filter((f) => f.endsWith('.m4s')).length).toBeGreaterThan(0);
+    const init = await readFile(
+      join(
+        out,
+        '360p',
+        files.find((f) => f.startsWith('init'))!,
+      ),
+    );
+    expect(init.includes(Buffer.from('tenc'))).toBe(true);
+    expect(init.includes(Buffer.from('pssh'))).toBe(true);
+  }, 120_000);
+
   it('verify: exit 0 on the clean package, exit 1 naming the bad segment after damage', async () => {
     const pkgDir = (await readdir(join(dir, 'ingest-work', 'jobs'))).map((j) =>
       join(dir, 'ingest-work', 'jobs', j, 'package'),
