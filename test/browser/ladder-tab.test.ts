@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stationConfigSchema } from '../../electron/common/config';
-import { makeFilm } from '../helpers/per-title';
+import { makeFilm, progressiveSpecFile } from '../helpers/per-title';
 import { tempDir } from '../helpers/station';
 import {
   assertTestBuild,
@@ -52,6 +52,7 @@ beforeAll(async () => {
     workDir: join(dir, 'work'),
     segmentSeconds: 2,
     profile,
+    specPath: await progressiveSpecFile(dir),
   });
   await mkdir(join(dir, 'app'), { recursive: true });
   await writeFile(join(dir, 'app', 'settings.json'), JSON.stringify(config));

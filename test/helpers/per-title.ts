@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { TranscodePlan } from '../../electron/engine/plan/plan';
 import { buildVideoArgs, runInitName } from '../../electron/engine/package/video-encoder';
 import { MASTERS_DIR } from './masters';
+import defaultSpec from '../../resources/delivery-spec.json';
 
 const run = promisify(execFile);
 const ff = (args: string[]) =>
@@ -166,4 +167,17 @@ export async function rungSsim(master: string, r: EncodedRung, scratch: string):
   const m = /SSIM .*All:([0-9.]+)/.exec(stderr);
   if (!m) throw new Error(`no SSIM for ${r.name}: ${stderr.slice(-300)}`);
   return Number(m[1]);
+}
+
+/**
+ * The default spec with the picture declared progressive and uncropped: the tests' pan of a testsrc2
+ * still moves a whole pixel every 1.5 frames, which idet takes for interlaced video (100 % of sampled
+ * frames, TFF) — the content analysis would deinterlace it. Per title is what these tests measure.
+ */
+export async function progressiveSpecFile(dir: string): Promise<string> {
+  const path = join(dir, 'spec.json');
+  const spec = JSON.parse(JSON.stringify(defaultSpec)) as { picture: Record<string, unknown> };
+  spec.picture = { ...spec.picture, scan: 'progressive', crop: 'none' };
+  await writeFile(path, JSON.stringify(spec));
+  return path;
 }

@@ -38,7 +38,14 @@ import {
   writeTrickplayAnnouncements,
 } from '../../electron/engine/trickplay/generate';
 import { verifyTrickplay } from '../../electron/engine/trickplay/verify';
-import { encodeLadder, makeFilm, rungSsim, segmentRates, type FilmKind } from '../helpers/per-title';
+import {
+  encodeLadder,
+  makeFilm,
+  progressiveSpecFile,
+  rungSsim,
+  segmentRates,
+  type FilmKind,
+} from '../helpers/per-title';
 import { packageOnly, tempDir, testStation } from '../helpers/station';
 import { freshBucket } from '../helpers/s3';
 import { auditJob } from '../../electron/engine/audit/job-audit';
@@ -231,19 +238,6 @@ describe('trick play', () => {
   });
 });
 
-/**
- * The default spec without the content analysis's picture decisions: the tests' pan of a testsrc2
- * still moves a whole pixel every 1.5 frames, which idet takes for interlaced video (100 % of sampled
- * frames, TFF); per title is what is tested, so the picture is declared progressive.
- */
-async function specFile(dir: string): Promise<string> {
-  const path = join(dir, 'spec.json');
-  const spec = JSON.parse(JSON.stringify(defaultSpec)) as { picture: Record<string, unknown> };
-  spec.picture = { ...spec.picture, scan: 'progressive', crop: 'none' };
-  await writeFile(path, JSON.stringify(spec));
-  return path;
-}
-
 /** A profile like the tests' preview ladder (360p + 180p), per-title, with a thumbnail every 2 s, one per sheet. */
 async function profileFile(dir: string, extra: { maxKbps?: [number, number] } = {}): Promise<string> {
   const path = join(dir, 'per-title-profile.json');
@@ -274,7 +268,10 @@ describe('per-title and trick play in the pipeline', () => {
     const master = await makeFilm({ kind: 'pan', seconds: SECONDS, audio: true });
     const profile = await profileFile(dir);
     const origin = await freshBucket(inject('s3Endpoint'), 'titles');
-    const station = await testStation(dir, origin.cfg, undefined, { profile, specPath: await specFile(dir) });
+    const station = await testStation(dir, origin.cfg, undefined, {
+      profile,
+      specPath: await progressiveSpecFile(dir),
+    });
     try {
       const [added] = await station.queue.add([master]);
       const done = await station.queue.waitFor(added!.id);
@@ -296,7 +293,7 @@ describe('per-title and trick play in the pipeline', () => {
       const fixed = await packageOnly(master, join(dir, 'fixed-work'), {
         profile,
         ladder: 'fixed',
-        specPath: await specFile(dir),
+        specPath: await progressiveSpecFile(dir),
       });
       expect(fixed.plan!.perTitle).toBeUndefined();
       expect(fixed.ladder!.mode).toBe('fixed');
@@ -340,7 +337,7 @@ describe('per-title and trick play in the pipeline', () => {
     const master = await makeFilm({ kind: 'grain', seconds: SECONDS, audio: true });
     const job = await packageOnly(master, join(dir, 'work'), {
       profile: await profileFile(dir, { maxKbps: [1000, 320] }),
-      specPath: await specFile(dir),
+      specPath: await progressiveSpecFile(dir),
     });
     const rungs = job.plan!.perTitle!.rungs;
     expect(rungs.map((r) => [r.name, r.starved, r.rate])).toEqual([
@@ -357,7 +354,7 @@ describe('per-title and trick play in the pipeline', () => {
   it('a resumed job never chooses again: the stored choice is what the encode uses', async () => {
     const dir = await tempDir('per-title-resume-');
     const master = await makeFilm({ kind: 'pan', seconds: SECONDS, audio: true });
-    const extra = { profile: await profileFile(dir), specPath: await specFile(dir) };
+    const extra = { profile: await profileFile(dir), specPath: await progressiveSpecFile(dir) };
     const origin = await freshBucket(inject('s3Endpoint'), 'titles');
     const first = await testStation(dir, origin.cfg, undefined, extra);
     const [added] = await first.queue.add([master]);
