@@ -240,35 +240,15 @@ export function registerAudit(program: Command, cli: CliContext): void {
       "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)",
     )
     .option('--json', 'print every audit record as JSON on stdout')
-    .action(
-      async (
-        targets: string[],
-        opts: {
-          dest: string;
-          config: string;
-          repair?: boolean;
-          deep?: boolean;
-          sample?: number;
-          json?: boolean;
-          requestRestore?: boolean;
-          titleId?: string;
-          library?: boolean;
-          confirmDeletes?: boolean;
-          extendRetention?: boolean;
-        },
-      ) => {
-        if (opts.library && targets.length)
-          throw new StationError(
-            '--library audits every title at the origin: give no package folders with it',
-            'usage',
-          );
-        cli.exit(
-          opts.library
-            ? await auditLibraryCli(opts, cli.io)
-            : targets.length
-              ? await audit(targets, opts, cli.io)
-              : await auditArchiveRetention(opts, cli.io),
-        );
-      },
-    );
+    .action(async (targets: string[], opts: AuditCliOptions & { library?: boolean }) => {
+      if (opts.library && targets.length)
+        throw new StationError('--library audits every title at the origin: give no package folders with it', 'usage');
+      cli.exit(
+        opts.library
+          ? await auditLibraryCli(opts, cli.io)
+          : targets.length
+            ? await audit(targets, opts, cli.io)
+            : await auditArchiveRetention(opts, cli.io),
+      );
+    });
 }

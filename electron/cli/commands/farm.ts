@@ -46,19 +46,17 @@ function line(t: FarmTitle): string {
   return `${t.id}  ${t.state.padEnd(9)} ${t.title}${t.worker ? ` @ ${t.worker}` : ''}${stage}${t.error ? ` — ${t.error}` : ''}`;
 }
 
-export async function submit(
-  files: string[],
-  opts: {
-    queue?: string;
-    priority?: number;
-    titleId?: string;
-    titles?: string;
-    replace?: boolean;
-    wait?: boolean;
-    json?: boolean;
-  },
-  io: CliIo,
-): Promise<number> {
+interface SubmitOptions {
+  queue?: string;
+  priority?: number;
+  titleId?: string;
+  titles?: string;
+  replace?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export async function submit(files: string[], opts: SubmitOptions, io: CliIo): Promise<number> {
   const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
   try {
     const intake = await expandSources(
@@ -101,22 +99,21 @@ export async function submit(
   }
 }
 
+interface WorkerOptions {
+  queue?: string;
+  config: string;
+  name?: string;
+  titles?: number;
+  pathMap?: string[];
+  allow?: string[];
+  lockSeconds?: number;
+  stallSeconds?: number;
+}
+
 /** After SIGTERM, how long the worker may take to give its titles back before it exits regardless. */
 const STOP_GRACE_MS = 30_000;
 
-export async function worker(
-  opts: {
-    queue?: string;
-    config: string;
-    name?: string;
-    titles?: number;
-    pathMap?: string[];
-    allow?: string[];
-    lockSeconds?: number;
-    stallSeconds?: number;
-  },
-  io: CliIo,
-): Promise<number> {
+export async function worker(opts: WorkerOptions, io: CliIo): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
   const url = farmUrl(opts.queue);
   const name = opts.name ?? `${hostname()}-${process.pid}`;
@@ -230,20 +227,9 @@ export function registerFarm(program: Command, cli: CliContext): void {
       'a title that shows no sign of progress for this long is stopped and failed with the stage that stalled (default 1800)',
       Number,
     )
-    .action(
-      async (opts: {
-        queue?: string;
-        config: string;
-        name?: string;
-        titles?: number;
-        pathMap?: string[];
-        allow?: string[];
-        lockSeconds?: number;
-        stallSeconds?: number;
-      }) => {
-        cli.exit(await worker(opts, cli.io));
-      },
-    );
+    .action(async (opts: WorkerOptions) => {
+      cli.exit(await worker(opts, cli.io));
+    });
 
   program
     .command('submit')
@@ -256,22 +242,9 @@ export function registerFarm(program: Command, cli: CliContext): void {
     .option('--replace', 'publish in place of what the title ID holds')
     .option('--wait', 'wait until every title submitted has finished; exit 1 if any failed')
     .option('--json', 'print the titles as JSON on stdout')
-    .action(
-      async (
-        files: string[],
-        opts: {
-          queue?: string;
-          priority?: number;
-          titleId?: string;
-          titles?: string;
-          replace?: boolean;
-          wait?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        cli.exit(await submit(files, opts, cli.io));
-      },
-    );
+    .action(async (files: string[], opts: SubmitOptions) => {
+      cli.exit(await submit(files, opts, cli.io));
+    });
 
   program
     .command('farm')
