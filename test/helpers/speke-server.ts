@@ -4,7 +4,7 @@
  * random key per key ID (kept, so the same ID gets the same key), and fills in per system what a real
  * provider does: pssh (its own, marked, so a test can tell it from the station's),
  * ContentProtectionData, HLSSignalingData for media and master playlists (FairPlay: an skd:// URI).
- * `misbehave` makes it answer 401, stall, leave a key out, send broken or oversized XML, or change
+ * `misbehave` makes it answer 401 or 403, stall, leave a key out, send broken or oversized XML, or change
  * its keys between two requests.
  */
 import { execFile } from 'node:child_process';
@@ -22,7 +22,15 @@ import { psshBox } from '../../electron/engine/drm/pssh';
 const run = promisify(execFile);
 
 export type Misbehaviour =
-  'none' | 'unauthorized' | 'slow' | 'missing-kid' | 'malformed' | 'oversized' | 'changed-keys' | 'server-error';
+  | 'none'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'slow'
+  | 'missing-kid'
+  | 'malformed'
+  | 'oversized'
+  | 'changed-keys'
+  | 'server-error';
 
 export interface SpekeRequestRecord {
   headers: Record<string, string | string[] | undefined>;
@@ -113,6 +121,7 @@ export async function startSpekeServer(): Promise<SpekeServer> {
       };
       if (state.misbehave === 'unauthorized' || req.headers['x-api-key'] !== state.apiKey)
         return send(401, 'unauthorized');
+      if (state.misbehave === 'forbidden') return send(403, 'forbidden');
       if (state.misbehave === 'server-error') return send(500, 'boom');
       if (state.misbehave === 'slow') {
         const t = setTimeout(() => send(200, answer(state, body, kids)), 10_000);

@@ -10,19 +10,18 @@
  * key IDs, clear and encrypted hashes; and no content key is anywhere at the origin or the archive.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3DestinationConfig } from '../../electron/common/config';
 import type { Manifest } from '../../electron/common/manifest';
 import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
-import { BIN, CLI_ENV } from '../helpers/cli';
+import { cliWithSpeke, download, killAfterFirstEncryptedChunk, spekeProvider } from '../helpers/drm-ingest';
 import { keyBytesIn } from '../helpers/drm-package';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket, listKeys } from '../helpers/s3';
+import { freshBucket } from '../helpers/s3';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
 
@@ -38,44 +37,6 @@ let killedBeforePackaged = false;
 let first: { code: number; stdout: string; stderr: string };
 let manifest: Manifest;
 let base: string;
-
-const env = (): NodeJS.ProcessEnv => ({ ...CLI_ENV, SPEKE_TEST_KEY: speke.apiKey });
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) =>
-    execFile(process.execPath, [BIN, ...args], { env: env(), timeout: 300_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
-
-/** Every object of a bucket written under `to` (by key). */
-async function download(client: S3Client, bucket: string, to: string): Promise<void> {
-  for (const key of await listKeys(client, bucket)) {
-    const body = await (
-      await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-    ).Body!.transformToByteArray();
-    await mkdir(dirname(join(to, key)), { recursive: true });
-    await writeFile(join(to, key), body);
-  }
-}
-
-/** Start the ingest and SIGKILL it as soon as verify has recorded an encrypted chunk. */
-async function killAfterFirstEncryptedChunk(args: string[], workDir: string): Promise<boolean> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: 'ignore' });
-  const exited = new Promise((r) => child.once('exit', r));
-  const deadline = Date.now() + 120_000;
-  let journal = '';
-  while (Date.now() < deadline && child.exitCode === null) {
-    const jobs = await readdir(join(workDir, 'jobs')).catch(() => [] as string[]);
-    for (const j of jobs) journal = await readFile(join(workDir, 'jobs', j, 'chunks.jsonl'), 'utf8').catch(() => '');
-    if (/"t":"verified"[^\n]*"keyId"/.test(journal)) break;
-    await sleep(10);
-  }
-  child.kill('SIGKILL');
-  await exited;
-  return /"t":"verified"[^\n]*"keyId"/.test(journal) && !journal.includes('"t":"packaged"');
-}
 
 beforeAll(async () => {
   dir = await tempDir('ingest-drm-delivery-');
@@ -96,18 +57,13 @@ beforeAll(async () => {
       segmentSeconds: 2,
       dash: true,
       drm: {
-        keyProvider: {
-          type: 'speke',
-          url: speke.url,
-          headers: { 'x-api-key': 'env:SPEKE_TEST_KEY' },
-          caFile: join(dir, 'speke-ca.pem'),
-        },
+        keyProvider: spekeProvider(speke, join(dir, 'speke-ca.pem')),
       },
     }),
   );
   const args = ['ingest', master, '--config', config, '--drm', '--json'];
-  killedBeforePackaged = await killAfterFirstEncryptedChunk(args, join(dir, 'work'));
-  first = await cli(args);
+  killedBeforePackaged = await killAfterFirstEncryptedChunk(speke, args, join(dir, 'work'));
+  first = await cliWithSpeke(speke, args);
   originDir = join(dir, 'at-origin');
   archiveDir = join(dir, 'at-archive');
   await download(origin.client, origin.cfg.bucket, originDir);
