@@ -152,16 +152,13 @@ async function liveManifest(
   };
 }
 
-export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAuditResult> {
-  const started = Date.now();
-  const budget = new RequestBudget(o.requestsPerSecond);
-  const origin = metered(o.origin, budget);
-  const archive = o.archive ? metered(o.archive, budget) : undefined;
-  // Continue the run a kill interrupted, else start one.
-  const resumed = o.store.current;
-  const run: LibraryRun = resumed?.run ?? {
+/** The run a kill interrupted, or a new one (recorded before any title). */
+async function startOrResume(store: LibraryStore): Promise<{ run: LibraryRun; resumed: boolean }> {
+  const resumed = store.current;
+  if (resumed) return { run: resumed.run, resumed: true };
+  const run: LibraryRun = {
     id: `lib-${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(2).toString('hex')}`,
-    number: (o.store.last?.number ?? 0) + 1,
+    number: (store.last?.number ?? 0) + 1,
     startedAt: new Date().toISOString(),
     titles: 0,
     audited: 0,
@@ -170,16 +167,158 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
     costUsd: 0,
     seconds: 0,
   };
-  if (!resumed) await o.store.startRun(run);
-  const done = o.store.current!.done;
-  // The viewers' sample rotates with the run number: every chunk within ceil(chunks / sample) runs.
-  const runIndex = run.number - 1;
+  await store.startRun(run);
+  return { run, resumed: false };
+}
 
+/** What one run shares across its titles: metered stores, the budget, the viewers' sample tally. */
+interface RunState {
+  o: LibraryAuditOptions;
+  origin: Destination;
+  archive: Destination | undefined;
+  budget: RequestBudget;
+  /** The viewers' sample rotates with the run number: every chunk within ceil(chunks / sample) runs. */
+  runIndex: number;
+  viewers: { chunks: number; chunksTotal: number; runsToCoverAll: number };
+}
+
+type LiveTitle = Exclude<Found, { skip: string } | { problem: AuditProblem }>;
+
+/** The title's objects at the origin against its manifest (repaired when asked); an audit that breaks is its problem. */
+function auditAtOrigin(s: RunState, titleId: string, found: LiveTitle, at: string): Promise<AuditRecord[]> {
+  const { o, origin, archive } = s;
+  return auditTitle({
+    destination: origin,
+    role: 'origin',
+    manifest: found.manifest,
+    titleId,
+    version: found.version,
+    claim: found.claim,
+    trust: found.trust,
+    manifestText: found.text,
+    ...(archive ? { peers: [archive] } : {}),
+    ...(o.repair ? { repair: true } : {}),
+    ...(o.confirmDeletes ? { confirmDeletes: true } : {}),
+    ...(archive ? { archive } : {}),
+    ...(o.restore ? { restore: o.restore } : {}),
+    ...(o.pool ? { pool: o.pool } : {}),
+    ...(o.rebuild ? { rebuild: o.rebuild } : {}),
+    ...(o.retireGraceMs !== undefined ? { retireGraceMs: o.retireGraceMs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  }).catch((err: unknown) => [
+    {
+      at,
+      destination: o.origin.name,
+      prefix: titleId,
+      version: found.version,
+      objectsExpected: 0,
+      objectsListed: 0,
+      deepChecked: 0,
+      problems: [
+        { key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` },
+      ],
+      seconds: 0,
+    },
+  ]);
+}
+
+/** The title through the viewers' door (a sample of its chunks), when the origin has a public URL. */
+async function viewerCheck(
+  s: RunState,
+  titleId: string,
+  found: LiveTitle,
+): Promise<{ problems: AuditProblem[]; checked: number }> {
+  const { o } = s;
+  if (!o.viewers) return { problems: [], checked: 0 };
+  const v = await auditViewers({
+    baseUrl: o.viewers.baseUrl,
+    titleId,
+    version: found.version,
+    manifest: found.manifest,
+    sample: o.viewers.sampleChunks,
+    runIndex: s.runIndex,
+    budget: s.budget,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  s.viewers.chunks += v.chunks;
+  s.viewers.chunksTotal += v.chunksTotal;
+  if (v.chunks > 0) s.viewers.runsToCoverAll = Math.max(s.viewers.runsToCoverAll, Math.ceil(v.chunksTotal / v.chunks));
+  return { problems: v.problems, checked: v.chunks };
+}
+
+/** One live title audited: its library entry, and whether a repair changed anything. */
+async function auditLiveTitle(
+  s: RunState,
+  titleId: string,
+  found: LiveTitle,
+  at: string,
+): Promise<{ entry: LibraryTitle; repaired: boolean }> {
+  const last = (await auditAtOrigin(s, titleId, found, at)).at(-1)!;
+  const viewers = await viewerCheck(s, titleId, found);
+  const changed = last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0;
+  const entry = nextTitleEntry(s.o.store.titles.get(titleId), {
+    titleId,
+    version: found.version,
+    at,
+    problems: [...(found.disagreement ? [found.disagreement] : []), ...last.problems, ...viewers.problems],
+    repaired: changed,
+    ...(last.repaired ? { repairedKeys: last.repaired.uploaded } : {}),
+    ...(last.restore ? { restore: last.restore } : {}),
+    ...(last.rebuild ? { rebuild: { jobId: last.rebuild.jobId, detail: last.rebuild.detail } } : {}),
+    chunks: found.manifest.files.filter(isMediaSegment).length,
+    viewersChecked: viewers.checked,
+  });
+  return { entry, repaired: changed > 0 };
+}
+
+/** The run's totals, recorded as ended (requests and time added to a resumed run's). */
+async function endRun(
+  s: RunState,
+  run: LibraryRun,
+  resumed: boolean,
+  started: number,
+  ids: string[],
+  problems: LibraryTitle[],
+): Promise<LibraryRun> {
+  const { o, budget } = s;
+  const ended: LibraryRun = {
+    ...run,
+    endedAt: new Date().toISOString(),
+    titles: ids.length,
+    audited: o.store.current!.done.size,
+    withProblems: problems.length,
+    requests: {
+      A: run.requests.A + budget.counts.A,
+      B: run.requests.B + budget.counts.B,
+      C: run.requests.C + budget.counts.C,
+    },
+    costUsd: 0,
+    seconds: (resumed ? run.seconds : 0) + (Date.now() - started) / 1000,
+    ...(o.viewers ? { viewers: s.viewers } : {}),
+  };
+  ended.costUsd = b2Cost(ended.requests);
+  await o.store.endRun(ended);
+  return ended;
+}
+
+export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAuditResult> {
+  const started = Date.now();
+  const budget = new RequestBudget(o.requestsPerSecond);
+  const origin = metered(o.origin, budget);
+  const archive = o.archive ? metered(o.archive, budget) : undefined;
+  // Continue the run a kill interrupted, else start one.
+  const { run, resumed } = await startOrResume(o.store);
+  const done = o.store.current!.done;
+  const s: RunState = {
+    o,
+    origin,
+    archive,
+    budget,
+    runIndex: run.number - 1,
+    viewers: { chunks: 0, chunksTotal: 0, runsToCoverAll: 0 },
+  };
   const ids = await titleIds(origin);
   const repaired: LibraryTitle[] = [];
-  let viewerChunks = 0;
-  let chunksTotal = 0;
-  let minRuns = 0;
   for (const titleId of ids) {
     throwIfAborted(o.signal);
     if (done.has(titleId)) continue;
@@ -190,73 +329,9 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
     if ('problem' in found) {
       entry = nextTitleEntry(o.store.titles.get(titleId), { titleId, at, problems: [found.problem] });
     } else {
-      const records: AuditRecord[] = await auditTitle({
-        destination: origin,
-        role: 'origin',
-        manifest: found.manifest,
-        titleId,
-        version: found.version,
-        claim: found.claim,
-        trust: found.trust,
-        manifestText: found.text,
-        ...(archive ? { peers: [archive] } : {}),
-        ...(o.repair ? { repair: true } : {}),
-        ...(o.confirmDeletes ? { confirmDeletes: true } : {}),
-        ...(archive ? { archive } : {}),
-        ...(o.restore ? { restore: o.restore } : {}),
-        ...(o.pool ? { pool: o.pool } : {}),
-        ...(o.rebuild ? { rebuild: o.rebuild } : {}),
-        ...(o.retireGraceMs !== undefined ? { retireGraceMs: o.retireGraceMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      }).catch((err: unknown) => [
-        {
-          at,
-          destination: o.origin.name,
-          prefix: titleId,
-          version: found.version,
-          objectsExpected: 0,
-          objectsListed: 0,
-          deepChecked: 0,
-          problems: [
-            { key: titleId, problem: 'missing' as const, detail: `the audit could not finish: ${errorMessage(err)}` },
-          ],
-          seconds: 0,
-        },
-      ]);
-      const last = records.at(-1)!;
-      const segments = found.manifest.files.filter(isMediaSegment).length;
-      let viewerProblems: AuditProblem[] = [];
-      let checked = 0;
-      if (o.viewers) {
-        const v = await auditViewers({
-          baseUrl: o.viewers.baseUrl,
-          titleId,
-          version: found.version,
-          manifest: found.manifest,
-          sample: o.viewers.sampleChunks,
-          runIndex,
-          budget,
-          ...(o.signal ? { signal: o.signal } : {}),
-        });
-        viewerProblems = v.problems;
-        checked = v.chunks;
-        viewerChunks += v.chunks;
-        chunksTotal += v.chunksTotal;
-        if (v.chunks > 0) minRuns = Math.max(minRuns, Math.ceil(v.chunksTotal / v.chunks));
-      }
-      entry = nextTitleEntry(o.store.titles.get(titleId), {
-        titleId,
-        version: found.version,
-        at,
-        problems: [...(found.disagreement ? [found.disagreement] : []), ...last.problems, ...viewerProblems],
-        repaired: last.repaired ? last.repaired.uploaded.length + last.repaired.deleted.length : 0,
-        ...(last.repaired ? { repairedKeys: last.repaired.uploaded } : {}),
-        ...(last.restore ? { restore: last.restore } : {}),
-        ...(last.rebuild ? { rebuild: { jobId: last.rebuild.jobId, detail: last.rebuild.detail } } : {}),
-        chunks: segments,
-        viewersChecked: checked,
-      });
-      if (last.repaired && last.repaired.uploaded.length + last.repaired.deleted.length > 0) repaired.push(entry);
+      const audited = await auditLiveTitle(s, titleId, found, at);
+      entry = audited.entry;
+      if (audited.repaired) repaired.push(entry);
     }
     await o.store.record(entry);
     o.onTitle?.(entry, done.size, ids.length);
@@ -266,22 +341,6 @@ export async function auditLibrary(o: LibraryAuditOptions): Promise<LibraryAudit
     .filter((id) => done.has(id))
     .map((id) => o.store.titles.get(id)!)
     .filter((t) => t && t.problems.length > 0);
-  const ended: LibraryRun = {
-    ...run,
-    endedAt: new Date().toISOString(),
-    titles: ids.length,
-    audited: done.size,
-    withProblems: problems.length,
-    requests: {
-      A: run.requests.A + budget.counts.A,
-      B: run.requests.B + budget.counts.B,
-      C: run.requests.C + budget.counts.C,
-    },
-    costUsd: 0,
-    seconds: (resumed ? resumed.run.seconds : 0) + (Date.now() - started) / 1000,
-    ...(o.viewers ? { viewers: { chunks: viewerChunks, chunksTotal, runsToCoverAll: minRuns } } : {}),
-  };
-  ended.costUsd = b2Cost(ended.requests);
-  await o.store.endRun(ended);
+  const ended = await endRun(s, run, resumed, started, ids, problems);
   return { run: ended, problems, repaired };
 }

@@ -26,7 +26,7 @@ import {
 } from '../../common/manifest.js';
 import type { MediaInfo } from '../../common/media.js';
 import { slugTitle } from '../../common/title.js';
-import type { JobRecord, StageRunner } from '../queue/job-queue.js';
+import type { JobRecord, StageContext, StageRunner } from '../queue/job-queue.js';
 import { VerificationError } from '../util/errors.js';
 import { removeLeftovers, writeFileAtomic } from '../util/atomic-write.js';
 import { fingerprintFile } from '../util/fingerprint.js';
@@ -322,6 +322,103 @@ async function collectJobQc(ctx: PipelineContext, job: JobRecord, signal: AbortS
   return qcRejection(job.qc);
 }
 
+/**
+ * A chunk that failed its proof: a video chunk's whole segment set leaves the package (a retry
+ * encodes it again; the encode fills the gap); the error names the chunk and what was wrong.
+ */
+async function rejectChunk(
+  journal: ChunkJournal,
+  packageDir: string,
+  c: PublishedChunk,
+  problem: PackageProblem,
+): Promise<VerificationError> {
+  const set = kindOf(c.r) === 'video' ? c.i : -1;
+  if (set >= 0) {
+    // The journal says so first: an upload of another rung's chunk of this set that the removal
+    // breaks then sees its chunk withdrawn, not a failure of its own.
+    const files = [...(journal.sets.get(set) ?? [])];
+    await journal.append({ t: 'rejected', set, problem });
+    await journal.append({ t: 'unpublished', set, why: `${problem.problem}: ${problem.detail}` });
+    for (const x of files) await rm(join(packageDir, x.path), { force: true });
+  }
+  return new VerificationError(
+    `${c.path} failed verification: ${problem.problem} — ${problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`,
+    [problem],
+  );
+}
+
+/** Every chunk the encode publishes, proven once as it appears, until the journal has them all. */
+async function proveChunks(
+  journal: ChunkJournal,
+  verify: () => ChunkVerifyContext,
+  expect: { audio: boolean; subs: boolean },
+  signal: AbortSignal,
+  onVerified: () => void,
+): Promise<void> {
+  await restoreEncryption(verify());
+  journal.settleSwaps();
+  // Our place in the journal's publication log: each chunk is taken once, as it appears.
+  let cursor = 0;
+  for (;;) {
+    while (cursor < journal.publishedLog.length) {
+      const c = journal.publishedLog[cursor++]!;
+      if (!journal.isPublished(c) || journal.verified.has(c.path)) continue;
+      const verdict = await verifyChunk(verify(), c, kindOf(c.r));
+      if (!verdict.ok) throw await rejectChunk(journal, verify().packageDir, c, verdict.problem);
+      onVerified();
+    }
+    if (journal.complete(expect)) break;
+    await journal.changed(signal);
+  }
+}
+
+/** Killed after the package was written but before the stage was recorded done: it stands as written. */
+async function packagedBefore(ctx: PipelineContext, job: JobRecord, journal: ChunkJournal, signal: AbortSignal) {
+  const written = journal.packaged
+    ? await readFile(join(job.packageDir!, MANIFEST_FILE), 'utf8').catch(() => undefined)
+    : undefined;
+  if (written === undefined || createHash('sha256').update(written).digest('hex') !== journal.packaged) return false;
+  recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
+  // Killed before the findings were kept: read them again (the package passed them).
+  if (!job.qc) await collectJobQc(ctx, job, signal);
+  return true;
+}
+
+/** With every chunk proven: the whole-package checks, trick play, the playlists and the manifest. */
+async function finishPackage(
+  ctx: PipelineContext,
+  job: JobRecord,
+  journal: ChunkJournal,
+  drm: PackageDrm | undefined,
+  keys: ReturnType<typeof keyContext>,
+  { signal, progress }: Pick<StageContext, 'signal' | 'progress'>,
+): Promise<void> {
+  const plan = job.plan!;
+  const media = job.media!;
+  progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
+  const timeline = timelineProblems(plan, journal, media.durationSec);
+  if (timeline.length)
+    throw new VerificationError(
+      `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
+      timeline,
+    );
+  // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
+  if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
+  const rejected = await collectJobQc(ctx, job, signal);
+  if (rejected) throw rejected;
+  // Trick play, made and proven now that the picture is (engine/trickplay/), joins the manifest.
+  const thumbs = await packageTrickplay(ctx, job, plan, job.packageDir!, { signal, progress });
+  const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm, thumbs);
+  // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
+  await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
+  const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });
+  assertVerified({ problems: structure.problems, segmentsChecked: 0, filesHashed: 0 });
+  await finishOutputDir(job.packageDir!, [...manifest.files.map((f) => f.path), MANIFEST_FILE]);
+  recordVerified(job, manifest, sha256);
+  if (keys) job.keyExport = ctx.keys.fileFor(keys.titleId, keys.version);
+  await journal.append({ t: 'packaged', manifestSha256: sha256 });
+}
+
 export function verifyStage(ctx: PipelineContext): StageRunner {
   return {
     name: 'verify',
@@ -351,28 +448,7 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
       const estimate = (): number =>
         (journal.encodedSets ?? sets) * plan.rungs.length + sets * (plan.audio.length + plan.subtitles.length);
       const rate = new RateEstimator(estimate());
-      const checkOne = async (c: PublishedChunk): Promise<void> => {
-        const verdict = await verifyChunk(verify(), c, kindOf(c.r));
-        if (!verdict.ok) {
-          const set = kindOf(c.r) === 'video' ? c.i : -1;
-          if (set >= 0) {
-            // The set leaves the package; a retry encodes it again (the encode fills the gap). The
-            // journal says so first: an upload of another rung's chunk of this set that the removal
-            // breaks then sees its chunk withdrawn, not a failure of its own.
-            const files = [...(journal.sets.get(set) ?? [])];
-            await journal.append({ t: 'rejected', set, problem: verdict.problem });
-            await journal.append({
-              t: 'unpublished',
-              set,
-              why: `${verdict.problem.problem}: ${verdict.problem.detail}`,
-            });
-            for (const x of files) await rm(join(job.packageDir!, x.path), { force: true });
-          }
-          throw new VerificationError(
-            `${c.path} failed verification: ${verdict.problem.problem} — ${verdict.problem.detail}${set >= 0 ? ' (retry encodes this segment set again)' : ''}`,
-            [verdict.problem],
-          );
-        }
+      await proveChunks(journal, verify, expect, signal, () => {
         rate.add(journal.verified.size);
         const eta = rate.etaSeconds();
         progress({
@@ -380,52 +456,9 @@ export function verifyStage(ctx: PipelineContext): StageRunner {
           detail: `${journal.verified.size} of ${journal.complete(expect) ? journal.publishedCount() : `~${estimate()}`} chunks verified${keys || drm ? ' and encrypted' : ''}`,
           ...(eta !== undefined ? { etaSeconds: eta } : {}),
         });
-      };
-      await restoreEncryption(verify());
-      journal.settleSwaps();
-      // Our place in the journal's publication log: each chunk is taken once, as it appears.
-      let cursor = 0;
-      for (;;) {
-        while (cursor < journal.publishedLog.length) {
-          const c = journal.publishedLog[cursor++]!;
-          if (!journal.isPublished(c) || journal.verified.has(c.path)) continue;
-          await checkOne(c);
-        }
-        if (journal.complete(expect)) break;
-        await journal.changed(signal);
-      }
-      // Killed after the package was written but before the stage was recorded done: it stands as written.
-      const written = journal.packaged
-        ? await readFile(join(job.packageDir!, MANIFEST_FILE), 'utf8').catch(() => undefined)
-        : undefined;
-      if (written !== undefined && createHash('sha256').update(written).digest('hex') === journal.packaged) {
-        recordVerified(job, JSON.parse(written) as Manifest, journal.packaged);
-        // Killed before the findings were kept: read them again (the package passed them).
-        if (!job.qc) await collectJobQc(ctx, job, signal);
-        return 'done';
-      }
-      progress({ fraction: 0.99, detail: 'checking the timeline and writing the playlists' });
-      const timeline = timelineProblems(plan, journal, media.durationSec);
-      if (timeline.length)
-        throw new VerificationError(
-          `The package's timeline is wrong: ${timeline.length} problem(s) (first: ${timeline[0]!.file} ${timeline[0]!.problem} — ${timeline[0]!.detail})`,
-          timeline,
-        );
-      // The QC that rode along the encode: findings on the job; one the spec rejects stops it here.
-      if (plan.qc) progress({ fraction: 0.99, detail: 'collecting the QC findings' });
-      const rejected = await collectJobQc(ctx, job, signal);
-      if (rejected) throw rejected;
-      // Trick play, made and proven now that the picture is (engine/trickplay/), joins the manifest.
-      const thumbs = await packageTrickplay(ctx, job, plan, job.packageDir!, { signal, progress });
-      const { manifest, sha256 } = await writePackage(ctx, job, journal, job.packageDir!, drm, thumbs);
-      // A kill while the manifest or the marker was being written leaves their temp files: ours, never published.
-      await removeLeftovers(job.packageDir!, [MANIFEST_FILE, PACKAGE_MARKER]);
-      const structure = await inspectPackage(job.packageDir!, { sourceDurationSec: media.durationSec });
-      assertVerified({ problems: structure.problems, segmentsChecked: 0, filesHashed: 0 });
-      await finishOutputDir(job.packageDir!, [...manifest.files.map((f) => f.path), MANIFEST_FILE]);
-      recordVerified(job, manifest, sha256);
-      if (keys) job.keyExport = ctx.keys.fileFor(keys.titleId, keys.version);
-      await journal.append({ t: 'packaged', manifestSha256: sha256 });
+      });
+      if (await packagedBefore(ctx, job, journal, signal)) return 'done';
+      await finishPackage(ctx, job, journal, drm, keys, { signal, progress });
       return 'done';
     },
   };

@@ -27,7 +27,7 @@ import { describeZodError } from '../../common/config.js';
 import { VerificationError } from '../util/errors.js';
 import { hashFile } from '../util/hash-file.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { inspectPackage, type Rendition } from './playlists.js';
+import { inspectPackage, type PackageStructure, type Rendition } from './playlists.js';
 import { checkAlignment, decodeCheckRendition, type ChunkReader, type RenditionDecodeResult } from './decode-check.js';
 import { decryptSegment, type KeyStore } from '../package/encryption.js';
 
@@ -99,48 +99,38 @@ async function readManifest(
   return parsed.data;
 }
 
-export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
-  const problems: PackageProblem[] = [];
-  const dir = opts.packageDir;
-  const existing = opts.mode === 'check' ? await readManifest(dir, opts.expectedManifestSha256, problems) : undefined;
-  const sourceDurationSec = opts.sourceDurationSec ?? existing?.source.durationSec ?? opts.info?.source.durationSec;
-  const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
-  problems.push(...structure.problems);
-
+/** The renditions to decode (subtitles are text: structure and hash), each also without its unusable files. */
+function decodable(structure: PackageStructure) {
   const unusable = new Set(
     structure.problems.filter((p) => ['missing', 'empty', 'outside-package'].includes(p.problem)).map((p) => p.file),
   );
   // Decode what exists; alignment still compares the renditions as their playlists list them.
-  // Subtitles are text (checked by structure and hash); pictures and sound are decoded.
   const renditions = structure.renditions
     .filter((r) => r.kind !== 'subtitles')
     .map((full) => ({ full, usable: { ...full, segments: full.segments.filter((s) => !unusable.has(s.path)) } }));
-  // An encrypted segment is decoded through its key, when this station holds it; without the keys
-  // its bytes are still proven against the manifest, and the result says what was not decoded.
-  // AES-128 only: a DRM (cenc) package's keys are its provider's; its bytes are proven by hash.
-  const aes = existing?.encryption?.method === 'AES-128' ? existing.encryption : undefined;
-  const read = aes && opts.keys ? decryptingReader(dir, existing!, opts.keys) : undefined;
-  const notes: string[] = [];
-  if (aes && opts.keys) {
-    const missing = [];
-    for (const id of aes.keyIds) if (!(await opts.keys.find(id))) missing.push(id);
-    if (missing.length)
-      return {
-        problems: [
-          {
-            file: MANIFEST_FILE,
-            problem: 'undecodable',
-            detail: `the package is encrypted and ${missing.length} of its ${aes.keyIds.length} keys are not in ${opts.keys.dir} (first: ${missing[0]})`,
-          },
-        ],
-        segmentsChecked: 0,
-        filesHashed: 0,
-        manifest: existing,
-      };
-  }
-  const encryptedUndecoded = !!existing?.encryption && !read;
-  if (encryptedUndecoded)
-    notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
+  return { unusable, renditions };
+}
+
+type Decodable = ReturnType<typeof decodable>;
+
+/** The problem of an AES-128 package whose keys are not all in the key store given, if so. */
+async function missingAesKeys(aes: { keyIds: string[] }, keys: KeyStore): Promise<PackageProblem | undefined> {
+  const missing = [];
+  for (const id of aes.keyIds) if (!(await keys.find(id))) missing.push(id);
+  if (!missing.length) return undefined;
+  return {
+    file: MANIFEST_FILE,
+    problem: 'undecodable',
+    detail: `the package is encrypted and ${missing.length} of its ${aes.keyIds.length} keys are not in ${keys.dir} (first: ${missing[0]})`,
+  };
+}
+
+/** Every audio and video rendition decoded, renditions in parallel up to the core count. */
+function decodeAll(
+  opts: VerifyOptions,
+  { unusable, renditions }: Decodable,
+  read: ChunkReader | undefined,
+): Promise<Array<{ rendition: Rendition; decode: RenditionDecodeResult }>> {
   const total = renditions.reduce((n, r) => n + r.usable.segments.length, 0);
   const done = new Map<string, number>();
   const report = (): void =>
@@ -148,91 +138,145 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
       [...done.values()].reduce((a, b) => a + b, 0),
       total,
     );
-
   const decodeLimit = pLimit(Math.max(1, availableParallelism()));
-  const decodes =
-    opts.decode === false || encryptedUndecoded
-      ? Promise.resolve([] as Array<{ rendition: Rendition; decode: RenditionDecodeResult }>)
-      : Promise.all(
-          renditions
-            .filter(({ usable: r }) => !(r.init && unusable.has(r.init)) && r.segments.length > 0)
-            .map(({ full, usable: r }) =>
-              decodeLimit(async () => ({
-                rendition: full,
-                decode: await decodeCheckRendition(r, {
-                  ffprobePath: opts.ffprobePath,
-                  packageDir: dir,
-                  ...(read ? { read } : {}),
-                  ...(opts.signal ? { signal: opts.signal } : {}),
-                  onProgress: (n) => {
-                    done.set(r.name, n);
-                    report();
-                  },
-                }),
-              })),
-            ),
-        );
+  return Promise.all(
+    renditions
+      .filter(({ usable: r }) => !(r.init && unusable.has(r.init)) && r.segments.length > 0)
+      .map(({ full, usable: r }) =>
+        decodeLimit(async () => ({
+          rendition: full,
+          decode: await decodeCheckRendition(r, {
+            ffprobePath: opts.ffprobePath,
+            packageDir: opts.packageDir,
+            ...(read ? { read } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            onProgress: (n) => {
+              done.set(r.name, n);
+              report();
+            },
+          }),
+        })),
+      ),
+  );
+}
 
+/** MD5 + SHA-256 of every usable file of the package, sorted by path. */
+async function hashAll(
+  opts: VerifyOptions,
+  structure: PackageStructure,
+  unusable: Set<string>,
+): Promise<ManifestFile[]> {
   const hashLimit = pLimit(4);
-  const hashed = Promise.all(
+  const files = await Promise.all(
     structure.entries
       .filter((e) => !unusable.has(e.path))
       .map((e) =>
         hashLimit(async (): Promise<ManifestFile> => {
-          const d = await hashFile(join(dir, e.path), opts.signal);
+          const d = await hashFile(join(opts.packageDir, e.path), opts.signal);
           return { ...e, size: d.size, md5: d.md5, sha256: d.sha256 };
         }),
       ),
   );
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
 
-  const [decoded, files] = await Promise.all([decodes, hashed]);
+/** One file against its manifest entry: size, hash and — decrypted, when the keys are here — its clear bytes. */
+async function compareFile(
+  f: ManifestFile,
+  m: ManifestFile,
+  read: ChunkReader | undefined,
+): Promise<PackageProblem | undefined> {
+  if (m.size !== f.size)
+    return { file: f.path, problem: 'size-mismatch', detail: `${f.size} bytes; the manifest says ${m.size}` };
+  if (m.sha256 !== f.sha256)
+    return {
+      file: f.path,
+      problem: 'hash-mismatch',
+      detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}`,
+    };
+  if (!m.clear || !read) return undefined;
+  // Encrypted: the bytes the origin holds match; the clear segment behind them must too.
+  const clear = await read(f.path).then(
+    (b) => createHash('sha256').update(b).digest('hex'),
+    (e: Error) => `unreadable (${e.message})`,
+  );
+  if (clear === m.clear.sha256) return undefined;
+  return {
+    file: f.path,
+    problem: 'hash-mismatch',
+    detail: `decrypted, SHA-256 ${clear} differs from the clear segment's ${m.clear.sha256}`,
+  };
+}
+
+/** Every file against the manifest: none extra, none missing, each the bytes it lists. */
+async function compareWithManifest(
+  existing: Manifest,
+  files: ManifestFile[],
+  read: ChunkReader | undefined,
+  problems: PackageProblem[],
+): Promise<void> {
+  const expected = new Map(existing.files.map((f) => [f.path, f]));
+  for (const f of files) {
+    const m = expected.get(f.path);
+    const problem = m
+      ? await compareFile(f, m, read)
+      : {
+          file: f.path,
+          problem: 'not-in-manifest' as const,
+          detail: 'the package has this file; the manifest does not list it',
+        };
+    if (problem) problems.push(problem);
+    expected.delete(f.path);
+  }
+  for (const m of expected.values()) {
+    if (!problems.some((p) => p.file === m.path))
+      problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
+  }
+}
+
+/** manifest.json for a clean package, written atomically; returns it with its SHA-256. */
+async function writeManifest(
+  opts: VerifyOptions,
+  files: ManifestFile[],
+): Promise<{ manifest: Manifest; sha256: string }> {
+  if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    ...opts.info,
+    files,
+  };
+  const text = JSON.stringify(manifest, null, 2) + '\n';
+  await writeFileAtomic(join(opts.packageDir, MANIFEST_FILE), text);
+  return { manifest, sha256: sha256(text) };
+}
+
+export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
+  const problems: PackageProblem[] = [];
+  const dir = opts.packageDir;
+  const existing = opts.mode === 'check' ? await readManifest(dir, opts.expectedManifestSha256, problems) : undefined;
+  const sourceDurationSec = opts.sourceDurationSec ?? existing?.source.durationSec ?? opts.info?.source.durationSec;
+  const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
+  problems.push(...structure.problems);
+  const usable = decodable(structure);
+  // An encrypted segment is decoded through its key, when this station holds it; without the keys
+  // its bytes are still proven against the manifest, and the result says what was not decoded.
+  // AES-128 only: a DRM (cenc) package's keys are its provider's; its bytes are proven by hash.
+  const aes = existing?.encryption?.method === 'AES-128' ? existing.encryption : undefined;
+  const read = aes && opts.keys ? decryptingReader(dir, existing!, opts.keys) : undefined;
+  const notes: string[] = [];
+  const noKey = aes && opts.keys ? await missingAesKeys(aes, opts.keys) : undefined;
+  if (noKey) return { problems: [noKey], segmentsChecked: 0, filesHashed: 0, manifest: existing };
+  const encryptedUndecoded = !!existing?.encryption && !read;
+  if (encryptedUndecoded)
+    notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
+  const decodes = opts.decode === false || encryptedUndecoded ? Promise.resolve([]) : decodeAll(opts, usable, read);
+  const [decoded, files] = await Promise.all([decodes, hashAll(opts, structure, usable.unusable)]);
   for (const d of decoded) problems.push(...d.decode.problems);
   problems.push(...checkAlignment(decoded));
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  if (existing) await compareWithManifest(existing, files, read, problems);
 
-  if (existing) {
-    const expected = new Map(existing.files.map((f) => [f.path, f]));
-    for (const f of files) {
-      const m = expected.get(f.path);
-      if (!m)
-        problems.push({
-          file: f.path,
-          problem: 'not-in-manifest',
-          detail: 'the package has this file; the manifest does not list it',
-        });
-      else if (m.size !== f.size)
-        problems.push({
-          file: f.path,
-          problem: 'size-mismatch',
-          detail: `${f.size} bytes; the manifest says ${m.size}`,
-        });
-      else if (m.sha256 !== f.sha256)
-        problems.push({
-          file: f.path,
-          problem: 'hash-mismatch',
-          detail: `SHA-256 ${f.sha256} differs from the manifest's ${m.sha256}`,
-        });
-      else if (m.clear && read) {
-        // Encrypted: the bytes the origin holds match; the clear segment behind them must too.
-        const clear = await read(f.path).then(
-          (b) => createHash('sha256').update(b).digest('hex'),
-          (e: Error) => `unreadable (${e.message})`,
-        );
-        if (clear !== m.clear.sha256)
-          problems.push({
-            file: f.path,
-            problem: 'hash-mismatch',
-            detail: `decrypted, SHA-256 ${clear} differs from the clear segment's ${m.clear.sha256}`,
-          });
-      }
-      expected.delete(f.path);
-    }
-    for (const m of expected.values()) {
-      if (!problems.some((p) => p.file === m.path))
-        problems.push({ file: m.path, problem: 'missing', detail: 'listed in the manifest but not in the package' });
-    }
-  }
-
+  const total = usable.renditions.reduce((n, r) => n + r.usable.segments.length, 0);
   const result: VerifyResult = {
     problems,
     segmentsChecked: opts.decode === false || encryptedUndecoded ? 0 : total,
@@ -241,17 +285,9 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
   };
   if (existing) result.manifest = existing;
   if (opts.mode === 'write' && problems.length === 0) {
-    if (!opts.info) throw new Error("verifyPackage: mode 'write' needs info");
-    const manifest: Manifest = {
-      schemaVersion: MANIFEST_SCHEMA_VERSION,
-      createdAt: new Date().toISOString(),
-      ...opts.info,
-      files,
-    };
-    const text = JSON.stringify(manifest, null, 2) + '\n';
-    await writeFileAtomic(join(dir, MANIFEST_FILE), text);
-    result.manifest = manifest;
-    result.manifestSha256 = sha256(text);
+    const written = await writeManifest(opts, files);
+    result.manifest = written.manifest;
+    result.manifestSha256 = written.sha256;
   }
   return result;
 }

@@ -67,3 +67,13 @@ export function TextField({
     </label>
   );
 }
+
+/** An error of Save that belongs to one field, as a sentence beside it (role=alert so it is read out). */
+export function FieldError({ id, text }: { id: string; text: string | undefined }): React.JSX.Element | null {
+  if (!text) return null;
+  return (
+    <p className="field__error" role="alert" data-testid={`field-error-${id}`}>
+      {text}
+    </p>
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Settings → Studio DRM: whether new titles get Common Encryption (the config's `drm.enabled`, what
+ * the CLI's `--drm` turns on), with which scheme, systems and keys, and where the keys come from.
+ * Turned off, the section is kept as it was (provider, sealed headers) for the next time it is on.
+ */
+import type { DrmConfig } from '../../../electron/common/config';
+import { DrmProviderFields, type DrmProviderProps } from './DrmProviderFields';
+import { DrmSchemeFields } from './DrmSchemeFields';
+import { drmFieldError, drmTurnedOn } from './drm-form';
+import { FieldError, type SectionProps } from './fields';
+
+export interface DrmSectionProps extends SectionProps, Omit<DrmProviderProps, 'drm' | 'setDrm' | 'error' | 'farm'> {
+  /** The text of a refused Save: shown beside the DRM field it is about. */
+  saveError: string | undefined;
+}
+
+export function DrmSection({ draft, set, saveError, ...provider }: DrmSectionProps): React.JSX.Element {
+  const drm = draft.drm;
+  const on = drm?.enabled === true;
+  const error = drmFieldError(saveError);
+  const setDrm = (d: DrmConfig): void => set({ drm: d });
+  return (
+    <>
+      <h3>Studio DRM</h3>
+      <div className="settings__grid" data-testid="drm-settings">
+        <label className="field field--check">
+          <input
+            type="checkbox"
+            checked={on}
+            onChange={(e) => set({ drm: e.target.checked ? drmTurnedOn(drm) : drm && { ...drm, enabled: false } })}
+          />
+          <span>DRM for new titles</span>
+        </label>
+        <FieldError id="drm-enabled" text={error?.field === 'enabled' ? error.text : undefined} />
+        <p className="field__note" data-testid="drm-state">
+          {on
+            ? 'Titles added from now on are encrypted (Common Encryption) with keys from the provider below; titles already in the queue keep what they were planned with.'
+            : 'New titles are delivered without studio DRM (AES-128 only where the profile or the encryption setting asks for it).'}
+        </p>
+        {on && draft.segmentFormat === 'ts' && (
+          <p className="banner banner--warn" data-testid="drm-ts">
+            DRM needs fMP4 / CMAF segments: set Segments to fMP4 / CMAF in Processing, or every title will stop at its
+            plan.
+          </p>
+        )}
+      </div>
+      {on && drm && (
+        <>
+          <DrmSchemeFields drm={drm} setDrm={setDrm} segmentSeconds={draft.segmentSeconds} error={error} />
+          <DrmProviderFields {...provider} drm={drm} setDrm={setDrm} error={error} farm={draft.farm !== undefined} />
+        </>
+      )}
+    </>
+  );
+}
