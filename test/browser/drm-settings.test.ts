@@ -104,6 +104,7 @@ describe('Settings → Studio DRM', () => {
     await expect(page.getByTestId('field-error-drm-url').textContent()).resolves.toBe(
       'Plain http is allowed only to this machine (127.0.0.1, localhost); use https://keys.example.com.',
     );
+    await expect(label('SPEKE URL').getAttribute('aria-describedby')).resolves.toBe('field-error-drm-url');
 
     await label('SPEKE URL').fill(speke.url);
     await label('Provider CA certificate (PEM file, optional)').fill(join(dir, 'speke-ca.pem'));

@@ -5,6 +5,8 @@ import { KeyStore } from '../../engine/package/encryption.js';
 import { cliTools } from '../tools.js';
 import { verifyPackage } from '../../engine/verify/verify-package.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
 
 /** `verify <packageDir>`: check a package against its manifest. */
 export async function verify(
@@ -52,4 +54,27 @@ export async function verify(
   io.stderr(`${dir}: ${result.problems.length} problem${result.problems.length > 1 ? 's' : ''}`);
   for (const p of result.problems) io.stderr(`  ${p.file}: ${p.problem} — ${p.detail}`);
   return EXIT_FAILED;
+}
+
+/** `verify <packageDir>` on the command line. */
+export function registerVerify(program: Command, cli: CliContext): void {
+  program
+    .command('verify')
+    .description('check a package against its manifest: structure, every segment decoded, every file hashed')
+    .argument('<packageDir>', 'package folder (holds master.m3u8 and manifest.json)')
+    .option('--json', 'print the result (every problem: file, problem, detail) as JSON on stdout')
+    .option(
+      '--manifest-sha256 <hex>',
+      "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand",
+    )
+    .option('--no-decode', 'skip decoding (structure and hashes only)')
+    .option('--keys <dir>', "an encrypted package's keys folder (default: the one `transcode` writes to)")
+    .action(
+      async (
+        packageDir: string,
+        opts: { json?: boolean; manifestSha256?: string; decode?: boolean; keys?: string },
+      ) => {
+        cli.exit(await verify(packageDir, { ...opts, noDecode: opts.decode === false }, cli.io));
+      },
+    );
 }

@@ -6,7 +6,7 @@
 import type { DrmConfig } from '../../../electron/common/config';
 import { DrmProviderFields, type DrmProviderProps } from './DrmProviderFields';
 import { DrmSchemeFields } from './DrmSchemeFields';
-import { drmFieldError, drmTurnedOn } from './drm-form';
+import { drmErrorFor, drmFieldError, drmTurnedOn } from './drm-form';
 import { FieldError, type SectionProps } from './fields';
 
 export interface DrmSectionProps extends SectionProps, Omit<DrmProviderProps, 'drm' | 'setDrm' | 'error' | 'farm'> {
@@ -31,7 +31,7 @@ export function DrmSection({ draft, set, saveError, ...provider }: DrmSectionPro
           />
           <span>DRM for new titles</span>
         </label>
-        <FieldError id="drm-enabled" text={error?.field === 'enabled' ? error.text : undefined} />
+        <FieldError {...drmErrorFor(error, 'enabled')} />
         <p className="field__note" data-testid="drm-state">
           {on
             ? 'Titles added from now on are encrypted (Common Encryption) with keys from the provider below; titles already in the queue keep what they were planned with.'
