@@ -104,6 +104,7 @@ describe('Settings → Studio DRM', () => {
     await expect(page.getByTestId('field-error-drm-url').textContent()).resolves.toBe(
       'Plain http is allowed only to this machine (127.0.0.1, localhost); use https://keys.example.com.',
     );
+    await expect(label('SPEKE URL').getAttribute('aria-describedby')).resolves.toBe('field-error-drm-url');
 
     await label('SPEKE URL').fill(speke.url);
     await label('Provider CA certificate (PEM file, optional)').fill(join(dir, 'speke-ca.pem'));
@@ -177,6 +178,9 @@ describe('Settings → Studio DRM', () => {
       'The sealed headers (x-api-key) will be removed on Save.',
     );
     await label('DRM for new titles').uncheck();
+    await expect(page.getByTestId('drm-off-warning').textContent()).resolves.toMatch(
+      /^Titles already planned with DRM need it on to finish/,
+    );
     await save(/^Saved\./);
     expect(JSON.parse(await credentialsFile())['@speke']).toBeUndefined();
     expect((await callApi(engine!.url, 'getSettings')).spekeHeadersStored).toBeUndefined();

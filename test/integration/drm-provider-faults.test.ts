@@ -14,13 +14,13 @@ import { execFile } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Manifest } from '../../electron/common/manifest';
 import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
 import {
   cliWithSpeke,
   download,
   journals,
   killAfterFirstEncryptedChunk,
+  publishedManifest,
   secretsIn,
   spekeProvider,
 } from '../helpers/drm-ingest';
@@ -155,15 +155,10 @@ describe('a resumed title whose provider now answers other keys for its key IDs'
     const got = join(dir, 'changed-keys', 'at-origin');
     await download(s.origin.client, s.origin.cfg.bucket, got);
     const titleId = (JSON.parse(done.stdout) as { titles: Array<{ titleId: string }> }).titles[0]!.titleId;
-    let manifest: Manifest | undefined;
-    let base = '';
-    for (const n of await readdir(join(got, titleId))) {
-      const text = await readFile(join(got, titleId, n, 'manifest.json'), 'utf8').catch(() => undefined);
-      if (text) [manifest, base] = [JSON.parse(text) as Manifest, join(got, titleId, n)];
-    }
-    const segments = manifest!.files.filter((f) => f.kind === 'segment' && f.path.endsWith('.m4s'));
+    const { manifest, base } = await publishedManifest(got, titleId);
+    const segments = manifest.files.filter((f) => f.kind === 'segment' && f.path.endsWith('.m4s'));
     expect(segments.length).toBeGreaterThan(0);
-    for (const init of manifest!.files.filter((f) => f.kind === 'init-segment')) {
+    for (const init of manifest.files.filter((f) => f.kind === 'init-segment')) {
       const initBytes = await readFile(join(base, init.path));
       expect(initLayout(initBytes).protection?.scheme).toBe('cbcs');
       for (const seg of segments.filter((f) => f.rendition === init.rendition)) {

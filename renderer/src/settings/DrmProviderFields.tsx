@@ -5,8 +5,8 @@
  */
 import type { DrmConfig } from '../../../electron/common/config';
 import type { DrmFieldsProps } from './DrmSchemeFields';
-import { withProviderType, type DrmField, type HeadersEdit, type ProviderType } from './drm-form';
-import { FieldError, NumberField, TextField } from './fields';
+import { drmErrorFor, withProviderType, type DrmField, type HeadersEdit, type ProviderType } from './drm-form';
+import { FieldError, NumberField, TextField, type FieldErrorProps } from './fields';
 import { SpekeHeadersField } from './SpekeHeadersField';
 
 export interface DrmProviderProps extends DrmFieldsProps {
@@ -23,7 +23,7 @@ export interface DrmProviderProps extends DrmFieldsProps {
 export function DrmProviderFields(props: DrmProviderProps): React.JSX.Element {
   const { drm, setDrm, error } = props;
   const p = drm.keyProvider;
-  const errorOf = (f: DrmField): string | undefined => (error?.field === f ? error.text : undefined);
+  const errorOf = (f: DrmField): FieldErrorProps => drmErrorFor(error, f);
   const setProvider = (kp: DrmConfig['keyProvider']): void => setDrm({ ...drm, keyProvider: kp });
   return (
     <div className="settings__grid" data-testid="drm-provider">
@@ -35,7 +35,7 @@ export function DrmProviderFields(props: DrmProviderProps): React.JSX.Element {
           <option value="local">Keys made by this station</option>
         </select>
       </label>
-      <FieldError id="drm-provider" text={errorOf('provider')} />
+      <FieldError {...errorOf('provider')} />
       {p.type === 'speke' && (
         <>
           <TextField
@@ -44,25 +44,25 @@ export function DrmProviderFields(props: DrmProviderProps): React.JSX.Element {
             onChange={(v) => setProvider({ ...p, url: v ?? '' })}
             placeholder="https://keys.example/speke/v2"
             wide
+            error={errorOf('url')}
           />
-          <FieldError id="drm-url" text={errorOf('url')} />
           <TextField
             label="Provider CA certificate (PEM file, optional)"
             value={p.caFile}
             onChange={(v) => setProvider({ ...withoutKey(p, 'caFile'), ...(v ? { caFile: v } : {}) })}
             placeholder="only for a provider with a private CA"
             wide
+            error={errorOf('caFile')}
           />
-          <FieldError id="drm-caFile" text={errorOf('caFile')} />
           <NumberField
             label="Provider timeout (s)"
             value={p.timeoutSeconds}
             min={1}
             optional
             onChange={(v) => setProvider({ ...withoutKey(p, 'timeoutSeconds'), ...(v ? { timeoutSeconds: v } : {}) })}
+            error={errorOf('timeoutSeconds')}
           />
-          <FieldError id="drm-timeoutSeconds" text={errorOf('timeoutSeconds')} />
-          <SpekeHeadersField {...props} url={p.url} envHeaders={p.headers ?? {}} error={errorOf('headers')} />
+          <SpekeHeadersField {...props} url={p.url} envHeaders={p.headers ?? {}} error={errorOf('headers').text} />
         </>
       )}
       {p.type === 'cpix' && (
@@ -73,9 +73,9 @@ export function DrmProviderFields(props: DrmProviderProps): React.JSX.Element {
             onChange={(v) => setProvider({ ...p, file: v ?? '' })}
             placeholder="/keys/{titleId}.cpix.xml"
             wide
+            error={errorOf('file')}
           />
           <p className="field__note">{'{titleId} and {version} in the name are filled in for each title.'}</p>
-          <FieldError id="drm-file" text={errorOf('file')} />
         </>
       )}
       {p.type === 'local' && (
@@ -86,8 +86,8 @@ export function DrmProviderFields(props: DrmProviderProps): React.JSX.Element {
             onChange={(v) => setProvider(v ? { type: 'local', recipientCertFile: v } : { type: 'local' })}
             placeholder="the CPIX export then carries the keys encrypted to it"
             wide
+            error={errorOf('recipientCertFile')}
           />
-          <FieldError id="drm-recipientCertFile" text={errorOf('recipientCertFile')} />
           <p className="field__note" data-testid="drm-local-note">
             The station makes the keys, keeps them sealed on this machine and writes a CPIX export per title for the
             platform&apos;s key server.

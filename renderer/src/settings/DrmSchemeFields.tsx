@@ -5,6 +5,7 @@
  */
 import type { DrmConfig } from '../../../electron/common/config';
 import {
+  drmErrorFor,
   segmentsAsTime,
   SYSTEM_LABELS,
   SYSTEMS,
@@ -14,7 +15,7 @@ import {
   type DrmField,
   type DrmScheme,
 } from './drm-form';
-import { FieldError, NumberField } from './fields';
+import { FieldError, NumberField, type FieldErrorProps } from './fields';
 
 export interface DrmFieldsProps {
   drm: DrmConfig;
@@ -28,7 +29,7 @@ export function DrmSchemeFields({
   error,
   segmentSeconds,
 }: DrmFieldsProps & { segmentSeconds: number }): React.JSX.Element {
-  const errorOf = (f: DrmField): string | undefined => (error?.field === f ? error.text : undefined);
+  const errorOf = (f: DrmField): FieldErrorProps => drmErrorFor(error, f);
   return (
     <div className="settings__grid">
       <label className="field">
@@ -38,7 +39,7 @@ export function DrmSchemeFields({
           <option value="cenc">cenc — older DASH devices (no FairPlay)</option>
         </select>
       </label>
-      <FieldError id="drm-scheme" text={errorOf('scheme')} />
+      <FieldError {...errorOf('scheme')} />
       <fieldset className="field" data-testid="drm-systems">
         <legend>DRM systems</legend>
         {SYSTEMS.map((s) => (
@@ -58,7 +59,7 @@ export function DrmSchemeFields({
           FairPlay plays only cbcs: choose the cbcs scheme to signal FairPlay.
         </p>
       )}
-      <FieldError id="drm-systems" text={errorOf('systems')} />
+      <FieldError {...errorOf('systems')} />
       <label className="field">
         <span>Content keys</span>
         <select
@@ -69,31 +70,51 @@ export function DrmSchemeFields({
           <option value="single">One key for the whole title</option>
         </select>
       </label>
-      <FieldError id="drm-trackKeys" text={errorOf('trackKeys')} />
-      <NumberField
+      <FieldError {...errorOf('trackKeys')} />
+      <SegmentCount
         label="Clear lead (segments)"
         value={drm.clearLead}
-        min={0}
-        onChange={(v) => setDrm({ ...drm, clearLead: v ?? 0 })}
+        onChange={(v) => setDrm({ ...drm, clearLead: v })}
+        error={errorOf('clearLead')}
+        note={
+          drm.clearLead > 0
+            ? `The first ${drm.clearLead} segment(s) play without a licence (${segmentsAsTime(drm.clearLead, segmentSeconds)}).`
+            : 'Every segment encrypted.'
+        }
       />
-      <p className="field__note">
-        {drm.clearLead > 0
-          ? `The first ${drm.clearLead} segment(s) play without a licence (${segmentsAsTime(drm.clearLead, segmentSeconds)}).`
-          : 'Every segment encrypted.'}
-      </p>
-      <FieldError id="drm-clearLead" text={errorOf('clearLead')} />
-      <NumberField
+      <SegmentCount
         label="New key every (segments)"
         value={drm.rotateEvery}
-        min={0}
-        onChange={(v) => setDrm({ ...drm, rotateEvery: v ?? 0 })}
+        onChange={(v) => setDrm({ ...drm, rotateEvery: v })}
+        error={errorOf('rotateEvery')}
+        note={
+          drm.rotateEvery > 0
+            ? `Key rotation: a new key every ${drm.rotateEvery} segment(s) (${segmentsAsTime(drm.rotateEvery, segmentSeconds)}).`
+            : `No key rotation: ${drm.trackKeys === 'single' ? 'one key' : 'one key per track type'} for the whole title.`
+        }
       />
-      <p className="field__note">
-        {drm.rotateEvery > 0
-          ? `Key rotation: a new key every ${drm.rotateEvery} segment(s) (${segmentsAsTime(drm.rotateEvery, segmentSeconds)}).`
-          : `No key rotation: ${drm.trackKeys === 'single' ? 'one key' : 'one key per track type'} for the whole title.`}
-      </p>
-      <FieldError id="drm-rotateEvery" text={errorOf('rotateEvery')} />
     </div>
+  );
+}
+
+/** A count of segments (0 or more) with what it means in time beneath it. */
+function SegmentCount(props: {
+  label: string;
+  value: number;
+  onChange(v: number): void;
+  note: string;
+  error: FieldErrorProps;
+}): React.JSX.Element {
+  return (
+    <>
+      <NumberField
+        label={props.label}
+        value={props.value}
+        min={0}
+        onChange={(v) => props.onChange(v ?? 0)}
+        error={props.error}
+      />
+      <p className="field__note">{props.note}</p>
+    </>
   );
 }

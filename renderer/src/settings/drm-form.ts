@@ -159,6 +159,14 @@ export function drmFieldError(message: string | undefined): { field: DrmField; t
   return undefined;
 }
 
+/** The error of Save for one DRM field (none when it is about another): what the field shows beside it. */
+export function drmErrorFor(
+  error: { field: DrmField; text: string } | undefined,
+  field: DrmField,
+): { id: string; text: string | undefined } {
+  return { id: `drm-${field}`, text: error?.field === field ? error.text : undefined };
+}
+
 /** "12 s at 6 s segments" beside a count of segments, so the operator sees the time it means. */
 export function segmentsAsTime(segments: number, segmentSeconds: number): string {
   return segments > 0 ? `≈ ${segments * segmentSeconds} s at ${segmentSeconds} s segments` : '';
