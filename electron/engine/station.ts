@@ -25,7 +25,7 @@ import { createStageRunners, type PipelineContext } from './pipeline.js';
 import { resolveKeysDir, resolveWorkDir } from './settings/config-paths.js';
 import { objectsPoolFor, openDestinations } from './destinations/destination-set.js';
 import type { JobAuditContext } from './audit/job-audit.js';
-import { jobAuditContext } from './audit/audit-context.js';
+import { jobAuditContext, type AuditContextParts } from './audit/audit-context.js';
 import { createLibraryService, type LibraryService } from './audit/library-service.js';
 import { createRebuild } from './audit/rebuild.js';
 import type { AuditAlert } from './audit/alerts.js';
@@ -148,27 +148,7 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   });
   const watchers = opts.watch ? startWatchFolders(config, opts.baseDir, queue) : [];
 
-  // The archive's tar gone, its master not: transcoded again through this queue, as a replacement.
-  const rebuild = archive
-    ? createRebuild({
-        archive,
-        dir: join(workDir, 'rebuild'),
-        restore: config.restore,
-        enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id,
-      })
-    : undefined;
-  const auditContext = jobAuditContext(shared, { restore: config.restore, ...(rebuild ? { rebuild } : {}) });
-  const restores = restoreChecks(queue, auditContext, config.restore.pollMinutes);
-  const library = createLibraryService({
-    config,
-    origin,
-    ...(archive ? { archive } : {}),
-    workDir,
-    stationName: hostname(),
-    pool: shared.objectsPool,
-    ...(rebuild ? { rebuild } : {}),
-    ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
-  });
+  const { auditContext, restores, library } = stationAudits(opts, workDir, queue, shared);
   if (opts.scheduleAudits && opts.deliver !== false) library.schedule();
 
   return {
@@ -193,6 +173,41 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       destinations.close();
     },
   };
+}
+
+/**
+ * The audits of delivered titles: the way back through the archive (a title whose tar is gone is
+ * transcoded again through this queue, as a replacement), the audit context on-demand audits use,
+ * the titles waiting on a restore checked again, and the library audit.
+ */
+function stationAudits(
+  opts: StationOptions,
+  workDir: string,
+  queue: JobQueue,
+  shared: AuditContextParts,
+): { auditContext: JobAuditContext; restores: ReturnType<typeof restoreChecks>; library: LibraryService } {
+  const { config } = opts;
+  const { origin, archive } = shared;
+  const rebuild = archive
+    ? createRebuild({
+        archive,
+        dir: join(workDir, 'rebuild'),
+        restore: config.restore,
+        enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id,
+      })
+    : undefined;
+  const auditContext = jobAuditContext(shared, { restore: config.restore, ...(rebuild ? { rebuild } : {}) });
+  const library = createLibraryService({
+    config,
+    origin,
+    ...(archive ? { archive } : {}),
+    workDir,
+    stationName: hostname(),
+    pool: shared.objectsPool,
+    ...(rebuild ? { rebuild } : {}),
+    ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
+  });
+  return { auditContext, restores: restoreChecks(queue, auditContext, config.restore.pollMinutes), library };
 }
 
 /**

@@ -46,6 +46,7 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
       <DrmSection
         {...section}
         saveError={form.status && !form.status.ok ? form.status.text : undefined}
+        savedOn={view.config.drm?.enabled === true}
         headersStored={view.spekeHeadersStored ?? []}
         savedUrl={view.config.drm?.keyProvider.type === 'speke' ? view.config.drm.keyProvider.url : undefined}
         headers={form.spekeHeaders}

@@ -178,6 +178,9 @@ describe('Settings → Studio DRM', () => {
       'The sealed headers (x-api-key) will be removed on Save.',
     );
     await label('DRM for new titles').uncheck();
+    await expect(page.getByTestId('drm-off-warning').textContent()).resolves.toMatch(
+      /^Titles already planned with DRM need it on to finish/,
+    );
     await save(/^Saved\./);
     expect(JSON.parse(await credentialsFile())['@speke']).toBeUndefined();
     expect((await callApi(engine!.url, 'getSettings')).spekeHeadersStored).toBeUndefined();

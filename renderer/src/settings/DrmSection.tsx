@@ -12,9 +12,11 @@ import { FieldError, type SectionProps } from './fields';
 export interface DrmSectionProps extends SectionProps, Omit<DrmProviderProps, 'drm' | 'setDrm' | 'error' | 'farm'> {
   /** The text of a refused Save: shown beside the DRM field it is about. */
   saveError: string | undefined;
+  /** DRM is on in the saved settings (turning it off then leaves DRM titles in flight without keys). */
+  savedOn: boolean;
 }
 
-export function DrmSection({ draft, set, saveError, ...provider }: DrmSectionProps): React.JSX.Element {
+export function DrmSection({ draft, set, saveError, savedOn, ...provider }: DrmSectionProps): React.JSX.Element {
   const drm = draft.drm;
   const on = drm?.enabled === true;
   const error = drmFieldError(saveError);
@@ -34,9 +36,15 @@ export function DrmSection({ draft, set, saveError, ...provider }: DrmSectionPro
         <FieldError {...drmErrorFor(error, 'enabled')} />
         <p className="field__note" data-testid="drm-state">
           {on
-            ? 'Titles added from now on are encrypted (Common Encryption) with keys from the provider below; titles already in the queue keep what they were planned with.'
+            ? 'Titles planned from now on (new ones, and queued ones not planned yet) are encrypted (Common Encryption) with keys from the provider below; a title planned before keeps its plan.'
             : 'New titles are delivered without studio DRM (AES-128 only where the profile or the encryption setting asks for it).'}
         </p>
+        {!on && savedOn && (
+          <p className="banner banner--warn" data-testid="drm-off-warning">
+            Titles already planned with DRM need it on to finish (their keys, their encryption) and to play in the QC
+            player: with DRM off they stop with a sentence until it is on again.
+          </p>
+        )}
         {on && draft.segmentFormat === 'ts' && (
           <p className="banner banner--warn" data-testid="drm-ts">
             DRM needs fMP4 / CMAF segments: set Segments to fMP4 / CMAF in Processing, or every title will stop at its
