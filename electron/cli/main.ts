@@ -170,7 +170,10 @@ export async function runCli(argv: string[], rawIo: RawIo): Promise<number> {
       "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand",
     )
     .option('--no-decode', 'skip decoding (structure and hashes only)')
-    .option('--keys <dir>', "an encrypted package's keys folder (default: the one `transcode` writes to)")
+    .option(
+      '--keys <cpix-file|dir>',
+      "a DRM package's keys as a CPIX document (keys in clear), or a keys folder (AES-128 keys and this station's sealed local DRM keys; default: the one `transcode` writes to): every encrypted segment is decrypted and decoded",
+    )
     .action(
       async (
         packageDir: string,
