@@ -52,8 +52,8 @@ export const layerRules = [
   ['electron/common/**', restrict([node, electron, react, engineDeps, engine, main, preload, cli, renderer])],
   ['electron/engine/**', restrict(engineBase)],
   ['electron/engine/*.ts', restrict([...engineBase, stageModule]), ['electron/engine/pipeline.ts']],
-  // The farm worker opens a station; the station never reaches back into the farm (no cycle).
-  ['electron/engine/station.ts', restrict([...engineBase, stageModule, farm])],
+  // The farm worker opens a station; the station (and the modules it composes) never reaches back into the farm.
+  ['electron/engine/station{,-*}.ts', restrict([...engineBase, stageModule, farm])],
   [
     'electron/engine/*/**',
     restrict([...engineBase, stageModule, composition, farm]),

@@ -7,6 +7,10 @@
 import { drmSchema, type StationConfig } from '../common/config.js';
 import type { JobSnapshot } from '../common/jobs.js';
 
+/** The flag's help, the same on both commands. */
+export const DRM_FLAG_HELP =
+  "Studio DRM: Common Encryption for Widevine, PlayReady and FairPlay with the config's drm section (default: cbcs, audio/SD/HD keys, local keys)";
+
 export function withDrm(config: StationConfig, on: boolean | undefined): StationConfig {
   if (!on) return config;
   return { ...config, drm: drmSchema.parse({ ...(config.drm ?? {}), enabled: true }) };

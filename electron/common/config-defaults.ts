@@ -26,6 +26,22 @@ export const STATION_DEFAULTS = {
   libraryAuditSampleChunks: 4,
 } as const;
 
+/** The DRM systems a package can be signalled for (drm/keys.ts holds the same list for the engine). */
+export const DRM_SYSTEM_NAMES = ['widevine', 'playready', 'fairplay'] as const;
+
+/**
+ * Studio DRM when it is turned on without more (the issue's defaults): cbcs, all three systems, a key
+ * per track type (audio / SD / HD), local keys, every segment encrypted, no key rotation.
+ */
+export const DRM_DEFAULTS = {
+  scheme: 'cbcs',
+  systems: DRM_SYSTEM_NAMES,
+  trackKeys: 'audio-sd-hd',
+  keyProvider: { type: 'local' },
+  clearLead: 0,
+  rotateEvery: 0,
+} as const;
+
 export const S3_DEFAULTS = {
   preset: 'generic',
   region: 'us-east-1',

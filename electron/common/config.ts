@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { localPathProblem } from './paths.js';
-import { S3_DEFAULTS, STATION_DEFAULTS } from './config-defaults.js';
+import { DRM_DEFAULTS, DRM_SYSTEM_NAMES, S3_DEFAULTS, STATION_DEFAULTS } from './config-defaults.js';
 import { bandwidthRuleSchema } from './bandwidth-schedule.js';
 import { strictObject } from './strict.js';
 
@@ -91,8 +91,7 @@ export const encryptionSchema = strictObject({
   path: ['keyUri'],
 });
 
-/** The DRM systems a package can be signalled for (drm/keys.ts holds the same list for the engine). */
-export const DRM_SYSTEM_NAMES = ['widevine', 'playready', 'fairplay'] as const;
+export { DRM_SYSTEM_NAMES } from './config-defaults.js';
 
 const localFileSchema = z.string().superRefine((p, ctx) => {
   const problem = localPathProblem(p);
@@ -132,17 +131,17 @@ export const drmKeyProviderSchema = z.discriminatedUnion('type', [
  */
 export const drmSchema = strictObject({
   enabled: z.boolean().default(false),
-  scheme: z.enum(['cbcs', 'cenc']).default('cbcs'),
+  scheme: z.enum(['cbcs', 'cenc']).default(DRM_DEFAULTS.scheme),
   systems: z
     .array(z.enum(DRM_SYSTEM_NAMES))
-    .min(1)
-    .default([...DRM_SYSTEM_NAMES]),
-  trackKeys: z.enum(['audio-sd-hd', 'single']).default('audio-sd-hd'),
-  keyProvider: drmKeyProviderSchema.default({ type: 'local' }),
+    .min(1, 'choose at least one DRM system: Widevine, PlayReady or FairPlay')
+    .default([...DRM_DEFAULTS.systems]),
+  trackKeys: z.enum(['audio-sd-hd', 'single']).default(DRM_DEFAULTS.trackKeys),
+  keyProvider: drmKeyProviderSchema.default({ ...DRM_DEFAULTS.keyProvider }),
   /** Segments left clear at the start (0: every segment encrypted). */
-  clearLead: z.number().int().min(0).max(10_000).default(0),
+  clearLead: z.number().int().min(0).max(10_000).default(DRM_DEFAULTS.clearLead),
   /** A new key every N segments (0: one key per track type for the whole title). */
-  rotateEvery: z.number().int().min(0).max(100_000).default(0),
+  rotateEvery: z.number().int().min(0).max(100_000).default(DRM_DEFAULTS.rotateEvery),
 }).refine((d) => d.scheme === 'cbcs' || !d.systems.includes('fairplay'), {
   message: 'FairPlay plays only cbcs: choose scheme "cbcs" or leave "fairplay" out of systems',
   path: ['systems'],

@@ -41,6 +41,42 @@ export interface HandlerDeps {
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
+    ...queueHandlers(deps),
+    ...auditHandlers(deps),
+    ...farmHandlers(deps),
+    getSettings: () => deps.settings.view(),
+    saveSettings: (update) => deps.settings.save(update),
+    testDestination: (name, destination, credentials) => deps.settings.test(name, destination, credentials),
+  };
+}
+
+type HandlerGroup<K extends InvokeOp> = Pick<Handlers, K>;
+
+/** The titles in the queue: adding masters, the operator's actions, what the station shows about itself. */
+function queueHandlers(
+  deps: HandlerDeps,
+): HandlerGroup<
+  | 'addMasters'
+  | 'setTitle'
+  | 'setOverrides'
+  | 'listJobs'
+  | 'cancelJob'
+  | 'pickMasters'
+  | 'pauseJob'
+  | 'resumeJob'
+  | 'retryJob'
+  | 'moveJob'
+  | 'pauseAll'
+  | 'resumeAll'
+  | 'batchJobs'
+  | 'setTitlesFromSheet'
+  | 'runSample'
+  | 'stationDay'
+  | 'stationInfo'
+  | 'drmPlayerKeys'
+  | 'throughput'
+> {
+  return {
     async addMasters(paths, options) {
       const intake = await expandSources(paths);
       if (intake.files.length === 0) {
@@ -82,6 +118,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const notices = deps.notices?.() ?? [];
       return notices.length ? { ...info, warnings: [...(info.warnings ?? []), ...notices] } : info;
     },
+    drmPlayerKeys: (jobId) => playerKeys(deps.station(), jobId),
+    async throughput(target) {
+      const meter = deps.station().meter;
+      const title = target.jobId ? meter.titleSeries(target.jobId) : undefined;
+      return { station: meter.stationSeries(), ...(title ? { title } : {}) };
+    },
+  };
+}
+
+/** Proof of delivery: a title's audit, the library audit, the chunk map of a title or a library entry. */
+function auditHandlers(deps: HandlerDeps): HandlerGroup<'auditJob' | 'libraryView' | 'auditLibrary' | 'chunkMap'> {
+  return {
     async auditJob(jobId, options) {
       return deps.station().queue.mutate(jobId, async (job) => {
         if (job.state !== 'done')
@@ -106,51 +154,60 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         .run({ repair: options.repair })
         .catch((err: unknown) => console.error(`library audit: ${(err as Error).message}`));
     },
-    drmPlayerKeys: (jobId) => playerKeys(deps.station(), jobId),
     async chunkMap(target) {
       const station = deps.station();
-      if ('jobId' in target) {
-        const job = station.queue.get(target.jobId);
-        if (!job) throw new StationError(`No title with job ${target.jobId}`, 'no-job');
-        if (!job.claim || !job.verified)
-          throw new StationError(
-            `"${job.title}" has no package yet: the chunk map appears once it is verified`,
-            'not-verified',
-          );
-        const { manifest } = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
-        const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
-        return chunkMapOf(manifest, {
-          titleId: job.claim.titleId,
-          version: job.claim.version,
-          delivered: job.state === 'done',
-          ...(last ? { audit: { at: last.at, problems: last.problems, repaired: last.repaired?.uploaded ?? [] } } : {}),
-        });
-      }
-      const entry = await station.library.title(target.titleId);
-      if (!entry?.version)
-        throw new StationError(
-          `"${target.titleId}" is not in the library audit's results (or has no live version): run a library audit`,
-          'not-in-library',
-        );
-      const got = await station.origin.getObject(versionKey(entry.titleId, entry.version, MANIFEST_FILE));
-      if (!got)
-        throw new StationError(
-          `The manifest of "${entry.titleId}" (${entry.version}) is gone from the origin`,
-          'no-manifest',
-        );
-      const manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
-      return chunkMapOf(manifest, {
-        titleId: entry.titleId,
-        version: entry.version,
-        delivered: true,
-        audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] },
-      });
+      return 'jobId' in target ? jobChunkMap(station, target.jobId) : libraryChunkMap(station, target.titleId);
     },
-    async throughput(target) {
-      const meter = deps.station().meter;
-      const title = target.jobId ? meter.titleSeries(target.jobId) : undefined;
-      return { station: meter.stationSeries(), ...(title ? { title } : {}) };
-    },
+  };
+}
+
+type ChunkMap = InvokeOps['chunkMap']['result'];
+
+/** A queued title's chunk map: its manifest (local, else the origin's copy) and its last audit at the origin. */
+async function jobChunkMap(station: Station, jobId: string): Promise<ChunkMap> {
+  const job = station.queue.get(jobId);
+  if (!job) throw new StationError(`No title with job ${jobId}`, 'no-job');
+  if (!job.claim || !job.verified)
+    throw new StationError(
+      `"${job.title}" has no package yet: the chunk map appears once it is verified`,
+      'not-verified',
+    );
+  const { manifest } = await manifestFor(job, station.auditContext, job.claim.titleId, job.claim.version);
+  const last = (job.audits ?? []).filter((r) => r.destination === station.origin.name).at(-1);
+  return chunkMapOf(manifest, {
+    titleId: job.claim.titleId,
+    version: job.claim.version,
+    delivered: job.state === 'done',
+    ...(last ? { audit: { at: last.at, problems: last.problems, repaired: last.repaired?.uploaded ?? [] } } : {}),
+  });
+}
+
+/** A library title's chunk map: the live version's manifest at the origin and the library audit's findings. */
+async function libraryChunkMap(station: Station, titleId: string): Promise<ChunkMap> {
+  const entry = await station.library.title(titleId);
+  if (!entry?.version)
+    throw new StationError(
+      `"${titleId}" is not in the library audit's results (or has no live version): run a library audit`,
+      'not-in-library',
+    );
+  const got = await station.origin.getObject(versionKey(entry.titleId, entry.version, MANIFEST_FILE));
+  if (!got)
+    throw new StationError(
+      `The manifest of "${entry.titleId}" (${entry.version}) is gone from the origin`,
+      'no-manifest',
+    );
+  const manifest = manifestSchema.parse(JSON.parse(got.body.toString('utf8')));
+  return chunkMapOf(manifest, {
+    titleId: entry.titleId,
+    version: entry.version,
+    delivered: true,
+    audit: { at: entry.lastAudit, problems: entry.problems, repaired: entry.repairedKeys ?? [] },
+  });
+}
+
+/** The farm in Settings: its titles and problems, and the operator's pause/resume/cancel/retry/top. */
+function farmHandlers(deps: HandlerDeps): HandlerGroup<'farmView' | 'farmControl'> {
+  return {
     async farmView() {
       let farm;
       try {
@@ -168,8 +225,5 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async farmControl(id, action) {
       await (await deps.farm()).control(id, action);
     },
-    getSettings: () => deps.settings.view(),
-    saveSettings: (update) => deps.settings.save(update),
-    testDestination: (name, destination, credentials) => deps.settings.test(name, destination, credentials),
   };
 }

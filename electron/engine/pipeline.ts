@@ -15,19 +15,13 @@ import { uploadOriginStage } from './stages/upload-origin.js';
 import { uploadArchiveStage } from './stages/upload-archive.js';
 import { auditStage } from './stages/audit.js';
 import { reportStage } from './stages/report.js';
+import { jobAuditContext } from './audit/audit-context.js';
 
 export type { PipelineContext } from './stages/context.js';
 
 export function createStageRunners(ctx: PipelineContext): StageRunner[] {
-  const audit = {
-    origin: ctx.origin,
-    ...(ctx.archive ? { archive: ctx.archive } : {}),
-    ffprobePath: () => ctx.tools().ffprobe,
-    retireGraceMs: ctx.retireGraceMs,
-    keys: ctx.keys,
-    pool: ctx.objectsPool,
-    deliver: ctx.deliver,
-  };
+  // The audit after upload repairs from the package it just sent: no archive way back (audit-context.ts).
+  const audit = { ...jobAuditContext(ctx), deliver: ctx.deliver };
   return [
     probeStage(ctx),
     analyseStage(ctx),

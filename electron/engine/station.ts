@@ -1,47 +1,39 @@
 /**
- * The engine's front door: builds destinations, the stage pipeline and the persisted queue from a
- * StationConfig. Used by Electron main, the CLI and the test loopback bridge alike.
+ * The engine's front door and its composition root: from a StationConfig it wires the destinations,
+ * the lazily read inputs (station-inputs.ts), the stage pipeline, the persisted queue and what feeds
+ * it (station-queue.ts), the audit context (audit/audit-context.ts) and the library audit. It builds
+ * nothing itself. Used by Electron main, the CLI, the farm worker and the test loopback bridge alike.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { retireGraceMs, type StationConfig } from '../common/config.js';
 import type { Destination } from './destinations/index.js';
 import type { S3Runtime } from './destinations/s3.js';
 import { ThroughputMeter } from './transfer/throughput-meter.js';
-import { errorMessage } from './util/errors.js';
-import { loadSpec } from './probe/load-spec.js';
-import { WatchFolder } from './watch-folder.js';
-import type { DeliverySpec } from '../common/spec.js';
 import type { StationInfo } from '../common/api.js';
-import { toolVersion } from './ffmpeg/version.js';
-import { detectEncoders } from './ffmpeg/encoders.js';
-import type { EncoderChoice } from './plan/plan.js';
-import { loadProfile } from './plan/profiles.js';
-import type { LadderProfile } from '../common/profile.js';
-import { fileURLToPath } from 'node:url';
-import { hostname } from 'node:os';
 import { KeyedMutex } from './util/keyed-mutex.js';
 import { stationId } from './util/station-id.js';
 import { childPath } from './util/owned-folder.js';
 import { ChunkJournals } from './package/chunk-journal.js';
 import { KeyStore } from './package/encryption.js';
-import { StationDrm } from './drm/station-drm.js';
-import { fileKeySeal, type KeySeal } from './drm/local-keys.js';
+import type { StationDrm } from './drm/station-drm.js';
+import type { KeySeal } from './drm/local-keys.js';
 import { isFinal } from '../common/jobs.js';
-
-/** resources/ of the repository (the CLI and tests); the app passes process.resourcesPath. */
-export const DEFAULT_RESOURCES = fileURLToPath(new URL('../../resources', import.meta.url));
-import { locateTools, type ToolPaths } from './ffmpeg/locate.js';
-import { createStageRunners } from './pipeline.js';
-import { resolveKeysDir, resolveWorkDir, specPathOf } from './settings/config-paths.js';
+import type { ToolPaths } from './ffmpeg/locate.js';
+import { createStageRunners, type PipelineContext } from './pipeline.js';
+import { resolveKeysDir, resolveWorkDir } from './settings/config-paths.js';
 import { objectsPoolFor, openDestinations } from './destinations/destination-set.js';
-import { auditJob, latestAudits, type JobAuditContext } from './audit/job-audit.js';
+import type { JobAuditContext } from './audit/job-audit.js';
+import { jobAuditContext, type AuditContextParts } from './audit/audit-context.js';
 import { createLibraryService, type LibraryService } from './audit/library-service.js';
 import { createRebuild } from './audit/rebuild.js';
 import type { AuditAlert } from './audit/alerts.js';
-import { JobQueue, type JobRecord, type QueueOptions } from './queue/job-queue.js';
-import { JobStore } from './queue/job-store.js';
-import { jobRecordSchema } from './queue/job-record.js';
+import type { JobQueue, QueueOptions } from './queue/job-queue.js';
+import { openStationDrm, stationInfo, stationInputs, type StationInputs } from './station-inputs.js';
+import { openStationQueue, restoreChecks, startWatchFolders } from './station-queue.js';
+
+export { DEFAULT_RESOURCES } from './station-inputs.js';
 
 export interface StationOptions {
   config: StationConfig;
@@ -117,104 +109,36 @@ export async function openStation(opts: StationOptions): Promise<Station> {
   const destinations = openDestinations(config, opts.baseDir, { meter, ...opts.s3Runtime });
   const origin = destinations.get(config.origin);
   const archive = config.archive ? destinations.get(config.archive) : undefined;
-
-  let tools: ToolPaths | undefined;
-  const getTools = (): ToolPaths =>
-    (tools ??= locateTools({
-      ...(config.ffmpegPath ? { ffmpegPath: config.ffmpegPath } : {}),
-      ...(config.ffprobePath ? { ffprobePath: config.ffprobePath } : {}),
-      ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
-    }));
-
-  const specPath = specPathOf(config, opts.baseDir, opts.resourcesDir ?? DEFAULT_RESOURCES);
-  let spec: Promise<DeliverySpec> | undefined;
-  const runnerSpec = (): Promise<DeliverySpec> => (spec ??= loadSpec(specPath));
-  let encoder: Promise<EncoderChoice> | undefined;
-  const detectEncoder = (): Promise<EncoderChoice> =>
-    (encoder ??= (
-      config.encoder && config.encoder !== 'auto'
-        ? Promise.resolve({ chosen: config.encoder, reason: `set in the config (encoder: ${config.encoder})` })
-        : detectEncoders(getTools().ffmpeg, workDir)
-    ).catch((err: unknown) => ({
-      chosen: 'libx264',
-      reason: `software encoder: hardware detection failed (${(err as Error).message})`,
-    })));
-  let profile: Promise<LadderProfile> | undefined;
+  const inputs = stationInputs(config, {
+    baseDir: opts.baseDir,
+    workDir,
+    ...(opts.resourcesDir ? { resourcesDir: opts.resourcesDir } : {}),
+  });
   const journals = new ChunkJournals(opts.warn);
-  const late: { queue?: JobQueue } = {};
-  const objectsPool = objectsPoolFor(config);
   const keys = new KeyStore(resolveKeysDir(config, opts.baseDir));
-  const drm = config.drm?.enabled
-    ? new StationDrm({
-        config: config.drm,
-        keysDir: join(resolveKeysDir(config, opts.baseDir), 'drm'),
-        seal: opts.drmSeal ?? fileKeySeal(join(resolveKeysDir(config, opts.baseDir), 'drm', 'station-seal.key')),
-        baseDir: opts.baseDir,
-        ...(opts.fence ? { farmWorker: true } : {}),
-      })
-    : undefined;
-  const runners = createStageRunners({
-    profile: () =>
-      (profile ??= loadProfile(
-        config.profile,
-        join(opts.resourcesDir ?? DEFAULT_RESOURCES, 'ladder-profiles.json'),
-        opts.baseDir,
-      ).then((p) => (config.ladder ? { ...p, ladder: config.ladder } : p))),
-    segmentFormat: config.segmentFormat,
-    dash: config.dash,
-    encoder: detectEncoder,
-    spec: runnerSpec,
-    tools: getTools,
+  const drm = openStationDrm(config, { baseDir: opts.baseDir, farmWorker: !!opts.fence, seal: opts.drmSeal });
+  const late: { queue?: JobQueue } = {};
+  const shared = {
+    ...inputs,
     origin,
     ...(archive ? { archive } : {}),
-    jobsDir: join(workDir, 'jobs'),
-    jobDir: (id) => childPath(join(workDir, 'jobs'), id, 'the job id'),
-    segmentSeconds: config.segmentSeconds,
-    objectsPool,
-    meter,
-    claims: new KeyedMutex(),
-    stationName: opts.stationName ?? hostname(),
-    stationId: await stationId(workDir),
-    // Another job of this station whose delivery the claim names may be taken over when it ended
-    // without delivering (or its record is gone). Not on a farm worker: the farm retries a title
-    // under the same job id, and another worker may be running a job this one does not know.
-    ...(opts.fence
-      ? {}
-      : {
-          adoptable: (id: string) => {
-            const j = late.queue?.get(id);
-            return !j || j.state === 'failed' || j.state === 'cancelled';
-          },
-        }),
-    ...(opts.fence ? { fence: opts.fence } : {}),
+    objectsPool: objectsPoolFor(config),
     retireGraceMs: retireGraceMs(config),
-    journals,
     keys,
-    encryption: config.encryption,
+    meter,
+    journals,
     ...(drm ? { drm } : {}),
-    deliver: opts.deliver ?? true,
-  });
-  if (opts.jobStoreFile) await mkdir(dirname(opts.jobStoreFile), { recursive: true });
-  const queue = await JobQueue.open(
-    new JobStore<JobRecord>(opts.jobStoreFile ?? join(workDir, 'jobs.jsonl'), {
-      schema: jobRecordSchema,
-      ...(opts.warn ? { onRepair: opts.warn } : {}),
-      lock: {
-        what: opts.jobStoreFile ? `job list of worker ${opts.stationName ?? hostname()}` : `work folder ${workDir}`,
-      },
-    }),
-    runners,
-    {
-      ...(opts.eligible ? { eligible: opts.eligible } : {}),
-      activeJobs: config.activeJobs,
-      ...(opts.overlap === false ? { overlap: false } : {}),
-      // Verify has no slot of its own: it proves chunks as its title's encode publishes them, so it is
-      // paced by the transcode slot (a verify with a slot of its own could wait on an encode that waits on it).
-      // The content analysis decodes like an encode: as many at once as encodes.
-      stageLimits: { transcode: config.transcodeConcurrency, analyse: config.transcodeConcurrency },
-    },
-  );
-  late.queue = queue;
+  };
+  const runners = createStageRunners(await pipelineContext(opts, workDir, shared, (id) => late.queue?.get(id)));
+  const stationName = opts.stationName ?? hostname();
+  const queue = (late.queue = await openStationQueue(config, runners, {
+    workDir,
+    stationName,
+    ...(opts.jobStoreFile ? { jobStoreFile: opts.jobStoreFile } : {}),
+    ...(opts.eligible ? { eligible: opts.eligible } : {}),
+    ...(opts.overlap !== undefined ? { overlap: opts.overlap } : {}),
+    ...(opts.warn ? { warn: opts.warn } : {}),
+  }));
   // A title that ended keeps its journal on disk (a retry reopens it) but not an open file.
   queue.onUpdate((j) => {
     if (isFinal(j.state)) {
@@ -222,20 +146,48 @@ export async function openStation(opts: StationOptions): Promise<Station> {
       drm?.forget(j.id);
     }
   });
+  const watchers = opts.watch ? startWatchFolders(config, opts.baseDir, queue) : [];
 
-  const watchers = opts.watch
-    ? config.watchFolders.map((w) =>
-        new WatchFolder({
-          path: isAbsolute(w.path) ? w.path : resolve(opts.baseDir, w.path),
-          stableMs: w.stableSeconds * 1000,
-          onArrived: (path, request) => queue.add([path], request ? { [path]: request } : {}),
-          // The message only: error objects of the SDK carry requests and headers.
-          onError: (err) => console.error(`watch folder ${w.path}: ${errorMessage(err)}`),
-        }).start(),
-      )
-    : [];
+  const { auditContext, restores, library } = stationAudits(opts, workDir, queue, shared);
+  if (opts.scheduleAudits && opts.deliver !== false) library.schedule();
 
-  // The archive's tar gone, its master not: transcoded again through this queue, as a replacement.
+  return {
+    queue,
+    meter,
+    workDir,
+    origin,
+    ...(archive ? { archive } : {}),
+    tools: inputs.tools,
+    info: () => stationInfo(inputs, origin, archive),
+    auditContext,
+    keys,
+    ...(drm ? { drm } : {}),
+    pollRestores: restores.poll,
+    library,
+    async close() {
+      restores.stop();
+      await library.close();
+      for (const w of watchers) w.stop();
+      await queue.close();
+      await journals.closeAll();
+      destinations.close();
+    },
+  };
+}
+
+/**
+ * The audits of delivered titles: the way back through the archive (a title whose tar is gone is
+ * transcoded again through this queue, as a replacement), the audit context on-demand audits use,
+ * the titles waiting on a restore checked again, and the library audit.
+ */
+function stationAudits(
+  opts: StationOptions,
+  workDir: string,
+  queue: JobQueue,
+  shared: AuditContextParts,
+): { auditContext: JobAuditContext; restores: ReturnType<typeof restoreChecks>; library: LibraryService } {
+  const { config } = opts;
+  const { origin, archive } = shared;
   const rebuild = archive
     ? createRebuild({
         archive,
@@ -244,79 +196,58 @@ export async function openStation(opts: StationOptions): Promise<Station> {
         enqueue: async (path, request) => (await queue.add([path], { [path]: request }))[0]!.id,
       })
     : undefined;
-  const auditContext: JobAuditContext = {
-    origin,
-    ...(archive ? { archive } : {}),
-    ffprobePath: () => getTools().ffprobe,
-    retireGraceMs: retireGraceMs(config),
-    keys,
-    pool: objectsPool,
-    restore: config.restore,
-    ...(rebuild ? { rebuild } : {}),
-  };
-  // Titles whose repair waits on an archive restore: checked again until the copy is readable.
-  const pollRestores = async (): Promise<number> => {
-    let finished = 0;
-    for (const { id } of queue.list()) {
-      const job = queue.get(id);
-      if (job?.state !== 'done' || !latestAudits(job.audits ?? []).some((r) => r.restore)) continue;
-      const records = await queue.mutate(id, (j) => auditJob(j, auditContext, { repair: true }));
-      if (!records.some((r) => r.restore)) finished++;
-    }
-    return finished;
-  };
+  const auditContext = jobAuditContext(shared, { restore: config.restore, ...(rebuild ? { rebuild } : {}) });
   const library = createLibraryService({
     config,
     origin,
     ...(archive ? { archive } : {}),
     workDir,
     stationName: hostname(),
-    pool: objectsPool,
+    pool: shared.objectsPool,
     ...(rebuild ? { rebuild } : {}),
     ...(opts.onAlert ? { onAlert: opts.onAlert } : {}),
   });
-  if (opts.scheduleAudits && opts.deliver !== false) library.schedule();
-  const restoreTimer = setInterval(
-    () => void pollRestores().catch((err: unknown) => console.error(`restore check: ${errorMessage(err)}`)),
-    config.restore.pollMinutes * 60_000,
-  );
-  restoreTimer.unref();
+  return { auditContext, restores: restoreChecks(queue, auditContext, config.restore.pollMinutes), library };
+}
 
+/**
+ * What the stage runners share: the station's inputs and pools, its identity in claims, and — off a
+ * farm — which of its own jobs a claim may be taken over from.
+ */
+async function pipelineContext(
+  opts: StationOptions,
+  workDir: string,
+  shared: StationInputs &
+    Pick<
+      PipelineContext,
+      'origin' | 'archive' | 'objectsPool' | 'retireGraceMs' | 'keys' | 'meter' | 'journals' | 'drm'
+    >,
+  localJob: (id: string) => { state: string } | undefined,
+): Promise<PipelineContext> {
+  const { config } = opts;
+  const stationName = opts.stationName ?? hostname();
   return {
-    queue,
-    meter,
-    workDir,
-    origin,
-    ...(archive ? { archive } : {}),
-    tools: getTools,
-    async info() {
-      const base: StationInfo = { origin: origin.describe(), ...(archive ? { archive: archive.describe() } : {}) };
-      try {
-        const t = getTools();
-        const [fv, pv] = await Promise.all([toolVersion(t.ffmpeg), toolVersion(t.ffprobe)]);
-        return {
-          ...base,
-          ffmpeg: { path: t.ffmpeg, version: fv },
-          ffprobe: { path: t.ffprobe, version: pv },
-          spec: (await runnerSpec()).name,
-          ...(t.ffprobeWarning ? { warnings: [t.ffprobeWarning] } : {}),
-        };
-      } catch (err) {
-        return { ...base, toolsError: (err as Error).message };
-      }
-    },
-    auditContext,
-    keys,
-    ...(drm ? { drm } : {}),
-    pollRestores,
-    library,
-    async close() {
-      clearInterval(restoreTimer);
-      await library.close();
-      for (const w of watchers) w.stop();
-      await queue.close();
-      await journals.closeAll();
-      destinations.close();
-    },
+    ...shared,
+    segmentFormat: config.segmentFormat,
+    dash: config.dash,
+    jobsDir: join(workDir, 'jobs'),
+    jobDir: (id) => childPath(join(workDir, 'jobs'), id, 'the job id'),
+    segmentSeconds: config.segmentSeconds,
+    claims: new KeyedMutex(),
+    stationName,
+    stationId: await stationId(workDir),
+    // Another job of this station whose delivery the claim names may be taken over when it ended
+    // without delivering (or its record is gone). Not on a farm worker: the farm retries a title
+    // under the same job id, and another worker may be running a job this one does not know.
+    ...(opts.fence
+      ? { fence: opts.fence }
+      : {
+          adoptable: (id: string) => {
+            const j = localJob(id);
+            return !j || j.state === 'failed' || j.state === 'cancelled';
+          },
+        }),
+    encryption: config.encryption,
+    deliver: opts.deliver ?? true,
   };
 }

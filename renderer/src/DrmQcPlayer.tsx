@@ -11,6 +11,7 @@ import shaka from 'shaka-player';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { MediaSource as QcSource, StationApi } from '../../electron/common/api';
 import { CopySelect } from './CopySelect';
+import { DrmFacts } from './detail/DrmFacts';
 
 type Manifest = 'master.m3u8' | 'manifest.mpd';
 
@@ -18,27 +19,6 @@ interface Status {
   session: string;
   error?: string;
   width?: number;
-}
-
-export function DrmSummary({ drm }: { drm: NonNullable<JobSnapshot['drm']> }): React.JSX.Element {
-  const o = drm.plan.options;
-  return (
-    <dl className="detail__facts" data-testid="drm-summary">
-      <dt>DRM</dt>
-      <dd>
-        {o.scheme} · {o.systems.join(', ')} · keys from {drm.provider}
-      </dd>
-      {drm.plan.slots.map((s) => (
-        <div key={`${s.kid}-${s.period}`}>
-          <dt>{o.trackKeys === 'single' ? 'all tracks' : s.trackType}</dt>
-          <dd>
-            <code>{s.kid}</code>
-            {s.period ? ` · key period ${s.period}` : ''}
-          </dd>
-        </div>
-      ))}
-    </dl>
-  );
 }
 
 export function DrmQcPlayer({ job, station }: { job: JobSnapshot; station: StationApi }): React.JSX.Element {
@@ -91,7 +71,7 @@ export function DrmQcPlayer({ job, station }: { job: JobSnapshot; station: Stati
       onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}
     >
       <summary>QC player (DRM, ClearKey with the station&apos;s keys)</summary>
-      {job.drm && <DrmSummary drm={job.drm} />}
+      {job.drm && <DrmFacts drm={job.drm} />}
       <div className="qc__controls">
         <CopySelect source={source} onOrigin={onOrigin} onPick={setSource} />
         <label>

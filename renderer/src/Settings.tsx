@@ -1,11 +1,12 @@
 /**
  * Settings: destinations (with "Test connection"), which is origin and archive, processing,
- * transfer limits, the library audit, the farm, watch folders and tool paths — one component per
+ * studio DRM, transfer limits, the library audit, the farm, watch folders and tool paths — one component per
  * section (settings/), the state and Save in useSettingsForm. Stored credentials are never sent back
  * here; typing new ones replaces them on Save, where the engine encrypts them with the OS's secret store.
  */
 import type { StationApi } from '../../electron/common/api';
 import { DestinationsSection } from './settings/DestinationsSection';
+import { DrmSection } from './settings/DrmSection';
 import { FarmSection } from './settings/FarmSection';
 import { LibraryAuditSection } from './settings/LibraryAuditSection';
 import { ProcessingSection } from './settings/ProcessingSection';
@@ -42,6 +43,16 @@ export function Settings({ station, onClose }: { station: StationApi; onClose():
         test={form.test}
       />
       <ProcessingSection {...section} />
+      <DrmSection
+        {...section}
+        saveError={form.status && !form.status.ok ? form.status.text : undefined}
+        savedOn={view.config.drm?.enabled === true}
+        headersStored={view.spekeHeadersStored ?? []}
+        savedUrl={view.config.drm?.keyProvider.type === 'speke' ? view.config.drm.keyProvider.url : undefined}
+        headers={form.spekeHeaders}
+        setHeaders={form.setSpekeHeaders}
+        secretStorage={view.secretStorage.available}
+      />
       <TransferSection {...section} />
       <LibraryAuditSection {...section} />
       <FarmSection

@@ -2,8 +2,9 @@
  * A DRM title in the app (issue #25): the engine process, configured for Studio DRM with keys from
  * the SPEKE v2 stand-in, delivers a dropped master to a radosgw origin; the title's detail shows the
  * scheme, systems, key IDs per track type and the provider; the QC player (Shaka Player in
- * Chromium, ClearKey) plays the origin copy — HLS and DASH — with the keys the engine hands it over
- * IPC; and no content key is anywhere on disk in the app's folders or at the origin.
+ * Chromium, ClearKey) plays the local package and the origin copy — HLS and DASH each — with the
+ * keys the engine hands it over IPC; and no content key is anywhere on disk in the app's folders or
+ * at the origin.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -80,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('a DRM title in the app', () => {
-  it('delivered with SPEKE keys; the detail names the keys; the QC player plays the origin copy, HLS and DASH, through ClearKey', async () => {
+  it('delivered with SPEKE keys; the detail names the keys; the QC player plays the local package and the origin copy, HLS and DASH, through ClearKey', async () => {
     await dropFiles(page, ['DRM Film.mp4']);
     const row = page.locator('[data-testid=job][data-state=done]', { hasText: 'DRM Film' });
     await row.waitFor({ timeout: 120_000 });
@@ -95,18 +96,24 @@ describe('a DRM title in the app', () => {
     );
     for (const kid of speke.requests[0]!.kids) expect(summary).toContain(kid);
     expect(summary).toMatch(/audio.*sd.*hd|audio.*hd.*sd/s);
-    await qc.getByTestId('qc-source').selectOption('origin');
     const status = qc.getByTestId('qc-status');
-    for (const manifest of ['master.m3u8', 'manifest.mpd']) {
-      await qc.getByTestId('qc-manifest').selectOption(manifest);
-      await expect
-        .poll(async () => `${await status.textContent()} ${await status.getAttribute('data-time')}`, {
-          timeout: 30_000,
-        })
-        .toMatch(
-          new RegExp(`Playing ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'} from the origin.* (1\\.[5-9]|[2-9])`),
-        );
-      expect(await status.textContent()).not.toMatch(/Cannot play/);
+    // The local package (the player's first choice) and the origin copy, each as HLS and DASH.
+    for (const [source, where] of [
+      ['local', 'the local package'],
+      ['origin', 'the origin'],
+    ] as const) {
+      await qc.getByTestId('qc-source').selectOption(source);
+      for (const manifest of ['master.m3u8', 'manifest.mpd']) {
+        await qc.getByTestId('qc-manifest').selectOption(manifest);
+        await expect
+          .poll(async () => `${await status.textContent()} ${await status.getAttribute('data-time')}`, {
+            timeout: 30_000,
+          })
+          .toMatch(
+            new RegExp(`Playing ${manifest.endsWith('.mpd') ? 'DASH' : 'HLS'} from ${where}.* (1\\.[5-9]|[2-9])`),
+          );
+        expect(await status.textContent()).not.toMatch(/Cannot play/);
+      }
     }
     await screenshot(page, 'qc-drm.png');
     // The keys reached the player over IPC only: not a byte of them on disk or at the origin.

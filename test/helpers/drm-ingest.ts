@@ -9,6 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Manifest } from '../../electron/common/manifest';
 import { BIN, CLI_ENV, type CliRun } from './cli';
 import { keyBytesIn } from './drm-package';
 import { listKeys } from './s3';
@@ -99,4 +100,13 @@ export async function secretsIn(
         if (enc.length >= 16 && text.includes(enc)) hits.push(name);
   for (const d of dirs) hits.push(...(await keyBytesIn(d, secrets)));
   return hits;
+}
+
+/** The manifest of a title as downloaded under `root` (<titleId>/<version>/manifest.json) and its version folder. */
+export async function publishedManifest(root: string, titleId: string): Promise<{ manifest: Manifest; base: string }> {
+  for (const n of await readdir(join(root, titleId))) {
+    const text = await readFile(join(root, titleId, n, 'manifest.json'), 'utf8').catch(() => undefined);
+    if (text) return { manifest: JSON.parse(text) as Manifest, base: join(root, titleId, n) };
+  }
+  throw new Error(`no manifest under ${join(root, titleId)}`);
 }

@@ -12,13 +12,19 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { S3DestinationConfig } from '../../electron/common/config';
 import type { Manifest } from '../../electron/common/manifest';
 import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
-import { cliWithSpeke, download, killAfterFirstEncryptedChunk, spekeProvider } from '../helpers/drm-ingest';
+import {
+  cliWithSpeke,
+  download,
+  killAfterFirstEncryptedChunk,
+  publishedManifest,
+  spekeProvider,
+} from '../helpers/drm-ingest';
 import { keyBytesIn } from '../helpers/drm-package';
 import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
@@ -70,13 +76,7 @@ beforeAll(async () => {
   await download(archive.client, archive.cfg.bucket, archiveDir);
   const titleId = (JSON.parse(first.stdout) as { titles: Array<{ titleId: string }> }).titles[0]!.titleId;
   // The version folder: the one holding the manifest (<titleId>/<version>/manifest.json).
-  for (const n of await readdir(join(originDir, titleId))) {
-    const text = await readFile(join(originDir, titleId, n, 'manifest.json'), 'utf8').catch(() => undefined);
-    if (text) {
-      base = join(originDir, titleId, n);
-      manifest = JSON.parse(text) as Manifest;
-    }
-  }
+  ({ manifest, base } = await publishedManifest(originDir, titleId));
 }, 600_000);
 
 afterAll(async () => {

@@ -1,10 +1,10 @@
 /**
  * Bad answers from the key provider through the product (issue #25 item 9): the built CLI's
  * `ingest --drm` against the SPEKE v2 stand-in made to misbehave — unreachable, slower than the
- * config's timeout, 401, 403, a CPIX without a key for a requested ID, malformed XML, an oversized
+ * config's timeout, 401, 403, 500, a CPIX without a key for a requested ID, malformed XML, an oversized
  * document — each stops the title at its claim, before anything is encoded, encrypted or sent: the
  * stores hold the title's claim (title.json) and nothing else, no chunk is in the work folder, the
- * sentence names the provider and what was wrong, and neither a key nor the provider's token is in
+ * sentence names the provider, what was wrong and what to do, and neither a key nor the provider's token is in
  * stdout, stderr or any file the station wrote. Then a title killed -9 mid-verify whose provider
  * answers other keys on resume: stopped before a chunk is encrypted under them, nothing published;
  * with the provider's keys back, the same run finishes wholly under the first keys.
@@ -14,13 +14,13 @@ import { execFile } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Manifest } from '../../electron/common/manifest';
 import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
 import {
   cliWithSpeke,
   download,
   journals,
   killAfterFirstEncryptedChunk,
+  publishedManifest,
   secretsIn,
   spekeProvider,
 } from '../helpers/drm-ingest';
@@ -77,20 +77,40 @@ async function filesEnding(root: string, ends: string[]): Promise<string[]> {
   return names.filter((n) => ends.some((e) => n.endsWith(e)));
 }
 
+/** The action for an answer that is no key answer at all. */
+const CHECK_URL = "check that the provider's URL in the DRM settings is its SPEKE v2 endpoint";
 const PROVIDER = /SPEKE key provider https:\/\/127\.0\.0\.1:\d+\/speke\/v2\.0\/copyProtection/;
 
 describe('ingest --drm stops a title whose key provider answers badly, before anything is encrypted or sent', () => {
   const cases: Array<[string, Misbehaviour | 'unreachable', RegExp, Record<string, unknown>?]> = [
-    ['unreachable', 'unreachable', /could not be reached \(ECONNREFUSED\)/],
-    ['slower than the timeout', 'slow', /did not answer within 1 s/, { timeoutSeconds: 1 }],
+    [
+      'unreachable',
+      'unreachable',
+      /could not be reached \(ECONNREFUSED\): check the provider's URL in the DRM settings and that the provider is up, then retry the title/,
+    ],
+    [
+      'slower than the timeout',
+      'slow',
+      /did not answer within 1 s: retry the title, or give the provider longer \(drm\.keyProvider\.timeoutSeconds\)/,
+      { timeoutSeconds: 1 },
+    ],
     ['401', 'unauthorized', /refused the station's credentials \(HTTP 401\): check the provider's headers/],
-    ['403', 'forbidden', /refused the station's credentials \(HTTP 403\)/],
-    ['a key left out', 'missing-kid', /sent no key for key ID [0-9a-f-]{36} \((audio|sd|hd)\)/],
-    ['malformed XML', 'malformed', /sent a document that is not well-formed XML/],
-    ['an oversized document', 'oversized', /sent more than 4194304 bytes; a key answer is far smaller/],
+    ['403', 'forbidden', /refused the station's credentials \(HTTP 403\): check the provider's headers/],
+    ['500', 'server-error', /answered HTTP 500 instead of a CPIX document: retry the title later/],
+    [
+      'a key left out',
+      'missing-kid',
+      /sent no key for key ID [0-9a-f-]{36} \((audio|sd|hd)\): nothing was encrypted — ask the provider to issue keys for every requested key ID, then retry the title/,
+    ],
+    ['malformed XML', 'malformed', new RegExp(`sent a document that is not well-formed XML.*: ${CHECK_URL}`)],
+    [
+      'an oversized document',
+      'oversized',
+      new RegExp(`sent more than 4194304 bytes; a key answer is far smaller: ${CHECK_URL}`),
+    ],
   ];
   for (const [name, mode, sentence, extra] of cases)
-    it(`${name}: the title stops at its claim with a sentence naming the provider`, async () => {
+    it(`${name}: the title stops at its claim with a sentence naming the provider and the fix`, async () => {
       const closed = mode === 'unreachable' ? await freePort() : 0;
       const url = closed ? speke.url.replace(/:\d+\//, `:${closed}/`) : speke.url;
       const s = await station(name.replace(/\W+/g, '-'), spekeProvider(speke, caFile, { url, ...extra }));
@@ -155,15 +175,10 @@ describe('a resumed title whose provider now answers other keys for its key IDs'
     const got = join(dir, 'changed-keys', 'at-origin');
     await download(s.origin.client, s.origin.cfg.bucket, got);
     const titleId = (JSON.parse(done.stdout) as { titles: Array<{ titleId: string }> }).titles[0]!.titleId;
-    let manifest: Manifest | undefined;
-    let base = '';
-    for (const n of await readdir(join(got, titleId))) {
-      const text = await readFile(join(got, titleId, n, 'manifest.json'), 'utf8').catch(() => undefined);
-      if (text) [manifest, base] = [JSON.parse(text) as Manifest, join(got, titleId, n)];
-    }
-    const segments = manifest!.files.filter((f) => f.kind === 'segment' && f.path.endsWith('.m4s'));
+    const { manifest, base } = await publishedManifest(got, titleId);
+    const segments = manifest.files.filter((f) => f.kind === 'segment' && f.path.endsWith('.m4s'));
     expect(segments.length).toBeGreaterThan(0);
-    for (const init of manifest!.files.filter((f) => f.kind === 'init-segment')) {
+    for (const init of manifest.files.filter((f) => f.kind === 'init-segment')) {
       const initBytes = await readFile(join(base, init.path));
       expect(initLayout(initBytes).protection?.scheme).toBe('cbcs');
       for (const seg of segments.filter((f) => f.rendition === init.rendition)) {

@@ -113,6 +113,11 @@ describe('layer rule', () => {
       "import { openFarmView } from './farm/farm-view.js';\nexport const a = openFarmView;",
     ],
     [
+      "station's queue → farm (what the station composes is the station's side too)",
+      'electron/engine/station-queue.ts',
+      "import { openFarmView } from './farm/farm-view.js';\nexport const a = openFarmView;",
+    ],
+    [
       'farm → stage',
       'electron/engine/farm/planted.ts',
       "import { x } from '../stages/context.js';\nexport const a = x;",

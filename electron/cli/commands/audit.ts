@@ -18,6 +18,9 @@ import { StationError } from '../../engine/util/errors.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
 import { archiveKeys } from '../../engine/title/archive-keys.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
+import { auditLibraryCli } from './audit-library.js';
 
 interface AuditCliOptions {
   requestRestore?: boolean;
@@ -212,4 +215,58 @@ export async function auditArchiveRetention(
   } finally {
     destinations.close();
   }
+}
+
+/** `audit` (package folders, `--library`, or the archive's retention) on the command line. */
+export function registerAudit(program: Command, cli: CliContext): void {
+  program
+    .command('audit')
+    .description(
+      'prove a destination holds exactly what each manifest lists (or, with --library, every title the origin holds); --repair puts back what is missing or wrong',
+    )
+    .argument('[packageDirOrManifest...]', 'package folders or manifest.json files (none with --library)')
+    .option(
+      '--library',
+      "audit every title at the origin from the manifests there (not only this station's); repairs come from the archive's package tar; exit 1 on any problem",
+    )
+    .requiredOption('--dest <name>', 'destination name from the config (the archive is checked as the archive)')
+    .requiredOption('--config <file>', 'station config')
+    .option(
+      '--repair',
+      're-upload missing or wrong objects from the local package (verified first), delete unexpected ones, audit again',
+    )
+    .option(
+      '--confirm-deletes',
+      'with --repair: delete what the manifest does not list even when that is a playlist of the live version or more than a tenth of it (otherwise the repair stops and asks)',
+    )
+    .option(
+      '--extend-retention',
+      "with the archive: extend each copy's Object Lock retention that has less than half its term left to the full term from now",
+    )
+    .option('--deep', 'download and hash objects too (for stores whose ETag cannot be trusted)')
+    .option(
+      '--sample <K>',
+      "with --deep: hash a random sample of K objects per title; with --library: K chunks per title through the origin's public URL",
+      Number,
+    )
+    .option(
+      '--request-restore',
+      "ask the archive to restore the title's master and package tar (Deep Archive: up to 12 h)",
+    )
+    .option(
+      '--title-id <id>',
+      "the title ID the package was delivered under (default: the manifest's, else derived the way upload derives it)",
+    )
+    .option('--json', 'print every audit record as JSON on stdout')
+    .action(async (targets: string[], opts: AuditCliOptions & { library?: boolean }) => {
+      if (opts.library && targets.length)
+        throw new StationError('--library audits every title at the origin: give no package folders with it', 'usage');
+      cli.exit(
+        opts.library
+          ? await auditLibraryCli(opts, cli.io)
+          : targets.length
+            ? await audit(targets, opts, cli.io)
+            : await auditArchiveRetention(opts, cli.io),
+      );
+    });
 }

@@ -18,6 +18,8 @@ import { STAGE_LABELS } from '../../common/jobs.js';
 import { FARM_ACTIONS, type FarmAction } from '../../common/farm.js';
 import { formatPercent } from '../../common/format.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
 
 export function farmUrl(opt: string | undefined): string {
   const url = opt ?? process.env.INGEST_FARM_URL;
@@ -44,19 +46,17 @@ function line(t: FarmTitle): string {
   return `${t.id}  ${t.state.padEnd(9)} ${t.title}${t.worker ? ` @ ${t.worker}` : ''}${stage}${t.error ? ` — ${t.error}` : ''}`;
 }
 
-export async function submit(
-  files: string[],
-  opts: {
-    queue?: string;
-    priority?: number;
-    titleId?: string;
-    titles?: string;
-    replace?: boolean;
-    wait?: boolean;
-    json?: boolean;
-  },
-  io: CliIo,
-): Promise<number> {
+interface SubmitOptions {
+  queue?: string;
+  priority?: number;
+  titleId?: string;
+  titles?: string;
+  replace?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export async function submit(files: string[], opts: SubmitOptions, io: CliIo): Promise<number> {
   const farm = await FarmQueue.open({ url: farmUrl(opts.queue) });
   try {
     const intake = await expandSources(
@@ -99,22 +99,21 @@ export async function submit(
   }
 }
 
+interface WorkerOptions {
+  queue?: string;
+  config: string;
+  name?: string;
+  titles?: number;
+  pathMap?: string[];
+  allow?: string[];
+  lockSeconds?: number;
+  stallSeconds?: number;
+}
+
 /** After SIGTERM, how long the worker may take to give its titles back before it exits regardless. */
 const STOP_GRACE_MS = 30_000;
 
-export async function worker(
-  opts: {
-    queue?: string;
-    config: string;
-    name?: string;
-    titles?: number;
-    pathMap?: string[];
-    allow?: string[];
-    lockSeconds?: number;
-    stallSeconds?: number;
-  },
-  io: CliIo,
-): Promise<number> {
+export async function worker(opts: WorkerOptions, io: CliIo): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
   const url = farmUrl(opts.queue);
   const name = opts.name ?? `${hostname()}-${process.pid}`;
@@ -190,4 +189,71 @@ export async function farmCommand(
   } finally {
     await farm.close();
   }
+}
+
+/** `worker`, `submit` and `farm <action>` on the command line. */
+export function registerFarm(program: Command, cli: CliContext): void {
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+  program
+    .command('worker')
+    .description("a farm worker: take titles from the farm's Redis queue and run them (until stopped, or --titles)")
+    .option(
+      '--queue <url>',
+      'the farm queue, redis://[user:password@]host:6379[/db] or rediss:// (default: INGEST_FARM_URL)',
+    )
+    .requiredOption(
+      '--config <file>',
+      "this worker's station config: its destinations and credentials, and the farm's shared workDir",
+    )
+    .option('--name <name>', "this worker's name in the farm and in claims (default: host-pid)")
+    .option('--titles <n>', 'stop after this many titles ended here', Number)
+    .option(
+      '--path-map <from=to>',
+      "where this machine mounts the farm's masters (repeatable), e.g. /Volumes/Masters=/mnt/masters",
+      collect,
+    )
+    .option(
+      '--allow <folder>',
+      'the only folders this worker reads masters from (repeatable; default: the --path-map targets); a master elsewhere, or a link pointing out of them, is left for another worker',
+      collect,
+    )
+    .option(
+      '--lock-seconds <s>',
+      "how long a title's lock lasts without renewal: a dead worker's title is taken after about this long (default 60)",
+      Number,
+    )
+    .option(
+      '--stall-seconds <s>',
+      'a title that shows no sign of progress for this long is stopped and failed with the stage that stalled (default 1800)',
+      Number,
+    )
+    .action(async (opts: WorkerOptions) => {
+      cli.exit(await worker(opts, cli.io));
+    });
+
+  program
+    .command('submit')
+    .description('add source masters (files or folders) to the farm queue')
+    .argument('<file...>', 'source masters or folders, as the workers see them through their path maps')
+    .option('--queue <url>', 'the farm queue (default: INGEST_FARM_URL)')
+    .option('--priority <n>', 'lower runs first (default 100)', Number)
+    .option('--title-id <id>', "the platform's own title ID for the one master given")
+    .option('--titles <sheet.csv>', 'title IDs for a batch (CSV: file, title_id[, replace])')
+    .option('--replace', 'publish in place of what the title ID holds')
+    .option('--wait', 'wait until every title submitted has finished; exit 1 if any failed')
+    .option('--json', 'print the titles as JSON on stdout')
+    .action(async (files: string[], opts: SubmitOptions) => {
+      cli.exit(await submit(files, opts, cli.io));
+    });
+
+  program
+    .command('farm')
+    .description("the farm's titles: list, check (Redis settings), pause|resume|cancel|retry|top <id>")
+    .argument('<action>', 'list, check, pause, resume, cancel, retry or top')
+    .argument('[id]', 'the title (see farm list)')
+    .option('--queue <url>', 'the farm queue (default: INGEST_FARM_URL)')
+    .option('--json', 'list as JSON')
+    .action(async (action: string, id: string | undefined, opts: { queue?: string; json?: boolean }) => {
+      cli.exit(await farmCommand(action, id, opts, cli.io));
+    });
 }

@@ -4,12 +4,15 @@ import { openStation } from '../../engine/station.js';
 import { buildReport } from '../../engine/title/title-report.js';
 import type { TitleReport } from '../../common/report.js';
 import { createProgressPrinter } from '../progress-printer.js';
-import { drmLines, drmSummary, withDrm, type DrmSummary } from '../drm-flag.js';
+import { DRM_FLAG_HELP, drmLines, drmSummary, withDrm, type DrmSummary } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { StationError } from '../../engine/util/errors.js';
 import { perTitleLines } from '../../common/ladder.js';
 import { resolve } from 'node:path';
 import { contentOverrides, type ContentFlags } from '../content-flags.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
+import { addContentFlags } from '../content-flags.js';
 
 interface IngestOptions extends ContentFlags {
   config?: string;
@@ -94,4 +97,32 @@ export async function ingest(files: string[], opts: IngestOptions, io: CliIo): P
   if (opts.json) io.json({ titles: reports, skipped: intake.skipped, ...(Object.keys(drm).length ? { drm } : {}) });
   const ok = reports.length > 0 && reports.every((r) => r.state === 'done') && intake.skipped.length === 0;
   return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `ingest <file...>` on the command line. */
+export function registerIngest(program: Command, cli: CliContext): void {
+  addContentFlags(program.command('ingest'))
+    .description('run the whole pipeline on source masters (files or folders), headless')
+    .argument('<file...>', 'source masters or folders of masters')
+    .option(
+      '--config <file>',
+      'station config (destinations, origin, archive); default: a folder destination ./ingest-output',
+    )
+    .option(
+      '--title-id <id>',
+      "the platform's own title ID for the one master given (default: derived from the file name)",
+    )
+    .option(
+      '--titles <sheet.csv>',
+      'title IDs for a batch: CSV with columns file, title_id[, replace] (a titles.csv beside the masters is read too)',
+    )
+    .option(
+      '--replace',
+      'publish the master in place of what its title ID holds (a corrected re-delivery; the old version is retired)',
+    )
+    .option('--drm', DRM_FLAG_HELP)
+    .option('--json', 'print the final report as JSON on stdout')
+    .action(async (files: string[], opts: IngestOptions) => {
+      cli.exit(await ingest(files, opts, cli.io));
+    });
 }

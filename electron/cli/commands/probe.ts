@@ -5,10 +5,12 @@ import { formatBytes, formatDuration } from '../../common/format.js';
 import { cliTools } from '../tools.js';
 import { toolVersion } from '../../engine/ffmpeg/version.js';
 import { loadSpec } from '../../engine/probe/load-spec.js';
-import { DEFAULT_RESOURCES } from '../../engine/station.js';
+import { DEFAULT_RESOURCES } from '../../engine/station-inputs.js';
 import { MasterRejected, probeMaster } from '../../engine/probe/probe-master.js';
 import { errorMessage } from '../../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
 
 function mediaLines(m: MediaInfo): string[] {
   const lines = [
@@ -63,4 +65,17 @@ export async function probe(files: string[], opts: { json?: boolean; spec?: stri
   }
   if (opts.json) io.json({ ffprobe: tools.ffprobe, spec: spec.name, results });
   return results.every((r) => r.accepted) ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `probe <file...>` on the command line. */
+export function registerProbe(program: Command, cli: CliContext): void {
+  program
+    .command('probe')
+    .description('identify masters (MediaInfo) and check them against the delivery spec; exit 1 if any is rejected')
+    .argument('<file...>', 'source masters')
+    .option('--spec <file>', 'delivery spec (default: resources/delivery-spec.json)')
+    .option('--json', 'print MediaInfo and spec results as JSON on stdout')
+    .action(async (files: string[], opts: { json?: boolean; spec?: string }) => {
+      cli.exit(await probe(files, opts, cli.io));
+    });
 }

@@ -12,10 +12,13 @@ import { buildReport } from '../../engine/title/title-report.js';
 import { StationError } from '../../engine/util/errors.js';
 import { perTitleLines } from '../../common/ladder.js';
 import { createProgressPrinter } from '../progress-printer.js';
-import { drmLines, drmSummary, withDrm } from '../drm-flag.js';
+import { DRM_FLAG_HELP, drmLines, drmSummary, withDrm } from '../drm-flag.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
 import { contentOverrides, type ContentFlags } from '../content-flags.js';
 import { contentJson, decisionLines } from '../content-lines.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
+import { addContentFlags } from '../content-flags.js';
 
 export interface TranscodeCliOptions extends ContentFlags {
   out: string;
@@ -156,4 +159,46 @@ export async function transcodeCommand(file: string, opts: TranscodeCliOptions, 
     });
   }
   return EXIT_OK;
+}
+
+/** `transcode <file> --out <dir>` on the command line. */
+export function registerTranscode(program: Command, cli: CliContext): void {
+  addContentFlags(program.command('transcode'))
+    .description(
+      'offline: probe, plan, transcode and verify one master into an HLS package folder (no upload); run again after a crash to resume',
+    )
+    .argument('<file>', 'source master')
+    .requiredOption('--out <dir>', 'package folder to create (empty, or one the station made)')
+    .option(
+      '--config <file>',
+      'station config for work folder, keys folder, encryption and defaults (destinations are not contacted)',
+    )
+    .option(
+      '--profile <name|file>',
+      'ladder profile: a name in resources/ladder-profiles.json or a JSON file (default: the config\'s, else "default")',
+    )
+    .option(
+      '--ladder <per-title|fixed>',
+      "per-title: each rung's bit rate measured for this film (the default profile's); fixed: the profile's bit rates",
+    )
+    .option(
+      '--encoder <auto|name>',
+      'auto (hardware if a trial encode passes) or an ffmpeg encoder name (default: auto)',
+    )
+    .option('--segment <s>', 'segment length in seconds', Number)
+    .option('--format <fmp4|ts>', 'segment container (default: fmp4)')
+    .option('--dash', 'also write a DASH manifest (manifest.mpd) over the same CMAF segments')
+    .option('--encrypt', 'AES-128 encrypt every segment; keys stay on this machine and are exported for the key server')
+    .option('--key-uri <template>', 'where players fetch keys, with {keyId}: "https://keys.example/{keyId}"')
+    .option('--rotate-keys <n>', 'a new key every n segments (default: one key per title)', Number)
+    .option('--drm', DRM_FLAG_HELP)
+    .option(
+      '--captions <file[:lang]>',
+      'a caption file (.srt, .vtt, .scc) to carry, with its language if the name does not say; repeatable',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--json', 'print the ladder, the renditions and where the keys were written as JSON on stdout')
+    .action(async (file: string, opts: TranscodeCliOptions) => {
+      cli.exit(await transcodeCommand(file, opts, cli.io));
+    });
 }

@@ -16,6 +16,8 @@ import { abortUploads, attributeUploads, listUploads, parseAge } from '../../eng
 import { hashFile } from '../../engine/util/hash-file.js';
 import { StationError } from '../../engine/util/errors.js';
 import { EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
 
 interface UploadOptions {
   /** For `-` (stdin): the object's key. */
@@ -228,4 +230,55 @@ async function uploadStdin(
   );
   if (opts.json) io.json({ key, size: result.size, etag: result.etag });
   return EXIT_OK;
+}
+
+/** `upload <file|packageDir>` on the command line. */
+export function registerUpload(program: Command, cli: CliContext): void {
+  program
+    .command('upload')
+    .description('upload a file or a verified package folder to a destination (resumable multipart for large files)')
+    .argument(
+      '<fileOrPackageDir>',
+      'a file, a package folder holding manifest.json, or - for stdin (with --key; not resumable)',
+    )
+    .option('--key <key>', 'with -: the key of the object read from stdin')
+    .requiredOption('--dest <name>', 'destination name from the config')
+    .requiredOption('--config <file>', 'station config')
+    .option('--prefix <p>', 'key prefix for a single file (a package goes under its title ID)')
+    .option(
+      '--title-id <id>',
+      "a package: the platform's own title ID (default: the manifest's, else derived from the title)",
+    )
+    .option('--replace', 'a package: publish it in place of what its title ID holds')
+    .option('--bwlimit <MBps>', 'bandwidth limit in MB/s', Number)
+    .option('--json', 'print every uploaded object (key, size, MD5, transfer stats) as JSON on stdout')
+    .action(async (target: string, opts: UploadOptions) => {
+      cli.exit(await upload(target, opts, cli.io));
+    });
+}
+
+/** `uploads list|abort` on the command line. */
+export function registerUploads(program: Command, cli: CliContext): void {
+  const uploads = program.command('uploads').description('unfinished multipart uploads at a destination');
+  uploads
+    .command('list')
+    .description('list unfinished multipart uploads')
+    .requiredOption('--dest <name>', 'destination name from the config')
+    .requiredOption('--config <file>', 'station config')
+    .option('--older-than <age>', 'only uploads started before this age (e.g. 24h, 30m, 7d)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { dest: string; config: string; olderThan?: string; json?: boolean }) => {
+      cli.exit(await uploadsList(opts, cli.io));
+    });
+  uploads
+    .command('abort')
+    .description('abort unfinished multipart uploads this station started (their parts stop costing storage)')
+    .requiredOption('--dest <name>', 'destination name from the config')
+    .requiredOption('--config <file>', 'station config')
+    .option('--older-than <age>', 'only uploads started before this age (e.g. 24h)')
+    .option('--all', 'also abort uploads the station cannot prove it started (another tool’s, under the same prefix)')
+    .option('--json', 'print what was aborted as JSON')
+    .action(async (opts: { dest: string; config: string; olderThan?: string; all?: boolean; json?: boolean }) => {
+      cli.exit(await uploadsAbort(opts, cli.io));
+    });
 }

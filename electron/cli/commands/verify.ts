@@ -8,6 +8,8 @@ import { verifyPackage, type VerifyOptions, type VerifyResult } from '../../engi
 import { keysFromCpixFile, keysFromLocalStore } from '../../engine/verify/package-keys.js';
 import { StationError } from '../../engine/util/errors.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../io.js';
+import type { Command } from 'commander';
+import type { CliContext } from '../command.js';
 
 /** How to give a DRM package's keys, said whenever it was proven without them. */
 const DRM_KEYS_HINT =
@@ -98,4 +100,30 @@ export async function verify(
   io.stderr(`${dir}: ${result.problems.length} problem${result.problems.length > 1 ? 's' : ''}`);
   for (const p of result.problems) io.stderr(`  ${p.file}: ${p.problem} — ${p.detail}`);
   return EXIT_FAILED;
+}
+
+/** `verify <packageDir>` on the command line. */
+export function registerVerify(program: Command, cli: CliContext): void {
+  program
+    .command('verify')
+    .description('check a package against its manifest: structure, every segment decoded, every file hashed')
+    .argument('<packageDir>', 'package folder (holds master.m3u8 and manifest.json)')
+    .option('--json', 'print the result (every problem: file, problem, detail) as JSON on stdout')
+    .option(
+      '--manifest-sha256 <hex>',
+      "the manifest's SHA-256 from the title's report, to detect a manifest edited by hand",
+    )
+    .option('--no-decode', 'skip decoding (structure and hashes only)')
+    .option(
+      '--keys <cpix-file|dir>',
+      "a DRM package's keys as a CPIX document (keys in clear), or a keys folder (AES-128 keys and this station's sealed local DRM keys; default: the one `transcode` writes to): every encrypted segment is decrypted and decoded",
+    )
+    .action(
+      async (
+        packageDir: string,
+        opts: { json?: boolean; manifestSha256?: string; decode?: boolean; keys?: string },
+      ) => {
+        cli.exit(await verify(packageDir, { ...opts, noDecode: opts.decode === false }, cli.io));
+      },
+    );
 }

@@ -87,14 +87,6 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
   const originCfg = o.config.destinations[o.config.origin];
   const publicBaseUrl = originCfg?.type === 's3' ? originCfg.publicBaseUrl : undefined;
 
-  const alert = async (a: AuditAlert): Promise<void> => {
-    o.onAlert?.(a);
-    if (o.config.alertWebhook) {
-      const sent = await postWebhook(o.config.alertWebhook, a);
-      if (!sent.ok) log(sent.detail);
-    }
-  };
-
   const run: LibraryService['run'] = async (opts = {}) => {
     if (running)
       throw new StationError(
@@ -126,13 +118,7 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
     running = Object.assign(state, { promise });
     try {
       const result = await promise;
-      const ctx = { station: o.stationName, destination: o.origin.name, repairAsked: repair };
-      const told = new Set<string>();
-      for (const t of [...result.problems, ...result.repaired]) {
-        if (told.has(t.titleId)) continue;
-        told.add(t.titleId);
-        await alert(alertFor(t, { ...ctx, repaired: result.repaired.includes(t) }));
-      }
+      await raiseAlerts(result, { station: o.stationName, destination: o.origin.name, repairAsked: repair }, o, log);
       return result;
     } finally {
       running = undefined;
@@ -183,4 +169,27 @@ export function createLibraryService(o: LibraryServiceOptions): LibraryService {
       if (opened) await (await opened).close();
     },
   };
+}
+
+/**
+ * Every title the run found a problem with, or repaired, raised once: to the app (`onAlert`) and to
+ * the config's webhook (a failing webhook is said in the log, never fails the run).
+ */
+async function raiseAlerts(
+  result: LibraryAuditResult,
+  ctx: { station: string; destination: string; repairAsked: boolean },
+  o: Pick<LibraryServiceOptions, 'onAlert' | 'config'>,
+  log: (line: string) => void,
+): Promise<void> {
+  const told = new Set<string>();
+  for (const t of [...result.problems, ...result.repaired]) {
+    if (told.has(t.titleId)) continue;
+    told.add(t.titleId);
+    const a = alertFor(t, { ...ctx, repaired: result.repaired.includes(t) });
+    o.onAlert?.(a);
+    if (o.config.alertWebhook) {
+      const sent = await postWebhook(o.config.alertWebhook, a);
+      if (!sent.ok) log(sent.detail);
+    }
+  }
 }

@@ -32,7 +32,10 @@ export async function fetchKeys(
   for (const slot of plan.slots) {
     const k: ContentKey | undefined = keys.keys.get(slot.kid);
     if (!k)
-      throw new DrmError(`${provider.label} sent no key for key ID ${slot.kid} (${slot.trackType})`, 'drm-missing');
+      throw new DrmError(
+        `${provider.label} sent no key for key ID ${slot.kid} (${slot.trackType}): nothing was encrypted — ask the provider to issue keys for every requested key ID, then retry the title`,
+        'drm-missing',
+      );
     if (k.key.length !== 16)
       throw new DrmError(
         `${provider.label} sent a ${k.key.length}-byte key for key ID ${slot.kid}; AES-128 needs 16`,

@@ -29,6 +29,8 @@ export interface SpekeOptions {
 }
 
 export const SPEKE_VERSION = '2.0';
+/** What an answer that is not a key answer usually means: the URL names something else. */
+const CHECK_URL = "check that the provider's URL in the DRM settings is its SPEKE v2 endpoint";
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export class SpekeProvider implements KeyProvider {
@@ -54,7 +56,10 @@ export class SpekeProvider implements KeyProvider {
         'drm-auth',
       );
     if (status !== 200)
-      throw new DrmError(`${this.label} answered HTTP ${status} instead of a CPIX document`, 'drm-http');
+      throw new DrmError(
+        `${this.label} answered HTTP ${status} instead of a CPIX document: retry the title later, or ask the provider what failed`,
+        'drm-http',
+      );
     const version = headers['x-speke-version'];
     if (typeof version === 'string' && !version.startsWith('2.'))
       throw new DrmError(`${this.label} speaks SPEKE ${version}; the station speaks ${SPEKE_VERSION}`, 'drm-version');
@@ -65,7 +70,8 @@ export class SpekeProvider implements KeyProvider {
         ...(this.o.privateKeyPem ? { privateKeyPem: this.o.privateKeyPem } : {}),
       });
     } catch (err) {
-      if (err instanceof DrmError) throw new DrmError(`${this.label} sent a document that ${err.message}`, err.code);
+      if (err instanceof DrmError)
+        throw new DrmError(`${this.label} sent a document that ${err.message}: ${CHECK_URL}`, err.code);
       throw err;
     }
     if (doc.version && doc.version !== '2.3')
@@ -119,7 +125,7 @@ export class SpekeProvider implements KeyProvider {
           res.on('data', (c: Buffer) => {
             size += c.length;
             if (size > this.max())
-              return fail(`sent more than ${this.max()} bytes; a key answer is far smaller`, 'drm-size');
+              return fail(`sent more than ${this.max()} bytes; a key answer is far smaller: ${CHECK_URL}`, 'drm-size');
             chunks.push(c);
           });
           res.on('end', () =>
@@ -134,14 +140,19 @@ export class SpekeProvider implements KeyProvider {
           );
         },
       );
-      req.setTimeout(timeout, () => fail(`did not answer within ${Math.round(timeout / 1000)} s`, 'drm-timeout'));
+      req.setTimeout(timeout, () =>
+        fail(
+          `did not answer within ${Math.round(timeout / 1000)} s: retry the title, or give the provider longer (drm.keyProvider.timeoutSeconds)`,
+          'drm-timeout',
+        ),
+      );
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
         const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(e.code ?? '');
         fail(
           tls
             ? `presented a TLS certificate the station does not trust (${e.code})`
-            : `could not be reached (${e.code ?? e.message})`,
+            : `could not be reached (${e.code ?? e.message}): check the provider's URL in the DRM settings and that the provider is up, then retry the title`,
           tls ? 'drm-tls' : 'drm-unreachable',
         );
       });

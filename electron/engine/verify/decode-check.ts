@@ -8,7 +8,8 @@
  * Every finding is then confirmed by decoding the segment alone, so damage that spills into the
  * next segment in the combined stream is blamed on the segment that caused it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -59,11 +60,53 @@ export async function decodeStream(
     stalled = stalledMessage('ffprobe', `decoding ${segments[0]?.path ?? 'a rendition'} and the segments after it`, ms);
   });
   const result: DecodeRun = { segments: segments.map(() => ({ frames: 0 })), errors: [] };
-  // Byte offset where each segment starts in the concatenated stream.
+  // Byte offset where each segment starts in the concatenated stream (filled as it is fed).
   const starts: number[] = [];
-  let offset = 0;
   const files = [...(init ? [{ path: init, size: -1 }] : []), ...segments.map((s) => ({ path: s.path, size: s.size }))];
+  const countFrame = frameCounter(result, starts, onSegment);
 
+  let buf = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (chunk: string) => {
+    stall.alive();
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      countFrame(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  let errText = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (c: string) => {
+    stall.alive();
+    if (errText.length < 64 * 1024) errText += c;
+  });
+  const exited = once(proc, 'close').catch(() => undefined);
+
+  try {
+    await feed(proc, files, { dir, starts, firstIsInit: !!init, exited, ...(read ? { read } : {}) });
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError();
+    result.errors.push(`could not read input: ${(err as Error).message}`);
+  }
+  proc.stdin.end();
+  await exited;
+  stall.stop();
+  if (signal?.aborted) throw new CancelledError();
+  if (stalled) result.errors.push(stalled);
+  result.errors.push(...errorLines(errText));
+  if (proc.exitCode !== 0 && result.errors.length === 0)
+    result.errors.push(`ffprobe exited with code ${proc.exitCode}`);
+  return result;
+}
+
+/**
+ * One `-show_frames` line of ffprobe's compact output counted to the segment whose bytes the frame
+ * came from (`starts`: each segment's first byte in the stream): its frames, its first frame's pts
+ * and whether that one is a keyframe. `onSegment` hears of each segment as decoding reaches it.
+ */
+function frameCounter(result: DecodeRun, starts: number[], onSegment?: (i: number) => void): (line: string) => void {
   let reported = -1;
   const segmentAt = (pos: number): number => {
     let lo = 0;
@@ -75,80 +118,61 @@ export async function decodeStream(
     }
     return lo;
   };
-
-  let buf = '';
-  proc.stdout.setEncoding('utf8');
-  proc.stdout.on('data', (chunk: string) => {
-    stall.alive();
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const f: Record<string, string> = {};
-      for (const kv of line.split('|')) {
-        const eq = kv.indexOf('=');
-        if (eq > 0) f[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
-      const pos = Number(f.pkt_pos);
-      if (!Number.isFinite(pos) || starts.length === 0) continue;
-      const i = segmentAt(pos);
-      const seg = result.segments[i];
-      if (!seg) continue;
-      if (seg.frames === 0) {
-        const pts = Number(f.pts_time);
-        if (Number.isFinite(pts)) seg.firstPts = pts;
-        seg.firstIsKey = f.key_frame === '1';
-      }
-      seg.frames++;
-      if (i > reported) {
-        reported = i;
-        onSegment?.(i);
-      }
+  return (line) => {
+    const f: Record<string, string> = {};
+    for (const kv of line.split('|')) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) f[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
-  });
-  let errText = '';
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (c: string) => {
-    stall.alive();
-    if (errText.length < 64 * 1024) errText += c;
-  });
-  const exited = once(proc, 'close').catch(() => undefined);
+    const pos = Number(f.pkt_pos);
+    if (!Number.isFinite(pos) || starts.length === 0) return;
+    const i = segmentAt(pos);
+    const seg = result.segments[i];
+    if (!seg) return;
+    if (seg.frames === 0) {
+      const pts = Number(f.pts_time);
+      if (Number.isFinite(pts)) seg.firstPts = pts;
+      seg.firstIsKey = f.key_frame === '1';
+    }
+    seg.frames++;
+    if (i > reported) {
+      reported = i;
+      onSegment?.(i);
+    }
+  };
+}
 
-  // Feed the files in order, respecting backpressure; ffprobe may stop reading early on garbage.
+/**
+ * The files into the decoder's stdin in order, respecting backpressure (ffprobe may stop reading
+ * early on garbage), each segment's offset recorded in `starts` as it begins.
+ */
+async function feed(
+  proc: ChildProcessByStdio<Writable, Readable, Readable>,
+  files: Array<{ path: string }>,
+  o: { dir: string; starts: number[]; firstIsInit: boolean; exited: Promise<unknown>; read?: ChunkReader },
+): Promise<void> {
+  let offset = 0;
   proc.stdin.on('error', () => undefined);
-  try {
-    for (const [k, file] of files.entries()) {
-      if (init ? k > 0 : true) starts.push(offset);
-      const source = read
-        ? [await read(file.path)]
-        : (createReadStream(join(dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
-      for await (const chunk of source) {
-        offset += chunk.length;
-        if (!proc.stdin.write(chunk)) await Promise.race([once(proc.stdin, 'drain'), exited]);
-        if (proc.exitCode !== null || proc.stdin.destroyed) break;
-      }
+  for (const [k, file] of files.entries()) {
+    if (o.firstIsInit ? k > 0 : true) o.starts.push(offset);
+    const source = o.read
+      ? [await o.read(file.path)]
+      : (createReadStream(join(o.dir, file.path), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+    for await (const chunk of source) {
+      offset += chunk.length;
+      if (!proc.stdin.write(chunk)) await Promise.race([once(proc.stdin, 'drain'), o.exited]);
+      if (proc.exitCode !== null || proc.stdin.destroyed) break;
     }
-  } catch (err) {
-    if (signal?.aborted) throw new CancelledError();
-    result.errors.push(`could not read input: ${(err as Error).message}`);
   }
-  proc.stdin.end();
-  await exited;
-  stall.stop();
-  if (signal?.aborted) throw new CancelledError();
-  if (stalled) result.errors.push(stalled);
-  result.errors.push(
-    ...errText
-      .split(/\r?\n/)
-      // "[h264 @ 0x55d0c1a2] error…" → "[h264] error…": the address means nothing to an operator.
-      .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
-      .filter(Boolean)
-      .slice(0, MAX_ERROR_LINES),
-  );
-  if (proc.exitCode !== 0 && result.errors.length === 0)
-    result.errors.push(`ffprobe exited with code ${proc.exitCode}`);
-  return result;
+}
+
+/** ffprobe's complaints as an operator reads them: "[h264 @ 0x55d0c1a2] error…" → "[h264] error…" (the address means nothing), at most MAX_ERROR_LINES. */
+function errorLines(errText: string): string[] {
+  return errText
+    .split(/\r?\n/)
+    .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
+    .filter(Boolean)
+    .slice(0, MAX_ERROR_LINES);
 }
 
 export interface DecodeCheckOptions {

@@ -1,10 +1,14 @@
-/** Detail → Overview: every stage with its progress and timing, the failure with the action to take, the title ID. */
+/**
+ * Detail → Overview: every stage with its progress and timing, the failure with the action to take,
+ * a DRM title's scheme, systems, key IDs and provider (never a key), the title ID.
+ */
 import type { StationApi } from '../../../electron/common/api';
 import { formatDuration, formatPercent } from '../../../electron/common/format';
 import { STAGES, STAGE_LABELS, type JobSnapshot, type StageProgress } from '../../../electron/common/jobs';
 import { fixFor, keptAfter } from '../failures';
 import { FixButton } from '../FixButton';
 import { TitlePanel } from '../TitlePanel';
+import { DrmFacts } from './DrmFacts';
 
 function stageTime(st: StageProgress): string {
   if (st.startedAt && st.endedAt) return formatDuration((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000);
@@ -18,6 +22,7 @@ export function OverviewTab({ job, station }: { job: JobSnapshot; station: Stati
       <StageTable job={job} />
       {job.error && job.state === 'failed' && <FailureBlock job={job} error={job.error} station={station} />}
       <BadFiles job={job} />
+      {job.drm && <DrmFacts drm={job.drm} compact />}
       <TitlePanel job={job} station={station} />
     </>
   );

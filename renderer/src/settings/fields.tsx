@@ -14,6 +14,7 @@ export function NumberField({
   min,
   step,
   optional,
+  error,
 }: {
   label: string;
   value: number | undefined;
@@ -21,19 +22,24 @@ export function NumberField({
   min?: number;
   step?: number;
   optional?: boolean;
+  error?: FieldErrorProps;
 }): React.JSX.Element {
   return (
-    <label className="field">
-      <span>{label}</span>
-      <input
-        type="number"
-        value={value ?? ''}
-        min={min}
-        step={step ?? 1}
-        placeholder={optional ? 'unlimited' : undefined}
-        onChange={(e) => onChange(e.target.value === '' ? (optional ? undefined : 0) : Number(e.target.value))}
-      />
-    </label>
+    <>
+      <label className="field">
+        <span>{label}</span>
+        <input
+          type="number"
+          value={value ?? ''}
+          min={min}
+          step={step ?? 1}
+          placeholder={optional ? 'unlimited' : undefined}
+          onChange={(e) => onChange(e.target.value === '' ? (optional ? undefined : 0) : Number(e.target.value))}
+          {...describedBy(error)}
+        />
+      </label>
+      {error && <FieldError {...error} />}
+    </>
   );
 }
 
@@ -44,6 +50,7 @@ export function TextField({
   placeholder,
   type,
   wide,
+  error,
 }: {
   label: string;
   value: string | undefined;
@@ -52,18 +59,44 @@ export function TextField({
   type?: string;
   /** A path or URL: room to read it whole. */
   wide?: boolean;
+  error?: FieldErrorProps;
 }): React.JSX.Element {
   return (
-    <label className={wide ? 'field field--wide' : 'field'}>
-      <span>{label}</span>
-      <input
-        type={type ?? 'text'}
-        value={value ?? ''}
-        placeholder={placeholder}
-        autoComplete="off"
-        spellCheck={false}
-        onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
-      />
-    </label>
+    <>
+      <label className={wide ? 'field field--wide' : 'field'}>
+        <span>{label}</span>
+        <input
+          type={type ?? 'text'}
+          value={value ?? ''}
+          placeholder={placeholder}
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)}
+          {...describedBy(error)}
+        />
+      </label>
+      {error && <FieldError {...error} />}
+    </>
+  );
+}
+
+/** An error of Save that belongs to one field: its id (for the page and tests) and the sentence, if any. */
+export interface FieldErrorProps {
+  id: string;
+  text: string | undefined;
+}
+
+/** The field's input marked invalid and pointed at its sentence while there is one. */
+function describedBy(error: FieldErrorProps | undefined): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
+  return error?.text ? { 'aria-invalid': true, 'aria-describedby': `field-error-${error.id}` } : {};
+}
+
+/** An error of Save that belongs to one field, as a sentence beside it (role=alert so it is read out). */
+export function FieldError({ id, text }: FieldErrorProps): React.JSX.Element | null {
+  if (!text) return null;
+  return (
+    <p className="field__error" role="alert" id={`field-error-${id}`} data-testid={`field-error-${id}`}>
+      {text}
+    </p>
   );
 }

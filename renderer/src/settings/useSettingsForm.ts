@@ -8,6 +8,7 @@ import type { StationConfig } from '../../../electron/common/config';
 import type { ConnectionTest, Credentials, SettingsView } from '../../../electron/common/settings';
 import { errorText } from '../errors';
 import type { CredEdit } from './DestinationEditor';
+import { applyHeadersEdit, NO_HEADERS_EDIT, type HeadersEdit } from './drm-form';
 
 export interface SettingsStatus {
   ok: boolean;
@@ -24,6 +25,9 @@ export interface SettingsForm {
   test(name: string): void;
   farmPassword: string | undefined;
   setFarmPassword(v: string | undefined): void;
+  /** The SPEKE headers typed (write-only values) or to be removed; sent once, on Save. */
+  spekeHeaders: HeadersEdit;
+  setSpekeHeaders(h: HeadersEdit): void;
   status: SettingsStatus | undefined;
   saving: boolean;
   /** Resolves true once saved (the engine restarted with them), false when refused (status says why). */
@@ -62,6 +66,7 @@ export function useSettingsForm(station: StationApi): SettingsForm {
   const [saving, setSaving] = useState(false);
   // Typed, never shown again once saved (sealed like destination credentials).
   const [farmPassword, setFarmPassword] = useState<string>();
+  const [spekeHeaders, setSpekeHeaders] = useState<HeadersEdit>(NO_HEADERS_EDIT);
 
   const load = (v: SettingsView): void => {
     setView(v);
@@ -75,15 +80,25 @@ export function useSettingsForm(station: StationApi): SettingsForm {
     if (!draft) return false;
     setStatus(undefined);
     const checked = credentialsToSave(Object.keys(draft.destinations), creds);
-    if ('error' in checked) {
-      setStatus({ ok: false, text: checked.error });
+    const headers = applyHeadersEdit(draft.drm, spekeHeaders);
+    if ('error' in checked || 'error' in headers) {
+      setStatus({ ok: false, text: 'error' in checked ? checked.error : 'error' in headers ? headers.error : '' });
       return false;
     }
+    const { drm, ...sealed } = headers;
     setSaving(true);
     try {
-      load(await station.saveSettings({ config: draft, ...checked, ...(farmPassword ? { farmPassword } : {}) }));
+      load(
+        await station.saveSettings({
+          config: { ...draft, drm },
+          ...checked,
+          ...sealed,
+          ...(farmPassword ? { farmPassword } : {}),
+        }),
+      );
       setCreds({});
       setFarmPassword(undefined);
+      setSpekeHeaders(NO_HEADERS_EDIT);
       setStatus({
         ok: true,
         text: 'Saved. The engine restarted with the new settings; running titles continue where they were.',
@@ -119,6 +134,8 @@ export function useSettingsForm(station: StationApi): SettingsForm {
     test: (name) => void test(name),
     farmPassword,
     setFarmPassword,
+    spekeHeaders,
+    setSpekeHeaders,
     status,
     saving,
     save,
