@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Manifest } from '../../electron/common/manifest';
 import { BIN, CLI_ENV, type CliRun } from './cli';
 import { keyBytesIn } from './drm-package';
-import { listKeys } from './s3';
+import { freshBucket, listKeys } from './s3';
 import type { SpekeServer } from './speke-server';
 
 /** The environment variable the tests' configs name for the provider's token ("env:SPEKE_TEST_KEY"). */
@@ -109,4 +109,33 @@ export async function publishedManifest(root: string, titleId: string): Promise<
     if (text) return { manifest: JSON.parse(text) as Manifest, base: join(root, titleId, n) };
   }
   throw new Error(`no manifest under ${join(root, titleId)}`);
+}
+
+/**
+ * A DRM station on fresh radosgw buckets (origin and archive): its config written to `file` — the
+ * preview ladder in 2 s segments, the given `drm` section and any `extra` settings.
+ */
+export async function drmStation(
+  endpoint: string,
+  file: string,
+  workDir: string,
+  drm: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
+  const origin = await freshBucket(endpoint);
+  const archive = await freshBucket(endpoint);
+  await writeFile(
+    file,
+    JSON.stringify({
+      destinations: { origin: origin.cfg, archive: archive.cfg },
+      origin: 'origin',
+      archive: 'archive',
+      workDir,
+      profile: 'preview',
+      segmentSeconds: 2,
+      ...extra,
+      drm,
+    }),
+  );
+  return { origin, archive, config: file, workDir };
 }

@@ -21,13 +21,13 @@ import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
 import {
   cliWithSpeke,
   download,
+  drmStation,
   killAfterFirstEncryptedChunk,
   publishedManifest,
   spekeProvider,
 } from '../helpers/drm-ingest';
 import { keyBytesIn } from '../helpers/drm-package';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket } from '../helpers/s3';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
 
@@ -47,26 +47,16 @@ let base: string;
 beforeAll(async () => {
   dir = await tempDir('ingest-drm-delivery-');
   speke = await startSpekeServer();
-  origin = await freshBucket(inject('s3Endpoint'));
-  archive = await freshBucket(inject('s3Endpoint'));
   const master = await makeMaster({ seconds: 8, width: 1280, height: 720 });
   await writeFile(join(dir, 'speke-ca.pem'), speke.ca);
   const config = join(dir, 'station.json');
-  await writeFile(
+  ({ origin, archive } = await drmStation(
+    inject('s3Endpoint'),
     config,
-    JSON.stringify({
-      destinations: { origin: origin.cfg, archive: archive.cfg },
-      origin: 'origin',
-      archive: 'archive',
-      workDir: join(dir, 'work'),
-      profile: 'preview',
-      segmentSeconds: 2,
-      dash: true,
-      drm: {
-        keyProvider: spekeProvider(speke, join(dir, 'speke-ca.pem')),
-      },
-    }),
-  );
+    join(dir, 'work'),
+    { keyProvider: spekeProvider(speke, join(dir, 'speke-ca.pem')) },
+    { dash: true },
+  ));
   const args = ['ingest', master, '--config', config, '--drm', '--json'];
   killedBeforePackaged = await killAfterFirstEncryptedChunk(speke, args, join(dir, 'work'));
   first = await cliWithSpeke(speke, args);

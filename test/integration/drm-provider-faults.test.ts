@@ -18,6 +18,7 @@ import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
 import {
   cliWithSpeke,
   download,
+  drmStation,
   journals,
   killAfterFirstEncryptedChunk,
   publishedManifest,
@@ -26,7 +27,7 @@ import {
 } from '../helpers/drm-ingest';
 import { freePort } from '../helpers/loopback-listen';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket, listKeys } from '../helpers/s3';
+import { listKeys } from '../helpers/s3';
 import { startSpekeServer, type Misbehaviour, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
 
@@ -52,23 +53,10 @@ afterAll(async () => {
 
 /** A station config for one case: its own buckets and work folder, keys from `provider`. */
 async function station(name: string, provider: Record<string, unknown>) {
-  const origin = await freshBucket(inject('s3Endpoint'));
-  const archive = await freshBucket(inject('s3Endpoint'));
-  const workDir = join(dir, name, 'work');
-  const config = join(dir, `${name}.json`);
-  await writeFile(
-    config,
-    JSON.stringify({
-      destinations: { origin: origin.cfg, archive: archive.cfg },
-      origin: 'origin',
-      archive: 'archive',
-      workDir,
-      profile: 'preview',
-      segmentSeconds: 2,
-      drm: { keyProvider: provider },
-    }),
-  );
-  return { origin, archive, workDir, config, args: ['ingest', master, '--config', config, '--drm', '--json'] };
+  const s = await drmStation(inject('s3Endpoint'), join(dir, `${name}.json`), join(dir, name, 'work'), {
+    keyProvider: provider,
+  });
+  return { ...s, args: ['ingest', master, '--config', s.config, '--drm', '--json'] };
 }
 
 /** Files under a folder whose names end in one of `ends` (recursive). */

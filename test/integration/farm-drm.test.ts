@@ -18,10 +18,10 @@ import { FARM_LOCAL_KEYS } from '../../electron/engine/drm/station-drm';
 import { segmentLayout } from '../../electron/engine/media/fmp4';
 import { runCli } from '../helpers/cli';
 import { startCliWorker, type CliWorker } from '../helpers/cli-worker';
-import { download, publishedManifest, secretsIn, spekeEnv, spekeProvider } from '../helpers/drm-ingest';
+import { download, drmStation, publishedManifest, secretsIn, spekeEnv, spekeProvider } from '../helpers/drm-ingest';
 import { makeMaster } from '../helpers/masters';
 import { startRedis, type TestRedis } from '../helpers/redis';
-import { freshBucket, listKeys } from '../helpers/s3';
+import { listKeys } from '../helpers/s3';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
 import { tempDir } from '../helpers/station';
 
@@ -56,23 +56,13 @@ afterAll(async () => {
 
 /** A worker config: its own buckets and work folder, DRM on with the given key provider. */
 async function workerConfig(name: string, keyProvider: Record<string, unknown>) {
-  const origin = await freshBucket(inject('s3Endpoint'));
-  const archive = await freshBucket(inject('s3Endpoint'));
-  const config = join(dir, `${name}.json`);
-  await writeFile(
-    config,
-    JSON.stringify({
-      destinations: { origin: origin.cfg, archive: archive.cfg },
-      origin: 'origin',
-      archive: 'archive',
-      workDir: join(dir, name),
-      profile: 'preview',
-      segmentSeconds: 2,
-      activeJobs: 1,
-      drm: { enabled: true, keyProvider },
-    }),
+  return drmStation(
+    inject('s3Endpoint'),
+    join(dir, `${name}.json`),
+    join(dir, name),
+    { enabled: true, keyProvider },
+    { activeJobs: 1 },
   );
-  return { origin, archive, config, workDir: join(dir, name) };
 }
 
 function startWorker(name: string, config: string): CliWorker {
