@@ -152,6 +152,8 @@ export const PACKAGE_PROBLEMS = [
   'not-in-manifest',
   'manifest-invalid',
   'manifest-tampered',
+  /** A DRM package's segments do not decrypt to their recorded clear bytes with the key given for their key ID. */
+  'wrong-key',
 ] as const;
 export type PackageProblemCode = (typeof PACKAGE_PROBLEMS)[number];
 
@@ -228,6 +230,11 @@ export interface AuditRecord {
   retention?: { key: string; mode?: 'GOVERNANCE' | 'COMPLIANCE'; until?: string; extended?: boolean }[];
   /** Through the viewers' door (the origin's public URL): what was fetched and compared. */
   viewers?: { baseUrl: string; playlists: number; chunks: number; chunksTotal: number; bytes: number };
+  /**
+   * A deep audit of a DRM title at the origin: proven through its keys (every encrypted segment
+   * decrypted, its clear bytes checked, every frame decoded), or by size and hash only — and why.
+   */
+  drm?: { provenBy: 'keys' | 'hash'; segmentsDecoded: number; detail: string };
   seconds: number;
 }
 

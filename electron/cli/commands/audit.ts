@@ -7,6 +7,8 @@ import { findTitle } from '../../engine/title/choose.js';
 import { openStation, type Station } from '../../engine/station.js';
 import { openDestinations } from '../../engine/destinations/destination-set.js';
 import { auditTitle, type Rebuild } from '../../engine/audit/title-audit.js';
+import { drmOf } from '../../engine/verify/drm-proof.js';
+import { stationKeys, type PackageKeys } from '../../engine/verify/package-keys.js';
 import { createRebuild } from '../../engine/audit/rebuild.js';
 import { retentionOfArchive } from '../../engine/audit/retention.js';
 import { printable } from '../../common/printable.js';
@@ -48,6 +50,7 @@ function printRecord(io: CliIo, title: string, r: AuditRecord): void {
     );
   if (r.restore) io.stderr(`  waiting for the archive: ${r.restore.detail}`);
   if (r.rebuild) io.stderr(`  ${r.rebuild.detail}`);
+  if (r.drm) io.stderr(`  DRM: ${r.drm.detail}`);
   for (const p of r.problems) io.stderr(`  ${p.key}: ${p.problem} — ${p.detail}`);
 }
 
@@ -81,6 +84,18 @@ function wayBack(config: StationConfig, baseDir: string, archive: Destination) {
   };
 }
 
+/** A DRM title's keys as this station holds them (its sealed local keys, else its key provider), for a deep audit. */
+function drmKeysOf(
+  config: StationConfig,
+  baseDir: string,
+  where: { titleId: string; version?: string },
+  drm: NonNullable<ReturnType<typeof drmOf>>,
+) {
+  // The provider is asked for the title's key IDs under its title ID and version (the SPEKE content ID); sealed local keys are found by key ID alone.
+  return (): Promise<PackageKeys | undefined> =>
+    stationKeys({ config, baseDir }, { titleId: where.titleId, version: where.version ?? '' }, drm);
+}
+
 /** `audit <packageDir|manifest...>`: prove a destination holds exactly what each manifest says. */
 export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo): Promise<number> {
   const { config, baseDir } = await loadConfigFile(resolve(io.cwd, opts.config));
@@ -101,6 +116,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
       const manifest = manifestSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
       // The same prefix the upload chose for this manifest (its title ID, or the derived one that holds this master).
       const where = await findTitle(dest, manifest, opts.titleId);
+      const drm = drmOf(manifest);
       const records = await auditTitle({
         destination: dest,
         role,
@@ -112,7 +128,9 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
         peers: [dest, ...(archive ? [archive] : [])],
         ...(role === 'archive' && dest.storageClass ? { storageClass: dest.storageClass } : {}),
         ...(opts.deep ? { deep: opts.sample ?? true } : {}),
-        ...(opts.repair ? { repair: true, ffprobePath: cliTools(io).ffprobe } : {}),
+        ...(opts.repair ? { repair: true } : {}),
+        ...(opts.repair || opts.deep ? { ffprobePath: cliTools(io).ffprobe } : {}),
+        ...(opts.deep && drm ? { drmKeys: drmKeysOf(config, baseDir, where, drm) } : {}),
         ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(opts.extendRetention ? { extendRetention: true } : {}),
         ...(archive ? { archive, restore: config.restore } : {}),

@@ -33,6 +33,9 @@ import { packageTar, uploadPackage } from '../delivery/deliver.js';
 import { archiveKeys } from '../title/archive-keys.js';
 import { assertVerified, verifyPackage } from '../verify/verify-package.js';
 import type { KeyStore } from '../package/encryption.js';
+import type { PackageKeys } from '../verify/package-keys.js';
+import { drmOf } from '../verify/drm-proof.js';
+import { auditDrmThroughKeys } from './drm-audit.js';
 import { sweepRetired, updateClaim, type ReadClaim } from '../title/claim.js';
 import { deletionHeld, type ManifestTrust } from './evidence.js';
 import { ownership, type Ownership } from './ownership.js';
@@ -62,6 +65,11 @@ export interface TitleAuditOptions {
   ffprobePath?: string;
   /** The station's content keys: an encrypted package is decoded through them before it repairs anything. */
   keys?: KeyStore;
+  /**
+   * A DRM title's keys as the station holds them (verify/package-keys.ts): a deep audit at the
+   * origin then decrypts and decodes what the store holds (audit/drm-audit.ts; needs ffprobePath).
+   */
+  drmKeys?: (kids: string[]) => Promise<PackageKeys | undefined>;
   /** The station's shared pool of small objects (a repair of many chunks goes through it like an upload). */
   pool?: Pool;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
@@ -431,6 +439,38 @@ async function repair(o: TitleAuditOptions, own: Owned, first: AuditRecord): Pro
 
 type Owned = Extract<Ownership, { owned: true }>;
 
+/**
+ * The last record of a deep audit of a DRM title at the origin, proven through the keys too (or
+ * saying it was proven by hash only). After any repair, so a finding here never drives one: bytes
+ * that match the manifest yet do not open are not put right by the same bytes again.
+ */
+async function throughDrmKeys(o: TitleAuditOptions, version: string, record: AuditRecord): Promise<AuditRecord> {
+  const drm =
+    o.deep === true && o.role === 'origin' && o.ffprobePath
+      ? await auditDrmThroughKeys({
+          destination: o.destination,
+          titleId: o.titleId,
+          version,
+          manifest: o.manifest,
+          ffprobePath: o.ffprobePath,
+          keys: o.drmKeys ?? (() => Promise.resolve(undefined)),
+          ...(o.signal ? { signal: o.signal } : {}),
+        })
+      : undefined;
+  if (!drm && o.deep !== undefined && drmOf(o.manifest))
+    return {
+      ...record,
+      version,
+      drm: {
+        provenBy: 'hash',
+        segmentsDecoded: 0,
+        detail: `a DRM title proven by size and hash only: ${o.deep === true ? 'no decoder was given' : 'a sampled audit does not decode through the keys'}`,
+      },
+    };
+  if (!drm) return { ...record, version };
+  return { ...record, version, problems: [...record.problems, ...drm.problems], drm: drm.drm };
+}
+
 /** Audit (and optionally repair, then audit again). Returns one record, or two after a repair. */
 export async function auditTitle(opts: TitleAuditOptions): Promise<AuditRecord[]> {
   const own = await ownership(opts);
@@ -474,14 +514,11 @@ export async function auditTitle(opts: TitleAuditOptions): Promise<AuditRecord[]
     return { ...record, problems: [...record.problems, ...held.problems], retention: held.retention };
   };
   const first = await run();
-  if (!o.repair || first.problems.length === 0) return [{ ...first, version: own.version }];
+  if (!o.repair || first.problems.length === 0) return [await throughDrmKeys(o, own.version, first)];
   const { waiting, rebuilding, ...repaired } = await repair(o, own, first);
   // Waiting for the archive's restore, or for the title transcoded again: the problems stand, and the record says why.
   if (waiting) return [{ ...first, version: own.version, restore: waiting }];
   if (rebuilding) return [{ ...first, version: own.version, rebuild: rebuilding }];
   const second = await run();
-  return [
-    { ...first, version: own.version },
-    { ...second, version: own.version, repaired },
-  ];
+  return [{ ...first, version: own.version }, await throughDrmKeys(o, own.version, { ...second, repaired })];
 }

@@ -11,7 +11,7 @@
  * and pssh, the keys only encrypted to the recipient certificate the operator names.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { safeFileName } from '../../common/title.js';
 import type { SecretBox } from '../settings/secret-box.js';
@@ -172,4 +172,25 @@ export class LocalKeyProvider implements KeyProvider {
     await writeFileAtomic(path, cpixExport(plan, keys.keys, systems, recipientCertPem), { mode: 0o600 });
     return path;
   }
+}
+
+/**
+ * The sealed local keys of the given key IDs, read only (nothing is made or written): for proving a
+ * package this station encrypted (verify, audit). Every title's file in `dir` is looked through, so
+ * the package's key IDs alone find them. Key IDs not found are simply absent from the result.
+ */
+export async function openLocalKeys(dir: string, sealer: KeySeal, kids: string[]): Promise<Map<string, Buffer>> {
+  const wanted = new Set(kids);
+  const found = new Map<string, Buffer>();
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.drm.json')).sort()) {
+    const file = await readFile(join(dir, name), 'utf8').then(
+      (t) => JSON.parse(t) as StoreFile,
+      () => undefined,
+    );
+    for (const k of file?.keys ?? [])
+      if (wanted.has(k.kid) && !found.has(k.kid))
+        found.set(k.kid, await sealer.open(Buffer.from(k.sealed, 'base64'), k.kid));
+  }
+  return found;
 }

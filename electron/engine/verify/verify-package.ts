@@ -30,6 +30,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { inspectPackage, type PackageStructure, type Rendition } from './playlists.js';
 import { checkAlignment, decodeCheckRendition, type ChunkReader, type RenditionDecodeResult } from './decode-check.js';
 import { decryptSegment, type KeyStore } from '../package/encryption.js';
+import { drmOf, drmReader, folderSource, missingDrmKeys, proveClearBytes } from './drm-proof.js';
+import type { PackageKeys } from './package-keys.js';
 
 export type ManifestInfo = Omit<Manifest, 'schemaVersion' | 'createdAt' | 'files'>;
 
@@ -48,6 +50,11 @@ export interface VerifyOptions {
   decode?: boolean;
   /** Where the station's content keys are (to decode an encrypted package). */
   keys?: KeyStore;
+  /**
+   * A DRM (CENC) package's keys for its key IDs (verify/package-keys.ts): each encrypted segment is
+   * then decrypted and decoded. Undefined from it: no keys here (proven by hash only, and said so).
+   */
+  drmKeys?: (kids: string[]) => Promise<PackageKeys | undefined>;
   signal?: AbortSignal;
   /** Segments decoded so far / segments in the package. */
   onProgress?: (done: number, total: number) => void;
@@ -61,6 +68,8 @@ export interface VerifyResult {
   manifestSha256?: string;
   /** What was not checked, and why (e.g. encrypted segments without their keys). */
   notes?: string[];
+  /** A DRM package proven through its keys: files decrypted to their recorded clear bytes, the key IDs, whose keys. */
+  decrypted?: { files: number; keyIds: string[]; source: string };
 }
 
 const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
@@ -251,6 +260,60 @@ async function writeManifest(
   return { manifest, sha256: sha256(text) };
 }
 
+/** How an encrypted package is read through its keys, or why it cannot be. */
+interface Keyed {
+  /** The decoder's reader (decrypting); absent: the package is clear, or its keys were not given. */
+  read?: ChunkReader;
+  /** For the manifest comparison's clear-bytes check (AES-128; a DRM package's is done by proveClearBytes). */
+  clearRead?: ChunkReader;
+  /** Problems that stop the check before decoding (keys missing, the wrong keys). */
+  stop?: PackageProblem[];
+  problems: PackageProblem[];
+  notes: string[];
+  decrypted?: VerifyResult['decrypted'];
+}
+
+/**
+ * An encrypted segment is decoded through its key when the keys are given: AES-128 from the station's
+ * key store, a DRM (CENC) package from a CPIX document or the station's sealed local keys. Without
+ * them its bytes are still proven against the manifest, and the notes say what was not decoded.
+ */
+async function throughKeys(opts: VerifyOptions, existing: Manifest | undefined): Promise<Keyed> {
+  const aes = existing?.encryption?.method === 'AES-128' ? existing.encryption : undefined;
+  if (aes && opts.keys) {
+    const noKey = await missingAesKeys(aes, opts.keys);
+    if (noKey) return { stop: [noKey], problems: [], notes: [] };
+    const read = decryptingReader(opts.packageDir, existing!, opts.keys);
+    return { read, clearRead: read, problems: [], notes: [] };
+  }
+  const drm = drmOf(existing);
+  const kids = [...new Set(drm?.keys.map((k) => k.kid))];
+  const keys = drm ? await opts.drmKeys?.(kids) : undefined;
+  if (drm && keys) {
+    const noKey = missingDrmKeys(existing!, keys);
+    if (noKey) return { stop: [noKey], problems: [], notes: [] };
+    const source = folderSource(opts.packageDir);
+    const read = drmReader(existing!, keys, source);
+    const proof = await proveClearBytes(existing!, keys, source, read);
+    if (proof.wrongKey) return { stop: proof.problems, problems: [], notes: [] };
+    return {
+      read,
+      problems: proof.problems,
+      notes: [],
+      decrypted: { files: proof.decrypted, keyIds: kids, source: keys.source },
+    };
+  }
+  if (!existing?.encryption) return { problems: [], notes: [] };
+  return {
+    problems: [],
+    notes: [
+      drm
+        ? `the package is DRM-encrypted (${drm.scheme}) and no keys were given: it was proven by size and hash only, not decrypted or decoded`
+        : 'the segments are encrypted and no keys were given: they were checked by size and hash, not decoded',
+    ],
+  };
+}
+
 export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> {
   const problems: PackageProblem[] = [];
   const dir = opts.packageDir;
@@ -259,22 +322,16 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
   const structure = await inspectPackage(dir, sourceDurationSec !== undefined ? { sourceDurationSec } : {});
   problems.push(...structure.problems);
   const usable = decodable(structure);
-  // An encrypted segment is decoded through its key, when this station holds it; without the keys
-  // its bytes are still proven against the manifest, and the result says what was not decoded.
-  // AES-128 only: a DRM (cenc) package's keys are its provider's; its bytes are proven by hash.
-  const aes = existing?.encryption?.method === 'AES-128' ? existing.encryption : undefined;
-  const read = aes && opts.keys ? decryptingReader(dir, existing!, opts.keys) : undefined;
-  const notes: string[] = [];
-  const noKey = aes && opts.keys ? await missingAesKeys(aes, opts.keys) : undefined;
-  if (noKey) return { problems: [noKey], segmentsChecked: 0, filesHashed: 0, manifest: existing };
+  const keyed = await throughKeys(opts, existing);
+  if (keyed.stop) return { problems: keyed.stop, segmentsChecked: 0, filesHashed: 0, manifest: existing };
+  problems.push(...keyed.problems);
+  const { read, notes } = keyed;
   const encryptedUndecoded = !!existing?.encryption && !read;
-  if (encryptedUndecoded)
-    notes.push('the segments are encrypted and no keys were given: they were checked by size and hash, not decoded');
   const decodes = opts.decode === false || encryptedUndecoded ? Promise.resolve([]) : decodeAll(opts, usable, read);
   const [decoded, files] = await Promise.all([decodes, hashAll(opts, structure, usable.unusable)]);
   for (const d of decoded) problems.push(...d.decode.problems);
   problems.push(...checkAlignment(decoded));
-  if (existing) await compareWithManifest(existing, files, read, problems);
+  if (existing) await compareWithManifest(existing, files, keyed.clearRead, problems);
 
   const total = usable.renditions.reduce((n, r) => n + r.usable.segments.length, 0);
   const result: VerifyResult = {
@@ -282,6 +339,7 @@ export async function verifyPackage(opts: VerifyOptions): Promise<VerifyResult> 
     segmentsChecked: opts.decode === false || encryptedUndecoded ? 0 : total,
     filesHashed: files.length,
     ...(notes.length ? { notes } : {}),
+    ...(keyed.decrypted ? { decrypted: keyed.decrypted } : {}),
   };
   if (existing) result.manifest = existing;
   if (opts.mode === 'write' && problems.length === 0) {
