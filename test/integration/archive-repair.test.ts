@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditJob } from '../../electron/engine/audit/job-audit';
 import type { Station } from '../../electron/engine/station';
@@ -18,6 +18,7 @@ import { makeMaster } from '../helpers/masters';
 import { freshBucket } from '../helpers/s3';
 import { startGlacierProxy, type GlacierProxy } from '../helpers/glacier-proxy';
 import { tempDir, testStation } from '../helpers/station';
+import { runCli } from '../helpers/cli';
 import type { DestinationConfig } from '../../electron/common/config';
 
 let dir: string;
@@ -208,6 +209,60 @@ describe('repair from the archive, without the local package', () => {
       await originMatchesManifest({ ...d, job: after });
     } finally {
       await d.station.close();
+      await d.proxy.close();
+    }
+  }, 180_000);
+
+  it('the CLI too (`audit <manifest> --repair`): the tar gone, the master is transcoded again through the station the command opens, and it waits for the replacement', async () => {
+    const d = await deliver('cli-rebuild', false);
+    let open = true;
+    try {
+      await damage(d);
+      const { titleId, version } = d.job.claim!;
+      await d.station.archive!.delete(`${titleId}/${version}/package.tar`);
+      const kept = join(d.work, 'kept', 'manifest.json');
+      await mkdir(join(d.work, 'kept'));
+      await writeFile(kept, await d.station.origin.read(`${titleId}/${version}/manifest.json`));
+      await d.station.close();
+      open = false;
+      const config = join(d.work, 'station.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          destinations: { origin: d.origin, archive: d.archive },
+          origin: 'origin',
+          archive: 'archive',
+          workDir: join(d.work, 'work'),
+          segmentSeconds: 2,
+          profile: 'preview',
+        }),
+      );
+      const r = await runCli([
+        'audit',
+        kept,
+        '--dest',
+        'origin',
+        '--config',
+        config,
+        '--repair',
+        '--title-id',
+        titleId,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/is being transcoded again and will replace the damaged version/);
+      const jobId = /rebuilt from the archived master: job (\S+) done/.exec(r.stderr)?.[1];
+      expect(jobId, r.stderr).toBeDefined();
+      // The replacement ran in the station's own work folder and queue: its rebuild folder, its job list.
+      d.station = await testStation(d.work, d.origin, d.archive);
+      open = true;
+      const after = d.station.queue.get(jobId!)!;
+      expect(after.state).toBe('done');
+      expect(after.sourcePath.startsWith(join(d.work, 'work', 'rebuild'))).toBe(true);
+      expect(after.claim!.titleId).toBe(titleId);
+      expect(after.claim!.version).not.toBe(version);
+      await originMatchesManifest({ ...d, job: after });
+    } finally {
+      if (open) await d.station.close();
       await d.proxy.close();
     }
   }, 180_000);

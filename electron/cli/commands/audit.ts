@@ -9,10 +9,8 @@ import { openDestinations } from '../../engine/destinations/destination-set.js';
 import { auditTitle, type Rebuild } from '../../engine/audit/title-audit.js';
 import { drmOf } from '../../engine/verify/drm-proof.js';
 import { stationKeys, type PackageKeys } from '../../engine/verify/package-keys.js';
-import { createRebuild } from '../../engine/audit/rebuild.js';
 import { retentionOfArchive } from '../../engine/audit/retention.js';
 import { printable } from '../../common/printable.js';
-import type { Destination } from '../../engine/destinations/destination.js';
 import { retireGraceMs, type StationConfig } from '../../common/config.js';
 import { StationError } from '../../engine/util/errors.js';
 import { S3Destination } from '../../engine/destinations/s3.js';
@@ -59,16 +57,12 @@ function printRecord(io: CliIo, title: string, r: AuditRecord): void {
  * last resort its master transcoded again — through a station opened only then, whose job this
  * command waits for.
  */
-function wayBack(config: StationConfig, baseDir: string, archive: Destination) {
+function wayBack(config: StationConfig, baseDir: string) {
   let station: Station | undefined;
   const rebuild: Rebuild = async (r) => {
     station ??= await openStation({ config, baseDir });
-    return createRebuild({
-      archive,
-      dir: join(station.workDir, 'rebuild'),
-      restore: config.restore,
-      enqueue: async (path, request) => (await station!.queue.add([path], { [path]: request }))[0]!.id,
-    })(r);
+    // The station's own way back (audit/audit-context.ts): its rebuild folder, its queue; the config has an archive.
+    return station.auditContext.rebuild!(r);
   };
   return {
     rebuild,
@@ -105,7 +99,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
   const dest = destinations.get(opts.dest);
   const role = opts.dest === config.archive ? 'archive' : 'origin';
   const archive = role === 'origin' && config.archive ? destinations.get(config.archive) : undefined;
-  const back = archive && opts.repair ? wayBack(config, baseDir, archive) : undefined;
+  const back = archive && opts.repair ? wayBack(config, baseDir) : undefined;
   const all: AuditRecord[] = [];
   let clean = true;
   try {
