@@ -1,13 +1,15 @@
 /**
  * Bad answers from the key provider through the product (issue #25 item 9): the built CLI's
  * `ingest --drm` against the SPEKE v2 stand-in made to misbehave — unreachable, slower than the
- * config's timeout, 401, 403, 500, a CPIX without a key for a requested ID, malformed XML, an oversized
- * document — each stops the title at its claim, before anything is encoded, encrypted or sent: the
- * stores hold the title's claim (title.json) and nothing else, no chunk is in the work folder, the
- * sentence names the provider, what was wrong and what to do, and neither a key nor the provider's token is in
- * stdout, stderr or any file the station wrote. Then a title killed -9 mid-verify whose provider
- * answers other keys on resume: stopped before a chunk is encrypted under them, nothing published;
- * with the provider's keys back, the same run finishes wholly under the first keys.
+ * config's timeout, 401, 403, 500, a CPIX without a key for a requested ID, malformed XML, an
+ * oversized document — each stops the title at its claim, before anything is encoded, encrypted or
+ * sent: the stores hold the title's claim (title.json) and nothing else, no chunk is in the work
+ * folder, the sentence names the provider, what was wrong and what to do, and neither a key nor the
+ * provider's token is in stdout, stderr or any file the station wrote. A title so stopped is
+ * delivered by the next run once the provider answers (the claim it left is its own). Then a title
+ * killed -9 mid-verify whose provider answers other keys on resume: stopped before a chunk is
+ * encrypted under them, nothing published; with the provider's keys back, the same run finishes
+ * wholly under the first keys.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -124,6 +126,23 @@ describe('ingest --drm stops a title whose key provider answers badly, before an
       // No key and not the provider's token in what the operator saw or the station wrote.
       expect(await secretsIn(speke, { stdout: r.stdout, stderr: r.stderr }, [s.workDir])).toEqual([]);
     });
+});
+
+describe('a title stopped by its provider', () => {
+  it('is delivered by the next run once the provider answers: the claim it left is its own', async () => {
+    const s = await station('stopped-then-delivered', spekeProvider(speke, caFile));
+    speke.misbehave = 'unauthorized';
+    const stopped = await cliWithSpeke(speke, s.args).finally(() => (speke.misbehave = 'none'));
+    expect(stopped.code).not.toBe(0);
+    const again = await cliWithSpeke(speke, s.args);
+    expect(again.code, again.stderr).toBe(0);
+    const out = JSON.parse(again.stdout) as { titles: Array<{ titleId: string; version: string }> };
+    const before = JSON.parse(stopped.stdout) as typeof out;
+    // The same title and version it claimed when the provider refused it: resumed, not claimed anew.
+    expect(out.titles[0]).toMatchObject({ titleId: before.titles[0]!.titleId, version: before.titles[0]!.version });
+    const keys = await listKeys(s.origin.client, s.origin.cfg.bucket);
+    expect(keys).toContain(`${out.titles[0]!.titleId}/${out.titles[0]!.version}/manifest.json`);
+  });
 });
 
 describe('a resumed title whose provider now answers other keys for its key IDs', () => {
