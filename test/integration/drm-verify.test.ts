@@ -19,7 +19,8 @@ import type { AuditRecord, Manifest } from '../../electron/common/manifest';
 import { fileKeySeal, openLocalKeys } from '../../electron/engine/drm/local-keys';
 import { CLI_ENV, runCli, type CliRun } from '../helpers/cli';
 import { makeMaster } from '../helpers/masters';
-import { freshBucket, listKeys } from '../helpers/s3';
+import { drmStation } from '../helpers/drm-ingest';
+import { listKeys } from '../helpers/s3';
 import { tempDir } from '../helpers/station';
 
 async function getBytes(d: { cfg: S3DestinationConfig; client: S3Client }, key: string): Promise<Buffer> {
@@ -228,22 +229,12 @@ describe('audit --deep and repair of a DRM title at the origin', () => {
   let version: string;
 
   beforeAll(async () => {
-    origin = await freshBucket(inject('s3Endpoint'));
-    const archive = await freshBucket(inject('s3Endpoint'));
     const master = await makeMaster({ seconds: 6, width: 640, height: 360 });
-    config = join(dir, 'ingest.json');
     const work = join(dir, 'ingest-work');
-    await writeFile(
-      config,
-      JSON.stringify({
-        destinations: { origin: origin.cfg, archive: archive.cfg },
-        origin: 'origin',
-        archive: 'archive',
-        workDir: work,
-        segmentSeconds: 2,
-        drm: { keyProvider: { type: 'local' } },
-      }),
-    );
+    const station = await drmStation(inject('s3Endpoint'), join(dir, 'ingest.json'), work, {
+      keyProvider: { type: 'local' },
+    });
+    ({ origin, config } = station);
     const r = await cli(['ingest', master, '--config', config, '--drm', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const keys = await listKeys(origin.client, origin.cfg.bucket);
