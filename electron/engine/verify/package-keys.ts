@@ -4,6 +4,7 @@
  * station made itself for a local-key title, sealed in its keys folder (drm/local-keys.ts). Keys
  * stay in memory; messages name key IDs and files, never a key.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CPIX_MAX_BYTES, parseCpix } from '../drm/cpix.js';
@@ -56,10 +57,11 @@ export async function keysFromCpixFile(path: string): Promise<PackageKeys> {
  */
 export async function keysFromLocalStore(keysDir: string, kids: string[], seal?: KeySeal): Promise<PackageKeys> {
   const dir = join(keysDir, 'drm');
-  return {
-    source: `this station's local keys (${dir})`,
-    keys: await openLocalKeys(dir, seal ?? fileKeySeal(join(dir, 'station-seal.key')), kids),
-  };
+  const source = `this station's local keys (${dir})`;
+  // The CLI's seal makes its station key on first use: without one there is nothing sealed to open (and nothing is made).
+  const stationKey = join(dir, 'station-seal.key');
+  if (!seal && !existsSync(stationKey)) return { source, keys: new Map() };
+  return { source, keys: await openLocalKeys(dir, seal ?? fileKeySeal(stationKey), kids) };
 }
 
 /** The manifest's record of a DRM package's keys (never the keys themselves). */
