@@ -13,11 +13,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest } from '../../electron/common/manifest';
 import { kidString } from '../../electron/engine/drm/keys';
 import { initLayout, segmentLayout } from '../../electron/engine/media/fmp4';
+import { runCli } from '../helpers/cli';
 import { cliWithSpeke, spekeProvider } from '../helpers/drm-ingest';
 import { makeMaster } from '../helpers/masters';
 import { startSpekeServer, type SpekeServer } from '../helpers/speke-server';
@@ -228,4 +229,42 @@ describe('transcode --drm with rotateEvery 2 and clearLead 1', () => {
     const defaults = [...mpd.matchAll(/cenc:default_KID="([^"]+)"/g)].map((m) => m[1]).sort();
     expect(defaults).toEqual([kidOf('audio', 0), kidOf('sd', 0)].sort());
   });
+});
+
+describe('verify --keys proves the rotated package with its clear lead', () => {
+  /** The provider's keys for this package as a CPIX document in clear (what a platform would hand over). */
+  async function cpixFile(): Promise<string> {
+    const file = join(dir, 'rotation.cpix.xml');
+    const entries = keys.map(
+      (k) =>
+        `<cpix:ContentKey kid="${k.kid}" commonEncryptionScheme="cbcs"><cpix:Data><pskc:Secret><pskc:PlainValue>${speke.keys.get(k.kid)!.toString('base64')}</pskc:PlainValue></pskc:Secret></cpix:Data></cpix:ContentKey>`,
+    );
+    await writeFile(
+      file,
+      `<?xml version="1.0" encoding="UTF-8"?><cpix:CPIX xmlns:cpix="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc" version="2.3"><cpix:ContentKeyList>${entries.join('')}</cpix:ContentKeyList></cpix:CPIX>`,
+      { mode: 0o600 },
+    );
+    return file;
+  }
+
+  it('every period decrypted with its own key and decoded; a later-period segment altered inside a sample is named', async () => {
+    const cpix = await cpixFile();
+    const good = await runCli(['verify', out, '--keys', cpix, '--json'], dir);
+    expect(good.code, good.stderr + good.stdout).toBe(0);
+    const encrypted = manifest.files.filter((f) => f.kind === 'segment' && f.keyId).length;
+    // The clear lead carries no key ID; every other segment is decrypted (inits are not counted).
+    expect(manifest.files.some((f) => f.kind === 'segment' && !f.keyId)).toBe(true);
+    expect((JSON.parse(good.stdout) as { decrypted: { files: number } }).decrypted.files).toBe(encrypted);
+    const altered = join(dir, 'altered');
+    await cp(out, altered, { recursive: true });
+    const later = manifest.files.find((f) => f.kind === 'segment' && f.keyId === kidOf('sd', 1))!;
+    const bytes = await readFile(join(altered, later.path));
+    const mdat = bytes.indexOf(Buffer.from('mdat')) - 4;
+    const at = mdat + 8 + Math.floor(bytes.readUInt32BE(mdat) / 2);
+    for (let i = 0; i < 64; i++) bytes[at + i] = bytes[at + i]! ^ 0xa5;
+    await writeFile(join(altered, later.path), bytes);
+    const bad = await runCli(['verify', altered, '--keys', cpix], dir);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain(later.path);
+  }, 120_000);
 });

@@ -126,7 +126,8 @@ describe('verify a DRM package through its keys', () => {
       decrypted: { files: number; keyIds: string[]; source: string };
     };
     const { manifest } = await videoSegment(pkg);
-    const encrypted = manifest.files.filter((f) => f.keyId && f.clear);
+    // Segments decrypted (an init is only unprotected: it has nothing to decrypt, and is not counted).
+    const encrypted = manifest.files.filter((f) => f.kind === 'segment' && f.keyId && f.clear);
     expect(encrypted.length).toBeGreaterThan(4);
     expect(out.decrypted.files).toBe(encrypted.length);
     expect(out.segmentsChecked).toBe(manifest.files.filter((f) => f.kind === 'segment').length);
@@ -281,6 +282,47 @@ describe('audit --deep and repair of a DRM title at the origin', () => {
     expect(last.drm).toMatchObject({ provenBy: 'hash', segmentsDecoded: 0 });
     expect(last.drm!.detail).toMatch(/proven by size and hash only: .*none of its keys/);
     expect(r.stderr).toMatch(/DRM: a DRM title \(cbcs\) proven by size and hash only/);
+  }, 180_000);
+
+  /** A station like this one whose keys folder is a copy, changed by `damage` (the original is left alone). */
+  async function stationWithKeys(name: string, damage: (drmDir: string) => Promise<void>): Promise<string> {
+    const cfg = JSON.parse(await readFile(config, 'utf8')) as { workDir: string };
+    const work = join(dir, `${name}-work`);
+    await cp(join(cfg.workDir, 'keys'), join(work, 'keys'), { recursive: true });
+    await damage(join(work, 'keys', 'drm'));
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify({ ...cfg, workDir: work }));
+    return file;
+  }
+
+  it("a station that lost one of the title's keys: the deep audit names the key ID as a finding, not a pass", async () => {
+    let lost = '';
+    const other = await stationWithKeys('lost-key', async (drmDir) => {
+      const file = (await readdir(drmDir)).find((n) => n.endsWith('.drm.json'))!;
+      const store = JSON.parse(await readFile(join(drmDir, file), 'utf8')) as { keys: Array<{ kid: string }> };
+      lost = store.keys.shift()!.kid;
+      await writeFile(join(drmDir, file), JSON.stringify(store));
+    });
+    const r = await cli(['audit', manifestOnly, '--dest', 'origin', '--config', other, '--deep', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const last = records(r).at(-1)!;
+    expect(last.drm?.provenBy).toBe('hash');
+    expect(last.problems).toEqual([expect.objectContaining({ detail: expect.stringContaining(`key ID ${lost}`) })]);
+  }, 180_000);
+
+  it('a damaged station key: the deep audit says the keys could not be had, and the key file is kept as it was', async () => {
+    let damaged = Buffer.alloc(0);
+    const other = await stationWithKeys('damaged-seal', async (drmDir) => {
+      damaged = (await readFile(join(drmDir, 'station-seal.key'))).subarray(0, 20);
+      await writeFile(join(drmDir, 'station-seal.key'), damaged);
+    });
+    const r = await cli(['audit', manifestOnly, '--dest', 'origin', '--config', other, '--deep', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const last = records(r).at(-1)!;
+    expect(last.drm?.provenBy).toBe('hash');
+    expect(last.drm!.detail).toMatch(/its keys could not be had \(the station key .* is damaged \(20 bytes, not 32\)/);
+    const cfg = JSON.parse(await readFile(other, 'utf8')) as { workDir: string };
+    expect((await readFile(join(cfg.workDir, 'keys', 'drm', 'station-seal.key'))).equals(damaged)).toBe(true);
   }, 180_000);
 
   it("an encrypted chunk deleted at the origin comes back from the archive's tar, encrypted, and the title audits clean through the keys", async () => {

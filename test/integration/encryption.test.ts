@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createDecipheriv, createHash } from 'node:crypto';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../helpers/cli';
@@ -189,9 +189,14 @@ describe('AES-128 packages', () => {
       'the segments are encrypted and no keys were given: they were checked by size and hash, not decoded',
     ]);
     // A keys folder that does not hold them: refused, naming the folder.
+    await mkdir(join(dir, 'no-keys-here'), { recursive: true });
     const without = await runCli(['verify', pkg, '--keys', join(dir, 'no-keys-here'), '--json'], dir);
     expect(without.code).toBe(1);
     expect(without.stderr).toMatch(/undecodable — the package is encrypted and 3 of its 3 keys are not in /);
+    // A --keys path that is not there at all is the operator's slip, said as such (exit 2).
+    const nowhere = await runCli(['verify', pkg, '--keys', join(dir, 'nowhere')], dir);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/--keys .*nowhere does not exist: give the CPIX document/);
   });
 
   it('delivered to an origin and an archive: no key object and no key bytes at either; the audit is clean', async () => {

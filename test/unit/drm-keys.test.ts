@@ -204,6 +204,20 @@ describe('CPIX file', () => {
 });
 
 describe('local keys', () => {
+  it('a damaged station key is refused with a sentence and kept byte for byte, never replaced', async () => {
+    const keyFile = join(dir, 'damaged-key', 'drm.key');
+    const sealed = await fileKeySeal(keyFile).seal(Buffer.alloc(16, 7), 'kid-1');
+    const whole = await readFile(keyFile);
+    await writeFile(keyFile, whole.subarray(0, 20));
+    const damaged = fileKeySeal(keyFile);
+    await expect(damaged.open(sealed, 'kid-1')).rejects.toThrow(/is damaged \(20 bytes, not 32\): restore it/);
+    await expect(damaged.seal(Buffer.alloc(16), 'kid-2')).rejects.toThrow(/is damaged/);
+    expect((await readFile(keyFile)).equals(whole.subarray(0, 20))).toBe(true);
+    // Put back from a backup, it opens what it sealed.
+    await writeFile(keyFile, whole);
+    expect((await fileKeySeal(keyFile).open(sealed, 'kid-1')).equals(Buffer.alloc(16, 7))).toBe(true);
+  });
+
   it('made once, sealed at rest in an owner-only file; the same keys on resume; no key bytes anywhere else', async () => {
     const keysDir = join(dir, 'local');
     const seal = fileKeySeal(join(dir, 'station-key', 'drm.key'));

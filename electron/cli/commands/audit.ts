@@ -82,12 +82,13 @@ function wayBack(config: StationConfig, baseDir: string) {
 function drmKeysOf(
   config: StationConfig,
   baseDir: string,
-  where: { titleId: string; version?: string },
+  titleId: string,
   drm: NonNullable<ReturnType<typeof drmOf>>,
 ) {
-  // The provider is asked for the title's key IDs under its title ID and version (the SPEKE content ID); sealed local keys are found by key ID alone.
-  return (): Promise<PackageKeys | undefined> =>
-    stationKeys({ config, baseDir }, { titleId: where.titleId, version: where.version ?? '' }, drm);
+  // The provider is asked for the title's key IDs under its title ID and the version the audit proved the title's
+  // (from the origin's claim or, without one, the archive's: the SPEKE content ID); sealed local keys are found by key ID alone.
+  return (_kids: string[], version: string): Promise<PackageKeys | undefined> =>
+    stationKeys({ config, baseDir }, { titleId, version }, drm);
 }
 
 /** `audit <packageDir|manifest...>`: prove a destination holds exactly what each manifest says. */
@@ -124,7 +125,7 @@ export async function audit(targets: string[], opts: AuditCliOptions, io: CliIo)
         ...(opts.deep ? { deep: opts.sample ?? true } : {}),
         ...(opts.repair ? { repair: true } : {}),
         ...(opts.repair || opts.deep ? { ffprobePath: cliTools(io).ffprobe } : {}),
-        ...(opts.deep && drm ? { drmKeys: drmKeysOf(config, baseDir, where, drm) } : {}),
+        ...(opts.deep && drm ? { drmKeys: drmKeysOf(config, baseDir, where.titleId, drm) } : {}),
         ...(opts.confirmDeletes ? { confirmDeletes: true } : {}),
         ...(opts.extendRetention ? { extendRetention: true } : {}),
         ...(archive ? { archive, restore: config.restore } : {}),

@@ -12,6 +12,7 @@ import type { Destination } from '../destinations/destination.js';
 import { decodeCheckRendition } from '../verify/decode-check.js';
 import { drmOf, drmReader, missingDrmKeys, proveClearBytes } from '../verify/drm-proof.js';
 import type { PackageKeys } from '../verify/package-keys.js';
+import { DrmError } from '../drm/keys.js';
 import type { Rendition } from '../verify/playlists.js';
 
 export interface DrmAuditOptions {
@@ -58,19 +59,27 @@ export async function auditDrmThroughKeys(
   const drm = drmOf(o.manifest);
   if (!drm) return undefined;
   const kids = [...new Set(drm.keys.map((k) => k.kid))];
-  const keys = await o.keys(kids);
-  const byHash = (why: string): { problems: AuditProblem[]; drm: DrmAudit } => ({
-    problems: [],
+  const byHash = (why: string, problems: AuditProblem[] = []): { problems: AuditProblem[]; drm: DrmAudit } => ({
+    problems,
     drm: {
       provenBy: 'hash',
       segmentsDecoded: 0,
       detail: `a DRM title (${drm.scheme}) proven by size and hash only: ${why}`,
     },
   });
+  let keys: PackageKeys | undefined;
+  try {
+    keys = await o.keys(kids);
+  } catch (err) {
+    // The provider unreachable, a seal that does not open: the title is not at fault, and the other titles still get their audit.
+    if (!(err instanceof DrmError)) throw err;
+    return byHash(`its keys could not be had (${err.message}); audit again once they can`);
+  }
   if (!keys)
     return byHash('this station holds none of its keys (give the station its key provider to decode through them)');
+  // Some of its keys but not all: a key the title was encrypted with is lost (or the provider left it out) — a finding.
   const missing = missingDrmKeys(o.manifest, keys);
-  if (missing) return byHash(missing.detail);
+  if (missing) return byHash(missing.detail, [asAudit(o.titleId, o.version, missing)]);
   const source = async (path: string): Promise<Uint8Array> => {
     const got = await o.destination.getObject(versionKey(o.titleId, o.version, path), o.signal);
     if (!got) throw new Error(`${path} is not at ${o.destination.name}`);

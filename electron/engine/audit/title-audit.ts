@@ -69,7 +69,8 @@ export interface TitleAuditOptions {
    * A DRM title's keys as the station holds them (verify/package-keys.ts): a deep audit at the
    * origin then decrypts and decodes what the store holds (audit/drm-audit.ts; needs ffprobePath).
    */
-  drmKeys?: (kids: string[]) => Promise<PackageKeys | undefined>;
+  /** The station's keys for a DRM title's key IDs, asked under the version the audit proved it owns (a SPEKE content ID). */
+  drmKeys?: (kids: string[], version: string) => Promise<PackageKeys | undefined>;
   /** The station's shared pool of small objects (a repair of many chunks goes through it like an upload). */
   pool?: Pool;
   /** Grace period of retired versions, removed by a repair once it is over (ms). */
@@ -453,7 +454,7 @@ async function throughDrmKeys(o: TitleAuditOptions, version: string, record: Aud
           version,
           manifest: o.manifest,
           ffprobePath: o.ffprobePath,
-          keys: o.drmKeys ?? (() => Promise.resolve(undefined)),
+          keys: (kids) => o.drmKeys?.(kids, version) ?? Promise.resolve(undefined),
           ...(o.signal ? { signal: o.signal } : {}),
         })
       : undefined;

@@ -70,8 +70,20 @@ export function fileKeySeal(path: string): KeySeal {
   let station: Promise<Buffer> | undefined;
   const key = (): Promise<Buffer> =>
     (station ??= (async () => {
-      const existing = await readFile(path).catch(() => undefined);
+      const existing = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw new DrmError(
+          `the station key ${path} cannot be read (${e.code ?? e.message}): the sealed DRM keys need it`,
+          'drm-seal',
+        );
+      });
       if (existing?.length === 32) return existing;
+      // A damaged station key is never replaced: a new one would make every key sealed under the old one unopenable.
+      if (existing)
+        throw new DrmError(
+          `the station key ${path} is damaged (${existing.length} bytes, not 32): restore it from a backup — it is kept as it is, since every local DRM key is sealed under it`,
+          'drm-seal',
+        );
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await chmod(dirname(path), 0o700).catch(() => undefined);
       const made = randomBytes(32);

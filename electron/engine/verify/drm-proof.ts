@@ -101,7 +101,7 @@ export async function proveClearBytes(
   for (const [kid, opened] of byKid) {
     const segments = opened.filter((o) => o.file.kind === 'segment');
     const bad = opened.filter((o) => o.clear !== o.file.clear!.sha256);
-    decrypted += opened.length - bad.length;
+    decrypted += segments.filter((o) => !bad.includes(o)).length;
     if (segments.length > 0 && segments.every((o) => bad.includes(o))) {
       wrongKey = true;
       problems.push({
