@@ -12,6 +12,7 @@ import type { JobSnapshot } from '../../electron/common/jobs';
 import type { MediaSource as QcSource, StationApi } from '../../electron/common/api';
 import { CopySelect } from './CopySelect';
 import { DrmFacts } from './detail/DrmFacts';
+import { QcVideo } from './QcVideo';
 
 type Manifest = 'master.m3u8' | 'manifest.mpd';
 
@@ -82,15 +83,7 @@ export function DrmQcPlayer({ job, station }: { job: JobSnapshot; station: Stati
           </select>
         </label>
       </div>
-      <video
-        ref={videoRef}
-        className="qc__video"
-        controls
-        muted
-        playsInline
-        onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)}
-        data-testid="qc-video"
-      />
+      <QcVideo ref={videoRef} onTime={setTime} />
       <p className="qc__status" data-testid="qc-status" data-time={time.toFixed(2)}>
         {current?.error
           ? `Cannot play: ${current.error}`

@@ -9,6 +9,7 @@ import Hls, { type Level, type MediaPlaylist } from 'hls.js';
 import type { JobSnapshot } from '../../electron/common/jobs';
 import type { MediaSource as QcSource, StationApi } from '../../electron/common/api';
 import { CopySelect } from './CopySelect';
+import { QcVideo } from './QcVideo';
 
 const levelName = (l: Level): string => `${l.height}p`;
 
@@ -188,15 +189,7 @@ export function QcPlayer({
           onPick={control.subtitles}
         />
       </div>
-      <video
-        ref={videoRef}
-        className="qc__video"
-        controls
-        muted
-        playsInline
-        onTimeUpdate={(e) => setTime((e.target as HTMLVideoElement).currentTime)}
-        data-testid="qc-video"
-      />
+      <QcVideo ref={videoRef} onTime={setTime} />
       <p
         className="qc__status"
         data-testid="qc-status"
