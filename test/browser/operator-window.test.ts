@@ -198,7 +198,8 @@ describe("the operator's window at library scale", () => {
       'tt900001',
       'tt900002',
     ]);
-    await expect(page.locator(`[data-job-id=${three[0]!.id}] .qrow__id`).textContent()).resolves.toBe('tt900000');
+    // The row shows it at the window's next refresh of the list (polled), not at once.
+    await expect.poll(() => page.locator(`[data-job-id=${three[0]!.id}] .qrow__id`).textContent()).toBe('tt900000');
 
     // Cancel the three: asked twice (it cannot be undone), then done by the engine.
     await page.getByRole('button', { name: 'Cancel…' }).click();
@@ -214,6 +215,8 @@ describe("the operator's window at library scale", () => {
       .toBe(3);
 
     // Select everything shown (the rest waiting) and press Retry: each one that is not failed is named.
+    // (Once the window's list has refreshed: the cancelled three leave the waiting filter.)
+    for (const t of three) await expect.poll(() => page.locator(`[data-job-id=${t.id}]`).count()).toBe(0);
     await page.getByRole('button', { name: 'Select all shown' }).click();
     const waiting = DAY.filter((j) => j.state === 'paused').length - 3;
     await expect(page.getByTestId('selection-count').textContent()).resolves.toBe(`${waiting} selected`);
